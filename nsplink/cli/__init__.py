@@ -1,0 +1,17 @@
+"""Command groups of the `nsplink` CLI. Each module exposes `register(app)`."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+# One module per command group, so work on one group never touches another's file.
+COMMAND_MODULES = (
+    "nsplink.cli.init_cmd",  # nsplink init
+    "nsplink.cli.log_cmd",  # nsplink log verify|rebuild|show|export
+    "nsplink.cli.radio_cmd",  # nsplink radio emulate|provision|check|profiles|export
+)
+
+
+def command_modules() -> list[ModuleType]:
+    return [importlib.import_module(name) for name in COMMAND_MODULES]

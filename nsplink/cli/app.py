@@ -1,0 +1,108 @@
+"""`nsplink` command line: one Typer app; each command group lives in its own module."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import traceback
+from typing import Annotated
+
+import typer
+
+from nsplink import __version__
+from nsplink.cli import command_modules
+from nsplink.cli.context import CliContext
+from nsplink.errors import NsplinkError
+from nsplink.i18n import current_lang, parse_lang, register, t
+from nsplink.site import resolve_home
+
+register(
+    {
+        "cli.help": (
+            "nsplink: berichten tussen noodsteunpunten en coördinatiepunten via LoRa.",
+            "nsplink: messages between emergency support points and coordination points over LoRa.",
+        ),
+        "cli.unexpected": (
+            "Onverwachte fout ({kind}): {detail}. Details staan in {where}.",
+            "Unexpected error ({kind}): {detail}. Details are in {where}.",
+        ),
+        "cli.interrupted": (
+            "Afgebroken; er is niets half opgeslagen.",
+            "Cancelled; nothing was half-saved.",
+        ),
+    }
+)
+
+app = typer.Typer(
+    name="nsplink",
+    help=t("cli.help"),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"nsplink {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    home: Annotated[
+        str | None, typer.Option("--home", help="Site directory (default $NSPLINK_HOME).")
+    ] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="nl (default) or en.")] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    site = resolve_home(home)
+    chosen = parse_lang(lang) if lang else None
+    if chosen is None:
+        from nsplink.config import configured_lang
+
+        chosen = configured_lang(site) or current_lang()
+    os.environ["NSPLINK_LANG"] = chosen  # so error texts rendered deeper down match
+    ctx.obj = CliContext(home=site, lang=chosen)
+
+
+for _module in command_modules():
+    _module.register(app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: typed errors become one line; anything else is logged, not dumped.
+
+    Typer/Click handle usage errors, --help and Ctrl-C themselves (standalone mode)."""
+    try:
+        app(args=argv)
+    except NsplinkError as err:
+        print(err.render(current_lang()), file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        print(t("cli.interrupted", current_lang()), file=sys.stderr)
+        sys.exit(130)
+    except Exception as exc:  # last line of defence: no stack trace for a volunteer
+        where = _write_crash_log()
+        kind = type(exc).__name__
+        print(
+            t("cli.unexpected", current_lang(), kind=kind, detail=exc, where=where), file=sys.stderr
+        )
+        logging.getLogger("nsplink").error("unexpected error", exc_info=True)
+        sys.exit(1)
+
+
+def _write_crash_log() -> str:
+    path = os.environ.get("NSPLINK_CRASH_LOG") or os.path.join(
+        os.environ.get("TMPDIR", "/tmp"), "nsplink-crash.log"
+    )
+    try:
+        with open(path, "a", encoding="utf-8") as fh:
+            traceback.print_exc(file=fh)
+    except OSError:
+        return "stderr"
+    return path

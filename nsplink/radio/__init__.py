@@ -1,0 +1,1 @@
+"""Radios: the real Meshtastic library, the simulated medium, and the emulated device."""

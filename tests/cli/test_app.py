@@ -1,0 +1,36 @@
+"""The entry points: python -m nsplink, --help, --version, and a polite failure mode."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from nsplink import __version__
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "nsplink", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+
+
+def test_version() -> None:
+    res = run("--version")
+    assert res.returncode == 0
+    assert res.stdout.strip() == f"nsplink {__version__}"
+
+
+def test_help_lists_commands() -> None:
+    res = run("--help")
+    assert res.returncode == 0
+    assert "Usage" in res.stdout
+
+
+def test_unknown_command_is_one_clear_error_without_traceback() -> None:
+    res = run("no-such-command")
+    assert res.returncode != 0
+    assert "Traceback" not in res.stderr
