@@ -1,0 +1,224 @@
+"""The one projector: event -> SQL statements that update the projection tables.
+
+It is pure (no connection, no clock): the live append path and `rebuild` execute exactly the
+statements it returns, in the same transaction as the event, so the two cannot diverge. Every
+statement tolerates events about messages the projections do not know (a relay's traffic, a
+receipt for a message from before a rebuild), because the log, not the projector, is the truth.
+
+Outbox state only moves forward (a late "heard" never hides "delivered"):
+created < queued < sent < heard < custody < undelivered < delivered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Final
+
+from nsplink.store import events as ev
+
+Statement = tuple[str, tuple[Any, ...]]
+Handler = Callable[[int, float, str, Mapping[str, Any]], list[Statement]]
+
+OUTBOX_STATES: Final = ("created", "queued", "sent", "heard", "custody", "undelivered", "delivered")
+TRUST_STATES: Final = ("unverified", "verified", "quarantined", "rejected")
+PROJECTION_TABLES: Final = ("outbox_recipients", "outbox", "inbox", "seq_state", "custody")
+
+_RANK = (
+    "CASE state " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(OUTBOX_STATES)) + " END"
+)
+_ADVANCE = (
+    f"UPDATE outbox SET state = CASE WHEN {_RANK} < ? THEN ? ELSE state END, "
+    "updated_at = ?, last_event = ? WHERE ref = ?"
+)
+_ADVANCE_IF_ALL_RECEIPTED = (
+    _ADVANCE + " AND NOT EXISTS (SELECT 1 FROM outbox_recipients r "
+    "WHERE r.ref = outbox.ref AND r.state != 'delivered')"
+)
+_SEQ_UPSERT = (
+    "INSERT INTO seq_state (sender, last_sent, highest_received, received, duplicates) "
+    "VALUES (?, ?, ?, ?, ?) ON CONFLICT(sender) DO UPDATE SET "
+    "last_sent = MAX(COALESCE(last_sent, excluded.last_sent), "
+    "COALESCE(excluded.last_sent, last_sent)), "
+    "highest_received = MAX(COALESCE(highest_received, excluded.highest_received), "
+    "COALESCE(excluded.highest_received, highest_received)), "
+    "received = received + excluded.received, duplicates = duplicates + excluded.duplicates"
+)
+_TRUST = (
+    "UPDATE inbox SET trust = ?, triage = CASE WHEN ? = '' THEN triage ELSE ? END, "
+    "last_event = ? WHERE ref = ?"
+)
+
+
+def _advance(state: str, at: float, eid: int, ref: str) -> Statement:
+    return _ADVANCE, (OUTBOX_STATES.index(state), state, at, eid, ref)
+
+
+def project(eid: int, kind: str, at: float, ref: str, data: Mapping[str, Any]) -> list[Statement]:
+    """Statements that apply event `eid` to the projections (empty for kinds with no view)."""
+    handler = _HANDLERS.get(kind)
+    if handler is None:
+        return []
+    try:
+        return handler(eid, at, ref, data)
+    except (KeyError, TypeError):  # a row from before validation existed: keep it, skip its view
+        return []
+
+
+def _created(eid: int, at: float, ref: str, d: Mapping[str, Any]) -> list[Statement]:
+    out: list[Statement] = [
+        (
+            "INSERT INTO outbox (ref, destination, type, priority, state, created_at, updated_at, "
+            "last_event) VALUES (?, ?, ?, ?, 'created', ?, ?, ?) ON CONFLICT(ref) DO NOTHING",
+            (ref, d["destination"], d["type"], d["priority"], at, at, eid),
+        ),
+        (_SEQ_UPSERT, (d["sender"], d["seq"], None, 0, 0)),
+    ]
+    for recipient in d.get("recipients") or ():
+        out.append(
+            (
+                "INSERT INTO outbox_recipients (ref, recipient, state, updated_at) "
+                "VALUES (?, ?, 'pending', ?) ON CONFLICT DO NOTHING",
+                (ref, str(recipient), at),
+            )
+        )
+    return out
+
+
+def _queued(eid: int, at: float, ref: str, d: Mapping[str, Any]) -> list[Statement]:
+    return [_advance("queued", at, eid, ref)]
+
+
+def _sent(eid: int, at: float, ref: str, d: Mapping[str, Any]) -> list[Statement]:
+    return [
+        (
+            "UPDATE outbox SET attempts = MAX(attempts, ?), airtime_ms = airtime_ms + ?, "
+            "next_retry_at = ?, last_error = NULL WHERE ref = ?",
+            (d["attempt"], d["airtime_ms"], d.get("next_retry_at"), ref),
+        ),
+        _advance("sent", at, eid, ref),
+    ]
+
+
+def _refused(eid: int, at: float, ref: str, d: Mapping[str, Any]) -> list[Statement]:
+    return [
+        (
+            "UPDATE outbox SET last_error = ?, next_retry_at = ?, updated_at = ?, last_event = ? "
+            "WHERE ref = ?",
+            (d["reason"], d.get("retry_at"), at, eid, ref),
+        )
+    ]
+
+
+def _heard(eid: int, at: float, ref: str, d: Mapping[str, Any]) -> list[Statement]:
+    return [_advance("heard", at, eid, ref)]
+
+
+def _delivered(eid: int, at: float, ref: str, d: Mapping[str, Any]) -> list[Statement]:
+    recipient = d.get("recipient")
+    if not recipient:
+        return [_advance("delivered", at, eid, ref)]
+    return [
+        (
+            "INSERT INTO outbox_recipients (ref, recipient, state, updated_at) "
+            "SELECT ?, ?, 'delivered', ? WHERE EXISTS (SELECT 1 FROM outbox WHERE ref = ?) "
+            "ON CONFLICT(ref, recipient) DO UPDATE SET state = 'delivered', "
+            "updated_at = excluded.updated_at",
+            (ref, recipient, at, ref),
+        ),
+        (_ADVANCE_IF_ALL_RECEIPTED, (OUTBOX_STATES.index("delivered"), "delivered", at, eid, ref)),
+    ]
+
+
+def _custody(eid: int, at: float, ref: str, d: Mapping[str, Any]) -> list[Statement]:
+    action = d["action"]
+    out: list[Statement] = [
+        (
+            "INSERT INTO custody (ref, state, holder, origin, destination, updated_at, last_event) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(ref) DO UPDATE SET state = excluded.state, "
+            "holder = COALESCE(excluded.holder, holder), "
+            "origin = COALESCE(excluded.origin, origin), "
+            "destination = COALESCE(excluded.destination, destination), "
+            "updated_at = excluded.updated_at, last_event = excluded.last_event",
+            (ref, action, d.get("holder"), d.get("origin"), d.get("destination"), at, eid),
+        )
+    ]
+    if action == "confirmed":
+        out.append(_advance("custody", at, eid, ref))
+    return out
+
+
+def _undelivered(eid: int, at: float, ref: str, d: Mapping[str, Any]) -> list[Statement]:
+    return [_advance("undelivered", at, eid, ref)]
+
+
+def _received(eid: int, at: float, ref: str, d: Mapping[str, Any]) -> list[Statement]:
+    return [
+        (
+            "INSERT INTO inbox (ref, sender, seq, sender_site, type, priority, received_at, trust, "
+            "triage, last_event) VALUES (?, ?, ?, ?, ?, ?, ?, 'unverified', 'nieuw', ?) "
+            "ON CONFLICT(ref) DO UPDATE SET duplicates = duplicates + 1",
+            (ref, d["sender"], d["seq"], d["sender_site"], d["type"], d["priority"], at, eid),
+        ),
+        (_SEQ_UPSERT, (d["sender"], None, d["seq"], 1, 0)),
+    ]
+
+
+def _trust(trust: str, triage: str = "") -> Handler:
+    def handler(eid: int, at: float, ref: str, d: Mapping[str, Any]) -> list[Statement]:
+        return [(_TRUST, (trust, triage, triage, eid, ref))]
+
+    return handler
+
+
+def _duplicate(eid: int, at: float, ref: str, d: Mapping[str, Any]) -> list[Statement]:
+    return [
+        ("UPDATE inbox SET duplicates = duplicates + 1 WHERE ref = ?", (ref,)),
+        (_SEQ_UPSERT, (d["sender"], None, None, 0, 1)),
+    ]
+
+
+def _receipt_sent(eid: int, at: float, ref: str, d: Mapping[str, Any]) -> list[Statement]:
+    return [("UPDATE inbox SET receipted_at = ? WHERE ref = ? AND receipted_at IS NULL", (at, ref))]
+
+
+def _triage(eid: int, at: float, ref: str, d: Mapping[str, Any]) -> list[Statement]:
+    return [
+        (
+            "UPDATE inbox SET triage = ?, note = ?, operator = ?, triage_at = ?, last_event = ? "
+            "WHERE ref = ?",
+            (d["state"], d.get("note"), d["operator"], at, eid, ref),
+        )
+    ]
+
+
+_HANDLERS: Final[dict[str, Handler]] = {
+    ev.MESSAGE_CREATED: _created,
+    ev.MESSAGE_QUEUED: _queued,
+    ev.MESSAGE_SENT: _sent,
+    ev.MESSAGE_REFUSED: _refused,
+    ev.MESSAGE_HEARD_REPEATED: _heard,
+    ev.MESSAGE_DELIVERED: _delivered,
+    ev.MESSAGE_CUSTODY: _custody,
+    ev.MESSAGE_UNDELIVERED: _undelivered,
+    ev.MESSAGE_RECEIVED: _received,
+    ev.MESSAGE_VERIFIED: _trust("verified"),
+    ev.MESSAGE_REJECTED: _trust("rejected"),
+    ev.MESSAGE_QUARANTINED: _trust("quarantined", "quarantaine"),
+    ev.MESSAGE_DUPLICATE: _duplicate,
+    ev.RECEIPT_SENT: _receipt_sent,
+    ev.TRIAGE_CHANGED: _triage,
+}
+
+
+def grouped(statements: Iterable[Statement]) -> Iterator[tuple[str, Sequence[tuple[Any, ...]]]]:
+    """Runs of the same SQL, in order, so a batch needs as few `executemany` calls as possible."""
+    sql: str | None = None
+    params: list[tuple[Any, ...]] = []
+    for s, p in statements:
+        if s != sql and sql is not None:
+            yield sql, params
+            params = []
+        sql = s
+        params.append(p)
+    if sql is not None:
+        yield sql, params

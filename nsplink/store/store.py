@@ -1,0 +1,389 @@
+"""The async store the daemon and the CLI use: append events, read projections, verify, rebuild.
+
+    store = await Store.open(home.db_path)
+    async with store:
+        ids = await store.append_many([Event(MESSAGE_CREATED, ...), Event(MESSAGE_QUEUED, ...)])
+        items = await store.outbox(states=("queued",))
+
+`append*` returns only after COMMIT with synchronous=FULL: an id you got back survives a power
+cut. Each call is one IMMEDIATE transaction holding the events, their hash links and their
+projection updates; a cancelled caller cannot leave half of it behind (the transaction is shielded
+and finishes or rolls back on its own). One Store is one aiosqlite connection; open one per
+process. Other processes may write the same file; `data_version()` tells you cheaply when they did.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+
+import aiosqlite
+
+from nsplink.store import schema
+from nsplink.store.chain import VerifyReport, row_hash
+from nsplink.store.errors import StoreClosed, StoreError, translate
+from nsplink.store.events import RETENTION_ERASED, Event, validate
+from nsplink.store.personal import new_key, seal, unseal
+from nsplink.store.projector import grouped, project
+from nsplink.store.views import (
+    CustodyItem,
+    InboxItem,
+    OutboxItem,
+    Record,
+    SeqState,
+    columns,
+)
+
+T = TypeVar("T")
+_INSERT = (
+    "INSERT INTO events (id, kind, at, site, ref, data, frame, sealed, prev_hash, hash) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_PAGE = 1000
+
+
+class Store:
+    def __init__(self, path: Path, conn: aiosqlite.Connection, busy_ms: int) -> None:
+        self.path = path
+        self._conn: aiosqlite.Connection | None = conn
+        self._busy_ms = busy_ms
+        self._lock = asyncio.Lock()
+
+    # -- opening and closing --------------------------------------------------------------------
+    @classmethod
+    async def open(
+        cls,
+        path: str | Path,
+        *,
+        create: bool = True,
+        busy_timeout_ms: int = schema.DEFAULT_BUSY_MS,
+        max_pages: int | None = None,
+    ) -> Store:
+        """Open (and with `create`, make) the site's log, migrating it to the current schema.
+
+        `max_pages` caps the file size (SQLite `max_page_count`), for small disks and tests."""
+        p = Path(path)
+        await asyncio.to_thread(schema.prepare, p, create=create, busy_ms=busy_timeout_ms)
+        try:
+            conn = await aiosqlite.connect(p, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise translate(exc, p) from exc
+        try:
+            for sql in schema.pragmas(busy_timeout_ms):
+                await conn.execute(sql)
+            if max_pages is not None:
+                await conn.execute(f"PRAGMA max_page_count = {int(max_pages)}")
+        except sqlite3.Error as exc:
+            await conn.close()
+            raise translate(exc, p) from exc
+        return cls(p, conn, busy_timeout_ms)
+
+    async def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            async with self._lock:
+                await conn.close()
+
+    async def __aenter__(self) -> Store:
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    def _require(self) -> aiosqlite.Connection:
+        if self._conn is None:
+            raise StoreClosed()
+        return self._conn
+
+    # -- writing --------------------------------------------------------------------------------
+    async def append(self, event: Event) -> int:
+        """Store one event durably; returns its log id."""
+        return (await self.append_many([event]))[0]
+
+    async def append_many(self, events: Sequence[Event]) -> list[int]:
+        """Store events in order in ONE transaction: all of them are durable, or none is."""
+        prepared = [(e, validate(e)) for e in events]  # refuse bad input before touching the file
+        if not prepared:
+            return []
+        return await self._write(lambda conn: self._append_in_tx(conn, prepared))
+
+    async def erase_personal(self, before: float, *, at: float, site: str) -> int:
+        """Destroy the per-message keys created before `before` (the retention term) and log a
+        retention.erased event, in one transaction. Returns how many keys were erased."""
+
+        async def tx(conn: aiosqlite.Connection) -> int:
+            cur = await conn.execute("DELETE FROM personal_keys WHERE created_at < ?", (before,))
+            erased = max(cur.rowcount, 0)
+            event = Event(RETENTION_ERASED, at, site, data={"keys": erased, "before": before})
+            await self._append_in_tx(conn, [(event, validate(event))])
+            return erased
+
+        erased = await self._write(tx)
+        # Old page images holding the keys may still sit in the WAL: fold it in and truncate it.
+        await self._guard(lambda conn: conn.execute("PRAGMA wal_checkpoint(TRUNCATE)"))
+        return erased
+
+    async def _write(self, body: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+        conn = self._require()
+
+        async def run() -> T:
+            async with self._lock:
+                try:
+                    await conn.execute("BEGIN IMMEDIATE")
+                    try:
+                        result = await body(conn)
+                        await conn.execute("COMMIT")
+                    except BaseException:
+                        await self._rollback(conn)
+                        raise
+                except sqlite3.Error as exc:
+                    raise translate(exc, self.path) from exc
+                return result
+
+        # shielded: a cancelled caller must not cut a transaction in half
+        return await asyncio.shield(run())
+
+    @staticmethod
+    async def _rollback(conn: aiosqlite.Connection) -> None:
+        if conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                await conn.execute("ROLLBACK")
+
+    async def _append_in_tx(
+        self, conn: aiosqlite.Connection, prepared: Sequence[tuple[Event, str]]
+    ) -> list[int]:
+        cur = await conn.execute("SELECT head_id, head_hash FROM chain_head")
+        head = await cur.fetchone()
+        if head is None:
+            raise StoreError("chain head missing", path=self.path)
+        head_id, head_hash = int(head[0]), bytes(head[1])
+        rows: list[tuple[Any, ...]] = []
+        statements = []
+        for event, data in prepared:
+            frame, sealed = event.frame, None
+            if event.personal is not None or event.seal_frame:
+                key = await self._key_for(conn, event.ref, float(event.at))
+                sealed = seal(key, event.personal, event.frame if event.seal_frame else None)
+                if event.seal_frame:
+                    frame = None
+            head_id += 1
+            at = float(event.at)
+            digest = row_hash(
+                head_hash, head_id, at, event.kind, event.site, event.ref, data, frame, sealed
+            )
+            rows.append(
+                (
+                    head_id,
+                    event.kind,
+                    at,
+                    event.site,
+                    event.ref,
+                    data,
+                    frame,
+                    sealed,
+                    head_hash,
+                    digest,
+                )
+            )
+            head_hash = digest
+            # the projector sees the stored JSON, exactly as rebuild will
+            statements.extend(project(head_id, event.kind, at, event.ref, json.loads(data)))
+        await conn.executemany(_INSERT, rows)
+        for sql, params in grouped(statements):
+            await conn.executemany(sql, params)
+        await conn.execute("UPDATE chain_head SET head_id = ?, head_hash = ?", (head_id, head_hash))
+        return [int(r[0]) for r in rows]
+
+    @staticmethod
+    async def _key_for(conn: aiosqlite.Connection, ref: str, at: float) -> bytes:
+        await conn.execute(
+            "INSERT INTO personal_keys (ref, key, created_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(ref) DO NOTHING",
+            (ref, new_key(), at),
+        )
+        cur = await conn.execute("SELECT key FROM personal_keys WHERE ref = ?", (ref,))
+        row = await cur.fetchone()
+        assert row is not None  # inserted just above in this transaction
+        return bytes(row[0])
+
+    # -- reading --------------------------------------------------------------------------------
+    async def _guard(self, fn: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+        conn = self._require()
+        try:
+            return await fn(conn)
+        except sqlite3.Error as exc:
+            raise translate(exc, self.path) from exc
+
+    async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+        async def q(conn: aiosqlite.Connection) -> list[Any]:
+            return list(await conn.execute_fetchall(sql, tuple(params)))
+
+        return await self._guard(q)
+
+    async def head(self) -> tuple[int, bytes]:
+        """(id, hash) of the last event; (0, 32 zero bytes) for an empty log."""
+        rows = await self._all("SELECT head_id, head_hash FROM chain_head")
+        return int(rows[0][0]), bytes(rows[0][1])
+
+    async def data_version(self) -> int:
+        """Changes whenever ANOTHER connection (the CLI, the daemon) committed to this file."""
+        rows = await self._all("PRAGMA data_version")
+        return int(rows[0][0])
+
+    async def iter_events(
+        self,
+        *,
+        kinds: Sequence[str] = (),
+        site: str | None = None,
+        since: float | None = None,
+        ref: str | None = None,
+        after_id: int = 0,
+        with_personal: bool = False,
+    ) -> AsyncIterator[Record]:
+        """Events in log order. A kind ending in '.' (e.g. 'message.') matches its whole area."""
+        where: list[str] = ["e.id > ?"]
+        params: list[Any] = [after_id]
+        if kinds:
+            parts = []
+            for kind in kinds:
+                parts.append("e.kind LIKE ? ESCAPE '\\'" if kind.endswith(".") else "e.kind = ?")
+                params.append(_like_prefix(kind) if kind.endswith(".") else kind)
+            where.append("(" + " OR ".join(parts) + ")")
+        for column, value in (("site", site), ("at", since), ("ref", ref)):
+            if value is not None:
+                where.append(f"e.{column} {'>=' if column == 'at' else '='} ?")
+                params.append(value)
+        sql = (
+            "SELECT e.id, e.kind, e.at, e.site, e.ref, e.data, e.frame, e.hash, e.sealed, k.key "
+            "FROM events e LEFT JOIN personal_keys k ON k.ref = e.ref AND e.sealed IS NOT NULL "
+            f"WHERE {' AND '.join(where)} "
+            f"ORDER BY e.id LIMIT {_PAGE}"
+        )
+        while True:
+            rows = await self._all(sql, params)
+            for row in rows:
+                yield _record(row, with_personal)
+            if len(rows) < _PAGE:
+                return
+            params[0] = rows[-1][0]
+
+    async def events(self, **filters: Any) -> list[Record]:
+        return [r async for r in self.iter_events(**filters)]
+
+    async def count(self) -> int:
+        rows = await self._all("SELECT count(*) FROM events")
+        return int(rows[0][0])
+
+    async def outbox(self, states: Sequence[str] = ()) -> list[OutboxItem]:
+        """Outgoing messages, most urgent and oldest first; optionally only some states."""
+        sql = f"SELECT {columns(OutboxItem)} FROM outbox"
+        if states:
+            sql += f" WHERE state IN ({', '.join('?' * len(states))})"
+        rows = await self._all(sql + " ORDER BY priority, created_at, ref", states)
+        return [OutboxItem(*r) for r in rows]
+
+    async def outbox_item(self, ref: str) -> OutboxItem | None:
+        rows = await self._all(f"SELECT {columns(OutboxItem)} FROM outbox WHERE ref = ?", (ref,))
+        return OutboxItem(*rows[0]) if rows else None
+
+    async def recipients(self, ref: str) -> dict[str, str]:
+        """Per-recipient delivery of a bulletin: recipient -> 'pending' | 'delivered'."""
+        rows = await self._all(
+            "SELECT recipient, state FROM outbox_recipients WHERE ref = ? ORDER BY recipient",
+            (ref,),
+        )
+        return {str(r[0]): str(r[1]) for r in rows}
+
+    async def inbox(
+        self, *, trust: Sequence[str] = (), triage: Sequence[str] = ()
+    ) -> list[InboxItem]:
+        """The CP queue: most urgent first, then oldest first. Each message appears once."""
+        where: list[str] = []
+        params: list[str] = []
+        if trust:
+            where.append(f"trust IN ({', '.join('?' * len(trust))})")
+            params.extend(trust)
+        if triage:
+            where.append(f"triage IN ({', '.join('?' * len(triage))})")
+            params.extend(triage)
+        sql = f"SELECT {columns(InboxItem)} FROM inbox"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        rows = await self._all(sql + " ORDER BY priority, received_at, local_id", params)
+        return [InboxItem(*r) for r in rows]
+
+    async def inbox_item(self, local_id: int) -> InboxItem | None:
+        rows = await self._all(
+            f"SELECT {columns(InboxItem)} FROM inbox WHERE local_id = ?", (local_id,)
+        )
+        return InboxItem(*rows[0]) if rows else None
+
+    async def seq_state(self, sender: str) -> SeqState | None:
+        rows = await self._all(
+            f"SELECT {columns(SeqState)} FROM seq_state WHERE sender = ?", (sender,)
+        )
+        return SeqState(*rows[0]) if rows else None
+
+    async def next_seq(self, sender: str) -> int:
+        """The next sequence number for our own key: one past the last one logged as created."""
+        state = await self.seq_state(sender)
+        return (state.last_sent or 0) + 1 if state else 1
+
+    async def custody(self) -> list[CustodyItem]:
+        rows = await self._all(f"SELECT {columns(CustodyItem)} FROM custody ORDER BY ref")
+        return [CustodyItem(*r) for r in rows]
+
+    async def projections(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every projection table's rows in a fixed order (for comparing live with rebuilt)."""
+        out: dict[str, list[tuple[Any, ...]]] = {}
+        for table in ("outbox", "outbox_recipients", "inbox", "seq_state", "custody"):
+            rows = await self._all(f"SELECT * FROM {table} ORDER BY 1, 2")
+            out[table] = [tuple(r) for r in rows]
+        return out
+
+    # -- maintenance ----------------------------------------------------------------------------
+    async def verify(self) -> VerifyReport:
+        """Check SQLite's pages and walk the whole hash chain (in a worker thread)."""
+        self._require()
+        return await asyncio.to_thread(schema.verify_path, self.path, self._busy_ms)
+
+    async def rebuild(self) -> int:
+        """Recompute every projection from the log; returns the number of events replayed."""
+        self._require()
+        async with self._lock:
+            return await asyncio.to_thread(schema.rebuild_path, self.path, self._busy_ms)
+
+
+def _like_prefix(prefix: str) -> str:
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _record(row: Any, with_personal: bool) -> Record:
+    eid, kind, at, site, ref, data, frame, digest, sealed, key = row
+    personal = None
+    if sealed is not None and key is not None and with_personal:
+        opened = unseal(bytes(key), bytes(sealed))
+        if opened is not None:
+            personal, sealed_frame = opened
+            frame = sealed_frame if sealed_frame is not None else frame
+    return Record(
+        id=eid,
+        kind=kind,
+        at=at,
+        site=site,
+        ref=ref,
+        data=schema.loads_data(data),
+        frame=None if frame is None else bytes(frame),
+        hash=bytes(digest),
+        has_personal=sealed is not None,
+        personal=personal,
+        erased=sealed is not None and key is None,
+    )
