@@ -1,0 +1,159 @@
+"""The firmware's airtime ledgers (src/airtime.cpp), sans-IO: time comes in as seconds.
+
+- `DutyCycleLedger`: this node's own transmissions (relays included) in 60 one-minute buckets;
+  the rolling hour is the current minute plus the 59 before it. `Router::send` refuses every packet
+  once the hour's share is *above* the duty cycle (10 % in EU_868), so the last packet before the
+  wall may overshoot it. The daemon's scheduler uses `time_until_allowed` to stay below the wall.
+- `ChannelUtilization`: all airtime heard or sent, 6 buckets of 10 s; sizes the contention window.
+
+Bucket boundaries count from `boot_s` (the firmware counts seconds since boot). A time earlier than
+the newest bucket already used is booked into that newest bucket: with a clock that jumps back we
+overcount a little rather than forget airtime.
+"""
+
+from __future__ import annotations
+
+import math
+
+MS_PER_HOUR = 3_600_000.0
+POLITE_DUTY_CYCLE_PCT = 50  # airtime.h polite_duty_cycle_percent: half the duty cycle
+
+
+class RollingWindow:
+    """`n_buckets` buckets of `bucket_s` seconds; a bucket is emptied when its slot comes round."""
+
+    __slots__ = ("_amounts", "_boot_s", "_bucket_s", "_latest", "_n", "_stamps")
+
+    def __init__(self, bucket_s: float, n_buckets: int, boot_s: float = 0.0) -> None:
+        if bucket_s <= 0 or n_buckets <= 0:
+            raise ValueError("bucket_s and n_buckets must be positive")
+        self._bucket_s = bucket_s
+        self._n = n_buckets
+        self._boot_s = boot_s
+        self._amounts = [0.0] * n_buckets
+        self._stamps = [-(2**62)] * n_buckets  # absolute bucket index each slot holds
+        self._latest = -(2**62)
+
+    def bucket_index(self, now_s: float) -> int:
+        return math.floor((now_s - self._boot_s) / self._bucket_s)
+
+    def add(self, now_s: float, amount: float) -> None:
+        if amount < 0 or math.isnan(amount):
+            raise ValueError(f"airtime must be a non-negative number, got {amount!r}")
+        idx = max(self.bucket_index(now_s), self._latest)
+        self._latest = idx
+        slot = idx % self._n
+        if self._stamps[slot] != idx:
+            self._stamps[slot] = idx
+            self._amounts[slot] = 0.0
+        self._amounts[slot] += amount
+
+    def total(self, now_s: float) -> float:
+        """Sum of the buckets inside the window that ends with the bucket holding `now_s`."""
+        idx = max(self.bucket_index(now_s), self._latest)
+        oldest = idx - self._n
+        return sum(a for a, s in zip(self._amounts, self._stamps, strict=True) if oldest < s <= idx)
+
+    def expiries(self, now_s: float) -> list[tuple[float, float]]:
+        """(time in seconds, amount) at which each non-empty bucket leaves the window, oldest
+        first: bucket i leaves when bucket i + n starts."""
+        idx = max(self.bucket_index(now_s), self._latest)
+        live = sorted(
+            (s, a)
+            for a, s in zip(self._amounts, self._stamps, strict=True)
+            if idx - self._n < s <= idx and a
+        )
+        return [(self._boot_s + (s + self._n) * self._bucket_s, a) for s, a in live]
+
+    def bucket_amounts(self, now_s: float) -> list[float]:
+        """The window's buckets, oldest first (index 0 is `n - 1` buckets ago)."""
+        idx = max(self.bucket_index(now_s), self._latest)
+        out = [0.0] * self._n
+        for a, s in zip(self._amounts, self._stamps, strict=True):
+            if idx - self._n < s <= idx:
+                out[self._n - 1 - (idx - s)] = a
+        return out
+
+
+class DutyCycleLedger:
+    """Own TX airtime in a rolling hour, and the firmware's `DUTY_CYCLE_LIMIT` gate on it."""
+
+    __slots__ = ("_window", "duty_pct")
+
+    def __init__(self, duty_pct: float = 10.0, *, boot_s: float = 0.0) -> None:
+        if not 0 < duty_pct <= 100:
+            raise ValueError(f"duty cycle {duty_pct} % not in (0, 100]")
+        self.duty_pct = duty_pct
+        self._window = RollingWindow(60.0, 60, boot_s)
+
+    @property
+    def budget_ms(self) -> float:
+        return MS_PER_HOUR * self.duty_pct / 100.0
+
+    def record(self, now_s: float, airtime_ms: float) -> None:
+        """Book one transmission (the firmware books its truncated ms at the start of TX)."""
+        self._window.add(now_s, airtime_ms)
+
+    def used_ms(self, now_s: float) -> float:
+        return self._window.total(now_s)
+
+    def utilization_pct(self, now_s: float) -> float:
+        return self.used_ms(now_s) / MS_PER_HOUR * 100.0
+
+    def headroom_ms(self, now_s: float) -> float:
+        """Airtime still allowed this hour before the gate closes (may be negative)."""
+        return self.budget_ms - self.used_ms(now_s)
+
+    def allowed(self, now_s: float) -> bool:
+        """Router::send's gate: refused only while the hour's share is above the duty cycle."""
+        return self.duty_pct >= 100 or self.utilization_pct(now_s) <= self.duty_pct
+
+    def polite_allowed(self, now_s: float) -> bool:
+        """isTxAllowedAirUtil: below half the duty cycle (what telemetry and NodeInfo obey)."""
+        if self.duty_pct >= 100:
+            return True
+        return self.utilization_pct(now_s) < self.duty_pct * POLITE_DUTY_CYCLE_PCT / 100
+
+    def silent_minutes(self, now_s: float) -> int:
+        """getSilentMinutes: whole minutes until the gate opens again (0 when it is open)."""
+        if self.allowed(now_s):
+            return 0
+        pct = self.utilization_pct(now_s)
+        buckets = self._window.bucket_amounts(now_s)
+        for i, amount in enumerate(buckets):  # oldest first
+            pct -= amount / MS_PER_HOUR * 100.0
+            if pct <= self.duty_pct:
+                return i + 1
+        return 60
+
+    def time_until_allowed(self, now_s: float, airtime_ms: float = 0.0) -> float:
+        """Seconds from `now_s` until a packet of `airtime_ms` can go and the hour stays within
+        the duty cycle afterwards (stricter than the firmware's gate, which lets the last
+        packet overshoot). `math.inf` if the packet alone is larger than the budget."""
+        if self.duty_pct >= 100:
+            return 0.0
+        if airtime_ms > self.budget_ms:
+            return math.inf
+        used = self.used_ms(now_s)
+        if used + airtime_ms <= self.budget_ms:
+            return 0.0
+        for t, amount in self._window.expiries(now_s):
+            used -= amount
+            if used + airtime_ms <= self.budget_ms:
+                return max(0.0, t - now_s)
+        return math.inf  # unreachable: once every bucket has expired used is 0
+
+
+class ChannelUtilization:
+    """All airtime on the channel (own TX and everything received) over 60 s in 10 s buckets."""
+
+    __slots__ = ("_window",)
+
+    def __init__(self, *, boot_s: float = 0.0) -> None:
+        self._window = RollingWindow(10.0, 6, boot_s)
+
+    def record(self, now_s: float, airtime_ms: float) -> None:
+        self._window.add(now_s, airtime_ms)
+
+    def percent(self, now_s: float) -> float:
+        return self._window.total(now_s) / 60_000.0 * 100.0

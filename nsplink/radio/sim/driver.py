@@ -1,0 +1,193 @@
+"""Run a `Medium` at wall-clock pace under asyncio, and give one node a `Radio` face.
+
+The medium stays synchronous; `RealtimeDriver.run()` maps wall time onto virtual time
+(`speedup` virtual seconds per wall second), advances the medium to it and sleeps until the next
+event is due or `wake()` says an external send added one. Everything runs on the event loop's
+thread, so no locking is needed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+
+from meshtastic.protobuf import mesh_pb2
+
+from nsplink.protocol.airtime import PRIVATE_APP
+from nsplink.radio.base import (
+    Acked,
+    Failed,
+    LinkDown,
+    LinkUp,
+    OutgoingPacket,
+    QueueStatus,
+    RadioEvent,
+    RadioRefused,
+    RadioUnavailable,
+    Received,
+)
+from nsplink.radio.sim.events import (
+    ERR_NONE,
+    ERRNO_DISABLED,
+    ERRNO_UNKNOWN,
+    AppReceive,
+    NodeEvent,
+    QueueStatusEvent,
+    RoutingEvent,
+)
+from nsplink.radio.sim.medium import Medium, SimConfigError
+from nsplink.radio.sim.node import NodePoweredOff, SimNode
+
+MAX_IDLE_SLEEP_S = 0.5  # keep medium.now close to wall time even with nothing scheduled
+
+
+def error_name(code: int) -> str:
+    try:
+        return str(mesh_pb2.Routing.Error.Name(code))
+    except ValueError:
+        return f"ERROR_{code}"
+
+
+class RealtimeDriver:
+    def __init__(
+        self,
+        medium: Medium,
+        speedup: float = 1.0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not speedup > 0:
+            raise SimConfigError(f"speedup {speedup!r} must be above 0")
+        self.medium = medium
+        self.speedup = speedup
+        self._clock = clock
+        self._wall0: float | None = None
+        self._virt0 = medium.now
+        self._wake: asyncio.Event | None = None
+
+    def virtual_now(self) -> float:
+        if self._wall0 is None:
+            return self.medium.now
+        return max(self.medium.now, self._virt0 + (self._clock() - self._wall0) * self.speedup)
+
+    def sync(self) -> None:
+        """Bring the medium up to the wall-clock-mapped time (call before an external send)."""
+        target = self.virtual_now()
+        if target > self.medium.now:
+            self.medium.advance_to(target)
+
+    def wake(self) -> None:
+        """An external call scheduled new events: re-plan the sleep."""
+        if self._wake is not None:
+            self._wake.set()
+
+    async def run(self) -> None:
+        """Drive the medium until cancelled."""
+        self._wall0 = self._clock()
+        self._virt0 = self.medium.now
+        self._wake = asyncio.Event()
+        try:
+            while True:
+                self.sync()
+                nxt = self.medium.next_event_time()
+                sleep = MAX_IDLE_SLEEP_S
+                if nxt is not None:
+                    sleep = min(sleep, max(0.0, (nxt - self.virtual_now()) / self.speedup))
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), sleep)
+        finally:
+            self._wake = None
+
+
+class SimRadio:
+    """`nsplink.radio.base.Radio` for one simulated node, in-process."""
+
+    def __init__(
+        self, node: SimNode, driver: RealtimeDriver, *, portnum: int = PRIVATE_APP
+    ) -> None:
+        self._node = node
+        self._driver = driver
+        self.portnum = portnum
+        self._events: asyncio.Queue[RadioEvent] = asyncio.Queue()
+        self._open = False
+
+    @property
+    def node_num(self) -> int | None:
+        return self._node.node_num if self._open else None
+
+    async def open(self) -> None:
+        if not self._node.powered:
+            raise RadioUnavailable(f"node {self._node.node_num:#x} is powered off")
+        self._node.on_event = self._on_event
+        self._node.on_power = self._on_power
+        self._open = True
+        self._events.put_nowait(LinkUp(self._node.node_num))
+
+    async def close(self) -> None:
+        if not self._open:
+            return
+        self._open = False
+        if self._node.on_event == self._on_event:
+            self._node.on_event = None
+        if self._node.on_power == self._on_power:
+            self._node.on_power = None
+        self._events.put_nowait(LinkDown("closed"))
+
+    async def send(self, packet: OutgoingPacket) -> int:
+        if not self._open:
+            raise RadioUnavailable("radio not open")
+        self._driver.sync()
+        try:
+            res = self._node.send(
+                dest=packet.dest,
+                payload=packet.payload,
+                portnum=self.portnum,
+                want_ack=packet.want_ack,
+                priority=packet.priority,
+                hop_limit=packet.hop_limit,
+            )
+        except NodePoweredOff as exc:
+            raise RadioUnavailable(str(exc)) from exc
+        self._driver.wake()
+        self._events.put_nowait(QueueStatus(res.free, res.maxlen, res.packet_id, res.res))
+        if res.res in (ERRNO_UNKNOWN, ERRNO_DISABLED):
+            # no nak follows these: the packet never entered the queue
+            raise RadioRefused("QUEUE_FULL" if res.res == ERRNO_UNKNOWN else "RADIO_DISABLED")
+        return res.packet_id
+
+    async def next_event(self) -> RadioEvent:
+        return await self._events.get()
+
+    def _on_power(self, up: bool) -> None:
+        self._events.put_nowait(LinkUp(self._node.node_num) if up else LinkDown("power lost"))
+
+    def _on_event(self, event: NodeEvent) -> None:
+        if isinstance(event, AppReceive):
+            if event.portnum != self.portnum:
+                return
+            self._events.put_nowait(
+                Received(
+                    from_node=event.from_node,
+                    to_node=event.to_node,
+                    payload=event.payload,
+                    packet_id=event.packet_id,
+                    rx_time=event.rx_time,
+                    rx_snr=event.rx_snr,
+                    rx_rssi=event.rx_rssi,
+                    hop_start=event.hop_start,
+                    hop_limit=event.hop_limit,
+                )
+            )
+        elif isinstance(event, RoutingEvent):
+            if event.error_reason == ERR_NONE:
+                implicit = event.from_node == self._node.node_num
+                self._events.put_nowait(Acked(event.request_id, event.from_node, implicit))
+            else:
+                self._events.put_nowait(Failed(event.request_id, error_name(event.error_reason)))
+        elif isinstance(event, QueueStatusEvent):
+            self._events.put_nowait(
+                QueueStatus(event.free, event.maxlen, event.mesh_packet_id, event.res)
+            )

@@ -1,0 +1,492 @@
+"""The simulated LoRa channel: a discrete-event loop in virtual seconds. Nothing here sleeps.
+
+Determinism: one seeded `random.Random` per medium draws every random number (delays, fading,
+loss, packet ids) in event order, and the event heap breaks ties by a sequence number, so the same
+seed and the same calls give the same run bit for bit (`trace=True` records it).
+
+The channel: every transmission reaches each neighbour whose link budget is within reach; the
+reception's RSSI is the link mean plus per-packet fading, its SNR the RSSI over the noise floor.
+A reception decodes if its SNR meets the spreading factor's demodulation floor, it was not lost
+(explicit link loss), it did not collide, and the receiver neither transmitted nor lost power or
+radio during it. Overlapping receptions at one receiver collide: one survives only if it is at
+least `capture_db` stronger than each other one it overlaps.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import random
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from nsplink.errors import NsplinkError
+from nsplink.i18n import register
+from nsplink.protocol.airtime import ModemParams, firmware_airtime_ms, preset, time_on_air_ms
+from nsplink.radio.sim.events import NodeEvent
+from nsplink.radio.sim.node import SimNode
+from nsplink.radio.sim.packet import AirPacket
+from nsplink.radio.sim.propagation import (
+    Propagation,
+    distance_m,
+    noise_floor_dbm,
+    required_snr_db,
+    sensitivity_dbm,
+)
+
+register(
+    {
+        "sim.bad_config": (
+            "Ongeldige simulatie-instelling: {detail}.",
+            "Invalid simulation setting: {detail}.",
+        ),
+    }
+)
+
+
+class SimConfigError(NsplinkError):
+    code = "sim.bad_config"
+    key = "sim.bad_config"
+
+
+class Timer:
+    __slots__ = ("arg", "cancelled", "fn", "time")
+
+    def __init__(self, time: float, fn: Callable[[Any], None], arg: Any) -> None:
+        self.time = time
+        self.fn = fn
+        self.arg = arg
+        self.cancelled = False
+
+
+@dataclass(frozen=True)
+class Link:
+    """An explicit link a -> b: mean SNR at b and an extra per-packet loss probability."""
+
+    snr_db: float
+    loss: float = 0.0
+
+
+class _Rx:
+    __slots__ = ("corrupted", "detectable", "epoch", "node", "ok", "rssi", "snr", "tx")
+
+    def __init__(
+        self, node: SimNode, tx: Transmission, rssi: float, snr: float, ok: bool, detectable: bool
+    ) -> None:
+        self.node = node
+        self.tx = tx
+        self.rssi = rssi
+        self.snr = snr
+        self.ok = ok
+        self.detectable = detectable
+        self.corrupted = False
+        self.epoch = node.epoch
+
+
+class Transmission:
+    __slots__ = ("aborted", "airtime_ms", "end", "packet", "receptions", "sender", "start")
+
+    def __init__(
+        self, sender: SimNode, packet: AirPacket, start: float, end: float, airtime_ms: int
+    ) -> None:
+        self.sender = sender
+        self.packet = packet
+        self.start = start
+        self.end = end
+        self.airtime_ms = airtime_ms
+        self.receptions: list[_Rx] = []
+        self.aborted = False
+
+
+class Medium:
+    def __init__(
+        self,
+        *,
+        preset: str = "LONG_FAST",
+        seed: int = 0,
+        start_time: float = 0.0,
+        propagation: Propagation | None = None,
+        duty_pct: float = 10.0,
+        trace: bool = False,
+    ) -> None:
+        self.preset_name = preset.strip().upper()
+        self.params: ModemParams = _preset(preset)
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.now = float(start_time)
+        self.propagation = propagation or Propagation()
+        self.duty_pct = duty_pct
+        self.nodes: dict[int, SimNode] = {}
+        self.stats: Counter[str] = Counter()
+        self.trace: list[tuple[Any, ...]] | None = [] if trace else None
+        self._heap: list[tuple[float, int, Timer]] = []
+        self._seq = 0
+        self._links: dict[tuple[int, int], Link] = {}
+        self._neighbours: dict[int, list[tuple[SimNode, float, float]]] | None = None
+        self._group: dict[int, int] | None = None
+        prop = self.propagation
+        self.noise_floor_dbm = noise_floor_dbm(self.params, prop.noise_figure_db)
+        self.required_snr_db = required_snr_db(self.params)
+        self.sensitivity_dbm = sensitivity_dbm(self.params, prop.noise_figure_db)
+        # weaker signals can neither decode nor beat the capture margin of one that does
+        self._reach_dbm = self.sensitivity_dbm - prop.capture_db - 3 * prop.fading_db
+
+    # -- nodes and links ----------------------------------------------------------------------
+
+    def add_node(
+        self,
+        node_num: int,
+        *,
+        position: tuple[float, float] | None = None,
+        role: str = "CLIENT",
+        hop_limit: int = 3,
+        tx_power_dbm: float = 27.0,
+        antenna_gain_dbi: float = 0.0,
+    ) -> SimNode:
+        if (
+            isinstance(node_num, bool)
+            or not isinstance(node_num, int)
+            or not 0 < node_num < 0xFFFFFFFF
+        ):
+            raise SimConfigError(f"node number {node_num!r} not in 1..0xFFFFFFFE")
+        if node_num in self.nodes:
+            raise SimConfigError(f"node {node_num:#x} added twice")
+        if position is not None:
+            if len(position) != 2 or not all(math.isfinite(float(c)) for c in position):
+                raise SimConfigError(f"position {position!r} is not two finite metres (x, y)")
+            position = (float(position[0]), float(position[1]))
+        node = SimNode(
+            self,
+            node_num,
+            position=position,
+            role=role.strip().upper(),
+            hop_limit=hop_limit,
+            tx_power_dbm=tx_power_dbm,
+            antenna_gain_dbi=antenna_gain_dbi,
+            duty_pct=self.duty_pct,
+        )
+        self.nodes[node_num] = node
+        self._neighbours = None
+        return node
+
+    def node(self, node_num: int) -> SimNode:
+        try:
+            return self.nodes[node_num]
+        except KeyError:
+            raise SimConfigError(f"no node {node_num:#x}") from None
+
+    def set_position(self, node_num: int, position: tuple[float, float]) -> None:
+        self.node(node_num).position = (float(position[0]), float(position[1]))
+        self._neighbours = None
+
+    def set_link(
+        self, a: int, b: int, *, snr_db: float, loss: float = 0.0, symmetric: bool = True
+    ) -> None:
+        """Fix the link a -> b (and b -> a) instead of deriving it from positions."""
+        self.node(a)
+        self.node(b)
+        if a == b:
+            raise SimConfigError("a link needs two different nodes")
+        if not 0.0 <= loss <= 1.0 or not math.isfinite(snr_db):
+            raise SimConfigError(f"link {a:#x}-{b:#x}: snr {snr_db!r} dB, loss {loss!r}")
+        self._links[(a, b)] = Link(snr_db, loss)
+        if symmetric:
+            self._links[(b, a)] = Link(snr_db, loss)
+        self._neighbours = None
+
+    def remove_link(self, a: int, b: int, *, symmetric: bool = True) -> None:
+        self._links.pop((a, b), None)
+        if symmetric:
+            self._links.pop((b, a), None)
+        self._neighbours = None
+
+    def link_rssi(self, a: int, b: int) -> float | None:
+        """Mean RSSI (dBm) at b of a's transmissions, or None when there is no link."""
+        link = self._links.get((a, b))
+        if link is not None:
+            return self.noise_floor_dbm + link.snr_db
+        na, nb = self.node(a), self.node(b)
+        if na.position is None or nb.position is None:
+            return None
+        prop = self.propagation
+        loss = prop.path_loss_db(distance_m(na.position, nb.position))
+        return (
+            na.tx_power_dbm
+            + na.antenna_gain_dbi
+            + nb.antenna_gain_dbi
+            - loss
+            + prop.shadowing(self.seed, a, b)
+        )
+
+    def _neighbour_table(self) -> dict[int, list[tuple[SimNode, float, float]]]:
+        if self._neighbours is None:
+            table: dict[int, list[tuple[SimNode, float, float]]] = {}
+            order = sorted(self.nodes)
+            for a in order:
+                row = []
+                for b in order:
+                    if a == b:
+                        continue
+                    rssi = self.link_rssi(a, b)
+                    if rssi is not None and rssi >= self._reach_dbm:
+                        link = self._links.get((a, b))
+                        row.append((self.nodes[b], rssi, link.loss if link else 0.0))
+                table[a] = row
+            self._neighbours = table
+        return self._neighbours
+
+    def neighbours(self, node_num: int) -> list[int]:
+        """Nodes that can decode `node_num` on an average packet (mean SNR above the floor)."""
+        return [
+            n.node_num
+            for n, rssi, _ in self._neighbour_table()[node_num]
+            if rssi >= self.sensitivity_dbm
+        ]
+
+    # -- the event loop -----------------------------------------------------------------------
+
+    def schedule(self, time: float, fn: Callable[[Any], None], arg: Any = None) -> Timer:
+        if time < self.now:
+            time = self.now
+        timer = Timer(time, fn, arg)
+        self._seq += 1
+        heapq.heappush(self._heap, (time, self._seq, timer))
+        return timer
+
+    def call_at(self, time: float, fn: Callable[[], None]) -> Timer:
+        """Run `fn()` at virtual `time` (for scripted scenarios and faults)."""
+        if time < self.now:
+            raise SimConfigError(f"time {time} is before now ({self.now})")
+        return self.schedule(time, lambda _arg: fn())
+
+    def next_event_time(self) -> float | None:
+        heap = self._heap
+        while heap and heap[0][2].cancelled:
+            heapq.heappop(heap)
+        return heap[0][0] if heap else None
+
+    def advance_to(self, t: float) -> None:
+        """Process every event with time <= t, in (time, sequence) order; then now = t."""
+        if not t >= self.now:  # also refuses NaN
+            raise SimConfigError(f"cannot go back in time from {self.now} to {t}")
+        heap = self._heap
+        pop = heapq.heappop
+        while heap and heap[0][0] <= t:
+            time, _seq, timer = pop(heap)
+            if timer.cancelled:
+                continue
+            self.now = time
+            timer.fn(timer.arg)
+        self.now = t
+
+    def advance_by(self, dt: float) -> None:
+        self.advance_to(self.now + dt)
+
+    def run_until_idle(self, limit: float) -> None:
+        """Process events until none are left or virtual time would pass `limit`."""
+        while True:
+            nxt = self.next_event_time()
+            if nxt is None or nxt > limit:
+                break
+            self.advance_to(nxt)
+
+    def record_event(self, node: SimNode, event: NodeEvent) -> None:
+        if self.trace is not None:
+            self.trace.append(("app", self.now, node.node_num, event))
+
+    # -- transmissions ------------------------------------------------------------------------
+
+    def start_tx(self, sender: SimNode, packet: AirPacket) -> Transmission:
+        now = self.now
+        params = self.params
+        airtime_ms = firmware_airtime_ms(packet.phy_len, params)
+        end = now + time_on_air_ms(packet.phy_len, params) / 1000.0
+        tx = Transmission(sender, packet, now, end, airtime_ms)
+        sender.transmitting = tx
+        for rx in sender.active_rx:  # half duplex: whatever it was hearing is lost
+            rx.corrupted = True
+        stats = self.stats
+        stats["tx"] += 1
+        stats["tx_own" if packet.frm == sender.node_num else "tx_relay"] += 1
+        stats["airtime_ms"] += airtime_ms
+        if self.trace is not None:
+            self.trace.append(("tx", now, sender.node_num, packet.frm, packet.id, packet.hop_limit))
+        fading = self.propagation.fading_db
+        capture = self.propagation.capture_db
+        floor = self.noise_floor_dbm
+        need = self.required_snr_db
+        sens = self.sensitivity_dbm
+        rng = self.rng
+        group = self._group
+        sgroup = group.get(sender.node_num, -1) if group is not None else 0
+        for node, mean, loss in self._neighbour_table()[sender.node_num]:
+            if not node.powered or not node.radio_enabled or node.transmitting is not None:
+                continue
+            if group is not None and group.get(node.node_num, -1) != sgroup:
+                continue
+            rssi = mean + rng.gauss(0.0, fading) if fading > 0 else mean
+            snr = rssi - floor
+            ok = snr >= need
+            if ok and loss > 0 and rng.random() < loss:
+                ok = False
+            rx = _Rx(node, tx, rssi, snr, ok, rssi >= sens)
+            for other in node.active_rx:
+                if rssi - other.rssi < capture:
+                    rx.corrupted = True
+                if other.rssi - rssi < capture:
+                    other.corrupted = True
+            node.active_rx.append(rx)
+            tx.receptions.append(rx)
+        self.schedule(end, self._end_tx, tx)
+        return tx
+
+    def _end_tx(self, tx: Transmission) -> None:
+        if tx.aborted:
+            return
+        tx.sender.tx_done()
+        stats = self.stats
+        trace = self.trace
+        for rx in tx.receptions:
+            node = rx.node
+            if rx.epoch != node.epoch:
+                continue
+            node.active_rx.remove(rx)
+            if rx.ok and not rx.corrupted:
+                stats["rx_ok"] += 1
+                p = tx.packet.copy()
+                p.rx_snr = round(rx.snr, 2)
+                p.rx_rssi = round(rx.rssi)
+                if trace is not None:
+                    trace.append(("rx", self.now, node.node_num, p.frm, p.id, p.rx_snr))
+                node.rx_done(tx.airtime_ms, p)
+            else:
+                stats["rx_collided" if rx.corrupted else "rx_weak"] += 1
+                if trace is not None:
+                    trace.append(
+                        (
+                            "rx_fail",
+                            self.now,
+                            node.node_num,
+                            tx.packet.frm,
+                            tx.packet.id,
+                            rx.corrupted,
+                        )
+                    )
+                if rx.detectable:
+                    node.rx_done(tx.airtime_ms, None)
+
+    def _abort_tx(self, node: SimNode) -> None:
+        tx = node.transmitting
+        if tx is None:
+            return
+        tx.aborted = True
+        node.transmitting = None
+        self.stats["tx_aborted"] += 1
+        for rx in tx.receptions:
+            if rx.epoch == rx.node.epoch:
+                rx.node.active_rx.remove(rx)
+                rx.node.rx_done(tx.airtime_ms, None)
+
+    # -- faults -------------------------------------------------------------------------------
+
+    def _at(self, at: float | None, fn: Callable[[], None]) -> None:
+        if at is None or at == self.now:
+            fn()
+        else:
+            self.call_at(at, fn)
+
+    def power_off(self, node_num: int, *, at: float | None = None) -> None:
+        """The node loses power: its TX stops mid-air and everything in its RAM is lost."""
+        node = self.node(node_num)
+
+        def apply() -> None:
+            if not node.powered:
+                return
+            self._abort_tx(node)
+            node.powered = False
+            node.epoch += 1
+            node.active_rx.clear()
+            node._shutdown()
+            self._trace_fault("power_off", node_num)
+            node._notify_power(False)
+
+        self._at(at, apply)
+
+    def power_on(self, node_num: int, *, at: float | None = None) -> None:
+        """The node boots with empty queues and fresh airtime ledgers."""
+        node = self.node(node_num)
+
+        def apply() -> None:
+            if node.powered:
+                return
+            node.powered = True
+            node._boot()
+            self._trace_fault("power_on", node_num)
+            node._notify_power(True)
+
+        self._at(at, apply)
+
+    def radio_off(self, node_num: int, *, at: float | None = None) -> None:
+        """The radio stops sending and hearing; the node and its queue stay up."""
+        node = self.node(node_num)
+
+        def apply() -> None:
+            if not node.radio_enabled:
+                return
+            self._abort_tx(node)
+            node.radio_enabled = False
+            node.epoch += 1
+            node.active_rx.clear()
+            node._cancel_tx_timer()
+            self._trace_fault("radio_off", node_num)
+
+        self._at(at, apply)
+
+    def radio_on(self, node_num: int, *, at: float | None = None) -> None:
+        node = self.node(node_num)
+
+        def apply() -> None:
+            if node.radio_enabled:
+                return
+            node.radio_enabled = True
+            node.set_transmit_delay()
+            self._trace_fault("radio_on", node_num)
+
+        self._at(at, apply)
+
+    def partition(self, groups: Iterable[Iterable[int]], *, at: float | None = None) -> None:
+        """Only nodes in the same group hear each other; unlisted nodes form one more group."""
+        mapping: dict[int, int] = {}
+        for i, g in enumerate(groups):
+            for n in g:
+                self.node(n)
+                if n in mapping:
+                    raise SimConfigError(f"node {n:#x} is in two partition groups")
+                mapping[n] = i
+
+        def apply() -> None:
+            self._group = mapping
+            self._trace_fault("partition", len(set(mapping.values())))
+
+        self._at(at, apply)
+
+    def heal(self, *, at: float | None = None) -> None:
+        def apply() -> None:
+            self._group = None
+            self._trace_fault("heal", 0)
+
+        self._at(at, apply)
+
+    def _trace_fault(self, kind: str, arg: int) -> None:
+        self.stats[kind] += 1
+        if self.trace is not None:
+            self.trace.append((kind, self.now, arg))
+
+
+def _preset(name: str) -> ModemParams:
+    try:
+        return preset(name)
+    except NsplinkError as exc:
+        raise SimConfigError(str(exc)) from exc

@@ -1,0 +1,620 @@
+"""One simulated Meshtastic node: the firmware's routing behaviour as seen from its API side.
+
+Modelled on meshtastic/firmware (v2.7 / master 2.8), flood routing only (no next-hop learning):
+- `MeshService::sendToMesh` -> `ReliableRouter::send` (retransmission record for want_ack)
+  -> `FloodingRouter::send` (history) -> `Router::send` (duty-cycle gate, hop_start)
+  -> `RadioLibInterface::send` (TX queue, transmit timer).
+- `RadioLibInterface::setTransmitDelay`: one transmit timer, overwritten on every enqueue, TX end
+  and RX end; own packets wait `random(0, 2^CW(CU))` slots, relays an SNR-weighted delay; the timer
+  re-arms while the channel is busy (carrier sense by CAD).
+- Receiving: implicit ack when our own packet is heard repeated, duplicate suppression by
+  (from, id) with the cancel / "repeated reliable tx" / hop-limit-upgrade rules of
+  `FloodingRouter` and `NextHopRouter::shouldFilterReceived`, rebroadcast with hop_limit - 1,
+  routing acks for DMs to us (`ReliableRouter::sniffReceived`), delivery to the app once.
+- Retransmissions: 3 transmissions in all, `getRetransmissionMsec` apart, the deadline pushed back
+  by the airtime of every packet sent or heard meanwhile; then a MAX_RETRANSMIT nak.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from nsplink.errors import NsplinkError
+from nsplink.i18n import register
+from nsplink.protocol import airtime as at
+from nsplink.protocol.dutycycle import ChannelUtilization, DutyCycleLedger
+from nsplink.radio.sim.events import (
+    ERR_DUTY_CYCLE_LIMIT,
+    ERR_MAX_RETRANSMIT,
+    ERR_NONE,
+    ERR_TOO_LARGE,
+    ERRNO_DISABLED,
+    ERRNO_UNKNOWN,
+    MAX_TX_QUEUE,
+    PORT_ROUTING,
+    PRIO_ACK,
+    PRIO_DEFAULT,
+    PRIO_MAX,
+    PRIO_RELIABLE,
+    PRIO_RESPONSE,
+    PRIO_UNSET,
+    AppReceive,
+    NodeEvent,
+    QueueStatusEvent,
+    RoutingEvent,
+    SendResult,
+)
+from nsplink.radio.sim.packet import BROADCAST, AirPacket
+from nsplink.radio.sim.txqueue import TxQueue
+
+if TYPE_CHECKING:
+    from nsplink.radio.sim.medium import Medium, Timer, Transmission, _Rx
+
+log = logging.getLogger(__name__)
+
+register(
+    {
+        "sim.node_off": (
+            "Node {node:#x} staat uit; zet hem eerst aan.",
+            "Node {node:#x} is powered off; power it on first.",
+        ),
+        "sim.bad_send": (
+            "Ongeldig pakket voor node {node:#x}: {detail}.",
+            "Invalid packet for node {node:#x}: {detail}.",
+        ),
+    }
+)
+
+
+class NodePoweredOff(NsplinkError):
+    code = "sim.node_off"
+    key = "sim.node_off"
+
+
+class BadSend(NsplinkError):
+    code = "sim.bad_send"
+    key = "sim.bad_send"
+
+
+ROLES = frozenset(
+    {
+        "CLIENT",
+        "CLIENT_MUTE",
+        "CLIENT_HIDDEN",
+        "CLIENT_BASE",
+        "ROUTER",
+        "ROUTER_LATE",
+        "REPEATER",
+        "TRACKER",
+        "SENSOR",
+        "TAK",
+        "TAK_TRACKER",
+        "LOST_AND_FOUND",
+    }
+)
+# PACKETHISTORY_MAX = max(2 * MAX_NUM_NODES, 100); MAX_NUM_NODES is 100 on the smaller targets.
+HISTORY_SIZE = 200
+ROUTING_PAYLOAD_LEN = 2  # Routing{error_reason} encodes to 2 bytes
+
+
+class _Pending:
+    """A retransmission record (NextHopRouter::PendingPacket)."""
+
+    __slots__ = ("due", "packet", "retries_left", "timer")
+
+    def __init__(self, packet: AirPacket, retries_left: int, due: float) -> None:
+        self.packet = packet
+        self.retries_left = retries_left
+        self.due = due
+        self.timer: Timer | None = None
+
+
+def fix_priority(p: AirPacket) -> None:
+    """MeshPacketQueue.cpp fixPriority for packets without one (relayed copies have none)."""
+    if p.priority != PRIO_UNSET:
+        return
+    p.priority = PRIO_RELIABLE if p.want_ack else PRIO_DEFAULT
+    if p.portnum == PORT_ROUTING:
+        p.priority = PRIO_ACK
+    elif p.request_id:
+        p.priority = PRIO_RESPONSE
+    elif p.want_response:
+        p.priority = PRIO_RELIABLE
+
+
+class SimNode:
+    def __init__(
+        self,
+        medium: Medium,
+        node_num: int,
+        *,
+        position: tuple[float, float] | None,
+        role: str,
+        hop_limit: int,
+        tx_power_dbm: float,
+        antenna_gain_dbi: float,
+        duty_pct: float,
+    ) -> None:
+        if role not in ROLES:
+            raise BadSend(f"unknown role {role!r}", node=node_num)
+        self.medium = medium
+        self.node_num = node_num
+        self.position = position
+        self.role = role
+        self.hop_limit = max(0, min(at.HOP_MAX, hop_limit))
+        self.tx_power_dbm = tx_power_dbm
+        self.antenna_gain_dbi = antenna_gain_dbi
+        self.duty_pct = duty_pct
+        self.on_event: Callable[[NodeEvent], None] | None = None
+        # called with False when the node loses power and True when it boots again
+        self.on_power: Callable[[bool], None] | None = None
+        self.powered = True
+        self.radio_enabled = True
+        self.epoch = 0  # bumped on power/radio loss: receptions from before are void
+        self.transmitting: Transmission | None = None
+        self.active_rx: list[_Rx] = []
+        self._boot()
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def _boot(self) -> None:
+        now = self.medium.now
+        self.queue = TxQueue(self.node_num, MAX_TX_QUEUE)
+        self.pending: dict[int, _Pending] = {}
+        self.history: OrderedDict[tuple[int, int], int] = OrderedDict()
+        self.ledger = DutyCycleLedger(self.duty_pct, boot_s=now)
+        self.channel_util = ChannelUtilization(boot_s=now)
+        self._tx_timer: Timer | None = None
+        self._last_qs_free = MAX_TX_QUEUE
+        self._id_counter = self.medium.rng.getrandbits(10)
+
+    def _shutdown(self) -> None:
+        """Everything in RAM is lost: queue, retransmissions, history, airtime ledgers."""
+        self._cancel_tx_timer()
+        for pend in self.pending.values():
+            if pend.timer is not None:
+                pend.timer.cancelled = True
+        self.pending.clear()
+        self.queue.clear()
+
+    def _notify_power(self, up: bool) -> None:
+        if self.on_power is not None:
+            try:
+                self.on_power(up)
+            except Exception:
+                log.exception("sim.on_power_failed node=%#x", self.node_num)
+
+    @property
+    def alive(self) -> bool:
+        """Powered with the radio on: can transmit and receive."""
+        return self.powered and self.radio_enabled
+
+    # -- API side ----------------------------------------------------------------------------
+
+    def new_packet_id(self) -> int:
+        # Router.cpp generatePacketId: a rolling counter in the low bits, random above it.
+        self._id_counter = (self._id_counter + 1) & 0x3FF
+        pid = (self.medium.rng.getrandbits(22) << 10) | self._id_counter
+        return pid or 1
+
+    def send(
+        self,
+        *,
+        dest: int,
+        payload: bytes,
+        portnum: int,
+        want_ack: bool = False,
+        priority: int = PRIO_DEFAULT,
+        hop_limit: int | None = None,
+        packet_id: int | None = None,
+        channel: int = 0,
+        want_response: bool = False,
+        request_id: int = 0,
+    ) -> SendResult:
+        """sendToMesh at `medium.now`; returns the QueueStatus the firmware reports."""
+        if not self.powered:
+            raise NodePoweredOff(node=self.node_num)
+        if not isinstance(payload, bytes | bytearray | memoryview):
+            raise BadSend(
+                f"payload must be bytes, not {type(payload).__name__}", node=self.node_num
+            )
+        payload = bytes(payload)
+        for name, value, hi in (
+            ("dest", dest, 0xFFFFFFFF),
+            ("portnum", portnum, 0xFFFF),
+            ("priority", priority, PRIO_MAX),
+            ("channel", channel, 7),
+            ("request_id", request_id, 0xFFFFFFFF),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= hi:
+                raise BadSend(f"{name}={value!r} not an integer in 0..{hi}", node=self.node_num)
+        if dest == 0:
+            raise BadSend("dest=0 is not a node", node=self.node_num)
+        if packet_id is not None and (
+            not isinstance(packet_id, int) or not 0 < packet_id <= 0xFFFFFFFF
+        ):
+            raise BadSend(f"packet_id={packet_id!r}", node=self.node_num)
+        pid = packet_id if packet_id is not None else self.new_packet_id()
+        hops = self.hop_limit if hop_limit is None else max(0, min(at.HOP_MAX, int(hop_limit)))
+        wire = at.data_wire_len(
+            len(payload), portnum=portnum, want_response=want_response, request_id=request_id
+        )
+        if len(payload) > at.DATA_PAYLOAD_LEN or wire > at.MAX_ENCRYPTED_LEN:
+            # Router::send -> perhapsEncode fails -> abortSendAndNak(TOO_LARGE)
+            self.medium.stats["too_large"] += 1
+            self._emit(RoutingEvent(pid, ERR_TOO_LARGE, self.node_num, self.medium.now))
+            return self._result(pid, ERR_TOO_LARGE)
+        p = AirPacket(
+            frm=self.node_num,
+            to=dest,
+            id=pid,
+            hop_limit=hops,
+            hop_start=hops,
+            want_ack=want_ack and dest != BROADCAST,  # never set on broadcasts over the air
+            channel=channel,
+            portnum=portnum,
+            payload=payload,
+            phy_len=at.HEADER_LEN + wire,
+            want_response=want_response,
+            request_id=request_id,
+            priority=priority,
+        )
+        fix_priority(p)
+        if dest == self.node_num:
+            self._deliver(p)
+            return self._result(pid, ERR_NONE)
+        self.medium.stats["app_sent"] += 1
+        res = self._send_local(p, reliable=want_ack)
+        return self._result(pid, res)
+
+    def _result(self, pid: int, res: int) -> SendResult:
+        self._last_qs_free = self.queue.free
+        return SendResult(pid, res, self.queue.free, self.queue.maxlen)
+
+    def _emit(self, event: NodeEvent) -> None:
+        self.medium.record_event(self, event)
+        if self.on_event is None:
+            return
+        try:
+            self.on_event(event)
+        except Exception:  # the app's bug must not stop the medium
+            log.exception("sim.on_event_failed node=%#x", self.node_num)
+
+    # -- router: sending ---------------------------------------------------------------------
+
+    def _send_local(self, p: AirPacket, *, reliable: bool) -> int:
+        """ReliableRouter::send."""
+        now = self.medium.now
+        if reliable:
+            due = now + self._retry_timeout_s(p)
+            pend = _Pending(p.copy(), at.NUM_RELIABLE_RETX - 1, due)
+            self.pending[p.id] = pend
+            pend.timer = self.medium.schedule(due, self._retransmit_timer, p.id)
+        push = at.firmware_airtime_ms(p.phy_len, self.medium.params) / 1000.0
+        for pid, pend in self.pending.items():
+            if pid != p.id:
+                pend.due += push
+        return self._router_send(p)
+
+    def _router_send(self, p: AirPacket) -> int:
+        """FloodingRouter::send + Router::send + RadioLibInterface::send."""
+        stats = self.medium.stats
+        p.relay_node = self.node_num & 0xFF
+        self._remember(p.frm, p.id, p.hop_limit)
+        from_us = p.frm == self.node_num
+        now = self.medium.now
+        if not self.ledger.allowed(now):
+            if from_us:
+                stats["duty_refused_own"] += 1
+                self._nak_local(p.id, ERR_DUTY_CYCLE_LIMIT)
+            else:
+                stats["duty_dropped_relay"] += 1
+            return ERR_DUTY_CYCLE_LIMIT
+        if from_us:
+            p.hop_start = p.hop_limit
+        if not self.radio_enabled:
+            return ERRNO_DISABLED
+        accepted, evicted = self.queue.enqueue(p)
+        if evicted is not None:
+            stats["queue_evicted"] += 1
+        if not accepted:
+            stats["queue_full"] += 1
+            return ERRNO_UNKNOWN
+        self.set_transmit_delay()
+        return ERR_NONE
+
+    def _nak_local(self, request_id: int, reason: int) -> None:
+        """abortSendAndNak: a nak to ourselves, which also ends the retransmission record."""
+        self._stop_retransmission(request_id)
+        self._emit(RoutingEvent(request_id, reason, self.node_num, self.medium.now))
+
+    def _stop_retransmission(self, pid: int) -> bool:
+        pend = self.pending.pop(pid, None)
+        if pend is None:
+            return False
+        if pend.timer is not None:
+            pend.timer.cancelled = True
+        return True
+
+    def _retry_timeout_s(self, p: AirPacket) -> float:
+        params = self.medium.params
+        airtime = at.firmware_airtime_ms(p.phy_len, params)
+        cu = self.channel_util.percent(self.medium.now)
+        return at.retry_timeout_ms(airtime, params, cu) / 1000.0
+
+    def _retransmit_timer(self, pid: object) -> None:
+        """NextHopRouter::doRetransmissions for one record."""
+        assert isinstance(pid, int)
+        pend = self.pending.get(pid)
+        if pend is None:
+            return
+        now = self.medium.now
+        if pend.due > now:  # pushed back by airtime meanwhile
+            pend.timer = self.medium.schedule(pend.due, self._retransmit_timer, pid)
+            return
+        if pend.retries_left == 0:
+            del self.pending[pid]
+            self.medium.stats["nak_max_retransmit"] += 1
+            self._emit(RoutingEvent(pid, ERR_MAX_RETRANSMIT, self.node_num, now))
+            return
+        pend.retries_left -= 1
+        pend.due = now + self._retry_timeout_s(pend.packet)
+        pend.timer = self.medium.schedule(pend.due, self._retransmit_timer, pid)
+        self.medium.stats["retransmissions"] += 1
+        self._router_send(pend.packet.copy())
+
+    # -- radio interface: the transmit timer -------------------------------------------------
+
+    def _cancel_tx_timer(self) -> None:
+        if self._tx_timer is not None:
+            self._tx_timer.cancelled = True
+            self._tx_timer = None
+
+    def _arm_tx_timer(self, delay_s: float) -> None:
+        # notifyLater(..., txTimerOverwrite): a new delay replaces the one pending
+        self._cancel_tx_timer()
+        self._tx_timer = self.medium.schedule(self.medium.now + delay_s, self._tx_timer_fired, None)
+
+    def _rebroadcast_delay_ms(self, snr: float) -> int:
+        params = self.medium.params
+        router = self.role == "ROUTER"
+        slots = self.medium.rng.randrange(at.rebroadcast_window(snr, router=router))
+        return at.rebroadcast_delay_ms(params, snr, router=router, slots=slots)
+
+    def _own_delay_ms(self) -> int:
+        window = at.tx_delay_window(self.channel_util.percent(self.medium.now))
+        return at.tx_delay_ms(self.medium.params, self.medium.rng.randrange(window))
+
+    def set_transmit_delay(self) -> None:
+        """RadioLibInterface::setTransmitDelay."""
+        p = self.queue.front()
+        if p is None or not self.alive:
+            return
+        now = self.medium.now
+        if p.tx_after:
+            add = self._rebroadcast_delay_ms(p.rx_snr) if p.rx_rssi else self._own_delay_ms()
+            worst = at.late_rebroadcast_delay_ms(self.medium.params, p.rx_snr)
+            p.tx_after = min(
+                max(p.tx_after + add / 1000.0, now + add / 1000.0), now + 2 * worst / 1000.0
+            )
+            self._arm_tx_timer(p.tx_after - now)
+        elif p.rx_snr == 0 and p.rx_rssi == 0:
+            self._arm_tx_timer(self._own_delay_ms() / 1000.0)
+        else:
+            self._arm_tx_timer(self._rebroadcast_delay_ms(p.rx_snr) / 1000.0)
+
+    def channel_busy(self) -> bool:
+        """isChannelActive / !canSendImmediately: sending, or a detectable LoRa signal on air."""
+        if self.transmitting is not None:
+            return True
+        return any(rx.detectable for rx in self.active_rx)
+
+    def _tx_timer_fired(self, _arg: object) -> None:
+        self._tx_timer = None
+        if not self.alive or not len(self.queue):
+            return
+        if self.channel_busy():
+            self.set_transmit_delay()
+            return
+        p = self.queue.front()
+        assert p is not None
+        now = self.medium.now
+        if p.tx_after and p.tx_after > now:
+            self._arm_tx_timer(p.tx_after - now)
+            return
+        p = self.queue.dequeue()
+        if self._last_qs_free == 0 and self.queue.free > 0:
+            self._last_qs_free = self.queue.free
+            self._emit(QueueStatusEvent(ERR_NONE, self.queue.free, self.queue.maxlen, 0))
+        airtime_ms = at.firmware_airtime_ms(p.phy_len, self.medium.params)
+        self.ledger.record(now, airtime_ms)
+        self.channel_util.record(now, airtime_ms)
+        self.medium.start_tx(self, p)
+
+    def tx_done(self) -> None:
+        """ISR_TX."""
+        self.transmitting = None
+        self.set_transmit_delay()
+
+    # -- router: receiving -------------------------------------------------------------------
+
+    def _remember(self, frm: int, pid: int, hop_limit: int) -> None:
+        key = (frm, pid)
+        old = self.history.get(key)
+        if old is None:
+            if len(self.history) >= HISTORY_SIZE:
+                self.history.popitem(last=False)
+            self.history[key] = hop_limit
+        elif hop_limit > old:
+            self.history[key] = hop_limit
+
+    def rx_done(self, rx_airtime_ms: int, packet: AirPacket | None) -> None:
+        """ISR_RX: a frame ended at this receiver; `packet` is None if it did not decode."""
+        self.channel_util.record(self.medium.now, rx_airtime_ms)
+        if packet is not None:
+            self._handle_received(packet, rx_airtime_ms)
+        self.set_transmit_delay()
+
+    def _handle_received(self, p: AirPacket, rx_airtime_ms: int) -> None:
+        stats = self.medium.stats
+        now = self.medium.now
+        me = self.node_num
+        # ReliableRouter::shouldFilterReceived: someone repeated our packet -> implicit ack
+        if p.frm == me and self._stop_retransmission(p.id):
+            stats["implicit_acks"] += 1
+            self._emit(RoutingEvent(p.id, ERR_NONE, me, now))
+        for pend in self.pending.values():
+            pend.due += rx_airtime_ms / 1000.0
+        key = (p.frm, p.id)
+        seen_hops = self.history.get(key)
+        if seen_hops is not None:
+            self._remember(p.frm, p.id, p.hop_limit)
+            if p.hop_limit > seen_hops and self._perhaps_upgrade(p):
+                return
+            stats["rx_dupe"] += 1
+            self._handle_dupe(p)
+            return
+        self._remember(p.frm, p.id, p.hop_limit)
+        # sniffReceived: an ack/reply for a DM we were going to relay makes that relay moot
+        if (
+            p.request_id
+            and p.to not in (me, BROADCAST)
+            and self.queue.remove(p.to, p.request_id) is not None
+        ):
+            stats["relay_cancelled"] += 1
+        self._perhaps_rebroadcast(p)
+        if p.to == me:
+            if p.want_ack and p.portnum != PORT_ROUTING:
+                if not p.request_id:
+                    self._send_ack(p, self._hop_limit_for_response(p))
+                elif p.hops_away == 0:
+                    self._send_ack(p, 0)
+            if p.portnum == PORT_ROUTING and p.request_id:
+                self._stop_retransmission(p.request_id)
+                stats["routing_acks" if p.error_reason == ERR_NONE else "routing_naks"] += 1
+                self._emit(RoutingEvent(p.request_id, p.error_reason, p.frm, now))
+                return
+        if p.to in (me, BROADCAST) and p.portnum != PORT_ROUTING:
+            self._deliver(p)
+
+    def _handle_dupe(self, p: AirPacket) -> None:
+        if p.to == BROADCAST:  # FloodingRouter::shouldFilterReceived
+            repeated = p.hop_start > 0 and p.hop_start == p.hop_limit
+            if repeated:
+                if self.queue.find(p.frm, p.id) is None:
+                    self._perhaps_rebroadcast(p)
+            else:
+                self._perhaps_cancel_dupe(p)
+            return
+        # NextHopRouter::shouldFilterReceived (flooded DMs: no next hop, never a fallback)
+        if p.hops_away == 0:
+            # the originator's own retransmission: relay again, or re-ack if it is for us
+            if (
+                self.queue.find(p.frm, p.id) is None
+                and not self._perhaps_rebroadcast(p)
+                and p.to == self.node_num
+                and p.want_ack
+            ):
+                self._send_ack(p, 0)
+        else:
+            self._perhaps_cancel_dupe(p)
+
+    def _perhaps_cancel_dupe(self, p: AirPacket) -> None:
+        if (
+            self.role not in ("ROUTER", "ROUTER_LATE")
+            and self.queue.remove(p.frm, p.id) is not None
+        ):
+            self.medium.stats["relay_cancelled"] += 1
+        if self.role == "ROUTER_LATE":
+            # clampToLateRebroadcastWindow: a heard dupe moves our copy to the late window
+            q = self.queue.remove(p.frm, p.id, normal=True, late=False)
+            if q is not None:
+                worst = at.late_rebroadcast_delay_ms(self.medium.params, q.rx_snr)
+                q.tx_after = self.medium.now + worst / 1000.0
+                self.queue.enqueue(q)
+
+    def _perhaps_upgrade(self, p: AirPacket) -> bool:
+        """perhapsHandleUpgradedPacket: a copy with more hops left replaces our queued relay."""
+        if (
+            self._is_rebroadcaster()
+            and p.hop_limit > 0
+            and self.queue.remove(p.frm, p.id, hop_limit_lt=p.hop_limit) is not None
+        ):
+            self._perhaps_rebroadcast(p)
+            return True
+        return False
+
+    def _is_rebroadcaster(self) -> bool:
+        return self.role != "CLIENT_MUTE"
+
+    def _perhaps_rebroadcast(self, p: AirPacket) -> bool:
+        me = self.node_num
+        if p.to == me or p.frm == me or p.hop_limit <= 0 or p.id == 0:
+            return False
+        if not self._is_rebroadcaster():
+            return False
+        c = p.copy()
+        c.hop_limit -= 1
+        c.priority = PRIO_UNSET
+        c.tx_after = 0.0
+        fix_priority(c)
+        self.medium.stats["relays_queued"] += 1
+        self._router_send(c)
+        return True
+
+    def _hop_limit_for_response(self, p: AirPacket) -> int:
+        """RoutingModule::getHopLimitForResponse."""
+        used = p.hops_away
+        if used >= 0:
+            if used > self.hop_limit:
+                return used
+            if p.hop_start == 0:
+                return 0
+            if used + 2 < self.hop_limit:
+                return used + 2
+        return self.hop_limit
+
+    def _send_ack(self, p: AirPacket, hop_limit: int) -> None:
+        """sendAckNak(NONE, from, id): a ROUTING_APP packet back to the sender."""
+        wire = at.data_wire_len(ROUTING_PAYLOAD_LEN, portnum=PORT_ROUTING, request_id=p.id)
+        ack = AirPacket(
+            frm=self.node_num,
+            to=p.frm,
+            id=self.new_packet_id(),
+            hop_limit=hop_limit,
+            hop_start=hop_limit,
+            want_ack=False,
+            channel=p.channel,
+            portnum=PORT_ROUTING,
+            payload=b"\x18\x00",
+            phy_len=at.HEADER_LEN + wire,
+            request_id=p.id,
+            error_reason=ERR_NONE,
+            priority=PRIO_ACK,
+        )
+        self.medium.stats["acks_sent"] += 1
+        self._send_local(ack, reliable=False)
+
+    def _deliver(self, p: AirPacket) -> None:
+        self.medium.stats["app_delivered"] += 1
+        self._emit(
+            AppReceive(
+                from_node=p.frm,
+                to_node=p.to,
+                packet_id=p.id,
+                portnum=p.portnum,
+                payload=p.payload,
+                want_ack=p.want_ack,
+                want_response=p.want_response,
+                request_id=p.request_id,
+                channel=p.channel,
+                rx_time=self.medium.now,
+                rx_snr=p.rx_snr,
+                rx_rssi=p.rx_rssi,
+                hop_start=p.hop_start,
+                hop_limit=p.hop_limit,
+            )
+        )

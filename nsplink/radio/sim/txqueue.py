@@ -1,0 +1,74 @@
+"""The firmware's TX queue (MeshPacketQueue.cpp): 16 packets, ordered by priority.
+
+Order: packets in the late window go last; then higher priority first; at equal priority a relayed
+packet goes before one of our own; otherwise insertion order (std::upper_bound keeps it stable).
+When full, a new packet may only evict the packet at the back, and only if that one has lower
+priority and is not in the late window.
+"""
+
+from __future__ import annotations
+
+from nsplink.radio.sim.events import MAX_TX_QUEUE
+from nsplink.radio.sim.packet import AirPacket
+
+
+class TxQueue:
+    __slots__ = ("_items", "maxlen", "own")
+
+    def __init__(self, own: int, maxlen: int = MAX_TX_QUEUE) -> None:
+        self.own = own
+        self.maxlen = maxlen
+        self._items: list[AirPacket] = []
+
+    def _key(self, p: AirPacket) -> tuple[bool, int, bool]:
+        return (p.tx_after > 0, -p.priority, p.frm == self.own)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @property
+    def free(self) -> int:
+        return self.maxlen - len(self._items)
+
+    def enqueue(self, p: AirPacket) -> tuple[bool, AirPacket | None]:
+        """Insert `p`; returns (accepted, evicted packet or None)."""
+        evicted = None
+        if len(self._items) >= self.maxlen:
+            back = self._items[-1] if self._items else None
+            if back is None or back.tx_after > 0 or back.priority >= p.priority:
+                return False, None
+            evicted = self._items.pop()
+        key = self._key(p)
+        i = len(self._items)
+        while i > 0 and key < self._key(self._items[i - 1]):
+            i -= 1
+        self._items.insert(i, p)
+        return True, evicted
+
+    def front(self) -> AirPacket | None:
+        return self._items[0] if self._items else None
+
+    def dequeue(self) -> AirPacket:
+        return self._items.pop(0)
+
+    def find(self, frm: int, pid: int) -> AirPacket | None:
+        for p in self._items:
+            if p.frm == frm and p.id == pid:
+                return p
+        return None
+
+    def remove(
+        self, frm: int, pid: int, *, normal: bool = True, late: bool = True, hop_limit_lt: int = 0
+    ) -> AirPacket | None:
+        for i, p in enumerate(self._items):
+            if (
+                p.frm == frm
+                and p.id == pid
+                and ((normal and not p.tx_after) or (late and p.tx_after))
+                and (not hop_limit_lt or p.hop_limit < hop_limit_lt)
+            ):
+                return self._items.pop(i)
+        return None
+
+    def clear(self) -> None:
+        self._items.clear()
