@@ -1,9 +1,144 @@
-"""Placeholder: the owning issue fills this module in."""
+"""`nsplink radio emulate`: emulated Meshtastic devices on 127.0.0.1 (and optional ptys), one
+per simulated node, until SIGINT/SIGTERM."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import signal
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from nsplink.cli.context import CliContext, get_ctx
+from nsplink.errors import NsplinkError
+from nsplink.i18n import register, t
+
+register(
+    {
+        "emulate.help": (
+            "Start geëmuleerde Meshtastic-radio's (TCP op 127.0.0.1, optioneel een pty) op een "
+            "gesimuleerd LoRa-net, tot Ctrl-C.",
+            "Start emulated Meshtastic radios (TCP on 127.0.0.1, optionally a pty) on a "
+            "simulated LoRa mesh, until Ctrl-C.",
+        ),
+        "emulate.node": (
+            "knooppunt {node_id} ({node_num}) tcp 127.0.0.1:{port} pty {pty}",
+            "node {node_id} ({node_num}) tcp 127.0.0.1:{port} pty {pty}",
+        ),
+        "emulate.ready": (
+            "{count} geëmuleerde radio's draaien; stop met Ctrl-C.",
+            "{count} emulated radios running; stop with Ctrl-C.",
+        ),
+        "emulate.stopped": ("Emulator gestopt.", "Emulator stopped."),
+        "emulate.bad_arg": (
+            "Ongeldige emulator-instelling: {detail}.",
+            "Invalid emulator setting: {detail}.",
+        ),
+        "emulate.port_busy": (
+            "Kan poort {port} niet openen: {detail}. Kies een andere --base-port of 0 voor vrije "
+            "poorten.",
+            "Cannot open port {port}: {detail}. Choose another --base-port, or 0 for free ports.",
+        ),
+        "emulate.none": ("geen", "none"),
+    }
+)
+
+log = logging.getLogger("nsplink.radio.emulator")
+
+
+class EmulatorArgInvalid(NsplinkError):
+    code = "emulate.bad_arg"
+    key = "emulate.bad_arg"
+
+
+class EmulatorPortBusy(NsplinkError):
+    code = "emulate.port_busy"
+    key = "emulate.port_busy"
 
 
 def register(radio_app: typer.Typer) -> None:
-    return None
+    radio_app.command("emulate", help=t("emulate.help"))(emulate)
+
+
+def emulate(
+    ctx: typer.Context,
+    nodes: Annotated[int, typer.Option("--nodes", help="Number of radios (1-64).")] = 2,
+    base_port: Annotated[
+        int, typer.Option("--base-port", help="First TCP port; 0 picks free ports.")
+    ] = 0,
+    state_dir: Annotated[
+        Path | None, typer.Option("--state-dir", help="Keep each radio's settings here.")
+    ] = None,
+    pty: Annotated[bool, typer.Option("--pty", help="Also offer each radio on a pty.")] = False,
+    preset: Annotated[str, typer.Option("--preset", help="LoRa modem preset.")] = "LONG_FAST",
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the simulated medium.")] = 0,
+    speedup: Annotated[
+        float, typer.Option("--speedup", help="Virtual seconds per wall second.")
+    ] = 1.0,
+) -> None:
+    cli = get_ctx(ctx)
+    try:
+        _check(nodes, base_port, speedup)
+        asyncio.run(_serve(cli, nodes, base_port, state_dir, pty, preset.upper(), seed, speedup))
+    except NsplinkError as err:
+        cli.fail(err)
+    cli.say("emulate.stopped")
+
+
+def _check(nodes: int, base_port: int, speedup: float) -> None:
+    if not 1 <= nodes <= 64:
+        raise EmulatorArgInvalid(f"--nodes {nodes} is not in 1..64")
+    if base_port and not 1024 <= base_port <= 65535 - nodes:
+        raise EmulatorArgInvalid(f"--base-port {base_port} is not in 1024..{65535 - nodes}")
+    if not speedup > 0:
+        raise EmulatorArgInvalid(f"--speedup {speedup} must be above 0")
+
+
+async def _serve(
+    cli: CliContext,
+    nodes: int,
+    base_port: int,
+    state_dir: Path | None,
+    pty: bool,
+    preset: str,
+    seed: int,
+    speedup: float,
+) -> None:
+    from nsplink.radio.emulator import EmulatedMesh
+
+    mesh = EmulatedMesh(
+        nodes,
+        base_port=base_port,
+        state_dir=state_dir,
+        pty=pty,
+        preset=preset,
+        seed=seed,
+        speedup=speedup,
+    )
+    try:
+        await mesh.start()
+    except OSError as exc:
+        raise EmulatorPortBusy(exc.strerror or str(exc), port=base_port) from exc
+    except (ValueError, KeyError) as exc:
+        raise EmulatorArgInvalid(str(exc)) from exc
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        for dev in mesh.devices:
+            cli.say(
+                "emulate.node",
+                node_id=f"!{dev.node_num:08x}",
+                node_num=dev.node_num,
+                port=dev.tcp_port,
+                pty=dev.pty_path or t("emulate.none", cli.lang),
+            )
+        cli.say("emulate.ready", count=len(mesh.devices))
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        await mesh.stop()
