@@ -264,6 +264,11 @@ def verify_path(path: Path, busy_ms: int = DEFAULT_BUSY_MS) -> VerifyReport:
     conn = connect(path, create=False, busy_ms=busy_ms)
     try:
         conn.execute("BEGIN")  # one read snapshot while the daemon keeps appending
+        version = _check_version(conn, path)
+        if version == 0:
+            raise StoreMissing(path=path)
+        if version < SCHEMA_VERSION:  # only the store migrates; verify never writes
+            raise StoreCorrupt(f"schema {version} not yet migrated", path=path)
         problems = [r[0] for r in conn.execute("PRAGMA quick_check")]
         if problems != ["ok"]:
             raise StoreCorrupt(str(problems[0]), path=path)

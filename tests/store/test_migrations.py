@@ -1,0 +1,96 @@
+"""Every earlier schema migrates to the current one; newer and foreign files are refused."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from nsplink.store import SCHEMA_VERSION, Event, Store, StoreCorrupt, StoreTooNew
+from nsplink.store import events as k
+
+from .factory import lifecycle
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def load(version: int, path: Path) -> Path:
+    conn = sqlite3.connect(path)
+    conn.executescript((FIXTURES / f"schema_v{version}.sql").read_text(encoding="utf-8"))
+    conn.close()
+    return path
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_there_is_a_frozen_fixture_for_every_earlier_version() -> None:
+    found = {int(p.stem.removeprefix("schema_v")) for p in FIXTURES.glob("schema_v*.sql")}
+    assert found == set(range(1, SCHEMA_VERSION))
+
+
+@pytest.mark.parametrize("version", range(1, SCHEMA_VERSION))
+async def test_old_log_migrates_keeps_its_chain_and_gets_its_projections(
+    tmp_path: Path, version: int
+) -> None:
+    db = load(version, tmp_path / "old.db")
+    async with await Store.open(db) as store:
+        raw = sqlite3.connect(db)
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        raw.close()
+        report = await store.verify()
+        assert report.ok and report.count == 5 and report.triggers_present
+        item = await store.outbox_item("a1b2:1")
+        assert item is not None and (item.state, item.attempts) == ("sent", 1)
+        (inbox,) = await store.inbox()
+        assert (inbox.ref, inbox.triage, inbox.operator) == ("c3d4:5", "gezien", "Zoë")
+        assert await store.next_seq("a1b2") == 2
+        live = await store.projections()
+        await store.rebuild()
+        assert await store.projections() == live
+        # the migrated log takes new events, with personal data, and still verifies
+        await store.append(lifecycle(1))
+        await store.append(
+            Event(k.MESSAGE_QUEUED, 9.0, "nsp-houten", "a1b2:2", personal={"reporter": "Zoë"})
+        )
+        assert (await store.verify()).ok
+        assert (await store.events())[0].frame == b"\x01frame"
+
+
+async def test_new_file_is_created_at_the_current_version(tmp_path: Path) -> None:
+    async with await Store.open(tmp_path / "new.db") as store:
+        assert (await store.verify()).count == 0
+    raw = sqlite3.connect(tmp_path / "new.db")
+    assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    raw.close()
+
+
+async def test_newer_version_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    db = load(1, tmp_path / "future.db")
+    raw = sqlite3.connect(db)
+    raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    raw.close()
+    before = digest(db)
+    with pytest.raises(StoreTooNew) as info:
+        await Store.open(db)
+    assert info.value.code == "store.too_new"
+    assert "nieuwere nsplink" in info.value.render("nl")
+    assert f"schema {SCHEMA_VERSION + 1}" in info.value.render("en")
+    assert digest(db) == before
+
+
+async def test_foreign_sqlite_file_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    db = tmp_path / "other.db"
+    raw = sqlite3.connect(db)
+    raw.execute("CREATE TABLE contacts (name TEXT)")
+    raw.execute("INSERT INTO contacts VALUES ('Jan')")
+    raw.commit()
+    raw.close()
+    before = digest(db)
+    with pytest.raises(StoreCorrupt, match="not an nsplink log"):
+        await Store.open(db)
+    assert digest(db) == before
