@@ -1,0 +1,345 @@
+"""Body <-> protobuf mapping. Text fields are NOT in the protobuf (they travel compressed in the
+text section); the decoder rejects a protobuf section that carries any."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from google.protobuf.message import DecodeError as PbDecodeError
+from google.protobuf.message import Message as PbMessage
+from google.protobuf.unknown_fields import UnknownFieldSet
+
+from nsplink.protocol import codes
+from nsplink.protocol.errors import MalformedFrame, ValidationError
+from nsplink.protocol.identity import KEY_ID_LEN, KeyId, MessageId
+from nsplink.protocol.messages import (
+    Body,
+    Bulletin,
+    Emergency,
+    Message,
+    PeerHeard,
+    Receipt,
+    ReceiptEntry,
+    RosterUpdate,
+    Sitrep,
+    Status,
+    Supply,
+)
+from nsplink.protocol.pb import nsplink_pb2 as pb
+
+C = TypeVar("C", bound=codes.Code)
+
+_PB_ENUMS: dict[type[codes.Code], tuple[Any, str]] = {
+    codes.Incident: (pb.Incident, "INCIDENT_"),
+    codes.Answer: (pb.Answer, "ANSWER_"),
+    codes.Hazard: (pb.Hazard, "HAZARD_"),
+    codes.Callback: (pb.Callback, "CALLBACK_"),
+    codes.NspState: (pb.NspState, "NSP_STATE_"),
+    codes.Power: (pb.Power, "POWER_"),
+    codes.Observation: (pb.Observation, "OBSERVATION_"),
+    codes.Category: (pb.Category, "CATEGORY_"),
+    codes.Unit: (pb.Unit, "UNIT_"),
+    codes.Urgency: (pb.Urgency, "URGENCY_"),
+    codes.Topic: (pb.Topic, "TOPIC_"),
+    codes.Urgent: (pb.Urgent, "URGENT_"),
+    codes.ReceiptKind: (pb.ReceiptKind, "RECEIPT_KIND_"),
+    codes.State: (pb.State, "STATE_"),
+}
+# code -> wire number and back; built by name so the .proto and codes.py cannot drift apart
+_TO_WIRE: dict[codes.Code, int] = {
+    c: int(wrapper.Value(prefix + c.value))
+    for enum, (wrapper, prefix) in _PB_ENUMS.items()
+    for c in enum
+}
+_FROM_WIRE: dict[tuple[type[codes.Code], int], codes.Code] = {
+    (type(c), n): c for c, n in _TO_WIRE.items()
+}
+
+
+def wire(code: codes.Code) -> int:
+    return _TO_WIRE[code]
+
+
+def unwire(enum: type[C], number: int) -> C:
+    code = _FROM_WIRE.get((enum, number))
+    if code is None:
+        raise MalformedFrame(f"unknown {enum.__name__} code {number}")
+    return code  # type: ignore[return-value]
+
+
+def _unwire_all(enum: type[C], numbers: Iterable[int]) -> tuple[C, ...]:
+    return tuple(unwire(enum, n) for n in numbers)
+
+
+def _key_id(raw: bytes) -> KeyId:
+    if len(raw) != KEY_ID_LEN:
+        raise MalformedFrame("a key id field has the wrong length")
+    return KeyId(raw)
+
+
+def _services(bits: int) -> codes.Services:
+    if bits & ~7:
+        raise MalformedFrame(f"unknown service bits {bits:#x}")
+    return codes.Services(bits)
+
+
+def _opt(msg: PbMessage, name: str) -> Any:
+    return getattr(msg, name) if msg.HasField(name) else None
+
+
+# ---- encode -----------------------------------------------------------------------------
+
+
+def _enc_emergency(b: Emergency) -> PbMessage:
+    m = pb.Emergency(
+        incident=wire(b.incident),  # type: ignore[arg-type]
+        services=int(b.services),
+        life_threat=wire(b.life_threat),  # type: ignore[arg-type]
+        conscious=wire(b.conscious),  # type: ignore[arg-type]
+        breathing=wire(b.breathing),  # type: ignore[arg-type]
+        people_involved=b.people_involved,
+        hazards=[wire(h) for h in b.hazards],  # type: ignore[misc]
+        callback=wire(b.callback),  # type: ignore[arg-type]
+        sealed_personal=b.sealed_personal,
+    )
+    if b.injured is not None:
+        m.injured = b.injured
+    if b.lat is not None and b.lon is not None:
+        m.lat_e5 = round(b.lat * 1e5)
+        m.lon_e5 = round(b.lon * 1e5)
+    return m
+
+
+def _enc_sitrep(b: Sitrep) -> PbMessage:
+    m = pb.Sitrep(
+        nsp_state=wire(b.nsp_state),  # type: ignore[arg-type]
+        power=wire(b.power),  # type: ignore[arg-type]
+        power_hours=b.power_hours,
+        staff_pro=b.staff_pro,
+        staff_vol=b.staff_vol,
+        visitors=b.visitors,
+        needs=[wire(c) for c in b.needs],  # type: ignore[misc]
+        observations=[wire(o) for o in b.observations],  # type: ignore[misc]
+    )
+    for name in ("fuel_l", "queue", "reports_sent", "period_from", "period_to"):
+        value = getattr(b, name)
+        if value is not None:
+            setattr(m, name, value)
+    return m
+
+
+def _enc_supply(b: Supply) -> PbMessage:
+    m = pb.Supply(
+        category=wire(b.category),  # type: ignore[arg-type]
+        quantity=b.quantity,
+        unit=wire(b.unit),  # type: ignore[arg-type]
+        urgency=wire(b.urgency),  # type: ignore[arg-type]
+    )
+    if b.persons is not None:
+        m.persons = b.persons
+    if b.deliver_to_site is not None:
+        m.deliver_to_site = b.deliver_to_site.raw
+    return m
+
+
+def _enc_bulletin(b: Bulletin) -> PbMessage:
+    m = pb.Bulletin(
+        valid_until=b.valid_until,
+        municipality=b.municipality or 0,
+        sites=[s.raw for s in b.sites],
+        internal=b.internal,
+        urgent=wire(b.urgent),  # type: ignore[arg-type]
+        topic=wire(b.topic),  # type: ignore[arg-type]
+    )
+    if b.supersedes is not None:
+        m.supersedes.sender = b.supersedes.sender.raw
+        m.supersedes.seq = b.supersedes.seq
+    return m
+
+
+def _enc_receipt(b: Receipt) -> PbMessage:
+    m = pb.Receipt(kind=wire(b.kind))  # type: ignore[arg-type]
+    group: Any = None
+    for e in b.entries:
+        if group is None or group.sender != e.sender.raw:
+            group = m.groups.add(sender=e.sender.raw)
+        group.ranges.add(first=e.first, extra=e.last - e.first, state=wire(e.state))
+    return m
+
+
+def _enc_status(b: Status) -> PbMessage:
+    m = pb.Status(
+        power=wire(b.power),  # type: ignore[arg-type]
+        battery_pct=b.battery_pct,
+        power_hours=b.power_hours,
+        queue_depth=b.queue_depth,
+    )
+    for peer in b.last_heard:
+        m.last_heard.add(site=peer.site.raw, minutes_ago=peer.minutes_ago)
+    if b.rssi is not None:
+        m.rssi = b.rssi
+    if b.snr is not None:
+        m.snr_x4 = round(b.snr * 4)
+    return m
+
+
+def _enc_roster(b: RosterUpdate) -> PbMessage:
+    return pb.RosterUpdate(payload=b.payload)
+
+
+_ENCODERS: dict[type[Body], Callable[[Any], PbMessage]] = {
+    Emergency: _enc_emergency,
+    Sitrep: _enc_sitrep,
+    Supply: _enc_supply,
+    Bulletin: _enc_bulletin,
+    Receipt: _enc_receipt,
+    Status: _enc_status,
+    RosterUpdate: _enc_roster,
+}
+
+
+def encode_body(body: Message) -> bytes:
+    """The protobuf section of `body` (text fields left out: they go to the text section)."""
+    return _ENCODERS[type(body)](body).SerializeToString(deterministic=True)
+
+
+# ---- decode -----------------------------------------------------------------------------
+
+
+def _dec_emergency(m: Any, t: tuple[str, ...]) -> Emergency:
+    lat, lon = _opt(m, "lat_e5"), _opt(m, "lon_e5")
+    street, number, postcode, place, landmark, access, reporter, cb_number, text = t
+    return Emergency(
+        incident=unwire(codes.Incident, m.incident),
+        services=_services(m.services),
+        life_threat=unwire(codes.Answer, m.life_threat),
+        conscious=unwire(codes.Answer, m.conscious),
+        breathing=unwire(codes.Answer, m.breathing),
+        people_involved=m.people_involved,
+        injured=_opt(m, "injured"),
+        hazards=_unwire_all(codes.Hazard, m.hazards),
+        callback=unwire(codes.Callback, m.callback),
+        callback_number=cb_number,
+        street=street,
+        number=number,
+        postcode=postcode,
+        place=place,
+        landmark=landmark,
+        lat=None if lat is None else lat / 1e5,
+        lon=None if lon is None else lon / 1e5,
+        access=access,
+        reporter=reporter,
+        text=text,
+        sealed_personal=bytes(m.sealed_personal),
+    )
+
+
+def _dec_sitrep(m: Any, t: tuple[str, ...]) -> Sitrep:
+    return Sitrep(
+        nsp_state=unwire(codes.NspState, m.nsp_state),
+        power=unwire(codes.Power, m.power),
+        power_hours=m.power_hours,
+        staff_pro=m.staff_pro,
+        staff_vol=m.staff_vol,
+        visitors=m.visitors,
+        fuel_l=_opt(m, "fuel_l"),
+        queue=_opt(m, "queue"),
+        reports_sent=_opt(m, "reports_sent"),
+        needs=_unwire_all(codes.Category, m.needs),
+        observations=_unwire_all(codes.Observation, m.observations),
+        period_from=_opt(m, "period_from"),
+        period_to=_opt(m, "period_to"),
+        text=t[0],
+    )
+
+
+def _dec_supply(m: Any, t: tuple[str, ...]) -> Supply:
+    return Supply(
+        category=unwire(codes.Category, m.category),
+        quantity=m.quantity,
+        unit=unwire(codes.Unit, m.unit),
+        urgency=unwire(codes.Urgency, m.urgency),
+        persons=_opt(m, "persons"),
+        deliver_to_site=_key_id(m.deliver_to_site) if m.deliver_to_site else None,
+        item=t[0],
+        deliver_to_address=t[1],
+        text=t[2],
+    )
+
+
+def _dec_bulletin(m: Any, t: tuple[str, ...]) -> Bulletin:
+    sup = None
+    if m.HasField("supersedes"):
+        sup = MessageId(_key_id(m.supersedes.sender), m.supersedes.seq)
+    return Bulletin(
+        headline=t[0],
+        body=t[1],
+        issuer=t[2],
+        valid_until=m.valid_until,
+        supersedes=sup,
+        municipality=m.municipality or None,
+        sites=tuple(_key_id(s) for s in m.sites),
+        internal=m.internal,
+        urgent=unwire(codes.Urgent, m.urgent),
+        topic=unwire(codes.Topic, m.topic),
+    )
+
+
+def _dec_receipt(m: Any, t: tuple[str, ...]) -> Receipt:
+    entries = []
+    for g in m.groups:
+        sender = _key_id(g.sender)
+        for r in g.ranges:
+            state = unwire(codes.State, r.state)
+            entries.append(ReceiptEntry(sender, r.first, r.first + r.extra, state))
+    return Receipt(kind=unwire(codes.ReceiptKind, m.kind), entries=tuple(entries))
+
+
+def _dec_status(m: Any, t: tuple[str, ...]) -> Status:
+    snr = _opt(m, "snr_x4")
+    return Status(
+        power=unwire(codes.Power, m.power),
+        battery_pct=m.battery_pct,
+        power_hours=m.power_hours,
+        queue_depth=m.queue_depth,
+        last_heard=tuple(PeerHeard(_key_id(p.site), p.minutes_ago) for p in m.last_heard),
+        rssi=_opt(m, "rssi"),
+        snr=None if snr is None else snr / 4,
+    )
+
+
+def _dec_roster(m: Any, t: tuple[str, ...]) -> RosterUpdate:
+    return RosterUpdate(payload=bytes(m.payload))
+
+
+_DECODERS: dict[type[Body], tuple[type[PbMessage], Callable[[Any, tuple[str, ...]], Body]]] = {
+    Emergency: (pb.Emergency, _dec_emergency),
+    Sitrep: (pb.Sitrep, _dec_sitrep),
+    Supply: (pb.Supply, _dec_supply),
+    Bulletin: (pb.Bulletin, _dec_bulletin),
+    Receipt: (pb.Receipt, _dec_receipt),
+    Status: (pb.Status, _dec_status),
+    RosterUpdate: (pb.RosterUpdate, _dec_roster),
+}
+
+
+def decode_body(cls: type[Body], data: bytes, texts: tuple[str, ...]) -> Message:
+    """Protobuf section + text fields -> a validated body; anything off is `MalformedFrame`."""
+    pb_cls, build = _DECODERS[cls]
+    m = pb_cls()
+    try:
+        m.ParseFromString(data)
+    except (PbDecodeError, RuntimeError, ValueError) as exc:
+        raise MalformedFrame(f"{cls.TYPE.value} body: {exc}") from exc
+    if len(UnknownFieldSet(m)):  # a newer sender's field we would silently drop
+        raise MalformedFrame(f"{cls.TYPE.value} body has unknown fields")
+    for name in cls.TEXT_FIELDS:
+        if getattr(m, name):
+            raise MalformedFrame(f"text field {name} inside the protobuf section")
+    body = build(m, texts)
+    try:
+        body.validate()
+    except ValidationError as exc:
+        raise MalformedFrame(f"{exc.field}: {exc.hint_key}") from exc
+    return body  # type: ignore[return-value]

@@ -1,0 +1,181 @@
+"""Fragmentation of a signed message longer than one frame, and its reassembly.
+
+Fragment frame: byte 0 as any frame (format | dictionary version), byte 1 = 0x00 (type 0 =
+fragment), 3-byte sender key id, varint seq, 1-byte index, 1-byte count, then a chunk of the
+signed message. Fragments carry no signature of their own: the one signature at the end of the
+whole message covers every byte and is checked after reassembly, so one altered fragment makes
+the whole message fail `decode` with BadSignature.
+
+The Reassembler takes time as an argument (`now`, seconds) and is bounded: at most `max_partials`
+messages in flight and `max_bytes` buffered; the oldest partial is dropped to make room, so junk
+fragments cannot exhaust memory. Expiry follows the aioquic timer style.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from nsplink.protocol.codec import (
+    FRAGMENT_TYPE,
+    MAX_FRAME,
+    MAX_MESSAGE,
+    check_versions,
+    get_varint,
+    parse_header,
+    put_varint,
+)
+from nsplink.protocol.errors import BadFragment, FrameTooLarge, MalformedFrame
+from nsplink.protocol.identity import KEY_ID_LEN, KeyId, MessageId
+
+MAX_FRAGMENTS = 64
+
+
+@dataclass(frozen=True)
+class Fragment:
+    msg_id: MessageId
+    index: int
+    count: int
+    chunk: bytes
+    version_byte: int
+
+
+def _fragment_header(version_byte: int, mid: MessageId, index: int, count: int) -> bytes:
+    return (
+        bytes([version_byte, FRAGMENT_TYPE << 4])
+        + mid.sender.raw
+        + put_varint(mid.seq)
+        + bytes([index, count])
+    )
+
+
+def to_frames(signed: bytes, max_frame: int = MAX_FRAME) -> list[bytes]:
+    """[signed] if it fits one frame, else its fragments (index order), each <= max_frame."""
+    if len(signed) <= max_frame:
+        return [signed]
+    header = parse_header(signed)
+    mid = MessageId(header.sender, header.seq)
+    room = max_frame - len(_fragment_header(signed[0], mid, 0, 0))
+    count = -(-len(signed) // room)
+    if count > MAX_FRAGMENTS:
+        raise FrameTooLarge(f"{len(signed)} bytes need {count} fragments, at most {MAX_FRAGMENTS}")
+    return [
+        _fragment_header(signed[0], mid, i, count) + signed[i * room : (i + 1) * room]
+        for i in range(count)
+    ]
+
+
+def parse_fragment(data: bytes) -> Fragment:
+    """Structural check of one fragment frame; BadFragment / version errors otherwise."""
+    check_versions(data)
+    if data[1] != FRAGMENT_TYPE << 4:
+        raise BadFragment("not a fragment")
+    if len(data) > MAX_FRAME:
+        raise FrameTooLarge(f"fragment of {len(data)} bytes")
+    if len(data) < 2 + KEY_ID_LEN + 1 + 2 + 1:
+        raise BadFragment("fragment too short")
+    sender = KeyId(data[2 : 2 + KEY_ID_LEN])
+    try:
+        seq, pos = get_varint(data, 2 + KEY_ID_LEN)
+    except MalformedFrame as exc:
+        raise BadFragment(str(exc)) from exc
+    if pos + 3 > len(data):
+        raise BadFragment("fragment too short")
+    index, count = data[pos], data[pos + 1]
+    if not 2 <= count <= MAX_FRAGMENTS or index >= count:
+        raise BadFragment(f"fragment {index} of {count}")
+    return Fragment(MessageId(sender, seq), index, count, bytes(data[pos + 2 :]), data[0])
+
+
+@dataclass
+class _Partial:
+    count: int
+    first_seen: float
+    chunks: dict[int, bytes] = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        return sum(len(c) for c in self.chunks.values())
+
+
+class Reassembler:
+    """Collects fragments until a message is whole. Duplicates are ignored, order is free."""
+
+    def __init__(
+        self, *, ttl_s: float = 1800.0, max_partials: int = 32, max_bytes: int = 256 * 1024
+    ) -> None:
+        self.ttl_s = ttl_s
+        self.max_partials = max_partials
+        self.max_bytes = max_bytes
+        self._partials: OrderedDict[MessageId, _Partial] = OrderedDict()
+        self._done: OrderedDict[MessageId, None] = OrderedDict()  # late duplicates to ignore
+        self._size = 0  # bytes buffered in all partials
+        self.evicted = 0  # partials dropped to make room (a log figure for the daemon)
+
+    def add(self, frag: Fragment, now: float) -> bytes | None:
+        """The whole signed message once its last fragment arrives, else None."""
+        mid = frag.msg_id
+        if mid in self._done:
+            return None
+        part = self._partials.get(mid)
+        if part is None:
+            while self._partials and (
+                len(self._partials) >= self.max_partials
+                or self._size + len(frag.chunk) > self.max_bytes
+            ):
+                self._evict_oldest()
+            part = self._partials[mid] = _Partial(frag.count, now)
+        if frag.count != part.count:
+            raise BadFragment(f"{mid}: fragment count {frag.count} after {part.count}")
+        old = part.chunks.get(frag.index)
+        if old is not None:
+            if old != frag.chunk:
+                raise BadFragment(f"{mid}: two different fragments {frag.index}")
+            return None
+        part.chunks[frag.index] = frag.chunk
+        self._size += len(frag.chunk)
+        if len(part.chunks) < part.count:
+            while self._size > self.max_bytes and next(iter(self._partials)) != mid:
+                self._evict_oldest()
+            return None
+        self._drop(mid)
+        self._done[mid] = None
+        while len(self._done) > 4 * self.max_partials:
+            self._done.popitem(last=False)
+        whole = b"".join(part.chunks[i] for i in range(part.count))
+        if len(whole) > MAX_MESSAGE:
+            raise FrameTooLarge(f"{mid}: {len(whole)} bytes")
+        header = parse_header(whole)
+        if header.sender != mid.sender or header.seq != mid.seq:
+            raise BadFragment(f"{mid}: fragments carry another message")
+        return whole
+
+    def missing(self, mid: MessageId) -> list[int] | None:
+        """Indices still missing for a message in flight, or None if none is pending."""
+        part = self._partials.get(mid)
+        if part is None:
+            return None
+        return [i for i in range(part.count) if i not in part.chunks]
+
+    def pending(self) -> list[MessageId]:
+        return list(self._partials)
+
+    def next_deadline(self) -> float | None:
+        if not self._partials:
+            return None
+        return min(p.first_seen for p in self._partials.values()) + self.ttl_s
+
+    def handle_timer(self, now: float) -> list[MessageId]:
+        """Drop partials older than ttl_s; returns their ids (to log as incomplete)."""
+        expired = [m for m, p in self._partials.items() if p.first_seen + self.ttl_s <= now]
+        for mid in expired:
+            self._drop(mid)
+        return expired
+
+    def _drop(self, mid: MessageId) -> None:
+        part = self._partials.pop(mid)
+        self._size -= part.size
+
+    def _evict_oldest(self) -> None:
+        self._drop(next(iter(self._partials)))
+        self.evicted += 1

@@ -1,0 +1,552 @@
+"""Typed message bodies (domain.md §3) with validation that names the field and says how to fix it.
+
+Bodies are frozen dataclasses; `validate()` raises `ValidationError` for the first problem. Text
+fields are listed in `TEXT_FIELDS` in wire order (the codec compresses them together).
+Times are whole minutes since `EPOCH_UNIX` (see envelope.py), passed in by the caller.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from nsplink.i18n import register
+from nsplink.protocol.codes import (
+    Answer,
+    Callback,
+    Category,
+    Code,
+    Hazard,
+    Incident,
+    MessageType,
+    NspState,
+    Observation,
+    Power,
+    ReceiptKind,
+    Services,
+    State,
+    Topic,
+    Unit,
+    Urgency,
+    Urgent,
+)
+from nsplink.protocol.errors import ValidationError
+from nsplink.protocol.identity import KeyId, MessageId
+
+U8 = 255
+U32 = 2**32 - 1
+MINUTES_MAX = 2**24 - 1  # the header's 3-byte time field
+TEXT_MAX = 8000  # characters of one long free-text field (a 4 KiB bulletin must fit)
+MAX_TEXT_BYTES = 16384  # all text of one message, UTF-8; also the decoder's inflate limit
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_CONTROL_ONE_LINE = re.compile(r"[\x00-\x1f\x7f]")
+_PHONE = re.compile(r"^\+?[0-9 ()-]{3,20}$")
+
+register(
+    {
+        "hint.required": ("verplicht veld, vul het in.", "required field, please fill it in."),
+        "hint.too_long": (
+            "te lang ({length} tekens), maximaal {max}. Maak het korter.",
+            "too long ({length} characters), at most {max}. Shorten it.",
+        ),
+        "hint.control": (
+            "bevat onzichtbare stuurtekens; typ de tekst opnieuw.",
+            "contains invisible control characters; type the text again.",
+        ),
+        "hint.range": (
+            "moet een heel getal van {lo} tot en met {hi} zijn.",
+            "must be a whole number from {lo} to {hi}.",
+        ),
+        "hint.choice": (
+            "kies een van: {choices}.",
+            "choose one of: {choices}.",
+        ),
+        "hint.location": (
+            "vul een adres (straat en huisnummer) of een herkenningspunt in.",
+            "fill in an address (street and number) or a landmark.",
+        ),
+        "hint.phone": (
+            "vul een telefoonnummer in (cijfers, eventueel met +), of kies een andere manier.",
+            "fill in a phone number (digits, optionally with +), or choose another way.",
+        ),
+        "hint.services": (
+            "kies minstens één hulpdienst: A (ambulance), B (brandweer) of P (politie).",
+            "choose at least one service: A (ambulance), B (fire brigade) or P (police).",
+        ),
+        "hint.key_id": (
+            "moet een sleutel-id van 6 tekens zijn (zoals a1b2c3).",
+            "must be a 6-character key id (like a1b2c3).",
+        ),
+        "hint.period": (
+            "het begin van de periode moet vóór het einde liggen.",
+            "the start of the period must be before its end.",
+        ),
+        "hint.range_order": (
+            "het laatste volgnummer moet minstens het eerste zijn, en hooguit {max} verder.",
+            "the last sequence number must be at least the first, and at most {max} after it.",
+        ),
+        "hint.bytes": (
+            "mag hooguit {max} bytes zijn.",
+            "may be at most {max} bytes.",
+        ),
+        "hint.text_total": (
+            "alle tekst samen is te lang ({length} bytes, maximaal {max}). Maak het korter.",
+            "all text together is too long ({length} bytes, at most {max}). Shorten it.",
+        ),
+        "hint.coordinates": (
+            "geef breedte- en lengtegraad allebei, binnen -90..90 en -180..180.",
+            "give both latitude and longitude, within -90..90 and -180..180.",
+        ),
+    }
+)
+
+register(
+    {
+        f"field.{k}": v
+        for k, v in {
+            "emergency.location": ("Locatie / adres", "Location / address"),
+            "emergency.street": ("Straat", "Street"),
+            "emergency.number": ("Huisnummer", "House number"),
+            "emergency.postcode": ("Postcode", "Postcode"),
+            "emergency.place": ("Plaats", "Place"),
+            "emergency.landmark": ("Herkenningspunt", "Landmark"),
+            "emergency.coordinates": ("Coördinaten", "Coordinates"),
+            "emergency.incident": ("Wat is er gebeurd?", "What happened?"),
+            "emergency.services": ("Welke hulpdienst?", "Which service?"),
+            "emergency.life_threat": ("Levensgevaar?", "Life threatening?"),
+            "emergency.conscious": ("Aanspreekbaar?", "Conscious?"),
+            "emergency.breathing": ("Ademt normaal?", "Breathing normally?"),
+            "emergency.people_involved": ("Aantal betrokkenen", "People involved"),
+            "emergency.injured": ("Aantal gewonden", "Injured"),
+            "emergency.hazards": ("Gevaar ter plaatse", "Hazard on site"),
+            "emergency.access": ("Bereikbaarheid", "Access"),
+            "emergency.reporter": ("Melder", "Reporter"),
+            "emergency.callback": ("Terugbellen / bereikbaar via", "Call back / reachable via"),
+            "emergency.callback_number": ("Telefoonnummer", "Phone number"),
+            "emergency.text": ("Toelichting", "Details"),
+            "emergency.sealed_personal": ("Versleutelde persoonsgegevens", "Sealed personal data"),
+            "sitrep.nsp_state": ("Status NSP", "NSP status"),
+            "sitrep.power": ("Stroomvoorziening", "Power supply"),
+            "sitrep.power_hours": ("Nog uren stroom", "Hours of power left"),
+            "sitrep.fuel_l": ("Brandstof (liter)", "Fuel (litres)"),
+            "sitrep.staff_pro": ("Bemensing: professionals", "Staff: professionals"),
+            "sitrep.staff_vol": ("Bemensing: vrijwilligers", "Staff: volunteers"),
+            "sitrep.visitors": ("Bezoekers sinds vorig rapport", "Visitors since last report"),
+            "sitrep.queue": ("Wachtenden", "People waiting"),
+            "sitrep.reports_sent": ("Meldingen doorgegeven", "Reports passed on"),
+            "sitrep.needs": ("Behoeften", "Needs"),
+            "sitrep.observations": ("Signalen uit de wijk", "Signals from the neighbourhood"),
+            "sitrep.period": ("Periode", "Period"),
+            "sitrep.text": ("Toelichting", "Details"),
+            "supply.category": ("Categorie", "Category"),
+            "supply.item": ("Omschrijving", "Item"),
+            "supply.quantity": ("Aantal", "Quantity"),
+            "supply.unit": ("Eenheid", "Unit"),
+            "supply.persons": ("Voor hoeveel personen", "For how many people"),
+            "supply.urgency": ("Urgentie", "Urgency"),
+            "supply.deliver_to_site": ("Afleveren bij (post)", "Deliver to (site)"),
+            "supply.deliver_to_address": ("Afleveren bij (adres)", "Deliver to (address)"),
+            "supply.text": ("Toelichting", "Details"),
+            "bulletin.headline": ("Kop", "Headline"),
+            "bulletin.body": ("Tekst", "Text"),
+            "bulletin.valid_until": ("Geldig tot", "Valid until"),
+            "bulletin.supersedes": ("Vervangt", "Supersedes"),
+            "bulletin.municipality": ("Doelgroep: gemeente", "Audience: municipality"),
+            "bulletin.sites": ("Doelgroep: posten", "Audience: sites"),
+            "bulletin.internal": ("Alleen voor medewerkers", "Staff only"),
+            "bulletin.urgent": ("Prioriteit", "Priority"),
+            "bulletin.topic": ("Onderwerp", "Topic"),
+            "bulletin.issuer": ("Bron", "Issuer"),
+            "receipt.kind": ("Soort bevestiging", "Receipt kind"),
+            "receipt.entries": ("Bevestigde berichten", "Confirmed messages"),
+            "status.power": ("Stroomvoorziening", "Power supply"),
+            "status.battery_pct": ("Accu (%)", "Battery (%)"),
+            "status.power_hours": ("Nog uren stroom", "Hours of power left"),
+            "status.queue_depth": ("Berichten in wachtrij", "Messages queued"),
+            "status.last_heard": ("Laatst gehoord", "Last heard"),
+            "status.rssi": ("Signaalsterkte (RSSI)", "Signal strength (RSSI)"),
+            "status.snr": ("Signaal-ruisverhouding", "Signal-to-noise ratio"),
+            "roster_update.payload": ("Inhoud", "Payload"),
+        }.items()
+    }
+)
+
+
+def _check_text(
+    name: str, value: object, max_chars: int, *, required: bool = False, multiline: bool = False
+) -> None:
+    if not isinstance(value, str):
+        raise ValidationError(name, "hint.required" if value is None else "hint.control")
+    if required and not value.strip():
+        raise ValidationError(name, "hint.required")
+    if len(value) > max_chars:
+        raise ValidationError(name, "hint.too_long", length=len(value), max=max_chars)
+    if (_CONTROL if multiline else _CONTROL_ONE_LINE).search(value):
+        raise ValidationError(name, "hint.control")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:  # lone surrogates cannot travel
+        raise ValidationError(name, "hint.control") from exc
+
+
+def _check_int(name: str, value: object, lo: int = 0, hi: int = U32) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise ValidationError(name, "hint.range", lo=lo, hi=hi)
+
+
+def _check_opt_int(name: str, value: object, lo: int = 0, hi: int = U32) -> None:
+    if value is not None:
+        _check_int(name, value, lo, hi)
+
+
+def _check_code(name: str, value: object, enum: type[Code]) -> None:
+    if not isinstance(value, enum):
+        raise ValidationError(name, "hint.choice", choices=", ".join(c.value for c in enum))
+
+
+def _check_codes(name: str, values: object, enum: type[Code], max_items: int = 16) -> None:
+    if not isinstance(values, tuple) or len(values) > max_items:
+        raise ValidationError(name, "hint.choice", choices=", ".join(c.value for c in enum))
+    for v in values:
+        _check_code(name, v, enum)
+
+
+def _check_key_id(name: str, value: object) -> None:
+    if not isinstance(value, KeyId):
+        raise ValidationError(name, "hint.key_id")
+
+
+class Body:
+    """Common behaviour of all message bodies."""
+
+    TYPE: ClassVar[MessageType]
+    TEXT_FIELDS: ClassVar[tuple[str, ...]] = ()
+
+    def validate(self) -> None:
+        raise NotImplementedError
+
+    def texts(self) -> tuple[str, ...]:
+        return tuple(getattr(self, name) for name in self.TEXT_FIELDS)
+
+    def _check_total_text(self) -> None:
+        total = sum(len(t.encode("utf-8")) for t in self.texts())
+        if total > MAX_TEXT_BYTES:
+            name = f"{self.TYPE.value}.{self.TEXT_FIELDS[-1]}"
+            raise ValidationError(name, "hint.text_total", length=total, max=MAX_TEXT_BYTES)
+
+
+@dataclass(frozen=True)
+class Emergency(Body):
+    """Noodhulpmelding: a report relayed towards 112 (domain §3.1). Time = envelope time."""
+
+    TYPE: ClassVar[MessageType] = MessageType.EMERGENCY
+    TEXT_FIELDS: ClassVar[tuple[str, ...]] = (
+        "street", "number", "postcode", "place", "landmark", "access", "reporter",
+        "callback_number", "text",
+    )  # fmt: skip
+
+    incident: Incident
+    services: Services
+    people_involved: int = 1
+    life_threat: Answer = Answer.ONB
+    conscious: Answer = Answer.ONB
+    breathing: Answer = Answer.ONB
+    injured: int | None = None
+    hazards: tuple[Hazard, ...] = ()
+    callback: Callback = Callback.NSP
+    callback_number: str = ""
+    street: str = ""
+    number: str = ""
+    postcode: str = ""
+    place: str = ""
+    landmark: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    access: str = ""
+    reporter: str = ""
+    text: str = ""
+    sealed_personal: bytes = b""  # issue 11: reporter, number and address sealed to the CPs
+
+    def validate(self) -> None:
+        p = "emergency."
+        _check_code(p + "incident", self.incident, Incident)
+        if not isinstance(self.services, Services) or not self.services & Services(7):
+            raise ValidationError(p + "services", "hint.services")
+        for name in ("life_threat", "conscious", "breathing"):
+            _check_code(p + name, getattr(self, name), Answer)
+        _check_int(p + "people_involved", self.people_involved, 0, U8)
+        _check_opt_int(p + "injured", self.injured, 0, U8)
+        _check_codes(p + "hazards", self.hazards, Hazard)
+        _check_code(p + "callback", self.callback, Callback)
+        limits = {"street": 60, "number": 10, "postcode": 7, "place": 40, "landmark": 80,
+                  "access": 80, "reporter": 40, "callback_number": 20}  # fmt: skip
+        for name, limit in limits.items():
+            _check_text(p + name, getattr(self, name), limit)
+        _check_text(p + "text", self.text, TEXT_MAX, multiline=True)
+        if not isinstance(self.sealed_personal, bytes) or len(self.sealed_personal) > 512:
+            raise ValidationError(p + "sealed_personal", "hint.bytes", max=512)
+        has_address = bool(self.street.strip() and self.number.strip())
+        if not (has_address or self.landmark.strip() or self.sealed_personal):
+            raise ValidationError(p + "location", "hint.location")
+        if (self.lat is None) != (self.lon is None) or (
+            self.lat is not None
+            and self.lon is not None
+            and not (-90 <= self.lat <= 90 and -180 <= self.lon <= 180)
+        ):
+            raise ValidationError(p + "coordinates", "hint.coordinates")
+        if (
+            self.callback is Callback.TEL
+            and not self.sealed_personal
+            and not _PHONE.match(self.callback_number)
+        ):
+            raise ValidationError(p + "callback_number", "hint.phone")
+        self._check_total_text()
+
+
+@dataclass(frozen=True)
+class Sitrep(Body):
+    """Situatierapport of an NSP (domain §3.2)."""
+
+    TYPE: ClassVar[MessageType] = MessageType.SITREP
+    TEXT_FIELDS: ClassVar[tuple[str, ...]] = ("text",)
+
+    nsp_state: NspState
+    power: Power
+    power_hours: int
+    staff_pro: int
+    staff_vol: int
+    visitors: int
+    fuel_l: int | None = None
+    queue: int | None = None
+    reports_sent: int | None = None
+    needs: tuple[Category, ...] = ()
+    observations: tuple[Observation, ...] = ()
+    period_from: int | None = None
+    period_to: int | None = None
+    text: str = ""
+
+    def validate(self) -> None:
+        p = "sitrep."
+        _check_code(p + "nsp_state", self.nsp_state, NspState)
+        _check_code(p + "power", self.power, Power)
+        _check_int(p + "power_hours", self.power_hours, 0, U8)
+        _check_opt_int(p + "fuel_l", self.fuel_l, 0, 100_000)
+        for name in ("staff_pro", "staff_vol"):
+            _check_int(p + name, getattr(self, name), 0, 1000)
+        _check_int(p + "visitors", self.visitors, 0, 1_000_000)
+        _check_opt_int(p + "queue", self.queue, 0, 100_000)
+        _check_opt_int(p + "reports_sent", self.reports_sent, 0, 100_000)
+        _check_codes(p + "needs", self.needs, Category)
+        _check_codes(p + "observations", self.observations, Observation)
+        _check_opt_int(p + "period", self.period_from, 0, MINUTES_MAX)
+        _check_opt_int(p + "period", self.period_to, 0, MINUTES_MAX)
+        if (
+            self.period_from is not None
+            and self.period_to is not None
+            and self.period_from > self.period_to
+        ):
+            raise ValidationError(p + "period", "hint.period")
+        _check_text(p + "text", self.text, TEXT_MAX, multiline=True)
+        self._check_total_text()
+
+
+@dataclass(frozen=True)
+class Supply(Body):
+    """Hulpvraag: a supply request (domain §3.3). No deliver-to means: the sending NSP."""
+
+    TYPE: ClassVar[MessageType] = MessageType.SUPPLY
+    TEXT_FIELDS: ClassVar[tuple[str, ...]] = ("item", "deliver_to_address", "text")
+
+    category: Category
+    quantity: int
+    unit: Unit
+    urgency: Urgency = Urgency.VANDAAG
+    item: str = ""
+    persons: int | None = None
+    deliver_to_site: KeyId | None = None
+    deliver_to_address: str = ""
+    text: str = ""
+
+    def validate(self) -> None:
+        p = "supply."
+        _check_code(p + "category", self.category, Category)
+        _check_int(p + "quantity", self.quantity, 1, 1_000_000)
+        _check_code(p + "unit", self.unit, Unit)
+        _check_code(p + "urgency", self.urgency, Urgency)
+        _check_text(p + "item", self.item, 40)
+        _check_opt_int(p + "persons", self.persons, 1, 1_000_000)
+        if self.deliver_to_site is not None:
+            _check_key_id(p + "deliver_to_site", self.deliver_to_site)
+        _check_text(p + "deliver_to_address", self.deliver_to_address, 80)
+        _check_text(p + "text", self.text, TEXT_MAX, multiline=True)
+        self._check_total_text()
+
+
+@dataclass(frozen=True)
+class Bulletin(Body):
+    """Mededeling from a CP for the NSPs (domain §3.4); the envelope's destination routes it,
+    `municipality`/`sites` narrow who shows it."""
+
+    TYPE: ClassVar[MessageType] = MessageType.BULLETIN
+    TEXT_FIELDS: ClassVar[tuple[str, ...]] = ("headline", "body", "issuer")
+
+    headline: str
+    body: str
+    valid_until: int
+    issuer: str
+    supersedes: MessageId | None = None
+    municipality: int | None = None  # CBS code, GM0363 -> 363
+    sites: tuple[KeyId, ...] = ()
+    internal: bool = False
+    urgent: Urgent = Urgent.NORMAAL
+    topic: Topic = Topic.ALG
+
+    def validate(self) -> None:
+        p = "bulletin."
+        _check_text(p + "headline", self.headline, 60, required=True)
+        _check_text(p + "body", self.body, TEXT_MAX, required=True, multiline=True)
+        _check_int(p + "valid_until", self.valid_until, 0, MINUTES_MAX)
+        _check_text(p + "issuer", self.issuer, 60, required=True)
+        if self.supersedes is not None and not isinstance(self.supersedes, MessageId):
+            raise ValidationError(p + "supersedes", "hint.key_id")
+        _check_opt_int(p + "municipality", self.municipality, 1, 9999)
+        if not isinstance(self.sites, tuple) or len(self.sites) > 32:
+            raise ValidationError(p + "sites", "hint.key_id")
+        for site in self.sites:
+            _check_key_id(p + "sites", site)
+        if not isinstance(self.internal, bool):
+            raise ValidationError(p + "internal", "hint.choice", choices="True, False")
+        _check_code(p + "urgent", self.urgent, Urgent)
+        _check_code(p + "topic", self.topic, Topic)
+        self._check_total_text()
+
+
+RANGE_MAX = 65535  # widest seq range one receipt entry may confirm
+
+
+@dataclass(frozen=True)
+class ReceiptEntry:
+    """Messages `sender-first` .. `sender-last` all have `state`."""
+
+    sender: KeyId
+    first: int
+    last: int
+    state: State = State.ONTV
+
+    def covers(self, mid: MessageId) -> bool:
+        return mid.sender == self.sender and self.first <= mid.seq <= self.last
+
+
+@dataclass(frozen=True)
+class Receipt(Body):
+    """Signed proof: ONE receipt confirms MANY messages, each (range) with its state.
+
+    kind DELIVERY: the addressee has them; TRIAGE: the CP's handling state (gezien, in
+    behandeling, doorgezet naar 112, ...); CUSTODY: a relay holds them for forwarding."""
+
+    TYPE: ClassVar[MessageType] = MessageType.RECEIPT
+
+    kind: ReceiptKind
+    entries: tuple[ReceiptEntry, ...]
+
+    @classmethod
+    def build(
+        cls, kind: ReceiptKind, items: dict[MessageId, State] | list[tuple[MessageId, State]]
+    ) -> Receipt:
+        """Collapse (message id, state) pairs into the fewest ranges."""
+        pairs = sorted(dict(items).items() if isinstance(items, list) else items.items())
+        entries: list[ReceiptEntry] = []
+        for mid, state in pairs:
+            last = entries[-1] if entries else None
+            if (
+                last is not None
+                and last.sender == mid.sender
+                and last.state is state
+                and last.last + 1 == mid.seq
+                and mid.seq - last.first <= RANGE_MAX
+            ):
+                entries[-1] = ReceiptEntry(last.sender, last.first, mid.seq, state)
+            else:
+                entries.append(ReceiptEntry(mid.sender, mid.seq, mid.seq, state))
+        return cls(kind, tuple(entries))
+
+    def state_of(self, mid: MessageId) -> State | None:
+        for entry in self.entries:
+            if entry.covers(mid):
+                return entry.state
+        return None
+
+    def validate(self) -> None:
+        p = "receipt."
+        _check_code(p + "kind", self.kind, ReceiptKind)
+        if not isinstance(self.entries, tuple) or not 1 <= len(self.entries) <= 64:
+            raise ValidationError(p + "entries", "hint.range", lo=1, hi=64)
+        for e in self.entries:
+            if not isinstance(e, ReceiptEntry):
+                raise ValidationError(p + "entries", "hint.key_id")
+            _check_key_id(p + "entries", e.sender)
+            _check_int(p + "entries", e.first, 0, U32)
+            _check_int(p + "entries", e.last, 0, U32)
+            if not 0 <= e.last - e.first <= RANGE_MAX:
+                raise ValidationError(p + "entries", "hint.range_order", max=RANGE_MAX)
+            _check_code(p + "entries", e.state, State)
+
+
+@dataclass(frozen=True)
+class PeerHeard:
+    site: KeyId
+    minutes_ago: int
+
+
+@dataclass(frozen=True)
+class Status(Body):
+    """Small automatic beacon (domain §3.5); no free text."""
+
+    TYPE: ClassVar[MessageType] = MessageType.STATUS
+
+    power: Power
+    battery_pct: int
+    power_hours: int
+    queue_depth: int
+    last_heard: tuple[PeerHeard, ...] = ()
+    rssi: int | None = None
+    snr: float | None = None
+
+    def validate(self) -> None:
+        p = "status."
+        _check_code(p + "power", self.power, Power)
+        _check_int(p + "battery_pct", self.battery_pct, 0, 100)
+        _check_int(p + "power_hours", self.power_hours, 0, U8)
+        _check_int(p + "queue_depth", self.queue_depth, 0, 100_000)
+        if not isinstance(self.last_heard, tuple) or len(self.last_heard) > 16:
+            raise ValidationError(p + "last_heard", "hint.range", lo=0, hi=16)
+        for peer in self.last_heard:
+            if not isinstance(peer, PeerHeard):
+                raise ValidationError(p + "last_heard", "hint.key_id")
+            _check_key_id(p + "last_heard", peer.site)
+            _check_int(p + "last_heard", peer.minutes_ago, 0, MINUTES_MAX)
+        _check_opt_int(p + "rssi", self.rssi, -200, 50)
+        if self.snr is not None and (
+            not isinstance(self.snr, int | float) or not -64 <= self.snr <= 64
+        ):
+            raise ValidationError(p + "snr", "hint.range", lo=-64, hi=64)
+
+
+@dataclass(frozen=True)
+class RosterUpdate(Body):
+    """Reserved for issue 11: a signed roster change. Carried opaquely for now."""
+
+    TYPE: ClassVar[MessageType] = MessageType.ROSTER_UPDATE
+
+    payload: bytes = field(default=b"")
+
+    def validate(self) -> None:
+        if not isinstance(self.payload, bytes) or len(self.payload) > 8192:
+            raise ValidationError("roster_update.payload", "hint.bytes", max=8192)
+
+
+Message = Emergency | Sitrep | Supply | Bulletin | Receipt | Status | RosterUpdate
+BODY_TYPES: dict[MessageType, type[Body]] = {
+    cls.TYPE: cls for cls in (Emergency, Sitrep, Supply, Bulletin, Receipt, Status, RosterUpdate)
+}
