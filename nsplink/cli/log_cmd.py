@@ -1,9 +1,350 @@
-"""Placeholder: the owning issue fills this module in."""
+"""`nsplink log verify|rebuild|show|export`: read, check and repair the site's event log.
+
+Exit codes: 0 done (verify: the chain is intact); 1 verify found a broken chain (the first bad
+row is named); 2 bad input or a store fault (missing, damaged, newer, read-only, full disk),
+always as one line without a stack trace. None of these commands creates a database.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import csv
+import json
+import os
+import re
+import sys
+from collections.abc import AsyncIterator, Callable, Coroutine
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import IO, Annotated, Any, TypeVar
+
 import typer
+
+from nsplink.cli.context import CliContext, get_ctx
+from nsplink.errors import NsplinkError
+from nsplink.i18n import register as register_texts
+from nsplink.i18n import t
+from nsplink.store import Record, Store
+from nsplink.store.events import PERSONAL_DATA_KEYS
+
+T = TypeVar("T")
+
+register_texts(
+    {
+        "log.help": (
+            "Logboek: controleren, herstellen, tonen en exporteren.",
+            "Event log: verify, rebuild, show and export.",
+        ),
+        "log.rebuilt": (
+            "Overzichten opnieuw opgebouwd uit {count} gebeurtenissen.",
+            "Views rebuilt from {count} events.",
+        ),
+        "log.since_bad": (
+            "'{value}' is geen geldig tijdstip. Gebruik bijvoorbeeld 2026-11-23T08:00, "
+            "2026-11-23, 90m, 6h of 2d.",
+            "'{value}' is not a valid time. Use for example 2026-11-23T08:00, "
+            "2026-11-23, 90m, 6h or 2d.",
+        ),
+        "log.kind_bad": (
+            "'{value}' is geen soort gebeurtenis. Gebruik bijvoorbeeld message.sent of message.",
+            "'{value}' is not an event kind. Use for example message.sent or message.",
+        ),
+        "log.format_bad": (
+            "Onbekend formaat '{value}'. Kies jsonl of csv.",
+            "Unknown format '{value}'. Choose jsonl or csv.",
+        ),
+        "log.output_exists": (
+            "{path} bestaat al; kies een nieuwe bestandsnaam.",
+            "{path} already exists; choose a new file name.",
+        ),
+        "log.output_bad": (
+            "Kan {path} niet schrijven ({detail}).",
+            "Cannot write {path} ({detail}).",
+        ),
+        "log.exported": (
+            "{count} gebeurtenissen geëxporteerd naar {path}.",
+            "{count} events exported to {path}.",
+        ),
+        "log.none": ("Geen gebeurtenissen gevonden.", "No events found."),
+        "log.personal": ("[persoonsgegevens]", "[personal data]"),
+        "log.erased": ("[persoonsgegevens gewist]", "[personal data erased]"),
+    }
+)
+
+
+class SinceInvalid(NsplinkError):
+    code = "log.since_bad"
+    key = "log.since_bad"
+
+
+class KindInvalid(NsplinkError):
+    code = "log.kind_bad"
+    key = "log.kind_bad"
+
+
+class FormatInvalid(NsplinkError):
+    code = "log.format_bad"
+    key = "log.format_bad"
+
+
+class OutputExists(NsplinkError):
+    code = "log.output_exists"
+    key = "log.output_exists"
+
+
+class OutputUnwritable(NsplinkError):
+    code = "log.output_bad"
+    key = "log.output_bad"
+
+
+log_app = typer.Typer(help=t("log.help"), no_args_is_help=True)
+
+_RELATIVE = re.compile(r"^(\d{1,6})\s*([mhd])$")
+_KIND = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*\.?$")
+
+
+def parse_since(value: str, now: datetime) -> float:
+    """'2026-11-23T08:00' / '2026-11-23' (local time unless it names a zone), or '90m', '6h',
+    '2d' before `now`. Returns wall-clock seconds, the unit of an event's `at`."""
+    text = value.strip()
+    rel = _RELATIVE.match(text.lower())
+    if rel:
+        unit = {"m": "minutes", "h": "hours", "d": "days"}[rel.group(2)]
+        return (now - timedelta(**{unit: int(rel.group(1))})).timestamp()
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise SinceInvalid(value=value) from exc
+    if moment.tzinfo is None:
+        moment = moment.astimezone()  # a volunteer types the time on the wall clock
+    return moment.timestamp()
+
+
+def parse_kinds(values: list[str]) -> list[str]:
+    """'message' or 'message.' select a whole area; 'message.sent' one kind."""
+    kinds = []
+    for value in values:
+        v = value.strip().lower()
+        if not _KIND.match(v):
+            raise KindInvalid(value=value)
+        kinds.append(v if "." in v else v + ".")
+    return kinds
+
+
+def _run(ctx: CliContext, body: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    try:
+        return asyncio.run(body())
+    except NsplinkError as err:
+        ctx.fail(err)
+
+
+async def _open(ctx: CliContext) -> Store:
+    return await Store.open(ctx.home.db_path, create=False)
+
+
+@log_app.command("verify")
+def verify_cmd(ctx: typer.Context) -> None:
+    """Check every row of the hash chain. / Controleer elke rij van de hashketen."""
+    c = get_ctx(ctx)
+
+    async def go() -> int:
+        async with await _open(c) as store:
+            report = await store.verify()
+        if report.problem is not None:
+            p = report.problem
+            reason = t(p.reason, c.lang, **p.params)
+            typer.echo(t("chain.bad", c.lang, row=p.row, reason=reason), err=True)
+            return 1
+        if report.count == 0:
+            c.say("chain.empty")
+        else:
+            c.say("chain.ok", count=report.count, head=report.head)
+        if not report.triggers_present:
+            typer.echo(t("chain.triggers", c.lang), err=True)
+            return 1
+        return 0
+
+    code = _run(c, go)
+    raise typer.Exit(code)
+
+
+@log_app.command("rebuild")
+def rebuild_cmd(ctx: typer.Context) -> None:
+    """Recompute outbox, inbox and sequence state from the log. / Bouw de overzichten opnieuw op."""
+    c = get_ctx(ctx)
+
+    async def go() -> int:
+        async with await _open(c) as store:
+            return await store.rebuild()
+
+    c.say("log.rebuilt", count=_run(c, go))
+
+
+KindOpt = Annotated[
+    list[str] | None,
+    typer.Option("--kind", help="message.sent, or an area such as message (repeatable)."),
+]
+SiteOpt = Annotated[str | None, typer.Option("--site", help="Only events of this site.")]
+SinceOpt = Annotated[
+    str | None, typer.Option("--since", help="2026-11-23T08:00, 2026-11-23, 90m, 6h or 2d.")
+]
+RefOpt = Annotated[str | None, typer.Option("--ref", help="Only events about this message.")]
+
+
+async def _select(
+    store: Store,
+    kind: list[str] | None,
+    site: str | None,
+    since: str | None,
+    ref: str | None,
+    *,
+    with_personal: bool = False,
+) -> AsyncIterator[Record]:
+    since_at = parse_since(since, datetime.now().astimezone()) if since else None
+    async for rec in store.iter_events(
+        kinds=parse_kinds(kind or []),
+        site=site,
+        since=since_at,
+        ref=ref,
+        with_personal=with_personal,
+    ):
+        yield rec
+
+
+def _local(at: float) -> str:
+    try:
+        return datetime.fromtimestamp(at).strftime("%Y-%m-%d %H:%M:%S")
+    except (OverflowError, OSError, ValueError):
+        return str(at)
+
+
+def _show_line(rec: Record, lang: Any) -> str:
+    fields = " ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in rec.data.items())
+    if rec.erased:
+        fields += " " + t("log.erased", lang)
+    elif rec.has_personal:
+        fields += " " + t("log.personal", lang)
+    return f"#{rec.id:<6} {_local(rec.at)}  {rec.site:<16} {rec.kind:<24} {rec.ref:<12} {fields}"
+
+
+@log_app.command("show")
+def show_cmd(
+    ctx: typer.Context,
+    kind: KindOpt = None,
+    site: SiteOpt = None,
+    since: SinceOpt = None,
+    ref: RefOpt = None,
+) -> None:
+    """List events, oldest first. / Toon gebeurtenissen, oudste eerst."""
+    c = get_ctx(ctx)
+
+    async def go() -> int:
+        count = 0
+        async with await _open(c) as store:
+            async for rec in _select(store, kind, site, since, ref):
+                typer.echo(_show_line(rec, c.lang))
+                count += 1
+        return count
+
+    if _run(c, go) == 0:
+        c.say("log.none")
+
+
+EXPORT_FIELDS = ("id", "time", "at", "kind", "site", "ref", "data", "personal", "frame", "hash")
+REDACTED_FIELDS = tuple(f for f in EXPORT_FIELDS if f not in ("personal", "frame"))
+
+
+def export_row(rec: Record, redact: bool) -> dict[str, Any]:
+    """One event as a flat dict; `redact` leaves out everything that may identify a person."""
+    data = rec.data
+    if redact:
+        data = {k: v for k, v in data.items() if k not in PERSONAL_DATA_KEYS}
+    row: dict[str, Any] = {
+        "id": rec.id,
+        "time": datetime.fromtimestamp(rec.at, UTC).isoformat(),
+        "at": rec.at,
+        "kind": rec.kind,
+        "site": rec.site,
+        "ref": rec.ref,
+        "data": data,
+    }
+    if not redact:
+        row["personal"] = "erased" if rec.erased else rec.personal
+        row["frame"] = rec.frame.hex() if rec.frame is not None else None
+    row["hash"] = rec.hash.hex()
+    return row
+
+
+class _Writer:
+    def __init__(self, out: IO[str], fmt: str, redact: bool) -> None:
+        self.fmt = fmt
+        self.out = out
+        self.redact = redact
+        names = REDACTED_FIELDS if redact else EXPORT_FIELDS
+        self.csv = (
+            csv.DictWriter(out, fieldnames=names, lineterminator="\n") if fmt == "csv" else None
+        )
+        if self.csv is not None:
+            self.csv.writeheader()
+
+    def write(self, rec: Record) -> None:
+        row = export_row(rec, self.redact)
+        if self.csv is None:
+            self.out.write(json.dumps(row, ensure_ascii=False, sort_keys=False) + "\n")
+            return
+        for key in ("data", "personal"):
+            if key in row and not isinstance(row[key], str | None):
+                row[key] = json.dumps(row[key], ensure_ascii=False, sort_keys=True)
+        self.csv.writerow(row)
+
+
+@log_app.command("export")
+def export_cmd(
+    ctx: typer.Context,
+    fmt: Annotated[str, typer.Option("--format", help="jsonl or csv.")] = "jsonl",
+    redact: Annotated[
+        bool, typer.Option("--redact", help="Leave out personal data of emergency reports.")
+    ] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="New file to write (default: stdout).")
+    ] = None,
+    kind: KindOpt = None,
+    site: SiteOpt = None,
+    since: SinceOpt = None,
+    ref: RefOpt = None,
+) -> None:
+    """Export events as JSON lines or CSV. / Exporteer gebeurtenissen als JSON-regels of CSV."""
+    c = get_ctx(ctx)
+    if fmt not in ("jsonl", "csv"):
+        c.fail(FormatInvalid(value=fmt))
+    if output is not None and output.exists():
+        c.fail(OutputExists(path=output))
+
+    async def go(out: IO[str]) -> int:
+        writer = _Writer(out, fmt, redact)
+        count = 0
+        async with await _open(c) as store:
+            async for rec in _select(store, kind, site, since, ref, with_personal=not redact):
+                writer.write(rec)
+                count += 1
+        return count
+
+    if output is None:
+        _run(c, lambda: go(sys.stdout))
+        return
+    tmp = output.with_name(output.name + ".part")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            count = _run(c, lambda: go(fh))
+            fh.flush()
+            os.fsync(fh.fileno())
+        tmp.replace(output)  # a half export never looks like a whole one
+    except OSError as exc:
+        c.fail(OutputUnwritable(exc.strerror or str(exc), path=output))
+    finally:
+        tmp.unlink(missing_ok=True)
+    c.say("log.exported", count=count, path=output)
 
 
 def register(app: typer.Typer) -> None:
-    return None
+    app.add_typer(log_app, name="log")
