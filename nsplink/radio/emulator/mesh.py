@@ -45,6 +45,7 @@ class EmulatedMesh:
         positions: Sequence[tuple[float, float]] | None = None,
         roles: Sequence[str] | None = None,
         reboot_scale: float = 1.0,
+        duty_pct: float = 10.0,
     ) -> None:
         if nodes < 1:
             raise ValueError("an emulated mesh needs at least one node")
@@ -62,6 +63,7 @@ class EmulatedMesh:
         if not len(self.node_nums) == len(self.positions) == len(self.roles) == nodes:
             raise ValueError("node_nums, positions and roles must have one entry per node")
         self.reboot_scale = reboot_scale
+        self.duty_pct = duty_pct  # EU_868: 10 %; tests lower it to reach the limit quickly
         self.devices: list[EmulatedDevice] = []
         self.medium: Any = None
         self._driver: Any = None
@@ -85,7 +87,7 @@ class EmulatedMesh:
         from nsplink.radio.sim.driver import RealtimeDriver
         from nsplink.radio.sim.medium import Medium
 
-        self.medium = Medium(preset=self.preset, seed=self.seed)
+        self.medium = Medium(preset=self.preset, seed=self.seed, duty_pct=self.duty_pct)
         self._driver = RealtimeDriver(self.medium, speedup=self.speedup)
         self._epoch0 = time.time() - float(self.medium.now) / self.speedup
         store = StateStore(self.state_dir)
