@@ -11,6 +11,7 @@ from google.protobuf.message import Message as PbMessage
 from google.protobuf.unknown_fields import UnknownFieldSet
 
 from nsplink.protocol import codes
+from nsplink.protocol.codes import State
 from nsplink.protocol.errors import MalformedFrame, ValidationError
 from nsplink.protocol.identity import KEY_ID_LEN, KeyId, MessageId
 from nsplink.protocol.messages import (
@@ -46,19 +47,20 @@ _PB_ENUMS: dict[type[codes.Code], tuple[Any, str]] = {
     codes.ReceiptKind: (pb.ReceiptKind, "RECEIPT_KIND_"),
     codes.State: (pb.State, "STATE_"),
 }
-# code -> wire number and back; built by name so the .proto and codes.py cannot drift apart
-_TO_WIRE: dict[codes.Code, int] = {
-    c: int(wrapper.Value(prefix + c.value))
+# code -> wire number and back; built by name so the .proto and codes.py cannot drift apart.
+# Keyed by (enum, ...) because str codes compare equal across enums (Topic.WATER == "WATER").
+_TO_WIRE: dict[tuple[type[codes.Code], str], int] = {
+    (enum, c.value): int(wrapper.Value(prefix + c.value))
     for enum, (wrapper, prefix) in _PB_ENUMS.items()
     for c in enum
 }
 _FROM_WIRE: dict[tuple[type[codes.Code], int], codes.Code] = {
-    (type(c), n): c for c, n in _TO_WIRE.items()
+    (enum, n): enum(value) for (enum, value), n in _TO_WIRE.items()
 }
 
 
 def wire(code: codes.Code) -> int:
-    return _TO_WIRE[code]
+    return _TO_WIRE[(type(code), code.value)]
 
 
 def unwire(enum: type[C], number: int) -> C:
@@ -160,11 +162,22 @@ def _enc_bulletin(b: Bulletin) -> PbMessage:
 
 def _enc_receipt(b: Receipt) -> PbMessage:
     m = pb.Receipt(kind=wire(b.kind))  # type: ignore[arg-type]
-    group: Any = None
+    by_sender: dict[KeyId, list[ReceiptEntry]] = {}
     for e in b.entries:
-        if group is None or group.sender != e.sender.raw:
-            group = m.groups.add(sender=e.sender.raw)
-        group.ranges.add(first=e.first, extra=e.last - e.first, state=wire(e.state))
+        by_sender.setdefault(e.sender, []).append(e)
+    for sender, entries in by_sender.items():
+        entries.sort(key=lambda e: e.first)
+        group = m.groups.add(sender=sender.raw)
+        nxt = 0
+        for e in entries:
+            if e.first < nxt:
+                raise ValueError("overlapping receipt ranges")  # validate() refuses these first
+            group.seq_delta.append(e.first - nxt)
+            nxt = e.last + 1
+        if any(e.last != e.first for e in entries):
+            group.extra.extend(e.last - e.first for e in entries)
+        if any(e.state is not State.ONTV for e in entries):
+            group.state.extend(wire(e.state) for e in entries)
     return m
 
 
@@ -290,9 +303,16 @@ def _dec_receipt(m: Any, t: tuple[str, ...]) -> Receipt:
     entries = []
     for g in m.groups:
         sender = _key_id(g.sender)
-        for r in g.ranges:
-            state = unwire(codes.State, r.state)
-            entries.append(ReceiptEntry(sender, r.first, r.first + r.extra, state))
+        n = len(g.seq_delta)
+        if len(g.extra) not in (0, n) or len(g.state) not in (0, n):
+            raise MalformedFrame("receipt arrays of different lengths")
+        nxt = 0
+        for i, delta in enumerate(g.seq_delta):
+            first = nxt + delta
+            last = first + (g.extra[i] if g.extra else 0)
+            state = unwire(codes.State, g.state[i]) if g.state else State.ONTV
+            entries.append(ReceiptEntry(sender, first, last, state))
+            nxt = last + 1
     return Receipt(kind=unwire(codes.ReceiptKind, m.kind), entries=tuple(entries))
 
 

@@ -7,6 +7,7 @@ Times are whole minutes since `EPOCH_UNIX` (see envelope.py), passed in by the c
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -85,6 +86,10 @@ register(
         "hint.range_order": (
             "het laatste volgnummer moet minstens het eerste zijn, en hooguit {max} verder.",
             "the last sequence number must be at least the first, and at most {max} after it.",
+        ),
+        "hint.overlap": (
+            "een bericht staat twee keer in dezelfde bevestiging.",
+            "a message is listed twice in the same receipt.",
         ),
         "hint.bytes": (
             "mag hooguit {max} bytes zijn.",
@@ -230,9 +235,12 @@ class Body:
         return tuple(getattr(self, name) for name in self.TEXT_FIELDS)
 
     def _check_total_text(self) -> None:
-        total = sum(len(t.encode("utf-8")) for t in self.texts())
+        sizes = {
+            n: len(t.encode("utf-8")) for n, t in zip(self.TEXT_FIELDS, self.texts(), strict=True)
+        }
+        total = sum(sizes.values())
         if total > MAX_TEXT_BYTES:
-            name = f"{self.TYPE.value}.{self.TEXT_FIELDS[-1]}"
+            name = f"{self.TYPE.value}.{max(sizes, key=lambda n: sizes[n])}"  # the one to shorten
             raise ValidationError(name, "hint.text_total", length=total, max=MAX_TEXT_BYTES)
 
 
@@ -491,6 +499,10 @@ class Receipt(Body):
             if not 0 <= e.last - e.first <= RANGE_MAX:
                 raise ValidationError(p + "entries", "hint.range_order", max=RANGE_MAX)
             _check_code(p + "entries", e.state, State)
+        spans = sorted((e.sender, e.first, e.last) for e in self.entries)
+        for (s1, _, last1), (s2, first2, _) in itertools.pairwise(spans):
+            if s1 == s2 and first2 <= last1:
+                raise ValidationError(p + "entries", "hint.overlap")
 
 
 @dataclass(frozen=True)

@@ -740,49 +740,36 @@ class Bulletin(_message.Message):
 Global___Bulletin: _TypeAlias = Bulletin  # noqa: Y015
 
 @_typing.final
-class AckRange(_message.Message):
-    DESCRIPTOR: _descriptor.Descriptor
-
-    FIRST_FIELD_NUMBER: _builtins.int
-    EXTRA_FIELD_NUMBER: _builtins.int
-    STATE_FIELD_NUMBER: _builtins.int
-    first: _builtins.int
-    extra: _builtins.int
-    """the range is first .. first + extra"""
-    state: Global___State.ValueType
-    def __init__(
-        self,
-        *,
-        first: _builtins.int = ...,
-        extra: _builtins.int = ...,
-        state: Global___State.ValueType = ...,
-    ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
-    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["extra", b"extra", "first", b"first", "state", b"state"]  # noqa: Y015
-    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
-
-Global___AckRange: _TypeAlias = AckRange  # noqa: Y015
-
-@_typing.final
 class AckGroup(_message.Message):
+    """All acks for one sender as parallel packed arrays, ascending: range i starts at
+    (end of range i-1) + 1 + seq_delta[i] (the first from 0) and covers extra[i] more numbers.
+    `extra` and `state` are either empty (all 0 / all ONTV) or as long as `seq_delta`.
+    """
+
     DESCRIPTOR: _descriptor.Descriptor
 
     SENDER_FIELD_NUMBER: _builtins.int
-    RANGES_FIELD_NUMBER: _builtins.int
+    SEQ_DELTA_FIELD_NUMBER: _builtins.int
+    EXTRA_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
     sender: _builtins.bytes
     @_builtins.property
-    def ranges(self) -> _containers.RepeatedCompositeFieldContainer[Global___AckRange]: ...
+    def seq_delta(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]: ...
+    @_builtins.property
+    def extra(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]: ...
+    @_builtins.property
+    def state(self) -> _containers.RepeatedScalarFieldContainer[Global___State.ValueType]: ...
     def __init__(
         self,
         *,
         sender: _builtins.bytes = ...,
-        ranges: _abc.Iterable[Global___AckRange] | None = ...,
+        seq_delta: _abc.Iterable[_builtins.int] | None = ...,
+        extra: _abc.Iterable[_builtins.int] | None = ...,
+        state: _abc.Iterable[Global___State.ValueType] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["ranges", b"ranges", "sender", b"sender"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["extra", b"extra", "sender", b"sender", "seq_delta", b"seq_delta", "state", b"state"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
