@@ -177,7 +177,7 @@ def _enc_receipt(b: Receipt) -> PbMessage:
         if any(e.last != e.first for e in entries):
             group.extra.extend(e.last - e.first for e in entries)
         if any(e.state is not State.ONTV for e in entries):
-            group.state.extend(wire(e.state) for e in entries)
+            group.state.extend(wire(e.state) for e in entries)  # type: ignore[misc]
     return m
 
 

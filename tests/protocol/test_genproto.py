@@ -29,5 +29,5 @@ def test_every_code_has_a_wire_number() -> None:
     from nsplink.protocol import _bodies
 
     for enum, (wrapper, prefix) in _bodies._PB_ENUMS.items():
-        wire_names = {n.removeprefix(prefix) for n in wrapper.keys()}
+        wire_names = {n.removeprefix(prefix) for n in wrapper.keys()}  # noqa: SIM118
         assert wire_names == {c.value for c in enum}, enum.__name__
