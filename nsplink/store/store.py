@@ -7,30 +7,30 @@
 
 `append*` returns only after COMMIT with synchronous=FULL: an id you got back survives a power
 cut. Each call is one IMMEDIATE transaction holding the events, their hash links and their
-projection updates; a cancelled caller cannot leave half of it behind (the transaction is shielded
-and finishes or rolls back on its own). One Store is one aiosqlite connection; open one per
-process. Other processes may write the same file; `data_version()` tells you cheaply when they did.
+projection updates. Writes run on one writer thread with its own connection (`writer.py`); reads
+go through aiosqlite. A cancelled caller cannot leave half a transaction behind. Open one Store
+per process; other processes may write the same file, and `data_version()` tells you cheaply
+when they did.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import json
+import functools
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
 import aiosqlite
 
-from nsplink.store import schema
-from nsplink.store.chain import VerifyReport, row_hash
-from nsplink.store.errors import StoreClosed, StoreError, translate
-from nsplink.store.events import RETENTION_ERASED, Event, validate
-from nsplink.store.personal import new_key, seal, unseal
-from nsplink.store.projector import grouped, project
+from nsplink.store import schema, writer
+from nsplink.store.chain import VerifyReport
+from nsplink.store.errors import StoreClosed, translate
+from nsplink.store.events import Event, validate
+from nsplink.store.personal import unseal
 from nsplink.store.views import (
     CustodyItem,
     InboxItem,
@@ -41,19 +41,23 @@ from nsplink.store.views import (
 )
 
 T = TypeVar("T")
-_INSERT = (
-    "INSERT INTO events (id, kind, at, site, ref, data, frame, sealed, prev_hash, hash) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
 _PAGE = 1000
 
 
 class Store:
-    def __init__(self, path: Path, conn: aiosqlite.Connection, busy_ms: int) -> None:
+    def __init__(
+        self,
+        path: Path,
+        reader: aiosqlite.Connection,
+        writer_conn: sqlite3.Connection,
+        pool: ThreadPoolExecutor,
+        busy_ms: int,
+    ) -> None:
         self.path = path
-        self._conn: aiosqlite.Connection | None = conn
+        self._conn: aiosqlite.Connection | None = reader
+        self._writer = writer_conn
+        self._pool = pool
         self._busy_ms = busy_ms
-        self._lock = asyncio.Lock()
 
     # -- opening and closing --------------------------------------------------------------------
     @classmethod
@@ -70,25 +74,40 @@ class Store:
         `max_pages` caps the file size (SQLite `max_page_count`), for small disks and tests."""
         p = Path(path)
         await asyncio.to_thread(schema.prepare, p, create=create, busy_ms=busy_timeout_ms)
+        loop = asyncio.get_running_loop()
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nsplink-store-writer")
+        writer_conn: sqlite3.Connection | None = None
         try:
-            conn = await aiosqlite.connect(p, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise translate(exc, p) from exc
-        try:
-            for sql in schema.pragmas(busy_timeout_ms):
-                await conn.execute(sql)
+            writer_conn = await loop.run_in_executor(
+                pool, functools.partial(schema.connect, p, create=False, busy_ms=busy_timeout_ms)
+            )
             if max_pages is not None:
-                await conn.execute(f"PRAGMA max_page_count = {int(max_pages)}")
-        except sqlite3.Error as exc:
-            await conn.close()
-            raise translate(exc, p) from exc
-        return cls(p, conn, busy_timeout_ms)
+                await loop.run_in_executor(
+                    pool, writer_conn.execute, f"PRAGMA max_page_count = {int(max_pages)}"
+                )
+            reader = await aiosqlite.connect(p, isolation_level=None)
+            try:
+                for sql in schema.pragmas(busy_timeout_ms):
+                    await reader.execute(sql)
+            except BaseException:
+                await reader.close()
+                raise
+        except BaseException as exc:
+            if writer_conn is not None:
+                await loop.run_in_executor(pool, writer_conn.close)
+            pool.shutdown(wait=False)
+            if isinstance(exc, sqlite3.Error):
+                raise translate(exc, p) from exc
+            raise
+        return cls(p, reader, writer_conn, pool, busy_timeout_ms)
 
     async def close(self) -> None:
         conn, self._conn = self._conn, None
-        if conn is not None:
-            async with self._lock:
-                await conn.close()
+        if conn is None:
+            return
+        await conn.close()
+        await asyncio.get_running_loop().run_in_executor(self._pool, self._writer.close)
+        self._pool.shutdown(wait=True)
 
     async def __aenter__(self) -> Store:
         return self
@@ -103,6 +122,13 @@ class Store:
             raise StoreClosed()
         return self._conn
 
+    async def _on_writer(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `fn(writer connection)` on the writer thread. If the caller is cancelled the
+        work still finishes there (a transaction commits or rolls back whole)."""
+        self._require()
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, fn, self._writer)
+
     # -- writing --------------------------------------------------------------------------------
     async def append(self, event: Event) -> int:
         """Store one event durably; returns its log id."""
@@ -113,106 +139,23 @@ class Store:
         prepared = [(e, validate(e)) for e in events]  # refuse bad input before touching the file
         if not prepared:
             return []
-        return await self._write(lambda conn: self._append_in_tx(conn, prepared))
+        return await self._on_writer(
+            lambda c: writer.transaction(c, self.path, lambda c: writer.append(c, prepared))
+        )
 
     async def erase_personal(self, before: float, *, at: float, site: str) -> int:
         """Destroy the per-message keys created before `before` (the retention term) and log a
         retention.erased event, in one transaction. Returns how many keys were erased."""
 
-        async def tx(conn: aiosqlite.Connection) -> int:
-            cur = await conn.execute("DELETE FROM personal_keys WHERE created_at < ?", (before,))
-            erased = max(cur.rowcount, 0)
-            event = Event(RETENTION_ERASED, at, site, data={"keys": erased, "before": before})
-            await self._append_in_tx(conn, [(event, validate(event))])
+        def run(c: sqlite3.Connection) -> int:
+            erased = writer.transaction(
+                c, self.path, lambda c: writer.erase_personal(c, before, at, site)
+            )
+            # old page images holding the keys may still sit in the WAL: fold it in, truncate it
+            c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             return erased
 
-        erased = await self._write(tx)
-        # Old page images holding the keys may still sit in the WAL: fold it in and truncate it.
-        await self._guard(lambda conn: conn.execute("PRAGMA wal_checkpoint(TRUNCATE)"))
-        return erased
-
-    async def _write(self, body: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
-        conn = self._require()
-
-        async def run() -> T:
-            async with self._lock:
-                try:
-                    await conn.execute("BEGIN IMMEDIATE")
-                    try:
-                        result = await body(conn)
-                        await conn.execute("COMMIT")
-                    except BaseException:
-                        await self._rollback(conn)
-                        raise
-                except sqlite3.Error as exc:
-                    raise translate(exc, self.path) from exc
-                return result
-
-        # shielded: a cancelled caller must not cut a transaction in half
-        return await asyncio.shield(run())
-
-    @staticmethod
-    async def _rollback(conn: aiosqlite.Connection) -> None:
-        if conn.in_transaction:
-            with contextlib.suppress(sqlite3.Error):
-                await conn.execute("ROLLBACK")
-
-    async def _append_in_tx(
-        self, conn: aiosqlite.Connection, prepared: Sequence[tuple[Event, str]]
-    ) -> list[int]:
-        cur = await conn.execute("SELECT head_id, head_hash FROM chain_head")
-        head = await cur.fetchone()
-        if head is None:
-            raise StoreError("chain head missing", path=self.path)
-        head_id, head_hash = int(head[0]), bytes(head[1])
-        rows: list[tuple[Any, ...]] = []
-        statements = []
-        for event, data in prepared:
-            frame, sealed = event.frame, None
-            if event.personal is not None or event.seal_frame:
-                key = await self._key_for(conn, event.ref, float(event.at))
-                sealed = seal(key, event.personal, event.frame if event.seal_frame else None)
-                if event.seal_frame:
-                    frame = None
-            head_id += 1
-            at = float(event.at)
-            digest = row_hash(
-                head_hash, head_id, at, event.kind, event.site, event.ref, data, frame, sealed
-            )
-            rows.append(
-                (
-                    head_id,
-                    event.kind,
-                    at,
-                    event.site,
-                    event.ref,
-                    data,
-                    frame,
-                    sealed,
-                    head_hash,
-                    digest,
-                )
-            )
-            head_hash = digest
-            # the projector sees the stored JSON, exactly as rebuild will
-            statements.extend(project(head_id, event.kind, at, event.ref, json.loads(data)))
-        await conn.executemany(_INSERT, rows)
-        for sql, params in grouped(statements):
-            await conn.executemany(sql, params)
-        await conn.execute("UPDATE chain_head SET head_id = ?, head_hash = ?", (head_id, head_hash))
-        return [int(r[0]) for r in rows]
-
-    @staticmethod
-    async def _key_for(conn: aiosqlite.Connection, ref: str, at: float) -> bytes:
-        await conn.execute(
-            "INSERT INTO personal_keys (ref, key, created_at) VALUES (?, ?, ?) "
-            "ON CONFLICT(ref) DO NOTHING",
-            (ref, new_key(), at),
-        )
-        cur = await conn.execute("SELECT key FROM personal_keys WHERE ref = ?", (ref,))
-        row = await cur.fetchone()
-        assert row is not None  # inserted just above in this transaction
-        return bytes(row[0])
+        return await self._on_writer(run)
 
     # -- reading --------------------------------------------------------------------------------
     async def _guard(self, fn: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
@@ -234,9 +177,16 @@ class Store:
         return int(rows[0][0]), bytes(rows[0][1])
 
     async def data_version(self) -> int:
-        """Changes whenever ANOTHER connection (the CLI, the daemon) committed to this file."""
-        rows = await self._all("PRAGMA data_version")
-        return int(rows[0][0])
+        """Changes whenever ANOTHER process (the CLI, the daemon) committed to this file;
+        this store's own appends do not change it."""
+
+        def read(c: sqlite3.Connection) -> int:
+            try:
+                return int(c.execute("PRAGMA data_version").fetchone()[0])
+            except sqlite3.Error as exc:
+                raise translate(exc, self.path) from exc
+
+        return await self._on_writer(read)
 
     async def iter_events(
         self,
@@ -357,9 +307,7 @@ class Store:
 
     async def rebuild(self) -> int:
         """Recompute every projection from the log; returns the number of events replayed."""
-        self._require()
-        async with self._lock:
-            return await asyncio.to_thread(schema.rebuild_path, self.path, self._busy_ms)
+        return await self._on_writer(lambda c: writer.transaction(c, self.path, writer.rebuild))
 
 
 def _like_prefix(prefix: str) -> str:
