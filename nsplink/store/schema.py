@@ -14,11 +14,13 @@ import json
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from nsplink.store.chain import VerifyReport, verify_connection
 from nsplink.store.errors import StoreCorrupt, StoreMissing, StoreTooNew, translate
 from nsplink.store.projector import PROJECTION_TABLES, project
+
+T = TypeVar("T")
 
 V1: Final = (
     """CREATE TABLE events (
@@ -200,16 +202,29 @@ def _check_version(conn: sqlite3.Connection, path: Path) -> int:
 
 def migrate(conn: sqlite3.Connection, path: Path, target: int = SCHEMA_VERSION) -> None:
     """Run every step from the file's version up to `target` in one transaction."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        current = _check_version(conn, path)  # another process may have migrated meanwhile
+
+    def steps(c: sqlite3.Connection) -> None:
+        current = _check_version(c, path)  # another process may have migrated meanwhile
         for step in MIGRATIONS[current:target]:
-            step(conn)
-        conn.execute(f"PRAGMA user_version = {max(current, target)}")
-        conn.execute("COMMIT")
-    except BaseException:
-        rollback(conn)
-        raise
+            step(c)
+        c.execute(f"PRAGMA user_version = {max(current, target)}")
+
+    transaction(conn, path, steps)
+
+
+def transaction(conn: sqlite3.Connection, path: Path, body: Callable[[sqlite3.Connection], T]) -> T:
+    """BEGIN IMMEDIATE, body, COMMIT; any failure rolls back and becomes one typed error."""
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = body(conn)
+            conn.execute("COMMIT")
+        except BaseException:
+            rollback(conn)
+            raise
+    except sqlite3.Error as exc:
+        raise translate(exc, path) from exc
+    return result
 
 
 def rollback(conn: sqlite3.Connection) -> None:
@@ -239,24 +254,6 @@ def loads_data(data: object) -> dict[str, Any]:
     except ValueError:
         value = None
     return value if isinstance(value, dict) else {}
-
-
-def rebuild_path(path: Path, busy_ms: int = DEFAULT_BUSY_MS) -> int:
-    """`nsplink log rebuild`: recompute all projections from the log in one transaction."""
-    conn = connect(path, create=False, busy_ms=busy_ms)
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            count = rebuild_projections(conn)
-            conn.execute("COMMIT")
-        except BaseException:
-            rollback(conn)
-            raise
-        return count
-    except sqlite3.Error as exc:
-        raise translate(exc, path) from exc
-    finally:
-        conn.close()
 
 
 def verify_path(path: Path, busy_ms: int = DEFAULT_BUSY_MS) -> VerifyReport:

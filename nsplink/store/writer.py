@@ -10,39 +10,22 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from typing import Any
 
 from nsplink.store.chain import row_hash
-from nsplink.store.errors import StoreError, translate
+from nsplink.store.errors import StoreError
 from nsplink.store.events import RETENTION_ERASED, Event, validate
 from nsplink.store.personal import new_key, seal
 from nsplink.store.projector import Statement, grouped, project
-from nsplink.store.schema import rebuild_projections, rollback
+from nsplink.store.schema import rebuild_projections, transaction
 
-T = TypeVar("T")
 Prepared = Sequence[tuple[Event, str]]  # (event, its canonical data JSON from validate())
 
 _INSERT = (
     "INSERT INTO events (id, kind, at, site, ref, data, frame, sealed, prev_hash, hash) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-
-
-def transaction(conn: sqlite3.Connection, path: Path, body: Callable[[sqlite3.Connection], T]) -> T:
-    """BEGIN IMMEDIATE, body, COMMIT; any failure rolls back and becomes one typed error."""
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            result = body(conn)
-            conn.execute("COMMIT")
-        except BaseException:
-            rollback(conn)
-            raise
-    except sqlite3.Error as exc:
-        raise translate(exc, path) from exc
-    return result
 
 
 def append(conn: sqlite3.Connection, prepared: Prepared) -> list[int]:
@@ -99,4 +82,8 @@ def erase_personal(conn: sqlite3.Connection, before: float, at: float, site: str
 
 
 def rebuild(conn: sqlite3.Connection) -> int:
+    """Recompute every projection from the log (caller's transaction)."""
     return rebuild_projections(conn)
+
+
+__all__ = ["append", "erase_personal", "rebuild", "transaction"]

@@ -69,3 +69,30 @@ def test_every_reported_id_survives_sigkill_and_the_chain_verifies(tmp_path: Pat
 
     asyncio.run(check())
     assert not os.path.exists(str(db) + "-journal")
+
+
+def test_two_processes_writing_at_once_keep_one_chain(tmp_path: Path) -> None:
+    """The daemon and the CLI both append: IMMEDIATE transactions and the busy timeout make
+    them take turns; neither loses a reported id and the chain stays single."""
+    db = tmp_path / "nsplink.db"
+    asyncio.run(_touch(db))  # create and migrate once, so both start on a current file
+    procs = [spawn(db, "--seed", str(n)) for n in (101, 202)]
+    for proc in procs:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    time.sleep(1.0)
+    reported: list[int] = []
+    for proc in procs:
+        proc.send_signal(signal.SIGKILL)
+        out, err = proc.communicate(timeout=30)
+        assert "Traceback" not in err, err
+        ids = [int(x) for line in out.splitlines() if line != "ready" for x in line.split()]
+        assert ids, "each writer got turns"
+        reported += ids
+    assert len(reported) == len(set(reported))  # no id handed out twice
+    report = verify_path(db)
+    assert report.ok and report.head >= max(reported)
+
+
+async def _touch(db: Path) -> None:
+    async with await Store.open(db):
+        pass
