@@ -11,11 +11,12 @@ import typer
 from nsplink.cli.context import CliContext, get_ctx
 from nsplink.config import ROLES, SiteConfig, save_config
 from nsplink.errors import NsplinkError
-from nsplink.i18n import parse_lang, register
+from nsplink.i18n import parse_lang, t
+from nsplink.i18n import register as register_text
 from nsplink.keys import generate_seed, save_identity
 from nsplink.site import resolve_home
 
-register(
+register_text(
     {
         "init.help": (
             "Richt deze post in: naam, rol, regio en een nieuwe eigen sleutel.",
@@ -117,6 +118,4 @@ def init(
 
 
 def register(app: typer.Typer) -> None:
-    from nsplink.i18n import t
-
     app.command("init", help=t("init.help"))(init)
