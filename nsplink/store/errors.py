@@ -8,6 +8,7 @@ English sentence that says what to do. Nothing here writes to the database.
 from __future__ import annotations
 
 import errno
+import logging
 import sqlite3
 from pathlib import Path
 
@@ -114,6 +115,18 @@ class StoreClosed(StoreError):
 class EventInvalid(StoreError):
     code = "store.event_invalid"
     key = "store.event_invalid"
+
+
+log = logging.getLogger("nsplink.store")
+# A library's records go to whatever the daemon configures; without it (the CLI) the person
+# sees the typed error's one line, not a second copy from logging's last-resort handler.
+log.addHandler(logging.NullHandler())
+
+
+def logged(err: StoreError) -> StoreError:
+    """Record a fault once, where it leaves the store's public API."""
+    log.warning("store fault %s: %s", err.code, err.render("en"))
+    return err
 
 
 def translate(exc: BaseException, path: Path | str) -> StoreError:

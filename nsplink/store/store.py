@@ -16,6 +16,7 @@ when they did.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
@@ -28,7 +29,7 @@ import aiosqlite
 
 from nsplink.store import schema, writer
 from nsplink.store.chain import VerifyReport
-from nsplink.store.errors import StoreClosed, translate
+from nsplink.store.errors import EventInvalid, StoreClosed, StoreError, log, logged, translate
 from nsplink.store.events import Event, validate
 from nsplink.store.personal import unseal
 from nsplink.store.views import (
@@ -73,7 +74,10 @@ class Store:
 
         `max_pages` caps the file size (SQLite `max_page_count`), for small disks and tests."""
         p = Path(path)
-        await asyncio.to_thread(schema.prepare, p, create=create, busy_ms=busy_timeout_ms)
+        try:
+            await asyncio.to_thread(schema.prepare, p, create=create, busy_ms=busy_timeout_ms)
+        except StoreError as err:
+            raise logged(err) from err.__cause__
         loop = asyncio.get_running_loop()
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nsplink-store-writer")
         writer_conn: sqlite3.Connection | None = None
@@ -127,7 +131,10 @@ class Store:
         work still finishes there (a transaction commits or rolls back whole)."""
         self._require()
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, fn, self._writer)
+        try:
+            return await loop.run_in_executor(self._pool, fn, self._writer)
+        except StoreError as err:
+            raise logged(err) from err.__cause__
 
     # -- writing --------------------------------------------------------------------------------
     async def append(self, event: Event) -> int:
@@ -136,7 +143,11 @@ class Store:
 
     async def append_many(self, events: Sequence[Event]) -> list[int]:
         """Store events in order in ONE transaction: all of them are durable, or none is."""
-        prepared = [(e, validate(e)) for e in events]  # refuse bad input before touching the file
+        try:  # refuse bad input before touching the file
+            prepared = [(e, validate(e)) for e in events]
+        except EventInvalid as err:
+            log.warning("event refused: %s", err.detail)
+            raise
         if not prepared:
             return []
         return await self._on_writer(
@@ -152,7 +163,9 @@ class Store:
                 c, self.path, lambda c: writer.erase_personal(c, before, at, site)
             )
             # old page images holding the keys may still sit in the WAL: fold it in, truncate it
-            c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            # (best effort: a busy reader only delays this to a later checkpoint)
+            with contextlib.suppress(sqlite3.Error):
+                c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             return erased
 
         return await self._on_writer(run)
@@ -163,7 +176,7 @@ class Store:
         try:
             return await fn(conn)
         except sqlite3.Error as exc:
-            raise translate(exc, self.path) from exc
+            raise logged(translate(exc, self.path)) from exc
 
     async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
         async def q(conn: aiosqlite.Connection) -> list[Any]:
@@ -303,7 +316,10 @@ class Store:
     async def verify(self) -> VerifyReport:
         """Check SQLite's pages and walk the whole hash chain (in a worker thread)."""
         self._require()
-        return await asyncio.to_thread(schema.verify_path, self.path, self._busy_ms)
+        try:
+            return await asyncio.to_thread(schema.verify_path, self.path, self._busy_ms)
+        except StoreError as err:
+            raise logged(err) from err.__cause__
 
     async def rebuild(self) -> int:
         """Recompute every projection from the log; returns the number of events replayed."""

@@ -77,7 +77,7 @@ async def test_dutch_text_and_frames_round_trip_exactly(store: Store) -> None:
     ],
 )
 async def test_bad_events_are_refused_whole_with_a_typed_error(
-    store: Store, event: Event, fragment: str
+    store: Store, event: Event, fragment: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     await store.append(lifecycle(0))
     with pytest.raises(EventInvalid) as info:
@@ -85,6 +85,7 @@ async def test_bad_events_are_refused_whole_with_a_typed_error(
     assert fragment in str(info.value)
     assert info.value.code == "store.event_invalid"
     assert "Ongeldige gebeurtenis" in info.value.render("nl")
+    assert any("event refused" in r.getMessage() for r in caplog.records)
     assert [r.id for r in await store.events()] == [1]
     assert (await store.verify()).ok
 

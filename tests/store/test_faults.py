@@ -104,7 +104,7 @@ async def test_read_only_directory_is_refused_and_nothing_changes(shared_dir: Pa
 
 
 async def test_full_database_refuses_the_batch_and_keeps_everything_before(
-    db_path: Path,
+    db_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     await filled(db_path, 50)
     pages = sqlite3.connect(db_path).execute("PRAGMA page_count").fetchone()[0]
@@ -115,6 +115,7 @@ async def test_full_database_refuses_the_batch_and_keeps_everything_before(
                 await store.append_many([lifecycle(i), created(f"a1b2:{i}", i)])
                 stored += 2
         assert "schijf is vol" in info.value.render("nl")
+        assert any("store.full" in r.getMessage() for r in caplog.records)  # and a log event
         assert await store.count() == stored  # the failed batch left no half
         assert (await store.verify()).ok
         assert (await store.head())[0] == stored
