@@ -13,9 +13,10 @@ import typer
 
 from nsplink.cli.context import CliContext, get_ctx
 from nsplink.errors import NsplinkError
-from nsplink.i18n import register, t
+from nsplink.i18n import register as register_strings
+from nsplink.i18n import t
 
-register(
+register_strings(
     {
         "emulate.help": (
             "Start geëmuleerde Meshtastic-radio's (TCP op 127.0.0.1, optioneel een pty) op een "

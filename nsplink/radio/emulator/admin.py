@@ -110,7 +110,7 @@ class AdminHandler:
     ) -> int:
         idx = msg.get_config_request
         if not 0 <= idx < len(CONFIG_FIELDS):
-            return Routing.Error.BAD_REQUEST
+            return int(Routing.Error.BAD_REQUEST)
         name = CONFIG_FIELDS[idx]
         if name == "sessionkey":
             r.get_config_response.sessionkey.SetInParent()
@@ -125,7 +125,7 @@ class AdminHandler:
     ) -> int:
         idx = msg.get_module_config_request
         if not 0 <= idx < len(MODULE_FIELDS):
-            return Routing.Error.BAD_REQUEST
+            return int(Routing.Error.BAD_REQUEST)
         name = MODULE_FIELDS[idx]
         getattr(r.get_module_config_response, name).CopyFrom(getattr(self.view.module_config, name))
         return 0
@@ -135,7 +135,7 @@ class AdminHandler:
     ) -> int:
         idx = msg.get_channel_request - 1
         if not 0 <= idx < MAX_CHANNELS:
-            return Routing.Error.BAD_REQUEST
+            return int(Routing.Error.BAD_REQUEST)
         r.get_channel_response.CopyFrom(self.view.channels[idx])
         return 0
 

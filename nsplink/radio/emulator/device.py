@@ -335,7 +335,7 @@ class EmulatedDevice:
         out.channel = req.channel
         out.priority = mesh_pb2.MeshPacket.Priority.RESPONSE
         out.rx_time = self._epoch(self._medium_now())
-        out.decoded.portnum = portnum  # type: ignore[assignment]
+        out.decoded.portnum = portnum
         out.decoded.payload = payload
         out.decoded.request_id = req.id
         return out
@@ -351,7 +351,7 @@ class EmulatedDevice:
         out.priority = PRIO_ACK
         out.rx_time = self._epoch(self._medium_now())
         out.decoded.portnum = ROUTING_APP
-        out.decoded.payload = Routing(error_reason=error).SerializeToString()  # type: ignore[arg-type]
+        out.decoded.payload = Routing(error_reason=error).SerializeToString()
         out.decoded.request_id = request_id
         return out
 
