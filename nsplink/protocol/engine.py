@@ -1,0 +1,724 @@
+"""The site engine: store-and-forward delivery for one site, sans-IO.
+
+Time (`now`, unix seconds, from the driver) and bytes come in; effects (see effects.py) go out.
+The daemon drives it at wall time, the simulator at virtual time; both call the same methods:
+
+    submit(msg, now)                      a signed message of ours, already durable
+    on_frame(frame, from_node, hops, now) bytes that arrived on our port
+    on_handed(token, packet_id, now)      the radio accepted a Transmit
+    on_refused(token, reason, now)        it did not (queue full, duty cycle, no link)
+    on_acked(packet_id, implicit, now)    the device's ack: a HINT (heard), never delivery
+    on_failed(packet_id, reason, now)     the device gave up / refused after accepting
+    handle_timer(now)                     at or after next_deadline()
+
+Rules of the state machine, in one place:
+- an outgoing message is QUEUED until a frame is handed to the radio (HANDED), HEARD when the
+  device reports a neighbour repeating it, CUSTODY when a relay signs that it holds it, PARTIAL /
+  DELIVERED only on signed receipts from its recipients (every NSP for a bulletin, any CP for
+  "all CPs"), and UNDELIVERED (still retrying) once `undelivered_after_s` passed without that;
+- retries back off exponentially with jitter, from a base sized by the frames' airtime and the hop
+  count; hearing the destination again brings the next retry forward (store and forward);
+- receivers receipt every copy (a duplicate means our receipt was lost) but deliver it once;
+- receipts and status beacons are never receipted and never retried: the sender's retry is the
+  receipt's retry.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from nsplink.protocol.airtime import (
+    ModemParams,
+    preset,
+    rebroadcast_delay_range_ms,
+    retry_timeout_ms,
+)
+from nsplink.protocol.codec import MAX_FRAME, decode_unverified, encode
+from nsplink.protocol.codes import MessageType, Priority, ReceiptKind, State
+from nsplink.protocol.effects import (
+    Created,
+    CustodyForwarded,
+    CustodyReleased,
+    CustodyTaken,
+    Deliver,
+    DeliveryState,
+    Effect,
+    NeedSeqs,
+    Outcome,
+    PeerSeen,
+    Refused,
+    Rejected,
+    Sent,
+    Transmit,
+    Triage,
+)
+from nsplink.protocol.envelope import (
+    Destination,
+    DestKind,
+    Envelope,
+    SignedMessage,
+    minutes_since_epoch,
+)
+from nsplink.protocol.errors import DecodeError
+from nsplink.protocol.fragments import to_frames
+from nsplink.protocol.identity import Identity, KeyId, KeyLookup, MessageId, PeerKey
+from nsplink.protocol.messages import Message, Receipt, ReceiptEntry
+from nsplink.protocol.planner import AirtimePlanner
+from nsplink.protocol.receiver import Receiver
+from nsplink.protocol.replay import ReplayGuard, ReplayVerdict
+
+# Scheduling order (issue 7): emergency first, then bulletins and receipts, sitreps, supply
+# requests, status. Priority (P1..P4) orders within a class.
+TYPE_RANK: dict[MessageType, int] = {
+    MessageType.EMERGENCY: 0,
+    MessageType.BULLETIN: 1,
+    MessageType.RECEIPT: 1,
+    MessageType.ROSTER_UPDATE: 1,
+    MessageType.SITREP: 2,
+    MessageType.SUPPLY: 3,
+    MessageType.STATUS: 4,
+}
+PRIO_RANK: dict[Priority, int] = {Priority.P1: 0, Priority.P2: 1, Priority.P3: 2, Priority.P4: 3}
+# meshtastic MeshPacket.Priority, so the device's own queue agrees with ours
+RADIO_PRIORITY: dict[Priority, int] = {
+    Priority.P1: 110,
+    Priority.P2: 100,
+    Priority.P3: 70,
+    Priority.P4: 10,
+}
+UNTRACKED = (MessageType.RECEIPT, MessageType.STATUS)  # fire and forget
+
+# Back-pressure pauses after the radio said no (seconds)
+REFUSAL_PAUSE = {"duty_cycle": 60.0, "queue_full": 2.0, "unavailable": 5.0}
+
+
+class Roster(KeyLookup, Protocol):
+    """What the engine needs of the roster: lookup by key id, and every entry (for groups)."""
+
+    def __iter__(self) -> Iterator[PeerKey]: ...
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    role: str  # nsp | cp | relay
+    modem: ModemParams = field(default_factory=lambda: preset("LONG_FAST"))
+    duty_pct: float = 10.0
+    routine_share: float = 0.85  # of the hourly budget; the rest is the emergency reserve
+    hop_limit: int = 3
+    receipt_delay_s: float = 5.0  # batching window for routine receipts (urgent: none)
+    undelivered_after_s: float = 3600.0
+    retry_cap_s: float = 1800.0
+    urgent_retry_cap_s: float = 120.0
+    carry: bool = False  # take custody for destinations we cannot reach
+    heard_fresh_s: float = 900.0  # a site heard this recently counts as reachable
+    custody_max_forwards: int = 8
+    custody_confirm_s: float = 60.0  # wait for the destination's own receipt before confirming
+    seq_low_water: int = 8
+
+
+@dataclass
+class _Out:
+    """One outgoing message (ours, or one we hold in custody)."""
+
+    msg: SignedMessage
+    frames: list[bytes]
+    rank: tuple[int, int, float, int]
+    urgent: bool
+    tracked: bool  # expects receipts and is retried
+    custody: bool  # someone else's message that we carry
+    any_of: frozenset[KeyId]  # recipients: one receipt from any of these suffices ...
+    all_of: frozenset[KeyId]  # ... or every one of these must receipt
+    submitted_at: float
+    state: DeliveryState = DeliveryState.QUEUED
+    got: set[KeyId] = field(default_factory=set)
+    attempt: int = 0
+    pending: list[int] = field(default_factory=list)  # parts still to hand over this attempt
+    next_retry: float | None = None
+    undelivered_reported: bool = False
+    holder: KeyId | None = None
+    confirm_at: float | None = None  # tentative custody: confirm at this time unless released
+
+    @property
+    def mid(self) -> MessageId:
+        return self.msg.id
+
+    @property
+    def done(self) -> bool:
+        return self.state is DeliveryState.DELIVERED
+
+
+class SiteEngine:
+    def __init__(
+        self,
+        identity: Identity,
+        roster: Roster,
+        config: EngineConfig,
+        *,
+        rng: random.Random | None = None,
+        now: float = 0.0,
+    ) -> None:
+        self.identity = identity
+        self.me = identity.key_id
+        self.roster = roster
+        self.config = config
+        self.rng = rng or random.Random(0)
+        self.receiver = Receiver(roster)
+        self.replay = ReplayGuard()
+        self.planner = AirtimePlanner(
+            config.modem, duty_pct=config.duty_pct, routine_share=config.routine_share, boot_s=now
+        )
+        self.outbox: dict[MessageId, _Out] = {}
+        self.heard: dict[KeyId, tuple[float, int, int | None]] = {}  # site -> (at, node, hops)
+        self._seqs: list[int] = []
+        self._receipts: dict[tuple[ReceiptKind, MessageId], tuple[State, bool]] = {}
+        self._receipt_due: float | None = None
+        self._tokens: dict[int, tuple[MessageId, int]] = {}
+        self._next_token = 1
+        self._handing: int | None = None  # one hand-off at a time, like the device's API
+        self._packets: dict[int, tuple[MessageId, int, float, float]] = {}
+        self._order = 0
+        self._last_now = now
+        self._flood_s = self._mean_flood_delay_s()
+
+    # -- sequence numbers for what the engine signs itself --------------------------------------
+
+    def provide_seqs(self, seqs: Iterable[int], now: float) -> list[Effect]:
+        """Sequence numbers the driver reserved in the store for our receipts and beacons."""
+        self._seqs.extend(seqs)
+        self._seqs.sort()
+        return self._pump(now)
+
+    def _take_seq(self) -> int | None:
+        return self._seqs.pop(0) if self._seqs else None
+
+    def compose(
+        self, body: Message, destination: Destination, priority: Priority, now: float
+    ) -> SignedMessage | None:
+        """Sign a message of our own with a reserved sequence number; None if none is left."""
+        seq = self._take_seq()
+        if seq is None:
+            return None
+        env = Envelope(self.me, seq, minutes_since_epoch(now), body, priority, destination)
+        return SignedMessage(env, encode(env, self.identity), self._self_key())
+
+    def _self_key(self) -> PeerKey:
+        peer = self.roster.lookup(self.me)
+        return peer or PeerKey("self", self.config.role, self.identity.public_key)
+
+    # -- outgoing --------------------------------------------------------------------------------
+
+    def submit(
+        self,
+        msg: SignedMessage,
+        now: float,
+        *,
+        attempts: int = 0,
+        delivered_to: Iterable[KeyId] = (),
+        submitted_at: float | None = None,
+    ) -> list[Effect]:
+        """Queue one of our messages (already durable). After a restart the driver passes what
+        the log knows: attempts made and who already receipted."""
+        if msg.id in self.outbox:
+            return []
+        out = self._new_out(msg, custody=False, now=submitted_at if submitted_at else now)
+        out.attempt = attempts + 1
+        out.got.update(delivered_to)
+        if out.tracked and self._complete(out):
+            return []
+        self.outbox[msg.id] = out
+        out.pending = list(range(len(out.frames)))
+        return self._pump(now)
+
+    def send_message(
+        self, body: Message, destination: Destination, priority: Priority, now: float
+    ) -> list[Effect]:
+        """Compose, sign and queue a message the engine makes itself (status beacons)."""
+        msg = self.compose(body, destination, priority, now)
+        if msg is None:
+            return [NeedSeqs(self.config.seq_low_water * 2)]
+        return [Created(msg), *self.submit(msg, now), *self._need_seqs()]
+
+    def _new_out(self, msg: SignedMessage, *, custody: bool, now: float) -> _Out:
+        env = msg.envelope
+        any_of, all_of = self._recipients(env.destination)
+        self._order += 1
+        return _Out(
+            msg=msg,
+            frames=to_frames(msg.frame, MAX_FRAME),
+            rank=(TYPE_RANK[env.type], PRIO_RANK[env.priority], now, self._order),
+            urgent=env.type is MessageType.EMERGENCY or env.priority is Priority.P1,
+            tracked=env.type not in UNTRACKED and env.destination.kind is not DestKind.ALL,
+            custody=custody,
+            any_of=any_of,
+            all_of=all_of,
+            submitted_at=now,
+        )
+
+    def _recipients(self, dest: Destination) -> tuple[frozenset[KeyId], frozenset[KeyId]]:
+        if dest.kind is DestKind.SITE:
+            assert dest.site is not None
+            return frozenset({dest.site}), frozenset()
+        if dest.kind is DestKind.CPS:
+            return frozenset(p.key_id for p in self.roster if p.role == "cp"), frozenset()
+        if dest.kind is DestKind.NSPS:
+            return frozenset(), frozenset(
+                p.key_id for p in self.roster if p.role == "nsp" and p.key_id != self.me
+            )
+        return frozenset(), frozenset()
+
+    def _complete(self, out: _Out) -> bool:
+        if out.all_of:
+            return out.all_of <= out.got
+        return bool(out.got & out.any_of) if out.any_of else bool(out.got)
+
+    # -- the radio's answers ---------------------------------------------------------------------
+
+    def on_handed(self, token: int, packet_id: int, now: float) -> list[Effect]:
+        effects: list[Effect] = []
+        if self._handing == token:
+            self._handing = None
+        ref = self._tokens.pop(token, None)
+        out = self.outbox.get(ref[0]) if ref else None
+        if ref is None or out is None:
+            return self._pump(now)
+        part = ref[1]
+        airtime = self.planner.airtime_ms(len(out.frames[part]))
+        self._packets[packet_id] = (out.mid, part, now, airtime)
+        if not out.pending and out.tracked:
+            out.next_retry = now + self._retry_delay(out)
+        elif not out.pending:
+            self._drop(out)  # untracked: handed over is all there is
+        if out.custody:
+            if not out.pending:
+                effects.append(CustodyForwarded(out.mid, out.attempt))
+        elif out.state is DeliveryState.QUEUED:
+            out.state = DeliveryState.HANDED
+            effects.append(Outcome(out.mid, DeliveryState.HANDED))
+        effects.append(
+            Sent(
+                out.mid,
+                part,
+                out.attempt,
+                packet_id,
+                airtime,
+                out.next_retry if out.tracked else None,
+            )
+        )
+        return effects + self._pump(now)
+
+    def on_refused(self, token: int, reason: str, now: float) -> list[Effect]:
+        if self._handing == token:
+            self._handing = None
+        ref = self._tokens.pop(token, None)
+        pause = REFUSAL_PAUSE.get(reason, 5.0)
+        self.planner.block(now + pause)
+        effects: list[Effect] = []
+        if ref is not None and ref[0] in self.outbox:
+            out = self.outbox[ref[0]]
+            if ref[1] not in out.pending:
+                out.pending.insert(0, ref[1])
+            effects.append(Refused(out.mid, reason, now + pause))
+        return effects + self._pump(now)
+
+    def on_acked(self, packet_id: int, implicit: bool, now: float) -> list[Effect]:
+        """A neighbour repeated our packet (implicit) or the destination node acked: HEARD."""
+        info = self._packets.pop(packet_id, None)
+        if info is None:
+            return []
+        mid, _part, handed_at, airtime = info
+        retries = int((now - handed_at) * 1000 // max(1.0, self._device_retry_ms(airtime)))
+        if retries:
+            self.planner.record_extra(now, airtime * min(retries, 2))
+        out = self.outbox.get(mid)
+        if out is None or out.custody or out.state is not DeliveryState.HANDED:
+            return []
+        out.state = DeliveryState.HEARD
+        return [Outcome(mid, DeliveryState.HEARD, detail="implicit" if implicit else "routing")]
+
+    def on_failed(self, packet_id: int, reason: str, now: float) -> list[Effect]:
+        """The device refused after accepting (DUTY_CYCLE_LIMIT: resend later) or gave up
+        (MAX_RETRANSMIT: nobody repeated it; our own retry timer stays in charge)."""
+        info = self._packets.pop(packet_id, None)
+        if info is None:
+            return []
+        mid, part, _handed_at, airtime = info
+        out = self.outbox.get(mid)
+        effects: list[Effect] = []
+        if reason == "DUTY_CYCLE_LIMIT":
+            self.planner.block(now + REFUSAL_PAUSE["duty_cycle"])
+            if out is not None and part not in out.pending:
+                out.pending.insert(0, part)
+                out.next_retry = None
+                effects.append(Refused(mid, "duty_cycle", now + REFUSAL_PAUSE["duty_cycle"]))
+        elif reason == "MAX_RETRANSMIT":
+            self.planner.record_extra(now, 2 * airtime)
+        return effects + self._pump(now)
+
+    # -- incoming --------------------------------------------------------------------------------
+
+    def on_frame(self, frame: bytes, from_node: int, hops: int | None, now: float) -> list[Effect]:
+        try:
+            msg = self.receiver.receive(frame, now)
+        except DecodeError as err:
+            return [Rejected(err, frame, from_node, _peek(frame))]
+        if msg is None:
+            return []  # a fragment, kept for reassembly
+        env = msg.envelope
+        effects: list[Effect] = []
+        signer = env.sender
+        if signer == self.me:
+            return []  # our own message coming back (a custodian forwarding it)
+        effects.extend(self._seen(signer, from_node, hops, now))
+        if isinstance(env.body, Receipt):
+            effects.extend(self._on_receipt(env.body, signer, now))
+        if self._for_me(env.destination):
+            verdict = self.replay.accept(msg.id)
+            duplicate = verdict is ReplayVerdict.DUPLICATE
+            effects.append(Deliver(msg, from_node, hops, duplicate))
+            if env.type not in UNTRACKED:
+                urgent = env.type is MessageType.EMERGENCY or env.priority in (
+                    Priority.P1,
+                    Priority.P2,
+                )
+                self._queue_receipt(ReceiptKind.DELIVERY, msg.id, State.ONTV, urgent, now)
+        elif self.config.carry and env.type not in UNTRACKED:
+            effects.extend(self._maybe_take_custody(msg, now))
+        return effects + self._pump(now)
+
+    def _for_me(self, dest: Destination) -> bool:
+        role = self.config.role
+        return (
+            dest.kind is DestKind.ALL
+            or (dest.kind is DestKind.SITE and dest.site == self.me)
+            or (dest.kind is DestKind.CPS and role == "cp")
+            or (dest.kind is DestKind.NSPS and role == "nsp")
+        )
+
+    def _seen(self, site: KeyId, node: int, hops: int | None, now: float) -> list[Effect]:
+        """A verified frame from `site`: remember the link, and let waiting messages go."""
+        prev = self.heard.get(site)
+        self.heard[site] = (now, node, hops)
+        fresh_again = prev is None or now - prev[0] > self.config.heard_fresh_s / 3
+        effects: list[Effect] = [PeerSeen(site, node, hops, now)]
+        if not fresh_again:
+            return effects
+        for out in self.outbox.values():
+            waiting_for = site in out.any_of or (site in out.all_of and site not in out.got)
+            if not waiting_for or out.pending:
+                continue
+            soon = now + self.rng.uniform(0.5, 3.0)
+            if out.custody and out.confirm_at is not None:
+                continue  # tentative: the sender still retries by itself
+            if out.custody:
+                out.attempt = 0  # a fresh round of forwards for this sighting
+                out.next_retry = soon
+            elif out.next_retry is not None and out.next_retry > soon:
+                # the destination is back: retry now instead of at the backed-off time
+                out.next_retry = soon
+        return effects
+
+    def _on_receipt(self, receipt: Receipt, signer: KeyId, now: float) -> list[Effect]:
+        effects: list[Effect] = []
+        for entry in receipt.entries:
+            for out in list(self._covered(entry)):
+                effects.extend(self._apply_receipt(out, receipt.kind, entry.state, signer, now))
+        return effects
+
+    def _covered(self, entry: ReceiptEntry) -> Iterator[_Out]:
+        # iterate our outbox, never the (possibly huge) range a receipt claims
+        for out in self.outbox.values():
+            if entry.covers(out.mid):
+                yield out
+
+    def _apply_receipt(
+        self, out: _Out, kind: ReceiptKind, state: State, signer: KeyId, now: float
+    ) -> list[Effect]:
+        recipient = signer in out.any_of or signer in out.all_of
+        if out.custody:
+            if recipient and kind is not ReceiptKind.CUSTODY:
+                self._drop(out)
+                if out.confirm_at is not None:
+                    return []  # tentative: nothing was promised or stored
+                return [CustodyReleased(out.mid, "delivered")]
+            return []
+        effects: list[Effect] = []
+        if kind is ReceiptKind.CUSTODY:
+            if recipient or out.done or out.got:
+                return []
+            if out.state is not DeliveryState.CUSTODY:
+                out.state = DeliveryState.CUSTODY
+                out.holder = signer
+                effects.append(Outcome(out.mid, DeliveryState.CUSTODY, signer))
+            # the relay forwards it; we keep retrying, slowly, until the recipient receipts
+            if out.next_retry is not None:
+                out.next_retry = max(out.next_retry, now + self._cap(out))
+            return effects
+        if not recipient:
+            return []  # a receipt from someone who is not a recipient proves nothing
+        if kind is ReceiptKind.TRIAGE:
+            effects.append(Triage(out.mid, state.value, signer))
+        if signer in out.got:
+            return effects
+        out.got.add(signer)
+        if self._complete(out):
+            out.state = DeliveryState.DELIVERED
+            effects.append(Outcome(out.mid, DeliveryState.DELIVERED, signer))
+            self._drop(out)
+        else:
+            out.state = DeliveryState.PARTIAL
+            effects.append(Outcome(out.mid, DeliveryState.PARTIAL, signer))
+        return effects
+
+    def _maybe_take_custody(self, msg: SignedMessage, now: float) -> list[Effect]:
+        """Carry a message whose destination we have not heard recently.
+
+        Custody starts tentative: if the destination's receipt passes by within
+        `custody_confirm_s`, the mesh delivered it without us and we drop it silently (no
+        airtime spent). Only then do we make it durable and sign a custody receipt."""
+        dest = msg.envelope.destination
+        if dest.kind not in (DestKind.SITE, DestKind.CPS):
+            return []
+        held = self.outbox.get(msg.id)
+        if held is None:
+            out = self._new_out(msg, custody=True, now=now)
+            if any(self._fresh(s, now) for s in out.any_of):
+                return []  # the destination can hear the mesh itself
+            out.confirm_at = now + self.config.custody_confirm_s
+            self.outbox[msg.id] = out
+        elif held.custody and held.confirm_at is None:
+            # the sender did not get our custody receipt: it is still retrying
+            self._queue_receipt(ReceiptKind.CUSTODY, msg.id, State.ONTV, False, now)
+        return []
+
+    def _confirm_custody(self, out: _Out, now: float) -> list[Effect]:
+        out.confirm_at = None
+        self._queue_receipt(ReceiptKind.CUSTODY, out.mid, State.ONTV, out.urgent, now)
+        return [CustodyTaken(out.msg)]
+
+    def _fresh(self, site: KeyId, now: float) -> bool:
+        seen = self.heard.get(site)
+        return seen is not None and now - seen[0] <= self.config.heard_fresh_s
+
+    # -- receipts --------------------------------------------------------------------------------
+
+    def receipt(self, items: dict[MessageId, State], now: float) -> list[Effect]:
+        """A CP operator's triage change (domain §4: gezien sends "Ontvangen door CP")."""
+        for mid, state in items.items():
+            self._queue_receipt(ReceiptKind.TRIAGE, mid, state, True, now)
+        return self._pump(now)
+
+    def _queue_receipt(
+        self, kind: ReceiptKind, mid: MessageId, state: State, urgent: bool, now: float
+    ) -> None:
+        key = (kind, mid)
+        old = self._receipts.get(key)
+        self._receipts[key] = (state, urgent or (old is not None and old[1]))
+        due = now if urgent else now + self.config.receipt_delay_s
+        self._receipt_due = due if self._receipt_due is None else min(self._receipt_due, due)
+
+    def _flush_receipts(self, now: float) -> list[Effect]:
+        effects: list[Effect] = []
+        by_kind: dict[ReceiptKind, dict[MessageId, State]] = {}
+        urgent_kinds: set[ReceiptKind] = set()
+        for (kind, mid), (state, urgent) in self._receipts.items():
+            by_kind.setdefault(kind, {})[mid] = state
+            if urgent:
+                urgent_kinds.add(kind)
+        for kind, items in by_kind.items():
+            for chunk in self._receipt_chunks(kind, items):
+                senders = {mid.sender for mid in chunk}
+                dest = (
+                    Destination.to_site(next(iter(senders)))
+                    if len(senders) == 1
+                    else Destination(DestKind.ALL)
+                )
+                prio = Priority.P1 if kind in urgent_kinds else Priority.P2
+                msg = self.compose(Receipt.build(kind, chunk), dest, prio, now)
+                if msg is None:
+                    self._receipt_due = now
+                    return [*effects, NeedSeqs(self.config.seq_low_water * 2)]
+                for mid in chunk:
+                    del self._receipts[(kind, mid)]
+                effects.append(Created(msg))
+                effects.extend(self.submit(msg, now))
+        self._receipt_due = None
+        return effects + self._need_seqs()
+
+    def _receipt_chunks(
+        self, kind: ReceiptKind, items: dict[MessageId, State]
+    ) -> Iterator[dict[MessageId, State]]:
+        """Split into receipts that each fit one frame (ranges collapse consecutive seqs)."""
+        chunk: dict[MessageId, State] = {}
+        for mid in sorted(items):
+            chunk[mid] = items[mid]
+            if len(Receipt.build(kind, chunk).entries) > 12:
+                del chunk[mid]
+                yield chunk
+                chunk = {mid: items[mid]}
+        if chunk:
+            yield chunk
+
+    def _need_seqs(self) -> list[Effect]:
+        if len(self._seqs) < self.config.seq_low_water:
+            return [NeedSeqs(self.config.seq_low_water * 2)]
+        return []
+
+    # -- timers ----------------------------------------------------------------------------------
+
+    def next_deadline(self) -> float | None:
+        times: list[float] = []
+        if self._receipt_due is not None:
+            times.append(self._receipt_due)
+        for out in self.outbox.values():
+            if out.next_retry is not None:
+                times.append(out.next_retry)
+            if out.confirm_at is not None:
+                times.append(out.confirm_at)
+            if out.tracked and not out.undelivered_reported and not out.custody:
+                times.append(out.submitted_at + self.config.undelivered_after_s)
+        best = self._best_ready()
+        if best is not None and self._handing is None:
+            times.append(self._earliest(best, self._last_now))
+        reassembly = self.receiver.next_deadline()
+        if reassembly is not None:
+            times.append(reassembly)
+        finite = [t for t in times if math.isfinite(t)]
+        return min(finite) if finite else None
+
+    def handle_timer(self, now: float) -> list[Effect]:
+        self._last_now = now
+        effects: list[Effect] = []
+        self.receiver.handle_timer(now)
+        if self._receipt_due is not None and now >= self._receipt_due:
+            effects.extend(self._flush_receipts(now))
+        for out in list(self.outbox.values()):
+            if out.confirm_at is not None and now >= out.confirm_at:
+                effects.extend(self._confirm_custody(out, now))
+            if (
+                out.tracked
+                and not out.custody
+                and not out.undelivered_reported
+                and now >= out.submitted_at + self.config.undelivered_after_s
+            ):
+                out.undelivered_reported = True
+                if not out.done:
+                    effects.append(
+                        Outcome(out.mid, DeliveryState.UNDELIVERED, detail="still retrying")
+                    )
+            if out.next_retry is not None and now >= out.next_retry and not out.pending:
+                if out.custody and out.attempt >= self.config.custody_max_forwards:
+                    out.next_retry = None  # wait until the destination is heard again
+                    continue
+                out.next_retry = None
+                out.attempt += 1
+                out.pending = list(range(len(out.frames)))
+        self._forget_stale_packets(now)
+        return effects + self._pump(now)
+
+    def _forget_stale_packets(self, now: float) -> None:
+        # the device reports on a want_ack packet within its 3 tries; one that never does
+        # (a reboot in between) must not pin memory
+        stale = [pid for pid, info in self._packets.items() if now - info[2] > 600.0]
+        for pid in stale:
+            del self._packets[pid]
+
+    # -- the scheduler ---------------------------------------------------------------------------
+
+    def _best_ready(self) -> _Out | None:
+        ready = [o for o in self.outbox.values() if o.pending]
+        return min(ready, key=lambda o: o.rank) if ready else None
+
+    def _earliest(self, out: _Out, now: float) -> float:
+        airtime = self.planner.airtime_ms(len(out.frames[out.pending[0]]))
+        return self.planner.earliest(now, airtime, urgent=out.urgent)
+
+    def _pump(self, now: float) -> list[Effect]:
+        """Hand the most urgent ready frame to the radio if the airtime plan allows it."""
+        self._last_now = max(self._last_now, now)
+        if self._handing is not None:
+            return []
+        out = self._best_ready()
+        if out is None or self._earliest(out, now) > now:
+            return []
+        part = out.pending.pop(0)
+        frame = out.frames[part]
+        airtime = self.planner.airtime_ms(len(frame))
+        self.planner.record(now, airtime)
+        token = self._next_token
+        self._next_token += 1
+        self._tokens[token] = (out.mid, part)
+        self._handing = token
+        env = out.msg.envelope
+        return [
+            Transmit(
+                token=token,
+                frame=frame,
+                mid=out.mid,
+                part=part,
+                attempt=out.attempt,
+                radio_priority=RADIO_PRIORITY[env.priority],
+                want_ack=True,
+                airtime_ms=airtime,
+            )
+        ]
+
+    def _drop(self, out: _Out) -> None:
+        self.outbox.pop(out.mid, None)
+
+    # -- retry sizing ----------------------------------------------------------------------------
+
+    def _hops(self, out: _Out) -> int:
+        known = [
+            h
+            for s in (out.any_of | out.all_of)
+            if (seen := self.heard.get(s)) is not None and (h := seen[2]) is not None
+        ]
+        return max(1, min(known) if known else self.config.hop_limit)
+
+    def _device_retry_ms(self, airtime_ms: float) -> float:
+        return float(retry_timeout_ms(airtime_ms, self.config.modem))
+
+    def _mean_flood_delay_s(self) -> float:
+        lo, hi = rebroadcast_delay_range_ms(self.config.modem, 0.0, router=False)
+        return (lo + hi) / 2000.0
+
+    def _cap(self, out: _Out) -> float:
+        return self.config.urgent_retry_cap_s if out.urgent else self.config.retry_cap_s
+
+    def _retry_delay(self, out: _Out) -> float:
+        """Base: the frames there and a receipt back over the hops, flood delays, the receipt
+        batching window and the device's own retries; doubled per attempt, capped, jittered."""
+        hops = self._hops(out)
+        frames_s = sum(self.planner.airtime_ms(len(f)) for f in out.frames) / 1000.0
+        receipt_s = self.planner.airtime_ms(100) / 1000.0
+        device_s = self._device_retry_ms(self.planner.airtime_ms(len(out.frames[-1]))) / 1000.0
+        base = (
+            (frames_s + receipt_s) * (hops + 1)
+            + 2 * hops * self._flood_s
+            + (0.0 if out.urgent else self.config.receipt_delay_s)
+            + device_s
+        )
+        delay = min(self._cap(out), base * 2.0 ** max(0, out.attempt - 1))
+        return delay * self.rng.uniform(0.85, 1.15)
+
+    # -- views for status displays ---------------------------------------------------------------
+
+    def airtime_used_ms(self, now: float) -> float:
+        return self.planner.used_ms(now)
+
+    def backlog(self) -> int:
+        return sum(1 for o in self.outbox.values() if not o.custody)
+
+
+def _peek(frame: bytes) -> Envelope | None:
+    """Read a rejected frame's envelope without trusting it (for quarantine), if possible."""
+    try:
+        return decode_unverified(frame)
+    except DecodeError:
+        return None
+    except Exception:  # a quarantine peek must never take the engine down
+        return None

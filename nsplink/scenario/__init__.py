@@ -1,0 +1,1 @@
+"""Exercise scenarios: the simulated network, the runner and its report."""
