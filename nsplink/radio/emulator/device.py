@@ -363,6 +363,8 @@ class EmulatedDevice:
             self._learn(ev)
             self._to_phone(self._received(ev))
         elif kind == "RoutingEvent":
+            if ev.error_reason == Routing.Error.DUTY_CYCLE_LIMIT and ev.from_node == self.node_num:
+                self._duty_cycle_notice(ev.request_id)
             self._to_phone(self._routing(ev.request_id, ev.error_reason, ev.from_node, 0))
         elif kind == "QueueStatusEvent":
             self._free, self._maxlen = ev.free, ev.maxlen
@@ -370,6 +372,20 @@ class EmulatedDevice:
                 for link in self.links:
                     if link.sending_packets:
                         link.send(self._queue_status(ev.res, ev.mesh_packet_id))
+
+    def _duty_cycle_notice(self, packet_id: int) -> None:
+        """Router::send tells the app when it may send again, next to the NAK."""
+        ledger = getattr(self.sim_node, "ledger", None)
+        minutes = ledger.silent_minutes(self._medium_now()) if ledger is not None else 0
+        fr = mesh_pb2.FromRadio()
+        note = fr.clientNotification
+        note.reply_id = packet_id
+        note.time = self._epoch(self._medium_now())
+        note.level = mesh_pb2.LogRecord.Level.WARNING
+        note.message = f"Duty cycle limit exceeded. You can send again in {minutes} mins"
+        for link in self.links:
+            if link.sending_packets and not self.faults.silent:
+                link.send(fr)
 
     def _received(self, ev: Any) -> mesh_pb2.MeshPacket:
         out = mesh_pb2.MeshPacket()
