@@ -60,7 +60,7 @@ async def store_appends(path: Path) -> tuple[float, float]:
                     {
                         "type": "sitrep",
                         "destination": "cp",
-                        "priority": 3,
+                        "priority": "P3",
                         "sender": "a1b2",
                         "seq": i,
                     },

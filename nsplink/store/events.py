@@ -21,17 +21,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from nsplink.protocol.codes import MessageType, Priority, State
 from nsplink.store.errors import EventInvalid
 
 # -- message lifecycle at the sender -------------------------------------------------------------
 MESSAGE_CREATED: Final = "message.created"
-"""Typed by a person or made by the daemon. data: type (emergency|sitrep|supply|bulletin|status),
-destination (site or "*"), priority (1..4 = P1..P4), sender (key id), seq (int);
-optional recipients (list of sites that must each receipt a bulletin)."""
+"""Typed by a person or made by the daemon. data: type (protocol MessageType code),
+destination (text), priority (protocol Priority code P1..P4), sender (key id), seq (int);
+optional recipients (list of those that must each receipt a group message)."""
 MESSAGE_QUEUED: Final = "message.queued"
 """Durable and waiting for the radio. data: none required."""
 MESSAGE_SENT: Final = "message.sent"
-"""One hand-over to the radio. data: attempt (1..), packet_id (int), airtime_ms (int);
+"""One hand-over to the radio. data: attempt (1..), packet_id (int), airtime_ms (number);
 optional next_retry_at (wall seconds)."""
 MESSAGE_REFUSED: Final = "message.refused"
 """Back-pressure: not handed over. data: reason (duty_cycle|queue_full|...);
@@ -39,8 +40,8 @@ optional retry_at (wall seconds)."""
 MESSAGE_HEARD_REPEATED: Final = "message.heard_repeated"
 """A neighbour repeated our packet (implicit ack, not delivery). data: optional packet_id."""
 MESSAGE_DELIVERED: Final = "message.delivered"
-"""A signed receipt proved delivery. data: optional recipient (per recipient for bulletins),
-optional receipt_ref."""
+"""A signed receipt proved delivery. data: optional recipient (per recipient for group
+messages), optional partial (true: more recipients are still due), optional receipt_ref."""
 MESSAGE_CUSTODY: Final = "message.custody"
 """Custody of a message for an unreachable destination. data: action (taken|confirmed|forwarded),
 optional holder, origin, destination. `confirmed` = a relay took custody of OUR message."""
@@ -49,7 +50,7 @@ MESSAGE_UNDELIVERED: Final = "message.undelivered"
 
 # -- message lifecycle at the receiver -----------------------------------------------------------
 MESSAGE_RECEIVED: Final = "message.received"
-"""A frame decoded. data: sender (key id), seq, sender_site, type, priority."""
+"""A frame decoded. data: sender (key id), seq, sender_site, type, priority (P1..P4)."""
 MESSAGE_VERIFIED: Final = "message.verified"
 """Its signature checked against the roster. data: none required."""
 MESSAGE_REJECTED: Final = "message.rejected"
@@ -61,7 +62,8 @@ MESSAGE_DUPLICATE: Final = "message.duplicate"
 RECEIPT_SENT: Final = "receipt.sent"
 """We sent a signed receipt for a received message (ref). data: optional packet_id."""
 RECEIPT_RECEIVED: Final = "receipt.received"
-"""A signed receipt for our message (ref) arrived. data: recipient."""
+"""A signed receipt for our message (ref) arrived. data: recipient; optional receipt (DELIVERY|
+TRIAGE|CUSTODY) and state (TRIAGE_STATES: the CP's handling state, shown in our outbox)."""
 TRIAGE_CHANGED: Final = "triage.changed"
 """A CP operator changed a received message's handling state. data: state (TRIAGE_STATES),
 operator; optional note."""
@@ -84,21 +86,10 @@ ROSTER_CHANGED: Final = "roster.changed"
 RETENTION_ERASED: Final = "retention.erased"
 """Per-message keys destroyed after the retention term. data: keys (count), before (wall s)."""
 
-# Handling states at the CP (domain.md §4), in their usual order, then the side states.
-TRIAGE_STATES: Final = (
-    "nieuw",
-    "gezien",
-    "in_behandeling",
-    "doorgezet",
-    "toegewezen",
-    "afgehandeld",
-    "navraag",
-    "wacht",
-    "niet_uitvoerbaar",
-    "dubbel",
-    "ingetrokken",
-    "quarantaine",
-)
+# Handling states at the CP (domain.md §4): the protocol's State codes, ONTV (new) first.
+TRIAGE_STATES: Final = tuple(s.value for s in State)
+PRIORITIES: Final = tuple(p.value for p in Priority)
+MESSAGE_TYPES: Final = tuple(m.value for m in MessageType)
 CUSTODY_ACTIONS: Final = ("taken", "confirmed", "forwarded")
 
 # Data keys that may hold personal data of an emergency report; `export --redact` drops them
@@ -116,7 +107,7 @@ _FIELDS: Final[dict[str, dict[str, tuple[tuple[type, ...], bool]]]] = {
     MESSAGE_CREATED: {
         "type": (_STR, True),
         "destination": (_STR, True),
-        "priority": (_INT, True),
+        "priority": (_STR, True),
         "sender": (_STR, True),
         "seq": (_INT, True),
         "recipients": (_LIST, False),
@@ -125,12 +116,16 @@ _FIELDS: Final[dict[str, dict[str, tuple[tuple[type, ...], bool]]]] = {
     MESSAGE_SENT: {
         "attempt": (_INT, True),
         "packet_id": (_INT, True),
-        "airtime_ms": (_INT, True),
+        "airtime_ms": (_NUM, True),
         "next_retry_at": (_NUM, False),
     },
     MESSAGE_REFUSED: {"reason": (_STR, True), "retry_at": (_NUM, False)},
     MESSAGE_HEARD_REPEATED: {"packet_id": (_INT, False)},
-    MESSAGE_DELIVERED: {"recipient": (_STR, False), "receipt_ref": (_STR, False)},
+    MESSAGE_DELIVERED: {
+        "recipient": (_STR, False),
+        "partial": ((bool,), False),
+        "receipt_ref": (_STR, False),
+    },
     MESSAGE_CUSTODY: {
         "action": (_STR, True),
         "holder": (_STR, False),
@@ -143,14 +138,18 @@ _FIELDS: Final[dict[str, dict[str, tuple[tuple[type, ...], bool]]]] = {
         "seq": (_INT, True),
         "sender_site": (_STR, True),
         "type": (_STR, True),
-        "priority": (_INT, True),
+        "priority": (_STR, True),
     },
     MESSAGE_VERIFIED: {},
     MESSAGE_REJECTED: {"code": (_STR, True), "detail": (_STR, False)},
     MESSAGE_QUARANTINED: {"code": (_STR, True), "detail": (_STR, False)},
     MESSAGE_DUPLICATE: {"sender": (_STR, True), "seq": (_INT, True)},
     RECEIPT_SENT: {"packet_id": (_INT, False)},
-    RECEIPT_RECEIVED: {"recipient": (_STR, True)},
+    RECEIPT_RECEIVED: {
+        "recipient": (_STR, True),
+        "receipt": (_STR, False),
+        "state": (_STR, False),
+    },
     TRIAGE_CHANGED: {"state": (_STR, True), "operator": (_STR, True), "note": (_STR, False)},
     RADIO_ERROR: {"code": (_STR, True), "detail": (_STR, False)},
     RETENTION_ERASED: {"keys": (_INT, True), "before": (_NUM, True)},
@@ -234,12 +233,24 @@ def validate(ev: Event) -> str:
                 raise EventInvalid(f"{ev.kind} needs data field {name!r}")
             continue
         value = ev.data[name]
-        if isinstance(value, bool) or not isinstance(value, types):
+        if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
             raise EventInvalid(f"{ev.kind} field {name!r} has the wrong type")
-    if ev.kind == TRIAGE_CHANGED and ev.data["state"] not in TRIAGE_STATES:
-        raise EventInvalid(f"unknown triage state {ev.data['state']!r}")
-    if ev.kind == MESSAGE_CUSTODY and ev.data["action"] not in CUSTODY_ACTIONS:
-        raise EventInvalid(f"unknown custody action {ev.data['action']!r}")
-    if ev.kind in (MESSAGE_CREATED, MESSAGE_RECEIVED) and not 1 <= ev.data["priority"] <= 4:
-        raise EventInvalid("priority must be 1..4 (P1..P4)")
+    _check_codes(ev)
     return canonical_json(ev.data, "data")
+
+
+def _check_codes(ev: Event) -> None:
+    d = ev.data
+    if ev.kind in (TRIAGE_CHANGED, RECEIPT_RECEIVED) and d.get("state", TRIAGE_STATES[0]) not in (
+        TRIAGE_STATES
+    ):
+        raise EventInvalid(
+            f"unknown triage state {d['state']!r} (one of {', '.join(TRIAGE_STATES)})"
+        )
+    if ev.kind == MESSAGE_CUSTODY and d["action"] not in CUSTODY_ACTIONS:
+        raise EventInvalid(f"unknown custody action {d['action']!r}")
+    if ev.kind in (MESSAGE_CREATED, MESSAGE_RECEIVED):
+        if d["priority"] not in PRIORITIES:
+            raise EventInvalid(f"priority must be one of {', '.join(PRIORITIES)}")
+        if d["type"] not in MESSAGE_TYPES:
+            raise EventInvalid(f"unknown message type {d['type']!r}")

@@ -5,8 +5,10 @@ statements it returns, in the same transaction as the event, so the two cannot d
 statement tolerates events about messages the projections do not know (a relay's traffic, a
 receipt for a message from before a rebuild), because the log, not the projector, is the truth.
 
-Outbox state only moves forward (a late "heard" never hides "delivered"):
-created < queued < sent < heard < custody < undelivered < delivered.
+Outbox states are the protocol's DeliveryState values (plus `created`, before the first
+queued event) and only move forward, so a late "heard" never hides "delivered":
+created < queued < handed < heard < custody < undelivered < partial < delivered.
+`remote_state` is the CP's handling state from its signed triage receipts.
 """
 
 from __future__ import annotations
@@ -19,7 +21,16 @@ from nsplink.store import events as ev
 Statement = tuple[str, tuple[Any, ...]]
 Handler = Callable[[int, float, str, Mapping[str, Any]], list[Statement]]
 
-OUTBOX_STATES: Final = ("created", "queued", "sent", "heard", "custody", "undelivered", "delivered")
+OUTBOX_STATES: Final = (
+    "created",
+    "queued",
+    "handed",
+    "heard",
+    "custody",
+    "undelivered",
+    "partial",
+    "delivered",
+)
 TRUST_STATES: Final = ("unverified", "verified", "quarantined", "rejected")
 PROJECTION_TABLES: Final = ("outbox_recipients", "outbox", "inbox", "seq_state", "custody")
 
@@ -95,7 +106,7 @@ def _sent(eid: int, at: float, ref: str, d: Mapping[str, Any]) -> list[Statement
             "next_retry_at = ?, last_error = NULL WHERE ref = ?",
             (d["attempt"], d["airtime_ms"], d.get("next_retry_at"), ref),
         ),
-        _advance("sent", at, eid, ref),
+        _advance("handed", at, eid, ref),
     ]
 
 
@@ -116,8 +127,8 @@ def _heard(eid: int, at: float, ref: str, d: Mapping[str, Any]) -> list[Statemen
 def _delivered(eid: int, at: float, ref: str, d: Mapping[str, Any]) -> list[Statement]:
     recipient = d.get("recipient")
     if not recipient:
-        return [_advance("delivered", at, eid, ref)]
-    return [
+        return [_advance("partial" if d.get("partial") else "delivered", at, eid, ref)]
+    out: list[Statement] = [
         (
             "INSERT INTO outbox_recipients (ref, recipient, state, updated_at) "
             "SELECT ?, ?, 'delivered', ? WHERE EXISTS (SELECT 1 FROM outbox WHERE ref = ?) "
@@ -125,8 +136,12 @@ def _delivered(eid: int, at: float, ref: str, d: Mapping[str, Any]) -> list[Stat
             "updated_at = excluded.updated_at",
             (ref, recipient, at, ref),
         ),
-        (_ADVANCE_IF_ALL_RECEIPTED, (OUTBOX_STATES.index("delivered"), "delivered", at, eid, ref)),
+        _advance("partial", at, eid, ref),
     ]
+    if not d.get("partial"):  # delivered once no listed recipient is still pending
+        delivered = (OUTBOX_STATES.index("delivered"), "delivered", at, eid, ref)
+        out.append((_ADVANCE_IF_ALL_RECEIPTED, delivered))
+    return out
 
 
 def _custody(eid: int, at: float, ref: str, d: Mapping[str, Any]) -> list[Statement]:
@@ -155,7 +170,7 @@ def _received(eid: int, at: float, ref: str, d: Mapping[str, Any]) -> list[State
     return [
         (
             "INSERT INTO inbox (ref, sender, seq, sender_site, type, priority, received_at, trust, "
-            "triage, last_event) VALUES (?, ?, ?, ?, ?, ?, ?, 'unverified', 'nieuw', ?) "
+            "triage, last_event) VALUES (?, ?, ?, ?, ?, ?, ?, 'unverified', 'ONTV', ?) "
             "ON CONFLICT(ref) DO UPDATE SET duplicates = duplicates + 1",
             (ref, d["sender"], d["seq"], d["sender_site"], d["type"], d["priority"], at, eid),
         ),
@@ -181,6 +196,17 @@ def _receipt_sent(eid: int, at: float, ref: str, d: Mapping[str, Any]) -> list[S
     return [("UPDATE inbox SET receipted_at = ? WHERE ref = ? AND receipted_at IS NULL", (at, ref))]
 
 
+def _receipt_received(eid: int, at: float, ref: str, d: Mapping[str, Any]) -> list[Statement]:
+    if not d.get("state"):
+        return []  # delivery itself is recorded by message.delivered
+    return [
+        (
+            "UPDATE outbox SET remote_state = ?, remote_state_at = ?, last_event = ? WHERE ref = ?",
+            (d["state"], at, eid, ref),
+        )
+    ]
+
+
 def _triage(eid: int, at: float, ref: str, d: Mapping[str, Any]) -> list[Statement]:
     return [
         (
@@ -203,7 +229,8 @@ _HANDLERS: Final[dict[str, Handler]] = {
     ev.MESSAGE_RECEIVED: _received,
     ev.MESSAGE_VERIFIED: _trust("verified"),
     ev.MESSAGE_REJECTED: _trust("rejected"),
-    ev.MESSAGE_QUARANTINED: _trust("quarantined", "quarantaine"),
+    ev.MESSAGE_QUARANTINED: _trust("quarantined", "QUAR"),
+    ev.RECEIPT_RECEIVED: _receipt_received,
     ev.MESSAGE_DUPLICATE: _duplicate,
     ev.RECEIPT_SENT: _receipt_sent,
     ev.TRIAGE_CHANGED: _triage,

@@ -33,12 +33,14 @@ class OutboxItem:
     ref: str
     destination: str
     type: str
-    priority: int
+    priority: str
     state: str
     attempts: int
-    airtime_ms: int
+    airtime_ms: float
     next_retry_at: float | None
     last_error: str | None
+    remote_state: str | None
+    remote_state_at: float | None
     created_at: float
     updated_at: float
     last_event: int
@@ -52,7 +54,7 @@ class InboxItem:
     seq: int
     sender_site: str
     type: str
-    priority: int
+    priority: str
     received_at: float
     trust: str
     triage: str

@@ -48,7 +48,7 @@ def seed_log(db: Path, extra: int = 0) -> None:
                         {
                             "type": "emergency",
                             "destination": "cp-utrecht",
-                            "priority": 1,
+                            "priority": "P1",
                             "sender": "a1b2",
                             "seq": 1,
                             "text": TEXT,
@@ -82,7 +82,7 @@ def seed_log(db: Path, extra: int = 0) -> None:
                     {
                         "type": "sitrep",
                         "destination": "cp-utrecht",
-                        "priority": 3,
+                        "priority": "P3",
                         "sender": "a1b2",
                         "seq": i + 2,
                     },
@@ -179,7 +179,7 @@ def test_rebuild_repairs_views_damaged_behind_the_store(home: Path) -> None:
     code, out, _ = cli(home, "rebuild")
     assert code == 0 and out.strip() == "Overzichten opnieuw opgebouwd uit 5 gebeurtenissen."
     raw = sqlite3.connect(db)
-    assert raw.execute("SELECT state, attempts FROM outbox").fetchall() == [("sent", 1)]
+    assert raw.execute("SELECT state, attempts FROM outbox").fetchall() == [("handed", 1)]
     raw.close()
 
 
@@ -242,7 +242,7 @@ def test_export_jsonl_has_everything_and_redact_drops_personal_data(home: Path) 
         assert secret not in out
     rows = [json.loads(line) for line in out.splitlines()]
     assert len(rows) == 5 and "personal" not in rows[1] and "frame" not in rows[1]
-    assert rows[1]["data"]["type"] == "emergency" and rows[1]["data"]["priority"] == 1
+    assert rows[1]["data"]["type"] == "emergency" and rows[1]["data"]["priority"] == "P1"
 
 
 def test_export_csv_keeps_diacritics_and_counts(home: Path) -> None:

@@ -17,7 +17,7 @@ def created(
     *,
     at: float = 1.0,
     type_: str = "emergency",
-    priority: int = 1,
+    priority: str = "P1",
     destination: str = "cp-utrecht",
     sender: str = "a1b2",
     **extra: Any,
@@ -44,7 +44,7 @@ def received(
     seq: int,
     *,
     at: float = 3.0,
-    priority: int = 2,
+    priority: str = "P2",
     type_: str = "sitrep",
     sender_site: str = "nsp-houten",
 ) -> Event:
@@ -86,7 +86,7 @@ def random_run(rng: random.Random, n: int) -> list[Event]:
                     ref,
                     seq,
                     at=t,
-                    priority=rng.randint(1, 4),
+                    priority=f"P{rng.randint(1, 4)}",
                     type_=rng.choice(["emergency", "sitrep", "bulletin"]),
                     **extra,
                 )
@@ -110,10 +110,15 @@ def random_run(rng: random.Random, n: int) -> list[Event]:
         elif roll < 0.42:
             out.append(Event(k.MESSAGE_HEARD_REPEATED, t, SITE, ref, {"packet_id": 7}))
         elif roll < 0.50:
-            data = (
+            data: dict[str, Any] = (
                 {"recipient": rng.choice(["nsp-1", "nsp-2", "nsp-3"])} if rng.random() < 0.6 else {}
             )
+            if rng.random() < 0.2:
+                data["partial"] = True
             out.append(Event(k.MESSAGE_DELIVERED, t, SITE, ref, data))
+            if rng.random() < 0.3:
+                state = {"recipient": "cp", "state": rng.choice(k.TRIAGE_STATES)}
+                out.append(Event(k.RECEIPT_RECEIVED, t, SITE, ref, state))
         elif roll < 0.55:
             out.append(
                 Event(
@@ -137,7 +142,7 @@ def random_run(rng: random.Random, n: int) -> list[Event]:
                 out.append(Event(k.MESSAGE_DUPLICATE, t, "cp", r, {"sender": sender, "seq": s}))
             else:
                 got.append(r)
-                out.append(received(r, sender, s, at=t, priority=rng.randint(1, 4)))
+                out.append(received(r, sender, s, at=t, priority=f"P{rng.randint(1, 4)}"))
         elif got and roll < 0.80:
             r = rng.choice(got)
             kind = rng.choice([k.MESSAGE_VERIFIED, k.MESSAGE_QUARANTINED, k.MESSAGE_REJECTED])

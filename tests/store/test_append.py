@@ -36,7 +36,7 @@ async def test_dutch_text_and_frames_round_trip_exactly(store: Store) -> None:
         5.5,
         "cp-één",
         "a1b2:1",
-        {"state": "gezien", "operator": "Anaïs", "note": note},
+        {"state": "GEZ", "operator": "Anaïs", "note": note},
         frame=frame,
     )
     await store.append(ev)
@@ -71,7 +71,9 @@ async def test_dutch_text_and_frames_round_trip_exactly(store: Store) -> None:
         (Event(k.MESSAGE_SENT, 1, SITE, "r", {"attempt": 1, "packet_id": 1}), "airtime_ms"),
         (Event(k.TRIAGE_CHANGED, 1, SITE, "r", {"state": "klaar", "operator": "x"}), "triage"),
         (Event(k.MESSAGE_CUSTODY, 1, SITE, "r", {"action": "stolen"}), "custody"),
-        (created("r", 1, priority=7), "priority"),
+        (created("r", 1, priority="1"), "priority"),
+        (created("r", 1, type_="chat"), "message type"),
+        (Event(k.RECEIPT_RECEIVED, 1, SITE, "r", {"recipient": "x", "state": "nieuw"}), "triage"),
         (Event(k.RADIO_CONNECTED, 1, SITE, personal={"reporter": "J"}), "ref"),
         (Event(k.RADIO_CONNECTED, 1, SITE, "r", seal_frame=True), "seal_frame"),
     ],

@@ -45,9 +45,9 @@ async def test_old_log_migrates_keeps_its_chain_and_gets_its_projections(
         report = await store.verify()
         assert report.ok and report.count == 5 and report.triggers_present
         item = await store.outbox_item("a1b2:1")
-        assert item is not None and (item.state, item.attempts) == ("sent", 1)
+        assert item is not None and (item.state, item.attempts) == ("handed", 1)
         (inbox,) = await store.inbox()
-        assert (inbox.ref, inbox.triage, inbox.operator) == ("c3d4:5", "gezien", "Zoë")
+        assert (inbox.ref, inbox.triage, inbox.operator) == ("c3d4:5", "GEZ", "Zoë")
         assert await store.next_seq("a1b2") == 2
         live = await store.projections()
         await store.rebuild()

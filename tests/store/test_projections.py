@@ -27,7 +27,7 @@ async def test_outbox_follows_a_message_through_its_life(store: Store) -> None:
     assert item.next_retry_at == 71.0
     await store.append_many([sent(ref, 1, at=80), sent(ref, 2, at=90, airtime_ms=500)])
     item = await store.outbox_item(ref)
-    assert item and (item.state, item.attempts, item.airtime_ms) == ("sent", 2, 1630)
+    assert item and (item.state, item.attempts, item.airtime_ms) == ("handed", 2, 1630)
     assert item.last_error is None
     await store.append(Event(k.MESSAGE_HEARD_REPEATED, 91, SITE, ref))
     await store.append(Event(k.MESSAGE_UNDELIVERED, 3700, SITE, ref, {"after_s": 3600}))
@@ -46,9 +46,42 @@ async def test_bulletin_is_delivered_only_when_every_recipient_receipted(store: 
     )
     await store.append(Event(k.MESSAGE_DELIVERED, 5, SITE, ref, {"recipient": "nsp-2"}))
     assert await store.recipients(ref) == {"nsp-1": "pending", "nsp-2": "delivered"}
-    assert (await store.outbox_item(ref)).state == "created"  # type: ignore[union-attr]
+    assert (await store.outbox_item(ref)).state == "partial"  # type: ignore[union-attr]
     await store.append(Event(k.MESSAGE_DELIVERED, 6, SITE, ref, {"recipient": "nsp-1"}))
     assert (await store.outbox_item(ref)).state == "delivered"  # type: ignore[union-attr]
+
+
+async def test_partial_flag_from_the_protocol_when_recipients_were_not_listed(store: Store) -> None:
+    ref = "c0:10"
+    await store.append(created(ref, 10, type_="bulletin", destination="*"))
+    first = {"recipient": "nsp-1", "partial": True}
+    await store.append(Event(k.MESSAGE_DELIVERED, 5, SITE, ref, first))
+    assert (await store.outbox_item(ref)).state == "partial"  # type: ignore[union-attr]
+    await store.append(Event(k.MESSAGE_DELIVERED, 6, SITE, ref, {"recipient": "nsp-2"}))
+    assert (await store.outbox_item(ref)).state == "delivered"  # type: ignore[union-attr]
+    assert await store.recipients(ref) == {"nsp-1": "delivered", "nsp-2": "delivered"}
+
+
+async def test_cp_handling_state_from_triage_receipts_shows_in_the_outbox(store: Store) -> None:
+    ref = "a1b2:1"
+    await store.append_many([created(ref, 1), Event(k.MESSAGE_QUEUED, 1, SITE, ref)])
+    await store.append_many(
+        [
+            Event(k.RECEIPT_RECEIVED, 50, SITE, ref, {"recipient": "cp", "receipt": "DELIVERY"}),
+            Event(k.MESSAGE_DELIVERED, 50, SITE, ref, {"recipient": "cp"}),
+            Event(k.RECEIPT_RECEIVED, 90, SITE, ref, {"recipient": "cp", "state": "MKAMER"}),
+        ]
+    )
+    item = await store.outbox_item(ref)
+    assert item is not None
+    assert (item.state, item.remote_state, item.remote_state_at) == ("delivered", "MKAMER", 90.0)
+
+
+def test_outbox_states_cover_the_protocols_delivery_states() -> None:
+    from nsplink.protocol.effects import DeliveryState
+    from nsplink.store.projector import OUTBOX_STATES
+
+    assert {s.value for s in DeliveryState} <= set(OUTBOX_STATES)
 
 
 async def test_custody_taken_for_others_and_confirmed_for_ours(store: Store) -> None:
@@ -75,10 +108,10 @@ async def test_custody_taken_for_others_and_confirmed_for_ours(store: Store) -> 
 async def test_inbox_counts_duplicates_and_orders_by_priority(store: Store) -> None:
     await store.append_many(
         [
-            received("c3:1", "c3", 1, at=10, priority=3),
-            received("c3:2", "c3", 2, at=11, priority=1),
+            received("c3:1", "c3", 1, at=10, priority="P3"),
+            received("c3:2", "c3", 2, at=11, priority="P1"),
             Event(k.MESSAGE_DUPLICATE, 12, "cp", "c3:1", {"sender": "c3", "seq": 1}),
-            received("c3:1", "c3", 1, at=13, priority=3),  # the same frame logged twice
+            received("c3:1", "c3", 1, at=13, priority="P3"),  # the same frame logged twice
             Event(k.MESSAGE_VERIFIED, 14, "cp", "c3:2"),
             Event(k.MESSAGE_QUARANTINED, 15, "cp", "c3:1", {"code": "protocol.unknown_sender"}),
         ]
@@ -86,7 +119,7 @@ async def test_inbox_counts_duplicates_and_orders_by_priority(store: Store) -> N
     queue = await store.inbox()
     assert [(i.ref, i.local_id) for i in queue] == [("c3:2", 2), ("c3:1", 1)]
     assert queue[1].duplicates == 2 and queue[1].trust == "quarantined"
-    assert queue[1].triage == "quarantaine" and queue[0].trust == "verified"
+    assert queue[1].triage == "QUAR" and queue[0].trust == "verified"
     assert [i.ref for i in await store.inbox(trust=["verified"])] == ["c3:2"]
     state = await store.seq_state("c3")
     assert state is not None and (state.highest_received, state.received) == (2, 3)
@@ -103,19 +136,19 @@ async def test_triage_and_receipts_update_the_cp_queue(store: Store) -> None:
                 21,
                 "cp",
                 "c3:1",
-                {"state": "doorgezet", "operator": "Anaïs", "note": "112 gebeld"},
+                {"state": "MKAMER", "operator": "Anaïs", "note": "112 gebeld"},
             ),
         ]
     )
     item = await store.inbox_item(1)
     assert item is not None
     assert (item.triage, item.operator, item.note, item.receipted_at) == (
-        "doorgezet",
+        "MKAMER",
         "Anaïs",
         "112 gebeld",
         20.0,
     )
-    assert [i.ref for i in await store.inbox(triage=["nieuw"])] == []
+    assert [i.ref for i in await store.inbox(triage=["ONTV"])] == []
 
 
 async def test_next_seq_continues_after_the_last_created(store: Store) -> None:
@@ -129,7 +162,7 @@ async def test_events_for_unknown_messages_change_nothing_and_do_not_fail(store:
         [
             sent("nope:1", 1),
             Event(k.MESSAGE_DELIVERED, 1, SITE, "nope:1", {"recipient": "nsp-1"}),
-            Event(k.TRIAGE_CHANGED, 1, "cp", "nope:2", {"state": "gezien", "operator": "x"}),
+            Event(k.TRIAGE_CHANGED, 1, "cp", "nope:2", {"state": "GEZ", "operator": "x"}),
             Event(k.MESSAGE_VERIFIED, 1, "cp", "nope:2"),
         ]
     )
@@ -150,7 +183,7 @@ async def test_rebuilt_projections_equal_live_ones_after_a_long_random_run(
         i += n
     live = await store.projections()
     assert len(live["outbox"]) > 100 and len(live["inbox"]) > 20
-    assert {r[4] for r in live["outbox"]} >= {"queued", "sent", "delivered", "custody"}
+    assert {r[4] for r in live["outbox"]} >= {"queued", "handed", "partial", "delivered", "custody"}
     assert await store.rebuild() == len(evs)
     assert await store.projections() == live
     # and a projection damaged behind the store's back is repaired by rebuild
