@@ -61,9 +61,32 @@ class _OneLinkTCP(TCPInterface):  # type: ignore[misc]
         self.lost = threading.Event()
         super().__init__(*args, **kwargs)
 
+    def _writeBytes(self, b: bytes) -> None:
+        # the library raises into its reader thread, which prints a traceback on stderr; a
+        # lost link is recorded instead, and every step checks it
+        try:
+            super()._writeBytes(b)
+        except OSError as exc:
+            log.info("radio link lost while writing: %s", exc)
+            self._reconnect()
+
     def _reconnect(self) -> None:
         self.lost.set()
         self._wantExit = True
+
+    def _waitConnected(self, timeout: float = 30.0) -> None:
+        # the library waits for the whole timeout even when the link is already gone (a radio
+        # restarting after a commit); look at `lost` as well, in short slices
+        deadline = time.monotonic() + timeout
+        while not self.isConnected.wait(0.05):
+            if self.lost.is_set():
+                raise ConnectionError("the radio closed the connection while connecting")
+            if time.monotonic() > deadline:
+                raise ConnectionError("timed out waiting for the radio's settings")
+        if self.lost.is_set():
+            raise ConnectionError("the radio closed the connection while connecting")
+        if self.failure:
+            raise self.failure
 
 
 def _in_worker(fn: Callable[[], T], timeout: float, url: str, step: str) -> T:

@@ -171,10 +171,11 @@ class Provisioner:
 
 
 def check(
-    addr: RadioAddress, target: Target, timeout: float = DEFAULT_TIMEOUT_S
+    addr: RadioAddress, target: Target, timeout: float = DEFAULT_TIMEOUT_S, wait: float = 10.0
 ) -> tuple[RadioSettings, list[Drift]]:
-    """Read a radio and list how it differs from `target` (empty: it matches)."""
-    link = RadioLink.open(addr, timeout)
+    """Read a radio and list how it differs from `target` (empty: it matches). Waits up to
+    `wait` seconds for a radio that is restarting (as it does right after provisioning)."""
+    link = RadioLink.open_patiently(addr, timeout, wait)
     try:
         settings = link.read()
     finally:

@@ -80,8 +80,10 @@ def fingerprint(key: bytes) -> str:
 
 def describe_psk(key: bytes) -> str:
     """How a channel key looks to a person: never the key itself."""
-    if len(key) == 0:
+    # firmware shorthands: empty or 0 = no encryption, 1 = the public default key, 2..10 = its
+    # "simpleN" variants; all of them are readable by anyone
+    if len(key) == 0 or key == b"\x00":
         return "none (unencrypted)"
     if len(key) == 1:
-        return "default public key" if key[0] <= 1 else f"default public key #{key[0]}"
+        return "default public key" if key[0] == 1 else f"public key simple{key[0] - 1}"
     return f"{len(key) * 8}-bit key {fingerprint(key)}"
