@@ -1,14 +1,14 @@
 """The frame format: a few header bytes, the protobuf body, the compressed text, a signature.
 
-    byte 0     format version (high nibble) | dictionary version (low nibble)
+    byte 0     format version (high nibble) | dictionary version of the text section (low
+               nibble; 0 = the message has no text section)
     byte 1     message type (high nibble, 0 = fragment) | priority P1..P4 (2 bits) | dest kind (2)
     3 bytes    sender key id
     varint     per-sender sequence number (LEB128, at most 5 bytes)
     3 bytes    creation time, minutes since EPOCH_UNIX, big-endian
     [3 bytes]  destination key id, only for a SITE destination
-    varint     length of the protobuf body
-    ...        protobuf body (codes and numbers)
-    ...        raw-deflate text section up to the signature (absent when there is no text)
+    ...        raw-deflate text section, if any (self-delimiting: deflate marks its own end)
+    ...        protobuf body (codes and numbers) up to the signature
     64 bytes   Ed25519 signature over SIGN_CONTEXT + every byte before it
 
 A signed message longer than one frame travels as fragments (see fragments.py), each frame at
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from nsplink.protocol._bodies import decode_body, encode_body
 from nsplink.protocol.codes import MessageType, Priority
-from nsplink.protocol.compress import CURRENT_DICT, DICTIONARIES, compress_texts, decompress_texts
+from nsplink.protocol.compress import CURRENT_DICT, DICTIONARIES, compress_texts, inflate_texts
 from nsplink.protocol.envelope import Destination, DestKind, Envelope, SignedMessage
 from nsplink.protocol.errors import (
     BadSignature,
@@ -45,6 +45,7 @@ SIGN_CONTEXT = b"nsplink signed message v1\x00"  # never sent; keeps our signatu
 MAX_FRAME = 231
 MAX_MESSAGE = 64 * 1024  # largest reassembled signed message we accept
 FRAGMENT_TYPE = 0
+NO_TEXT = 0  # dictionary nibble of a message without a text section
 
 _TYPE_CODE: dict[MessageType, int] = {t: i for i, t in enumerate(MessageType, start=1)}
 _CODE_TYPE: dict[int, MessageType] = {i: t for t, i in _TYPE_CODE.items()}
@@ -89,7 +90,7 @@ class Header:
     seq: int
     created: int
     destination: Destination
-    body_start: int  # where the protobuf length varint ends
+    body_start: int  # where the fixed header ends (text section or body begins)
 
 
 def check_versions(data: bytes) -> tuple[int, int]:
@@ -99,7 +100,7 @@ def check_versions(data: bytes) -> tuple[int, int]:
     version, dict_version = data[0] >> 4, data[0] & 0x0F
     if version != FORMAT_VERSION:
         raise UnsupportedVersion(str(version), version=version, supported=FORMAT_VERSION)
-    if dict_version not in DICTIONARIES:
+    if dict_version != NO_TEXT and dict_version not in DICTIONARIES:
         raise UnknownDictionary(str(dict_version), version=dict_version)
     return version, dict_version
 
@@ -150,8 +151,9 @@ def encode(envelope: Envelope, identity: Identity, *, dict_version: int = CURREN
         raise ValueError("the envelope's sender is not this identity's key id")
     envelope.validate()
     dest = envelope.destination
+    texts = compress_texts(envelope.body.texts(), dict_version)
     out = bytearray()
-    out.append(FORMAT_VERSION << 4 | dict_version)
+    out.append(FORMAT_VERSION << 4 | (dict_version if texts else NO_TEXT))
     prio = _PRIORITIES.index(envelope.priority)
     out.append(_TYPE_CODE[envelope.type] << 4 | prio << 2 | int(dest.kind))
     out += envelope.sender.raw
@@ -159,10 +161,8 @@ def encode(envelope: Envelope, identity: Identity, *, dict_version: int = CURREN
     out += envelope.created.to_bytes(3, "big")
     if dest.site is not None:
         out += dest.site.raw
-    body = encode_body(envelope.body)
-    out += put_varint(len(body))
-    out += body
-    out += compress_texts(envelope.body.texts(), dict_version)
+    out += texts
+    out += encode_body(envelope.body)
     if len(out) + SIGNATURE_LEN > MAX_MESSAGE:
         raise FrameTooLarge(f"{len(out) + SIGNATURE_LEN} bytes")
     out += identity.sign(SIGN_CONTEXT + bytes(out))
@@ -196,13 +196,12 @@ def decode_unverified(data: bytes) -> Envelope:
 
 
 def _decode_envelope(data: bytes, header: Header) -> Envelope:
-    length, pos = get_varint(data, header.body_start, MAX_MESSAGE)
-    end = len(data) - SIGNATURE_LEN
-    if pos + length > end:
-        raise MalformedFrame("body runs into the signature")
     cls: type[Body] = BODY_TYPES[header.type]
-    texts = decompress_texts(data[pos + length : end], len(cls.TEXT_FIELDS), header.dict_version)
-    body = decode_body(cls, data[pos : pos + length], texts)
+    rest = data[header.body_start : len(data) - SIGNATURE_LEN]
+    texts: tuple[str, ...] = ("",) * len(cls.TEXT_FIELDS)
+    if header.dict_version != NO_TEXT:
+        texts, rest = inflate_texts(rest, len(cls.TEXT_FIELDS), header.dict_version)
+    body = decode_body(cls, rest, texts)
     return Envelope(
         sender=header.sender,
         seq=header.seq,

@@ -57,22 +57,29 @@ def compress_texts(texts: tuple[str, ...], version: int = CURRENT_DICT) -> bytes
 
 
 def decompress_texts(blob: bytes, n_fields: int, version: int = CURRENT_DICT) -> tuple[str, ...]:
-    """Inverse of `compress_texts`: exactly `n_fields` strings. Bounded: never inflates more than
-    MAX_TEXT_BYTES, so a tiny frame cannot expand into a memory bomb."""
+    """Inverse of `compress_texts`: exactly `n_fields` strings; `blob` must be nothing else."""
     if not blob:
         return ("",) * n_fields
+    texts, rest = inflate_texts(blob, n_fields, version)
+    if rest:
+        raise MalformedFrame("bytes after the end of the text section")
+    return texts
+
+
+def inflate_texts(data: bytes, n_fields: int, version: int) -> tuple[tuple[str, ...], bytes]:
+    """Inflate the text section at the start of `data`; returns the fields and the bytes after
+    it (a deflate stream marks its own end, so the frame needs no length byte). Bounded: never
+    inflates more than MAX_TEXT_BYTES, so a tiny frame cannot expand into a memory bomb."""
     zdict = dictionary(version)
     d = zlib.decompressobj(-15, zdict)
     try:
-        raw = d.decompress(blob, MAX_TEXT_BYTES + 1)
+        raw = d.decompress(data, MAX_TEXT_BYTES + 1)
     except zlib.error as exc:
         raise MalformedFrame(f"text section: {exc}") from exc
     if len(raw) > MAX_TEXT_BYTES or d.unconsumed_tail:
         raise FrameTooLarge(f"text section inflates beyond {MAX_TEXT_BYTES} bytes")
     if not d.eof:
         raise MalformedFrame("text section is truncated")
-    if d.unused_data:
-        raise MalformedFrame("bytes after the end of the text section")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -80,4 +87,4 @@ def decompress_texts(blob: bytes, n_fields: int, version: int = CURRENT_DICT) ->
     parts = text.split(SEPARATOR)
     if len(parts) > n_fields or (parts and parts[-1] == ""):
         raise MalformedFrame("text section has the wrong number of fields")
-    return tuple(parts) + ("",) * (n_fields - len(parts))
+    return tuple(parts) + ("",) * (n_fields - len(parts)), d.unused_data

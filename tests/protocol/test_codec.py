@@ -185,7 +185,7 @@ def test_signed_body_that_fails_validation_is_malformed(nsp: p.Identity, ring: p
     signed = p.encode(env, nsp)
     h = p.parse_header(signed)
     body = pb.Status(battery_pct=250).SerializeToString()  # 0..100 only
-    unsigned = signed[: h.body_start] + codec.put_varint(len(body)) + body
+    unsigned = signed[: h.body_start] + body
     frame = unsigned + nsp.sign(codec.SIGN_CONTEXT + unsigned)
     with pytest.raises(p.MalformedFrame):
         p.decode(frame, ring)
@@ -198,7 +198,8 @@ def test_text_inside_protobuf_section_is_refused(nsp: p.Identity, ring: p.KeyRin
     signed = p.encode(_env(nsp, "sitrep"), nsp)
     h = p.parse_header(signed)
     body = pb.Sitrep(power_hours=3, text="stiekem").SerializeToString()
-    unsigned = signed[: h.body_start] + codec.put_varint(len(body)) + body
+    no_text = bytes([p.FORMAT_VERSION << 4 | codec.NO_TEXT])
+    unsigned = no_text + signed[1 : h.body_start] + body
     frame = unsigned + nsp.sign(codec.SIGN_CONTEXT + unsigned)
     with pytest.raises(p.MalformedFrame):
         p.decode(frame, ring)
@@ -226,6 +227,14 @@ def test_overhead_without_text_is_small(nsp: p.Identity) -> None:
     signed = p.encode(env, nsp)
     overhead = len(signed) - len(compress_texts(body.texts()))
     assert overhead <= 80, overhead
+
+
+def test_message_without_text_has_dictionary_nibble_zero(nsp: p.Identity, ring: p.KeyRing) -> None:
+    from nsplink.protocol import codec
+
+    signed = p.encode(_env(nsp, "status"), nsp)
+    assert signed[0] == p.FORMAT_VERSION << 4 | codec.NO_TEXT
+    assert p.decode(signed, ring).envelope.body == BODIES["status"]
 
 
 def test_message_id_text_form() -> None:
