@@ -68,6 +68,10 @@ TRIAGE_CHANGED: Final = "triage.changed"
 """A CP operator changed a received message's handling state. data: state (TRIAGE_STATES),
 operator; optional note."""
 
+SEQ_RESERVED: Final = "seq.reserved"
+"""Sequence numbers of our own key handed out ahead of use (see Store.reserve_seqs), so the CLI
+and the daemon never sign two messages with one number. data: sender (key id), first, last."""
+
 # -- lifecycle of the parts ----------------------------------------------------------------------
 RADIO_CONNECTED: Final = "radio.connected"
 """data: optional uri, node_num, firmware."""
@@ -153,6 +157,7 @@ _FIELDS: Final[dict[str, dict[str, tuple[tuple[type, ...], bool]]]] = {
     TRIAGE_CHANGED: {"state": (_STR, True), "operator": (_STR, True), "note": (_STR, False)},
     RADIO_ERROR: {"code": (_STR, True), "detail": (_STR, False)},
     RETENTION_ERASED: {"keys": (_INT, True), "before": (_NUM, True)},
+    SEQ_RESERVED: {"sender": (_STR, True), "first": (_INT, True), "last": (_INT, True)},
 }
 # Kinds about one message must name it.
 _NEEDS_REF: Final = frozenset(k for k in _FIELDS if k.split(".")[0] in ("message", "receipt"))

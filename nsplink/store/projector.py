@@ -207,6 +207,10 @@ def _receipt_received(eid: int, at: float, ref: str, d: Mapping[str, Any]) -> li
     ]
 
 
+def _seq_reserved(eid: int, at: float, ref: str, d: Mapping[str, Any]) -> list[Statement]:
+    return [(_SEQ_UPSERT, (d["sender"], d["last"], None, 0, 0))]
+
+
 def _triage(eid: int, at: float, ref: str, d: Mapping[str, Any]) -> list[Statement]:
     return [
         (
@@ -234,6 +238,7 @@ _HANDLERS: Final[dict[str, Handler]] = {
     ev.MESSAGE_DUPLICATE: _duplicate,
     ev.RECEIPT_SENT: _receipt_sent,
     ev.TRIAGE_CHANGED: _triage,
+    ev.SEQ_RESERVED: _seq_reserved,
 }
 
 

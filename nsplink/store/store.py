@@ -30,7 +30,7 @@ import aiosqlite
 from nsplink.store import schema, writer
 from nsplink.store.chain import VerifyReport
 from nsplink.store.errors import EventInvalid, StoreClosed, StoreError, log, logged, translate
-from nsplink.store.events import Event, validate
+from nsplink.store.events import SEQ_RESERVED, Event, validate
 from nsplink.store.personal import unseal
 from nsplink.store.views import (
     CustodyItem,
@@ -152,6 +152,18 @@ class Store:
             return []
         return await self._on_writer(
             lambda c: writer.transaction(c, self.path, lambda c: writer.append(c, prepared))
+        )
+
+    async def reserve_seqs(self, sender: str, count: int, *, at: float, site: str) -> list[int]:
+        """`count` fresh sequence numbers for our key `sender`, durable before they are returned
+        and unique across every process writing this file (CLI and daemon)."""
+        if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 10_000:
+            raise EventInvalid("count must be 1..10000")
+        validate(Event(SEQ_RESERVED, at, site, data={"sender": sender, "first": 1, "last": 1}))
+        return await self._on_writer(
+            lambda c: writer.transaction(
+                c, self.path, lambda c: writer.reserve_seqs(c, sender, count, float(at), site)
+            )
         )
 
     async def erase_personal(self, before: float, *, at: float, site: str) -> int:
@@ -296,7 +308,8 @@ class Store:
         return SeqState(*rows[0]) if rows else None
 
     async def next_seq(self, sender: str) -> int:
-        """The next sequence number for our own key: one past the last one logged as created."""
+        """One past the last sequence number of `sender` created or reserved. Only a hint: to
+        sign a message, take a number from `reserve_seqs`, which no other process can also get."""
         state = await self.seq_state(sender)
         return (state.last_sent or 0) + 1 if state else 1
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from nsplink.store.chain import row_hash
 from nsplink.store.errors import StoreError
-from nsplink.store.events import RETENTION_ERASED, Event, validate
+from nsplink.store.events import RETENTION_ERASED, SEQ_RESERVED, Event, validate
 from nsplink.store.personal import new_key, seal
 from nsplink.store.projector import Statement, grouped, project
 from nsplink.store.schema import rebuild_projections, transaction
@@ -81,9 +81,22 @@ def erase_personal(conn: sqlite3.Connection, before: float, at: float, site: str
     return erased
 
 
+def reserve_seqs(
+    conn: sqlite3.Connection, sender: str, count: int, at: float, site: str
+) -> list[int]:
+    """Hand out `count` unused sequence numbers of `sender` and log it (caller's transaction):
+    reading the last one and recording the new last happen under the same write lock."""
+    row = conn.execute("SELECT last_sent FROM seq_state WHERE sender = ?", (sender,)).fetchone()
+    first = (row[0] or 0) + 1 if row else 1
+    last = first + count - 1
+    event = Event(SEQ_RESERVED, at, site, data={"sender": sender, "first": first, "last": last})
+    append(conn, [(event, validate(event))])
+    return list(range(first, last + 1))
+
+
 def rebuild(conn: sqlite3.Connection) -> int:
     """Recompute every projection from the log (caller's transaction)."""
     return rebuild_projections(conn)
 
 
-__all__ = ["append", "erase_personal", "rebuild", "transaction"]
+__all__ = ["append", "erase_personal", "rebuild", "reserve_seqs", "transaction"]

@@ -96,3 +96,34 @@ def test_two_processes_writing_at_once_keep_one_chain(tmp_path: Path) -> None:
 async def _touch(db: Path) -> None:
     async with await Store.open(db):
         pass
+
+
+def test_cli_and_daemon_reserving_seqs_at_once_never_share_one(tmp_path: Path) -> None:
+    db = tmp_path / "nsplink.db"
+    asyncio.run(_touch(db))
+    code = (
+        "import asyncio, sys\n"
+        "from nsplink.store import Store\n"
+        "async def main():\n"
+        "    async with await Store.open(sys.argv[1]) as s:\n"
+        "        for _ in range(60):\n"
+        "            print(*(await s.reserve_seqs('a1b2', 2, at=1.0, site='x')), flush=True)\n"
+        "asyncio.run(main())\n"
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(db)],
+            cwd=ROOT,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(2)
+    ]
+    got: list[int] = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        got += [int(x) for x in out.split()]
+    assert sorted(got) == list(range(1, 241))  # 2 processes x 60 x 2, no gaps, no repeats
+    assert verify_path(db).ok

@@ -196,3 +196,20 @@ async def test_rebuilt_projections_equal_live_ones_after_a_long_random_run(
     await store.rebuild()
     assert await store.projections() == live
     assert (await store.verify()).ok
+
+
+async def test_reserved_seqs_are_fresh_and_move_next_seq(store: Store) -> None:
+    await store.append(created("a1b2:4", 4))
+    assert await store.reserve_seqs("a1b2", 3, at=5, site=SITE) == [5, 6, 7]
+    assert await store.reserve_seqs("a1b2", 1, at=6, site=SITE) == [8]
+    assert await store.reserve_seqs("ffff", 2, at=6, site=SITE) == [1, 2]
+    assert await store.next_seq("a1b2") == 9
+    reserved = await store.events(kinds=["seq.reserved"])
+    assert [e.data for e in reserved] == [
+        {"sender": "a1b2", "first": 5, "last": 7},
+        {"sender": "a1b2", "first": 8, "last": 8},
+        {"sender": "ffff", "first": 1, "last": 2},
+    ]
+    live = await store.projections()
+    await store.rebuild()
+    assert await store.projections() == live
