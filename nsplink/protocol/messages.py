@@ -173,6 +173,9 @@ register(
             "status.rssi": ("Signaalsterkte (RSSI)", "Signal strength (RSSI)"),
             "status.snr": ("Signaal-ruisverhouding", "Signal-to-noise ratio"),
             "roster_update.payload": ("Inhoud", "Payload"),
+            "envelope.seq": ("Volgnummer", "Sequence number"),
+            "envelope.created": ("Gemeld om", "Reported at"),
+            "envelope.priority": ("Prioriteit", "Priority"),
         }.items()
     }
 )

@@ -213,6 +213,21 @@ def test_encode_validates(nsp: p.Identity) -> None:
     assert err.value.field == "sitrep.power_hours"
 
 
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [({"seq": -1}, "envelope.seq"), ({"seq": 2**32}, "envelope.seq"),
+     ({"created": 2**24}, "envelope.created"), ({"priority": "P1"}, "envelope.priority")],
+)  # fmt: skip
+def test_envelope_validation(change: dict[str, object], field: str, nsp: p.Identity) -> None:
+    import dataclasses
+
+    env = dataclasses.replace(_env(nsp, "status"), **change)  # type: ignore[arg-type]
+    with pytest.raises(p.ValidationError) as err:
+        p.encode(env, nsp)
+    assert err.value.field == field
+    assert not err.value.render("nl").startswith("Veld 'envelope")
+
+
 def test_encode_refuses_foreign_sender(nsp: p.Identity, cp: p.Identity) -> None:
     with pytest.raises(ValueError):
         p.encode(_env(cp, "status"), nsp)
