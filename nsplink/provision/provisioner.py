@@ -150,6 +150,12 @@ class Provisioner:
             except ProvisionError as err:
                 log.warning("restoring the radio's settings failed: %s", err)
                 self.notify("provision.ev_failed", {"n": "-", "reason": err})
+        try:  # one last look, so the report shows what is on the radio now, not a guess
+            final = self._read_fresh()
+        except ProvisionError as err:
+            log.warning("cannot read the radio after restoring failed: %s", err)
+        if final is not None and changes(final, original).empty:
+            return self._give_up("restored", original, final, tried, governed)
         return self._give_up("partial", original, final, tried, governed)
 
     def _give_up(
