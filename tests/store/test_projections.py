@@ -213,3 +213,64 @@ async def test_reserved_seqs_are_fresh_and_move_next_seq(store: Store) -> None:
     live = await store.projections()
     await store.rebuild()
     assert await store.projections() == live
+
+
+def expected_outbox(evs: list[Event]) -> dict[str, tuple[str, int, float]]:
+    """A plain-Python reading of the projection rules, to check the SQL against."""
+    from nsplink.store.projector import OUTBOX_STATES
+
+    rank = {s: n for n, s in enumerate(OUTBOX_STATES)}
+    state: dict[str, str] = {}
+    attempts: dict[str, int] = {}
+    airtime: dict[str, float] = {}
+    pending: dict[str, set[str]] = {}
+
+    def advance(ref: str, new: str) -> None:
+        if rank[new] > rank[state[ref]]:
+            state[ref] = new
+
+    for e in evs:
+        d, ref = e.data, e.ref
+        if e.kind == k.MESSAGE_CREATED and ref not in state:
+            state[ref], attempts[ref], airtime[ref] = "created", 0, 0.0
+            pending[ref] = set(d.get("recipients", []))
+            continue
+        if ref not in state:
+            continue
+        if e.kind == k.MESSAGE_QUEUED:
+            advance(ref, "queued")
+        elif e.kind == k.MESSAGE_SENT:
+            attempts[ref] = max(attempts[ref], d["attempt"])
+            airtime[ref] += d["airtime_ms"]
+            advance(ref, "handed")
+        elif e.kind == k.MESSAGE_HEARD_REPEATED:
+            advance(ref, "heard")
+        elif e.kind == k.MESSAGE_CUSTODY and d["action"] == "confirmed":
+            advance(ref, "custody")
+        elif e.kind == k.MESSAGE_UNDELIVERED:
+            advance(ref, "undelivered")
+        elif e.kind == k.MESSAGE_DELIVERED:
+            if "recipient" in d:
+                pending[ref].discard(d["recipient"])
+                advance(ref, "partial")
+                if not d.get("partial") and not pending[ref]:
+                    advance(ref, "delivered")
+            else:
+                advance(ref, "partial" if d.get("partial") else "delivered")
+    return {ref: (state[ref], attempts[ref], airtime[ref]) for ref in state}
+
+
+@pytest.mark.parametrize("seed", [7, 8])
+async def test_outbox_matches_a_plain_python_reading_of_the_rules(store: Store, seed: int) -> None:
+    evs = random_run(random.Random(seed), 2000)
+    for i in range(0, len(evs), 25):
+        await store.append_many(evs[i : i + 25])
+    got = {o.ref: (o.state, o.attempts, o.airtime_ms) for o in await store.outbox()}
+    assert got == expected_outbox(evs)
+    dupes: dict[str, int] = {}
+    for e in evs:
+        if e.kind in (k.MESSAGE_RECEIVED, k.MESSAGE_DUPLICATE):
+            dupes[e.ref] = dupes.get(e.ref, -1 if e.kind == k.MESSAGE_RECEIVED else 0) + 1
+    inbox = {i.ref: i.duplicates for i in await store.inbox()}
+    assert inbox == {ref: n for ref, n in dupes.items() if ref in inbox}
+    assert set(inbox) == {e.ref for e in evs if e.kind == k.MESSAGE_RECEIVED}
