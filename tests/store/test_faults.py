@@ -14,7 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from nsplink.store import Store, StoreCorrupt, StoreFull, StoreMissing, StoreUnwritable
+from nsplink.store import (
+    Store,
+    StoreBusy,
+    StoreCorrupt,
+    StoreFull,
+    StoreMissing,
+    StoreUnwritable,
+)
 from nsplink.store.errors import translate
 from nsplink.store.schema import verify_path
 
@@ -186,3 +193,20 @@ def test_translate_maps_os_errors() -> None:
 
     assert isinstance(translate(OSError(errno.ENOSPC, "No space"), "x"), StoreFull)
     assert isinstance(translate(OSError(errno.EROFS, "Read-only"), "x"), StoreUnwritable)
+
+
+async def test_lock_held_too_long_by_another_program_is_busy_not_a_hang(db_path: Path) -> None:
+    await filled(db_path, 5)
+    holder = sqlite3.connect(db_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # e.g. a stuck CLI holding the write lock
+    try:
+        async with await Store.open(db_path, busy_timeout_ms=150) as store:
+            with pytest.raises(StoreBusy) as info:
+                await store.append(lifecycle(1))
+            assert "Probeer het opnieuw" in info.value.render("nl")
+            assert await store.count() == 5  # reads still work meanwhile
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    async with await Store.open(db_path) as store:
+        assert await store.append(lifecycle(1)) == 6
