@@ -586,8 +586,9 @@ class MeshtasticRadio:
         from meshtastic.protobuf import mesh_pb2
 
         if error == mesh_pb2.Routing.Error.NONE:
-            self._ours.pop(pid, None)
             implicit = self._conn is not None and sender == self._conn.node_num
+            if not implicit:  # a DM's real ack may follow its implicit one: keep listening
+                self._ours.pop(pid, None)
             self._events.put_nowait(Acked(packet_id=pid, from_node=sender, implicit=implicit))
         else:
             self._fail(pid, _routing_error_name(error))

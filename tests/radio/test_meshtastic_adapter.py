@@ -129,6 +129,27 @@ async def test_frames_between_tcp_and_serial_with_routing_ack(mesh: EmulatedMesh
         await rb.close()
 
 
+async def test_two_hops_through_a_relay_with_hop_fields_and_end_to_end_ack(
+    tmp_path: Path,
+) -> None:
+    async with EmulatedMesh(3, speedup=20.0) as mesh:
+        a, relay, c = mesh.devices
+        mesh.medium.set_link(a.node_num, c.node_num, snr_db=0.0, loss=1.0)  # out of range
+        ra = await opened(tcp_url(mesh, 0))
+        rc = await opened(tcp_url(mesh, 2))
+        try:
+            pid = await ra.send(OutgoingPacket(b"via de toren", dest=c.node_num, want_ack=True))
+            got = await expect(rc, Received, lambda e: e.packet_id == pid, timeout=30)
+            assert (got.hop_start, got.hop_limit) == (3, 2)  # one relay on the way
+            # the relay's repeat is heard first (implicit), then C's own routing ack arrives
+            ack = await expect(ra, Acked, lambda e: not e.implicit, timeout=30)
+            assert (ack.packet_id, ack.from_node) == (pid, c.node_num)
+            assert relay.node_num in mesh.medium.neighbours(a.node_num)
+        finally:
+            await ra.close()
+            await rc.close()
+
+
 async def test_broadcast_gets_an_implicit_ack_when_a_neighbour_repeats_it(
     mesh: EmulatedMesh,
 ) -> None:

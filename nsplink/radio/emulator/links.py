@@ -89,7 +89,11 @@ class TcpLinkProtocol(asyncio.Protocol):
             self.link.feed(data)
 
     def eof_received(self) -> bool:
-        return False  # the client half-closed (library close()): close our side too
+        # The library's close() half-closes first and may still write (a late heartbeat);
+        # keep our side open until it closes fully, or its write fails with EPIPE.
+        if self.link is not None:
+            self.link.sending_packets = False
+        return True
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self.link is not None:

@@ -142,6 +142,24 @@ def test_set_persists_across_reconnect_and_emulator_restart(
         assert rc == 0 and "Emulator stopped" in out and "Traceback" not in err
 
 
+def test_configure_from_an_exported_file_applies_in_one_transaction(
+    tmp_path: Path, emulator: Emulator
+) -> None:
+    (_, port, _), _ = emulator.nodes
+    exported = tmp_path / "radio.yaml"
+    assert mt_cli(port, "--export-config", str(exported)).returncode == 0
+    doc = yaml.safe_load(exported.read_text(encoding="utf-8"))
+    doc["owner"] = "NSP Wijkcentrum Öostzijde"
+    doc["config"]["lora"]["hopLimit"] = 6
+    exported.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    res = mt_cli(port, "--configure", str(exported))
+    assert res.returncode == 0, res.stderr
+    assert "commit" in (res.stdout + res.stderr).lower()
+    back = yaml.safe_load(mt_cli(port, "--export-config", "-").stdout)
+    assert back["owner"] == "NSP Wijkcentrum Öostzijde"
+    assert back["config"]["lora"]["hopLimit"] == 6
+
+
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
