@@ -12,6 +12,7 @@ On-air sizes:
 
 from __future__ import annotations
 
+import random
 import statistics
 import tempfile
 import time
@@ -197,6 +198,19 @@ def section_fit() -> None:
               f" mean {statistics.mean(sizes):5.1f}  max {max(sizes)}")  # fmt: skip
     print(f"   ALL        n={total:<4} fit {fit / total:6.1%} of frames <= {p.MAX_FRAME} bytes"
           " (target 100%)")  # fmt: skip
+    hand = [_frame(b, CP if isinstance(b, p.Bulletin) else NSP) for b in handwritten()]
+    hand_fit = sum(1 for f in hand if len(f) <= p.MAX_FRAME)
+    print(
+        f"   hand-written held-out alone (all lengths): {hand_fit}/{len(hand)} fit,"
+        f" frame bytes mean {statistics.mean(map(len, hand)):.1f} max {max(map(len, hand))}"
+    )
+    rng = random.Random(5)
+    noise = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz     ,.0123456789") for _ in range(200))
+    worst = _frame(p.Sitrep(p.NspState.OPEN, p.Power.AGG, 6, 1, 7, 140, text=noise))
+    print(
+        f"   worst case, 200 characters of random letters (not Dutch): frame {len(worst)} bytes"
+        f" ({'fits' if len(worst) <= p.MAX_FRAME else 'needs fragments'})"
+    )
     print(f"   our overhead (frame minus compressed text): mean {statistics.mean(overheads):.1f},"
           f" max {max(overheads)} bytes (target <= 80)")  # fmt: skip
 

@@ -116,7 +116,9 @@ def sitrep(rng: random.Random) -> Sitrep:
 def supply(rng: random.Random) -> Supply:
     cat, items = rng.choice(list(P.SUPPLY_ITEMS.items()))
     item, unit = rng.choice(items)
-    text = _fill(rng, rng.choice(P.SUPPLY_REASONS[cat] + P.SUPPLY_GENERIC))
+    text = _fill(rng, rng.choice(P.SUPPLY_REASONS[cat]))
+    if rng.random() < 0.7:
+        text += " " + _fill(rng, rng.choice(P.SUPPLY_GENERIC))
     return Supply(
         category=Category(cat),
         quantity=rng.choice([1, 2, 3, 4, 5, 6, 10, 12, 20, 24, 50, 100, 200]),

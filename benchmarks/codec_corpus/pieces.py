@@ -211,6 +211,11 @@ SUPPLY_REASONS = {
 }  # fmt: skip
 SUPPLY_GENERIC = [
     "Graag voor {time} uur.",
+    "Wij hebben nog voor {hours} uur voorraad.",
+    "Er komen nu ongeveer {n} mensen per uur.",
+    "Vorige aanvraag van {time} uur is nog niet geleverd.",
+    "Contactpersoon is de coördinator van {site}.",
+    "Liefst bezorgen bij {site}.",
     "Voor ongeveer {n} personen.",
     "Afleveren bij de achteringang.",
     "Kan ook morgenvroeg.",
