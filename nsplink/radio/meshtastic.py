@@ -150,6 +150,15 @@ class _Connection:
         self.iface: Any = None
         self.abandoned = False  # the adapter gave up on it; a late connect must close itself
         self.node_num: int | None = None
+        # events that arrive between the handshake and the loop learning the link is up (the
+        # device flushes packets it kept for us right after config_complete_id)
+        self.early: list[RadioEvent] = []
+
+    def own_num(self) -> int | None:
+        if self.node_num is not None:
+            return self.node_num
+        info = getattr(self.iface, "myInfo", None)
+        return None if info is None else int(info.my_node_num)
 
 
 class MeshtasticRadio:
@@ -184,6 +193,7 @@ class MeshtasticRadio:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._events: asyncio.Queue[RadioEvent] = asyncio.Queue()
         self._conn: _Connection | None = None
+        self._connecting: _Connection | None = None
         self._up = asyncio.Event()
         self._lost = asyncio.Event()
         self._closing = False
@@ -300,7 +310,7 @@ class MeshtasticRadio:
         self._track(pid)
         early = self._recent_routing.pop(pid, None)
         if early is not None:
-            self._routing_answer(pid, *early)
+            self._routing_answer(conn, pid, *early)
         qs = self._recent_qs.pop(pid, None)
         if qs is None:
             fut: asyncio.Future[Any] = loop.create_future()
@@ -391,6 +401,7 @@ class MeshtasticRadio:
                 return
             conn.node_num = int(iface.myInfo.my_node_num)
 
+        self._connecting = conn
         try:
             await self._call(conn, build, self.connect_timeout)
         except asyncio.CancelledError:
@@ -406,12 +417,17 @@ class MeshtasticRadio:
             raise RadioUnavailable(
                 f"cannot reach {self.url.kind}:{self.url.target}: {reason}"
             ) from exc
+        finally:
+            self._connecting = None
         self._conn = conn
         self._qs_free = None
         self._qs_seen = 0
         self._lost.clear()
         self._up.set()
         self._events.put_nowait(LinkUp(node_num=conn.node_num or 0))
+        for ev in conn.early:
+            self._events.put_nowait(ev)
+        conn.early.clear()
         log.info("radio link up: node %08x via %s", conn.node_num or 0, self.url.kind)
 
     async def _dispose(self, conn: _Connection) -> None:
@@ -529,15 +545,30 @@ class MeshtasticRadio:
         if conn is not None and conn.iface is interface:
             self._link_failed(conn, "connection lost")
 
+    def _emit(self, conn: _Connection, event: RadioEvent) -> None:
+        if conn is self._conn:
+            self._events.put_nowait(event)
+        elif conn is self._connecting:
+            conn.early.append(event)  # delivered right after its LinkUp
+
+    def _conn_for(self, interface: Any) -> _Connection | None:
+        for conn in (self._conn, self._connecting):
+            if conn is not None and conn.iface is interface:
+                return conn
+        return None
+
     def _on_queue_status(self, conn: _Connection, qs: Any) -> None:
+        if conn is not self._conn and conn is not self._connecting:
+            return
+        pid = int(qs.mesh_packet_id)
+        self._emit(
+            conn,
+            QueueStatus(free=int(qs.free), maxlen=int(qs.maxlen), packet_id=pid, res=int(qs.res)),
+        )
         if conn is not self._conn:
             return
         self._qs_seen += 1
         self._qs_free = int(qs.free)
-        pid = int(qs.mesh_packet_id)
-        self._events.put_nowait(
-            QueueStatus(free=int(qs.free), maxlen=int(qs.maxlen), packet_id=pid, res=int(qs.res))
-        )
         if pid:
             fut = self._qs_waiters.get(pid)
             if fut is not None and not fut.done():
@@ -546,8 +577,8 @@ class MeshtasticRadio:
                 _remember(self._recent_qs, pid, qs)
 
     def _on_packet(self, interface: Any, raw: Any) -> None:
-        conn = self._conn
-        if conn is None or conn.iface is not interface or not raw.HasField("decoded"):
+        conn = self._conn_for(interface)
+        if conn is None or not raw.HasField("decoded"):
             return
         d = raw.decoded
         sender = int(getattr(raw, "from"))
@@ -561,14 +592,15 @@ class MeshtasticRadio:
                 log.warning("unreadable routing packet for %08x", d.request_id)
                 return
             if d.request_id in self._ours:
-                self._routing_answer(d.request_id, sender, routing.error_reason)
+                self._routing_answer(conn, d.request_id, sender, routing.error_reason)
             elif self._send_lock.locked():  # may answer the send whose id we do not know yet
                 _remember(self._recent_routing, d.request_id, (sender, routing.error_reason))
             return
         if d.portnum != self.portnum:
             self.ignored_packets += 1
             return
-        self._events.put_nowait(
+        self._emit(
+            conn,
             Received(
                 from_node=sender,
                 to_node=int(raw.to),
@@ -579,17 +611,17 @@ class MeshtasticRadio:
                 rx_rssi=int(raw.rx_rssi),
                 hop_start=int(raw.hop_start),
                 hop_limit=int(raw.hop_limit),
-            )
+            ),
         )
 
-    def _routing_answer(self, pid: int, sender: int, error: int) -> None:
+    def _routing_answer(self, conn: _Connection, pid: int, sender: int, error: int) -> None:
         from meshtastic.protobuf import mesh_pb2
 
         if error == mesh_pb2.Routing.Error.NONE:
-            implicit = self._conn is not None and sender == self._conn.node_num
+            implicit = sender == conn.own_num()
             if not implicit:  # a DM's real ack may follow its implicit one: keep listening
                 self._ours.pop(pid, None)
-            self._events.put_nowait(Acked(packet_id=pid, from_node=sender, implicit=implicit))
+            self._emit(conn, Acked(packet_id=pid, from_node=sender, implicit=implicit))
         else:
             self._fail(pid, _routing_error_name(error))
 

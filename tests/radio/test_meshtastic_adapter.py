@@ -266,6 +266,34 @@ async def test_cable_pulled_mid_stream_loses_no_accepted_frame(mesh: EmulatedMes
         await rb.close()
 
 
+async def test_frames_kept_by_the_device_while_unplugged_arrive_after_link_up(
+    mesh: EmulatedMesh,
+) -> None:
+    """The device flushes what it kept right after config_complete_id, racing the adapter's
+    own bookkeeping of the new link; none of it may be dropped, and LinkUp comes first."""
+    _a, b = mesh.devices
+    ra = await opened(tcp_url(mesh, 0))
+    rb = await opened(f"serial://{b.pty_path}")
+    try:
+        b.drop_connection(replug_after=1.0)
+        sent = {}
+        for i in range(5):
+            body = f"tijdens de storing {i}".encode()
+            sent[await send_retrying(ra, OutgoingPacket(body, dest=b.node_num))] = body
+        await expect(rb, LinkDown)
+        seen: list[RadioEvent] = []
+        await expect(rb, LinkUp, timeout=20, seen=seen)
+        assert not [e for e in seen if isinstance(e, Received)]
+        got = {}
+        while set(sent) - set(got):
+            ev = await expect(rb, Received, timeout=20)
+            got[ev.packet_id] = ev.payload
+        assert got == sent
+    finally:
+        await ra.close()
+        await rb.close()
+
+
 def free_port_pair() -> int:
     for _ in range(50):
         with socket.socket() as s1:
