@@ -23,7 +23,6 @@ import concurrent.futures
 import contextlib
 import logging
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -203,7 +202,7 @@ class MeshtasticRadio:
         self._recent_qs: OrderedDict[int, Any] = OrderedDict()
         self._recent_routing: OrderedDict[int, tuple[int, Any]] = OrderedDict()
         self._qs_free: int | None = None
-        self._qs_seen = 0  # QueueStatus messages since connect (liveness)
+        self._qs_heard = asyncio.Event()  # any QueueStatus: the device is alive
         self._ours: OrderedDict[int, str | None] = OrderedDict()  # id -> reason already failed
         self.ignored_packets = 0  # other portnums on the channel
         self.reconnects = 0
@@ -247,6 +246,8 @@ class MeshtasticRadio:
         conn, self._conn = self._conn, None
         if conn is not None:
             await self._dispose(conn)
+        if self._tasks:  # disposals of half-made connections; each is bounded by close_timeout
+            await asyncio.wait(set(self._tasks), timeout=self.close_timeout)
         self._unsubscribe()
 
     async def next_event(self) -> RadioEvent:
@@ -421,7 +422,6 @@ class MeshtasticRadio:
             self._connecting = None
         self._conn = conn
         self._qs_free = None
-        self._qs_seen = 0
         self._lost.clear()
         self._up.set()
         self._events.put_nowait(LinkUp(node_num=conn.node_num or 0))
@@ -494,16 +494,22 @@ class MeshtasticRadio:
             return
         except TimeoutError:
             pass
-        seen = self._qs_seen
+        self._qs_heard.clear()
         try:
             await self._call(conn, conn.iface.sendHeartbeat, self.probe_timeout)
         except Exception as exc:
             self._link_failed(conn, f"heartbeat failed: {type(exc).__name__}")
             return
-        deadline = time.monotonic() + self.probe_timeout
-        while self._qs_seen == seen and time.monotonic() < deadline and not self._lost.is_set():
-            await asyncio.sleep(0.05)
-        if self._qs_seen == seen:
+        answered = asyncio.ensure_future(self._qs_heard.wait())
+        lost = asyncio.ensure_future(self._lost.wait())
+        try:
+            await asyncio.wait(
+                {answered, lost}, timeout=self.probe_timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            answered.cancel()
+            lost.cancel()
+        if not self._qs_heard.is_set() and not self._lost.is_set():
             self._link_failed(conn, "the device does not answer heartbeats")
 
     # --- events from library threads -------------------------------------------------------------
@@ -567,7 +573,7 @@ class MeshtasticRadio:
         )
         if conn is not self._conn:
             return
-        self._qs_seen += 1
+        self._qs_heard.set()
         self._qs_free = int(qs.free)
         if pid:
             fut = self._qs_waiters.get(pid)
