@@ -13,7 +13,8 @@ from typing import Annotated
 import typer
 
 from nsplink.cli.context import CliContext, get_ctx
-from nsplink.i18n import register, t
+from nsplink.i18n import register as register_texts
+from nsplink.i18n import t
 from nsplink.provision.device import DEFAULT_TIMEOUT_S, RadioLink, parse_radio_url
 from nsplink.provision.errors import ProfileInvalid, ProvisionError
 from nsplink.provision.export import export_profile, guess_kind, write_new_file
@@ -36,7 +37,7 @@ from nsplink.provision.settings import (
     wanted,
 )
 
-register(
+register_texts(
     {
         "provision.ev_already": (
             "De radio voldoet al aan het profiel; er is niets geschreven.",

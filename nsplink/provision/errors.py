@@ -61,6 +61,26 @@ register(
             "Voer 'chmod 600 {file}' uit.",
             "Key file {file} is readable by others (mode {mode}). Run 'chmod 600 {file}'.",
         ),
+        "provision.d_name_blank": (
+            "leeg, of spaties aan begin of eind",
+            "empty, or spaces at the start or end",
+        ),
+        "provision.d_name_long": ("langer dan 39 bytes", "longer than 39 bytes"),
+        "provision.d_name_short": (
+            "de korte naam is langer dan 4 bytes; geef --short-name",
+            "the short name is longer than 4 bytes; give --short-name",
+        ),
+        "provision.d_name_ctrl": ("bevat stuurtekens", "contains control characters"),
+        "provision.d_psk_lines": ("niet precies één regel", "not exactly one line"),
+        "provision.d_psk_b64": ("geen base64", "not base64"),
+        "provision.d_psk_len": ("verkeerde lengte", "wrong length"),
+        "provision.d_psk_same": (
+            "alle bytes zijn gelijk (een voorbeeld, geen sleutel)",
+            "every byte is the same (a placeholder, not a key)",
+        ),
+        "provision.d_psk_big": ("veel te groot voor een sleutel", "far too large for a key"),
+        "provision.d_psk_text": ("geen tekst", "not text"),
+        "provision.d_not_utf8": ("geen UTF-8-tekst", "not UTF-8 text"),
         "provision.name_bad": (
             "Ongeldige radionaam '{name}': {detail}.",
             "Invalid radio name '{name}': {detail}.",
@@ -102,6 +122,14 @@ def issue(file: str | Path, line: int, field: str, key: str, **params: object) -
 
 class ProvisionError(NsplinkError):
     code = "provision.error"
+
+    def render(self, lang: Lang | None = None) -> str:
+        # a parameter written "@some.key" is a text of ours, shown in the reader's language
+        params = {
+            k: t(v[1:], lang) if isinstance(v, str) and v.startswith("@") else v
+            for k, v in self.params.items()
+        }
+        return t(self.key, lang, **params)
 
 
 class ProfileInvalid(ProvisionError):

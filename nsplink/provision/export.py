@@ -15,7 +15,7 @@ import yaml
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
 from nsplink.provision.profile import PROFILE_KEY
-from nsplink.provision.schema import SECRET_FIELDS, WRITABLE_MODULE_SECTIONS, camel, read_value
+from nsplink.provision.schema import SECRET_FIELDS, WRITABLE_MODULE_SECTIONS, file_key, read_value
 from nsplink.provision.settings import RadioSettings
 
 ROUTER_ROLES = ("ROUTER", "ROUTER_LATE")
@@ -56,7 +56,7 @@ def _groups(msg: Any, section: str) -> dict[str, Any]:
             continue
         values = _fields(getattr(msg, fd.name), fd.message_type, (section, fd.name))
         if values:
-            out[camel(fd.name)] = values
+            out[file_key(fd)] = values
     return out
 
 
@@ -69,9 +69,9 @@ def _fields(msg: Any, desc: Descriptor, path: tuple[str, ...]) -> dict[str, Any]
         if fd.message_type is not None:
             sub = _fields(getattr(msg, fd.name), fd.message_type, fpath)
             if sub:
-                out[camel(fd.name)] = sub
+                out[file_key(fd)] = sub
             continue
-        out[camel(fd.name)] = read_value(msg, (fd.name,))
+        out[file_key(fd)] = read_value(msg, (fd.name,))
     return out
 
 

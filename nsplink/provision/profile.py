@@ -160,7 +160,7 @@ def load_profile(path: str | Path) -> Profile:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ProfileUnreadable(f"not UTF-8 text ({exc.reason})", file=p) from exc
+        raise ProfileUnreadable("@provision.d_not_utf8", file=p) from exc
     return parse_profile(text, p)
 
 

@@ -83,7 +83,12 @@ class Provisioner:
             link.close()
 
     def run(self) -> ProvisionResult:
-        original = self._read_fresh()  # errors here: nothing was touched, let them through
+        # errors here: nothing was touched, let them through at once (no waiting for a restart)
+        link = RadioLink.open(self.addr, self.timeout)
+        try:
+            original = link.read()
+        finally:
+            link.close()
         governed = len(wanted(self.target))
         if not diff(self.target, original):
             self.notify("provision.ev_already", {})
@@ -177,7 +182,7 @@ class Provisioner:
 
 
 def check(
-    addr: RadioAddress, target: Target, timeout: float = DEFAULT_TIMEOUT_S, wait: float = 10.0
+    addr: RadioAddress, target: Target, timeout: float = DEFAULT_TIMEOUT_S, wait: float = 5.0
 ) -> tuple[RadioSettings, list[Drift]]:
     """Read a radio and list how it differs from `target` (empty: it matches). Waits up to
     `wait` seconds for a radio that is restarting (as it does right after provisioning)."""

@@ -76,19 +76,20 @@ MAX_TX_POWER_DBM = 27
 MIN_INTERVAL_S = 3600
 
 
+Values = Mapping[str, Setting]
+Check = Callable[[Setting, str, Values], ProfileIssue | None]
+
+
 @dataclass(frozen=True)
 class Rule:
     path: str  # dotted snake_case path
     why: str  # i18n key of the reason (used when the value is missing)
     required: bool
-    check: Callable[[Setting, str], ProfileIssue | None]
+    check: Check
 
 
-Values = Mapping[str, Setting]
-
-
-def _equals(want: bool | int | str, why: str) -> Callable[[Setting, str], ProfileIssue | None]:
-    def check(s: Setting, file: str) -> ProfileIssue | None:
+def _equals(want: bool | int | str, why: str) -> Check:
+    def check(s: Setting, file: str, values: Values) -> ProfileIssue | None:
         if s.value == want:
             return None
         shown = str(want).lower() if isinstance(want, bool) else want
@@ -97,8 +98,8 @@ def _equals(want: bool | int | str, why: str) -> Callable[[Setting, str], Profil
     return check
 
 
-def _one_of(choices: tuple[str, ...], why: str) -> Callable[[Setting, str], ProfileIssue | None]:
-    def check(s: Setting, file: str) -> ProfileIssue | None:
+def _one_of(choices: tuple[str, ...], why: str) -> Check:
+    def check(s: Setting, file: str, values: Values) -> ProfileIssue | None:
         if s.value in choices:
             return None
         return _bad(file, s, "provision.rule_must_be", want=" / ".join(choices), why=f"@{why}")
@@ -106,39 +107,55 @@ def _one_of(choices: tuple[str, ...], why: str) -> Callable[[Setting, str], Prof
     return check
 
 
-def _min_interval(s: Setting, file: str) -> ProfileIssue | None:
+def _min_interval(s: Setting, file: str, values: Values) -> ProfileIssue | None:
     if isinstance(s.value, int) and s.value >= MIN_INTERVAL_S:
         return None
     return _bad(file, s, "provision.rule_min_interval", min=MIN_INTERVAL_S)
 
 
-def _region(s: Setting, file: str) -> ProfileIssue | None:
+def _min_interval_when(switch: str) -> Check:
+    """An interval only matters while its measurement is switched on (0 = firmware default)."""
+
+    def check(s: Setting, file: str, values: Values) -> ProfileIssue | None:
+        on = values.get(switch)
+        if on is None or on.value is not True:
+            return None
+        return _min_interval(s, file, values)
+
+    return check
+
+
+def _region(s: Setting, file: str, values: Values) -> ProfileIssue | None:
     return None if s.value == "EU_868" else _bad(file, s, "provision.rule_region")
 
 
-def _tx_power(s: Setting, file: str) -> ProfileIssue | None:
+def _tx_power(s: Setting, file: str, values: Values) -> ProfileIssue | None:
     ok = isinstance(s.value, int) and 0 <= s.value <= MAX_TX_POWER_DBM
     return None if ok else _bad(file, s, "provision.rule_tx_power")
 
 
-def _hop_limit(s: Setting, file: str) -> ProfileIssue | None:
+def _hop_limit(s: Setting, file: str, values: Values) -> ProfileIssue | None:
     ok = isinstance(s.value, int) and 1 <= s.value <= 7
     return None if ok else _bad(file, s, "provision.rule_hop_limit")
 
 
-def _preset(s: Setting, file: str) -> ProfileIssue | None:
+def _preset(s: Setting, file: str, values: Values) -> ProfileIssue | None:
     if s.value in EU_868_PRESETS:
         return None
     return _bad(file, s, "provision.rule_preset", choices=", ".join(EU_868_PRESETS))
 
 
-def _present(s: Setting, file: str) -> ProfileIssue | None:
+def _present(s: Setting, file: str, values: Values) -> ProfileIssue | None:
     return None
 
 
 def _bad(file: str, s: Setting, key: str, **params: object) -> ProfileIssue:
     return issue(file, s.line, s.shown, key, value=s.value, **params)
 
+
+_TELEMETRY = "module_config.telemetry"
+
+_TELEMETRY = "module_config.telemetry"
 
 RULES: tuple[Rule, ...] = (
     Rule("config.lora.region", "why.legal", True, _region),
@@ -165,13 +182,21 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule("config.device.node_info_broadcast_secs", "why.airtime", True, _min_interval),
     Rule("module_config.telemetry.device_update_interval", "why.airtime", True, _min_interval),
-    Rule(
-        "module_config.telemetry.environment_update_interval", "why.airtime", False, _min_interval
+    *(
+        Rule(f"{_TELEMETRY}.{interval}", "why.airtime", False, _min_interval_when(switch))
+        for interval, switch in (
+            ("environment_update_interval", f"{_TELEMETRY}.environment_measurement_enabled"),
+            ("power_update_interval", f"{_TELEMETRY}.power_measurement_enabled"),
+            ("air_quality_interval", f"{_TELEMETRY}.air_quality_enabled"),
+            ("health_update_interval", f"{_TELEMETRY}.health_measurement_enabled"),
+        )
     ),
-    Rule("module_config.telemetry.power_update_interval", "why.airtime", False, _min_interval),
-    Rule("module_config.telemetry.air_quality_interval", "why.airtime", False, _min_interval),
-    Rule("module_config.telemetry.health_update_interval", "why.airtime", False, _min_interval),
-    Rule("module_config.neighbor_info.update_interval", "why.airtime", False, _min_interval),
+    Rule(
+        "module_config.neighbor_info.update_interval",
+        "why.airtime",
+        False,
+        _min_interval_when("module_config.neighbor_info.enabled"),
+    ),
     Rule("module_config.mqtt.enabled", "why.offline", True, _equals(False, "why.offline")),
     Rule("config.bluetooth.enabled", "why.site", True, _present),
     Rule("config.network.wifi_enabled", "why.site", True, _present),
@@ -197,7 +222,7 @@ def check_rules(
                     )
                 )
             continue
-        problem = rule.check(s, file)
+        problem = rule.check(s, file, values)
         if problem is not None:
             issues.append(problem)
     role = values.get("config.device.role")

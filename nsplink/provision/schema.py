@@ -135,7 +135,19 @@ class Setting:
 
 
 def field_of(desc: Descriptor, key: str) -> FieldDescriptor | None:
-    return desc.fields_by_name.get(snake(key))
+    """The field a key names: snake_case, or the protobuf JSON (camelCase) name."""
+    fd = desc.fields_by_name.get(key) or desc.fields_by_name.get(snake(key))
+    if fd is None:
+        fd = next((f for f in desc.fields if f.json_name == key), None)
+    return fd
+
+
+def file_key(fd: FieldDescriptor) -> str:
+    """How a profile spells a field: camelCase as `--export-config` does, except where
+    meshtastic's camel->snake conversion would not find the field again (`use_12h_clock`
+    becomes `use12hClock`, read back as `use12h_clock`); those stay snake_case so
+    `meshtastic --configure` does not skip them."""
+    return fd.json_name if snake(fd.json_name) == fd.name else fd.name
 
 
 def walk_section(
@@ -202,7 +214,7 @@ def coerce(fd: FieldDescriptor, value: object) -> bool | int | float | str | Pro
             if isinstance(value, bool)
             else ProblemText("provision.type_bool", {"value": value})
         )
-    if fd.type == FieldDescriptor.TYPE_ENUM:
+    if fd.type == FieldDescriptor.TYPE_ENUM and fd.enum_type is not None:
         names = [v.name for v in fd.enum_type.values]
         if isinstance(value, str) and value in names:
             return value
@@ -224,7 +236,7 @@ def coerce(fd: FieldDescriptor, value: object) -> bool | int | float | str | Pro
 def _unknown(desc: Descriptor, key: str, file: str, line: int, label: str) -> ProfileIssue:
     import difflib
 
-    choices = [camel(f.name) for f in desc.fields]
+    choices = [file_key(f) for f in desc.fields]
     close = difflib.get_close_matches(camel(snake(key)), choices, n=1, cutoff=0.6)
     if close:
         return issue(file, line, label, "provision.unknown_key", hint=close[0])

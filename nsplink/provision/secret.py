@@ -25,15 +25,15 @@ def parse_psk(text: str, file: str | Path) -> bytes:
     if body.startswith("base64:"):
         body = body[len("base64:") :]
     if not body or any(c.isspace() for c in body):
-        raise PskInvalid("expected exactly one line", file=file)
+        raise PskInvalid("@provision.d_psk_lines", file=file)
     try:
         key = base64.b64decode(body, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise PskInvalid("not base64", file=file) from exc
+        raise PskInvalid("@provision.d_psk_b64", file=file) from exc
     if len(key) != PSK_BYTES:
-        raise PskInvalid(f"{len(key)} bytes instead of {PSK_BYTES}", file=file)
+        raise PskInvalid("@provision.d_psk_len", file=file)
     if len(set(key)) == 1:  # all zeros or the like: a placeholder, not a key
-        raise PskInvalid("every byte is the same", file=file)
+        raise PskInvalid("@provision.d_psk_same", file=file)
     return key
 
 
@@ -52,11 +52,11 @@ def read_psk(path: Path) -> bytes:
     except OSError as exc:
         raise PskInvalid(exc.strerror or str(exc), file=path) from exc
     if len(raw) > 1024:
-        raise PskInvalid("file is far too large for a key", file=path)
+        raise PskInvalid("@provision.d_psk_big", file=path)
     try:
         text = raw.decode("ascii")
     except UnicodeDecodeError as exc:
-        raise PskInvalid("not text", file=path) from exc
+        raise PskInvalid("@provision.d_psk_text", file=path) from exc
     return parse_psk(text, path)
 
 

@@ -225,10 +225,13 @@ def derive_short_name(long_name: str) -> str:
 
 
 def check_names(long_name: str, short_name: str) -> None:
-    for name, limit in ((long_name, LONG_NAME_BYTES), (short_name, SHORT_NAME_BYTES)):
+    for name, limit, too_long in (
+        (long_name, LONG_NAME_BYTES, "@provision.d_name_long"),
+        (short_name, SHORT_NAME_BYTES, "@provision.d_name_short"),
+    ):
         if not name.strip() or name != name.strip():
-            raise RadioNameInvalid("empty, or spaces at the start or end", name=name)
+            raise RadioNameInvalid("@provision.d_name_blank", name=name)
         if len(name.encode("utf-8")) > limit:
-            raise RadioNameInvalid(f"longer than {limit} bytes", name=name)
+            raise RadioNameInvalid(too_long, name=name)
         if any(not c.isprintable() for c in name):
-            raise RadioNameInvalid("contains control characters", name=name)
+            raise RadioNameInvalid("@provision.d_name_ctrl", name=name)
