@@ -238,6 +238,8 @@ class MeshtasticRadio:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._supervisor
             self._supervisor = None
+        if self._up.is_set():
+            self._events.put_nowait(LinkDown(reason="closed"))  # as SimRadio does
         self._up.clear()
         for fut in self._qs_waiters.values():
             if not fut.done():

@@ -180,3 +180,33 @@ def test_bad_arguments_give_one_clear_line(args: list[str], fragment: str) -> No
     assert "Traceback" not in res.stderr
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and fragment in lines[0], res.stderr
+
+
+def test_busy_port_is_one_clear_line() -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        res = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "nsplink",
+                "--lang",
+                "en",
+                "radio",
+                "emulate",
+                "--nodes",
+                "1",
+                "--base-port",
+                str(port),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert res.returncode == 2
+    assert res.stderr.strip().splitlines() == [res.stderr.strip()]
+    assert f"Cannot open port {port}" in res.stderr and "Traceback" not in res.stderr
