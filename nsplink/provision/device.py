@@ -62,10 +62,13 @@ class _OneLinkTCP(TCPInterface):  # type: ignore[misc]
         super().__init__(*args, **kwargs)
 
     def _writeBytes(self, b: bytes) -> None:
-        # the library raises into its reader thread, which prints a traceback on stderr; a
-        # lost link is recorded instead, and every step checks it
+        # the library logs "reconnecting" (untrue here) and raises into its reader thread,
+        # which prints a traceback on stderr; a lost link is recorded instead, every step checks it
+        sock = self.socket
+        if sock is None:
+            return
         try:
-            super()._writeBytes(b)
+            sock.sendall(b)
         except OSError as exc:
             log.info("radio link lost while writing: %s", exc)
             self._reconnect()
