@@ -176,6 +176,7 @@ class MeshtasticRadio:
         backoff_max: float = 30.0,
         probe_interval: float = 60.0,
         probe_timeout: float = 10.0,
+        channel_index: int = 0,
         interface_factory: Callable[[RadioUrl, float], Any] = default_interface_factory,
     ) -> None:
         self.url = parse_radio_url(url)
@@ -188,6 +189,8 @@ class MeshtasticRadio:
         self.backoff_max = backoff_max
         self.probe_interval = probe_interval
         self.probe_timeout = probe_timeout
+        self.channel_index = channel_index  # the device channel our frames go out on
+        self._refresh_at = 0.0
         self._factory = interface_factory
         self._loop: asyncio.AbstractEventLoop | None = None
         self._events: asyncio.Queue[RadioEvent] = asyncio.Queue()
@@ -276,6 +279,7 @@ class MeshtasticRadio:
                     continue
                 if self._qs_free is not None and self._qs_free <= 0:
                     # the library would sleep inside _sendToRadio until a slot frees up
+                    self._refresh_queue_status(conn)
                     raise RadioRefused("QUEUE_FULL")
                 pid = await self._hand_over(conn, packet, deadline)
                 if pid is not None:
@@ -299,6 +303,7 @@ class MeshtasticRadio:
                         portNum=self.portnum,
                         wantAck=packet.want_ack,
                         hopLimit=packet.hop_limit,
+                        channelIndex=self.channel_index,
                         priority=packet.priority,
                     ).id
                 ),
@@ -335,6 +340,20 @@ class MeshtasticRadio:
         if qs.res:
             self._fail(pid, _queue_reason(qs.res))
         return int(pid)
+
+    def _refresh_queue_status(self, conn: _Connection) -> None:
+        """Ask for a fresh QueueStatus (a heartbeat's answer), at most once a second, so a
+        missed 'room again' report cannot keep us refusing forever."""
+        loop = asyncio.get_running_loop()
+        if loop.time() < self._refresh_at:
+            return
+        self._refresh_at = loop.time() + 1.0
+
+        async def ask() -> None:
+            with contextlib.suppress(Exception):
+                await self._call(conn, conn.iface.sendHeartbeat, self.probe_timeout)
+
+        self._background(ask())
 
     def _track(self, pid: int) -> None:
         self._ours[pid] = None

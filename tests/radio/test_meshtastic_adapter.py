@@ -22,6 +22,7 @@ from nsplink.radio.base import (
     LinkDown,
     LinkUp,
     OutgoingPacket,
+    QueueStatus,
     Radio,
     RadioEvent,
     RadioRefused,
@@ -292,6 +293,36 @@ async def test_frames_kept_by_the_device_while_unplugged_arrive_after_link_up(
     finally:
         await ra.close()
         await rb.close()
+
+
+async def test_device_reboot_over_serial_is_a_link_flap(mesh: EmulatedMesh) -> None:
+    a, b = mesh.devices
+    ra = await opened(f"serial://{a.pty_path}")
+    try:
+        a.reboot(0.0)  # firmware sends FromRadio.rebooted on the serial port
+        await expect(ra, LinkDown)
+        await expect(ra, LinkUp, timeout=20)
+        assert a.state.reboot_count == 1
+        await ra.send(OutgoingPacket(b"weer in de lucht", dest=b.node_num))
+    finally:
+        await ra.close()
+
+
+async def test_queue_full_asks_the_device_again(mesh: EmulatedMesh) -> None:
+    """A refused send triggers a heartbeat, whose QueueStatus lifts the refusal once the
+    device has room, even if its own 'room again' report went missing."""
+    ra = await opened(tcp_url(mesh, 0))
+    try:
+        with pytest.raises(RadioRefused):
+            for _ in range(40):
+                await ra.send(OutgoingPacket(b"\x55" * 200, dest=BROADCAST))
+        ra._qs_free = 0  # as if the device's own report had been lost
+        with pytest.raises(RadioRefused):
+            await ra.send(OutgoingPacket(b"x"))
+        hb = await expect(ra, QueueStatus, lambda e: e.packet_id == 0)
+        assert hb.maxlen == 16
+    finally:
+        await ra.close()
 
 
 def free_port_pair() -> int:
