@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from nsplink.cli.context import CliContext, get_ctx
+from nsplink.errors import NsplinkError
 from nsplink.i18n import register as register_texts
 from nsplink.i18n import t
 from nsplink.provision.device import DEFAULT_TIMEOUT_S, RadioLink, parse_radio_url
@@ -221,12 +222,18 @@ def provision_cmd(
             Target(prof, psk, long_name, short),
             attempts=attempts,
             timeout=timeout,
-            notify=lambda key, params: typer.echo(t(key, c.lang, **params), err=True),
+            notify=lambda key, params: _progress(c, key, params),
         )
         result = runner.run()
     except ProvisionError as err:
         c.fail(err)
     raise typer.Exit(_report(c, radio, prof, result))
+
+
+def _progress(c: CliContext, key: str, params: dict[str, object]) -> None:
+    """One progress line on stderr, with any error in it in the reader's language."""
+    shown = {k: v.render(c.lang) if isinstance(v, NsplinkError) else v for k, v in params.items()}
+    typer.echo(t(key, c.lang, **shown), err=True)
 
 
 def _psk_for_provision(c: CliContext, psk_file: Path | None) -> bytes:

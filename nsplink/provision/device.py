@@ -10,7 +10,9 @@ provisioner decides what to do next.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -81,32 +83,61 @@ class _OneLinkTCP(TCPInterface):  # type: ignore[misc]
         # the library waits for the whole timeout even when the link is already gone (a radio
         # restarting after a commit); look at `lost` as well, in short slices
         deadline = time.monotonic() + timeout
-        while not self.isConnected.wait(0.05):
+        problem = None
+        while problem is None and not self.isConnected.wait(0.05):
             if self.lost.is_set():
-                raise ConnectionError("the radio closed the connection while connecting")
-            if time.monotonic() > deadline:
-                raise ConnectionError("timed out waiting for the radio's settings")
-        if self.lost.is_set():
-            raise ConnectionError("the radio closed the connection while connecting")
+                problem = "the radio closed the connection while connecting"
+            elif time.monotonic() > deadline:
+                problem = "timed out waiting for the radio's settings"
+        if problem is None and self.lost.is_set():
+            problem = "the radio closed the connection while connecting"
+        if problem is not None:
+            self._abandon()  # the caller never gets this object, so nobody else would close it
+            raise ConnectionError(problem)
         if self.failure:
             raise self.failure
 
+    def _abandon(self) -> None:
+        self._wantExit = True
+        sock, self.socket = self.socket, None
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            with contextlib.suppress(OSError):
+                sock.close()
 
-def _in_worker(fn: Callable[[], T], timeout: float, url: str, step: str) -> T:
-    """Run `fn` in a daemon thread; give up after `timeout` seconds (the thread is abandoned)."""
+
+def _in_worker(
+    fn: Callable[[], T],
+    timeout: float,
+    url: str,
+    step: str,
+    too_late: Callable[[T], None] | None = None,
+) -> T:
+    """Run `fn` in a daemon thread; give up after `timeout` seconds. The thread is abandoned;
+    if it still produces a result after that, `too_late` gets it (to close a late connection)."""
     box: dict[str, Any] = {}
+    lock = threading.Lock()
 
     def run() -> None:
         try:
-            box["value"] = fn()
+            value = fn()
         except BaseException as exc:  # handed to the caller below
             box["error"] = exc
+            return
+        with lock:
+            box["value"] = value
+            late = box.get("gave_up", False)
+        if late and too_late is not None:
+            too_late(value)
 
     worker = threading.Thread(target=run, name=f"nsplink-radio-{step}", daemon=True)
     worker.start()
     worker.join(timeout)
-    if worker.is_alive():
-        raise RadioTimeout(url=url, seconds=round(timeout), step=step)
+    with lock:
+        if worker.is_alive() and "value" not in box:
+            box["gave_up"] = True
+            raise RadioTimeout(url=url, seconds=round(timeout), step=step)
     if "error" in box:
         raise box["error"]
     return box["value"]  # type: ignore[no-any-return]
@@ -129,8 +160,12 @@ class RadioLink:
                 return _OneLinkTCP(addr.host, portNumber=addr.port, timeout=int(timeout))
             return SerialInterface(addr.path, timeout=int(timeout))
 
+        def close_late(iface: Any) -> None:
+            with contextlib.suppress(Exception):
+                iface.close()
+
         try:
-            iface = _in_worker(connect, timeout, addr.url, "connect")
+            iface = _in_worker(connect, timeout, addr.url, "connect", too_late=close_late)
         except RadioTimeout:
             raise
         except Exception as exc:  # OSError, serial errors, MeshInterfaceError
