@@ -7,6 +7,7 @@ configured (only when even restoring its old settings failed).
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -178,6 +179,15 @@ TimeoutOpt = Annotated[
 ]
 
 
+def _quiet_libraries() -> None:
+    """Progress and failures reach the technician as our own translated lines; without a
+    configured logging handler, Python would also print the library's English warnings."""
+    for name in ("meshtastic", "nsplink.provision"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+            logger.addHandler(logging.NullHandler())
+
+
 def _profile(c: CliContext, name: str, directory: Path | None) -> Profile:
     try:
         return load_profile(find_profile(name, directory))
@@ -210,6 +220,7 @@ def provision_cmd(
 ) -> None:
     """Apply a profile to a radio in one transaction, read it back and print a verified diff."""
     c = get_ctx(ctx)
+    _quiet_libraries()
     prof = _profile(c, profile, profiles_dir)
     try:
         addr = parse_radio_url(radio)
@@ -289,6 +300,7 @@ def check_cmd(
 ) -> None:
     """Compare a radio with its profile; exit 1 and list every difference on drift."""
     c = get_ctx(ctx)
+    _quiet_libraries()
     prof = _profile(c, profile, profiles_dir)
     try:
         addr = parse_radio_url(radio)
@@ -380,6 +392,7 @@ def export_cmd(
 ) -> None:
     """Write a radio's settings as a profile (channel key, radio keys and names left out)."""
     c = get_ctx(ctx)
+    _quiet_libraries()
     if kind is not None and kind not in ROLES_FOR_KIND:
         typer.echo(
             t("provision.kind_bad", c.lang, kind=kind, choices=", ".join(ROLES_FOR_KIND)), err=True

@@ -99,7 +99,8 @@ class _OneLinkTCP(TCPInterface):  # type: ignore[misc]
 
     def _abandon(self) -> None:
         self._wantExit = True
-        sock, self.socket = self.socket, None
+        sock: socket.socket | None = getattr(self, "socket", None)
+        self.socket = None
         if sock is not None:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
@@ -225,7 +226,12 @@ class RadioLink:
                 channels=chans,
             )
 
-        return _in_worker(collect, self.timeout, self.addr.url, "read")
+        try:
+            return _in_worker(collect, self.timeout, self.addr.url, "read")
+        except RadioTimeout:
+            raise
+        except Exception as exc:  # the library's state is incomplete: the link went mid-download
+            raise RadioLost(_reason(exc), url=self.addr.url, step="read") from exc
 
     def write(self, target: RadioSettings, todo: Changes) -> None:
         """Send `todo` (taken from `target`) in ONE settings transaction: begin, writes, commit.
@@ -263,7 +269,11 @@ class RadioLink:
             raise RadioLost(url=self.addr.url, step=step)
         try:
             _in_worker(action, self.timeout, self.addr.url, step)
-        except (OSError, EOFError) as exc:
+        except RadioTimeout:
+            raise
+        except Exception as exc:
+            # a cable pulled mid-write surfaces as OSError, termios.error, or an AttributeError
+            # on the library's already-closed stream: to the technician all are a lost link
             raise RadioLost(_reason(exc), url=self.addr.url, step=step) from exc
         if not self.alive:
             raise RadioLost(url=self.addr.url, step=step)

@@ -215,13 +215,19 @@ def derive_short_name(long_name: str) -> str:
     words = [w for w in "".join(c if c.isalnum() else " " for c in long_name).split() if w]
     if not words:
         return ""
-    short = words[0][:3] + "".join(w[0] for w in words[1:])
-    out = ""
-    for c in short:
-        if len((out + c).encode("utf-8")) > SHORT_NAME_BYTES:
-            break
-        out += c
-    return out
+
+    def fit(text: str, budget: int) -> str:
+        out = ""
+        for c in text:
+            if len((out + c).encode("utf-8")) > budget:
+                break
+            out += c
+        return out
+
+    # initials of the later words tell sites apart ("Zuid", "Noord"), so they get room first
+    initials = fit("".join(w[0] for w in words[1:]), SHORT_NAME_BYTES - 1)
+    head = fit(words[0][:3], SHORT_NAME_BYTES - len(initials.encode("utf-8")))
+    return head + initials
 
 
 def check_names(long_name: str, short_name: str) -> None:

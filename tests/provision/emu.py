@@ -43,8 +43,14 @@ class Radio:
         """The committed (saved) device state, as the emulator keeps it in flash."""
         return self.emu.call(lambda: self.device.state.to_json())
 
+    @property
+    def serial_url(self) -> str:
+        """The device's pseudo-terminal, as a USB radio appears (only with `pty=True`)."""
+        return f"serial://{self.device.pty_path}"
+
 
 @contextmanager
-def emulated_radio(state_dir: Path) -> Iterator[Radio]:
-    with EmulatorThread(EmulatedMesh(1, state_dir=state_dir, reboot_scale=REBOOT_SCALE)) as emu:
+def emulated_radio(state_dir: Path, pty: bool = False) -> Iterator[Radio]:
+    mesh = EmulatedMesh(1, state_dir=state_dir, reboot_scale=REBOOT_SCALE, pty=pty)
+    with EmulatorThread(mesh) as emu:
         yield Radio(emu)

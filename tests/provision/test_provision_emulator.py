@@ -191,3 +191,16 @@ def test_nothing_listening_is_unreachable(radio: Radio) -> None:
     with pytest.raises(RadioUnreachable) as info:
         check(parse_radio_url(f"tcp://127.0.0.1:{port}"), target(), wait=0.0)
     assert "kabel" in info.value.render("nl")
+
+
+def test_provision_over_serial_with_a_pulled_cable(tmp_path: Path) -> None:
+    """The same over the USB-serial path (a pseudo-terminal): the link drops during the
+    transaction, the cable comes back, the retry configures the radio in full."""
+    with emulated_radio(tmp_path / "emu", pty=True) as radio:
+        addr = parse_radio_url(radio.serial_url)
+        radio.faults(drop_after_admin=4)
+        result = Provisioner(addr, target()).run()
+        assert result.outcome == "configured"
+        assert len(result.attempts) == 1
+        _, drifts = check(addr, target())
+        assert drifts == []
