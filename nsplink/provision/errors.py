@@ -81,6 +81,7 @@ register(
         "provision.d_psk_big": ("veel te groot voor een sleutel", "far too large for a key"),
         "provision.d_psk_text": ("geen tekst", "not text"),
         "provision.d_not_utf8": ("geen UTF-8-tekst", "not UTF-8 text"),
+        "provision.d_too_large": ("te groot voor een profiel", "too large for a profile"),
         "provision.name_bad": (
             "Ongeldige radionaam '{name}': {detail}.",
             "Invalid radio name '{name}': {detail}.",

@@ -71,6 +71,7 @@ register(
 
 PROFILE_KEY = "nsplink_profile"
 PROFILE_SUFFIX = ".yaml"
+MAX_PROFILE_BYTES = 256 * 1024  # an exported, fully spelled-out profile is about 6 KiB
 META_FIELDS = ("name", "kind", "version", "description", "channel")
 PSK_KEYS = frozenset({"channel_url", "channelUrl"})
 PER_RADIO_KEYS = frozenset({"owner", "owner_short", "ownerShort", "location"})
@@ -154,9 +155,12 @@ def parse_profile(text: str, file: str | Path) -> Profile:
 def load_profile(path: str | Path) -> Profile:
     p = Path(path)
     try:
-        raw = p.read_bytes()
+        with open(p, "rb") as fh:
+            raw = fh.read(MAX_PROFILE_BYTES + 1)
     except OSError as exc:
         raise ProfileUnreadable(exc.strerror or str(exc), file=p) from exc
+    if len(raw) > MAX_PROFILE_BYTES:
+        raise ProfileUnreadable("@provision.d_too_large", file=p)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

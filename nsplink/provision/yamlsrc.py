@@ -29,6 +29,10 @@ register(
             "een sleutel moet tekst zijn",
             "a key must be text",
         ),
+        "provision.yaml_too_big": (
+            "te groot of te diep geneste YAML (meer dan {max} waarden); een profiel is klein",
+            "YAML too large or too deeply nested (over {max} values); a profile is small",
+        ),
         "provision.yaml_empty": (
             "het bestand is leeg of geen YAML-tabel",
             "the file is empty or not a YAML mapping",
@@ -51,6 +55,23 @@ class Located:
 
 
 _constructor = SafeConstructor()
+# A real profile has about a hundred values. Aliases can make a few lines expand without bound
+# ("billion laughs"), so the walk stops counting at this many.
+MAX_NODES = 5000
+
+
+class _Budget:
+    def __init__(self, file: str) -> None:
+        self.left = MAX_NODES
+        self.file = file
+
+    def spend(self, node: Node) -> None:
+        self.left -= 1
+        if self.left < 0:
+            line = node.start_mark.line + 1
+            raise ProfileInvalid(
+                self.file, [issue(self.file, line, "-", "provision.yaml_too_big", max=MAX_NODES)]
+            )
 
 
 def load_located(text: str, file: str) -> Located:
@@ -67,10 +88,11 @@ def load_located(text: str, file: str) -> Located:
     if not isinstance(root, MappingNode):
         line = root.start_mark.line + 1 if root is not None else 1
         raise ProfileInvalid(file, [issue(file, line, "-", "provision.yaml_empty")])
-    return _convert(root, file, "")
+    return _convert(root, file, "", _Budget(file))
 
 
-def _convert(node: Node, file: str, path: str) -> Located:
+def _convert(node: Node, file: str, path: str, budget: _Budget) -> Located:
+    budget.spend(node)
     line = node.start_mark.line + 1
     if isinstance(node, MappingNode):
         out: dict[str, Located] = {}
@@ -103,11 +125,11 @@ def _convert(node: Node, file: str, path: str) -> Located:
                     ],
                 )
             # a value's line is its key's line: that is where a person looks for the field
-            converted = _convert(value_node, file, field)
+            converted = _convert(value_node, file, field, budget)
             out[key] = Located(converted.value, key_node.start_mark.line + 1)
         return Located(out, line)
     if isinstance(node, SequenceNode):
-        return Located([_convert(n, file, path) for n in node.value], line)
+        return Located([_convert(n, file, path, budget) for n in node.value], line)
     value = _constructor.construct_object(node, deep=True)
     if not isinstance(value, str | int | float | bool) and value is not None:
         value = str(value)  # dates and the like: keep the text, the schema check rejects it

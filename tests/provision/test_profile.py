@@ -247,3 +247,20 @@ def test_truncated_profiles_give_a_typed_error(cut: int) -> None:
         assert err.render("en")
     else:
         assert cut >= len(text.rstrip()) - 40  # only a cut in the trailing part can still be valid
+
+
+def test_alias_bombs_stop_with_a_clear_error() -> None:
+    lines = ['a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    for i in range(1, 12):
+        prev = f"*a{i - 1}"
+        lines.append(f"a{i}: &a{i} [{', '.join([prev] * 9)}]")
+    err = reject("\n".join(lines) + "\n")
+    assert "too large" in err.render("en")
+
+
+def test_an_oversized_file_is_refused_before_parsing(tmp_path: Path) -> None:
+    path = tmp_path / "nsp.yaml"
+    path.write_text(shipped("nsp") + "#" * (300 * 1024))
+    with pytest.raises(ProfileUnreadable) as info:
+        load_profile(path)
+    assert "te groot" in info.value.render("nl")
