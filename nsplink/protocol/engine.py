@@ -233,6 +233,13 @@ class SiteEngine:
         out.pending = list(range(len(out.frames)))
         return self._pump(now)
 
+    def hold(self, msg: SignedMessage, now: float) -> list[Effect]:
+        """Carry again, after a restart, a message whose custody we had confirmed: it goes out
+        as soon as its destination is heard."""
+        if msg.id not in self.outbox and msg.envelope.sender != self.me:
+            self.outbox[msg.id] = self._new_out(msg, custody=True, now=now)
+        return []
+
     def send_message(
         self, body: Message, destination: Destination, priority: Priority, now: float
     ) -> list[Effect]:

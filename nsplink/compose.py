@@ -1,0 +1,76 @@
+"""Queue a message typed by a person: sign it and make it durable, then wake the daemon.
+
+The CLI calls this with or without a running daemon; when it returns, the message is in the
+store (fsync'd, hash-chained) and the daemon will send it when it can. The sequence number comes
+from the store's atomic reservation, so the CLI and the daemon never sign two messages with the
+same number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from nsplink.nudge import nudge
+from nsplink.protocol import (
+    Destination,
+    Envelope,
+    Identity,
+    KeyId,
+    Message,
+    MessageId,
+    Priority,
+    encode,
+    minutes_since_epoch,
+)
+from nsplink.protocol.codes import MessageType
+from nsplink.site import SiteHome
+from nsplink.store import Event, Store
+from nsplink.store import events as ev
+
+
+async def queue_message(
+    store: Store,
+    identity: Identity,
+    site: str,
+    body: Message,
+    destination: Destination,
+    priority: Priority,
+    now: float,
+    *,
+    recipients: Iterable[KeyId] = (),
+    home: SiteHome | None = None,
+) -> tuple[MessageId, bytes]:
+    """Validate, sign and store one message; returns its id and signed frame. Raises the
+    protocol's ValidationError (naming the field) before anything is written."""
+    body.validate()
+    (seq,) = await store.reserve_seqs(str(identity.key_id), 1, at=now, site=site)
+    env = Envelope(identity.key_id, seq, minutes_since_epoch(now), body, priority, destination)
+    frame = encode(env, identity)
+    ref = str(env.id)
+    data: dict[str, object] = {
+        "type": env.type.value,
+        "destination": str(destination),
+        "priority": priority.value,
+        "sender": str(identity.key_id),
+        "seq": seq,
+    }
+    recips = sorted(str(r) for r in recipients)
+    if recips:
+        data["recipients"] = recips
+    await store.append_many(
+        [
+            Event(
+                ev.MESSAGE_CREATED,
+                now,
+                site,
+                ref,
+                data,
+                frame,
+                seal_frame=env.type is MessageType.EMERGENCY,
+            ),
+            Event(ev.MESSAGE_QUEUED, now, site, ref, {}),
+        ]
+    )
+    if home is not None:
+        nudge(home)
+    return env.id, frame

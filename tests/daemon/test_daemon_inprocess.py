@@ -1,0 +1,76 @@
+"""Two daemons in one process over the simulated medium (SimRadio), on a shared virtual clock:
+a queued emergency report reaches the CP, its signed receipt comes back, and both logs say so."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from nsplink.compose import queue_message
+from nsplink.daemon import Daemon, DaemonOptions
+from nsplink.keys import load_identity
+from nsplink.protocol import ALL_CPS, Priority
+from nsplink.radio.sim import Medium
+from nsplink.radio.sim.driver import RealtimeDriver, SimRadio
+from nsplink.store import Store
+from tests.daemon.sites import make_sites
+from tests.scenario.helpers import emergency
+
+EPOCH = 1_767_225_600.0
+SPEEDUP = 20.0
+
+
+async def wait_for(pred, timeout: float = 30.0) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not await pred():
+        assert loop.time() < end, "condition not reached in time"
+        await asyncio.sleep(0.05)
+
+
+async def test_emergency_delivered_and_receipted(tmp_path: Path) -> None:
+    homes = make_sites(tmp_path, [("NSP Zuid", "nsp"), ("CP Noord", "cp")])
+    medium = Medium(seed=3)
+    nodes = [medium.add_node(0x10 + i, position=(i * 800.0, 0.0)) for i in range(2)]
+    driver = RealtimeDriver(medium, speedup=SPEEDUP)
+
+    def clock() -> float:
+        return EPOCH + driver.virtual_now()
+
+    opts = DaemonOptions(status_interval_s=0)
+    daemons = [
+        Daemon(homes[name], radio=SimRadio(node, driver, portnum=287), options=opts, clock=clock)
+        for name, node in zip(("NSP Zuid", "CP Noord"), nodes, strict=True)
+    ]
+    async with asyncio.TaskGroup() as tg:
+        drive = tg.create_task(driver.run())
+        runs = [tg.create_task(d.run()) for d in daemons]
+        await asyncio.sleep(0.2)
+        async with await Store.open(homes["NSP Zuid"].db_path) as nsp_store:
+            ident = load_identity(homes["NSP Zuid"].key_path)
+            mid, _ = await queue_message(
+                nsp_store,
+                ident,
+                "NSP Zuid",
+                emergency(),
+                ALL_CPS,
+                Priority.P1,
+                clock(),
+                home=homes["NSP Zuid"],
+            )
+
+            async def delivered() -> bool:
+                item = await nsp_store.outbox_item(str(mid))
+                return item is not None and item.state == "delivered"
+
+            await wait_for(delivered)
+        for d in daemons:
+            d.request_stop()
+        await asyncio.gather(*runs)
+        drive.cancel()
+
+    async with await Store.open(homes["CP Noord"].db_path) as cp_store:
+        inbox = await cp_store.inbox()
+        assert [(i.ref, i.type, i.trust) for i in inbox] == [(str(mid), "emergency", "verified")]
+        assert inbox[0].receipted_at is not None
+        assert (await cp_store.verify()).ok
