@@ -199,10 +199,15 @@ def _node(settings: RadioSettings) -> str:
     return f"!{settings.node_num:08x}"
 
 
+def _v(value: str) -> str:
+    return value if value else '""'  # an empty name must be visible as such
+
+
 def _drift_lines(c: CliContext, drifts: list[Drift] | tuple[Drift, ...], err: bool = False) -> None:
     for d in drifts:
         want = t(d.want[1:], c.lang) if d.want.startswith("@") else d.want
-        typer.echo(t("provision.drift_line", c.lang, path=d.path, have=d.have, want=want), err=err)
+        line = t("provision.drift_line", c.lang, path=d.path, have=_v(d.have), want=_v(want))
+        typer.echo(line, err=err)
 
 
 def provision_cmd(
@@ -268,7 +273,7 @@ def _report(c: CliContext, url: str, prof: Profile, r: ProvisionResult) -> int:
         c.say("provision.done", url=url, node=node, profile=prof.label)
         c.say("provision.changed_head")
         for ch in r.changed:
-            typer.echo(f"  {ch.path}: {ch.before} -> {ch.after}")
+            typer.echo(f"  {ch.path}: {_v(ch.before)} -> {_v(ch.after)}")
         c.say("provision.verified", count=r.governed)
         return 0
     last_drift = next((a.drift for a in reversed(r.attempts) if a.drift), ())
@@ -285,7 +290,7 @@ def _report(c: CliContext, url: str, prof: Profile, r: ProvisionResult) -> int:
     if r.final is None:
         typer.echo(t("provision.partial_unknown", c.lang), err=True)
     for ch in r.changed:
-        typer.echo(f"  {ch.path}: {ch.before} -> {ch.after}", err=True)
+        typer.echo(f"  {ch.path}: {_v(ch.before)} -> {_v(ch.after)}", err=True)
     return 3
 
 

@@ -225,6 +225,7 @@ def test_a_radio_that_will_not_take_the_profile_is_restored_and_fails_loudly(
     [
         (["--radio", "bogus://x"], "Onbekend radio-adres"),
         (["--radio", "tcp://127.0.0.1:1", "--timeout", "2"], "niet bereikbaar"),
+        (["--radio", "serial:///dev/nsplink-no-such-tty"], "niet bereikbaar"),
         (["--profile", "zolder"], "bestaat niet"),
         (["--name", "   "], "Ongeldige radionaam"),
         (["--name", "N" * 40], "langer dan 39 bytes"),
