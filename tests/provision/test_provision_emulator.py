@@ -156,7 +156,9 @@ def test_a_setting_the_radio_will_not_take_ends_with_the_old_settings_back(radio
     radio.faults(ignore_fields={"lora.tx_power"})
     result = Provisioner(parse_radio_url(radio.url), target(), attempts=2).run()
     assert result.outcome == "restored"
-    assert [d.path for d in result.attempts[-1].drift] == ["config.lora.tx_power"]
+    # (an attempt may also meet the restart that follows a commit: then it is a link error)
+    drifts = [[d.path for d in a.drift] for a in result.attempts if a.drift]
+    assert drifts and all(paths == ["config.lora.tx_power"] for paths in drifts)
     assert saved(radio) == before
 
 
