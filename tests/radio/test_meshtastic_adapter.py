@@ -295,6 +295,21 @@ async def test_frames_kept_by_the_device_while_unplugged_arrive_after_link_up(
         await rb.close()
 
 
+async def test_radio_power_cut_and_return(mesh: EmulatedMesh) -> None:
+    a, b = mesh.devices
+    ra = await opened(tcp_url(mesh, 0), send_timeout=1.0)
+    try:
+        mesh.medium.power_off(a.node_num)
+        await expect(ra, LinkDown)
+        with pytest.raises(RadioUnavailable):  # nothing to hand frames to meanwhile
+            await ra.send(OutgoingPacket(b"x"))
+        mesh.medium.power_on(a.node_num)
+        await expect(ra, LinkUp, timeout=20)
+        await ra.send(OutgoingPacket(b"stroom is terug", dest=b.node_num))
+    finally:
+        await ra.close()
+
+
 async def test_device_reboot_over_serial_is_a_link_flap(mesh: EmulatedMesh) -> None:
     a, b = mesh.devices
     ra = await opened(f"serial://{a.pty_path}")

@@ -109,13 +109,16 @@ class EmulatedDevice:
         return None if self.pty is None else self.pty.path
 
     async def start(self) -> None:
-        loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(
-            lambda: TcpLinkProtocol(self, self._tcp_opened), self.host, self.requested_port
-        )
-        self.tcp_port = self._server.sockets[0].getsockname()[1]
+        await self._listen(self.requested_port)
         if self.pty is not None:
             self.links.append(self.pty.open())
+
+    async def _listen(self, port: int) -> None:
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            lambda: TcpLinkProtocol(self, self._tcp_opened), self.host, port
+        )
+        self.tcp_port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
         for task in list(self._tasks):
@@ -226,11 +229,16 @@ class EmulatedDevice:
         return self._now()
 
     def _on_power(self, up: bool) -> None:
-        """The sim switched the node off or on: a dead device has no links."""
+        """The sim switched the node off or on: a dead device has no links and no port."""
         if up:
+            if self._server is None and self.tcp_port is not None:
+                self._spawn(self._listen(self.tcp_port))  # same port, as after a real boot
             if self.pty is not None and self.pty.link is None:
                 self.links.append(self.pty.open())
             return
+        if self._server is not None:
+            self._server.close()  # connecting now is refused, as with a dead radio
+            self._server = None
         self.admin.abort_transaction()
         self._tophone.clear()
         self._seen.clear()
