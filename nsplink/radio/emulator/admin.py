@@ -270,6 +270,7 @@ class AdminHandler:
         if self.staging is None:
             return AdminOutcome()
         staged, self.staging = self.staging, None
+        staged.nodes = self.state.nodes  # heard while editing: the node DB is not a setting
         self._save(staged)  # saved first: a crash here leaves the old or the new file
         self.state = staged
         # firmware saves everything and restarts after a commit
