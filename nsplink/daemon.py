@@ -85,21 +85,6 @@ from nsplink.store import events as ev
 
 log = logging.getLogger("nsplink.daemon")
 
-TRIAGE_WORDS = {
-    "GEZ": "gezien",
-    "BEH": "in_behandeling",
-    "MKAMER": "doorgezet",
-    "TOEG": "toegewezen",
-    "AFG": "afgehandeld",
-    "NAVR": "navraag",
-    "WACHT": "wacht",
-    "NUITV": "niet_uitvoerbaar",
-    "DUB": "dubbel",
-    "INGT": "ingetrokken",
-    "QUAR": "quarantaine",
-    "ONTV": "nieuw",
-}
-
 
 @dataclass
 class DaemonOptions:
@@ -154,6 +139,7 @@ class Daemon:
         self._submitted: set[str] = set()
         self._inbox_refs: set[str] = set()
         self._last_data_version = -1
+        self._triage_seen = 0  # log id of the last triage change turned into a receipt
         self.last_heard: dict[str, float] = {}
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -225,7 +211,12 @@ class Daemon:
                 if msg is not None:
                     async with self._lock:
                         await self._process(self.engine.hold(msg, now))
+        # triage changes logged while no daemon ran still owe the NSP a receipt
+        async for rec in store.iter_events(kinds=("receipt.created",)):
+            if rec.data.get("kind") == "TRIAGE":
+                self._triage_seen = rec.id
         self._last_data_version = await store.data_version()
+        await self._send_triage_receipts(now)
         async with self._lock:
             await self._process(self.engine.handle_timer(now))
 
@@ -322,6 +313,23 @@ class Daemon:
             now = self.clock()
             for item in await store.outbox(states=("created", "queued")):
                 await self._submit_from_store(item.ref, now, item.attempts, item.created_at)
+            await self._send_triage_receipts(now)
+
+    async def _send_triage_receipts(self, now: float) -> None:
+        """A CP operator's handling changes (logged by `nsplink handle`) go to the NSP as one
+        signed TRIAGE receipt; `gezien` is what the NSP shows as "Ontvangen door CP"."""
+        items: dict[MessageId, State] = {}
+        async for rec in self._require().iter_events(
+            kinds=(ev.TRIAGE_CHANGED,), after_id=self._triage_seen
+        ):
+            self._triage_seen = rec.id
+            try:
+                items[MessageId.parse(rec.ref)] = State(str(rec.data.get("state")))
+            except ValueError:
+                continue  # a ref that is not a message of the mesh: nothing to send
+        if items:
+            async with self._lock:
+                await self._process(self.engine.receipt(items, now))
 
     async def _beacon_loop(self) -> None:
         interval = self.options.status_interval_s
@@ -400,7 +408,7 @@ class Daemon:
                 str(effect.mid),
                 {
                     "recipient": str(effect.by),
-                    "state": TRIAGE_WORDS.get(effect.state, effect.state),
+                    "state": effect.state,
                 },
             )
         elif isinstance(effect, Deliver):
@@ -610,14 +618,6 @@ class Daemon:
             )
         else:
             await self._log(ev.MESSAGE_REJECTED, ref, data)
-
-
-def triage_state(word: str) -> State:
-    """CLI triage word (store vocabulary) -> the receipt's state code."""
-    for code, w in TRIAGE_WORDS.items():
-        if w == word:
-            return State(code)
-    raise ValueError(word)
 
 
 async def run_daemon(home: SiteHome, radio: Radio | None = None) -> None:

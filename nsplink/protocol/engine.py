@@ -431,9 +431,27 @@ class SiteEngine:
     def _on_receipt(self, receipt: Receipt, signer: KeyId, now: float) -> list[Effect]:
         effects: list[Effect] = []
         for entry in receipt.entries:
-            for out in list(self._covered(entry)):
+            covered = list(self._covered(entry))
+            for out in covered:
                 effects.extend(self._apply_receipt(out, receipt.kind, entry.state, signer, now))
+            if receipt.kind is ReceiptKind.TRIAGE and entry.sender == self.me:
+                effects.extend(self._late_triage(entry, signer, {o.mid for o in covered}))
         return effects
+
+    def _late_triage(
+        self, entry: ReceiptEntry, signer: KeyId, handled: set[MessageId]
+    ) -> list[Effect]:
+        """A CP's handling state for messages of ours that are delivered already (and so no
+        longer in the outbox): still news for the NSP's screen. Only a CP may say it."""
+        peer = self.roster.lookup(signer)
+        if peer is None or peer.role != "cp":
+            return []
+        last = min(entry.last, entry.first + 63)  # a range is ours to read, not to trust blindly
+        return [
+            Triage(mid, entry.state.value, signer)
+            for seq in range(entry.first, last + 1)
+            if (mid := MessageId(self.me, seq)) not in handled
+        ]
 
     def _covered(self, entry: ReceiptEntry) -> Iterator[_Out]:
         # iterate our outbox, never the (possibly huge) range a receipt claims

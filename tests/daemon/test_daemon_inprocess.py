@@ -9,10 +9,12 @@ from pathlib import Path
 from nsplink.compose import queue_message
 from nsplink.daemon import Daemon, DaemonOptions
 from nsplink.keys import load_identity
+from nsplink.nudge import nudge
 from nsplink.protocol import ALL_CPS, Priority
 from nsplink.radio.sim import Medium
 from nsplink.radio.sim.driver import RealtimeDriver, SimRadio
-from nsplink.store import Store
+from nsplink.store import Event, Store
+from nsplink.store import events as ev
 from tests.daemon.sites import make_sites
 from tests.scenario.helpers import emergency
 
@@ -64,6 +66,24 @@ async def test_emergency_delivered_and_receipted(tmp_path: Path) -> None:
                 return item is not None and item.state == "delivered"
 
             await wait_for(delivered)
+            # the CP operator marks it seen: the NSP's outbox shows "Ontvangen door CP"
+            async with await Store.open(homes["CP Noord"].db_path) as cp_store:
+                await cp_store.append(
+                    Event(
+                        ev.TRIAGE_CHANGED,
+                        clock(),
+                        "CP Noord",
+                        str(mid),
+                        {"state": "GEZ", "operator": "Jan"},
+                    )
+                )
+            nudge(homes["CP Noord"])
+
+            async def seen_by_cp() -> bool:
+                item = await nsp_store.outbox_item(str(mid))
+                return item is not None and item.remote_state == "GEZ"
+
+            await wait_for(seen_by_cp)
         for d in daemons:
             d.request_stop()
         await asyncio.gather(*runs)
