@@ -11,6 +11,7 @@ getRetransmissionMsec, `RadioLibInterface.h` (preamble 16, explicit header, CRC,
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -237,6 +238,7 @@ def packet_airtime_ms(
     return time_on_air_ms(phy, params)
 
 
+@functools.cache
 def slot_time_ms(params: ModemParams) -> int:
     """computeSlotTimeMsec: CAD (2.5 symbols) + propagation + turnaround + MAC, as a uint32."""
     return int(max(2.25, 2 + 0.5) * symbol_time_ms(params) + 0.2 + 0.4 + 7)
@@ -252,13 +254,23 @@ def _arduino_map(x: float, in_min: int, in_max: int, out_min: int, out_max: int)
 
 
 def cw_from_channel_util(channel_util_pct: float) -> int:
-    return _arduino_map(channel_util_pct, 0, 100, CW_MIN, CW_MAX)
+    return _cw_from_cu(int(channel_util_pct))
+
+
+@functools.cache
+def _cw_from_cu(pct: int) -> int:
+    return _arduino_map(pct, 0, 100, CW_MIN, CW_MAX)
 
 
 def cw_from_snr(snr_db: float) -> int:
     """getCWsize. Above +10 dB the firmware's unclamped map keeps growing (9 at +16 dB); below
     -20 dB it would wrap a uint8, so we hold it at CW_MIN there."""
-    return max(CW_MIN, _arduino_map(snr_db, SNR_MIN, SNR_MAX, CW_MIN, CW_MAX))
+    return _cw_from_snr(int(snr_db))
+
+
+@functools.cache
+def _cw_from_snr(snr: int) -> int:
+    return max(CW_MIN, _arduino_map(snr, SNR_MIN, SNR_MAX, CW_MIN, CW_MAX))
 
 
 def tx_delay_window(channel_util_pct: float) -> int:

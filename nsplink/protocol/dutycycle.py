@@ -20,9 +20,13 @@ POLITE_DUTY_CYCLE_PCT = 50  # airtime.h polite_duty_cycle_percent: half the duty
 
 
 class RollingWindow:
-    """`n_buckets` buckets of `bucket_s` seconds; a bucket is emptied when its slot comes round."""
+    """`n_buckets` buckets of `bucket_s` seconds; a bucket is emptied when its slot comes round.
 
-    __slots__ = ("_amounts", "_boot_s", "_bucket_s", "_latest", "_n", "_stamps")
+    The window is the bucket holding the newest time seen plus the `n - 1` before it. The sum is
+    kept up to date so a query costs O(1) except when the window moves (at most `n` steps).
+    """
+
+    __slots__ = ("_amounts", "_boot_s", "_bucket_s", "_latest", "_n", "_sum")
 
     def __init__(self, bucket_s: float, n_buckets: int, boot_s: float = 0.0) -> None:
         if bucket_s <= 0 or n_buckets <= 0:
@@ -31,47 +35,57 @@ class RollingWindow:
         self._n = n_buckets
         self._boot_s = boot_s
         self._amounts = [0.0] * n_buckets
-        self._stamps = [-(2**62)] * n_buckets  # absolute bucket index each slot holds
-        self._latest = -(2**62)
+        self._latest = -1  # the bucket before boot: nothing booked yet
+        self._sum = 0.0
 
     def bucket_index(self, now_s: float) -> int:
         return math.floor((now_s - self._boot_s) / self._bucket_s)
 
+    def _advance(self, now_s: float) -> int:
+        idx = math.floor((now_s - self._boot_s) / self._bucket_s)
+        latest = self._latest
+        if idx > latest:
+            n = self._n
+            amounts = self._amounts
+            if idx - latest >= n:
+                for i in range(n):
+                    amounts[i] = 0.0
+            else:
+                for k in range(latest + 1, idx + 1):
+                    amounts[k % n] = 0.0
+            self._sum = sum(amounts)  # exact again, no drift from repeated subtraction
+            self._latest = idx
+        return self._latest
+
     def add(self, now_s: float, amount: float) -> None:
-        if amount < 0 or math.isnan(amount):
+        if not amount >= 0:  # also refuses NaN
             raise ValueError(f"airtime must be a non-negative number, got {amount!r}")
-        idx = max(self.bucket_index(now_s), self._latest)
-        self._latest = idx
-        slot = idx % self._n
-        if self._stamps[slot] != idx:
-            self._stamps[slot] = idx
-            self._amounts[slot] = 0.0
-        self._amounts[slot] += amount
+        idx = self._advance(now_s)
+        self._amounts[idx % self._n] += amount
+        self._sum += amount
 
     def total(self, now_s: float) -> float:
-        """Sum of the buckets inside the window that ends with the bucket holding `now_s`."""
-        idx = max(self.bucket_index(now_s), self._latest)
-        oldest = idx - self._n
-        return sum(a for a, s in zip(self._amounts, self._stamps, strict=True) if oldest < s <= idx)
+        """Sum of the window that ends with the bucket holding `now_s` (or the newest bucket
+        booked, if that is later)."""
+        self._advance(now_s)
+        return self._sum
+
+    def bucket_amounts(self, now_s: float) -> list[float]:
+        """The window's buckets, oldest first (index 0 is `n - 1` buckets before the newest)."""
+        idx = self._advance(now_s)
+        n = self._n
+        return [self._amounts[(idx - n + 1 + i) % n] for i in range(n)]
 
     def expiries(self, now_s: float) -> list[tuple[float, float]]:
         """(time in seconds, amount) at which each non-empty bucket leaves the window, oldest
         first: bucket i leaves when bucket i + n starts."""
-        idx = max(self.bucket_index(now_s), self._latest)
-        live = sorted(
-            (s, a)
-            for a, s in zip(self._amounts, self._stamps, strict=True)
-            if idx - self._n < s <= idx and a
-        )
-        return [(self._boot_s + (s + self._n) * self._bucket_s, a) for s, a in live]
-
-    def bucket_amounts(self, now_s: float) -> list[float]:
-        """The window's buckets, oldest first (index 0 is `n - 1` buckets ago)."""
-        idx = max(self.bucket_index(now_s), self._latest)
-        out = [0.0] * self._n
-        for a, s in zip(self._amounts, self._stamps, strict=True):
-            if idx - self._n < s <= idx:
-                out[self._n - 1 - (idx - s)] = a
+        idx = self._advance(now_s)
+        n = self._n
+        out = []
+        for i, amount in enumerate(self.bucket_amounts(now_s)):
+            if amount:
+                bucket = idx - n + 1 + i
+                out.append((self._boot_s + (bucket + n) * self._bucket_s, amount))
         return out
 
 

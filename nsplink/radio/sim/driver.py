@@ -96,8 +96,10 @@ class RealtimeDriver:
                 if nxt is not None:
                     sleep = min(sleep, max(0.0, (nxt - self.virtual_now()) / self.speedup))
                 self._wake.clear()
+                # asyncio.timeout, not wait_for: it never swallows an outside cancel
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), sleep)
+                    async with asyncio.timeout(sleep):
+                        await self._wake.wait()
         finally:
             self._wake = None
 

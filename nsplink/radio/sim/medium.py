@@ -29,6 +29,8 @@ from nsplink.radio.sim.events import NodeEvent
 from nsplink.radio.sim.node import SimNode
 from nsplink.radio.sim.packet import AirPacket
 from nsplink.radio.sim.propagation import (
+    FADE_BITS,
+    FADE_TABLE,
     Propagation,
     distance_m,
     noise_floor_dbm,
@@ -70,15 +72,14 @@ class Link:
 
 
 class _Rx:
-    __slots__ = ("corrupted", "detectable", "epoch", "node", "ok", "rssi", "snr", "tx")
+    __slots__ = ("corrupted", "detectable", "epoch", "node", "ok", "rssi", "tx")
 
     def __init__(
-        self, node: SimNode, tx: Transmission, rssi: float, snr: float, ok: bool, detectable: bool
+        self, node: SimNode, tx: Transmission, rssi: float, ok: bool, detectable: bool
     ) -> None:
         self.node = node
         self.tx = tx
         self.rssi = rssi
-        self.snr = snr
         self.ok = ok
         self.detectable = detectable
         self.corrupted = False
@@ -126,6 +127,7 @@ class Medium:
         self._links: dict[tuple[int, int], Link] = {}
         self._neighbours: dict[int, list[tuple[SimNode, float, float]]] | None = None
         self._group: dict[int, int] | None = None
+        self._airtimes: dict[int, tuple[int, float]] = {}
         prop = self.propagation
         self.noise_floor_dbm = noise_floor_dbm(self.params, prop.noise_figure_db)
         self.required_snr_db = required_snr_db(self.params)
@@ -300,10 +302,8 @@ class Medium:
 
     def start_tx(self, sender: SimNode, packet: AirPacket) -> Transmission:
         now = self.now
-        params = self.params
-        airtime_ms = firmware_airtime_ms(packet.phy_len, params)
-        end = now + time_on_air_ms(packet.phy_len, params) / 1000.0
-        tx = Transmission(sender, packet, now, end, airtime_ms)
+        airtime_ms, duration_s = self._airtime(packet.phy_len)
+        tx = Transmission(sender, packet, now, now + duration_s, airtime_ms)
         sender.transmitting = tx
         for rx in sender.active_rx:  # half duplex: whatever it was hearing is lost
             rx.corrupted = True
@@ -315,67 +315,81 @@ class Medium:
             self.trace.append(("tx", now, sender.node_num, packet.frm, packet.id, packet.hop_limit))
         fading = self.propagation.fading_db
         capture = self.propagation.capture_db
-        floor = self.noise_floor_dbm
-        need = self.required_snr_db
+        decode_dbm = self.noise_floor_dbm + self.required_snr_db
         sens = self.sensitivity_dbm
         rng = self.rng
+        getrandbits = rng.getrandbits
         group = self._group
         sgroup = group.get(sender.node_num, -1) if group is not None else 0
+        receptions = tx.receptions
         for node, mean, loss in self._neighbour_table()[sender.node_num]:
-            if not node.powered or not node.radio_enabled or node.transmitting is not None:
+            if node.transmitting is not None or not node.alive:
                 continue
             if group is not None and group.get(node.node_num, -1) != sgroup:
                 continue
-            rssi = mean + rng.gauss(0.0, fading) if fading > 0 else mean
-            snr = rssi - floor
-            ok = snr >= need
-            if ok and loss > 0 and rng.random() < loss:
+            rssi = mean + fading * FADE_TABLE[getrandbits(FADE_BITS)] if fading else mean
+            ok = rssi >= decode_dbm
+            if ok and loss and rng.random() < loss:
                 ok = False
-            rx = _Rx(node, tx, rssi, snr, ok, rssi >= sens)
-            for other in node.active_rx:
-                if rssi - other.rssi < capture:
-                    rx.corrupted = True
-                if other.rssi - rssi < capture:
-                    other.corrupted = True
-            node.active_rx.append(rx)
-            tx.receptions.append(rx)
-        self.schedule(end, self._end_tx, tx)
+            rx = _Rx(node, tx, rssi, ok, rssi >= sens)
+            active = node.active_rx
+            if active:
+                for other in active:
+                    if rssi - other.rssi < capture:
+                        rx.corrupted = True
+                    if other.rssi - rssi < capture:
+                        other.corrupted = True
+            active.append(rx)
+            receptions.append(rx)
+        self.schedule(tx.end, self._end_tx, tx)
         return tx
+
+    def _airtime(self, phy_len: int) -> tuple[int, float]:
+        """(firmware ms, exact seconds) on air for a frame of `phy_len` bytes, memoised."""
+        cached = self._airtimes.get(phy_len)
+        if cached is None:
+            cached = (
+                firmware_airtime_ms(phy_len, self.params),
+                time_on_air_ms(phy_len, self.params) / 1000.0,
+            )
+            self._airtimes[phy_len] = cached
+        return cached
 
     def _end_tx(self, tx: Transmission) -> None:
         if tx.aborted:
             return
         tx.sender.tx_done()
-        stats = self.stats
         trace = self.trace
+        floor = self.noise_floor_dbm
+        ok_n = collided = weak = 0
         for rx in tx.receptions:
             node = rx.node
             if rx.epoch != node.epoch:
                 continue
             node.active_rx.remove(rx)
             if rx.ok and not rx.corrupted:
-                stats["rx_ok"] += 1
+                ok_n += 1
                 p = tx.packet.copy()
-                p.rx_snr = round(rx.snr, 2)
+                p.rx_snr = round(rx.rssi - floor, 2)
                 p.rx_rssi = round(rx.rssi)
                 if trace is not None:
                     trace.append(("rx", self.now, node.node_num, p.frm, p.id, p.rx_snr))
                 node.rx_done(tx.airtime_ms, p)
+                continue
+            # "collided": would have decoded but for an overlap (or its own TX)
+            if rx.ok:
+                collided += 1
             else:
-                stats["rx_collided" if rx.corrupted else "rx_weak"] += 1
-                if trace is not None:
-                    trace.append(
-                        (
-                            "rx_fail",
-                            self.now,
-                            node.node_num,
-                            tx.packet.frm,
-                            tx.packet.id,
-                            rx.corrupted,
-                        )
-                    )
-                if rx.detectable:
-                    node.rx_done(tx.airtime_ms, None)
+                weak += 1
+            if trace is not None:
+                pkt = tx.packet
+                trace.append(("rx_fail", self.now, node.node_num, pkt.frm, pkt.id, rx.corrupted))
+            if rx.detectable:
+                node.rx_done(tx.airtime_ms, None)
+        stats = self.stats
+        stats["rx_ok"] += ok_n
+        stats["rx_collided"] += collided
+        stats["rx_weak"] += weak
 
     def _abort_tx(self, node: SimNode) -> None:
         tx = node.transmitting

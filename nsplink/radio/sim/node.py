@@ -390,9 +390,10 @@ class SimNode:
 
     def set_transmit_delay(self) -> None:
         """RadioLibInterface::setTransmitDelay."""
-        p = self.queue.front()
-        if p is None or not self.alive:
+        items = self.queue.items
+        if not items or not (self.powered and self.radio_enabled):
             return
+        p = items[0]
         now = self.medium.now
         if p.tx_after:
             add = self._rebroadcast_delay_ms(p.rx_snr) if p.rx_rssi else self._own_delay_ms()

@@ -13,46 +13,46 @@ from nsplink.radio.sim.packet import AirPacket
 
 
 class TxQueue:
-    __slots__ = ("_items", "maxlen", "own")
+    __slots__ = ("items", "maxlen", "own")
 
     def __init__(self, own: int, maxlen: int = MAX_TX_QUEUE) -> None:
         self.own = own
         self.maxlen = maxlen
-        self._items: list[AirPacket] = []
+        self.items: list[AirPacket] = []  # front first; read-only outside this class
 
     def _key(self, p: AirPacket) -> tuple[bool, int, bool]:
         return (p.tx_after > 0, -p.priority, p.frm == self.own)
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self.items)
 
     @property
     def free(self) -> int:
-        return self.maxlen - len(self._items)
+        return self.maxlen - len(self.items)
 
     def enqueue(self, p: AirPacket) -> tuple[bool, AirPacket | None]:
         """Insert `p`; returns (accepted, evicted packet or None)."""
         evicted = None
-        if len(self._items) >= self.maxlen:
-            back = self._items[-1] if self._items else None
+        if len(self.items) >= self.maxlen:
+            back = self.items[-1] if self.items else None
             if back is None or back.tx_after > 0 or back.priority >= p.priority:
                 return False, None
-            evicted = self._items.pop()
+            evicted = self.items.pop()
         key = self._key(p)
-        i = len(self._items)
-        while i > 0 and key < self._key(self._items[i - 1]):
+        i = len(self.items)
+        while i > 0 and key < self._key(self.items[i - 1]):
             i -= 1
-        self._items.insert(i, p)
+        self.items.insert(i, p)
         return True, evicted
 
     def front(self) -> AirPacket | None:
-        return self._items[0] if self._items else None
+        return self.items[0] if self.items else None
 
     def dequeue(self) -> AirPacket:
-        return self._items.pop(0)
+        return self.items.pop(0)
 
     def find(self, frm: int, pid: int) -> AirPacket | None:
-        for p in self._items:
+        for p in self.items:
             if p.frm == frm and p.id == pid:
                 return p
         return None
@@ -60,15 +60,15 @@ class TxQueue:
     def remove(
         self, frm: int, pid: int, *, normal: bool = True, late: bool = True, hop_limit_lt: int = 0
     ) -> AirPacket | None:
-        for i, p in enumerate(self._items):
+        for i, p in enumerate(self.items):
             if (
                 p.frm == frm
                 and p.id == pid
                 and ((normal and not p.tx_after) or (late and p.tx_after))
                 and (not hop_limit_lt or p.hop_limit < hop_limit_lt)
             ):
-                return self._items.pop(i)
+                return self.items.pop(i)
         return None
 
     def clear(self) -> None:
-        self._items.clear()
+        self.items.clear()
