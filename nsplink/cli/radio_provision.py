@@ -18,7 +18,7 @@ from nsplink.errors import NsplinkError
 from nsplink.i18n import register as register_texts
 from nsplink.i18n import t
 from nsplink.provision.device import DEFAULT_TIMEOUT_S, RadioLink, parse_radio_url
-from nsplink.provision.errors import ProfileInvalid, ProvisionError
+from nsplink.provision.errors import ProfileInvalid, ProvisionError, PskExists, PskInvalid
 from nsplink.provision.export import export_profile, guess_kind, write_new_file
 from nsplink.provision.profile import (
     Profile,
@@ -219,6 +219,10 @@ def provision_cmd(
         str | None, typer.Option("--short-name", help="4-character name (default: from --name).")
     ] = None,
     psk_file: PskOpt = None,
+    new_psk: Annotated[
+        bool,
+        typer.Option("--new-psk", help="Create a new channel key (once, for a new region)."),
+    ] = False,
     profiles_dir: DirOpt = None,
     attempts: Annotated[int, typer.Option("--attempts", min=1, max=10)] = 3,
     timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
@@ -232,7 +236,7 @@ def provision_cmd(
         long_name = name.strip()
         short = short_name if short_name is not None else derive_short_name(long_name)
         check_names(long_name, short)
-        psk = _psk_for_provision(c, psk_file)
+        psk = _psk_for_provision(c, psk_file, new_psk)
         runner = Provisioner(
             addr,
             Target(prof, psk, long_name, short),
@@ -252,13 +256,18 @@ def _progress(c: CliContext, key: str, params: dict[str, object]) -> None:
     typer.echo(t(key, c.lang, **shown), err=True)
 
 
-def _psk_for_provision(c: CliContext, psk_file: Path | None) -> bytes:
-    if psk_file is not None:
-        return read_psk(psk_file.expanduser())
-    path = c.home.root / DEFAULT_PSK_NAME
-    if path.exists():
+def _psk_for_provision(c: CliContext, psk_file: Path | None, new_psk: bool) -> bytes:
+    """The region's key. A new one only on request: a key made silently for the second radio
+    of a region would cut that radio off from all the others without a word."""
+    path = psk_file.expanduser() if psk_file is not None else c.home.root / DEFAULT_PSK_NAME
+    if not new_psk:
         return read_psk(path)
-    key = generate_psk(path)
+    try:
+        key = generate_psk(path)
+    except FileExistsError as exc:
+        raise PskExists(file=path) from exc
+    except OSError as exc:
+        raise PskInvalid(exc.strerror or str(exc), file=path) from exc
     typer.echo(t("provision.psk_generated", c.lang, file=path), err=True)
     return key
 

@@ -47,10 +47,16 @@ register(
             "Radio {url} did not answer within {seconds} s during '{step}'.",
         ),
         "provision.psk_missing": (
-            "Sleutelbestand {file} bestaat niet. Geef het juiste bestand met --psk-file, "
-            "of laat --psk-file weg om een nieuwe sleutel te maken.",
-            "Key file {file} does not exist. Give the right file with --psk-file, "
-            "or leave out --psk-file to generate a new key.",
+            "Sleutelbestand {file} bestaat niet. Geef het sleutelbestand van de regio met "
+            "--psk-file, of maak met --new-psk één nieuwe sleutel voor een nieuwe regio.",
+            "Key file {file} does not exist. Give the region's key file with --psk-file, "
+            "or create one new key for a new region with --new-psk.",
+        ),
+        "provision.psk_exists": (
+            "Sleutelbestand {file} bestaat al; --new-psk vervangt nooit de sleutel van een regio. "
+            "Laat --new-psk weg om deze sleutel te gebruiken.",
+            "Key file {file} already exists; --new-psk never replaces a region's key. "
+            "Leave out --new-psk to use this key.",
         ),
         "provision.psk_bad": (
             "Sleutelbestand {file} is ongeldig: {detail}. Verwacht: één regel base64 met 32 bytes.",
@@ -182,6 +188,11 @@ class RadioTimeout(ProvisionError):
 class PskMissing(ProvisionError):
     code = "provision.psk_missing"
     key = "provision.psk_missing"
+
+
+class PskExists(ProvisionError):
+    code = "provision.psk_exists"
+    key = "provision.psk_exists"
 
 
 class PskInvalid(ProvisionError):

@@ -121,17 +121,25 @@ def test_check_lists_drift_and_exits_non_zero(radio: Radio, home: Path, psk_file
     assert "config.lora.hop_limit: radio 6, profile 3" in res.stdout
 
 
-def test_without_a_key_file_one_is_generated_0600_and_reused(radio: Radio, home: Path) -> None:
-    res = nsplink(home, "radio", "provision", "--profile", "cp", "--radio", radio.url,
-                  "--name", "CP Haaglanden")  # fmt: skip
-    assert res.returncode == 0, res.stderr
+def test_a_new_key_only_on_request_0600_and_reused(radio: Radio, home: Path) -> None:
     key_path = home / "channel-psk.key"
+    missing = nsplink(home, "radio", "provision", "--profile", "cp", "--radio", radio.url,
+                      "--name", "CP Haaglanden")  # fmt: skip
+    assert missing.returncode == 2 and "--new-psk" in missing.stderr
+    assert not key_path.exists()
+    res = nsplink(home, "radio", "provision", "--profile", "cp", "--radio", radio.url,
+                  "--name", "CP Haaglanden", "--new-psk")  # fmt: skip
+    assert res.returncode == 0, res.stderr
     assert "Nieuwe kanaalsleutel gemaakt in" in res.stderr and str(key_path) in res.stderr
     assert stat.S_IMODE(key_path.stat().st_mode) == 0o600
     key = base64.b64decode(key_path.read_text().strip())
     assert len(key) == 32
     chk = nsplink(home, "radio", "check", "--profile", "cp", "--radio", radio.url)
     assert chk.returncode == 0, chk.stdout
+    again = nsplink(home, "radio", "provision", "--profile", "cp", "--radio", radio.url,
+                    "--name", "CP Haaglanden", "--new-psk")  # fmt: skip
+    assert again.returncode == 2 and "vervangt nooit" in again.stderr
+    assert base64.b64decode(key_path.read_text().strip()) == key
     other = nsplink(home.parent / "elsewhere", "radio", "check", "--profile", "cp",
                     "--radio", radio.url)  # fmt: skip
     assert other.returncode == 0  # private key present; not compared without the file
