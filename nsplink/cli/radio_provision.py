@@ -153,6 +153,24 @@ register_texts(
             "Let op: deze instellingen voldoen niet aan de nsplink-regels:",
             "Note: these settings do not meet the nsplink rules:",
         ),
+        "provision.help_provision": (
+            "Zet een profiel in één transactie op een radio, lees alles terug en toon het "
+            "gecontroleerde verschil.",
+            "Apply a profile to a radio in one transaction, read it back and print a verified "
+            "diff.",
+        ),
+        "provision.help_check": (
+            "Vergelijk een radio met zijn profiel; bij afwijkingen exitcode 1 met de lijst.",
+            "Compare a radio with its profile; exit 1 and list every difference on drift.",
+        ),
+        "provision.help_profiles": (
+            "Toon en controleer de profielen; exitcode 1 als er één ongeldig is.",
+            "List the profiles and validate them; exit 1 if any is invalid.",
+        ),
+        "provision.help_export": (
+            "Schrijf de instellingen van een radio als profiel (zonder sleutels en namen).",
+            "Write a radio's settings as a profile (channel key, radio keys and names left out).",
+        ),
         "provision.kind_bad": (
             "Onbekende soort '{kind}'; kies uit {choices}.",
             "Unknown kind '{kind}'; choose from {choices}.",
@@ -436,7 +454,7 @@ def export_cmd(
 
 
 def register(radio_app: typer.Typer) -> None:
-    radio_app.command("provision")(provision_cmd)
-    radio_app.command("check")(check_cmd)
-    radio_app.command("profiles")(profiles_cmd)
-    radio_app.command("export")(export_cmd)
+    radio_app.command("provision", help=t("provision.help_provision"))(provision_cmd)
+    radio_app.command("check", help=t("provision.help_check"))(check_cmd)
+    radio_app.command("profiles", help=t("provision.help_profiles"))(profiles_cmd)
+    radio_app.command("export", help=t("provision.help_export"))(export_cmd)
