@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
-
 REPO = Path(__file__).resolve().parents[2]
 PROFILES = REPO / "firmware-profiles"
 
@@ -27,13 +25,3 @@ def line_of(text: str, needle: str) -> int:
         if needle in line:
             return number
     raise AssertionError(f"{needle!r} not in text")
-
-
-@pytest.fixture
-def write_profile(tmp_path: Path):  # type: ignore[no-untyped-def]
-    def write(text: str, name: str = "nsp") -> Path:
-        path = tmp_path / f"{name}.yaml"
-        path.write_text(text, encoding="utf-8")
-        return path
-
-    return write
