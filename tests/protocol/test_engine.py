@@ -1,0 +1,237 @@
+"""The site engine, sans-IO: driven by hand with explicit time, no radio, no clock."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from dataclasses import dataclass, field
+
+from nsplink.protocol import (
+    ALL_CPS,
+    Destination,
+    Envelope,
+    Identity,
+    KeyRing,
+    PeerKey,
+    Priority,
+    Receipt,
+    ReceiptKind,
+    State,
+    encode,
+    minutes_since_epoch,
+)
+from nsplink.protocol.effects import (
+    Created,
+    Deliver,
+    DeliveryState,
+    Effect,
+    NeedSeqs,
+    Outcome,
+    Refused,
+    Rejected,
+    Sent,
+    Transmit,
+)
+from nsplink.protocol.engine import EngineConfig, SiteEngine
+from tests.scenario.helpers import bulletin, emergency, sitrep
+
+T0 = 1_767_225_600.0
+
+
+@dataclass
+class Site:
+    engine: SiteEngine
+    ident: Identity
+    sent: list[Transmit] = field(default_factory=list)
+    effects: list[Effect] = field(default_factory=list)
+    next_pid: int = 1
+    seq: int = 1000
+
+    def run(self, effects: list[Effect], now: float, *, accept: bool = True) -> None:
+        """Carry out effects like a driver whose radio accepts every frame at once."""
+        queue = list(effects)
+        while queue:
+            e = queue.pop(0)
+            self.effects.append(e)
+            if isinstance(e, Transmit):
+                self.sent.append(e)
+                if accept:
+                    self.next_pid += 1
+                    queue.extend(self.engine.on_handed(e.token, self.next_pid, now))
+            elif isinstance(e, NeedSeqs):
+                seqs = list(range(self.seq, self.seq + e.count))
+                self.seq += e.count
+                queue.extend(self.engine.provide_seqs(seqs, now))
+
+    def outcomes(self) -> list[Outcome]:
+        return [e for e in self.effects if isinstance(e, Outcome)]
+
+    def tick(self, until: float) -> float:
+        """Fire timers up to `until`; returns the time reached."""
+        now = T0
+        for _ in range(10_000):
+            d = self.engine.next_deadline()
+            if d is None or d > until:
+                return until
+            now = max(now, d)
+            self.run(self.engine.handle_timer(now), now)
+        raise AssertionError("timer loop did not settle")
+
+
+def make(roles: dict[str, str], **cfg: object) -> tuple[dict[str, Site], KeyRing]:
+    rng = random.Random(5)
+    idents = {n: Identity(rng.getrandbits(256).to_bytes(32, "big")) for n in roles}
+    ring = KeyRing([PeerKey(n, r, idents[n].public_key) for n, r in roles.items()])
+    sites = {}
+    for name, role in roles.items():
+        eng = SiteEngine(
+            idents[name], ring, EngineConfig(role=role, **cfg), rng=random.Random(1), now=T0
+        )
+        site = Site(eng, idents[name])
+        site.run(eng.provide_seqs(range(1, 50), T0), T0)
+        sites[name] = site
+    return sites, ring
+
+
+def signed(site: Site, body, dest, prio, seq):  # type: ignore[no-untyped-def]
+    from nsplink.protocol import SignedMessage
+
+    env = Envelope(site.ident.key_id, seq, minutes_since_epoch(T0), body, prio, dest)
+    peer = site.engine.roster.lookup(site.ident.key_id)
+    assert peer is not None
+    return SignedMessage(env, encode(env, site.ident), peer)
+
+
+def test_emergency_overtakes_a_routine_backlog_and_status_goes_last() -> None:
+    sites, _ = make({"nsp": "nsp", "cp": "cp"})
+    nsp = sites["nsp"]
+    # hand-overs are held (the radio has not answered) while five messages of each kind queue
+    bodies = [
+        (sitrep(), Priority.P3),
+        (bulletin(minutes_since_epoch(T0) + 60), Priority.P3),
+        (emergency(), Priority.P2),
+    ]
+    msgs = [signed(nsp, b, ALL_CPS, p, 100 + i) for i, (b, p) in enumerate(bodies)]
+    first = nsp.engine.submit(msgs[0], T0)
+    nsp.run(first, T0, accept=False)  # sitrep handed, radio busy
+    for m in msgs[1:]:
+        nsp.run(nsp.engine.submit(m, T0), T0, accept=False)
+    order = [t.mid for t in nsp.sent]
+    assert order == [msgs[0].id]
+    # the radio accepts the first: the next hand-over is the emergency, then the bulletin
+    tx = nsp.sent[0]
+    nsp.run(nsp.engine.on_handed(tx.token, 77, T0), T0)
+    nsp.tick(T0 + 60)
+    order = [t.mid for t in nsp.sent]
+    assert order[:3] == [msgs[0].id, msgs[2].id, msgs[1].id]
+
+
+def test_reserve_keeps_airtime_for_emergencies() -> None:
+    sites, _ = make({"nsp": "nsp", "cp": "cp"})
+    nsp = sites["nsp"]
+    eng = nsp.engine
+    # routine traffic used 85 % of the hour's budget just now
+    eng.planner.ledger.record(T0, eng.planner.limit_ms(urgent=False))
+    routine = signed(nsp, sitrep(), ALL_CPS, Priority.P3, 200)
+    nsp.run(eng.submit(routine, T0 + 1), T0 + 1)
+    assert nsp.sent == []  # held back: the reserve is not for sitreps
+    urgent = signed(nsp, emergency(), ALL_CPS, Priority.P1, 201)
+    nsp.run(eng.submit(urgent, T0 + 1), T0 + 1)
+    assert [t.mid for t in nsp.sent] == [urgent.id]  # out within the same second
+
+
+def test_duty_cycle_refusal_is_back_pressure_not_loss() -> None:
+    sites, _ = make({"nsp": "nsp", "cp": "cp"})
+    nsp = sites["nsp"]
+    m = signed(nsp, sitrep(), ALL_CPS, Priority.P3, 300)
+    nsp.run(nsp.engine.submit(m, T0), T0)
+    pid = nsp.next_pid
+    effects = nsp.engine.on_failed(pid, "DUTY_CYCLE_LIMIT", T0 + 2)
+    nsp.run(effects, T0 + 2)
+    assert any(isinstance(e, Refused) and e.reason == "duty_cycle" for e in effects)
+    assert len(nsp.sent) == 1  # nothing resent while the device is over its limit
+    nsp.tick(T0 + 70)
+    assert [t.mid for t in nsp.sent] == [m.id, m.id]  # resent after the pause
+    assert DeliveryState.DELIVERED not in [o.state for o in nsp.outcomes()]
+
+
+def test_delivered_only_on_a_receipt_from_a_recipient() -> None:
+    sites, _ = make({"nsp": "nsp", "cp": "cp", "other": "nsp"})
+    nsp, cp, other = sites["nsp"], sites["cp"], sites["other"]
+    m = signed(nsp, emergency(), ALL_CPS, Priority.P1, 400)
+    nsp.run(nsp.engine.submit(m, T0), T0)
+    nsp.run(nsp.engine.on_acked(nsp.next_pid, True, T0 + 1), T0 + 1)
+    assert [o.state for o in nsp.outcomes()] == [DeliveryState.HANDED, DeliveryState.HEARD]
+    # a receipt signed by another NSP (not a recipient) proves nothing
+    fake = signed(
+        other,
+        Receipt.build(ReceiptKind.DELIVERY, {m.id: State.ONTV}),
+        Destination.to_site(nsp.ident.key_id),
+        Priority.P2,
+        5,
+    )
+    nsp.run(nsp.engine.on_frame(fake.frame, 9, 1, T0 + 2), T0 + 2)
+    assert DeliveryState.DELIVERED not in [o.state for o in nsp.outcomes()]
+    # a forged receipt claiming to be the CP's fails verification and is rejected
+    real = signed(
+        cp,
+        Receipt.build(ReceiptKind.DELIVERY, {m.id: State.ONTV}),
+        Destination.to_site(nsp.ident.key_id),
+        Priority.P2,
+        6,
+    )
+    forged = real.frame[:-1] + bytes([real.frame[-1] ^ 1])
+    effects = nsp.engine.on_frame(forged, 9, 1, T0 + 3)
+    assert any(isinstance(e, Rejected) for e in effects)
+    assert m.id in nsp.engine.outbox  # still retrying
+    nsp.run(nsp.engine.on_frame(real.frame, 9, 1, T0 + 4), T0 + 4)
+    assert nsp.outcomes()[-1].state is DeliveryState.DELIVERED
+    assert m.id not in nsp.engine.outbox
+
+
+def test_undelivered_is_reported_and_retries_continue_with_backoff() -> None:
+    sites, _ = make({"nsp": "nsp", "cp": "cp"}, undelivered_after_s=600.0)
+    nsp = sites["nsp"]
+    m = signed(nsp, sitrep(), ALL_CPS, Priority.P3, 500)
+    nsp.run(nsp.engine.submit(m, T0), T0)
+    nsp.tick(T0 + 3 * 3600)
+    times = [e for e in nsp.effects if isinstance(e, Transmit)]
+    assert len(times) >= 5
+    undelivered = [o for o in nsp.outcomes() if o.state is DeliveryState.UNDELIVERED]
+    assert len(undelivered) == 1
+    assert m.id in nsp.engine.outbox
+    # gaps between attempts grow, and stay under the cap
+    sent_at = [s.next_retry_at for s in nsp.effects if isinstance(s, Sent)]
+    gaps = [b - a for a, b in itertools.pairwise(sent_at) if a and b]
+    assert gaps[-1] > gaps[0]
+    assert max(gaps) <= nsp.engine.config.retry_cap_s * 1.2
+
+
+def test_hearing_the_destination_brings_the_retry_forward() -> None:
+    sites, _ = make({"nsp": "nsp", "cp": "cp"})
+    nsp, cp = sites["nsp"], sites["cp"]
+    m = signed(nsp, sitrep(), ALL_CPS, Priority.P3, 600)
+    nsp.run(nsp.engine.submit(m, T0), T0)
+    nsp.tick(T0 + 1200)
+    pending = nsp.engine.outbox[m.id].next_retry
+    assert pending is not None and pending > T0 + 1300
+    beacon = signed(cp, sitrep(), Destination.to_site(cp.ident.key_id), Priority.P4, 9)
+    nsp.run(nsp.engine.on_frame(beacon.frame, 2, 1, T0 + 1250), T0 + 1250)
+    assert nsp.engine.outbox[m.id].next_retry <= T0 + 1253
+
+
+def test_receipts_are_batched_and_duplicates_receipted_but_delivered_once() -> None:
+    sites, _ = make({"nsp": "nsp", "cp": "cp"})
+    nsp, cp = sites["nsp"], sites["cp"]
+    msgs = [signed(nsp, sitrep(v), ALL_CPS, Priority.P3, 700 + v) for v in range(5)]
+    for i, m in enumerate(msgs):
+        cp.run(cp.engine.on_frame(m.frame, 1, 1, T0 + i), T0 + i)
+    cp.run(cp.engine.on_frame(msgs[0].frame, 1, 1, T0 + 4.5), T0 + 4.5)  # a retry arrives
+    cp.tick(T0 + 30)
+    delivered = [e for e in cp.effects if isinstance(e, Deliver)]
+    assert [d.duplicate for d in delivered] == [False] * 5 + [True]
+    receipts = [e.msg for e in cp.effects if isinstance(e, Created)]
+    assert len(receipts) == 1  # one frame confirms all five
+    body = receipts[0].envelope.body
+    assert isinstance(body, Receipt)
+    assert all(body.state_of(m.id) is State.ONTV for m in msgs)
