@@ -289,13 +289,15 @@ def rebroadcast_window(snr_db: float, *, router: bool) -> int:
     return 2 * cw if router else int(2**cw)
 
 
-def rebroadcast_delay_ms(params: ModemParams, snr_db: float, *, router: bool, slots: int) -> int:
-    """getTxDelayMsecWeighted for a draw `slots` in range(rebroadcast_window(snr, router=...)).
+def rebroadcast_delay_slots(*, router: bool, slots: int) -> int:
+    """getTxDelayMsecWeighted in slots, for a draw `slots` in range(rebroadcast_window(...)).
     Non-routers first wait out the routers' whole window (2·CWmax slots)."""
-    slot = slot_time_ms(params)
-    if router:
-        return slots * slot
-    return 2 * CW_MAX * slot + slots * slot
+    return slots if router else 2 * CW_MAX + slots
+
+
+def rebroadcast_delay_ms(params: ModemParams, snr_db: float, *, router: bool, slots: int) -> int:
+    """getTxDelayMsecWeighted in ms (`snr_db` only sizes the window the draw came from)."""
+    return rebroadcast_delay_slots(router=router, slots=slots) * slot_time_ms(params)
 
 
 def rebroadcast_delay_range_ms(

@@ -24,7 +24,13 @@ from typing import Any
 
 from nsplink.errors import NsplinkError
 from nsplink.i18n import register
-from nsplink.protocol.airtime import ModemParams, firmware_airtime_ms, preset, time_on_air_ms
+from nsplink.protocol.airtime import (
+    ModemParams,
+    firmware_airtime_ms,
+    preset,
+    slot_time_ms,
+    time_on_air_ms,
+)
 from nsplink.radio.sim.events import NodeEvent
 from nsplink.radio.sim.node import SimNode
 from nsplink.radio.sim.packet import AirPacket
@@ -114,6 +120,7 @@ class Medium:
     ) -> None:
         self.preset_name = preset.strip().upper()
         self.params: ModemParams = _preset(preset)
+        self.slot_ms = slot_time_ms(self.params)
         self.seed = seed
         self.rng = random.Random(seed)
         self.now = float(start_time)
@@ -322,8 +329,9 @@ class Medium:
         group = self._group
         sgroup = group.get(sender.node_num, -1) if group is not None else 0
         receptions = tx.receptions
+        faint = 0
         for node, mean, loss in self._neighbour_table()[sender.node_num]:
-            if node.transmitting is not None or not node.alive:
+            if node.transmitting is not None or not (node.powered and node.radio_enabled):
                 continue
             if group is not None and group.get(node.node_num, -1) != sgroup:
                 continue
@@ -331,16 +339,33 @@ class Medium:
             ok = rssi >= decode_dbm
             if ok and loss and rng.random() < loss:
                 ok = False
-            rx = _Rx(node, tx, rssi, ok, rssi >= sens)
+            detectable = rssi >= sens
+            rx = _Rx(node, tx, rssi, ok, detectable)
             active = node.active_rx
             if active:
+                stale = False
                 for other in active:
+                    otx = other.tx
+                    if otx.end <= now or otx.aborted:  # over (its end event may be due now)
+                        stale = True
+                        continue
                     if rssi - other.rssi < capture:
                         rx.corrupted = True
                     if other.rssi - rssi < capture:
                         other.corrupted = True
+                if stale:  # forget faint receptions that are over; _end_tx removes the rest
+                    active[:] = [
+                        o
+                        for o in active
+                        if o.ok or o.detectable or (o.tx.end > now and not o.tx.aborted)
+                    ]
             active.append(rx)
-            receptions.append(rx)
+            if ok or detectable:
+                receptions.append(rx)
+            else:
+                # below sensitivity: only an interferer, dropped from active_rx lazily above
+                faint += 1
+        stats["rx_weak"] += faint
         self.schedule(tx.end, self._end_tx, tx)
         return tx
 
@@ -369,12 +394,11 @@ class Medium:
             node.active_rx.remove(rx)
             if rx.ok and not rx.corrupted:
                 ok_n += 1
-                p = tx.packet.copy()
-                p.rx_snr = round(rx.rssi - floor, 2)
-                p.rx_rssi = round(rx.rssi)
+                p = tx.packet
+                snr = round(rx.rssi - floor, 2)
                 if trace is not None:
-                    trace.append(("rx", self.now, node.node_num, p.frm, p.id, p.rx_snr))
-                node.rx_done(tx.airtime_ms, p)
+                    trace.append(("rx", self.now, node.node_num, p.frm, p.id, snr))
+                node.rx_done(tx.airtime_ms, p, snr, round(rx.rssi))
                 continue
             # "collided": would have decoded but for an overlap (or its own TX)
             if rx.ok:

@@ -379,14 +379,14 @@ class SimNode:
         self._tx_timer = self.medium.schedule(self.medium.now + delay_s, self._tx_timer_fired, None)
 
     def _rebroadcast_delay_ms(self, snr: float) -> int:
-        params = self.medium.params
         router = self.role == "ROUTER"
         slots = self.medium.rng.randrange(at.rebroadcast_window(snr, router=router))
-        return at.rebroadcast_delay_ms(params, snr, router=router, slots=slots)
+        return at.rebroadcast_delay_slots(router=router, slots=slots) * self.medium.slot_ms
 
     def _own_delay_ms(self) -> int:
+        # getTxDelayMsec: random(0, 2^CW(CU)) slots
         window = at.tx_delay_window(self.channel_util.percent(self.medium.now))
-        return at.tx_delay_ms(self.medium.params, self.medium.rng.randrange(window))
+        return self.medium.rng.randrange(window) * self.medium.slot_ms
 
     def set_transmit_delay(self) -> None:
         """RadioLibInterface::setTransmitDelay."""
@@ -452,14 +452,17 @@ class SimNode:
         elif hop_limit > old:
             self.history[key] = hop_limit
 
-    def rx_done(self, rx_airtime_ms: int, packet: AirPacket | None) -> None:
-        """ISR_RX: a frame ended at this receiver; `packet` is None if it did not decode."""
+    def rx_done(
+        self, rx_airtime_ms: int, packet: AirPacket | None, snr: float = 0.0, rssi: int = 0
+    ) -> None:
+        """ISR_RX: a frame ended at this receiver; `packet` is None if it did not decode.
+        `packet` is the transmitter's object, shared by all receivers: never modified here."""
         self.channel_util.record(self.medium.now, rx_airtime_ms)
         if packet is not None:
-            self._handle_received(packet, rx_airtime_ms)
+            self._handle_received(packet, snr, rssi, rx_airtime_ms)
         self.set_transmit_delay()
 
-    def _handle_received(self, p: AirPacket, rx_airtime_ms: int) -> None:
+    def _handle_received(self, p: AirPacket, snr: float, rssi: int, rx_airtime_ms: int) -> None:
         stats = self.medium.stats
         now = self.medium.now
         me = self.node_num
@@ -473,11 +476,14 @@ class SimNode:
         seen_hops = self.history.get(key)
         if seen_hops is not None:
             self._remember(p.frm, p.id, p.hop_limit)
+            if p.hop_limit > seen_hops or p.hops_away == 0:  # may be relayed: our own copy
+                p = self._own_copy(p, snr, rssi)
             if p.hop_limit > seen_hops and self._perhaps_upgrade(p):
                 return
             stats["rx_dupe"] += 1
             self._handle_dupe(p)
             return
+        p = self._own_copy(p, snr, rssi)
         self._remember(p.frm, p.id, p.hop_limit)
         # sniffReceived: an ack/reply for a DM we were going to relay makes that relay moot
         if (
@@ -500,6 +506,13 @@ class SimNode:
                 return
         if p.to in (me, BROADCAST) and p.portnum != PORT_ROUTING:
             self._deliver(p)
+
+    @staticmethod
+    def _own_copy(p: AirPacket, snr: float, rssi: int) -> AirPacket:
+        c = p.copy()
+        c.rx_snr = snr
+        c.rx_rssi = rssi
+        return c
 
     def _handle_dupe(self, p: AirPacket) -> None:
         if p.to == BROADCAST:  # FloodingRouter::shouldFilterReceived
