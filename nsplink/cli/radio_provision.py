@@ -50,6 +50,10 @@ register_texts(
             "{count} onderdelen schrijven in één transactie...",
             "Writing {count} parts in one transaction...",
         ),
+        "provision.ev_restart": (
+            "Vastgelegd; wachten tot de radio herstart...",
+            "Committed; waiting for the radio to restart...",
+        ),
         "provision.ev_verifying": (
             "Opnieuw verbinden en alles teruglezen...",
             "Reconnecting and reading everything back...",

@@ -200,6 +200,16 @@ class RadioLink:
             return False
         return bool(self.iface.isConnected.is_set())
 
+    def wait_for_restart(self, seconds: float) -> bool:
+        """After a commit the firmware saves and restarts. Wait (bounded) until this link sees
+        it go (TCP closes; serial reports `rebooted`), so the read-back comes from flash."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if not self.alive:
+                return True
+            time.sleep(0.05)
+        return not self.alive
+
     def read(self) -> RadioSettings:
         """The settings as downloaded at connect time (the firmware sends all of them)."""
 

@@ -70,6 +70,7 @@ class Provisioner:
     attempts: int = 3
     timeout: float = DEFAULT_TIMEOUT_S
     settle_wait: float = 30.0  # how long a radio may take to come back after a commit
+    restart_wait: float = 15.0  # how long to wait for the restart a commit causes (firmware: 7 s)
     notify: Notify = field(default=lambda key, params: None)
 
     def _open(self) -> RadioLink:
@@ -126,10 +127,20 @@ class Provisioner:
             if not todo.empty:
                 self.notify("provision.ev_writing", {"count": todo.count})
                 link.write(desired, todo)
+                self._await_restart(link)
         finally:
             link.close()
         self.notify("provision.ev_verifying", {})
         return self._read_fresh()
+
+    def _await_restart(self, link: RadioLink) -> None:
+        self.notify("provision.ev_restart", {})
+        if not link.wait_for_restart(self.restart_wait):
+            log.info(
+                "radio %s did not restart within %.0f s of the commit",
+                self.addr.url,
+                self.restart_wait,
+            )
 
     def _restore(
         self, original: RadioSettings, tried: list[Attempt], governed: int
@@ -147,6 +158,7 @@ class Provisioner:
                         outcome: Outcome = "untouched" if final is None else "restored"
                         return self._give_up(outcome, original, now, tried, governed)
                     link.write(original, todo)
+                    self._await_restart(link)
                 finally:
                     link.close()
                 final = self._read_fresh()

@@ -4,7 +4,7 @@ full, or left as it was, never half; verified by reading back, and by the device
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -48,15 +48,6 @@ def target(
     return Target(load_profile(PROFILES / f"{name}.yaml"), psk, long_name, short)
 
 
-def wait_for(cond: Callable[[], bool], seconds: float = 5.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(0.02)
-    return cond()
-
-
 def saved(radio: Radio) -> dict[str, object]:
     """The part of the saved device state provisioning may change."""
     st = radio.state_json()
@@ -75,6 +66,9 @@ def test_provision_then_check_finds_no_drift(radio: Radio) -> None:
     assert changed["channel.0.psk"] == ("default public key", changed["channel.0.psk"][1])
     assert changed["channel.0.psk"][1].startswith("256-bit key ")
     assert "provision.ev_verifying" in events
+    # the read-back came after the restart the commit causes, so from flash, not from RAM
+    assert events.index("provision.ev_restart") < events.index("provision.ev_verifying")
+    assert radio.state_json()["reboot_count"] == 1
     # the device saved it (a fresh connection is no cache of ours)
     st = radio.state_json()
     assert st["config"]["lora"]["tx_power"] == 22  # type: ignore[index]
@@ -86,7 +80,7 @@ def test_provision_then_check_finds_no_drift(radio: Radio) -> None:
 def test_second_run_writes_nothing(radio: Radio) -> None:
     addr = parse_radio_url(radio.url)
     assert Provisioner(addr, target()).run().outcome == "configured"
-    assert wait_for(lambda: radio.state_json()["reboot_count"] == 1)  # restart after the commit
+    assert radio.state_json()["reboot_count"] == 1  # the commit's restart, waited for
     result = Provisioner(addr, target()).run()
     assert result.outcome == "already" and result.changed == []
     time.sleep(10 * REBOOT_SCALE * 7)  # well past when a commit would have restarted it
