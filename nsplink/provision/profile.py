@@ -21,6 +21,7 @@ from nsplink.provision.errors import (
     ProfileUnreadable,
     issue,
 )
+from nsplink.provision.files import read_small_text
 from nsplink.provision.rules import ROLES_FOR_KIND, check_rules
 from nsplink.provision.schema import SECTIONS, Setting, snake, walk_section
 from nsplink.provision.yamlsrc import Located, load_located
@@ -154,17 +155,14 @@ def parse_profile(text: str, file: str | Path) -> Profile:
 
 def load_profile(path: str | Path) -> Profile:
     p = Path(path)
-    try:
-        with open(p, "rb") as fh:
-            raw = fh.read(MAX_PROFILE_BYTES + 1)
-    except OSError as exc:
-        raise ProfileUnreadable(exc.strerror or str(exc), file=p) from exc
-    if len(raw) > MAX_PROFILE_BYTES:
-        raise ProfileUnreadable("@provision.d_too_large", file=p)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ProfileUnreadable("@provision.d_not_utf8", file=p) from exc
+    text = read_small_text(
+        p,
+        MAX_PROFILE_BYTES,
+        "utf-8",
+        ProfileUnreadable,
+        "@provision.d_too_large",
+        "@provision.d_not_utf8",
+    )
     return parse_profile(text, p)
 
 

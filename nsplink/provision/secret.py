@@ -15,6 +15,7 @@ import stat
 from pathlib import Path
 
 from nsplink.provision.errors import PskExposed, PskInvalid, PskMissing
+from nsplink.provision.files import read_small_text
 
 PSK_BYTES = 32
 PSK_FILE_MODE = 0o600
@@ -47,16 +48,9 @@ def read_psk(path: Path) -> bytes:
         raise PskInvalid(exc.strerror or str(exc), file=path) from exc
     if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise PskExposed(file=path, mode=oct(stat.S_IMODE(st.st_mode)))
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise PskInvalid(exc.strerror or str(exc), file=path) from exc
-    if len(raw) > 1024:
-        raise PskInvalid("@provision.d_psk_big", file=path)
-    try:
-        text = raw.decode("ascii")
-    except UnicodeDecodeError as exc:
-        raise PskInvalid("@provision.d_psk_text", file=path) from exc
+    text = read_small_text(
+        path, 1024, "ascii", PskInvalid, "@provision.d_psk_big", "@provision.d_psk_text"
+    )
     return parse_psk(text, path)
 
 
