@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from simtools import PORT, QUIET
+
 from nsplink.protocol import airtime as at
 from nsplink.radio.sim import AppReceive, Medium, Propagation, RoutingEvent
 from nsplink.radio.sim.packet import BROADCAST
-
-PORT = 256
-QUIET = Propagation(shadowing_db=0.0, fading_db=0.0)
 
 
 def star(snr_a: float, snr_c: float, seed: int = 1) -> Medium:

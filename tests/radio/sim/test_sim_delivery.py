@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from meshtastic.protobuf import mesh_pb2
+from simtools import PORT, QUIET, chain, collect, of
 
 from nsplink.protocol import airtime as at
 from nsplink.radio.sim import (
@@ -11,37 +12,12 @@ from nsplink.radio.sim import (
     BadSend,
     Medium,
     NodePoweredOff,
-    Propagation,
     QueueStatusEvent,
     RoutingEvent,
     SimConfigError,
 )
 from nsplink.radio.sim import events as ev
 from nsplink.radio.sim.packet import BROADCAST
-
-PORT = 256
-QUIET = Propagation(shadowing_db=0.0, fading_db=0.0)
-
-
-def chain(n: int, *, snr: float = 5.0, seed: int = 1, trace: bool = False) -> Medium:
-    """Nodes 1..n in a line; each hears only its direct neighbours."""
-    m = Medium(seed=seed, propagation=QUIET, trace=trace)
-    for i in range(1, n + 1):
-        m.add_node(i)
-    for i in range(1, n):
-        m.set_link(i, i + 1, snr_db=snr)
-    return m
-
-
-def collect(m: Medium) -> dict[int, list[object]]:
-    got: dict[int, list[object]] = {n: [] for n in m.nodes}
-    for num, node in m.nodes.items():
-        node.on_event = got[num].append
-    return got
-
-
-def of(events: list[object], kind: type) -> list:
-    return [e for e in events if isinstance(e, kind)]
 
 
 def test_routing_error_numbers_are_meshtastic_ones() -> None:

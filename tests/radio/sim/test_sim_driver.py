@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+from simtools import chain
 
 from nsplink.radio.base import (
     BROADCAST,
@@ -21,20 +22,10 @@ from nsplink.radio.base import (
     RadioUnavailable,
     Received,
 )
-from nsplink.radio.sim import Medium, Propagation, SimConfigError
+from nsplink.radio.sim import Medium, SimConfigError
 from nsplink.radio.sim.driver import RealtimeDriver, SimRadio, error_name
 
-QUIET = Propagation(shadowing_db=0.0, fading_db=0.0)
 SPEEDUP = 200.0  # 1 wall second = 200 virtual seconds: retries (7 s apart) take ~35 ms
-
-
-def chain(n: int) -> Medium:
-    m = Medium(seed=1, propagation=QUIET)
-    for i in range(1, n + 1):
-        m.add_node(i)
-    for i in range(1, n):
-        m.set_link(i, i + 1, snr_db=5.0)
-    return m
 
 
 @pytest.fixture

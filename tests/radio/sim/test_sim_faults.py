@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-from nsplink.radio.sim import AppReceive, Medium, Propagation, RoutingEvent
+import simtools
+from simtools import PORT, collect
+
+from nsplink.radio.sim import AppReceive, Medium, RoutingEvent
 from nsplink.radio.sim import events as ev
 from nsplink.radio.sim.packet import BROADCAST
 
-PORT = 256
-QUIET = Propagation(shadowing_db=0.0, fading_db=0.0)
-
 
 def chain(n: int, seed: int = 1) -> tuple[Medium, dict[int, list[object]]]:
-    m = Medium(seed=seed, propagation=QUIET, trace=True)
-    for i in range(1, n + 1):
-        m.add_node(i)
-    for i in range(1, n):
-        m.set_link(i, i + 1, snr_db=5.0)
-    got: dict[int, list[object]] = {i: [] for i in m.nodes}
-    for i, node in m.nodes.items():
-        node.on_event = got[i].append
-    return m, got
+    m = simtools.chain(n, seed=seed, trace=True)
+    return m, collect(m)
 
 
 def apps(evs: list[object]) -> list[AppReceive]:
