@@ -4,6 +4,7 @@
 at wall-clock pace and `driver.SimRadio` puts a `Radio` face on one node.
 """
 
+from nsplink.radio.sim.errors import BadSend, NodePoweredOff, SimConfigError
 from nsplink.radio.sim.events import (
     AppReceive,
     NodeEvent,
@@ -11,8 +12,8 @@ from nsplink.radio.sim.events import (
     RoutingEvent,
     SendResult,
 )
-from nsplink.radio.sim.medium import Link, Medium, SimConfigError
-from nsplink.radio.sim.node import BadSend, NodePoweredOff, SimNode
+from nsplink.radio.sim.medium import Link, Medium
+from nsplink.radio.sim.node import SimNode
 from nsplink.radio.sim.propagation import Propagation
 
 __all__ = [

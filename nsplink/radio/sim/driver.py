@@ -28,6 +28,7 @@ from nsplink.radio.base import (
     RadioUnavailable,
     Received,
 )
+from nsplink.radio.sim.errors import BadSpeedup, NodePoweredOff
 from nsplink.radio.sim.events import (
     ERR_NONE,
     ERRNO_DISABLED,
@@ -37,8 +38,8 @@ from nsplink.radio.sim.events import (
     QueueStatusEvent,
     RoutingEvent,
 )
-from nsplink.radio.sim.medium import Medium, SimConfigError
-from nsplink.radio.sim.node import NodePoweredOff, SimNode
+from nsplink.radio.sim.medium import Medium
+from nsplink.radio.sim.node import SimNode
 
 MAX_IDLE_SLEEP_S = 0.5  # keep medium.now close to wall time even with nothing scheduled
 
@@ -59,7 +60,7 @@ class RealtimeDriver:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if not speedup > 0:
-            raise SimConfigError(f"speedup {speedup!r} must be above 0")
+            raise BadSpeedup(speedup=speedup)
         self.medium = medium
         self.speedup = speedup
         self._clock = clock

@@ -22,14 +22,21 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from nsplink.errors import NsplinkError
-from nsplink.i18n import register
 from nsplink.protocol.airtime import (
     ModemParams,
     firmware_airtime_ms,
     preset,
     slot_time_ms,
     time_on_air_ms,
+)
+from nsplink.radio.sim.errors import (
+    BadLink,
+    BadNodeNumber,
+    BadPartition,
+    BadPosition,
+    DuplicateNode,
+    TimeInPast,
+    UnknownNode,
 )
 from nsplink.radio.sim.events import NodeEvent
 from nsplink.radio.sim.node import SimNode
@@ -43,20 +50,6 @@ from nsplink.radio.sim.propagation import (
     required_snr_db,
     sensitivity_dbm,
 )
-
-register(
-    {
-        "sim.bad_config": (
-            "Ongeldige simulatie-instelling: {detail}.",
-            "Invalid simulation setting: {detail}.",
-        ),
-    }
-)
-
-
-class SimConfigError(NsplinkError):
-    code = "sim.bad_config"
-    key = "sim.bad_config"
 
 
 class Timer:
@@ -159,13 +152,11 @@ class Medium:
             or not isinstance(node_num, int)
             or not 0 < node_num < 0xFFFFFFFF
         ):
-            raise SimConfigError(f"node number {node_num!r} not in 1..0xFFFFFFFE")
+            raise BadNodeNumber(node=node_num)
         if node_num in self.nodes:
-            raise SimConfigError(f"node {node_num:#x} added twice")
+            raise DuplicateNode(node=node_num)
         if position is not None:
-            if len(position) != 2 or not all(math.isfinite(float(c)) for c in position):
-                raise SimConfigError(f"position {position!r} is not two finite metres (x, y)")
-            position = (float(position[0]), float(position[1]))
+            position = _position(position)
         node = SimNode(
             self,
             node_num,
@@ -184,10 +175,10 @@ class Medium:
         try:
             return self.nodes[node_num]
         except KeyError:
-            raise SimConfigError(f"no node {node_num:#x}") from None
+            raise UnknownNode(node=node_num) from None
 
     def set_position(self, node_num: int, position: tuple[float, float]) -> None:
-        self.node(node_num).position = (float(position[0]), float(position[1]))
+        self.node(node_num).position = _position(position)
         self._neighbours = None
 
     def set_link(
@@ -197,9 +188,9 @@ class Medium:
         self.node(a)
         self.node(b)
         if a == b:
-            raise SimConfigError("a link needs two different nodes")
+            raise BadLink(a=a, b=b, snr=snr_db, loss=loss)
         if not 0.0 <= loss <= 1.0 or not math.isfinite(snr_db):
-            raise SimConfigError(f"link {a:#x}-{b:#x}: snr {snr_db!r} dB, loss {loss!r}")
+            raise BadLink(a=a, b=b, snr=snr_db, loss=loss)
         self._links[(a, b)] = Link(snr_db, loss)
         if symmetric:
             self._links[(b, a)] = Link(snr_db, loss)
@@ -267,7 +258,7 @@ class Medium:
     def call_at(self, time: float, fn: Callable[[], None]) -> Timer:
         """Run `fn()` at virtual `time` (for scripted scenarios and faults)."""
         if time < self.now:
-            raise SimConfigError(f"time {time} is before now ({self.now})")
+            raise TimeInPast(time=time, now=self.now)
         return self.schedule(time, lambda _arg: fn())
 
     def next_event_time(self) -> float | None:
@@ -279,7 +270,7 @@ class Medium:
     def advance_to(self, t: float) -> None:
         """Process every event with time <= t, in (time, sequence) order; then now = t."""
         if not t >= self.now:  # also refuses NaN
-            raise SimConfigError(f"cannot go back in time from {self.now} to {t}")
+            raise TimeInPast(time=t, now=self.now)
         heap = self._heap
         pop = heapq.heappop
         while heap and heap[0][0] <= t:
@@ -501,7 +492,7 @@ class Medium:
             for n in g:
                 self.node(n)
                 if n in mapping:
-                    raise SimConfigError(f"node {n:#x} is in two partition groups")
+                    raise BadPartition(node=n)
                 mapping[n] = i
 
         def apply() -> None:
@@ -524,7 +515,15 @@ class Medium:
 
 
 def _preset(name: str) -> ModemParams:
+    """The preset's PHY settings; an unknown name raises airtime.UnknownPresetError."""
+    return preset(name)
+
+
+def _position(position: object) -> tuple[float, float]:
     try:
-        return preset(name)
-    except NsplinkError as exc:
-        raise SimConfigError(str(exc)) from exc
+        x, y = (float(c) for c in position)  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        raise BadPosition(position=position) from None
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise BadPosition(position=position)
+    return (x, y)

@@ -22,10 +22,9 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from nsplink.errors import NsplinkError
-from nsplink.i18n import register
 from nsplink.protocol import airtime as at
 from nsplink.protocol.dutycycle import ChannelUtilization, DutyCycleLedger
+from nsplink.radio.sim.errors import BadSend, NodePoweredOff, UnknownRole
 from nsplink.radio.sim.events import (
     ERR_DUTY_CYCLE_LIMIT,
     ERR_MAX_RETRANSMIT,
@@ -54,30 +53,6 @@ if TYPE_CHECKING:
     from nsplink.radio.sim.medium import Medium, Timer, Transmission, _Rx
 
 log = logging.getLogger(__name__)
-
-register(
-    {
-        "sim.node_off": (
-            "Node {node:#x} staat uit; zet hem eerst aan.",
-            "Node {node:#x} is powered off; power it on first.",
-        ),
-        "sim.bad_send": (
-            "Ongeldig pakket voor node {node:#x}: {detail}.",
-            "Invalid packet for node {node:#x}: {detail}.",
-        ),
-    }
-)
-
-
-class NodePoweredOff(NsplinkError):
-    code = "sim.node_off"
-    key = "sim.node_off"
-
-
-class BadSend(NsplinkError):
-    code = "sim.bad_send"
-    key = "sim.bad_send"
-
 
 ROLES = frozenset(
     {
@@ -139,7 +114,7 @@ class SimNode:
         duty_pct: float,
     ) -> None:
         if role not in ROLES:
-            raise BadSend(f"unknown role {role!r}", node=node_num)
+            raise UnknownRole(role=role, choices=", ".join(sorted(ROLES)))
         self.medium = medium
         self.node_num = node_num
         self.position = position
@@ -219,26 +194,22 @@ class SimNode:
             raise NodePoweredOff(node=self.node_num)
         if not isinstance(payload, bytes | bytearray | memoryview):
             raise BadSend(
-                f"payload must be bytes, not {type(payload).__name__}", node=self.node_num
+                node=self.node_num, field="payload", value=type(payload).__name__, expected="bytes"
             )
         payload = bytes(payload)
-        for name, value, hi in (
-            ("dest", dest, 0xFFFFFFFF),
-            ("portnum", portnum, 0xFFFF),
-            ("priority", priority, PRIO_MAX),
-            ("channel", channel, 7),
-            ("request_id", request_id, 0xFFFFFFFF),
+        for name, value, lo, hi in (
+            ("dest", dest, 1, 0xFFFFFFFF),
+            ("portnum", portnum, 0, 0xFFFF),
+            ("priority", priority, 0, PRIO_MAX),
+            ("channel", channel, 0, 7),
+            ("request_id", request_id, 0, 0xFFFFFFFF),
+            ("packet_id", 1 if packet_id is None else packet_id, 1, 0xFFFFFFFF),
+            ("hop_limit", 0 if hop_limit is None else hop_limit, 0, 0xFFFFFFFF),
         ):
-            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= hi:
-                raise BadSend(f"{name}={value!r} not an integer in 0..{hi}", node=self.node_num)
-        if dest == 0:
-            raise BadSend("dest=0 is not a node", node=self.node_num)
-        if packet_id is not None and (
-            not isinstance(packet_id, int) or not 0 < packet_id <= 0xFFFFFFFF
-        ):
-            raise BadSend(f"packet_id={packet_id!r}", node=self.node_num)
+            if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+                raise BadSend(node=self.node_num, field=name, value=value, expected=f"{lo}..{hi}")
         pid = packet_id if packet_id is not None else self.new_packet_id()
-        hops = self.hop_limit if hop_limit is None else max(0, min(at.HOP_MAX, int(hop_limit)))
+        hops = self.hop_limit if hop_limit is None else min(at.HOP_MAX, hop_limit)
         wire = at.data_wire_len(
             len(payload), portnum=portnum, want_response=want_response, request_id=request_id
         )

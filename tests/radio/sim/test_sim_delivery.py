@@ -6,6 +6,7 @@ import pytest
 from meshtastic.protobuf import mesh_pb2
 from simtools import PORT, QUIET, chain, collect, of
 
+from nsplink.errors import NsplinkError
 from nsplink.protocol import airtime as at
 from nsplink.radio.sim import (
     AppReceive,
@@ -14,7 +15,6 @@ from nsplink.radio.sim import (
     NodePoweredOff,
     QueueStatusEvent,
     RoutingEvent,
-    SimConfigError,
 )
 from nsplink.radio.sim import events as ev
 from nsplink.radio.sim.packet import BROADCAST
@@ -185,40 +185,67 @@ def test_queue_of_sixteen_with_priority_eviction_and_status_when_it_frees() -> N
     assert payloads[0] == b"urgent" and len(payloads) == 16
 
 
-def test_bad_input_gets_typed_errors_in_both_languages() -> None:
+def test_bad_send_arguments_get_typed_errors_in_both_languages() -> None:
     m = chain(2)
     a = m.node(1)
     with pytest.raises(BadSend) as exc:
         a.send(dest=2, payload="tekst", portnum=PORT)  # type: ignore[arg-type]
-    assert "bytes" in exc.value.render("en") and "Ongeldig" in exc.value.render("nl")
+    assert exc.value.code == "sim.bad_send"
+    assert exc.value.render("en") == "Invalid packet for node 0x1: payload = 'str', expected bytes."
+    assert exc.value.render("nl").startswith("Ongeldig pakket voor node 0x1: payload")
     for kwargs in (
         {"dest": 0},
         {"dest": -1},
         {"dest": 2**32},
+        {"dest": "2"},
+        {"dest": True},
         {"dest": 2, "portnum": -3},
         {"dest": 2, "priority": 128},
         {"dest": 2, "channel": 8},
         {"dest": 2, "packet_id": 0},
-        {"dest": "2"},
+        {"dest": 2, "packet_id": 1.5},
+        {"dest": 2, "hop_limit": "drie"},
+        {"dest": 2, "hop_limit": -1},
+        {"dest": 2, "request_id": None},
     ):
         with pytest.raises(BadSend):
             a.send(**{"payload": b"x", "portnum": PORT, **kwargs})  # type: ignore[arg-type]
-    with pytest.raises(SimConfigError):
-        m.add_node(1)
-    with pytest.raises(SimConfigError):
-        m.add_node(0)
-    with pytest.raises(SimConfigError):
-        m.add_node(9, position=(float("nan"), 0.0))
-    with pytest.raises(SimConfigError):
-        Medium(preset="LANG_FAST")
-    with pytest.raises(SimConfigError):
-        m.advance_to(m.now - 1)
-    with pytest.raises(SimConfigError):
-        m.set_link(1, 2, snr_db=1.0, loss=1.5)
+    assert m.stats["app_sent"] == 0
     m.power_off(1)
     with pytest.raises(NodePoweredOff) as off:
         a.send(dest=2, payload=b"x", portnum=PORT)
     assert off.value.code == "sim.node_off" and "staat uit" in off.value.render("nl")
+
+
+@pytest.mark.parametrize(
+    ("action", "code"),
+    [
+        (lambda m: m.add_node(1), "sim.duplicate_node"),
+        (lambda m: m.add_node(0), "sim.bad_node_num"),
+        (lambda m: m.add_node(0xFFFFFFFF), "sim.bad_node_num"),
+        (lambda m: m.add_node(9, position=(float("nan"), 0.0)), "sim.bad_position"),
+        (lambda m: m.add_node(9, position=("Ede", "Wageningen")), "sim.bad_position"),
+        (lambda m: m.add_node(9, position=(1.0, 2.0, 3.0)), "sim.bad_position"),
+        (lambda m: m.add_node(9, role="BURGEMEESTER"), "sim.unknown_role"),
+        (lambda m: m.node(77), "sim.unknown_node"),
+        (lambda m: m.set_link(1, 2, snr_db=1.0, loss=1.5), "sim.bad_link"),
+        (lambda m: m.set_link(1, 1, snr_db=1.0), "sim.bad_link"),
+        (lambda m: m.set_link(1, 2, snr_db=float("inf")), "sim.bad_link"),
+        (lambda m: m.advance_to(-1.0), "sim.time_past"),
+        (lambda m: m.advance_to(float("nan")), "sim.time_past"),
+        (lambda m: m.call_at(-5.0, lambda: None), "sim.time_past"),
+        (lambda m: m.partition([[1], [1, 2]]), "sim.bad_partition"),
+        (lambda m: m.partition([[1, 99]]), "sim.unknown_node"),
+        (lambda m: Medium(preset="LANG_FAST"), "airtime.unknown_preset"),
+    ],
+)
+def test_bad_scenario_settings_get_one_clear_line(action, code: str) -> None:
+    m = chain(2)
+    with pytest.raises(NsplinkError) as exc:
+        action(m)
+    assert exc.value.code == code
+    nl, en = exc.value.render("nl"), exc.value.render("en")
+    assert nl != en and "\n" not in nl and "{" not in nl and "{" not in en
 
 
 def test_message_to_self_is_delivered_locally() -> None:

@@ -22,7 +22,7 @@ from nsplink.radio.base import (
     RadioUnavailable,
     Received,
 )
-from nsplink.radio.sim import Medium, SimConfigError
+from nsplink.radio.sim import Medium, SimConfigError  # BadSpeedup's base
 from nsplink.radio.sim.driver import RealtimeDriver, SimRadio, error_name
 
 SPEEDUP = 200.0  # 1 wall second = 200 virtual seconds: retries (7 s apart) take ~35 ms
