@@ -229,3 +229,26 @@ def test_implicit_ack_only_from_lora_repeat_and_events_have_virtual_times() -> N
     m.advance_to(1100)
     [ack] = [e for e in evs if isinstance(e, RoutingEvent)]
     assert ack.error_reason == 0 and ack.from_node == 1 and 1000 < ack.rx_time < 1003
+
+
+def test_same_seed_same_trace_across_processes_and_hash_seeds() -> None:
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import hashlib, sys; sys.path.insert(0, sys.argv[1]);"
+        "from test_sim_channel import grid_run;"
+        "print(hashlib.sha256(repr(grid_run(42)[0]).encode()).hexdigest())"
+    )
+    here = os.path.dirname(__file__)
+    digests = set()
+    for hash_seed in ("1", "977"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        out = subprocess.run(
+            [sys.executable, "-c", code, here], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert out.returncode == 0, out.stderr
+        digests.add(out.stdout.strip())
+    assert digests == {hashlib.sha256(repr(grid_run(42)[0]).encode()).hexdigest()}
