@@ -6,7 +6,7 @@ at wall-clock pace and `driver.SimRadio` puts a `Radio` face on one node. Typica
     m = Medium(preset="LONG_FAST", seed=7)                 # one seeded RNG: same seed, same run
     cp = m.add_node(0x1001, position=(0, 0), role="ROUTER")
     nsp = m.add_node(0x2002, position=(4500, 1200))        # metres; or m.set_link(a, b, snr_db=)
-    nsp.on_event = events.append                           # AppReceive | RoutingEvent | QueueStatusEvent
+    nsp.on_event = events.append                  # gets AppReceive, RoutingEvent, QueueStatusEvent
     res = nsp.send(dest=0x1001, payload=frame, portnum=256, want_ack=True)   # -> SendResult
     m.power_off(0x1001, at=3600.0); m.power_on(0x1001, at=5400.0)            # faults at times
     m.advance_to(7200.0)                                   # runs every event up to t, in order
