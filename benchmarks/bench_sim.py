@@ -81,7 +81,7 @@ def run(seed: int = 7) -> dict[str, float]:
     dm_ok = sum(1 for key in dm_ids if key in delivered)
     bc_reached = sum(1 for node, pid in delivered if pid in bc_ids and node in nsps)
     return {
-        "events": float(m._seq),
+        "events": float(m.events_processed),
         "tx": float(m.stats["tx"]),
         "collided": float(m.stats["rx_collided"]),
         "rx_ok": float(m.stats["rx_ok"]),

@@ -124,6 +124,7 @@ class Medium:
         self.trace: list[tuple[Any, ...]] | None = [] if trace else None
         self._heap: list[tuple[float, int, Timer]] = []
         self._seq = 0
+        self.events_processed = 0
         self._links: dict[tuple[int, int], Link] = {}
         self._neighbours: dict[int, list[tuple[SimNode, float, float]]] | None = None
         self._group: dict[int, int] | None = None
@@ -278,6 +279,7 @@ class Medium:
             if timer.cancelled:
                 continue
             self.now = time
+            self.events_processed += 1
             timer.fn(timer.arg)
         self.now = t
 
@@ -437,9 +439,9 @@ class Medium:
             node.powered = False
             node.epoch += 1
             node.active_rx.clear()
-            node._shutdown()
+            node.lose_power()
             self._trace_fault("power_off", node_num)
-            node._notify_power(False)
+            node.notify_power(False)
 
         self._at(at, apply)
 
@@ -451,9 +453,9 @@ class Medium:
             if node.powered:
                 return
             node.powered = True
-            node._boot()
+            node.boot()
             self._trace_fault("power_on", node_num)
-            node._notify_power(True)
+            node.notify_power(True)
 
         self._at(at, apply)
 
@@ -468,7 +470,7 @@ class Medium:
             node.radio_enabled = False
             node.epoch += 1
             node.active_rx.clear()
-            node._cancel_tx_timer()
+            node.stop_tx_timer()
             self._trace_fault("radio_off", node_num)
 
         self._at(at, apply)

@@ -131,11 +131,12 @@ class SimNode:
         self.epoch = 0  # bumped on power/radio loss: receptions from before are void
         self.transmitting: Transmission | None = None
         self.active_rx: list[_Rx] = []
-        self._boot()
+        self.boot()
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    def _boot(self) -> None:
+    def boot(self) -> None:
+        """Start from a clean RAM state (at creation and on `Medium.power_on`)."""
         now = self.medium.now
         self.queue = TxQueue(self.node_num, MAX_TX_QUEUE)
         self.pending: dict[int, _Pending] = {}
@@ -146,16 +147,17 @@ class SimNode:
         self._last_qs_free = MAX_TX_QUEUE
         self._id_counter = self.medium.rng.getrandbits(10)
 
-    def _shutdown(self) -> None:
+    def lose_power(self) -> None:
         """Everything in RAM is lost: queue, retransmissions, history, airtime ledgers."""
-        self._cancel_tx_timer()
+        self.stop_tx_timer()
         for pend in self.pending.values():
             if pend.timer is not None:
                 pend.timer.cancelled = True
         self.pending.clear()
         self.queue.clear()
 
-    def _notify_power(self, up: bool) -> None:
+    def notify_power(self, up: bool) -> None:
+        """Tell the app side (emulator, SimRadio) that the node lost or regained power."""
         if self.on_power is not None:
             try:
                 self.on_power(up)
@@ -303,11 +305,15 @@ class SimNode:
         self._emit(RoutingEvent(request_id, reason, self.node_num, self.medium.now))
 
     def _stop_retransmission(self, pid: int) -> bool:
+        """NextHopRouter::stopRetransmission: once a retry has been issued, a copy still waiting
+        in the TX queue is withdrawn too."""
         pend = self.pending.pop(pid, None)
         if pend is None:
             return False
         if pend.timer is not None:
             pend.timer.cancelled = True
+        if pend.retries_left < at.NUM_RELIABLE_RETX - 1:
+            self.queue.remove(self.node_num, pid)
         return True
 
     def _retry_timeout_s(self, p: AirPacket) -> float:
@@ -339,14 +345,14 @@ class SimNode:
 
     # -- radio interface: the transmit timer -------------------------------------------------
 
-    def _cancel_tx_timer(self) -> None:
+    def stop_tx_timer(self) -> None:
         if self._tx_timer is not None:
             self._tx_timer.cancelled = True
             self._tx_timer = None
 
     def _arm_tx_timer(self, delay_s: float) -> None:
         # notifyLater(..., txTimerOverwrite): a new delay replaces the one pending
-        self._cancel_tx_timer()
+        self.stop_tx_timer()
         self._tx_timer = self.medium.schedule(self.medium.now + delay_s, self._tx_timer_fired, None)
 
     def _rebroadcast_delay_ms(self, snr: float) -> int:
@@ -414,14 +420,18 @@ class SimNode:
     # -- router: receiving -------------------------------------------------------------------
 
     def _remember(self, frm: int, pid: int, hop_limit: int) -> None:
+        # PacketHistory: every sighting refreshes the record; the stalest one is reused
         key = (frm, pid)
-        old = self.history.get(key)
+        history = self.history
+        old = history.get(key)
         if old is None:
-            if len(self.history) >= HISTORY_SIZE:
-                self.history.popitem(last=False)
-            self.history[key] = hop_limit
-        elif hop_limit > old:
-            self.history[key] = hop_limit
+            if len(history) >= HISTORY_SIZE:
+                history.popitem(last=False)
+            history[key] = hop_limit
+        else:
+            history.move_to_end(key)
+            if hop_limit > old:
+                history[key] = hop_limit
 
     def rx_done(
         self, rx_airtime_ms: int, packet: AirPacket | None, snr: float = 0.0, rssi: int = 0
