@@ -109,6 +109,7 @@ class Medium:
         start_time: float = 0.0,
         propagation: Propagation | None = None,
         duty_pct: float = 10.0,
+        next_hop: bool = True,
         trace: bool = False,
     ) -> None:
         self.preset_name = preset.strip().upper()
@@ -119,6 +120,7 @@ class Medium:
         self.now = float(start_time)
         self.propagation = propagation or Propagation()
         self.duty_pct = duty_pct
+        self.next_hop_routing = next_hop  # firmware >= 2.6 learns next hops for DMs
         self.nodes: dict[int, SimNode] = {}
         self.stats: Counter[str] = Counter()
         self.trace: list[tuple[Any, ...]] | None = [] if trace else None

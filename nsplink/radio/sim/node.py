@@ -1,9 +1,13 @@
 """One simulated Meshtastic node: the firmware's routing behaviour as seen from its API side.
 
-Modelled on meshtastic/firmware (v2.7 / master 2.8), flood routing only (no next-hop learning):
+Modelled on meshtastic/firmware v2.7 (next-hop routing since 2.6; no route-health table):
 - `MeshService::sendToMesh` -> `ReliableRouter::send` (retransmission record for want_ack)
-  -> `FloodingRouter::send` (history) -> `Router::send` (duty-cycle gate, hop_start)
-  -> `RadioLibInterface::send` (TX queue, transmit timer).
+  -> `FloodingRouter::send` (broadcasts) or `NextHopRouter::send` (DMs: next hop if learnt)
+  -> `Router::send` (duty-cycle gate, hop_start) -> `RadioLibInterface::send` (TX queue, timer).
+- Next-hop routing (`Medium(next_hop=True)`, the default): a node learns the relay that carried
+  an ack back along the path its packet took (PacketHistory's relayer bytes) and afterwards asks
+  only that relay to forward DMs to that destination; the relay retries once, and the
+  originator's last retry floods again. With `next_hop=False` every DM floods (pre-2.6).
 - `RadioLibInterface::setTransmitDelay`: one transmit timer, overwritten on every enqueue, TX end
   and RX end; own packets wait `random(0, 2^CW(CU))` slots, relays an SNR-weighted delay; the timer
   re-arms while the channel is busy (carrier sense by CAD).
@@ -46,7 +50,7 @@ from nsplink.radio.sim.events import (
     RoutingEvent,
     SendResult,
 )
-from nsplink.radio.sim.packet import BROADCAST, AirPacket
+from nsplink.radio.sim.packet import BROADCAST, AirPacket, last_byte
 from nsplink.radio.sim.txqueue import TxQueue
 
 if TYPE_CHECKING:
@@ -72,7 +76,22 @@ ROLES = frozenset(
 )
 # PACKETHISTORY_MAX = max(2 * MAX_NUM_NODES, 100); MAX_NUM_NODES is 100 on the smaller targets.
 HISTORY_SIZE = 200
+NUM_RELAYERS = 6  # PacketHistory: relayer bytes kept per packet
+NUM_INTERMEDIATE_RETX = 2  # a next-hop relay sends twice in all
+ROUTERS = ("ROUTER", "ROUTER_LATE")
 ROUTING_PAYLOAD_LEN = 2  # Routing{error_reason} encodes to 2 bytes
+
+
+class _Seen:
+    """One PacketHistory record."""
+
+    __slots__ = ("highest_hop", "next_hop", "our_tx_hop", "relayers")
+
+    def __init__(self, highest_hop: int, next_hop: int, our_tx_hop: int, relayers: list[int]):
+        self.highest_hop = highest_hop
+        self.next_hop = next_hop  # the next_hop of the first copy seen: were we asked to relay?
+        self.our_tx_hop = our_tx_hop  # hop_limit of our own transmission of it (0: none)
+        self.relayers = relayers  # relay bytes: us when we send, and whoever relayed after us
 
 
 class _Pending:
@@ -123,6 +142,7 @@ class SimNode:
         self.tx_power_dbm = tx_power_dbm
         self.antenna_gain_dbi = antenna_gain_dbi
         self.duty_pct = duty_pct
+        self.byte = last_byte(node_num)
         self.on_event: Callable[[NodeEvent], None] | None = None
         # called with False when the node loses power and True when it boots again
         self.on_power: Callable[[bool], None] | None = None
@@ -139,8 +159,9 @@ class SimNode:
         """Start from a clean RAM state (at creation and on `Medium.power_on`)."""
         now = self.medium.now
         self.queue = TxQueue(self.node_num, MAX_TX_QUEUE)
-        self.pending: dict[int, _Pending] = {}
-        self.history: OrderedDict[tuple[int, int], int] = OrderedDict()
+        self.pending: dict[tuple[int, int], _Pending] = {}  # by (from, id)
+        self.history: OrderedDict[tuple[int, int], _Seen] = OrderedDict()
+        self.next_hops: dict[int, int] = {}  # NodeDB next_hop: destination -> relay byte
         self.ledger = DutyCycleLedger(self.duty_pct, boot_s=now)
         self.channel_util = ChannelUtilization(boot_s=now)
         self._tx_timer: Timer | None = None
@@ -260,23 +281,38 @@ class SimNode:
 
     def _send_local(self, p: AirPacket, *, reliable: bool) -> int:
         """ReliableRouter::send."""
-        now = self.medium.now
         if reliable:
-            due = now + self._retry_timeout_s(p)
-            pend = _Pending(p.copy(), at.NUM_RELIABLE_RETX - 1, due)
-            self.pending[p.id] = pend
-            pend.timer = self.medium.schedule(due, self._retransmit_timer, p.id)
+            self._start_retransmission(p, at.NUM_RELIABLE_RETX)
         push = at.firmware_airtime_ms(p.phy_len, self.medium.params) / 1000.0
-        for pid, pend in self.pending.items():
-            if pid != p.id:
+        for key, pend in self.pending.items():
+            if key[1] != p.id:
                 pend.due += push
+        return self._flood_send(p) if p.to == BROADCAST else self._next_hop_send(p)
+
+    def _flood_send(self, p: AirPacket) -> int:
+        """FloodingRouter::send: remember our own transmission, then Router::send."""
+        p.relay_node = self.byte
+        self._seen_recently(p)
+        return self._router_send(p)
+
+    def _next_hop_send(self, p: AirPacket) -> int:
+        """NextHopRouter::send: ask the learnt next hop (if any) to relay; a relay asked that
+        way keeps a retransmission record of its own."""
+        p.relay_node = self.byte
+        self._seen_recently(p)
+        nh = self.next_hops.get(p.to, 0)
+        p.next_hop = nh if nh != p.relay_node else 0  # getNextHop never names the relayer
+        if (
+            (p.frm != self.node_num or not p.want_ack)
+            and p.next_hop
+            and (p.hop_limit > 0 or p.want_ack)
+        ):
+            self._start_retransmission(p, NUM_INTERMEDIATE_RETX)
         return self._router_send(p)
 
     def _router_send(self, p: AirPacket) -> int:
-        """FloodingRouter::send + Router::send + RadioLibInterface::send."""
+        """Router::send + RadioLibInterface::send."""
         stats = self.medium.stats
-        p.relay_node = self.node_num & 0xFF
-        self._remember(p.frm, p.id, p.hop_limit)
         from_us = p.frm == self.node_num
         now = self.medium.now
         if not self.ledger.allowed(now):
@@ -301,19 +337,29 @@ class SimNode:
 
     def _nak_local(self, request_id: int, reason: int) -> None:
         """abortSendAndNak: a nak to ourselves, which also ends the retransmission record."""
-        self._stop_retransmission(request_id)
+        self._stop_retransmission((self.node_num, request_id))
         self._emit(RoutingEvent(request_id, reason, self.node_num, self.medium.now))
 
-    def _stop_retransmission(self, pid: int) -> bool:
+    def _start_retransmission(self, p: AirPacket, transmissions: int) -> None:
+        key = p.key
+        self._stop_retransmission(key)
+        due = self.medium.now + self._retry_timeout_s(p)
+        pend = _Pending(p.copy(), transmissions - 1, due)
+        pend.timer = self.medium.schedule(due, self._retransmit_timer, key)
+        self.pending[key] = pend
+
+    def _stop_retransmission(self, key: tuple[int, int]) -> bool:
         """NextHopRouter::stopRetransmission: once a retry has been issued, a copy still waiting
-        in the TX queue is withdrawn too."""
-        pend = self.pending.pop(pid, None)
+        in the TX queue is withdrawn too (routers keep a relay they were asked for)."""
+        pend = self.pending.pop(key, None)
         if pend is None:
             return False
         if pend.timer is not None:
             pend.timer.cancelled = True
-        if pend.retries_left < at.NUM_RELIABLE_RETX - 1:
-            self.queue.remove(self.node_num, pid)
+        if pend.retries_left < at.NUM_RELIABLE_RETX - 1 and (
+            key[0] == self.node_num or self.role not in ROUTERS
+        ):
+            self.queue.remove(*key)
         return True
 
     def _retry_timeout_s(self, p: AirPacket) -> float:
@@ -322,26 +368,38 @@ class SimNode:
         cu = self.channel_util.percent(self.medium.now)
         return at.retry_timeout_ms(airtime, params, cu) / 1000.0
 
-    def _retransmit_timer(self, pid: object) -> None:
+    def _retransmit_timer(self, key: object) -> None:
         """NextHopRouter::doRetransmissions for one record."""
-        assert isinstance(pid, int)
-        pend = self.pending.get(pid)
+        assert isinstance(key, tuple)
+        pend = self.pending.get(key)
         if pend is None:
             return
         now = self.medium.now
         if pend.due > now:  # pushed back by airtime meanwhile
-            pend.timer = self.medium.schedule(pend.due, self._retransmit_timer, pid)
+            pend.timer = self.medium.schedule(pend.due, self._retransmit_timer, key)
             return
+        frm, pid = key
         if pend.retries_left == 0:
-            del self.pending[pid]
-            self.medium.stats["nak_max_retransmit"] += 1
-            self._emit(RoutingEvent(pid, ERR_MAX_RETRANSMIT, self.node_num, now))
+            del self.pending[key]
+            if frm == self.node_num:
+                self.medium.stats["nak_max_retransmit"] += 1
+                self._emit(RoutingEvent(pid, ERR_MAX_RETRANSMIT, self.node_num, now))
             return
+        last = pend.retries_left == 1
         pend.retries_left -= 1
         pend.due = now + self._retry_timeout_s(pend.packet)
-        pend.timer = self.medium.schedule(pend.due, self._retransmit_timer, pid)
+        pend.timer = self.medium.schedule(pend.due, self._retransmit_timer, key)
         self.medium.stats["retransmissions"] += 1
-        self._router_send(pend.packet.copy())
+        copy = pend.packet.copy()
+        if copy.to == BROADCAST:
+            self._flood_send(copy)
+        elif last:
+            # the last try forgets the route and floods (NO_NEXT_HOP_PREFERENCE)
+            pend.packet.next_hop = copy.next_hop = 0
+            self.next_hops.pop(copy.to, None)
+            self._flood_send(copy)
+        else:
+            self._next_hop_send(copy)
 
     # -- radio interface: the transmit timer -------------------------------------------------
 
@@ -419,19 +477,55 @@ class SimNode:
 
     # -- router: receiving -------------------------------------------------------------------
 
-    def _remember(self, frm: int, pid: int, hop_limit: int) -> None:
-        # PacketHistory: every sighting refreshes the record; the stalest one is reused
-        key = (frm, pid)
+    def _seen_recently(self, p: AirPacket) -> tuple[bool, bool, bool, bool]:
+        """PacketHistory::wasSeenRecently with update: (seen, upgraded, fallback, asked us).
+        `fallback`: a DM that went to a next hop other than us now comes flooded from the
+        relay that was asked; `asked us`: the first copy named us as its next hop."""
+        key = p.key
+        me = self.byte
         history = self.history
-        old = history.get(key)
-        if old is None:
+        found = history.get(key)
+        we_relay = p.relay_node == me
+        if found is None:
             if len(history) >= HISTORY_SIZE:
                 history.popitem(last=False)
-            history[key] = hop_limit
+            history[key] = _Seen(
+                p.hop_limit, p.next_hop, p.hop_limit if we_relay else 0, [me] if we_relay else []
+            )
+            return False, False, False, False
+        relayers = found.relayers
+        upgraded = found.highest_hop < p.hop_limit
+        fallback = (
+            key[0] != self.node_num
+            and found.next_hop not in (0, me)
+            and p.next_hop == 0
+            and p.relay_node in relayers
+            and me not in relayers
+            and found.next_hop not in relayers
+        )
+        asked_us = found.next_hop == me
+        if we_relay:
+            fresh = [me]
+            found.our_tx_hop = p.hop_limit
+        elif me in relayers and p.hop_limit in (found.our_tx_hop, found.our_tx_hop - 1):
+            fresh = [p.relay_node]  # who relayed it after us: a candidate next hop
         else:
-            history.move_to_end(key)
-            if hop_limit > old:
-                history[key] = hop_limit
+            fresh = []
+        for r in relayers:
+            if r and r not in fresh and len(fresh) < NUM_RELAYERS:
+                fresh.append(r)
+        found.relayers = fresh
+        if p.hop_limit > found.highest_hop:
+            found.highest_hop = p.hop_limit
+        history.move_to_end(key)
+        return True, upgraded, fallback, asked_us
+
+    def _was_relayer(self, relayer: int, key: tuple[int, int]) -> tuple[bool, bool]:
+        """(relayer relayed the packet `key`, it was the only relayer we know of)."""
+        found = self.history.get(key)
+        if found is None or not relayer or relayer not in found.relayers:
+            return False, False
+        return True, found.relayers == [relayer]
 
     def rx_done(
         self, rx_airtime_ms: int, packet: AirPacket | None, snr: float = 0.0, rssi: int = 0
@@ -448,45 +542,56 @@ class SimNode:
         now = self.medium.now
         me = self.node_num
         # ReliableRouter::shouldFilterReceived: someone repeated our packet -> implicit ack
-        if p.frm == me and self._stop_retransmission(p.id):
+        if p.frm == me and self._stop_retransmission(p.key):
             stats["implicit_acks"] += 1
             self._emit(RoutingEvent(p.id, ERR_NONE, me, now))
         for pend in self.pending.values():
             pend.due += rx_airtime_ms / 1000.0
-        key = (p.frm, p.id)
-        seen_hops = self.history.get(key)
-        if seen_hops is not None:
-            self._remember(p.frm, p.id, p.hop_limit)
-            if p.hop_limit > seen_hops or p.hops_away == 0:  # may be relayed: our own copy
+        seen, upgraded, fallback, asked_us = self._seen_recently(p)
+        if seen:
+            if upgraded or fallback or p.hops_away == 0:  # may be relayed: needs our own copy
                 p = self._own_copy(p, snr, rssi)
-            if p.hop_limit > seen_hops and self._perhaps_upgrade(p):
+            if upgraded and self._perhaps_upgrade(p):
                 return
             stats["rx_dupe"] += 1
-            self._handle_dupe(p)
+            self._handle_dupe(p, fallback, asked_us)
             return
         p = self._own_copy(p, snr, rssi)
-        self._remember(p.frm, p.id, p.hop_limit)
-        # sniffReceived: an ack/reply for a DM we were going to relay makes that relay moot
-        if (
-            p.request_id
-            and p.to not in (me, BROADCAST)
-            and self.queue.remove(p.to, p.request_id) is not None
-        ):
-            stats["relay_cancelled"] += 1
+        if p.request_id:  # an ack or a reply: learn the route, stop relaying the original
+            self._learn_next_hop(p)
+            if p.to not in (me, BROADCAST):
+                if self.queue.remove(p.to, p.request_id) is not None:
+                    stats["relay_cancelled"] += 1
+                self._stop_retransmission((p.to, p.request_id))
         self._perhaps_rebroadcast(p)
         if p.to == me:
             if p.want_ack and p.portnum != PORT_ROUTING:
                 if not p.request_id:
                     self._send_ack(p, self._hop_limit_for_response(p))
-                elif p.hops_away == 0:
+                elif p.hops_away == 0 or p.next_hop:
                     self._send_ack(p, 0)
+            elif not p.want_ack and p.next_hop == self.byte and p.hop_limit > 0:
+                self._send_ack(p, 0)  # stops the next-hop relay's retries
             if p.portnum == PORT_ROUTING and p.request_id:
-                self._stop_retransmission(p.request_id)
+                self._stop_retransmission((me, p.request_id))
                 stats["routing_acks" if p.error_reason == ERR_NONE else "routing_naks"] += 1
                 self._emit(RoutingEvent(p.request_id, p.error_reason, p.frm, now))
                 return
         if p.to in (me, BROADCAST) and p.portnum != PORT_ROUTING:
             self._deliver(p)
+
+    def _learn_next_hop(self, p: AirPacket) -> None:
+        """NextHopRouter::sniffReceived: an ack/reply from D relayed by R, for a packet that R
+        and we both relayed (or that we sent straight to D), means "reach D through R"."""
+        if not self.medium.next_hop_routing:
+            return
+        original = (p.to, p.request_id)
+        was_already, _ = self._was_relayer(p.relay_node, original)
+        we_were, sole = self._was_relayer(self.byte, original)
+        if (we_were and was_already) or (p.hops_away == 0 and sole):
+            if self.next_hops.get(p.frm) != p.relay_node:
+                self.medium.stats["next_hops_learnt"] += 1
+            self.next_hops[p.frm] = p.relay_node
 
     @staticmethod
     def _own_copy(p: AirPacket, snr: float, rssi: int) -> AirPacket:
@@ -495,7 +600,7 @@ class SimNode:
         c.rx_rssi = rssi
         return c
 
-    def _handle_dupe(self, p: AirPacket) -> None:
+    def _handle_dupe(self, p: AirPacket, fallback: bool, asked_us: bool) -> None:
         if p.to == BROADCAST:  # FloodingRouter::shouldFilterReceived
             repeated = p.hop_start > 0 and p.hop_start == p.hop_limit
             if repeated:
@@ -504,8 +609,12 @@ class SimNode:
             else:
                 self._perhaps_cancel_dupe(p)
             return
-        # NextHopRouter::shouldFilterReceived (flooded DMs: no next hop, never a fallback)
-        if p.hops_away == 0:
+        # NextHopRouter::shouldFilterReceived: hearing it again means it moved on
+        self._stop_retransmission(p.key)
+        if fallback:
+            if self.queue.find(p.frm, p.id) is None:
+                self._perhaps_rebroadcast(p)
+        elif p.hops_away == 0:
             # the originator's own retransmission: relay again, or re-ack if it is for us
             if (
                 self.queue.find(p.frm, p.id) is None
@@ -514,14 +623,11 @@ class SimNode:
                 and p.want_ack
             ):
                 self._send_ack(p, 0)
-        else:
+        elif not asked_us:
             self._perhaps_cancel_dupe(p)
 
     def _perhaps_cancel_dupe(self, p: AirPacket) -> None:
-        if (
-            self.role not in ("ROUTER", "ROUTER_LATE")
-            and self.queue.remove(p.frm, p.id) is not None
-        ):
+        if self.role not in ROUTERS and self.queue.remove(p.frm, p.id) is not None:
             self.medium.stats["relay_cancelled"] += 1
         if self.role == "ROUTER_LATE":
             # clampToLateRebroadcastWindow: a heard dupe moves our copy to the late window
@@ -546,10 +652,11 @@ class SimNode:
         return self.role != "CLIENT_MUTE"
 
     def _perhaps_rebroadcast(self, p: AirPacket) -> bool:
+        """NextHopRouter::perhapsRebroadcast: relay unless it names another node as next hop."""
         me = self.node_num
         if p.to == me or p.frm == me or p.hop_limit <= 0 or p.id == 0:
             return False
-        if not self._is_rebroadcaster():
+        if not self._is_rebroadcaster() or p.next_hop not in (0, self.byte):
             return False
         c = p.copy()
         c.hop_limit -= 1
@@ -557,7 +664,10 @@ class SimNode:
         c.tx_after = 0.0
         fix_priority(c)
         self.medium.stats["relays_queued"] += 1
-        self._router_send(c)
+        if p.next_hop == 0:
+            self._flood_send(c)
+        else:
+            self._next_hop_send(c)
         return True
 
     def _hop_limit_for_response(self, p: AirPacket) -> int:
