@@ -2,7 +2,8 @@
 
 Prints the speed-up over real time, the delivery figures the run produced, and the cost per
 processed event against a bare heapq push/pop loop of the same number of events, measured in the
-same run as the reference.
+same run as the reference. Then the same traffic on flood-only firmware (before 2.6) for
+comparison: what next-hop routing saves in airtime and costs in delivery.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ AREA_M = 16_000.0
 PORT = 256
 
 
-def build(seed: int) -> tuple[Medium, list[int], list[int]]:
-    m = Medium(seed=seed)
+def build(seed: int, next_hop: bool = True) -> tuple[Medium, list[int], list[int]]:
+    m = Medium(seed=seed, next_hop=next_hop)
     rnd = random.Random(seed)
     cps = [1, 2, 3]
     routers = list(range(4, 10))
@@ -33,8 +34,8 @@ def build(seed: int) -> tuple[Medium, list[int], list[int]]:
     return m, cps, nsps
 
 
-def run(seed: int = 7) -> dict[str, float]:
-    m, cps, nsps = build(seed)
+def run(seed: int = 7, next_hop: bool = True) -> dict[str, float]:
+    m, cps, nsps = build(seed, next_hop)
     rnd = random.Random(seed + 1)
     delivered: set[tuple[int, int]] = set()
     acked: set[int] = set()
@@ -139,6 +140,14 @@ def main() -> None:
     print(
         f"cost per event: {per_event_us:.2f} us vs bare heapq push/pop {ref_us:.3f} us "
         f"(ratio {per_event_us / ref_us:.0f}x)"
+    )
+    t1 = time.perf_counter()
+    f = run(next_hop=False)
+    print(
+        f"same traffic, flood-only firmware (< 2.6): {time.perf_counter() - t1:.2f} s wall, "
+        f"{f['tx']:,.0f} transmissions ({r['tx'] / f['tx']:.2f}x with next-hop), "
+        f"channel airtime {f['airtime_s']:,.0f} s, DMs delivered "
+        f"{100 * f['dm_delivered'] / max(f['dm_sent'], 1):.1f} %"
     )
 
 
