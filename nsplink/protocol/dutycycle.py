@@ -146,16 +146,26 @@ class DutyCycleLedger:
         packet overshoot). `math.inf` if the packet alone is larger than the budget."""
         if self.duty_pct >= 100:
             return 0.0
-        if airtime_ms > self.budget_ms:
+        return self.time_until_fits(now_s, airtime_ms, self.budget_ms)
+
+    def time_until_fits(self, now_s: float, airtime_ms: float, limit_ms: float) -> float:
+        """Seconds until the hour's airtime plus `airtime_ms` is at most `limit_ms` (a planner's
+        own share of the budget, say); `math.inf` if it never can be."""
+        if airtime_ms > limit_ms:
             return math.inf
         used = self.used_ms(now_s)
-        if used + airtime_ms <= self.budget_ms:
+        if used + airtime_ms <= limit_ms:
             return 0.0
-        for t, amount in self._window.expiries(now_s):
+        for t, amount in self.expiries(now_s):
             used -= amount
-            if used + airtime_ms <= self.budget_ms:
+            if used + airtime_ms <= limit_ms:
                 return max(0.0, t - now_s)
         return math.inf  # unreachable: once every bucket has expired used is 0
+
+    def expiries(self, now_s: float) -> list[tuple[float, float]]:
+        """(time in seconds, ms) at which each booked minute leaves the rolling hour, oldest
+        first."""
+        return self._window.expiries(now_s)
 
 
 class ChannelUtilization:

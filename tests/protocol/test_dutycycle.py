@@ -57,6 +57,17 @@ def test_time_until_allowed_plans_around_the_minute_buckets() -> None:
     assert math.isinf(led.time_until_allowed(now, 400_000))
 
 
+def test_planning_against_a_smaller_share_and_the_public_expiries() -> None:
+    led = DutyCycleLedger(10.0)
+    led.record(10.0, 100_000)  # minute 0
+    led.record(70.0, 50_000)  # minute 1
+    assert led.expiries(100.0) == [(3600.0, 100_000), (3660.0, 50_000)]
+    # a scheduler keeping 40 % of the budget for emergencies plans against 216 s
+    assert led.time_until_fits(100.0, 60_000, 216_000) == 0.0
+    assert led.time_until_fits(100.0, 70_000, 216_000) == pytest.approx(3500.0)
+    assert math.isinf(led.time_until_fits(100.0, 300_000, 216_000))
+
+
 def test_silent_minutes_like_getsilentminutes() -> None:
     led = DutyCycleLedger(10.0)
     assert led.silent_minutes(0) == 0
