@@ -269,8 +269,9 @@ class Daemon:
             async with self._lock:
                 if isinstance(event, Received):
                     hops = None
-                    if event.hop_start is not None and event.hop_limit is not None:
-                        hops = event.hop_start - event.hop_limit
+                    start, left = event.hop_start, event.hop_limit
+                    if start is not None and left is not None and start >= left:
+                        hops = start - left  # older firmware leaves hop_start unset (0)
                     effects = self.engine.on_frame(event.payload, event.from_node, hops, now)
                 elif isinstance(event, Acked):
                     effects = self.engine.on_acked(event.packet_id, event.implicit, now)
@@ -439,7 +440,11 @@ class Daemon:
 
     async def _transmit(self, tx: Transmit) -> list[Effect]:
         packet = OutgoingPacket(
-            tx.frame, dest=BROADCAST, want_ack=tx.want_ack, priority=tx.radio_priority
+            tx.frame,
+            dest=BROADCAST,
+            want_ack=tx.want_ack,
+            priority=tx.radio_priority,
+            hop_limit=tx.hop_limit,
         )
         try:
             pid = await self.radio.send(packet)

@@ -39,6 +39,7 @@ class Transmit:
     radio_priority: int  # meshtastic MeshPacket.Priority
     want_ack: bool
     airtime_ms: float
+    hop_limit: int | None = None  # None: the device's configured hop limit
 
 
 @dataclass(frozen=True)

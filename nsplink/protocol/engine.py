@@ -109,7 +109,7 @@ class EngineConfig:
     duty_pct: float = 10.0
     routine_share: float = 0.85  # of the hourly budget; the rest is the emergency reserve
     hop_limit: int = 3
-    receipt_delay_s: float = 5.0  # batching window for routine receipts (urgent: none)
+    receipt_delay_s: float = 30.0  # batching window for routine receipts (urgent: none)
     undelivered_after_s: float = 3600.0
     retry_cap_s: float = 1800.0
     urgent_retry_cap_s: float = 120.0
@@ -489,6 +489,8 @@ class SiteEngine:
         if signer in out.got:
             return effects
         out.got.add(signer)
+        if not out.urgent:
+            self.planner.on_delivery()
         if self._complete(out):
             out.state = DeliveryState.DELIVERED
             effects.append(Outcome(out.mid, DeliveryState.DELIVERED, signer))
@@ -641,6 +643,8 @@ class SiteEngine:
                 out.next_retry = None
                 out.attempt += 1
                 out.pending = list(range(len(out.frames)))
+                if not out.urgent and not out.custody:
+                    self.planner.on_loss(now)
         self._forget_stale_packets(now)
         return effects + self._pump(now)
 
@@ -686,10 +690,38 @@ class SiteEngine:
                 part=part,
                 attempt=out.attempt,
                 radio_priority=RADIO_PRIORITY[env.priority],
-                want_ack=True,
+                want_ack=self._want_ack(out),
+                hop_limit=self._hop_limit(out),
                 airtime_ms=airtime,
             )
         ]
+
+    def _hop_limit(self, out: _Out) -> int:
+        """As many hops as the farthest recipient was heard at, one more per retry, at most the
+        configured limit: a CP next door must not spend its own airtime relaying our frames
+        (every relay counts against its duty cycle and takes the channel from its receipts)."""
+        cap = self.config.hop_limit
+        if out.custody:
+            return cap
+        targets = (out.all_of - out.got) or out.any_of
+        known = [seen[2] for s in targets if (seen := self.heard.get(s)) and seen[2] is not None]
+        if not targets or (len(known) < len(targets) and out.all_of):
+            return cap  # someone we must reach has not been heard: flood
+        if not known:
+            return cap
+        base = min(known) if out.any_of and not out.all_of else max(known)
+        return max(0, min(cap, base + out.attempt - 1))
+
+    def _want_ack(self, out: _Out) -> bool:
+        """Ask the device for its implicit ack (the HEARD hint) only when it is cheap. A broadcast
+        nobody repeats in time is sent three times by the firmware: under a backlog, where the
+        neighbours are busy, that triples the airtime of every frame, and our own signed
+        receipts already tell us what arrived. Emergencies always get the device's retries."""
+        if out.urgent:
+            return True
+        if out.custody or not out.tracked:
+            return False
+        return sum(1 for o in self.outbox.values() if o.pending) <= 2
 
     def _drop(self, out: _Out) -> None:
         self.outbox.pop(out.mid, None)

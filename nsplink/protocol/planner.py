@@ -9,6 +9,14 @@ it handed over and plans below that wall:
   routine messages wait;
 - hand-offs are paced by airtime so the device queue stays short: a frame handed now goes on the
   air after at most one frame already in the device, so a later emergency overtakes the backlog;
+- routine traffic is spread over the hour by a token bucket (the hourly share as a steady rate,
+  with a small burst): a burst that fills the channel for minutes leaves the neighbours no gap to
+  send receipts or relay, and every missed receipt costs a retry;
+- that rate adapts to what the mesh can carry (AIMD, as TCP does): a routine message whose
+  receipt did not come back in time cuts the rate by 30 %, each delivery adds a
+  little back. Relays spend their own 10 % on everything they repeat and drop what exceeds it,
+  so a sender that keeps its full share on a multi-hop path would starve everyone's
+  emergencies at the relay;
 - `DUTY_CYCLE_LIMIT` or a full queue from the device (it also spends its budget on relaying, which
   we cannot see) blocks hand-offs for a while: back-pressure, never a lost frame.
 """
@@ -29,6 +37,7 @@ class AirtimePlanner:
         duty_pct: float = 10.0,
         routine_share: float = 0.85,
         lead_frames: float = 1.0,
+        burst_share: float = 0.1,
         boot_s: float = 0.0,
     ) -> None:
         if not 0 < routine_share <= 1:
@@ -41,6 +50,13 @@ class AirtimePlanner:
         self.blocked_until = -math.inf  # device back-pressure
         # mean contention delay before the device transmits (half the CW at idle channel)
         self._mean_tx_delay_s = tx_delay_window(0.0) * slot_time_ms(modem) / 2000.0
+        # token bucket for routine airtime, in ms: fills at the routine share of the duty cycle
+        self._rate_ms_per_s = self.limit_ms(urgent=False) / 3600.0
+        self._bucket_cap = max(self.limit_ms(urgent=False) * burst_share, 2500.0)
+        self._bucket = self._bucket_cap
+        self._bucket_at = boot_s
+        self.rate_factor = 1.0  # AIMD share of the routine rate the mesh is carrying now
+        self._last_cut = -math.inf
 
     def airtime_ms(self, frame_len: int) -> float:
         return packet_airtime_ms(frame_len, self.modem)
@@ -53,7 +69,27 @@ class AirtimePlanner:
         t = max(now, self.blocked_until)
         lead = self.lead_frames * airtime_ms / 1000.0
         t = max(t, self.channel_free_at - lead)
+        if not urgent:
+            t = max(t, now + self._wait_for_tokens(now, airtime_ms))
         return max(t, now + self._wait_for_budget(now, airtime_ms, self.limit_ms(urgent)))
+
+    def _tokens(self, now: float) -> float:
+        refill = (now - self._bucket_at) * self._rate_ms_per_s * self.rate_factor
+        return min(self._bucket_cap, self._bucket + refill)
+
+    def _wait_for_tokens(self, now: float, airtime_ms: float) -> float:
+        missing = min(airtime_ms, self._bucket_cap) - self._tokens(now)
+        return 0.0 if missing <= 0 else missing / (self._rate_ms_per_s * self.rate_factor)
+
+    def on_loss(self, now: float) -> None:
+        """A routine message went unreceipted past its retry time: the path is congested.
+        One cut per 30 s, so a burst of timeouts from one congestion event counts once."""
+        if now - self._last_cut >= 30.0:
+            self._last_cut = now
+            self.rate_factor = max(0.05, self.rate_factor * 0.7)
+
+    def on_delivery(self) -> None:
+        self.rate_factor = min(1.0, self.rate_factor + 0.02)
 
     def _wait_for_budget(self, now: float, airtime_ms: float, limit_ms: float) -> float:
         if airtime_ms > limit_ms:
@@ -70,6 +106,8 @@ class AirtimePlanner:
     def record(self, now: float, airtime_ms: float) -> None:
         """A frame was handed over: book it and move the channel estimate on."""
         self.ledger.record(now, airtime_ms)
+        self._bucket = self._tokens(now) - airtime_ms  # urgent frames may take it below zero
+        self._bucket_at = now
         start = max(now, self.channel_free_at)
         self.channel_free_at = start + self._mean_tx_delay_s + airtime_ms / 1000.0
 

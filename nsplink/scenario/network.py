@@ -171,6 +171,7 @@ class SimNetwork:
             portnum=self.portnum,
             want_ack=tx.want_ack,
             priority=tx.radio_priority,
+            hop_limit=tx.hop_limit,
         )
         if result.res == ERR_NONE:
             return site.engine.on_handed(tx.token, result.packet_id, self.now)
@@ -182,7 +183,7 @@ class SimNetwork:
         if isinstance(ev, AppReceive):
             if ev.portnum != self.portnum:
                 return
-            hops = ev.hop_start - ev.hop_limit if ev.hop_start else None
+            hops = ev.hop_start - ev.hop_limit if ev.hop_start >= ev.hop_limit else None
             effects = engine.on_frame(ev.payload, ev.from_node, hops, self.now)
         elif isinstance(ev, RoutingEvent):
             if ev.error_reason == ERR_NONE:
