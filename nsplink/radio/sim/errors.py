@@ -42,6 +42,10 @@ register(
             "kies een later tijdstip.",
             "Time {time!r} s is before the current simulation time {now!r} s; pick a later time.",
         ),
+        "sim.bad_time": (
+            "Tijdstip {time!r} kan niet: geef een eindig aantal seconden.",
+            "Time {time!r} is not possible: give a finite number of seconds.",
+        ),
         "sim.bad_partition": (
             "Node {node:#x} staat in twee groepen van de netwerksplitsing; zet hem in één groep.",
             "Node {node:#x} is in two groups of the partition; put it in one group.",
@@ -93,6 +97,10 @@ class BadLink(SimConfigError):
 
 class TimeInPast(SimConfigError):
     code = key = "sim.time_past"
+
+
+class BadTime(SimConfigError):
+    code = key = "sim.bad_time"
 
 
 class BadPartition(SimConfigError):

@@ -34,6 +34,7 @@ from nsplink.radio.sim.errors import (
     BadNodeNumber,
     BadPartition,
     BadPosition,
+    BadTime,
     DuplicateNode,
     TimeInPast,
     UnknownNode,
@@ -260,9 +261,14 @@ class Medium:
 
     def call_at(self, time: float, fn: Callable[[], None]) -> Timer:
         """Run `fn()` at virtual `time` (for scripted scenarios and faults)."""
-        if time < self.now:
-            raise TimeInPast(time=time, now=self.now)
+        self._check_time(time)
         return self.schedule(time, lambda _arg: fn())
+
+    def _check_time(self, t: float) -> None:
+        if isinstance(t, bool) or not isinstance(t, int | float) or not math.isfinite(t):
+            raise BadTime(time=t)
+        if t < self.now:
+            raise TimeInPast(time=t, now=self.now)
 
     def next_event_time(self) -> float | None:
         heap = self._heap
@@ -272,8 +278,7 @@ class Medium:
 
     def advance_to(self, t: float) -> None:
         """Process every event with time <= t, in (time, sequence) order; then now = t."""
-        if not t >= self.now:  # also refuses NaN
-            raise TimeInPast(time=t, now=self.now)
+        self._check_time(t)
         heap = self._heap
         pop = heapq.heappop
         while heap and heap[0][0] <= t:
