@@ -92,16 +92,7 @@ class AirtimePlanner:
         self.rate_factor = min(1.0, self.rate_factor + 0.02)
 
     def _wait_for_budget(self, now: float, airtime_ms: float, limit_ms: float) -> float:
-        if airtime_ms > limit_ms:
-            return math.inf
-        excess = self.ledger.used_ms(now) + airtime_ms - limit_ms
-        if excess <= 0:
-            return 0.0
-        for when, amount in self.ledger._window.expiries(now):  # oldest first
-            excess -= amount
-            if excess <= 0:
-                return max(0.0, when - now)
-        return 3600.0
+        return self.ledger.time_until_fits(now, airtime_ms, limit_ms)
 
     def record(self, now: float, airtime_ms: float) -> None:
         """A frame was handed over: book it and move the channel estimate on."""
