@@ -100,3 +100,30 @@ def test_airtime_heard_pushes_the_retry_deadline_back() -> None:
     quiet, busy = isolated_sender_nak_time(False), isolated_sender_nak_time(True)
     heard = 20 * at.firmware_airtime_ms(at.packet_phy_len(100), Medium().params) / 1000
     assert busy - quiet >= 0.9 * heard  # 20 x 1.1 s of airtime it could not hear an ack in
+
+
+def relay_wait_ms(role: str, snr: float, seed: int) -> float:
+    """Time from node 2 finishing the reception to starting its relay, in ms."""
+    m = Medium(seed=seed, propagation=QUIET, trace=True)
+    m.add_node(1)
+    m.add_node(2, role=role)
+    m.add_node(3)
+    m.set_link(1, 2, snr_db=snr)
+    m.set_link(2, 3, snr_db=5.0)
+    m.node(1).send(dest=BROADCAST, payload=b"x" * 40, portnum=PORT)
+    m.advance_to(30)
+    assert m.trace is not None
+    rx_end = next(e[1] for e in m.trace if e[0] == "rx" and e[2] == 2)
+    relay_start = next(e[1] for e in m.trace if e[0] == "tx" and e[2] == 2)
+    return (relay_start - rx_end) * 1000
+
+
+def test_relay_waits_match_getTxDelayMsecWeighted() -> None:
+    lf = Medium().params
+    for role, snr in (("CLIENT", -17.0), ("CLIENT", 9.0), ("ROUTER", 9.0), ("ROUTER", -17.0)):
+        lo, hi = at.rebroadcast_delay_range_ms(lf, snr, router=role == "ROUTER")
+        waits = [relay_wait_ms(role, snr, seed) for seed in range(12)]
+        assert all(lo - 1e-6 <= w <= hi + 1e-6 for w in waits), (role, snr, waits)
+        slot = at.slot_time_ms(lf)
+        assert all(abs(w / slot - round(w / slot)) < 1e-6 for w in waits)  # whole slots
+        assert len(set(waits)) > 1  # drawn, not fixed
