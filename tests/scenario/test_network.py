@@ -4,7 +4,7 @@ bulletins to every NSP, a partition that heals, custody by a relay."""
 from __future__ import annotations
 
 from nsplink.protocol import ALL_CPS, ALL_NSPS, Destination, minutes_since_epoch
-from nsplink.protocol.effects import CustodyTaken, DeliveryState
+from nsplink.protocol.effects import CustodyTaken, DeliveryState, Transmit
 from tests.scenario.helpers import bulletin, emergency, line_network, sitrep
 
 
@@ -72,3 +72,42 @@ def test_relay_takes_custody_and_forwards_when_the_cp_is_back() -> None:
     net.submit("cp", sitrep(), Destination.to_site(net.sites["r1"].identity.key_id))
     net.run_for(600)
     assert rec.delivered_to(mid) == ["cp"]
+
+
+def test_a_long_bulletin_travels_as_fragments_and_is_delivered() -> None:
+    from nsplink.protocol import Bulletin
+
+    net, rec = line_network([("cp", "cp"), ("r1", "relay"), ("nsp-a", "nsp")])
+    import random
+
+    rng = random.Random(4)
+    words = [
+        "water",
+        "opvang",
+        "zorg",
+        "stroom",
+        "brandstof",
+        "dekens",
+        "medicijnen",
+        "sporthal",
+        "kerk",
+        "school",
+        "buren",
+    ]
+    body = " ".join(f"{rng.choice(words)}{rng.randrange(10_000)}" for _ in range(450))
+    assert len(body.encode()) > 4096  # little for the dictionary to win: many fragments
+    valid = minutes_since_epoch(net.now) + 600
+    long = Bulletin(
+        headline="Drinkwater en opvang",
+        body=body,
+        valid_until=valid,
+        issuer="Veiligheidsregio Groningen",
+    )
+    mid = net.submit("cp", long, ALL_NSPS)
+    net.run_for(3600)
+    assert rec.delivered_to(mid) == ["nsp-a"]
+    frames = [e for name, e, _ in rec.effects if name == "cp" and isinstance(e, Transmit)]
+    assert max(t.part for t in frames if t.mid == mid) >= 5  # six fragments or more
+    delivered = next(d for name, d, _ in rec.deliveries if name == "nsp-a")
+    assert delivered.msg.envelope.body == long
+    assert rec.states(mid)[-1] is DeliveryState.DELIVERED
