@@ -39,7 +39,8 @@ async def test_emergency_delivered_and_receipted(tmp_path: Path) -> None:
     def clock() -> float:
         return EPOCH + driver.virtual_now()
 
-    opts = DaemonOptions(status_interval_s=0)
+    # no fallback check within the test: the CLI's nudge alone must wake the daemons
+    opts = DaemonOptions(status_interval_s=0, fallback_check_s=3600)
     daemons = [
         Daemon(homes[name], radio=SimRadio(node, driver, portnum=287), options=opts, clock=clock)
         for name, node in zip(("NSP Zuid", "CP Noord"), nodes, strict=True)
