@@ -226,8 +226,10 @@ def validate(ev: Event) -> str:
         raise EventInvalid(f"frame must be bytes of at most {MAX_FRAME}")
     if ev.seal_frame and ev.frame is None:
         raise EventInvalid("seal_frame without a frame")
-    if ev.personal is not None and not isinstance(ev.personal, Mapping):
-        raise EventInvalid("personal must be a mapping")
+    if ev.personal is not None:
+        if not isinstance(ev.personal, Mapping) or not all(isinstance(k, str) for k in ev.personal):
+            raise EventInvalid("personal must be a mapping with text keys")
+        canonical_json(ev.personal, "personal")  # refuse it now, not half-way through a write
     if (ev.personal is not None or ev.seal_frame) and not ev.ref:
         raise EventInvalid("personal data needs a message ref (its key is per message)")
     if (ev.kind in _NEEDS_REF or ev.kind in _NEEDS_REF_TOO) and not ev.ref:

@@ -75,6 +75,8 @@ async def test_dutch_text_and_frames_round_trip_exactly(store: Store) -> None:
         (created("r", 1, type_="chat"), "message type"),
         (Event(k.RECEIPT_RECEIVED, 1, SITE, "r", {"recipient": "x", "state": "nieuw"}), "triage"),
         (Event(k.RADIO_CONNECTED, 1, SITE, personal={"reporter": "J"}), "ref"),
+        (Event(k.MESSAGE_QUEUED, 1, SITE, "r", personal={"foto": b"\xff"}), "personal"),
+        (Event(k.MESSAGE_QUEUED, 1, SITE, "r", personal=["J"]), "personal"),  # type: ignore[arg-type]
         (Event(k.RADIO_CONNECTED, 1, SITE, "r", seal_frame=True), "seal_frame"),
     ],
 )
