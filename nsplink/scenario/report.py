@@ -1,0 +1,593 @@
+"""The exercise report, computed from what the sites' own stores say happened.
+
+Counts come from the logs (created at the sender, received at each recipient, custody at the
+relays, triage at the CPs), not from the simulator's view, so the report measures what an
+exercise lead could also read back from real sites after a drill. Time series (queue depth,
+duty cycle, airtime) are the runner's samples. The result is a plain dict: JSON as is, Markdown
+via `render_markdown`, PNG plots via `nsplink.scenario.plots`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+from nsplink.i18n import Lang, register, t
+from nsplink.protocol import DecodeError, Sitrep, decode
+from nsplink.scenario.runner import RunResult
+from nsplink.store import Store
+from nsplink.store import events as ev
+
+REPORT_VERSION = 1
+USER_TYPES = ("emergency", "sitrep", "supply", "bulletin")
+STEPS = (
+    "typed_to_cp_min",
+    "typed_to_seen_min",
+    "typed_to_nsp_sees_seen_min",
+    "typed_to_meldkamer_min",
+    "typed_to_closed_min",
+)
+
+
+def _pct(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    s = sorted(values)
+    k = max(0, min(len(s) - 1, math.ceil(q * len(s)) - 1))
+    return s[k]
+
+
+def _stats(values: list[float]) -> dict[str, float | int | None]:
+    r = lambda v: None if v is None else round(v, 1)  # noqa: E731
+    return {
+        "n": len(values),
+        "p50": r(_pct(values, 0.50)),
+        "p95": r(_pct(values, 0.95)),
+        "max": r(max(values) if values else None),
+    }
+
+
+async def collect(result: RunResult) -> dict[str, Any]:
+    sc = result.scenario
+    roles = {s.name: s.role for s in sc.sites}
+    by_key = {k: n for n, k in result.key_ids.items()}
+    epoch = result.epoch
+    created: dict[str, dict[str, Any]] = {}  # ref -> info at the sender
+    received: dict[str, dict[str, float]] = defaultdict(dict)  # ref -> site -> first arrival
+    shown: Counter[tuple[str, str]] = Counter()  # (site, ref) -> message.received events
+    suppressed = 0
+    confirmed: set[str] = set()
+    custody: dict[str, Counter[str]] = defaultdict(Counter)  # relay -> origin site -> taken
+    custody_fwd: Counter[str] = Counter()
+    triage: dict[str, dict[str, float]] = defaultdict(dict)  # ref -> state -> first time
+    nsp_saw_triage: dict[str, float] = {}
+    sitreps: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    hops: dict[str, list[int]] = defaultdict(list)  # origin -> hops seen at a CP
+    seen_sitreps: set[str] = set()
+    for name, path in sorted(result.store_paths.items()):
+        async with await Store.open(path) as store:
+            async for rec in store.iter_events():
+                k, d = rec.kind, rec.data
+                if k == ev.MESSAGE_CREATED and d.get("type") in USER_TYPES:
+                    created[rec.ref] = {
+                        "site": name,
+                        "type": d["type"],
+                        "priority": d["priority"],
+                        "destination": d["destination"],
+                        "at": rec.at - epoch,
+                    }
+                elif k == ev.MESSAGE_RECEIVED:
+                    shown[(name, rec.ref)] += 1
+                    received[rec.ref].setdefault(name, rec.at - epoch)
+                    origin = str(d.get("sender_site", "?"))
+                    if roles[name] == "cp" and isinstance(d.get("hops"), int):
+                        hops[origin].append(d["hops"])
+                    if d.get("type") == "sitrep" and rec.ref not in seen_sitreps and rec.frame:
+                        seen_sitreps.add(rec.ref)
+                        _sitrep_point(sitreps, origin, rec.frame, rec.at - epoch, result)
+                elif k == ev.MESSAGE_DUPLICATE:
+                    suppressed += 1
+                elif k == ev.MESSAGE_CUSTODY and d.get("action") == "taken":
+                    custody[name][by_key.get(str(d.get("origin")), "?")] += 1
+                elif k == ev.MESSAGE_CUSTODY and d.get("action") == "forwarded":
+                    custody_fwd[name] += 1
+                elif k == ev.TRIAGE_CHANGED:
+                    triage[rec.ref].setdefault(str(d["state"]), rec.at - epoch)
+                elif k == ev.RECEIPT_RECEIVED and d.get("state") == "GEZ":
+                    nsp_saw_triage.setdefault(rec.ref, rec.at - epoch)
+            for item in await store.outbox(states=("delivered",)):
+                confirmed.add(item.ref)
+    return _assemble(
+        result,
+        created,
+        received,
+        shown,
+        suppressed,
+        confirmed,
+        custody,
+        custody_fwd,
+        triage,
+        nsp_saw_triage,
+        sitreps,
+        hops,
+    )
+
+
+def _sitrep_point(
+    out: dict[str, list[dict[str, Any]]], origin: str, frame: bytes, at: float, result: RunResult
+) -> None:
+    try:
+        body = decode(frame, result.roster).envelope.body
+    except DecodeError:
+        return
+    if not isinstance(body, Sitrep):
+        return
+    out[origin].append(
+        {
+            "t_h": round(at / 3600, 2),
+            "state": body.nsp_state.value,
+            "visitors": body.visitors,
+            "staff_pro": body.staff_pro,
+            "staff_vol": body.staff_vol,
+            "power": body.power.value,
+            "power_hours": body.power_hours,
+            "fuel_l": body.fuel_l,
+        }
+    )
+
+
+def _expected(info: dict[str, Any], roles: dict[str, str], by_key: dict[str, str]) -> list[str]:
+    """Who must have it: any one CP ('cps' counts once), every other NSP, or one site."""
+    dest = info["destination"]
+    if dest == "cps":
+        return ["*cp"]
+    if dest == "nsps":
+        return sorted(n for n, r in roles.items() if r == "nsp" and n != info["site"])
+    if dest == "all":
+        return sorted(n for n in roles if n != info["site"])
+    return [by_key.get(dest, dest)]
+
+
+def _assemble(
+    result: RunResult,
+    created: dict[str, dict[str, Any]],
+    received: dict[str, dict[str, float]],
+    shown: Counter[tuple[str, str]],
+    suppressed: int,
+    confirmed: set[str],
+    custody: dict[str, Counter[str]],
+    custody_fwd: Counter[str],
+    triage: dict[str, dict[str, float]],
+    nsp_saw_triage: dict[str, float],
+    sitreps: dict[str, list[dict[str, Any]]],
+    hops: dict[str, list[int]],
+) -> dict[str, Any]:
+    sc = result.scenario
+    roles = {s.name: s.role for s in sc.sites}
+    by_key = {k: n for n, k in result.key_ids.items()}
+    per_type: dict[str, dict[str, int]] = {
+        ty: {"sent": 0, "delivered": 0, "confirmed": 0} for ty in USER_TYPES
+    }
+    latency: dict[str, list[float]] = defaultdict(list)
+    lost: list[dict[str, Any]] = []
+    for ref, info in sorted(created.items()):
+        row = per_type[info["type"]]
+        row["sent"] += 1
+        got = received.get(ref, {})
+        arrivals: list[float] = []
+        missing: list[str] = []
+        for who in _expected(info, roles, by_key):
+            if who == "*cp":
+                cp_times = [tm for s, tm in got.items() if roles.get(s) == "cp"]
+                (arrivals.append(min(cp_times)) if cp_times else missing.append("cps"))
+            elif who in got:
+                arrivals.append(got[who])
+            else:
+                missing.append(who)
+        if missing:
+            lost.append(
+                {"ref": ref, "site": info["site"], "type": info["type"], "missing": missing}
+            )
+        else:
+            row["delivered"] += 1
+            latency[info["priority"]].append(max(arrivals) - info["at"])
+        if ref in confirmed:
+            row["confirmed"] += 1
+    dup_shown = sum(c - 1 for c in shown.values() if c > 1)
+    duration_h = (sc.duration + sc.drain) / 3600
+    nodes = {}
+    for s in sc.sites:
+        air = result.airtime_ms.get(s.name, 0.0)
+        series = result.samples.duty_pct.get(s.name, [])
+        queue = [q for q in result.samples.queue.get(s.name, []) if q is not None]
+        nodes[s.name] = {
+            "role": s.role,
+            "airtime_s": round(air / 1000, 1),
+            "duty_mean_pct": round(air / 1000 / (duration_h * 3600) * 100, 3),
+            "duty_max_hour_pct": round(max(series), 2) if series else 0.0,
+            "queue_max": max(queue) if queue else 0,
+            "restarts": result.restarts.get(s.name, 0),
+        }
+    return {
+        "version": REPORT_VERSION,
+        "scenario": sc.name,
+        "file": sc.file,
+        "seed": result.seed,
+        "duration_h": round(sc.duration / 3600, 2),
+        "drain_h": round(sc.drain / 3600, 2),
+        "delivery": per_type,
+        "latency_s": {p: _stats(latency.get(p, [])) for p in ("P1", "P2", "P3", "P4")},
+        "lost": len(lost),
+        "lost_messages": lost[:50],
+        "duplicates_shown": dup_shown,
+        "duplicates_suppressed": suppressed,
+        "nodes": nodes,
+        "custody": {
+            relay: {
+                "taken": sum(c.values()),
+                "forwarded": custody_fwd.get(relay, 0),
+                "by_origin": dict(sorted(c.items())),
+            }
+            for relay, c in sorted(custody.items())
+        },
+        "series": {
+            "t_h": [round(x / 3600, 3) for x in result.samples.t],
+            "queue": {k: v for k, v in sorted(result.samples.queue.items())},
+            "duty_pct": {k: v for k, v in sorted(result.samples.duty_pct.items())},
+        },
+        "pilot": _pilot(result, created, received, triage, nsp_saw_triage, sitreps, hops),
+        "outages": [_plain(o) for o in result.outages],
+        "radio": {k: result.medium_stats[k] for k in sorted(result.medium_stats)},
+    }
+
+
+def _pilot(
+    result: RunResult,
+    created: dict[str, dict[str, Any]],
+    received: dict[str, dict[str, float]],
+    triage: dict[str, dict[str, float]],
+    nsp_saw_triage: dict[str, float],
+    sitreps: dict[str, list[dict[str, Any]]],
+    hops: dict[str, list[int]],
+) -> dict[str, Any]:
+    """The figures of domain.md §1 the national evaluation asks for."""
+    sc = result.scenario
+    roles = {s.name: s.role for s in sc.sites}
+    hours = math.ceil(sc.duration / 3600)
+    per_hour: dict[str, list[int]] = {s.name: [0] * hours for s in sc.sites if s.role == "nsp"}
+    steps: dict[str, list[float]] = defaultdict(list)
+    for ref, info in created.items():
+        if info["type"] != "emergency" or info["site"] not in per_hour:
+            continue
+        h = min(hours - 1, int(info["at"] // 3600))
+        per_hour[info["site"]][h] += 1
+        at_cp = [tm for s, tm in received.get(ref, {}).items() if roles.get(s) == "cp"]
+        if not at_cp:
+            continue
+        first = min(at_cp)
+        steps["typed_to_cp_min"].append((first - info["at"]) / 60)
+        tr = triage.get(ref, {})
+        for state, key in (
+            ("GEZ", "typed_to_seen_min"),
+            ("MKAMER", "typed_to_meldkamer_min"),
+            ("AFG", "typed_to_closed_min"),
+        ):
+            if state in tr:
+                steps[key].append((tr[state] - info["at"]) / 60)
+        if ref in nsp_saw_triage:
+            steps["typed_to_nsp_sees_seen_min"].append((nsp_saw_triage[ref] - info["at"]) / 60)
+    emergencies = {
+        name: {"total": sum(v), "peak_per_hour": max(v) if v else 0, "per_hour": v}
+        for name, v in sorted(per_hour.items())
+    }
+    relays = [s.name for s in sc.sites if s.role == "relay"]
+    cps = {s.name for s in sc.sites if s.role == "cp"}
+    dependence = {}
+    for s in sc.sites:
+        if s.role != "nsp":
+            continue
+        direct = result.links[s.name]["direct"]
+        hs = hops.get(s.name, [])
+        dependence[s.name] = {
+            "direct_to_cp": bool(cps & set(direct)),
+            "relays_in_range": [r for r in relays if r in direct],
+            "mean_hops_to_cp": round(sum(hs) / len(hs), 2) if hs else None,
+        }
+    return {
+        "emergencies_per_nsp": emergencies,
+        "emergency_handling_min": {k: _stats(steps.get(k, [])) for k in STEPS},
+        "sitreps": {k: v for k, v in sorted(sitreps.items())},
+        "relay_dependence": dependence,
+    }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, float):
+        return round(value, 3)
+    return value
+
+
+def write_json(report: dict[str, Any], path: Path) -> None:
+    path.write_text(
+        json.dumps(report, indent=1, sort_keys=True, ensure_ascii=False) + "\n", "utf-8"
+    )
+
+
+# -- Markdown ------------------------------------------------------------------------------------
+
+register(
+    {
+        "report.title": ("Oefenverslag: {name}", "Exercise report: {name}"),
+        "report.meta": (
+            "Scenario `{file}`, zaad {seed}, {hours} uur plus {drain} uur naloop.",
+            "Scenario `{file}`, seed {seed}, {hours} hours plus {drain} hours drain.",
+        ),
+        "report.summary": ("Samenvatting", "Summary"),
+        "report.lost": ("Verloren berichten (moet 0 zijn)", "Messages lost (must be 0)"),
+        "report.dup_shown": ("Dubbel getoond (moet 0 zijn)", "Duplicates shown (must be 0)"),
+        "report.dup_suppressed": (
+            "Dubbel ontvangen en onderdrukt",
+            "Duplicates received and suppressed",
+        ),
+        "report.delivery": ("Afgeleverd per berichtsoort", "Delivered per message type"),
+        "report.col.type": ("soort", "type"),
+        "report.col.sent": ("verzonden", "sent"),
+        "report.col.delivered": ("aangekomen", "delivered"),
+        "report.col.confirmed": ("bevestigd aan afzender", "confirmed to sender"),
+        "report.latency": (
+            "Tijd van typen tot aankomst per prioriteit (seconden)",
+            "Time from typed to delivered per priority (seconds)",
+        ),
+        "report.col.priority": ("prioriteit", "priority"),
+        "report.nodes": ("Zendtijd en wachtrij per post", "Airtime and queue per site"),
+        "report.col.site": ("post", "site"),
+        "report.col.role": ("rol", "role"),
+        "report.col.airtime": ("zendtijd (s)", "airtime (s)"),
+        "report.col.duty_mean": ("gem. zendtijd %", "mean duty %"),
+        "report.col.duty_max": ("max. uur %", "max hour %"),
+        "report.col.queue_max": ("max. wachtrij", "max queue"),
+        "report.col.restarts": ("herstarts", "restarts"),
+        "report.custody": ("Bewaring door relais", "Custody by relays"),
+        "report.col.taken": ("overgenomen", "taken"),
+        "report.col.forwarded": ("doorgestuurd", "forwarded"),
+        "report.col.origin": ("van", "from"),
+        "report.none": ("geen", "none"),
+        "report.pilot": (
+            "Cijfers voor de landelijke evaluatie",
+            "Figures for the national evaluation",
+        ),
+        "report.emergencies": ("Noodhulpmeldingen per NSP", "Emergency reports per NSP"),
+        "report.col.total": ("totaal", "total"),
+        "report.col.peak": ("piek per uur", "peak per hour"),
+        "report.handling": (
+            "Noodhulpmelding: van typen tot afhandeling (minuten)",
+            "Emergency report: from typed to handled (minutes)",
+        ),
+        "report.step.typed_to_cp_min": ("getypt → bij CP", "typed → at CP"),
+        "report.step.typed_to_seen_min": ("getypt → gezien", "typed → seen"),
+        "report.step.typed_to_meldkamer_min": ("getypt → meldkamer", "typed → dispatch"),
+        "report.step.typed_to_closed_min": ("getypt → afgehandeld", "typed → closed"),
+        "report.step.typed_to_nsp_sees_seen_min": (
+            "getypt → NSP ziet 'gezien'",
+            "typed → NSP sees 'seen'",
+        ),
+        "report.col.step": ("stap", "step"),
+        "report.sitreps": (
+            "Bezoekers, bemensing, stroom en brandstof (laatste situatierapport per dag)",
+            "Visitors, staffing, power and fuel (last sitrep per day)",
+        ),
+        "report.col.day": ("dag", "day"),
+        "report.col.visitors": ("bezoekers (som)", "visitors (sum)"),
+        "report.col.staff": ("beroeps/vrijw.", "pro/vol"),
+        "report.col.power": ("stroom", "power"),
+        "report.col.hours": ("uren stroom", "power hours"),
+        "report.col.fuel": ("brandstof l", "fuel l"),
+        "report.relays": ("Welke NSP hing van welk relais af", "Which NSP depended on which relay"),
+        "report.col.direct": ("direct naar CP", "direct to CP"),
+        "report.col.relays": ("relais in bereik", "relays in range"),
+        "report.col.hops": ("gem. hops", "mean hops"),
+        "report.yes": ("ja", "yes"),
+        "report.no": ("nee", "no"),
+        "report.outages": ("Storingen en herstel", "Faults and recovery"),
+        "report.plots": ("Grafieken", "Plots"),
+    }
+)
+
+
+def _table(head: list[str], rows: list[list[Any]]) -> list[str]:
+    fmt = lambda v: "–" if v is None else str(v)  # noqa: E731
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    out += ["| " + " | ".join(fmt(v) for v in row) + " |" for row in rows]
+    return [*out, ""]
+
+
+def render_markdown(rep: dict[str, Any], lang: Lang | None = None, plots: list[str] = ()) -> str:  # type: ignore[assignment]
+    def T(key: str, **kw: Any) -> str:
+        return t(key, lang, **kw)
+
+    L: list[str] = [f"# {T('report.title', name=rep['scenario'])}", ""]
+    L += [
+        T(
+            "report.meta",
+            file=rep["file"],
+            seed=rep["seed"],
+            hours=rep["duration_h"],
+            drain=rep["drain_h"],
+        ),
+        "",
+    ]
+    L += [f"## {T('report.summary')}", ""]
+    L += [f"- **{T('report.lost')}: {rep['lost']}**"]
+    L += [f"- **{T('report.dup_shown')}: {rep['duplicates_shown']}**"]
+    L += [f"- {T('report.dup_suppressed')}: {rep['duplicates_suppressed']}", ""]
+    L += [f"## {T('report.delivery')}", ""]
+    L += _table(
+        [
+            T("report.col.type"),
+            T("report.col.sent"),
+            T("report.col.delivered"),
+            T("report.col.confirmed"),
+        ],
+        [[ty, r["sent"], r["delivered"], r["confirmed"]] for ty, r in rep["delivery"].items()],
+    )
+    L += [f"## {T('report.latency')}", ""]
+    L += _table(
+        [T("report.col.priority"), "n", "p50", "p95", "max"],
+        [[p, s["n"], s["p50"], s["p95"], s["max"]] for p, s in rep["latency_s"].items()],
+    )
+    L += [f"## {T('report.nodes')}", ""]
+    L += _table(
+        [
+            T("report.col.site"),
+            T("report.col.role"),
+            T("report.col.airtime"),
+            T("report.col.duty_mean"),
+            T("report.col.duty_max"),
+            T("report.col.queue_max"),
+            T("report.col.restarts"),
+        ],
+        [
+            [
+                n,
+                v["role"],
+                v["airtime_s"],
+                v["duty_mean_pct"],
+                v["duty_max_hour_pct"],
+                v["queue_max"],
+                v["restarts"],
+            ]
+            for n, v in rep["nodes"].items()
+        ],
+    )
+    L += [f"## {T('report.custody')}", ""]
+    if rep["custody"]:
+        L += _table(
+            [
+                T("report.col.site"),
+                T("report.col.taken"),
+                T("report.col.forwarded"),
+                T("report.col.origin"),
+            ],
+            [
+                [
+                    r,
+                    c["taken"],
+                    c["forwarded"],
+                    ", ".join(f"{o} ({k})" for o, k in c["by_origin"].items()),
+                ]
+                for r, c in rep["custody"].items()
+            ],
+        )
+    else:
+        L += [T("report.none"), ""]
+    p = rep["pilot"]
+    L += [f"## {T('report.pilot')}", "", f"### {T('report.emergencies')}", ""]
+    L += _table(
+        [T("report.col.site"), T("report.col.total"), T("report.col.peak")],
+        [[n, e["total"], e["peak_per_hour"]] for n, e in p["emergencies_per_nsp"].items()],
+    )
+    L += [f"### {T('report.handling')}", ""]
+    L += _table(
+        [T("report.col.step"), "n", "p50", "p95", "max"],
+        [
+            [T(f"report.step.{k}"), s["n"], s["p50"], s["p95"], s["max"]]
+            for k, s in p["emergency_handling_min"].items()
+        ],
+    )
+    L += [f"### {T('report.sitreps')}", ""]
+    rows = []
+    for name, points in p["sitreps"].items():
+        by_day: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for pt in points:
+            by_day[int(pt["t_h"] // 24) + 1].append(pt)
+        for day, pts in sorted(by_day.items()):
+            last = pts[-1]
+            rows.append(
+                [
+                    name,
+                    day,
+                    sum(x["visitors"] for x in pts),
+                    f"{last['staff_pro']}/{last['staff_vol']}",
+                    last["power"],
+                    last["power_hours"],
+                    last["fuel_l"],
+                ]
+            )
+    L += _table(
+        [
+            T("report.col.site"),
+            T("report.col.day"),
+            T("report.col.visitors"),
+            T("report.col.staff"),
+            T("report.col.power"),
+            T("report.col.hours"),
+            T("report.col.fuel"),
+        ],
+        rows,
+    )
+    L += [f"### {T('report.relays')}", ""]
+    L += _table(
+        [
+            T("report.col.site"),
+            T("report.col.direct"),
+            T("report.col.relays"),
+            T("report.col.hops"),
+        ],
+        [
+            [
+                n,
+                T("report.yes") if d["direct_to_cp"] else T("report.no"),
+                ", ".join(d["relays_in_range"]) or "–",
+                d["mean_hops_to_cp"],
+            ]
+            for n, d in p["relay_dependence"].items()
+        ],
+    )
+    L += [f"## {T('report.outages')}", ""]
+    for o in rep["outages"]:
+        what = " ".join(f"{k}={v}" for k, v in o.items() if k not in ("at",))
+        L.append(f"- {o['at'] / 3600:6.2f} h: {what}")
+    L.append("")
+    if plots:
+        L += [f"## {T('report.plots')}", ""] + [f"![{x}]({x})" for x in plots] + [""]
+    return "\n".join(L)
+
+
+async def run_and_report(
+    scenario_path: Path | str,
+    out_dir: Path,
+    *,
+    seed: int | None = None,
+    formats: tuple[str, ...] = ("md", "json"),
+    lang: Lang | None = None,
+    progress: Any = None,
+) -> tuple[dict[str, Any], list[Path]]:
+    """Load, run and write the report files; returns the report and the files written."""
+    from nsplink.scenario.runner import ScenarioRun
+    from nsplink.scenario.schema import load_scenario
+
+    scenario = load_scenario(scenario_path)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    result = await ScenarioRun(scenario, out_dir, seed=seed).run(progress)
+    rep = await collect(result)
+    written: list[Path] = []
+    plots: list[str] = []
+    if "png" in formats:
+        from nsplink.scenario.plots import render_png
+
+        plots = render_png(rep, out_dir, lang)
+        written += [out_dir / p for p in plots]
+    if "json" in formats:
+        write_json(rep, out_dir / "report.json")
+        written.append(out_dir / "report.json")
+    if "md" in formats:
+        (out_dir / "report.md").write_text(render_markdown(rep, lang, plots), "utf-8")
+        written.append(out_dir / "report.md")
+    return rep, written

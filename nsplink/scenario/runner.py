@@ -1,0 +1,434 @@
+"""Run a scenario in virtual time: every site a real protocol engine with its own real store.
+
+The runner owns one ordered agenda of things people and power do (scripted actions, generated
+emergency reports and sitreps, nights, a generator running dry, CP operators handling reports).
+Between agenda items the medium runs by itself. Writes are batched per site and flushed at each
+flush point; a site losing power first gets what it had logged written (the daemon commits before
+it transmits, so that is what a real site would have on disk), then loses its engine; at power-on
+a fresh engine is rebuilt from the store alone, as `nsplink daemon` does after a restart.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import heapq
+import random
+import shutil
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nsplink.protocol import (
+    ALL_CPS,
+    ALL_NSPS,
+    EVERYONE,
+    Bulletin,
+    Destination,
+    Emergency,
+    KeyRing,
+    MessageId,
+    NspState,
+    minutes_since_epoch,
+)
+from nsplink.protocol.effects import Deliver, Effect
+from nsplink.radio.sim import Medium
+from nsplink.scenario.journal import SiteJournal, fresh_engine
+from nsplink.scenario.model import SiteModel, plan_emergencies
+from nsplink.scenario.network import SimNetwork, SimSite
+from nsplink.scenario.schema import Action, Scenario
+from nsplink.store import Store
+from nsplink.store import events as ev
+
+SAMPLE_S = 600.0  # queue depth and duty-cycle samples
+FLUSH_S = 900.0  # batched writes to each site's store
+SEQ_BLOCK = 32
+
+
+class ScenarioNetwork(SimNetwork):
+    """SimNetwork plus what a restart needs: swap in a fresh engine and carry out its effects."""
+
+    def restart(self, site: SimSite, engine: Any, effects: list[Effect]) -> None:
+        site.engine = engine
+        seqs = list(range(site.next_seq, site.next_seq + SEQ_BLOCK))
+        site.next_seq += SEQ_BLOCK
+        self._apply(site, engine.provide_seqs(seqs, self.now) + effects)
+
+    def stop(self, site: SimSite) -> None:
+        site.timer_gen += 1  # its pending timer dies with the process
+
+
+@dataclass
+class Samples:
+    """Time series for the report, one point per SAMPLE_S of virtual time."""
+
+    t: list[float] = field(default_factory=list)
+    queue: dict[str, list[int | None]] = field(default_factory=lambda: defaultdict(list))
+    duty_pct: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    up: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
+
+
+@dataclass
+class RunResult:
+    scenario: Scenario
+    seed: int
+    out_dir: Path
+    store_paths: dict[str, Path]
+    epoch: float
+    samples: Samples
+    airtime_ms: dict[str, float]
+    restarts: dict[str, int]
+    outages: list[dict[str, Any]]
+    medium_stats: dict[str, int]
+    links: dict[str, dict[str, Any]]
+    events_processed: int
+    roster: KeyRing
+    key_ids: dict[str, str]  # site name -> key id
+
+
+@dataclass(order=True)
+class _Item:
+    at: float
+    order: int
+    fn: Callable[[], Awaitable[None]] = field(compare=False)
+
+
+class ScenarioRun:
+    def __init__(self, scenario: Scenario, out_dir: Path, *, seed: int | None = None) -> None:
+        self.sc = scenario
+        self.seed = scenario.seed if seed is None else seed
+        self.out_dir = Path(out_dir)
+        self.medium = Medium(preset=scenario.preset, seed=self.seed)
+        self.net = ScenarioNetwork(self.medium, seed=self.seed)
+        self.rng = random.Random(f"{self.seed}/runner")
+        self.models = {s.name: SiteModel(s) for s in scenario.sites}
+        self.journals: dict[str, SiteJournal] = {}
+        self.stores: dict[str, Store] = {}
+        self.store_paths: dict[str, Path] = {}
+        self.down: dict[str, set[str]] = {s.name: set() for s in scenario.sites}
+        self.restarts: dict[str, int] = defaultdict(int)
+        self.outages: list[dict[str, Any]] = []
+        self.samples = Samples()
+        self.airtime_ms: dict[str, float] = defaultdict(float)
+        self.refs: dict[str, MessageId] = {}
+        self.handled: set[MessageId] = set()
+        self._agenda: list[_Item] = []
+        self._order = 0
+        self._dry_gen: dict[str, int] = defaultdict(int)
+        self._end = scenario.duration
+        self._by_node = {s.node: s.name for s in scenario.sites}
+
+    # -- agenda --------------------------------------------------------------------------------
+
+    def at(self, t: float, fn: Callable[[], Awaitable[None]]) -> None:
+        self._order += 1
+        heapq.heappush(self._agenda, _Item(t, self._order, fn))
+
+    async def run(self, progress: Callable[[float], None] | None = None) -> RunResult:
+        await self._open()
+        try:
+            self._plan()
+            total = self.sc.duration + self.sc.drain
+            while self._agenda and self._agenda[0].at <= total:
+                item = heapq.heappop(self._agenda)
+                self.net.run_until(item.at)
+                await item.fn()
+                if progress is not None:
+                    progress(min(1.0, item.at / total))
+            self.net.run_until(total)
+            for journal in self.journals.values():
+                await journal.flush()
+        finally:
+            await self._close()
+        return RunResult(
+            scenario=self.sc,
+            seed=self.seed,
+            out_dir=self.out_dir,
+            store_paths=dict(self.store_paths),
+            epoch=self.net.epoch,
+            samples=self.samples,
+            airtime_ms=dict(self.airtime_ms),
+            restarts=dict(self.restarts),
+            outages=self.outages,
+            medium_stats=dict(self.medium.stats),
+            links=self._links(),
+            events_processed=self.medium.events_processed,
+            roster=self.net.roster,
+            key_ids={name: site.key_id for name, site in self.net.sites.items()},
+        )
+
+    async def _open(self) -> None:
+        sites_dir = self.out_dir / "sites"
+        if sites_dir.exists():
+            shutil.rmtree(sites_dir)  # a run starts from empty stores, or it is not repeatable
+        sites_dir.mkdir(parents=True)
+        for spec in self.sc.sites:
+            site = self.net.add_site(
+                spec.name, spec.role, spec.node, position=spec.position, radio_role=spec.radio_role
+            )
+            path = sites_dir / f"{spec.name}.sqlite"
+            self.store_paths[spec.name] = path
+            await self._attach(site)
+        self.net.observers.append(self._observe)
+        start_tx = self.medium.start_tx
+
+        def counted_start_tx(sender: Any, packet: Any) -> Any:
+            tx = start_tx(sender, packet)
+            self.airtime_ms[self._by_node[sender.node_num]] += tx.airtime_ms
+            return tx
+
+        self.medium.start_tx = counted_start_tx  # type: ignore[method-assign]
+
+    async def _attach(self, site: SimSite) -> SiteJournal:
+        store = await Store.open(self.store_paths[site.name])
+        self.stores[site.name] = store
+        journal = SiteJournal(
+            site.name, site.role, site.identity, self.net.roster, store, lambda: self.net.now
+        )
+        self.journals[site.name] = journal
+        journal.note(ev.DAEMON_STARTED, "", {"scenario": self.sc.name, "seed": self.seed})
+        return journal
+
+    async def _close(self) -> None:
+        for name, store in list(self.stores.items()):
+            await store.close()
+            del self.stores[name]
+
+    # -- what the plan contains ------------------------------------------------------------------
+
+    def _plan(self) -> None:
+        sc = self.sc
+        for spec in sc.sites:
+            if spec.opens_at > 0:
+                self._off_now(spec.name, "closed")
+                self.at(spec.opens_at, lambda n=spec.name: self._set(n, "closed", False))
+            else:
+                self.models[spec.name].power_up(0.0)
+                self._arm_dry(spec.name)
+            for a, b in spec.closed:
+                self.at(a - 900, lambda n=spec.name: self._closing_sitrep(n))
+                self.at(a, lambda n=spec.name: self._set(n, "closed", True))
+                self.at(b, lambda n=spec.name: self._set(n, "closed", False))
+        for action in sc.actions:
+            self.at(action.at, lambda a=action: self._action(a))
+        for p in plan_emergencies(sc, self.seed):
+            self.at(p.at, lambda p=p: self._emergency(p.site, p.body))
+        if sc.sitrep_every > 0:
+            t = sc.sitrep_from
+            while t <= sc.duration:
+                for spec in sc.sites:
+                    if spec.role == "nsp":
+                        self.at(t, lambda n=spec.name: self._sitrep(n))
+                t += sc.sitrep_every
+        t = 0.0
+        while t <= sc.duration + sc.drain:
+            self.at(t, self._sample)
+            t += SAMPLE_S
+        t = FLUSH_S
+        while t < sc.duration + sc.drain:
+            self.at(t, self._flush)
+            t += FLUSH_S
+        self.at(sc.duration, self._end_of_exercise)
+
+    async def _action(self, a: Action) -> None:
+        m = self.medium
+        if a.kind == "send":
+            await self._send(a)
+        elif a.kind in ("power_off", "power_on"):
+            await self._set(a.site, "power", a.kind == "power_off")
+        elif a.kind == "radio_off":
+            m.radio_off(self.sc.site(a.site).node)
+        elif a.kind == "radio_on":
+            m.radio_on(self.sc.site(a.site).node)
+        elif a.kind == "partition":
+            m.partition([[self.sc.site(n).node for n in g] for g in a.groups])
+            self.outages.append({"at": m.now, "kind": "partition", "groups": a.groups})
+        elif a.kind == "heal":
+            m.heal()
+            self.outages.append({"at": m.now, "kind": "heal"})
+        elif a.kind == "refuel":
+            model = self.models[a.site]
+            model.refuel(m.now, a.litres)
+            self.outages.append({"at": m.now, "kind": "refuel", "site": a.site, "l": a.litres})
+            if "dry" in self.down[a.site]:
+                await self._set(a.site, "dry", False)
+            else:
+                self._arm_dry(a.site)
+
+    async def _send(self, a: Action) -> None:
+        body = a.body
+        assert body is not None
+        if isinstance(body, Bulletin):
+            base = minutes_since_epoch(self.net.epoch)
+            sup = self.refs.get(a.supersedes) if a.supersedes else None
+            body = dataclasses.replace(body, valid_until=base + body.valid_until, supersedes=sup)
+        dest = self._destination(a.destination)
+        mid = await self._submit(a.site, body, dest, a.priority)
+        if mid is not None and a.ref:
+            self.refs[a.ref] = mid
+
+    def _destination(self, name: str) -> Destination:
+        if name == "cps":
+            return ALL_CPS
+        if name == "nsps":
+            return ALL_NSPS
+        if name == "all":
+            return EVERYONE
+        return Destination.to_site(self.net.sites[name].identity.key_id)
+
+    async def _submit(self, name: str, body: Any, dest: Destination, prio: Any = None) -> Any:
+        """A person types a message. With the post's power off it waits on paper until the
+        power is back (then it is typed), as a volunteer would do."""
+        if self.down[name]:
+            self.at(self.medium.now + 600, lambda: self._submit(name, body, dest, prio))
+            return None
+        return self.net.submit(name, body, dest, prio)
+
+    async def _emergency(self, site: str, body: Emergency) -> None:
+        if "closed" in self.down[site]:
+            return  # nobody at a closed post to take the report
+        await self._submit(site, body, ALL_CPS)
+
+    async def _sitrep(self, name: str) -> None:
+        if "closed" in self.down[name] or not self.net.sites[name].node.powered:
+            return
+        body = self.models[name].sitrep(self.medium.now, self.rng)
+        await self._submit(name, body, ALL_CPS)
+
+    async def _closing_sitrep(self, name: str) -> None:
+        if not self.down[name]:
+            body = self.models[name].sitrep(self.medium.now, self.rng, NspState.DICHT)
+            await self._submit(name, body, ALL_CPS)
+
+    async def _end_of_exercise(self) -> None:
+        """Power returns: every post back on and the medium whole, so whatever is still queued
+        anywhere can reach its destination during the drain and "lost" means lost."""
+        self.medium.heal()
+        for name in self.down:
+            for reason in list(self.down[name]):
+                await self._set(name, reason, False)
+
+    # -- power and restarts ---------------------------------------------------------------------
+
+    def _off_now(self, name: str, reason: str) -> None:
+        self.down[name].add(reason)
+        site = self.net.sites[name]
+        self.medium.power_off(site.node.node_num)
+        self.net.stop(site)
+
+    async def _set(self, name: str, reason: str, off: bool) -> None:
+        was_up = not self.down[name]
+        if off:
+            self.down[name].add(reason)
+        else:
+            self.down[name].discard(reason)
+        now_up = not self.down[name]
+        t = self.medium.now
+        if was_up and not now_up:
+            self.outages.append({"at": t, "kind": "down", "site": name, "reason": reason})
+            await self._power_loss(name)
+            self.models[name].power_down(t)
+        elif now_up and not was_up:
+            self.outages.append({"at": t, "kind": "up", "site": name})
+            self.models[name].power_up(t)
+            self._arm_dry(name)
+            await self._power_back(name)
+
+    async def _power_loss(self, name: str) -> None:
+        site = self.net.sites[name]
+        self.medium.power_off(site.node.node_num)
+        self.net.stop(site)
+        journal = self.journals.pop(name)
+        await journal.flush()
+        await self.stores.pop(name).close()
+
+    async def _power_back(self, name: str) -> None:
+        site = self.net.sites[name]
+        self.medium.power_on(site.node.node_num)
+        self.restarts[name] += 1
+        journal = await self._attach(site)
+        now = self.net.now
+        seed = self.rng.getrandbits(64)
+        engine = fresh_engine(site.identity, self.net.roster, site.role, seed, now)
+        effects = await journal.restore(engine, now)
+        self.net.restart(site, engine, effects + engine.handle_timer(now))
+
+    def _arm_dry(self, name: str) -> None:
+        when = self.models[name].dry_at()
+        if when is None:
+            return
+        self._dry_gen[name] += 1
+        gen = self._dry_gen[name]
+
+        async def dry() -> None:
+            if self._dry_gen[name] == gen and not self.down[name]:
+                await self._set(name, "dry", True)
+
+        self.at(when, dry)
+
+    # -- observing --------------------------------------------------------------------------------
+
+    def _observe(self, site: SimSite, effect: Effect, now: float) -> None:
+        journal = self.journals.get(site.name)
+        if journal is None or self.down[site.name]:
+            return
+        journal.record(effect)
+        if (
+            isinstance(effect, Deliver)
+            and site.role == "cp"
+            and not effect.duplicate
+            and isinstance(effect.msg.envelope.body, Emergency)
+            and effect.msg.id not in self.handled
+        ):
+            self.handled.add(effect.msg.id)
+            self._handle(site.name, effect.msg.id)
+
+    def _handle(self, cp: str, mid: MessageId) -> None:
+        """The CP operator works the report: seen, passed to the meldkamer, closed. Scheduled on
+        the medium, since this runs inside its event loop."""
+        h = self.sc.handling
+        base = self.medium.now
+        for delay, state in (
+            (h.seen_after, "GEZ"),
+            (h.meldkamer_after, "MKAMER"),
+            (h.closed_after, "AFG"),
+        ):
+            self.medium.call_at(base + delay, lambda s=state: self._triage(cp, mid, s))
+
+    def _triage(self, cp: str, mid: MessageId, state: str) -> None:
+        if self.down[cp]:  # the operator waits for the power to come back
+            self.medium.call_at(self.medium.now + 300, lambda: self._triage(cp, mid, state))
+            return
+        data = {"state": state, "operator": "oefening"}
+        self.journals[cp].note(ev.TRIAGE_CHANGED, str(mid), data)
+        self.net.triage(cp, mid, state)
+
+    async def _sample(self) -> None:
+        s = self.samples
+        now = self.medium.now
+        s.t.append(now)
+        for name, site in self.net.sites.items():
+            up = not self.down[name]
+            s.up[name].append(up)
+            s.queue[name].append(site.engine.backlog() if up else None)
+            s.duty_pct[name].append(round(site.node.ledger.utilization_pct(now), 3) if up else 0.0)
+
+    async def _flush(self) -> None:
+        for journal in self.journals.values():
+            await journal.flush()
+
+    def _links(self) -> dict[str, dict[str, Any]]:
+        """Who hears whom directly (mean signal above sensitivity): the static radio map."""
+        m = self.medium
+        out: dict[str, dict[str, Any]] = {}
+        for a in self.sc.sites:
+            heard = []
+            for b in self.sc.sites:
+                if a is b:
+                    continue
+                rssi = m.link_rssi(a.node, b.node)
+                if rssi is not None and rssi >= m.sensitivity_dbm:
+                    heard.append(b.name)
+            out[a.name] = {"role": a.role, "direct": heard}
+        return out

@@ -1,0 +1,708 @@
+"""The scenario file: YAML read with its line marks, checked field by field into plain dataclasses.
+
+Every mistake is one `ScenarioError` naming the line, the field path and what is wrong, in Dutch
+and English. Times are written as durations since the start of the outage ("1h30m", "36h", "2d"),
+so a scenario never depends on the wall clock. Message fields use the protocol's own codes and are
+built into real protocol bodies and validated here, so a bad code fails at load time, not at hour
+40 of a run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import types
+import typing
+from dataclasses import dataclass, field
+from enum import Enum, IntFlag
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from nsplink.errors import NsplinkError
+from nsplink.i18n import register
+from nsplink.protocol import (
+    Bulletin,
+    Emergency,
+    Incident,
+    Message,
+    Priority,
+    Services,
+    Supply,
+    ValidationError,
+)
+
+register(
+    {
+        "scenario.invalid": (
+            "Scenario {file}, regel {line}, veld {field}: {problem}",
+            "Scenario {file}, line {line}, field {field}: {problem}",
+        ),
+        "scenario.unreadable": (
+            "Scenariobestand {file} is niet te lezen: {detail}",
+            "Scenario file {file} cannot be read: {detail}",
+        ),
+    }
+)
+
+MAX_FILE_BYTES = 2_000_000
+MAX_ACTIONS = 100_000
+ROLES = ("cp", "nsp", "relay")
+RADIO_ROLES = ("CLIENT", "CLIENT_MUTE", "ROUTER", "ROUTER_LATE", "REPEATER")
+BODY_TYPES: dict[str, type[Message]] = {
+    "emergency": Emergency,
+    "supply": Supply,
+    "bulletin": Bulletin,
+}
+
+
+class ScenarioError(NsplinkError):
+    """A scenario file that cannot be run; says where and why."""
+
+    code = "scenario.invalid"
+    key = "scenario.invalid"
+
+    def __init__(self, file: str, line: int, field: str, problem: str) -> None:
+        self.line = line
+        self.field = field
+        self.problem = problem
+        super().__init__(problem, file=file, line=line, field=field, problem=problem)
+
+
+class ScenarioUnreadable(NsplinkError):
+    code = "scenario.unreadable"
+    key = "scenario.unreadable"
+
+
+# -- the model ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Generator:
+    fuel_l: float
+    burn_l_per_h: float
+
+
+@dataclass(frozen=True)
+class SiteSpec:
+    name: str
+    role: str
+    node: int
+    position: tuple[float, float]
+    radio_role: str = "CLIENT"
+    place: str = ""
+    streets: tuple[str, ...] = ()
+    opens_at: float = 0.0
+    closed: tuple[tuple[float, float], ...] = ()  # nights: equipment off, nobody typing
+    visitors_per_hour: float = 0.0
+    staff_day: tuple[int, int] = (0, 0)  # professionals, volunteers
+    staff_night: tuple[int, int] = (0, 0)
+    generator: Generator | None = None
+    battery_h: int = 0  # hours of battery if there is no generator
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Action:
+    """One scripted thing at one virtual time (seconds since the start)."""
+
+    at: float
+    kind: str  # send | power_off | power_on | radio_off | radio_on | partition | heal | refuel
+    site: str = ""
+    body: Message | None = None
+    destination: str = ""  # cps | nsps | all | <site name>
+    priority: Priority | None = None
+    ref: str = ""  # a name for this message, for a later `supersedes`
+    supersedes: str = ""
+    groups: tuple[tuple[str, ...], ...] = ()
+    litres: float = 0.0
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class RateWindow:
+    start: float
+    end: float
+    per_hour: float  # per open NSP
+    incidents: tuple[Incident, ...]
+
+
+@dataclass(frozen=True)
+class Handling:
+    """How fast CP operators work a received emergency report (domain §4 states)."""
+
+    seen_after: float = 120.0
+    meldkamer_after: float = 420.0
+    closed_after: float = 2700.0
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    file: str
+    seed: int
+    duration: float
+    drain: float
+    preset: str
+    handling: Handling
+    sites: tuple[SiteSpec, ...]
+    actions: tuple[Action, ...]
+    emergency_rates: tuple[RateWindow, ...] = ()
+    emergency_sites: tuple[str, ...] = ()
+    sitrep_every: float = 0.0
+    sitrep_from: float = 0.0
+    description: str = ""
+    sites_by_name: dict[str, SiteSpec] = field(default_factory=dict, compare=False)
+
+    def site(self, name: str) -> SiteSpec:
+        return self.sites_by_name[name]
+
+
+# -- reading ---------------------------------------------------------------------------------------
+
+_DURATION = re.compile(r"^\s*(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s)?\s*$")
+
+
+class _Reader:
+    """Walks the composed YAML nodes; every check names the node's line and the field path."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+
+    def fail(self, node: Node | None, path: str, problem: str) -> ScenarioError:
+        line = node.start_mark.line + 1 if node is not None else 1
+        return ScenarioError(self.file, line, path, problem)
+
+    def mapping(
+        self, node: Node, path: str, required: tuple[str, ...], optional: tuple[str, ...]
+    ) -> dict[str, Node]:
+        if not isinstance(node, MappingNode):
+            raise self.fail(node, path, "expected a mapping (key: value)")
+        out: dict[str, Node] = {}
+        for knode, vnode in node.value:
+            key = self.scalar_text(knode, path)
+            where = f"{path}.{key}" if path else key
+            if key not in required and key not in optional:
+                allowed = ", ".join(required + optional)
+                raise self.fail(knode, where, f"unknown field (allowed: {allowed})")
+            if key in out:
+                raise self.fail(knode, where, "field given twice")
+            out[key] = vnode
+        for key in required:
+            if key not in out:
+                raise self.fail(node, f"{path}.{key}" if path else key, "required field missing")
+        return out
+
+    def sequence(self, node: Node, path: str) -> list[Node]:
+        if not isinstance(node, SequenceNode):
+            raise self.fail(node, path, "expected a list")
+        return list(node.value)
+
+    def scalar_text(self, node: Node, path: str) -> str:
+        if not isinstance(node, ScalarNode):
+            raise self.fail(node, path, "expected a single value")
+        return str(node.value)
+
+    def text(self, node: Node, path: str, max_len: int = 500) -> str:
+        value = self.scalar_text(node, path)
+        if len(value) > max_len:
+            raise self.fail(node, path, f"longer than {max_len} characters")
+        return value
+
+    def integer(self, node: Node, path: str, lo: int, hi: int) -> int:
+        raw = self.scalar_text(node, path).replace("_", "")
+        try:
+            value = int(raw, 0)
+        except ValueError:
+            raise self.fail(node, path, f"expected a whole number, got {raw!r}") from None
+        if not lo <= value <= hi:
+            raise self.fail(node, path, f"must be between {lo} and {hi}, got {value}")
+        return value
+
+    def number(self, node: Node, path: str, lo: float, hi: float) -> float:
+        raw = self.scalar_text(node, path)
+        try:
+            value = float(raw)
+        except ValueError:
+            raise self.fail(node, path, f"expected a number, got {raw!r}") from None
+        if not lo <= value <= hi:
+            raise self.fail(node, path, f"must be between {lo:g} and {hi:g}, got {raw}")
+        return value
+
+    def duration(self, node: Node, path: str) -> float:
+        raw = self.scalar_text(node, path)
+        m = _DURATION.match(raw)
+        if raw.strip() == "0":
+            return 0.0
+        if m is None or not any(m.groups()):
+            raise self.fail(node, path, f"expected a duration like 90m, 1h30m or 2d, got {raw!r}")
+        d, h, mi, s = (int(g) if g else 0 for g in m.groups())
+        value = float(((d * 24 + h) * 60 + mi) * 60 + s)
+        if value > 30 * 86400:
+            raise self.fail(node, path, "longer than 30 days")
+        return value
+
+    def choice(self, node: Node, path: str, choices: tuple[str, ...]) -> str:
+        value = self.scalar_text(node, path)
+        if value not in choices:
+            raise self.fail(node, path, f"{value!r} is not one of {', '.join(choices)}")
+        return value
+
+    def names(self, node: Node, path: str) -> list[str]:
+        if isinstance(node, ScalarNode):
+            return [str(node.value)]
+        return [self.scalar_text(n, path) for n in self.sequence(node, path)]
+
+
+def load_scenario(path: Path | str) -> Scenario:
+    """Read and check a scenario file; raises ScenarioError / ScenarioUnreadable."""
+    p = Path(path)
+    try:
+        with p.open("rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ScenarioUnreadable(exc.strerror or str(exc), file=str(p)) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioUnreadable(f"larger than {MAX_FILE_BYTES} bytes", file=str(p))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioUnreadable(f"not UTF-8 (byte {exc.start})", file=str(p)) from None
+    return parse_scenario(text, p.name)
+
+
+def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
+    r = _Reader(file)
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line = mark.line + 1 if mark is not None else 1
+        raise ScenarioError(file, line, "-", f"not valid YAML: {exc.problem}") from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError(file, 1, "-", f"not valid YAML: {exc}") from None
+    if root is None:
+        raise ScenarioError(file, 1, "-", "the file is empty")
+    if _alias_used(root):
+        raise r.fail(root, "-", "YAML aliases (*name) are not allowed in a scenario")
+    top = r.mapping(
+        root,
+        "",
+        ("name", "duration", "sites", "timeline"),
+        ("seed", "drain", "preset", "description", "handling", "emergencies", "sitreps"),
+    )
+    duration = r.duration(top["duration"], "duration")
+    drain = r.duration(top["drain"], "drain") if "drain" in top else 6 * 3600.0
+    sites = tuple(
+        _site(r, n, f"sites[{i}]", duration)
+        for i, n in enumerate(r.sequence(top["sites"], "sites"))
+    )
+    by_name: dict[str, SiteSpec] = {}
+    nodes: set[int] = set()
+    for s, n in zip(sites, r.sequence(top["sites"], "sites"), strict=True):
+        if s.name in by_name:
+            raise r.fail(n, "sites.name", f"site {s.name!r} defined twice")
+        if s.node in nodes:
+            raise r.fail(n, "sites.node", f"node number {s.node:#x} used twice")
+        by_name[s.name] = s
+        nodes.add(s.node)
+    if not any(s.role == "cp" for s in sites):
+        raise r.fail(top["sites"], "sites", "a scenario needs at least one cp")
+    ctx = _Ctx(r, by_name, duration)
+    actions: list[Action] = []
+    for i, n in enumerate(r.sequence(top["timeline"], "timeline")):
+        actions.extend(_timeline_entry(ctx, n, f"timeline[{i}]"))
+        if len(actions) > MAX_ACTIONS:
+            raise r.fail(n, f"timeline[{i}]", f"more than {MAX_ACTIONS} actions")
+    _check_supersedes(r, actions, top["timeline"])
+    rates, em_sites = _emergencies(ctx, top.get("emergencies"))
+    every, start = _sitreps(r, top.get("sitreps"))
+    return Scenario(
+        name=r.text(top["name"], "name", 120),
+        file=file,
+        seed=r.integer(top["seed"], "seed", 0, 2**63 - 1) if "seed" in top else 1,
+        duration=duration,
+        drain=drain,
+        preset=r.text(top["preset"], "preset", 20).upper() if "preset" in top else "LONG_FAST",
+        handling=_handling(r, top.get("handling")),
+        sites=sites,
+        actions=tuple(sorted(actions, key=lambda a: a.at)),
+        emergency_rates=rates,
+        emergency_sites=em_sites,
+        sitrep_every=every,
+        sitrep_from=start,
+        description=r.text(top["description"], "description", 4000) if "description" in top else "",
+        sites_by_name=by_name,
+    )
+
+
+def _alias_used(node: Node) -> bool:
+    seen: set[int] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if id(n) in seen:
+            return True
+        seen.add(id(n))
+        if isinstance(n, MappingNode):
+            for k, v in n.value:
+                stack.extend((k, v))
+        elif isinstance(n, SequenceNode):
+            stack.extend(n.value)
+    return False
+
+
+@dataclass
+class _Ctx:
+    r: _Reader
+    sites: dict[str, SiteSpec]
+    duration: float
+
+    def site(self, node: Node, path: str, roles: tuple[str, ...] = ROLES) -> str:
+        name = self.r.scalar_text(node, path)
+        spec = self.sites.get(name)
+        if spec is None:
+            raise self.r.fail(node, path, f"no site called {name!r}")
+        if spec.role not in roles:
+            raise self.r.fail(node, path, f"{name!r} is a {spec.role}, expected {'/'.join(roles)}")
+        return name
+
+    def site_set(self, node: Node, path: str, roles: tuple[str, ...] = ROLES) -> list[str]:
+        """A site name, a list of names, or a role in plural: `nsps`, `cps`, `relays`."""
+        if isinstance(node, ScalarNode) and str(node.value) in ("nsps", "cps", "relays"):
+            role = str(node.value)[:-1]
+            return [s.name for s in self.sites.values() if s.role == role]
+        if isinstance(node, ScalarNode):
+            return [self.site(node, path, roles)]
+        return [self.site(n, path, roles) for n in self.r.sequence(node, path)]
+
+
+def _site(r: _Reader, node: Node, path: str, duration: float) -> SiteSpec:
+    m = r.mapping(
+        node,
+        path,
+        ("name", "role", "node", "position"),
+        (
+            "radio_role",
+            "place",
+            "streets",
+            "opens_at",
+            "closed",
+            "visitors_per_hour",
+            "staff_day",
+            "staff_night",
+            "generator",
+            "battery_h",
+        ),
+    )
+    name = r.text(m["name"], f"{path}.name", 40)
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", name):
+        raise r.fail(m["name"], f"{path}.name", "use lower-case letters, digits and '-'")
+    pos = r.sequence(m["position"], f"{path}.position")
+    if len(pos) != 2:
+        raise r.fail(m["position"], f"{path}.position", "expected [x, y] in metres")
+    position = (
+        r.number(pos[0], f"{path}.position", -200_000, 200_000),
+        r.number(pos[1], f"{path}.position", -200_000, 200_000),
+    )
+    closed: list[tuple[float, float]] = []
+    if "closed" in m:
+        for wnode in r.sequence(m["closed"], f"{path}.closed"):
+            pair = r.sequence(wnode, f"{path}.closed")
+            if len(pair) != 2:
+                raise r.fail(wnode, f"{path}.closed", "expected [from, to]")
+            a, b = (r.duration(x, f"{path}.closed") for x in pair)
+            if b <= a:
+                raise r.fail(wnode, f"{path}.closed", "the end must come after the start")
+            closed.append((a, b))
+    gen = None
+    if "generator" in m:
+        g = r.mapping(m["generator"], f"{path}.generator", ("fuel_l", "burn_l_per_h"), ())
+        gen = Generator(
+            r.number(g["fuel_l"], f"{path}.generator.fuel_l", 0, 10_000),
+            r.number(g["burn_l_per_h"], f"{path}.generator.burn_l_per_h", 0.01, 100),
+        )
+    return SiteSpec(
+        name=name,
+        role=r.choice(m["role"], f"{path}.role", ROLES),
+        node=r.integer(m["node"], f"{path}.node", 1, 0xFFFFFFFE),
+        position=position,
+        radio_role=r.choice(m["radio_role"], f"{path}.radio_role", RADIO_ROLES)
+        if "radio_role" in m
+        else "CLIENT",
+        place=r.text(m["place"], f"{path}.place", 40) if "place" in m else "",
+        streets=tuple(r.text(n, f"{path}.streets", 40) for n in r.sequence(m["streets"], path))
+        if "streets" in m
+        else (),
+        opens_at=r.duration(m["opens_at"], f"{path}.opens_at") if "opens_at" in m else 0.0,
+        closed=tuple(closed),
+        visitors_per_hour=r.number(m["visitors_per_hour"], f"{path}.visitors_per_hour", 0, 10_000)
+        if "visitors_per_hour" in m
+        else 0.0,
+        staff_day=_staff(r, m.get("staff_day"), f"{path}.staff_day"),
+        staff_night=_staff(r, m.get("staff_night"), f"{path}.staff_night"),
+        generator=gen,
+        battery_h=r.integer(m["battery_h"], f"{path}.battery_h", 0, 255) if "battery_h" in m else 0,
+        line=node.start_mark.line + 1,
+    )
+
+
+def _staff(r: _Reader, node: Node | None, path: str) -> tuple[int, int]:
+    if node is None:
+        return (0, 0)
+    pair = r.sequence(node, path)
+    if len(pair) != 2:
+        raise r.fail(node, path, "expected [professionals, volunteers]")
+    return (r.integer(pair[0], path, 0, 1000), r.integer(pair[1], path, 0, 1000))
+
+
+_ACTION_KEYS = ("power_off", "power_on", "radio_off", "radio_on", "partition", "heal", "refuel")
+
+
+def _timeline_entry(ctx: _Ctx, node: Node, path: str) -> list[Action]:
+    r = ctx.r
+    m = r.mapping(
+        node,
+        path,
+        ("at",),
+        (
+            "every",
+            "until",
+            "site",
+            "send",
+            "to",
+            "priority",
+            "id",
+            "supersedes",
+            "fields",
+            "litres",
+            "note",
+            *_ACTION_KEYS,
+        ),
+    )
+    at = r.duration(m["at"], f"{path}.at")
+    if at > ctx.duration:
+        raise r.fail(m["at"], f"{path}.at", "after the end of the scenario (duration)")
+    kinds = [k for k in ("send", *_ACTION_KEYS) if k in m]
+    if len(kinds) != 1:
+        raise r.fail(node, path, "give exactly one of: send, " + ", ".join(_ACTION_KEYS))
+    kind = kinds[0]
+    times = [at]
+    if "every" in m:
+        every = r.duration(m["every"], f"{path}.every")
+        if every < 60:
+            raise r.fail(m["every"], f"{path}.every", "at least 1m")
+        until = r.duration(m["until"], f"{path}.until") if "until" in m else ctx.duration
+        t = at + every
+        while t <= min(until, ctx.duration):
+            times.append(t)
+            t += every
+    if kind == "send":
+        return _sends(ctx, m, path, times)
+    if kind in ("power_off", "power_on", "radio_off", "radio_on"):
+        names = ctx.site_set(m[kind], f"{path}.{kind}")
+        return [
+            Action(t, kind, site=s, line=m[kind].start_mark.line + 1) for t in times for s in names
+        ]
+    if kind == "partition":
+        groups = tuple(
+            tuple(ctx.site_set(g, f"{path}.partition"))
+            for g in r.sequence(m["partition"], f"{path}.partition")
+        )
+        if len(groups) < 2:
+            raise r.fail(m["partition"], f"{path}.partition", "give at least two groups of sites")
+        return [Action(t, "partition", groups=groups, line=node.start_mark.line + 1) for t in times]
+    if kind == "heal":
+        return [Action(t, "heal", line=node.start_mark.line + 1) for t in times]
+    # refuel
+    site = ctx.site(m["refuel"], f"{path}.refuel")
+    if ctx.sites[site].generator is None:
+        raise r.fail(m["refuel"], f"{path}.refuel", f"{site!r} has no generator")
+    if "litres" not in m:
+        raise r.fail(node, f"{path}.litres", "required field missing")
+    litres = r.number(m["litres"], f"{path}.litres", 0.1, 10_000)
+    return [
+        Action(t, "refuel", site=site, litres=litres, line=node.start_mark.line + 1) for t in times
+    ]
+
+
+def _sends(ctx: _Ctx, m: dict[str, Node], path: str, times: list[float]) -> list[Action]:
+    r = ctx.r
+    kind = r.choice(m["send"], f"{path}.send", tuple(BODY_TYPES))
+    if "site" not in m:
+        raise r.fail(m["send"], f"{path}.site", "required field missing")
+    senders = ctx.site_set(m["site"], f"{path}.site")
+    fields_node = m.get("fields")
+    body = build_body(r, kind, fields_node, f"{path}.fields", m["send"])
+    dest_node = m.get("to")
+    default_dest = "nsps" if kind == "bulletin" else "cps"
+    dest = r.scalar_text(dest_node, f"{path}.to") if dest_node is not None else default_dest
+    if dest not in ("cps", "nsps", "all") and dest_node is not None:
+        ctx.site(dest_node, f"{path}.to")
+    prio = None
+    if "priority" in m:
+        prio = Priority(r.choice(m["priority"], f"{path}.priority", ("P1", "P2", "P3", "P4")))
+    ref = r.text(m["id"], f"{path}.id", 40) if "id" in m else ""
+    if ref and (len(times) > 1 or len(senders) > 1):
+        raise r.fail(m["id"], f"{path}.id", "an id names one message: not with every or many sites")
+    sup = r.text(m["supersedes"], f"{path}.supersedes", 40) if "supersedes" in m else ""
+    if sup and kind != "bulletin":
+        raise r.fail(m["supersedes"], f"{path}.supersedes", "only a bulletin supersedes")
+    line = m["send"].start_mark.line + 1
+    return [
+        Action(
+            t,
+            "send",
+            site=s,
+            body=body,
+            destination=dest,
+            priority=prio,
+            ref=ref,
+            supersedes=sup,
+            line=line,
+        )
+        for t in times
+        for s in senders
+    ]
+
+
+def _check_supersedes(r: _Reader, actions: list[Action], node: Node) -> None:
+    known: dict[str, float] = {}
+    for a in sorted(actions, key=lambda a: a.at):
+        if a.supersedes and a.supersedes not in known:
+            problem = f"no earlier message with id {a.supersedes!r}"
+            raise ScenarioError(r.file, a.line, "supersedes", problem)
+        if a.ref:
+            if a.ref in known:
+                raise ScenarioError(r.file, a.line, "id", f"id {a.ref!r} used twice")
+            known[a.ref] = a.at
+
+
+def build_body(r: _Reader, kind: str, node: Node | None, path: str, where: Node) -> Message:
+    """A protocol body from YAML fields, converted by the dataclass's own type hints and checked
+    by its own `validate()`; `valid_until` of a bulletin may be a duration from the start."""
+    cls = BODY_TYPES[kind]
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)} - {"sealed_personal", "sites", "supersedes"}
+    values: dict[str, Any] = {}
+    nodes: dict[str, Node] = {}
+    if node is not None:
+        nodes = r.mapping(node, path, (), tuple(sorted(names)))
+    for name, vnode in nodes.items():
+        if kind == "bulletin" and name == "valid_until":  # minutes after the start; see runner
+            values[name] = int(r.duration(vnode, f"{path}.valid_until") // 60)
+        else:
+            values[name] = _convert(r, hints[name], vnode, f"{path}.{name}")
+    try:
+        body = cls(**values)
+        body.validate()
+    except TypeError as exc:
+        missing = re.findall(r"'(\w+)'", str(exc))
+        field_name = f"{path}.{missing[0]}" if missing else path
+        raise r.fail(node or where, field_name, "required field missing") from None
+    except ValidationError as exc:
+        sub = exc.field.split(".", 1)[-1]
+        bad = nodes.get(sub)
+        raise r.fail(bad or node or where, f"{path}.{sub}", str(exc)) from None
+    return body
+
+
+def _convert(r: _Reader, hint: Any, node: Node, path: str) -> Any:
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        if isinstance(node, ScalarNode) and node.value in ("", "null", "~"):
+            return None
+        return _convert(r, args[0], node, path)
+    if origin is tuple:
+        inner = typing.get_args(hint)[0]
+        return tuple(_convert(r, inner, n, path) for n in r.names(node, path))
+    if isinstance(hint, type) and issubclass(hint, IntFlag):
+        letters = r.scalar_text(node, path).upper()
+        value = hint(0)
+        for ch in letters:
+            if ch not in hint.__members__:
+                raise r.fail(node, path, f"{ch!r} is not one of {', '.join(hint.__members__)}")
+            value |= hint[ch]
+        return value
+    if isinstance(hint, type) and issubclass(hint, Enum):
+        return hint(r.choice(node, path, tuple(str(e.value) for e in hint)))
+    if hint is bool:
+        return r.choice(node, path, ("true", "false")) == "true"
+    if hint is int:
+        return r.integer(node, path, -(2**31), 2**31)
+    if hint is float:
+        return r.number(node, path, -1e9, 1e9)
+    if hint is str:
+        return r.text(node, path, 2000)
+    raise r.fail(node, path, "this field cannot be set from a scenario")
+
+
+def _emergencies(ctx: _Ctx, node: Node | None) -> tuple[tuple[RateWindow, ...], tuple[str, ...]]:
+    if node is None:
+        return (), ()
+    r = ctx.r
+    m = r.mapping(node, "emergencies", ("rates",), ("sites",))
+    sites = (
+        ctx.site_set(m["sites"], "emergencies.sites", ("nsp",))
+        if "sites" in m
+        else [s.name for s in ctx.sites.values() if s.role == "nsp"]
+    )
+    windows: list[RateWindow] = []
+    for i, wnode in enumerate(r.sequence(m["rates"], "emergencies.rates")):
+        p = f"emergencies.rates[{i}]"
+        w = r.mapping(wnode, p, ("from", "to", "per_hour"), ("incidents",))
+        start, end = r.duration(w["from"], f"{p}.from"), r.duration(w["to"], f"{p}.to")
+        if end <= start:
+            raise r.fail(w["to"], f"{p}.to", "the end must come after the start")
+        incidents = tuple(
+            Incident(r.choice(n, f"{p}.incidents", tuple(e.value for e in Incident)))
+            for n in (r.sequence(w["incidents"], f"{p}.incidents") if "incidents" in w else [])
+        ) or (Incident.MED,)
+        windows.append(
+            RateWindow(start, end, r.number(w["per_hour"], f"{p}.per_hour", 0, 60), incidents)
+        )
+    return tuple(windows), tuple(sites)
+
+
+def _sitreps(r: _Reader, node: Node | None) -> tuple[float, float]:
+    if node is None:
+        return 0.0, 0.0
+    m = r.mapping(node, "sitreps", ("every",), ("from",))
+    every = r.duration(m["every"], "sitreps.every")
+    if every < 600:
+        raise r.fail(m["every"], "sitreps.every", "at least 10m")
+    return every, r.duration(m["from"], "sitreps.from") if "from" in m else 0.0
+
+
+def _handling(r: _Reader, node: Node | None) -> Handling:
+    if node is None:
+        return Handling()
+    m = r.mapping(node, "handling", (), ("seen_after", "meldkamer_after", "closed_after"))
+    h = Handling()
+    return Handling(
+        r.duration(m["seen_after"], "handling.seen_after") if "seen_after" in m else h.seen_after,
+        r.duration(m["meldkamer_after"], "handling.meldkamer_after")
+        if "meldkamer_after" in m
+        else h.meldkamer_after,
+        r.duration(m["closed_after"], "handling.closed_after")
+        if "closed_after" in m
+        else h.closed_after,
+    )
+
+
+__all__ = [
+    "Action",
+    "Generator",
+    "Handling",
+    "RateWindow",
+    "Scenario",
+    "ScenarioError",
+    "ScenarioUnreadable",
+    "Services",
+    "SiteSpec",
+    "load_scenario",
+    "parse_scenario",
+]
