@@ -1,0 +1,114 @@
+"""Form answers from a JSON or YAML file, a JSON argument, or standard input (`-`).
+
+Keys are the field names of the form (`people_involved` or `people-involved`), plus the
+envelope's `priority` and `to`. The input is size-capped and YAML is read with the safe loader,
+so a broken or hostile file is one clear error, never a hang or a crash.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from nsplink.errors import NsplinkError
+from nsplink.i18n import register
+
+MAX_INPUT = 256 * 1024  # a form is a few KiB; a 4 KiB bulletin fits many times over
+ENVELOPE_KEYS = ("priority", "to")
+
+register(
+    {
+        "form.source_bad": (
+            "Kan de invoer uit {source} niet lezen: {detail}. Geef een JSON- of YAML-object "
+            "met de veldnamen als sleutels.",
+            "Cannot read the input from {source}: {detail}. Give a JSON or YAML object with "
+            "the field names as keys.",
+        ),
+        "form.source_missing": (
+            "Bestand {source} bestaat niet of is niet leesbaar.",
+            "File {source} does not exist or cannot be read.",
+        ),
+    }
+)
+
+
+class FormSourceInvalid(NsplinkError):
+    code = "cli.form.source"
+    key = "form.source_bad"
+
+
+class FormSourceMissing(NsplinkError):
+    code = "cli.form.source_missing"
+    key = "form.source_missing"
+
+
+def _read(path: str) -> tuple[str, str]:
+    if path == "-":
+        data = sys.stdin.buffer.read(MAX_INPUT + 1)
+        source = "stdin"
+    else:
+        try:
+            with open(Path(path).expanduser(), "rb") as fh:
+                data = fh.read(MAX_INPUT + 1)
+        except OSError as exc:
+            raise FormSourceMissing(path, source=path) from exc
+        source = path
+    if len(data) > MAX_INPUT:
+        raise FormSourceInvalid("too large", source=source, detail=f"> {MAX_INPUT} bytes")
+    try:
+        return data.decode("utf-8-sig"), source
+    except UnicodeDecodeError as exc:
+        raise FormSourceInvalid(
+            "not UTF-8", source=source, detail="geen UTF-8 / not UTF-8"
+        ) from exc
+
+
+def _mapping(value: Any, source: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise FormSourceInvalid(
+            "not an object", source=source, detail="geen object / not an object"
+        )
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if not isinstance(key, str):
+            raise FormSourceInvalid("key", source=source, detail=f"key {key!r}")
+        out[key.strip().replace("-", "_")] = item
+    return out
+
+
+def parse_text(text: str, source: str, *, yaml_ok: bool) -> dict[str, Any]:
+    try:
+        return _mapping(json.loads(text), source)
+    except json.JSONDecodeError as exc:
+        if not yaml_ok:
+            raise FormSourceInvalid(
+                exc.msg, source=source, detail=f"{exc.msg}, line {exc.lineno}"
+            ) from exc
+    try:
+        loaded = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f", line {mark.line + 1}" if mark is not None else ""
+        raise FormSourceInvalid("yaml", source=source, detail=f"YAML{where}") from exc
+    except RecursionError as exc:
+        raise FormSourceInvalid("nesting", source=source, detail="too deeply nested") from exc
+    return _mapping(loaded, source)
+
+
+def load_file(path: str) -> dict[str, Any]:
+    """JSON or YAML from a file, or from stdin for '-'."""
+    text, source = _read(path)
+    return parse_text(text, source, yaml_ok=True)
+
+
+def load_json(arg: str) -> dict[str, Any]:
+    """The --json argument: JSON text, or '-' for JSON on stdin."""
+    if arg.strip() == "-":
+        text, source = _read("-")
+    else:
+        text, source = arg, "--json"
+    return parse_text(text, source, yaml_ok=False)
