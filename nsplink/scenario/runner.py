@@ -116,7 +116,7 @@ class ScenarioRun:
         self._agenda: list[_Item] = []
         self._order = 0
         self._dry_gen: dict[str, int] = defaultdict(int)
-        self._end = scenario.duration
+        self._mains_back = False
         self._by_node = {s.node: s.name for s in scenario.sites}
 
     # -- agenda --------------------------------------------------------------------------------
@@ -167,6 +167,9 @@ class ScenarioRun:
             site = self.net.add_site(
                 spec.name, spec.role, spec.node, position=spec.position, radio_role=spec.radio_role
             )
+            if spec.antenna_dbi:
+                site.node.antenna_gain_dbi = spec.antenna_dbi
+                self.medium.set_position(spec.node, spec.position)  # re-derive the links
             path = sites_dir / f"{spec.name}.sqlite"
             self.store_paths[spec.name] = path
             await self._attach(site)
@@ -304,6 +307,7 @@ class ScenarioRun:
     async def _end_of_exercise(self) -> None:
         """Power returns: every post back on and the medium whole, so whatever is still queued
         anywhere can reach its destination during the drain and "lost" means lost."""
+        self._mains_back = True
         self.medium.heal()
         for name in self.down:
             for reason in list(self.down[name]):
@@ -362,6 +366,8 @@ class ScenarioRun:
         gen = self._dry_gen[name]
 
         async def dry() -> None:
+            if self._mains_back:
+                return
             if self._dry_gen[name] == gen and not self.down[name]:
                 await self._set(name, "dry", True)
 

@@ -101,6 +101,7 @@ class SiteSpec:
     staff_night: tuple[int, int] = (0, 0)
     generator: Generator | None = None
     battery_h: int = 0  # hours of battery if there is no generator
+    antenna_dbi: float = 0.0  # a mast or tower: gain and height folded into one figure
     line: int = 0
 
 
@@ -395,6 +396,7 @@ def _site(r: _Reader, node: Node, path: str, duration: float) -> SiteSpec:
             "staff_night",
             "generator",
             "battery_h",
+            "antenna_dbi",
         ),
     )
     name = r.text(m["name"], f"{path}.name", 40)
@@ -445,6 +447,9 @@ def _site(r: _Reader, node: Node, path: str, duration: float) -> SiteSpec:
         staff_night=_staff(r, m.get("staff_night"), f"{path}.staff_night"),
         generator=gen,
         battery_h=r.integer(m["battery_h"], f"{path}.battery_h", 0, 255) if "battery_h" in m else 0,
+        antenna_dbi=r.number(m["antenna_dbi"], f"{path}.antenna_dbi", -10, 15)
+        if "antenna_dbi" in m
+        else 0.0,
         line=node.start_mark.line + 1,
     )
 

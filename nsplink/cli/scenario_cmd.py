@@ -1,0 +1,216 @@
+"""`nsplink scenario run FILE`: the exercise in virtual time with its report, or `--live` into
+this site's daemon for a drill with real radios."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from nsplink.cli.context import get_ctx
+from nsplink.errors import NsplinkError
+from nsplink.i18n import register, t
+
+register(
+    {
+        "scenario.help": (
+            "Oefenscenario's: het hele netwerk nagespeeld, met verslag.",
+            "Exercise scenarios: the whole network simulated, with a report.",
+        ),
+        "scenario.run_help": (
+            "Speel een scenario na in virtuele tijd (of met --live echt) en schrijf het verslag.",
+            "Run a scenario in virtual time (or for real with --live) and write the report.",
+        ),
+        "scenario.bad_format": (
+            "Onbekend verslagformaat {value}; kies uit md, json, png.",
+            "Unknown report format {value}; choose from md, json, png.",
+        ),
+        "scenario.bad_speed": (
+            "--speed moet tussen 0.01 en 10000 liggen.",
+            "--speed must be between 0.01 and 10000.",
+        ),
+        "scenario.live_needs_site": (
+            "--live heeft --site NAAM nodig: welke post speelt u?",
+            "--live needs --site NAME: which site are you playing?",
+        ),
+        "scenario.done": (
+            "Klaar: {sent} berichten, {lost} verloren, {dups} dubbel getoond. Verslag: {where}",
+            "Done: {sent} messages, {lost} lost, {dups} duplicates shown. Report: {where}",
+        ),
+        "scenario.live_start": (
+            "Live: {count} berichten van {site} in {minutes} minuten (snelheid {speed}x).",
+            "Live: {count} messages from {site} over {minutes} minutes (speed {speed}x).",
+        ),
+        "scenario.live_item": ("{at} {kind} -> {dest}: {ref}", "{at} {kind} -> {dest}: {ref}"),
+        "scenario.live_done": (
+            "Live klaar: {count} berichten in de wachtrij.",
+            "Live done: {count} messages queued.",
+        ),
+    }
+)
+
+
+class BadOption(NsplinkError):
+    code = "scenario.bad_option"
+    key = "scenario.bad_format"
+
+
+class BadSpeed(NsplinkError):
+    code = "scenario.bad_speed"
+    key = "scenario.bad_speed"
+
+
+class LiveNeedsSite(NsplinkError):
+    code = "scenario.live_needs_site"
+    key = "scenario.live_needs_site"
+
+
+scenario_app = typer.Typer(help=t("scenario.help"), no_args_is_help=True)
+
+
+def _formats(value: str) -> tuple[str, ...]:
+    out = tuple(v.strip().lower() for v in value.split(",") if v.strip())
+    for v in out:
+        if v not in ("md", "json", "png"):
+            raise BadOption(v, value=v)
+    return out or ("md",)
+
+
+class _Bar:
+    """A one-line progress bar on stderr, only when stderr is a terminal."""
+
+    def __init__(self) -> None:
+        self.on = sys.stderr.isatty()
+        self.last = -1
+
+    def __call__(self, fraction: float) -> None:
+        pct = int(fraction * 100)
+        if not self.on or pct == self.last:
+            return
+        self.last = pct
+        filled = pct * 30 // 100
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {pct:3d}%")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.on and self.last >= 0:
+            sys.stderr.write("\n")
+
+
+@scenario_app.command("run", help=t("scenario.run_help"))
+def run_command(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Override the scenario's seed.")
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Output directory.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="md,json,png")] = "md,json,png",
+    live: Annotated[
+        bool, typer.Option("--live", help="Queue one site's messages for real.")
+    ] = False,
+    site: Annotated[
+        str | None, typer.Option("--site", help="With --live: the site to play.")
+    ] = None,
+    speed: Annotated[float, typer.Option("--speed", help="With --live: time factor.")] = 1.0,
+) -> None:
+    cli = get_ctx(ctx)
+    try:
+        if live:
+            _live(cli, file, site, speed, seed)
+            return
+        formats = _formats(fmt)
+        from nsplink.scenario.report import run_and_report
+
+        out_dir = out or Path("scenario-out") / file.stem
+        bar = _Bar()
+        try:
+            rep, written = asyncio.run(
+                run_and_report(
+                    file, out_dir, seed=seed, formats=formats, lang=cli.lang, progress=bar
+                )
+            )
+        finally:
+            bar.close()
+        sent = sum(r["sent"] for r in rep["delivery"].values())
+        where = written[-1] if written else out_dir
+        cli.say(
+            "scenario.done", sent=sent, lost=rep["lost"], dups=rep["duplicates_shown"], where=where
+        )
+        if rep["lost"] or rep["duplicates_shown"]:
+            raise typer.Exit(1)
+    except NsplinkError as err:
+        cli.fail(err)
+
+
+def _live(cli: object, file: Path, site: str | None, speed: float, seed: int | None) -> None:
+    from nsplink.cli.context import CliContext
+
+    assert isinstance(cli, CliContext)
+    if not site:
+        raise LiveNeedsSite()
+    if not 0.01 <= speed <= 10_000:
+        raise BadSpeed(str(speed))
+    from nsplink.scenario.live import plan_for_site
+    from nsplink.scenario.schema import load_scenario
+
+    scenario = load_scenario(file)
+    items = plan_for_site(scenario, site, scenario.seed if seed is None else seed)
+    minutes = round((items[-1].at if items else 0) / speed / 60, 1)
+    cli.say("scenario.live_start", count=len(items), site=site, minutes=minutes, speed=speed)
+    count = asyncio.run(_live_queue(cli, items, speed))
+    cli.say("scenario.live_done", count=count)
+
+
+async def _live_queue(cli: object, items: list, speed: float) -> int:  # type: ignore[type-arg]
+    from nsplink.cli.context import CliContext
+    from nsplink.compose import queue_message
+    from nsplink.config import load_config
+    from nsplink.keys import load_identity
+    from nsplink.protocol import Destination, PeerKey
+    from nsplink.roster import load_roster
+    from nsplink.scenario.live import group_destination, play
+    from nsplink.store import Store
+
+    assert isinstance(cli, CliContext)
+    home = cli.home
+    cfg = load_config(home)
+    identity = load_identity(home.key_path)
+    _, entries = load_roster(home.roster_path)
+    keys = {e.site: PeerKey(e.site, e.role, e.public_key).key_id for e in entries}
+
+    def resolve(name: str) -> Destination | None:
+        group = group_destination(name)
+        if group is not None:
+            return group
+        if name not in keys:
+            cli.say("scenario.live_no_peer", site=name)
+            return None
+        return Destination.to_site(keys[name])
+
+    async with await Store.open(home.db_path) as store:
+
+        async def queue(body, dest, prio, now):  # type: ignore[no-untyped-def]
+            mid, _ = await queue_message(
+                store, identity, cfg.site, body, dest, prio, now, home=home
+            )
+            return mid
+
+        def echo(item, mid):  # type: ignore[no-untyped-def]
+            at = f"{item.at / 3600:6.2f}h"
+            cli.say(
+                "scenario.live_item",
+                at=at,
+                kind=item.body.TYPE.value,
+                dest=item.destination,
+                ref=mid or "-",
+            )
+
+        return await play(items, queue, resolve, speed=speed, echo=echo)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(scenario_app, name="scenario")
