@@ -1,0 +1,449 @@
+"""CP operator commands: `nsplink queue`, `nsplink handle ID`, `nsplink show ID`.
+
+`queue` lists incoming items most urgent first, then oldest first (the store's inbox order);
+unverified (quarantined) emergency reports stand in their own marked section, never among the
+verified ones. `handle` appends one `triage.changed` event and nudges the daemon, which sends
+the signed triage receipt (gezien -> "Ontvangen door CP" at the NSP). `show` prints one item as
+a message form, priority first and the address spelled, to read out over a voice radio.
+
+Exit codes: 0 done; 2 bad input (unknown number, unknown state) or a store fault, one line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import getpass
+import re
+import sys
+import time
+from collections.abc import Callable, Coroutine
+from datetime import datetime
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from nsplink.cli.context import CliContext, get_ctx
+from nsplink.cli.received import Received, load_received
+from nsplink.cli.render.message import address_line, form_lines, format_lines
+from nsplink.cli.sitefiles import LocalSite, load_site
+from nsplink.errors import NsplinkError
+from nsplink.i18n import Lang, register, t
+from nsplink.nudge import nudge
+from nsplink.protocol import Bulletin, Emergency, MessageType, Priority, Sitrep, State, Supply
+from nsplink.store import Event, InboxItem, Store
+from nsplink.store import events as ev
+
+T = TypeVar("T")
+
+register(
+    {
+        "queue.help": (
+            "Binnengekomen meldingen, meest urgent eerst.",
+            "Incoming items, most urgent first.",
+        ),
+        "handle.help": (
+            "Afhandelstatus van een melding vastleggen (gezien stuurt de ontvangstbevestiging).",
+            "Record the handling state of an item (seen sends the receipt).",
+        ),
+        "show.help": (
+            "Eén melding volledig tonen, om voor te lezen.",
+            "Show one item in full, to read out.",
+        ),
+        "queue.title": (
+            "Wachtrij {site} — {open} open, {done} afgehandeld{hidden}",
+            "Queue {site} — {open} open, {done} closed{hidden}",
+        ),
+        "queue.hidden": (" (verborgen; --all toont alles)", " (hidden; --all shows all)"),
+        "queue.header": (
+            "Nr|Prio|Soort|Van|Leeftijd|Status|Inhoud",
+            "No|Prio|Type|From|Age|State|Content",
+        ),
+        "queue.empty": ("Geen openstaande meldingen.", "No open items."),
+        "queue.quarantine": (
+            "!! NIET GEVERIFIEERD — handtekening niet bevestigd; niet vertrouwen, eerst navragen:",
+            "!! NOT VERIFIED — signature not confirmed; do not trust, check first:",
+        ),
+        "queue.erased": ("[persoonsgegevens gewist]", "[personal data erased]"),
+        "queue.unreadable": ("[onleesbaar]", "[unreadable]"),
+        "queue.watch_footer": (
+            "Bijgewerkt {time} — Ctrl-C om te stoppen",
+            "Updated {time} — Ctrl-C to stop",
+        ),
+        "age.min": ("{n} min", "{n} min"),
+        "age.hour": ("{h} u {m} min", "{h} h {m} min"),
+        "age.day": ("{d} d {h} u", "{d} d {h} h"),
+        "handle.done": (
+            "Nr {id} ({ref}): {state}.",
+            "No {id} ({ref}): {state}.",
+        ),
+        "handle.receipt": (
+            "De post krijgt een ontvangstbevestiging zodra er verbinding is.",
+            "The site gets a receipt as soon as there is a connection.",
+        ),
+        "handle.not_found": (
+            "Geen melding met nummer {id}. Zie 'nsplink queue --all' voor de nummers.",
+            "No item with number {id}. See 'nsplink queue --all' for the numbers.",
+        ),
+        "handle.bad_state": (
+            "Onbekende status '{value}'. Kies een van: {choices}.",
+            "Unknown state '{value}'. Choose one of: {choices}.",
+        ),
+        "handle.bad_note": (
+            "De notitie is te lang of bevat stuurtekens (maximaal {max} tekens).",
+            "The note is too long or contains control characters (at most {max} characters).",
+        ),
+        "show.priority": ("PRIORITEIT", "PRIORITY"),
+        "show.number": ("nr {id}, bericht {ref}", "no {id}, message {ref}"),
+        "show.from": ("Van post", "From site"),
+        "show.created": ("Gemeld om", "Reported at"),
+        "show.received": ("Ontvangen om", "Received at"),
+        "show.trust": ("Echtheid", "Authenticity"),
+        "show.verified": ("handtekening klopt", "signature verified"),
+        "show.quarantined": (
+            "NIET GEVERIFIEERD — niet vertrouwen, eerst navragen",
+            "NOT VERIFIED — do not trust, check first",
+        ),
+        "show.triage": ("Afhandelstatus", "Handling state"),
+        "show.note": ("Notitie", "Note"),
+        "show.operator": ("Door", "By"),
+        "show.duplicates": ("Dubbel ontvangen", "Received again"),
+        "opt.all": ("Ook afgehandelde meldingen tonen.", "Also show closed items."),
+        "opt.watch": ("Blijf verversen.", "Keep refreshing."),
+        "opt.interval": ("Seconden tussen verversingen.", "Seconds between refreshes."),
+        "opt.count": (
+            "Stop na zoveel verversingen (0 = nooit).",
+            "Stop after this many (0 = never).",
+        ),
+        "opt.status": ("Nieuwe status, bijv. gezien of BEH.", "New state, e.g. seen or BEH."),
+        "opt.note": ("Korte notitie.", "Short note."),
+        "opt.operator": ("Naam of initialen van de operator.", "Operator name or initials."),
+    }
+)
+
+# CP-side words for the handling states (the State labels speak from the NSP's side).
+_TRIAGE_WORDS = {
+    "ONTV": ("nieuw", "new"),
+    "GEZ": ("gezien", "seen"),
+    "BEH": ("in behandeling", "in progress"),
+    "MKAMER": ("doorgezet naar meldkamer", "forwarded to dispatch"),
+    "TOEG": ("toegewezen", "assigned"),
+    "AFG": ("afgehandeld", "done"),
+    "NAVR": ("navraag", "more information asked"),
+    "WACHT": ("wacht", "waiting"),
+    "NUITV": ("niet uitvoerbaar", "cannot be done"),
+    "DUB": ("dubbel", "duplicate"),
+    "INGT": ("ingetrokken", "withdrawn"),
+    "QUAR": ("quarantaine", "quarantined"),
+}
+register({f"triage.{k}": v for k, v in _TRIAGE_WORDS.items()})
+CLOSED = ("AFG", "DUB", "INGT", "NUITV")
+SETTABLE = tuple(s for s in State if s.value not in ("ONTV", "QUAR"))
+NOTE_MAX = 500
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class ItemNotFound(NsplinkError):
+    code = "cli.queue.not_found"
+    key = "handle.not_found"
+
+
+class BadTriageState(NsplinkError):
+    code = "cli.queue.bad_state"
+    key = "handle.bad_state"
+
+
+class BadNote(NsplinkError):
+    code = "cli.queue.bad_note"
+    key = "handle.bad_note"
+
+
+def triage_word(code: str, lang: Lang) -> str:
+    return t(f"triage.{code}", lang)
+
+
+def parse_state(value: str, lang: Lang) -> State:
+    """'gezien', 'seen', 'GEZ', 'in behandeling', 'in-behandeling' -> State."""
+    word = re.sub(r"[\s_-]+", " ", value.strip().casefold())
+    for state in SETTABLE:
+        nl, en = _TRIAGE_WORDS[state.value]
+        if word in (state.value.casefold(), nl, en):
+            return state
+    choices = ", ".join(
+        f"{_TRIAGE_WORDS[s.value][0 if lang == 'nl' else 1]} ({s.value})" for s in SETTABLE
+    )
+    raise BadTriageState(value, value=value, choices=choices)
+
+
+def age_text(seconds: float, lang: Lang) -> str:
+    minutes = max(0, int(seconds // 60))
+    if minutes < 60:
+        return t("age.min", lang, n=minutes)
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return t("age.hour", lang, h=hours, m=minutes)
+    days, hours = divmod(hours, 24)
+    return t("age.day", lang, d=days, h=hours)
+
+
+def _clock(at: float | None) -> str:
+    if at is None:
+        return "—"
+    try:
+        return datetime.fromtimestamp(at).strftime("%Y-%m-%d %H:%M")
+    except (OverflowError, OSError, ValueError):
+        return "?"
+
+
+def summary(rec: Received, lang: Lang) -> str:
+    """One short line of what it is about, for the queue."""
+    if rec.envelope is None:
+        return t("queue.erased" if rec.erased else "queue.unreadable", lang)
+    body = rec.envelope.body
+    if isinstance(body, Emergency):
+        where = address_line(body) or body.landmark
+        return f"{body.incident.label(lang)} — {where}" if where else body.incident.label(lang)
+    if isinstance(body, Sitrep):
+        return f"{body.nsp_state.label(lang)}, {body.power.label(lang)} {body.power_hours} h"
+    if isinstance(body, Supply):
+        what = body.item or body.category.label(lang)
+        return f"{body.quantity} {body.unit.label(lang)} {what} — {body.urgency.label(lang)}"
+    if isinstance(body, Bulletin):
+        return body.headline
+    return ""
+
+
+def _run(c: CliContext, body: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    try:
+        return asyncio.run(body())
+    except NsplinkError as err:
+        c.fail(err)
+
+
+def _site(c: CliContext) -> LocalSite:
+    try:
+        return load_site(c.home)
+    except NsplinkError as err:
+        c.fail(err)
+
+
+def _table(rows: list[list[str]], lang: Lang) -> list[str]:
+    header = t("queue.header", lang).split("|")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    out = []
+    for r in [header, *rows]:
+        cells = [r[i].ljust(widths[i]) if i < len(header) - 1 else r[i] for i in range(len(r))]
+        out.append("  ".join(cells).rstrip())
+    return out
+
+
+async def queue_lines(
+    store: Store, site: LocalSite, lang: Lang, now: float, show_all: bool
+) -> list[str]:
+    """The whole queue screen as lines (the same text for one-shot and --watch)."""
+    items = await store.inbox()
+    items = [i for i in items if i.type != MessageType.BULLETIN.value]
+    done = sum(1 for i in items if i.triage in CLOSED)
+    shown = items if show_all else [i for i in items if i.triage not in CLOSED]
+    trusted = [i for i in shown if i.trust != "quarantined"]
+    quarantined = [i for i in shown if i.trust == "quarantined"]
+    hidden = t("queue.hidden", lang) if done and not show_all else ""
+    lines = [
+        t(
+            "queue.title",
+            lang,
+            site=site.config.site,
+            open=len(items) - done,
+            done=done,
+            hidden=hidden,
+        )
+    ]
+
+    async def rows(group: list[InboxItem]) -> list[list[str]]:
+        out = []
+        for item in group:
+            rec = await load_received(store, item.ref, site.ring)
+            out.append(
+                [
+                    str(item.local_id),
+                    item.priority,
+                    MessageType(item.type).label(lang),
+                    item.sender_site,
+                    age_text(now - item.received_at, lang),
+                    triage_word(item.triage, lang),
+                    summary(rec, lang),
+                ]
+            )
+        return out
+
+    if trusted:
+        lines.extend(_table(await rows(trusted), lang))
+    elif not quarantined:
+        lines.append(t("queue.empty", lang))
+    if quarantined:
+        lines.append("")
+        lines.append(t("queue.quarantine", lang))
+        lines.extend(_table(await rows(quarantined), lang))
+    return lines
+
+
+def _redraw(lines: list[str], first: bool) -> str:
+    """Overwrite the previous screen in place: home, each line cleared to its end, then the
+    rest of the screen cleared. No full-screen clear between frames, hence no flicker."""
+    head = "\x1b[2J" if first else ""
+    return head + "\x1b[H" + "".join(line + "\x1b[K\n" for line in lines) + "\x1b[J"
+
+
+def queue(
+    ctx: typer.Context,
+    show_all: Annotated[bool, typer.Option("--all", help=t("opt.all"))] = False,
+    watch: Annotated[bool, typer.Option("--watch", "-w", help=t("opt.watch"))] = False,
+    interval: Annotated[float, typer.Option("--interval", min=0.05, help=t("opt.interval"))] = 2.0,
+    count: Annotated[int, typer.Option("--count", min=0, help=t("opt.count"))] = 0,
+) -> None:
+    c = get_ctx(ctx)
+    site = _site(c)
+
+    async def once(store: Store) -> list[str]:
+        return await queue_lines(store, site, c.lang, time.time(), show_all)
+
+    async def go() -> None:
+        async with await Store.open(site.home.db_path, create=False) as store:
+            if not watch:
+                typer.echo("\n".join(await once(store)))
+                return
+            out = sys.stdout
+            out.write("\x1b[?25l")  # hide the cursor while redrawing
+            try:
+                n = 0
+                while True:
+                    lines = await once(store)
+                    stamp = datetime.now().strftime("%H:%M:%S")
+                    lines += ["", t("queue.watch_footer", c.lang, time=stamp)]
+                    out.write(_redraw(lines, n == 0))
+                    out.flush()
+                    n += 1
+                    if count and n >= count:
+                        return
+                    await asyncio.sleep(interval)
+            finally:
+                out.write("\x1b[?25h")
+                out.flush()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        _run(c, go)
+
+
+async def _find(store: Store, ident: str) -> InboxItem:
+    text = ident.strip()
+    item = await store.inbox_item(int(text)) if text.isdigit() and len(text) < 10 else None
+    if item is None:
+        matches = [i for i in await store.inbox() if i.ref == text.lower()]
+        item = matches[0] if matches else None
+    if item is None:
+        raise ItemNotFound(text, id=text)
+    return item
+
+
+def handle(
+    ctx: typer.Context,
+    ident: Annotated[str, typer.Argument(metavar="ID", help="Nr / number.")],
+    status: Annotated[str, typer.Option("--status", "-s", help=t("opt.status"))],
+    note: Annotated[str, typer.Option("--note", "-n", help=t("opt.note"))] = "",
+    operator: Annotated[str | None, typer.Option("--operator", help=t("opt.operator"))] = None,
+) -> None:
+    c = get_ctx(ctx)
+    site = _site(c)
+    try:
+        state = parse_state(status, c.lang)
+        if len(note) > NOTE_MAX or _CONTROL.search(note):
+            raise BadNote(note[:40], max=NOTE_MAX)
+    except NsplinkError as err:
+        c.fail(err)
+    who = (operator or _default_operator()).strip()[:60] or site.config.site
+
+    async def go() -> InboxItem:
+        async with await Store.open(site.home.db_path, create=False) as store:
+            item = await _find(store, ident)
+            data: dict[str, Any] = {"state": state.value, "operator": who}
+            if note:
+                data["note"] = note
+            await store.append(
+                Event(ev.TRIAGE_CHANGED, time.time(), site.config.site, item.ref, data)
+            )
+        return item
+
+    item = _run(c, go)
+    nudge(site.home)  # the daemon sends the signed triage receipt now, not at its next check
+    c.say("handle.done", id=item.local_id, ref=item.ref, state=triage_word(state.value, c.lang))
+    if item.trust != "quarantined":
+        c.say("handle.receipt")
+
+
+def _default_operator() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return ""
+
+
+async def show_lines(store: Store, site: LocalSite, item: InboxItem, lang: Lang) -> list[str]:
+    rec = await load_received(store, item.ref, site.ring)
+    prio = Priority(item.priority)
+    mtype = MessageType(item.type)
+    lines = [
+        f"{t('show.priority', lang)}: {prio.value} — {prio.label(lang).upper()}",
+        f"{mtype.label(lang).upper()}   {t('show.number', lang, id=item.local_id, ref=item.ref)}",
+    ]
+    created = None
+    if rec.envelope is not None:
+        from nsplink.protocol import unix_from_minutes
+
+        created = float(unix_from_minutes(rec.envelope.created))
+    trust = "show.verified" if item.trust == "verified" else "show.quarantined"
+    head: list[tuple[str, str]] = [
+        (t("show.from", lang), item.sender_site),
+        (t("show.created", lang), _clock(created)),
+        (t("show.received", lang), _clock(item.received_at)),
+        (t("show.trust", lang), t(trust, lang)),
+        (t("show.triage", lang), triage_word(item.triage, lang)),
+    ]
+    if item.note:
+        head.append((t("show.note", lang), item.note))
+    if item.operator:
+        head.append((t("show.operator", lang), item.operator))
+    if item.duplicates:
+        head.append((t("show.duplicates", lang), str(item.duplicates)))
+    if rec.envelope is None:
+        head.append(("", t("queue.erased" if rec.erased else "queue.unreadable", lang)))
+    else:
+        head.extend(
+            form_lines(
+                rec.envelope.body,
+                lang,
+                site_name=lambda k: site.site_name(str(k)),
+                spell_names=True,
+            )
+        )
+    return [*lines, "", format_lines(head)]
+
+
+def show(
+    ctx: typer.Context,
+    ident: Annotated[str, typer.Argument(metavar="ID", help="Nr / number.")],
+) -> None:
+    c = get_ctx(ctx)
+    site = _site(c)
+
+    async def go() -> list[str]:
+        async with await Store.open(site.home.db_path, create=False) as store:
+            item = await _find(store, ident)
+            return await show_lines(store, site, item, c.lang)
+
+    typer.echo("\n".join(_run(c, go)))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("queue", help=t("queue.help"))(queue)
+    app.command("handle", help=t("handle.help"))(handle)
+    app.command("show", help=t("show.help"))(show)

@@ -1,0 +1,379 @@
+"""`nsplink status` (radio, last contact per site, queues, airtime, power) and `nsplink outbox`
+(our messages with their delivery state in words).
+
+Everything comes from the site's log: the daemon records radio.connected/disconnected,
+message.sent (airtime per hand-over), message.received and status.received (sender_site, power,
+battery). A neighbour repeating our packet is "gehoord", never "bezorgd": only a signed receipt
+makes a message delivered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from nsplink.cli.context import CliContext, get_ctx
+from nsplink.cli.queue_cmd import CLOSED, age_text
+from nsplink.cli.sitefiles import LocalSite, load_site
+from nsplink.errors import NsplinkError
+from nsplink.i18n import Lang, register, t
+from nsplink.nudge import nudge
+from nsplink.power import read_power
+from nsplink.protocol import MessageType, Power, State
+from nsplink.store import OutboxItem, Store
+from nsplink.store import events as ev
+
+T = TypeVar("T")
+AIRTIME_BUDGET_S = 360.0  # 10 % duty cycle of one hour (DESIGN.md: EU868 g1)
+STALE_S = 30 * 60  # no word from any CP for this long: say there is no connection
+
+register(
+    {
+        "status.help": (
+            "Verbinding, laatste contact, wachtrijen, zendtijd en stroom.",
+            "Link, last contact, queues, airtime and power.",
+        ),
+        "outbox.help": (
+            "Verstuurde berichten en hoe ver ze zijn.",
+            "Sent messages and how far they got.",
+        ),
+        "status.site": (
+            "Post: {site} — {role}, regio {region}",
+            "Site: {site} — {role}, region {region}",
+        ),
+        "status.daemon_on": ("Achtergronddienst: actief", "Background service: running"),
+        "status.daemon_off": (
+            "Achtergronddienst: niet actief — start 'nsplink daemon'",
+            "Background service: not running — start 'nsplink daemon'",
+        ),
+        "status.radio_up": ("Radio: verbonden sinds {time}", "Radio: connected since {time}"),
+        "status.radio_down": (
+            "Radio: geen verbinding sinds {time}",
+            "Radio: not connected since {time}",
+        ),
+        "status.radio_never": ("Radio: nog nooit verbonden", "Radio: never connected"),
+        "status.heard": ("Laatste contact per post:", "Last contact per site:"),
+        "status.heard_line": ("{time} ({age} geleden)", "{time} ({age} ago)"),
+        "status.never": ("nooit", "never"),
+        "status.power_line": (
+            "{power}, accu {battery} %, nog {hours} uur, wachtrij {queue}",
+            "{power}, battery {battery} %, {hours} h left, queue {queue}",
+        ),
+        "status.no_cp": (
+            "Geen verbinding met CP — laatste contact: {time}",
+            "No connection with a CP — last contact: {time}",
+        ),
+        "status.queues": (
+            "Wachtrij: {out} uitgaand onderweg ({p1} met P1), {inbox} binnengekomen open, "
+            "{quar} in quarantaine",
+            "Queue: {out} outgoing under way ({p1} P1), {inbox} incoming open, {quar} quarantined",
+        ),
+        "status.airtime": (
+            "Zendtijd afgelopen uur: {used:.1f} s van {budget:.0f} s ({pct:.0f} %)",
+            "Airtime in the last hour: {used:.1f} s of {budget:.0f} s ({pct:.0f} %)",
+        ),
+        "status.own_power": ("Eigen stroom: {what}", "Own power: {what}"),
+        "status.mains": ("netstroom", "mains"),
+        "status.battery": ("accu {pct} %", "battery {pct} %"),
+        "status.battery_hours": (
+            "accu {pct} %, nog {hours:.1f} uur",
+            "battery {pct} %, {hours:.1f} h left",
+        ),
+        "status.power_unknown": ("onbekend", "unknown"),
+        "status.no_log": (
+            "Nog geen logboek: er is nog niets verstuurd of ontvangen.",
+            "No log yet: nothing has been sent or received.",
+        ),
+        "outbox.header": (
+            "Nummer|Soort|Prio|Aan|Status|Pogingen|Volgende poging|Gemaakt",
+            "Number|Type|Prio|To|State|Attempts|Next retry|Created",
+        ),
+        "outbox.empty": ("Geen berichten onderweg.", "No messages under way."),
+        "outbox.pending": ("nog niet ontvangen door: {sites}", "not yet received by: {sites}"),
+        "outbox.to_cps": ("alle CP's", "all CPs"),
+        "outbox.to_nsps": ("alle NSP's", "all NSPs"),
+        "outbox.to_all": ("iedereen", "everyone"),
+        "opt.outbox_all": (
+            "Ook berichten die al lang bezorgd zijn.",
+            "Also messages delivered long ago.",
+        ),
+        "delivery.created": ("In wachtrij", "Queued"),
+        "delivery.queued": ("In wachtrij", "Queued"),
+        "delivery.handed": ("Verzonden", "Sent"),
+        "delivery.heard": (
+            "Gehoord door buur (nog niet bezorgd)",
+            "Heard by a neighbour (not yet delivered)",
+        ),
+        "delivery.custody": ("In bewaring bij relais", "Held by a relay"),
+        "delivery.undelivered": (
+            "Niet bezorgd — wordt opnieuw geprobeerd",
+            "Not delivered — will be retried",
+        ),
+        "delivery.partial": (
+            "Ontvangen door {done} van {total} NSP's",
+            "Received by {done} of {total} NSPs",
+        ),
+        "delivery.delivered_cp": ("Ontvangen door CP", "Received by CP"),
+        "delivery.delivered_nsps": (
+            "Ontvangen door alle {total} NSP's",
+            "Received by all {total} NSPs",
+        ),
+        "delivery.delivered_site": ("Ontvangen door {site}", "Received by {site}"),
+    }
+)
+
+
+def _run(c: CliContext, body: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    try:
+        return asyncio.run(body())
+    except NsplinkError as err:
+        c.fail(err)
+
+
+def _site(c: CliContext) -> LocalSite:
+    try:
+        return load_site(c.home)
+    except NsplinkError as err:
+        c.fail(err)
+
+
+def _hhmm(at: float | None) -> str:
+    if at is None:
+        return "—"
+    try:
+        moment = datetime.fromtimestamp(at)
+    except (OverflowError, OSError, ValueError):
+        return "?"
+    fmt = "%H:%M" if moment.date() == datetime.now().date() else "%d-%m %H:%M"
+    return moment.strftime(fmt)
+
+
+def delivery_words(
+    item: OutboxItem, recipients: dict[str, str], site: LocalSite, lang: Lang
+) -> str:
+    """The one truthful sentence for where a message is. The CP's handling state (from its
+    signed triage receipt) says the most, so it wins once there is one."""
+    if item.remote_state and item.remote_state != State.ONTV.value:
+        try:
+            return State(item.remote_state).label(lang)
+        except ValueError:
+            pass
+    total = len(recipients)
+    done = sum(1 for s in recipients.values() if s == "delivered")
+    if item.state == "delivered":
+        if total:
+            return t("delivery.delivered_nsps", lang, total=total)
+        if item.destination not in ("cps", "nsps", "all"):
+            return t("delivery.delivered_site", lang, site=site.site_name(item.destination))
+        return t("delivery.delivered_cp", lang)
+    if total and done and item.state in ("partial", "handed", "heard", "custody"):
+        return t("delivery.partial", lang, done=done, total=total)
+    return t(f"delivery.{item.state}", lang)
+
+
+def _dest_words(dest: str, site: LocalSite, lang: Lang) -> str:
+    key = {"cps": "outbox.to_cps", "nsps": "outbox.to_nsps", "all": "outbox.to_all"}.get(dest)
+    return t(key, lang) if key else site.site_name(dest)
+
+
+async def outbox_lines(
+    store: Store, site: LocalSite, lang: Lang, now: float, show_all: bool
+) -> list[str]:
+    items = await store.outbox()
+    if not show_all:  # what is under way, and what the CPs did with it today
+        items = [i for i in items if i.state != "delivered" or now - i.updated_at < 86400]
+    if not items:
+        return [t("outbox.empty", lang)]
+    rows: list[list[str]] = []
+    notes: dict[int, str] = {}
+    for item in items:
+        recips = await store.recipients(item.ref)
+        pending = sorted(site.site_name(r) for r, s in recips.items() if s != "delivered")
+        try:
+            kind = MessageType(item.type).label(lang)
+        except ValueError:
+            kind = item.type
+        rows.append(
+            [
+                item.ref,
+                kind,
+                item.priority,
+                _dest_words(item.destination, site, lang),
+                delivery_words(item, recips, site, lang),
+                str(item.attempts),
+                _hhmm(item.next_retry_at) if item.state != "delivered" else "—",
+                age_text(now - item.created_at, lang),
+            ]
+        )
+        if pending and recips and item.state != "delivered":
+            notes[len(rows) - 1] = t("outbox.pending", lang, sites=", ".join(pending))
+    header = t("outbox.header", lang).split("|")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    out = []
+    for n, r in enumerate([header, *rows]):
+        out.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r)).rstrip())
+        if n - 1 in notes:
+            out.append("    " + notes[n - 1])
+    return out
+
+
+def outbox(
+    ctx: typer.Context,
+    show_all: Annotated[bool, typer.Option("--all", help=t("opt.outbox_all"))] = False,
+) -> None:
+    c = get_ctx(ctx)
+    site = _site(c)
+    if not site.home.db_path.exists():
+        c.say("outbox.empty")
+        return
+
+    async def go() -> list[str]:
+        async with await Store.open(site.home.db_path, create=False) as store:
+            return await outbox_lines(store, site, c.lang, time.time(), show_all)
+
+    typer.echo("\n".join(_run(c, go)))
+
+
+@dataclass
+class LinkState:
+    radio: tuple[str, float] | None = None  # (kind, at) of the last radio event
+    heard: dict[str, float] = field(default_factory=dict)  # site -> last time heard
+    beacon: dict[str, dict[str, Any]] = field(default_factory=dict)  # site -> last status data
+    airtime_ms: float = 0.0
+
+
+_HEARD_KINDS = (ev.MESSAGE_RECEIVED, "status.received", "receipt.heard", ev.RECEIPT_RECEIVED)
+
+
+async def link_state(store: Store, site: LocalSite, now: float) -> LinkState:
+    """One pass over the log's radio and reception events."""
+    state = LinkState()
+    kinds = (ev.RADIO_CONNECTED, ev.RADIO_DISCONNECTED, ev.MESSAGE_SENT, *_HEARD_KINDS)
+    async for rec in store.iter_events(kinds=kinds):
+        d = rec.data
+        if rec.kind in (ev.RADIO_CONNECTED, ev.RADIO_DISCONNECTED):
+            state.radio = (rec.kind, rec.at)
+        elif rec.kind == ev.MESSAGE_SENT:
+            if rec.at >= now - 3600 and isinstance(d.get("airtime_ms"), int | float):
+                state.airtime_ms += float(d["airtime_ms"])
+        else:
+            who = d.get("sender_site") or d.get("by")
+            if rec.kind == ev.RECEIPT_RECEIVED and isinstance(d.get("recipient"), str):
+                who = site.site_name(d["recipient"])
+            if isinstance(who, str) and who:
+                state.heard[who] = max(state.heard.get(who, 0.0), rec.at)
+                if rec.kind == "status.received":
+                    state.beacon[who] = dict(d)
+    return state
+
+
+def _own_power(lang: Lang) -> str:
+    reading = read_power()
+    if reading.on_mains:
+        return t("status.mains", lang)
+    if reading.battery_pct is not None and reading.hours_left is not None:
+        return t("status.battery_hours", lang, pct=reading.battery_pct, hours=reading.hours_left)
+    if reading.battery_pct is not None:
+        return t("status.battery", lang, pct=reading.battery_pct)
+    return t("status.power_unknown", lang)
+
+
+async def status_lines(store: Store, site: LocalSite, lang: Lang, now: float) -> list[str]:
+    link = await link_state(store, site, now)
+    lines: list[str] = []
+    if link.radio is None:
+        lines.append(t("status.radio_never", lang))
+    elif link.radio[0] == ev.RADIO_CONNECTED:
+        lines.append(t("status.radio_up", lang, time=_hhmm(link.radio[1])))
+    else:
+        lines.append(t("status.radio_down", lang, time=_hhmm(link.radio[1])))
+    me = site.config.site
+    others = sorted(e.site for e in site.roster if e.site != me)
+    cps = [e.site for e in site.roster if e.role == "cp" and e.site != me]
+    last_cp = max((link.heard[s] for s in cps if s in link.heard), default=None)
+    if cps and (last_cp is None or now - last_cp > STALE_S):
+        lines.append(
+            t("status.no_cp", lang, time=_hhmm(last_cp) if last_cp else t("status.never", lang))
+        )
+    lines.append(t("status.heard", lang))
+    width = max((len(s) for s in others), default=0)
+    for name in others:
+        at = link.heard.get(name)
+        text = (
+            t("status.heard_line", lang, time=_hhmm(at), age=age_text(now - at, lang))
+            if at is not None
+            else t("status.never", lang)
+        )
+        beacon = link.beacon.get(name)
+        if beacon:
+            try:
+                power = Power(str(beacon.get("power"))).label(lang)
+            except ValueError:
+                power = "?"
+            text += "  " + t(
+                "status.power_line",
+                lang,
+                power=power,
+                battery=beacon.get("battery_pct", "?"),
+                hours=beacon.get("power_hours", "?"),
+                queue=beacon.get("queue_depth", "?"),
+            )
+        lines.append(f"  {name.ljust(width)}  {text}")
+    out_items = [i for i in await store.outbox() if i.state != "delivered"]
+    inbox = await store.inbox()
+    lines.append(
+        t(
+            "status.queues",
+            lang,
+            out=len(out_items),
+            p1=sum(1 for i in out_items if i.priority == "P1"),
+            inbox=sum(
+                1
+                for i in inbox
+                if i.triage not in CLOSED
+                and i.trust != "quarantined"
+                and i.type != MessageType.BULLETIN.value
+            ),
+            quar=sum(1 for i in inbox if i.trust == "quarantined" and i.triage not in CLOSED),
+        )
+    )
+    used = link.airtime_ms / 1000
+    lines.append(
+        t(
+            "status.airtime",
+            lang,
+            used=used,
+            budget=AIRTIME_BUDGET_S,
+            pct=100 * used / AIRTIME_BUDGET_S,
+        )
+    )
+    return lines
+
+
+def status(ctx: typer.Context) -> None:
+    c = get_ctx(ctx)
+    site = _site(c)
+    cfg = site.config
+    c.say("status.site", site=cfg.site, role=t(f"role.{cfg.role}", c.lang), region=cfg.region)
+    c.say("status.daemon_on" if nudge(site.home) else "status.daemon_off")
+    if site.home.db_path.exists():
+
+        async def go() -> list[str]:
+            async with await Store.open(site.home.db_path, create=False) as store:
+                return await status_lines(store, site, c.lang, time.time())
+
+        typer.echo("\n".join(_run(c, go)))
+    else:
+        c.say("status.no_log")
+    c.say("status.own_power", what=_own_power(c.lang))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("status", help=t("status.help"))(status)
+    app.command("outbox", help=t("outbox.help"))(outbox)
