@@ -456,17 +456,24 @@ class MeshtasticRadio:
         conn.abandoned = True
         iface = conn.iface
         if iface is not None:
-            # release a sender stuck in the library's "queue full" sleep loop
+            # close() sends a disconnect through _sendToRadio, which first drains the library's
+            # own resend queue and sleeps while the device reports no free slot: with a full
+            # device queue that never ends. Empty both so neither close() nor a sender stuck in
+            # that loop waits for a device that is going away.
+            with contextlib.suppress(Exception):
+                iface.queue.clear()
             with contextlib.suppress(Exception):
                 iface.queueStatus = None
-            done = asyncio.get_running_loop().create_future()
+            loop = asyncio.get_running_loop()
+            done = loop.create_future()
 
             def closer() -> None:
                 try:
                     iface.close()
                 except Exception as exc:  # a dying link often fails its own close
                     log.debug("close of dead interface failed: %s", exc)
-                self._threadsafe(_resolve, done)
+                with contextlib.suppress(RuntimeError):  # loop already gone
+                    loop.call_soon_threadsafe(_resolve, done)
 
             threading.Thread(target=closer, name="nsplink-radio-close", daemon=True).start()
             try:

@@ -399,16 +399,18 @@ async def test_hung_device_is_detected_by_heartbeat_and_reconnected(mesh: Emulat
         await ra.close()
 
 
-async def test_open_fails_cleanly_when_nothing_listens() -> None:
+async def test_open_fails_cleanly_when_nothing_listens(caplog: pytest.LogCaptureFixture) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    radio = MeshtasticRadio(f"tcp://127.0.0.1:{port}", connect_timeout=3.0)
+    radio = MeshtasticRadio(f"tcp://127.0.0.1:{port}", connect_timeout=3.0, close_timeout=1.0)
     with pytest.raises(RadioUnavailable):
         await radio.open()
     with pytest.raises(RadioUnavailable):
-        await radio.send(OutgoingPacket(b"x"))  # never opened: no link, bounded wait
+        await radio.send(OutgoingPacket(b"x"))  # never opened: refused at once
     await radio.close()
+    assert not radio._tasks  # the half-made interface was closed, not abandoned
+    assert "abandoned" not in caplog.text
 
 
 async def test_oversize_payload_is_refused_before_the_library(mesh: EmulatedMesh) -> None:
