@@ -115,7 +115,7 @@ async def _received(store: Store, site: LocalSite) -> list[tuple[str, Envelope]]
     for item in await store.inbox(trust=("verified",)):
         if item.type != MessageType.BULLETIN.value:
             continue
-        rec = await load_received(store, item.ref, site.ring)
+        rec = await load_received(store, item.ref, site.ring, site.home)
         if rec.envelope is not None and rec.verified:
             out.append((item.ref, rec.envelope))
     return out

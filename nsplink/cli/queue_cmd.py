@@ -108,6 +108,11 @@ register(
         "show.note": ("Notitie", "Note"),
         "show.operator": ("Door", "By"),
         "show.duplicates": ("Dubbel ontvangen", "Received again"),
+        "show.sealed": ("Persoonsgegevens", "Personal data"),
+        "show.sealed_text": (
+            "versleuteld — alleen leesbaar op een CP met de sleutel",
+            "sealed — readable only at a CP holding the key",
+        ),
         "opt.all": ("Ook afgehandelde meldingen tonen.", "Also show closed items."),
         "opt.watch": ("Blijf verversen.", "Keep refreshing."),
         "opt.interval": ("Seconden tussen verversingen.", "Seconds between refreshes."),
@@ -262,7 +267,7 @@ async def queue_lines(
     async def rows(group: list[InboxItem]) -> list[list[str]]:
         out = []
         for item in group:
-            rec = await load_received(store, item.ref, site.ring)
+            rec = await load_received(store, item.ref, site.ring, site.home)
             out.append(
                 [
                     str(item.local_id),
@@ -388,7 +393,7 @@ def _default_operator() -> str:
 
 
 async def show_lines(store: Store, site: LocalSite, item: InboxItem, lang: Lang) -> list[str]:
-    rec = await load_received(store, item.ref, site.ring)
+    rec = await load_received(store, item.ref, site.ring, site.home)
     prio = Priority(item.priority)
     mtype = MessageType(item.type)
     lines = [
@@ -414,6 +419,8 @@ async def show_lines(store: Store, site: LocalSite, item: InboxItem, lang: Lang)
         head.append((t("show.operator", lang), item.operator))
     if item.duplicates:
         head.append((t("show.duplicates", lang), str(item.duplicates)))
+    if rec.sealed:
+        head.append((t("show.sealed", lang), t("show.sealed_text", lang)))
     if rec.envelope is None:
         head.append(("", t("queue.erased" if rec.erased else "queue.unreadable", lang)))
     else:

@@ -10,7 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nsplink.protocol import DecodeError, Envelope, KeyRing, decode, decode_unverified
+from nsplink.errors import NsplinkError
+from nsplink.protocol import (
+    DecodeError,
+    Emergency,
+    Envelope,
+    KeyRing,
+    SignedMessage,
+    decode,
+    decode_unverified,
+)
+from nsplink.site import SiteHome
 from nsplink.store import Store
 from nsplink.store import events as ev
 
@@ -21,9 +31,26 @@ class Received:
     verified: bool
     erased: bool
     received_at: float | None
+    sealed: bool = False  # personal fields still sealed: this site holds no key to open them
 
 
-async def load_received(store: Store, ref: str, ring: KeyRing) -> Received:
+def open_personal_fields(home: SiteHome, msg: SignedMessage) -> tuple[Envelope, bool]:
+    """An emergency report's sealed personal fields opened with this CP's sealing key (issue 11);
+    (envelope, still_sealed). Only a verified message is opened: the key is the signer's."""
+    env = msg.envelope
+    if not isinstance(env.body, Emergency) or not env.body.sealed_personal:
+        return env, False
+    try:
+        from nsplink.roster import open_personal  # issue 11's sealing; absent before it lands
+    except ImportError:
+        return env, True
+    try:
+        return open_personal(home, env, msg.signer.public_key), False
+    except (NsplinkError, OSError):  # an NSP, or a CP without the key file
+        return env, True
+
+
+async def load_received(store: Store, ref: str, ring: KeyRing, home: SiteHome) -> Received:
     records = await store.events(ref=ref, kinds=(ev.MESSAGE_RECEIVED,), with_personal=True)
     if not records:
         return Received(None, False, False, None)
@@ -31,10 +58,15 @@ async def load_received(store: Store, ref: str, ring: KeyRing) -> Received:
     if rec.frame is None or rec.erased:
         return Received(None, False, rec.erased, rec.at)
     try:
-        return Received(decode(rec.frame, ring).envelope, True, False, rec.at)
+        msg = decode(rec.frame, ring)
     except DecodeError:
         pass
+    else:
+        env, sealed = open_personal_fields(home, msg)
+        return Received(env, True, False, rec.at, sealed)
     try:
-        return Received(decode_unverified(rec.frame), False, False, rec.at)
+        env = decode_unverified(rec.frame)
     except DecodeError:
         return Received(None, False, False, rec.at)
+    sealed = isinstance(env.body, Emergency) and bool(env.body.sealed_personal)
+    return Received(env, False, False, rec.at, sealed)

@@ -34,6 +34,7 @@ from nsplink.protocol import (
     ALL_NSPS,
     MAX_FRAME,
     Destination,
+    Emergency,
     Envelope,
     Identity,
     KeyId,
@@ -180,6 +181,20 @@ def _next_seq_hint(site: LocalSite, identity: Identity) -> int:
     return asyncio.run(go())
 
 
+def _as_sent(env: Envelope, identity: Identity, site: LocalSite) -> Envelope:
+    """The envelope as queue_message will sign it: an emergency report's personal fields
+    sealed to the CPs (issue 11), which changes its size."""
+    if not isinstance(env.body, Emergency):
+        return env
+    try:
+        from nsplink.protocol.sealing import seal
+        from nsplink.roster import seal_key_for
+    except ImportError:  # before issue 11's sealing lands
+        return env
+    key = seal_key_for(site.home)
+    return seal(env, identity, key) if key is not None else env
+
+
 def _size_line(env: Envelope, identity: Identity, lang: Lang) -> str:
     frame = encode(env, identity)
     if len(frame) <= MAX_FRAME:
@@ -268,7 +283,7 @@ def _preview(
         *form_lines(env.body, lang, site_name=lambda k: site.site_name(str(k))),
     ]
     typer.echo(format_lines(lines))
-    typer.echo(_size_line(env, identity, lang))
+    typer.echo(_size_line(_as_sent(env, identity, site), identity, lang))
 
 
 def _queue(

@@ -81,7 +81,9 @@ def _ask_one(
     lang: Lang,
     ask: Ask,
     say: Say,
-) -> None:
+) -> tuple[str, ...]:
+    """Ask until the answer is accepted; returns the fields to ask again when the answer
+    completes a joint check that fails (no address and no landmark: the address again)."""
     _question(mtype, f, lang, say)
     while True:
         raw = ask("> ")
@@ -94,9 +96,12 @@ def _ask_one(
                 raise err
         except ValidationError as err:
             say(err.render(lang))
+            group = fields_of_error(mtype, err)
+            if len(group) > 1:
+                return group
             continue
         values[f.name] = value
-        return
+        return ()
 
 
 def _ask_missing(
@@ -109,12 +114,22 @@ def _ask_missing(
     say: Say,
 ) -> None:
     wanted = set(only) if only is not None else None
-    for f in FORMS[mtype]:
-        if f.name in values or not f.ask or (wanted is not None and f.name not in wanted):
-            continue
-        if f.when is not None and not f.when(values):
-            continue
-        _ask_one(mtype, f, values, pctx, lang, ask, say)
+    restart = True
+    while restart:
+        restart = False
+        for f in FORMS[mtype]:
+            if f.name in values or not f.ask or (wanted is not None and f.name not in wanted):
+                continue
+            if f.when is not None and not f.when(values):
+                continue
+            again = _ask_one(mtype, f, values, pctx, lang, ask, say)
+            if again:
+                for name in again:
+                    values.pop(name, None)
+                if wanted is not None:
+                    wanted.update(again)
+                restart = True
+                break
 
 
 def fill(
