@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from nsplink.nudge import nudge
 from nsplink.protocol import (
     Destination,
+    Emergency,
     Envelope,
     Identity,
     KeyId,
@@ -23,6 +24,8 @@ from nsplink.protocol import (
     minutes_since_epoch,
 )
 from nsplink.protocol.codes import MessageType
+from nsplink.protocol.sealing import seal
+from nsplink.roster import seal_key_for
 from nsplink.site import SiteHome
 from nsplink.store import Event, Store
 from nsplink.store import events as ev
@@ -39,12 +42,20 @@ async def queue_message(
     *,
     recipients: Iterable[KeyId] = (),
     home: SiteHome | None = None,
+    seal_to: bytes | None = None,
 ) -> tuple[MessageId, bytes]:
     """Validate, sign and store one message; returns its id and signed frame. Raises the
-    protocol's ValidationError (naming the field) before anything is written."""
+    protocol's ValidationError (naming the field) before anything is written.
+
+    An emergency report's personal fields are sealed to the CPs (issue 11) under `seal_to`, by
+    default the key the site's signed roster names."""
     body.validate()
+    if seal_to is None and home is not None and isinstance(body, Emergency):
+        seal_to = seal_key_for(home)
     (seq,) = await store.reserve_seqs(str(identity.key_id), 1, at=now, site=site)
     env = Envelope(identity.key_id, seq, minutes_since_epoch(now), body, priority, destination)
+    if seal_to is not None:
+        env = seal(env, identity, seal_to)
     frame = encode(env, identity)
     ref = str(env.id)
     data: dict[str, object] = {

@@ -35,12 +35,12 @@ from nsplink.protocol import (
     EVERYONE,
     DecodeError,
     KeyId,
-    KeyRing,
     MessageId,
     PeerKey,
     Power,
     Priority,
     Receipt,
+    RosterUpdate,
     State,
     Status,
     decode,
@@ -65,6 +65,7 @@ from nsplink.protocol.effects import (
 )
 from nsplink.protocol.engine import EngineConfig, SiteEngine
 from nsplink.protocol.envelope import SignedMessage
+from nsplink.protocol.rosterdoc import RegionRoster
 from nsplink.radio.base import (
     BROADCAST,
     Acked,
@@ -78,7 +79,7 @@ from nsplink.radio.base import (
     RadioUnavailable,
     Received,
 )
-from nsplink.roster import keyring, load_roster
+from nsplink.roster import apply_update, check_not_older, load_trusted_roster
 from nsplink.site import SiteHome
 from nsplink.store import Event, Store
 from nsplink.store import events as ev
@@ -112,11 +113,11 @@ class Daemon:
         self.cfg = load_config(home)
         self.identity = load_identity(home.key_path)
         self.me = self.identity.key_id
-        region, entries = load_roster(home.roster_path)
-        self.region = region
-        self.roster: KeyRing = keyring(entries, home.roster_path)
+        # only a roster the pinned region key signed (issue 11); updated in place over the air
+        self.roster: RegionRoster = load_trusted_roster(home, self.cfg.region)
+        self.region = self.roster.region
         if self.roster.lookup(self.me) is None:  # our own frames must verify too
-            self.roster.add(PeerKey(self.cfg.site, self.cfg.role, self.identity.public_key))
+            self.roster.add_local(PeerKey(self.cfg.site, self.cfg.role, self.identity.public_key))
         self.radio = radio if radio is not None else open_radio(self.cfg)
         self.options = options or DaemonOptions()
         self.clock = clock
@@ -155,6 +156,7 @@ class Daemon:
         async with await Store.open(self.home.db_path) as store:
             self.store = store
             await self._log(ev.DAEMON_STARTED, data={"version": __version__, "pid": os.getpid()})
+            await self._roster_loaded()
             await self._restore()
             sock = bind_nudge(self.home)
             loop.add_reader(sock.fileno(), self._on_nudge, sock)
@@ -193,6 +195,44 @@ class Daemon:
             while sock.recv(64):
                 pass
         self._scan.set()
+
+    # -- the signed roster (issue 11) -------------------------------------------------------------
+
+    async def _roster_loaded(self) -> None:
+        """Refuse a roster older than one this site already ran (a rolled-back file), then log
+        which version runs."""
+        seen = 0
+        async for rec in self._require().iter_events(kinds=(ev.ROSTER_LOADED, ev.ROSTER_CHANGED)):
+            version = rec.data.get("version")
+            if isinstance(version, int) and not isinstance(version, bool):
+                seen = max(seen, version)
+        check_not_older(self.roster.doc, seen, self.home.roster_path)
+        await self._log(ev.ROSTER_LOADED, data=self._roster_summary())
+
+    def _roster_summary(self) -> dict[str, Any]:
+        doc = self.roster.doc
+        return {
+            "version": doc.version,
+            "sites": len(doc.sites),
+            "revoked": len(doc.revoked),
+            "digest": hashlib.sha256(doc.signed()).hexdigest()[:16],
+        }
+
+    async def _roster_update(self, msg: SignedMessage) -> None:
+        """A signed roster heard over the air: applied if the region signed it and it is newer;
+        a forged one is logged as rejected and changes nothing."""
+        body = msg.envelope.body
+        assert isinstance(body, RosterUpdate)
+        try:
+            doc = apply_update(self.home, self.roster, body.payload)
+        except DecodeError as err:
+            await self._log(
+                ev.MESSAGE_REJECTED, str(msg.id), {"code": err.code, "detail": str(err)[:200]}
+            )
+            return
+        if doc is not None:
+            data = self._roster_summary() | {"from_site": msg.signer.site}
+            await self._log(ev.ROSTER_CHANGED, str(msg.id), data)
 
     # -- restore after a start ------------------------------------------------------------------
 
@@ -544,6 +584,9 @@ class Daemon:
         msg = d.msg
         env = msg.envelope
         ref = str(msg.id)
+        if isinstance(env.body, RosterUpdate):
+            await self._roster_update(msg)
+            return
         if isinstance(env.body, Receipt):
             await self._log(
                 "receipt.heard",

@@ -1,26 +1,52 @@
-"""The region's roster on disk: which sites exist, their role, public key and radio node.
+"""The region's roster on disk: which sites exist, their role, public key and radio node, which
+keys are revoked, and the key the CPs receive personal data under; signed by the region key.
 
-A roster is a JSON file in the site home (`roster.json`):
+A roster is a JSON file (`roster.json` in the site home; any path for the region's draft):
 
-    {"region": "VR01", "sites": [{"site": "NSP Zuid", "role": "nsp",
-                                  "public_key": "<64 hex>", "node": 305419896}]}
+    {"format": "nsplink-roster v1", "region": "VR01", "version": 3,
+     "issued": "2026-11-20T09:00Z", "seal_key": "<64 hex>",
+     "sites": [{"site": "NSP Zuid", "role": "nsp", "public_key": "<64 hex>", "node": 305419896}],
+     "revoked": [...same form...], "signature": "<128 hex>"}
 
-Loading checks every entry and refuses duplicate short key ids (KeyRing does), so a site
-that cannot be told apart on air never gets in.
+The signature covers the compact binary form (nsplink.protocol.rosterdoc), which the JSON is
+re-encoded to for checking, so a changed letter anywhere breaks it. A site pins the region's
+PUBLIC key in `region.pub` next to its roster; the daemon loads only a roster that key signed
+(`load_trusted_roster`), and `apply_update` accepts a newer one over the air.
+
+Key files: the region key (kept offline) and the CPs' sealing key are nsplink seed files like a
+site's identity (nsplink.keys: 0600, refused when others can read them).
 """
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from nsplink.config import ROLES
 from nsplink.errors import NsplinkError
 from nsplink.i18n import register
-from nsplink.protocol import KeyIdCollision, KeyRing, PeerKey
+from nsplink.keys import load_identity
+from nsplink.protocol import Envelope, KeyIdCollision, KeyRing, PeerKey
+from nsplink.protocol.envelope import EPOCH_UNIX, minutes_since_epoch
+from nsplink.protocol.identity import KeyId
+from nsplink.protocol.rosterdoc import (
+    RegionRoster,
+    RosterDoc,
+    RosterMalformed,
+    SiteEntry,
+    verify_roster,
+)
+from nsplink.protocol.sealing import open_sealed
+from nsplink.site import SiteHome
+
+FORMAT = "nsplink-roster v1"
+PIN_NAME = "region.pub"
+SEAL_KEY_NAME = "cp-seal.key"
+MAX_FILE = 1024 * 1024
 
 register(
     {
@@ -32,18 +58,86 @@ register(
             "De deelnemerslijst {path} is ongeldig: {detail}.",
             "The roster {path} is invalid: {detail}.",
         ),
+        "roster.unsigned": (
+            "De deelnemerslijst {path} is niet ondertekend door de regio. Laat de regio hem"
+            " ondertekenen ('nsplink roster sign') en installeer hem met 'nsplink roster install'.",
+            "The roster {path} is not signed by the region. Have the region sign it ('nsplink"
+            " roster sign') and install it with 'nsplink roster install'.",
+        ),
+        "roster.forged": (
+            "De handtekening van de deelnemerslijst {path} klopt niet met de regiosleutel"
+            " {region_key}: vervalst of gewijzigd. Installeer de lijst die de regio tekende.",
+            "The signature of the roster {path} does not match the region key {region_key}:"
+            " forged or altered. Install the roster the region signed.",
+        ),
+        "roster.not_pinned": (
+            "Geen regiosleutel vastgelegd in {path}. Installeer de lijst met 'nsplink roster"
+            " install LIJST --region-public SLEUTEL'.",
+            "No region key pinned in {path}. Install the roster with 'nsplink roster install"
+            " ROSTER --region-public KEY'.",
+        ),
+        "roster.pin_mismatch": (
+            "Deze post vertrouwt al regiosleutel {pinned}, niet {offered}. Controleer bij de"
+            " regio welke sleutel juist is.",
+            "This site already trusts region key {pinned}, not {offered}. Check with the region"
+            " which key is right.",
+        ),
+        "roster.rollback": (
+            "De deelnemerslijst {path} is versie {version}, maar deze post had al versie"
+            " {seen}. Een oudere lijst wordt geweigerd; installeer de nieuwste.",
+            "The roster {path} is version {version}, but this site already had version {seen}."
+            " An older roster is refused; install the newest.",
+        ),
+        "roster.wrong_region": (
+            "De deelnemerslijst is van regio {roster}, deze post hoort bij {site}.",
+            "The roster is for region {roster}; this site belongs to {site}.",
+        ),
     }
 )
 
 
-class RosterMissing(NsplinkError):
+class RosterError(NsplinkError):
+    code = "roster"
+
+
+class RosterMissing(RosterError):
     code = "roster.missing"
     key = "roster.missing"
 
 
-class RosterInvalid(NsplinkError):
+class RosterInvalid(RosterError):
     code = "roster.invalid"
     key = "roster.invalid"
+
+
+class RosterUnsigned(RosterError):
+    code = "roster.unsigned"
+    key = "roster.unsigned"
+
+
+class RosterForged(RosterError):
+    code = "roster.forged"
+    key = "roster.forged"
+
+
+class RegionNotPinned(RosterError):
+    code = "roster.not_pinned"
+    key = "roster.not_pinned"
+
+
+class RegionPinMismatch(RosterError):
+    code = "roster.pin_mismatch"
+    key = "roster.pin_mismatch"
+
+
+class RosterRollback(RosterError):
+    code = "roster.rollback"
+    key = "roster.rollback"
+
+
+class RosterWrongRegion(RosterError):
+    code = "roster.wrong_region"
+    key = "roster.wrong_region"
 
 
 @dataclass(frozen=True)
@@ -64,39 +158,46 @@ class RosterEntry:
         return out
 
 
-def parse_roster(data: Any, path: Path | str = "<roster>") -> tuple[str, list[RosterEntry]]:
-    if not isinstance(data, dict) or not isinstance(data.get("sites"), list):
-        raise RosterInvalid("expected an object with a 'sites' list", path=path)
-    region = data.get("region", "")
-    if not isinstance(region, str):
-        raise RosterInvalid("'region' must be text", path=path)
+def _hex32(value: object, what: str, path: Path | str) -> bytes:
+    try:
+        raw = bytes.fromhex(value) if isinstance(value, str) else b""
+    except ValueError:
+        raw = b""
+    if len(raw) != 32:
+        raise RosterInvalid(f"{what} must be 64 hex digits", path=path)
+    return raw
+
+
+def _entries(raw_list: object, group: str, path: Path | str) -> list[RosterEntry]:
+    if not isinstance(raw_list, list):
+        raise RosterInvalid(f"'{group}' must be a list", path=path)
     entries: list[RosterEntry] = []
-    for i, raw in enumerate(data["sites"], start=1):
-        where = f"site {i}"
+    for i, raw in enumerate(raw_list, start=1):
+        where = f"{group} {i}"
         if not isinstance(raw, dict):
             raise RosterInvalid(f"{where} is not an object", path=path)
-        site, role, key, node = (
-            raw.get("site"),
-            raw.get("role"),
-            raw.get("public_key"),
-            raw.get("node"),
-        )
+        site, role, node = raw.get("site"), raw.get("role"), raw.get("node")
         if not isinstance(site, str) or not site.strip():
             raise RosterInvalid(f"{where}: 'site' must be a name", path=path)
         if role not in ROLES:
             raise RosterInvalid(f"{where} ({site}): role must be nsp, cp or relay", path=path)
-        try:
-            public = bytes.fromhex(key) if isinstance(key, str) else b""
-        except ValueError:
-            public = b""
-        if len(public) != 32:
-            raise RosterInvalid(f"{where} ({site}): public_key must be 64 hex digits", path=path)
+        public = _hex32(raw.get("public_key"), f"{where} ({site}): public_key", path)
         if node is not None and (
             isinstance(node, bool) or not isinstance(node, int) or not 0 < node < 0xFFFFFFFF
         ):
             raise RosterInvalid(f"{where} ({site}): node must be a radio node number", path=path)
         entries.append(RosterEntry(site.strip(), str(role), public, node))
-    return region, entries
+    return entries
+
+
+def parse_roster(data: Any, path: Path | str = "<roster>") -> tuple[str, list[RosterEntry]]:
+    """(region, active entries) of a roster file's JSON, signed or not (no signature check)."""
+    if not isinstance(data, dict) or not isinstance(data.get("sites"), list):
+        raise RosterInvalid("expected an object with a 'sites' list", path=path)
+    region = data.get("region", "")
+    if not isinstance(region, str):
+        raise RosterInvalid("'region' must be text", path=path)
+    return region, _entries(data["sites"], "site", path)
 
 
 def keyring(entries: list[RosterEntry], path: Path | str = "<roster>") -> KeyRing:
@@ -109,27 +210,239 @@ def keyring(entries: list[RosterEntry], path: Path | str = "<roster>") -> KeyRin
     return ring
 
 
-def load_roster(path: Path) -> tuple[str, list[RosterEntry]]:
+def _read_json(path: Path) -> Any:
     try:
-        text = path.read_text("utf-8")
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_FILE + 1)
     except FileNotFoundError as exc:
         raise RosterMissing(str(path), path=path) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RosterInvalid(str(exc), path=path) from exc
+    except OSError as exc:
+        raise RosterInvalid(exc.strerror or str(exc), path=path) from exc
+    if len(raw) > MAX_FILE:
+        raise RosterInvalid(f"larger than {MAX_FILE} bytes", path=path)
     try:
-        data = json.loads(text)
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise RosterInvalid("not UTF-8 text", path=path) from exc
     except json.JSONDecodeError as exc:
         raise RosterInvalid(f"not JSON ({exc.msg}, line {exc.lineno})", path=path) from exc
-    return parse_roster(data, path)
+    except RecursionError as exc:
+        raise RosterInvalid("nested too deeply", path=path) from exc
+
+
+def load_roster(path: Path) -> tuple[str, list[RosterEntry]]:
+    return parse_roster(_read_json(path), path)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)  # a power cut leaves the old file or the new one, never half of one
 
 
 def save_roster(path: Path, region: str, entries: list[RosterEntry]) -> None:
-    body = json.dumps(
-        {"region": region, "sites": [e.to_json() for e in entries]}, indent=2, ensure_ascii=False
+    """An unsigned draft (version 0); sign it with `sign_roster_file` before any daemon uses it."""
+    save_doc(path, RosterDoc(region, 0, 0, tuple(_site(e) for e in entries)))
+
+
+# -- the signed document ------------------------------------------------------------------------
+
+
+def _site(e: RosterEntry) -> SiteEntry:
+    return SiteEntry(e.site, e.role, e.public_key, e.node)
+
+
+def _entry(e: SiteEntry) -> RosterEntry:
+    return RosterEntry(e.site, e.role, e.public_key, e.node)
+
+
+def _iso(minutes: int) -> str:
+    return datetime.fromtimestamp(EPOCH_UNIX + 60 * minutes, UTC).strftime("%Y-%m-%dT%H:%MZ")
+
+
+def _minutes(text: object, path: Path | str) -> int:
+    if text is None:
+        return 0
+    try:
+        when = datetime.strptime(str(text), "%Y-%m-%dT%H:%MZ").replace(tzinfo=UTC)
+    except ValueError as exc:
+        raise RosterInvalid("'issued' must look like 2026-11-20T09:00Z", path=path) from exc
+    return minutes_since_epoch(when.timestamp())
+
+
+def doc_from_json(data: Any, path: Path | str = "<roster>") -> RosterDoc:
+    region, sites = parse_roster(data, path)
+    version = data.get("version", 0)
+    if isinstance(version, bool) or not isinstance(version, int) or not 0 <= version < 2**32:
+        raise RosterInvalid("'version' must be a whole number", path=path)
+    seal = data.get("seal_key")
+    seal_key = _hex32(seal, "seal_key", path) if seal is not None else None
+    signature = data.get("signature") or ""
+    try:
+        sig = bytes.fromhex(signature) if isinstance(signature, str) else b"?"
+    except ValueError:
+        sig = b"?"
+    if sig and len(sig) != 64:
+        raise RosterInvalid("'signature' must be 128 hex digits", path=path)
+    doc = RosterDoc(
+        region,
+        version,
+        _minutes(data.get("issued"), path),
+        tuple(_site(e) for e in sites),
+        tuple(_site(e) for e in _entries(data.get("revoked", []), "revoked", path)),
+        seal_key,
+        sig,
     )
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(body + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        doc.check()
+        doc.body()
+    except RosterMalformed as exc:
+        raise RosterInvalid(exc.detail, path=path) from exc
+    return doc
+
+
+def doc_to_json(doc: RosterDoc) -> dict[str, Any]:
+    out: dict[str, Any] = {"format": FORMAT, "region": doc.region, "version": doc.version}
+    if doc.issued:
+        out["issued"] = _iso(doc.issued)
+    if doc.seal_key is not None:
+        out["seal_key"] = doc.seal_key.hex()
+    out["sites"] = [_entry(e).to_json() for e in doc.sites]
+    out["revoked"] = [_entry(e).to_json() for e in doc.revoked]
+    if doc.signature:
+        out["signature"] = doc.signature.hex()
+    return out
+
+
+def load_doc(path: Path) -> RosterDoc:
+    return doc_from_json(_read_json(path), path)
+
+
+def save_doc(path: Path, doc: RosterDoc) -> None:
+    _write_atomic(path, json.dumps(doc_to_json(doc), indent=2, ensure_ascii=False) + "\n")
+
+
+def verify_doc(doc: RosterDoc, region_public: bytes, path: Path | str) -> RosterDoc:
+    """The document if `region_public` signed it; RosterUnsigned / RosterForged otherwise."""
+    if not doc.signature:
+        raise RosterUnsigned(str(path), path=path)
+    try:
+        return verify_roster(doc.body() + doc.signature, region_public)
+    except NsplinkError as exc:
+        raise RosterForged(str(path), path=path, region_key=str(KeyId.of(region_public))) from exc
+
+
+# -- a site's pinned region key and trusted roster ------------------------------------------------
+
+
+def pin_path(home: SiteHome) -> Path:
+    return home.root / PIN_NAME
+
+
+def seal_key_path(home: SiteHome) -> Path:
+    return home.root / SEAL_KEY_NAME
+
+
+def load_pin(home: SiteHome) -> bytes:
+    path = pin_path(home)
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError as exc:
+        raise RegionNotPinned(str(path), path=path) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RosterInvalid(str(exc), path=path) from exc
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+    return _hex32(lines[0] if len(lines) == 1 else None, "the region key", path)
+
+
+def save_pin(home: SiteHome, region_public: bytes) -> None:
+    """Pin the region key once; a different key later is refused (re-pinning is a manual act)."""
+    path = pin_path(home)
+    if path.exists():
+        pinned = load_pin(home)
+        if pinned != region_public:
+            raise RegionPinMismatch(
+                str(path), pinned=str(KeyId.of(pinned)), offered=str(KeyId.of(region_public))
+            )
+        return
+    _write_atomic(
+        path, f"# public key of the region that signs this site's roster\n{region_public.hex()}\n"
+    )
+
+
+def load_trusted_roster(home: SiteHome, region: str | None = None) -> RegionRoster:
+    """The site's roster, only if the pinned region key signed it (and it is for `region`)."""
+    pinned = load_pin(home)
+    doc = verify_doc(load_doc(home.roster_path), pinned, home.roster_path)
+    if region is not None and doc.region.upper() != region.upper():
+        raise RosterWrongRegion(doc.region, roster=doc.region, site=region)
+    return RegionRoster(doc)
+
+
+def check_not_older(doc: RosterDoc, seen: int, path: Path | str) -> None:
+    if doc.version < seen:
+        raise RosterRollback(str(path), path=path, version=doc.version, seen=seen)
+
+
+def install_roster(home: SiteHome, source: Path, region_public: bytes) -> RosterDoc:
+    """Verify a signed roster and make it this site's (pinning the region key on first use)."""
+    if pin_path(home).exists():
+        save_pin(home, region_public)  # refuses another region key
+    doc = verify_doc(load_doc(source), region_public, source)
+    if home.roster_path.exists():
+        try:
+            current = load_trusted_roster(home)
+        except RosterError:
+            current = None
+        if current is not None:
+            check_not_older(doc, current.version, source)
+    save_pin(home, region_public)
+    save_doc(home.roster_path, doc)
+    return doc
+
+
+def apply_update(home: SiteHome, roster: RegionRoster, payload: bytes) -> RosterDoc | None:
+    """A RosterUpdate heard over the air: verified against the pinned key, and if it is NEWER
+    than what we run, written to disk first and then swapped in. None if not newer (a replay or
+    a repeat); RosterSignatureInvalid / RosterMalformed (DecodeErrors) for a forgery."""
+    doc = verify_roster(payload, load_pin(home))
+    if doc.region != roster.region or doc.version <= roster.version:
+        return None
+    save_doc(home.roster_path, doc)
+    roster.replace(doc)
+    return doc
+
+
+def sign_roster(doc: RosterDoc, region_key_path: Path, now: float) -> RosterDoc:
+    """A draft signed with the region key file, one version above the last signed one."""
+    key = load_identity(region_key_path)
+    doc.check()
+    draft = replace(doc, version=doc.version + 1, issued=minutes_since_epoch(now))
+    return draft.sign(key)
+
+
+# -- personal data for CP display ---------------------------------------------------------------
+
+
+def load_seal_secret(home: SiteHome) -> bytes:
+    """The region's CP sealing secret held by this CP (a 0600 seed file, see module doc)."""
+    return load_identity(seal_key_path(home)).box_secret()
+
+
+def seal_key_for(home: SiteHome) -> bytes | None:
+    """The key new emergency reports are sealed to, or None when the trusted roster names none
+    or cannot be read. A report is never refused for that: vital interests come first, and the
+    daemon refuses to run on a bad roster anyway."""
+    try:
+        return load_trusted_roster(home).seal_key
+    except NsplinkError:
+        return None
+
+
+def open_personal(home: SiteHome, env: Envelope, sender_public: bytes) -> Envelope:
+    """A received emergency report with its sealed personal fields opened (CP only)."""
+    return open_sealed(env, sender_public, load_seal_secret(home))

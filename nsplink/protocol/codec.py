@@ -27,13 +27,21 @@ from nsplink.protocol.errors import (
     BadSignature,
     FrameTooLarge,
     MalformedFrame,
+    RevokedKey,
     UnknownDictionary,
     UnknownKey,
     UnknownMessageType,
     UnsupportedVersion,
     WrongKey,
 )
-from nsplink.protocol.identity import KEY_ID_LEN, Identity, KeyId, KeyLookup, verify_signature
+from nsplink.protocol.identity import (
+    KEY_ID_LEN,
+    Identity,
+    KeyId,
+    KeyLookup,
+    Revocations,
+    verify_signature,
+)
 from nsplink.protocol.messages import BODY_TYPES, U32, Body
 
 FORMAT_VERSION = 1
@@ -214,7 +222,8 @@ def _decode_envelope(data: bytes, header: Header) -> Envelope:
 
 def decode(data: bytes, keys: KeyLookup) -> SignedMessage:
     """Any bytes -> a verified message, or a DecodeError subclass. Nothing else. Distinct
-    errors: UnknownKey (key id not on the roster), WrongKey, BadSignature (see `_check`).
+    errors: UnknownKey (key id not on the roster), RevokedKey (on its revocation list),
+    WrongKey, BadSignature (see `_check`).
 
     The signature is checked BEFORE the body is inflated, so unauthenticated bytes never reach
     the decompressor."""
@@ -223,6 +232,8 @@ def decode(data: bytes, keys: KeyLookup) -> SignedMessage:
     header = parse_header(data)
     peer = keys.lookup(header.sender)
     if peer is None:
+        if isinstance(keys, Revocations) and keys.is_revoked(header.sender):
+            raise RevokedKey(str(header.sender), sender=str(header.sender))
         raise UnknownKey(str(header.sender), sender=str(header.sender))
     _check(data, header, peer.public_key)
     return SignedMessage(_decode_envelope(data, header), bytes(data), peer)

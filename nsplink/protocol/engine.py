@@ -392,6 +392,10 @@ class SiteEngine:
                     Priority.P2,
                 )
                 self._queue_receipt(ReceiptKind.DELIVERY, msg.id, State.ONTV, urgent, now)
+        elif env.type is MessageType.ROSTER_UPDATE:
+            # a region-signed roster helps every site that overhears it (the driver checks the
+            # region's signature and the version); no receipt: we are not its recipient
+            effects.append(Deliver(msg, from_node, hops, False))
         elif self.config.carry and env.type not in UNTRACKED:
             effects.extend(self._maybe_take_custody(msg, now))
         return effects + self._pump(now)

@@ -56,6 +56,11 @@ register(
             "Bericht van onbekende afzender {sender}: niet op de deelnemerslijst. Niet vertrouwen.",
             "Message from unknown sender {sender}: not on the roster. Do not trust it.",
         ),
+        "protocol.verify.revoked": (
+            "Bericht van ingetrokken sleutel {sender}: de regio heeft deze sleutel ingetrokken."
+            " Niet vertrouwen.",
+            "Message from revoked key {sender}: the region revoked this key. Do not trust it.",
+        ),
         "protocol.keyring.collision": (
             "Sleutel-id {key_id} van {site} is al in gebruik door {other}; maak voor {site} een"
             " nieuwe sleutel met 'nsplink init --force'.",
@@ -155,3 +160,10 @@ class WrongKey(VerifyError):
 class UnknownKey(VerifyError):
     code = "protocol.verify.unknown_key"
     key = "protocol.verify.unknown_key"
+
+
+class RevokedKey(VerifyError):
+    """The sender's key is on the roster's revocation list (issue 11)."""
+
+    code = "protocol.verify.revoked"
+    key = "protocol.verify.revoked"

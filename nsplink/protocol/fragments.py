@@ -7,8 +7,15 @@ whole message covers every byte and is checked after reassembly, so one altered 
 the whole message fail `decode` with BadSignature.
 
 The Reassembler takes time as an argument (`now`, seconds) and is bounded: at most `max_partials`
-messages in flight and `max_bytes` buffered; the oldest partial is dropped to make room, so junk
-fragments cannot exhaust memory. Expiry follows the aioquic timer style.
+messages in flight, `max_per_sender` of them per claimed sender, and `max_bytes` buffered; the
+oldest partial is dropped to make room, so junk fragments cannot exhaust memory, and junk claiming
+one sender cannot push out the others' partials. Expiry follows the aioquic timer style.
+
+Forged fragments (anyone on the channel can send one; issue 11): a fragment that contradicts the
+partial (another count, another chunk at the same index) restarts that partial from the newer
+fragment (reported as BadFragment) instead of pinning the first one seen, and a reassembled
+message that then fails its signature is forgotten (`forget`), so the sender's next retry
+completes. Junk can delay a message by one retry, never block it for good.
 """
 
 from __future__ import annotations
@@ -102,15 +109,22 @@ class Reassembler:
     """Collects fragments until a message is whole. Duplicates are ignored, order is free."""
 
     def __init__(
-        self, *, ttl_s: float = 1800.0, max_partials: int = 32, max_bytes: int = 256 * 1024
+        self,
+        *,
+        ttl_s: float = 1800.0,
+        max_partials: int = 32,
+        max_bytes: int = 256 * 1024,
+        max_per_sender: int = 4,
     ) -> None:
         self.ttl_s = ttl_s
         self.max_partials = max_partials
+        self.max_per_sender = max_per_sender
         self.max_bytes = max_bytes
         self._partials: OrderedDict[MessageId, _Partial] = OrderedDict()
         self._done: OrderedDict[MessageId, None] = OrderedDict()  # late duplicates to ignore
         self._size = 0  # bytes buffered in all partials
         self.evicted = 0  # partials dropped to make room (a log figure for the daemon)
+        self.conflicts = 0  # partials restarted because two fragments disagreed
 
     def add(self, frag: Fragment, now: float) -> bytes | None:
         """The whole signed message once its last fragment arrives, else None."""
@@ -118,20 +132,20 @@ class Reassembler:
         if mid in self._done:
             return None
         part = self._partials.get(mid)
+        if part is not None and (
+            frag.count != part.count or part.chunks.get(frag.index, frag.chunk) != frag.chunk
+        ):
+            # one of the two is forged or stale; which, only the signature can tell: start over
+            # from the newer one, so a junk fragment seen first cannot pin the message
+            self._drop(mid)
+            self.conflicts += 1
+            self._start(mid, frag, now).chunks[frag.index] = frag.chunk
+            self._size += len(frag.chunk)
+            raise BadFragment(f"{mid}: fragment {frag.index} contradicts the others; restarted")
         if part is None:
-            while self._partials and (
-                len(self._partials) >= self.max_partials
-                or self._size + len(frag.chunk) > self.max_bytes
-            ):
-                self._evict_oldest()
-            part = self._partials[mid] = _Partial(frag.count, now)
-        if frag.count != part.count:
-            raise BadFragment(f"{mid}: fragment count {frag.count} after {part.count}")
-        old = part.chunks.get(frag.index)
-        if old is not None:
-            if old != frag.chunk:
-                raise BadFragment(f"{mid}: two different fragments {frag.index}")
-            return None
+            part = self._start(mid, frag, now)
+        if frag.index in part.chunks:
+            return None  # the same fragment again
         part.chunks[frag.index] = frag.chunk
         self._size += len(frag.chunk)
         if len(part.chunks) < part.count:
@@ -149,6 +163,25 @@ class Reassembler:
         if header.sender != mid.sender or header.seq != mid.seq:
             raise BadFragment(f"{mid}: fragments carry another message")
         return whole
+
+    def _start(self, mid: MessageId, frag: Fragment, now: float) -> _Partial:
+        same = [m for m in self._partials if m.sender == mid.sender]
+        if len(same) >= self.max_per_sender:
+            self._drop(same[0])
+            self.evicted += 1
+        while self._partials and (
+            len(self._partials) >= self.max_partials
+            or self._size + len(frag.chunk) > self.max_bytes
+        ):
+            self._evict_oldest()
+        part = self._partials[mid] = _Partial(frag.count, now)
+        return part
+
+    def forget(self, mid: MessageId) -> None:
+        """Forget a reassembled message that failed verification, so a retry can complete."""
+        self._done.pop(mid, None)
+        if mid in self._partials:
+            self._drop(mid)
 
     def missing(self, mid: MessageId) -> list[int] | None:
         """Indices still missing for a message in flight, or None if none is pending."""

@@ -13,7 +13,7 @@ import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import nacl.exceptions
 import nacl.signing
@@ -88,6 +88,11 @@ class Identity:
     def sign(self, data: bytes) -> bytes:
         return bytes(self._sk.sign(data).signature)
 
+    def box_secret(self) -> bytes:
+        """The X25519 secret of this same key (libsodium's Ed25519 -> Curve25519 map), for
+        sealing personal data (sealing.py) without a second key to distribute."""
+        return bytes(self._sk.to_curve25519_private_key())
+
     def __repr__(self) -> str:  # never print the seed
         return f"Identity(key_id={self.key_id})"
 
@@ -117,6 +122,13 @@ class KeyLookup(Protocol):
     """What verification needs from a roster: key id -> entry, or None if unknown."""
 
     def lookup(self, key_id: KeyId) -> PeerKey | None: ...
+
+
+@runtime_checkable
+class Revocations(Protocol):
+    """A roster that also knows revoked keys (nsplink.protocol.rosterdoc.RegionRoster)."""
+
+    def is_revoked(self, key_id: KeyId) -> bool: ...
 
 
 class KeyRing:

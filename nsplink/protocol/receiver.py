@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from nsplink.protocol.codec import decode, is_fragment
 from nsplink.protocol.envelope import SignedMessage
+from nsplink.protocol.errors import DecodeError, RevokedKey, UnknownKey
 from nsplink.protocol.fragments import Reassembler, parse_fragment
-from nsplink.protocol.identity import KeyLookup, MessageId
+from nsplink.protocol.identity import KeyLookup, MessageId, Revocations
 
 
 class Receiver:
@@ -18,10 +19,20 @@ class Receiver:
 
     def receive(self, frame: bytes, now: float) -> SignedMessage | None:
         if is_fragment(frame):
-            whole = self.reassembler.add(parse_fragment(frame), now)
-            if whole is None:
-                return None
-            return decode(whole, self.keys)
+            frag = parse_fragment(frame)
+            sender = frag.msg_id.sender
+            if self.keys.lookup(sender) is None:  # buffer nothing for a stranger
+                if isinstance(self.keys, Revocations) and self.keys.is_revoked(sender):
+                    raise RevokedKey(str(sender), sender=str(sender))
+                raise UnknownKey(str(sender), sender=str(sender))
+            try:
+                whole = self.reassembler.add(frag, now)
+                if whole is None:
+                    return None
+                return decode(whole, self.keys)
+            except DecodeError:
+                self.reassembler.forget(frag.msg_id)  # junk mixed in: let the retry complete
+                raise
         return decode(frame, self.keys)
 
     def next_deadline(self) -> float | None:

@@ -1,0 +1,361 @@
+"""`nsplink roster create|add|revoke|sign|show|install`: the region's signed roster.
+
+The region's coordinator keeps the region key on an offline laptop and edits a draft there:
+create (region key 0600, optional CP sealing key 0600), add and revoke sites, sign (the version
+goes up by one), then hands the signed file to every site, where `install` checks it against the
+region's public key and pins that key. Any edit after signing drops the signature: a draft is
+never mistaken for the signed roster.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from nsplink.cli.context import get_ctx
+from nsplink.config import ROLES
+from nsplink.errors import NsplinkError
+from nsplink.i18n import register as register_texts
+from nsplink.i18n import t
+from nsplink.keys import generate_seed, load_identity, save_identity
+from nsplink.protocol.identity import KeyId
+from nsplink.protocol.rosterdoc import RosterDoc, SiteEntry
+from nsplink.protocol.sealing import seal_public_key
+from nsplink.roster import (
+    RosterInvalid,
+    install_roster,
+    load_doc,
+    load_pin,
+    save_doc,
+    sign_roster,
+    verify_doc,
+)
+
+register_texts(
+    {
+        "roster.help": (
+            "Deelnemerslijst van de regio: aanmaken, posten toevoegen of intrekken, ondertekenen,"
+            " tonen en installeren.",
+            "The region's roster: create, add or revoke sites, sign, show and install.",
+        ),
+        "roster.created": (
+            "Deelnemerslijst {path} aangemaakt voor regio {region}.\n"
+            "Regiosleutel (geheim, rechten 600, bewaar offline): {key_file}\n"
+            "Publieke regiosleutel (voor 'roster install' op elke post): {public}",
+            "Roster {path} created for region {region}.\n"
+            "Region key (secret, mode 600, keep offline): {key_file}\n"
+            "Public region key (for 'roster install' at every site): {public}",
+        ),
+        "roster.cp_key": (
+            "CP-sleutel voor persoonsgegevens (geheim, rechten 600; kopieer naar elke CP als"
+            " cp-seal.key): {path}",
+            "CP key for personal data (secret, mode 600; copy to every CP as cp-seal.key): {path}",
+        ),
+        "roster.added": (
+            "{site} ({role}) toegevoegd, sleutel-id {key_id}.",
+            "{site} ({role}) added, key id {key_id}.",
+        ),
+        "roster.revoked": (
+            "Sleutel van {site} ingetrokken; onderteken de lijst en verspreid hem.",
+            "Key of {site} revoked; sign the roster and distribute it.",
+        ),
+        "roster.signed": (
+            "Deelnemerslijst ondertekend: versie {version}, {sites} posten, {revoked} ingetrokken."
+            " Bestand: {path}",
+            "Roster signed: version {version}, {sites} sites, {revoked} revoked. File: {path}",
+        ),
+        "roster.installed": (
+            "Deelnemerslijst versie {version} van regio {region} geïnstalleerd ({sites} posten).",
+            "Roster version {version} of region {region} installed ({sites} sites).",
+        ),
+        "roster.state_signed": (
+            "ondertekend door regiosleutel {key_id}",
+            "signed by region key {key_id}",
+        ),
+        "roster.state_signed_unchecked": (
+            "ondertekend (niet gecontroleerd: geen regiosleutel vastgelegd)",
+            "signed (not checked: no region key pinned)",
+        ),
+        "roster.state_draft": ("NIET ondertekend (concept)", "NOT signed (draft)"),
+        "roster.header": (
+            "Regio {region}, versie {version}, {state}",
+            "Region {region}, version {version}, {state}",
+        ),
+        "roster.revoked_header": ("Ingetrokken:", "Revoked:"),
+        "roster.bad_key": (
+            "Ongeldige publieke sleutel '{value}': geef de 64 hex-tekens of de base64-tekst die"
+            " 'nsplink init' toonde.",
+            "Invalid public key '{value}': give the 64 hex digits or the base64 text that"
+            " 'nsplink init' showed.",
+        ),
+        "roster.bad_role": (
+            "Ongeldige rol '{value}': kies nsp, cp of relay.",
+            "Invalid role '{value}': choose nsp, cp or relay.",
+        ),
+        "roster.bad_site": (
+            "Ongeldige postnaam '{value}': gebruik 1 tot 40 gewone tekens.",
+            "Invalid site name '{value}': use 1 to 40 ordinary characters.",
+        ),
+        "roster.exists": (
+            "{path} bestaat al; kies een andere naam.",
+            "{path} already exists; choose another name.",
+        ),
+        "roster.no_site": (
+            "Post '{value}' staat niet op de lijst.",
+            "Site '{value}' is not on the roster.",
+        ),
+        "roster.duplicate": (
+            "Post '{value}' of deze sleutel staat al op de lijst.",
+            "Site '{value}' or this key is already on the roster.",
+        ),
+    }
+)
+
+
+class RosterInputError(NsplinkError):
+    code = "roster.input"
+
+
+class BadPublicKey(RosterInputError):
+    code = "roster.bad_key"
+    key = "roster.bad_key"
+
+
+class BadRosterRole(RosterInputError):
+    code = "roster.bad_role"
+    key = "roster.bad_role"
+
+
+class BadRosterSite(RosterInputError):
+    code = "roster.bad_site"
+    key = "roster.bad_site"
+
+
+class FileExists(RosterInputError):
+    code = "roster.exists"
+    key = "roster.exists"
+
+
+class NoSuchSite(RosterInputError):
+    code = "roster.no_site"
+    key = "roster.no_site"
+
+
+class DuplicateSite(RosterInputError):
+    code = "roster.duplicate"
+    key = "roster.duplicate"
+
+
+roster_app = typer.Typer(help=t("roster.help"), no_args_is_help=True)
+
+RosterOpt = Annotated[Path, typer.Option("--roster", help="Roster file / bestand van de lijst.")]
+DEFAULT_ROSTER = Path("roster.json")
+
+
+def parse_public_key(text: str) -> bytes:
+    """64 hex digits, or the base64 form `nsplink init` prints."""
+    value = text.strip()
+    raw = b""
+    try:
+        raw = bytes.fromhex(value) if len(value) == 64 else base64.b64decode(value, validate=True)
+    except (ValueError, binascii.Error):
+        raw = b""
+    if len(raw) != 32:
+        raise BadPublicKey(value, value=value[:80])
+    return raw
+
+
+def _unsigned(doc: RosterDoc, **changes: object) -> RosterDoc:
+    return dataclasses.replace(doc, signature=b"", **changes)  # type: ignore[arg-type]
+
+
+def _run(ctx: typer.Context, fn: Callable[[], None]) -> None:
+    cli = get_ctx(ctx)
+    try:
+        fn()
+    except NsplinkError as err:
+        cli.fail(err)
+    except OSError as exc:
+        cli.fail(RosterInvalid(exc.strerror or str(exc), path=getattr(exc, "filename", "")))
+
+
+@roster_app.command("create")
+def create(
+    ctx: typer.Context,
+    region: Annotated[str, typer.Option("--region", help="Region code, e.g. VR01.")],
+    key_out: Annotated[Path, typer.Option("--key-out", help="Region key file to write (0600).")],
+    roster: RosterOpt = DEFAULT_ROSTER,
+    cp_key_out: Annotated[
+        Path | None,
+        typer.Option("--cp-key-out", help="Also make the CPs' key for personal data (0600)."),
+    ] = None,
+) -> None:
+    cli = get_ctx(ctx)
+
+    def go() -> None:
+        if roster.exists():
+            raise FileExists(str(roster), path=roster)
+        code = region.strip().upper()
+        if not code or len(code) > 12 or not code.replace("-", "").isalnum():
+            raise BadRosterSite(region, value=region)
+        key = save_identity(key_out, generate_seed(), site=f"region {code} (roster signing)")
+        seal = None
+        if cp_key_out is not None:
+            cp = save_identity(cp_key_out, generate_seed(), site=f"CPs of {code} (personal data)")
+            seal = seal_public_key(cp.box_secret())
+        save_doc(roster, RosterDoc(code, 0, 0, seal_key=seal))
+        cli.say(
+            "roster.created",
+            path=roster,
+            region=code,
+            key_file=key_out,
+            public=key.public_key.hex(),
+        )
+        if cp_key_out is not None:
+            cli.say("roster.cp_key", path=cp_key_out)
+
+    _run(ctx, go)
+
+
+@roster_app.command("add")
+def add(
+    ctx: typer.Context,
+    site: Annotated[str, typer.Option("--site", help="Site name / naam van de post.")],
+    role: Annotated[str, typer.Option("--role", help="nsp, cp or relay.")],
+    public_key: Annotated[str, typer.Option("--public-key", help="Key from 'nsplink init'.")],
+    node: Annotated[int | None, typer.Option("--node", help="Radio node number.")] = None,
+    roster: RosterOpt = DEFAULT_ROSTER,
+) -> None:
+    cli = get_ctx(ctx)
+
+    def go() -> None:
+        name = site.strip()
+        if not name or len(name) > 40 or any(ord(c) < 32 or ord(c) == 127 for c in name):
+            raise BadRosterSite(site, value=site)
+        if role.strip().lower() not in ROLES:
+            raise BadRosterRole(role, value=role)
+        key = parse_public_key(public_key)
+        if node is not None and not 0 < node < 0xFFFFFFFF:
+            raise RosterInvalid("node must be a radio node number", path=roster)
+        doc = load_doc(roster)
+        if any(e.site == name or e.public_key == key for e in doc.sites + doc.revoked):
+            raise DuplicateSite(name, value=name)
+        entry = SiteEntry(name, role.strip().lower(), key, node)
+        new = _unsigned(doc, sites=(*doc.sites, entry))
+        new.check()
+        save_doc(roster, new)
+        cli.say("roster.added", site=name, role=entry.role, key_id=entry.key_id)
+
+    _run(ctx, go)
+
+
+@roster_app.command("revoke")
+def revoke(
+    ctx: typer.Context,
+    site: Annotated[str, typer.Option("--site", help="Site whose key is revoked.")],
+    roster: RosterOpt = DEFAULT_ROSTER,
+) -> None:
+    cli = get_ctx(ctx)
+
+    def go() -> None:
+        doc = load_doc(roster)
+        hit = [e for e in doc.sites if e.site == site.strip()]
+        if not hit:
+            raise NoSuchSite(site, value=site)
+        keep = tuple(e for e in doc.sites if e is not hit[0])
+        save_doc(roster, _unsigned(doc, sites=keep, revoked=(*doc.revoked, hit[0])))
+        cli.say("roster.revoked", site=hit[0].site)
+
+    _run(ctx, go)
+
+
+@roster_app.command("sign")
+def sign(
+    ctx: typer.Context,
+    region_key: Annotated[Path, typer.Option("--region-key", help="The region key file.")],
+    roster: RosterOpt = DEFAULT_ROSTER,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the signed roster here (default: in place).")
+    ] = None,
+) -> None:
+    cli = get_ctx(ctx)
+
+    def go() -> None:
+        signed = sign_roster(load_doc(roster), region_key, time.time())
+        target = out or roster
+        save_doc(target, signed)
+        cli.say(
+            "roster.signed",
+            version=signed.version,
+            sites=len(signed.sites),
+            revoked=len(signed.revoked),
+            path=target,
+        )
+
+    _run(ctx, go)
+
+
+@roster_app.command("show")
+def show(
+    ctx: typer.Context,
+    roster: Annotated[
+        Path | None, typer.Option("--roster", help="Roster file (default: this site's).")
+    ] = None,
+    region_key: Annotated[
+        Path | None, typer.Option("--region-key", help="Check against this region key file.")
+    ] = None,
+) -> None:
+    cli = get_ctx(ctx)
+
+    def go() -> None:
+        path = roster or cli.home.roster_path
+        doc = load_doc(path)
+        if not doc.signature:
+            state = t("roster.state_draft", cli.lang)
+        else:
+            public = load_identity(region_key).public_key if region_key else None
+            if public is None and roster is None:
+                public = load_pin(cli.home)
+            if public is None:
+                state = t("roster.state_signed_unchecked", cli.lang)
+            else:
+                verify_doc(doc, public, path)  # a forged file fails here, with its one line
+                state = t("roster.state_signed", cli.lang, key_id=KeyId.of(public))
+        cli.say("roster.header", region=doc.region, version=doc.version, state=state)
+        for e in doc.sites:
+            node = f"  node {e.node}" if e.node is not None else ""
+            typer.echo(f"  {e.key_id}  {e.role:<5}  {e.site}{node}")
+        if doc.revoked:
+            cli.say("roster.revoked_header")
+            for e in doc.revoked:
+                typer.echo(f"  {e.key_id}  {e.role:<5}  {e.site}")
+
+    _run(ctx, go)
+
+
+@roster_app.command("install")
+def install(
+    ctx: typer.Context,
+    source: Annotated[Path, typer.Argument(help="The signed roster from the region.")],
+    region_public: Annotated[
+        str, typer.Option("--region-public", help="The region's public key (64 hex).")
+    ],
+) -> None:
+    cli = get_ctx(ctx)
+
+    def go() -> None:
+        doc = install_roster(cli.home, source, parse_public_key(region_public))
+        cli.say("roster.installed", version=doc.version, region=doc.region, sites=len(doc.sites))
+
+    _run(ctx, go)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(roster_app, name="roster")

@@ -1,0 +1,170 @@
+"""End-to-end sealing of an emergency report's personal fields to the region's CPs (sans-IO).
+
+Radio is a broadcast (domain.md §5): the signature gives authenticity, not confidentiality. The
+personal fields (reporter, phone number, address, landmark, free text, coordinates) travel in
+`Emergency.sealed_personal` as one crypto_box (X25519 + XSalsa20-Poly1305) from the NSP's own key
+to the region's CP sealing key named in the signed roster; every CP holds its secret, relays and
+other NSPs do not.
+
+Why this shape, for airtime: static-static crypto_box needs no ephemeral key (32 bytes saved), and
+the 24-byte nonce is derived from what the signed header already carries (sender key id, sequence
+number, creation minute), so no nonce travels either. What the air pays is the 16-byte MAC, one
+flags byte and the protobuf field's tag and length (figures: `make bench`, bench_fuzz). The NSP's
+X25519 key is its Ed25519 identity mapped to Curve25519, so the roster needs no second key per
+site. The store's sequence reservation makes (key id, seq) unique; the minute guards against a
+site whose database was lost and restarted its numbers with the same key.
+
+The whole frame, sealed part included, is still signed by the NSP: a relay cannot swap sealed
+blobs between messages, and the MAC additionally binds the blob to the sender's key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+
+import nacl.bindings
+import nacl.exceptions
+
+from nsplink.i18n import register
+from nsplink.protocol.codec import put_varint
+from nsplink.protocol.compress import CURRENT_DICT, DICTIONARIES, compress_texts, decompress_texts
+from nsplink.protocol.envelope import Envelope
+from nsplink.protocol.errors import DecodeError
+from nsplink.protocol.identity import PUBLIC_KEY_LEN, Identity, KeyId
+from nsplink.protocol.messages import Emergency
+
+# Fields sealed, in plaintext order. `access` stays in the clear: it says how to reach the spot
+# ("achterom, sleutel bij buren"), not who lives there.
+PERSONAL_FIELDS: tuple[str, ...] = (
+    "street", "number", "postcode", "place", "landmark", "reporter", "callback_number", "text",
+)  # fmt: skip
+MAC_LEN = 16
+_NONCE_LABEL = b"nsplink seal nonce v1\x00"
+_HAS_COORDS = 0x01
+
+register(
+    {
+        "protocol.seal.open": (
+            "De persoonsgegevens van melding {mid} zijn niet te openen ({detail}).",
+            "The personal data of report {mid} cannot be opened ({detail}).",
+        ),
+        "protocol.seal.key": (
+            "Ongeldige sleutel voor het versleutelen van persoonsgegevens ({detail}).",
+            "Invalid key for sealing personal data ({detail}).",
+        ),
+    }
+)
+
+
+class SealError(DecodeError):
+    """The sealed part does not open with this key, or opens to garbage."""
+
+    code = "protocol.seal.open"
+    key = "protocol.seal.open"
+
+
+class SealKeyError(DecodeError):
+    code = "protocol.seal.key"
+    key = "protocol.seal.key"
+
+
+def seal_public_key(secret: bytes) -> bytes:
+    """The X25519 public key of a CP sealing secret (what the roster carries)."""
+    return bytes(nacl.bindings.crypto_scalarmult_base(secret))
+
+
+def box_public_of(ed25519_public: bytes) -> bytes:
+    """A site's X25519 public key, from its Ed25519 key on the roster."""
+    try:
+        return bytes(nacl.bindings.crypto_sign_ed25519_pk_to_curve25519(ed25519_public))
+    except (nacl.exceptions.RuntimeError, nacl.exceptions.ValueError, ValueError) as exc:
+        raise SealKeyError("not an Ed25519 public key") from exc
+
+
+def _nonce(sender: KeyId, seq: int, created: int) -> bytes:
+    material = _NONCE_LABEL + sender.raw + put_varint(seq) + created.to_bytes(3, "big")
+    return hashlib.sha256(material).digest()[:24]
+
+
+def _shared(secret: bytes, public: bytes) -> bytes:
+    if len(secret) != 32 or len(public) != PUBLIC_KEY_LEN:
+        raise SealKeyError("keys are 32 bytes")
+    try:
+        return bytes(nacl.bindings.crypto_box_beforenm(public, secret))
+    except (nacl.exceptions.RuntimeError, nacl.exceptions.ValueError, ValueError) as exc:
+        raise SealKeyError("a low-order or invalid public key") from exc
+
+
+def has_personal(body: Emergency) -> bool:
+    return any(getattr(body, f) for f in PERSONAL_FIELDS) or body.lat is not None
+
+
+def _plaintext(body: Emergency) -> bytes:
+    flags = CURRENT_DICT << 4
+    coords = b""
+    if body.lat is not None and body.lon is not None:
+        flags |= _HAS_COORDS
+        coords = round(body.lat * 1e5).to_bytes(4, "big", signed=True) + round(
+            body.lon * 1e5
+        ).to_bytes(4, "big", signed=True)
+    texts = tuple(getattr(body, f) for f in PERSONAL_FIELDS)
+    return bytes([flags]) + coords + compress_texts(texts, CURRENT_DICT)
+
+
+def seal(env: Envelope, identity: Identity, seal_to: bytes) -> Envelope:
+    """The envelope with its personal fields moved into `sealed_personal`. Anything but an
+    emergency report with personal fields comes back unchanged."""
+    body = env.body
+    if not isinstance(body, Emergency) or body.sealed_personal or not has_personal(body):
+        return env
+    key = _shared(identity.box_secret(), seal_to)
+    box = nacl.bindings.crypto_secretbox(
+        _plaintext(body), _nonce(env.sender, env.seq, env.created), key
+    )
+    sealed = _with_personal(body, ("",) * len(PERSONAL_FIELDS), None, None, bytes(box))
+    return dataclasses.replace(env, body=sealed)
+
+
+def open_sealed(env: Envelope, sender_public: bytes, seal_secret: bytes) -> Envelope:
+    """The envelope with the personal fields restored (CP side). Unchanged if nothing is sealed;
+    SealError if the blob does not open with this key or is not what we sealed."""
+    body = env.body
+    if not isinstance(body, Emergency) or not body.sealed_personal:
+        return env
+    key = _shared(seal_secret, box_public_of(sender_public))
+    mid = f"{env.sender}-{env.seq}"
+    try:
+        plain = bytes(
+            nacl.bindings.crypto_secretbox_open(
+                body.sealed_personal, _nonce(env.sender, env.seq, env.created), key
+            )
+        )
+    except (nacl.exceptions.CryptoError, ValueError) as exc:
+        raise SealError("wrong key or altered", mid=mid) from exc
+    if not plain or plain[0] >> 4 not in DICTIONARIES or plain[0] & 0x0F & ~_HAS_COORDS:
+        raise SealError("unknown format", mid=mid)
+    pos, lat, lon = 1, None, None
+    if plain[0] & _HAS_COORDS:
+        if len(plain) < 9:
+            raise SealError("truncated", mid=mid)
+        lat = int.from_bytes(plain[1:5], "big", signed=True) / 1e5
+        lon = int.from_bytes(plain[5:9], "big", signed=True) / 1e5
+        pos = 9
+    try:
+        texts = decompress_texts(plain[pos:], len(PERSONAL_FIELDS), plain[0] >> 4)
+    except DecodeError as exc:
+        raise SealError(str(exc.detail), mid=mid) from exc
+    opened = _with_personal(body, texts, lat, lon, b"")
+    return dataclasses.replace(env, body=opened)
+
+
+def _with_personal(
+    body: Emergency, texts: tuple[str, ...], lat: float | None, lon: float | None, sealed: bytes
+) -> Emergency:
+    street, number, postcode, place, landmark, reporter, callback_number, text = texts
+    return dataclasses.replace(
+        body, street=street, number=number, postcode=postcode, place=place, landmark=landmark,
+        reporter=reporter, callback_number=callback_number, text=text, lat=lat, lon=lon,
+        sealed_personal=sealed,
+    )  # fmt: skip
