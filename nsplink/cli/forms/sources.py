@@ -58,24 +58,20 @@ def _read(path: str) -> tuple[str, str]:
             raise FormSourceMissing(path, source=path) from exc
         source = path
     if len(data) > MAX_INPUT:
-        raise FormSourceInvalid("too large", source=source, detail=f"> {MAX_INPUT} bytes")
+        raise FormSourceInvalid(f"> {MAX_INPUT} bytes", source=source)
     try:
         return data.decode("utf-8-sig"), source
     except UnicodeDecodeError as exc:
-        raise FormSourceInvalid(
-            "not UTF-8", source=source, detail="geen UTF-8 / not UTF-8"
-        ) from exc
+        raise FormSourceInvalid("geen UTF-8 / not UTF-8", source=source) from exc
 
 
 def _mapping(value: Any, source: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise FormSourceInvalid(
-            "not an object", source=source, detail="geen object / not an object"
-        )
+        raise FormSourceInvalid("geen object / not an object", source=source)
     out: dict[str, Any] = {}
     for key, item in value.items():
         if not isinstance(key, str):
-            raise FormSourceInvalid("key", source=source, detail=f"key {key!r}")
+            raise FormSourceInvalid(f"key {key!r}", source=source)
         out[key.strip().replace("-", "_")] = item
     return out
 
@@ -85,17 +81,15 @@ def parse_text(text: str, source: str, *, yaml_ok: bool) -> dict[str, Any]:
         return _mapping(json.loads(text), source)
     except json.JSONDecodeError as exc:
         if not yaml_ok:
-            raise FormSourceInvalid(
-                exc.msg, source=source, detail=f"{exc.msg}, line {exc.lineno}"
-            ) from exc
+            raise FormSourceInvalid(f"JSON: {exc.msg}, line {exc.lineno}", source=source) from exc
     try:
         loaded = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}" if mark is not None else ""
-        raise FormSourceInvalid("yaml", source=source, detail=f"YAML{where}") from exc
+        raise FormSourceInvalid(f"YAML{where}", source=source) from exc
     except RecursionError as exc:
-        raise FormSourceInvalid("nesting", source=source, detail="too deeply nested") from exc
+        raise FormSourceInvalid("too deeply nested", source=source) from exc
     return _mapping(loaded, source)
 
 
