@@ -76,7 +76,7 @@ async def opened(url: str, **kw: Any) -> MeshtasticRadio:
 
 
 def tcp_url(mesh: EmulatedMesh, i: int) -> str:
-    return f"tcp://127.0.0.1:{mesh.devices[i].tcp_port}"
+    return mesh.devices[i].url
 
 
 # --- URLs ---------------------------------------------------------------------------------------
@@ -113,7 +113,7 @@ def test_bad_radio_url_is_a_typed_error_in_both_languages(url: str) -> None:
 async def test_frames_between_tcp_and_serial_with_routing_ack(mesh: EmulatedMesh) -> None:
     a, b = mesh.devices
     ra = await opened(tcp_url(mesh, 0))
-    rb = await opened(f"serial://{b.pty_path}")
+    rb = await opened(str(b.serial_url))
     try:
         assert isinstance(ra, Radio)
         assert (ra.node_num, rb.node_num) == (a.node_num, b.node_num)
@@ -243,7 +243,7 @@ async def send_retrying(radio: MeshtasticRadio, packet: OutgoingPacket) -> int:
 async def test_cable_pulled_mid_stream_loses_no_accepted_frame(mesh: EmulatedMesh) -> None:
     a, b = mesh.devices
     ra = await opened(tcp_url(mesh, 0))
-    rb = await opened(f"serial://{b.pty_path}")
+    rb = await opened(str(b.serial_url))
     try:
         accepted: dict[int, bytes] = {}
         for i in range(24):
@@ -274,7 +274,7 @@ async def test_frames_kept_by_the_device_while_unplugged_arrive_after_link_up(
     own bookkeeping of the new link; none of it may be dropped, and LinkUp comes first."""
     _a, b = mesh.devices
     ra = await opened(tcp_url(mesh, 0))
-    rb = await opened(f"serial://{b.pty_path}")
+    rb = await opened(str(b.serial_url))
     try:
         b.drop_connection(replug_after=1.0)
         sent = {}
@@ -312,7 +312,7 @@ async def test_radio_power_cut_and_return(mesh: EmulatedMesh) -> None:
 
 async def test_device_reboot_over_serial_is_a_link_flap(mesh: EmulatedMesh) -> None:
     a, b = mesh.devices
-    ra = await opened(f"serial://{a.pty_path}")
+    ra = await opened(str(a.serial_url))
     try:
         a.reboot(0.0)  # firmware sends FromRadio.rebooted on the serial port
         await expect(ra, LinkDown)

@@ -108,6 +108,15 @@ class EmulatedDevice:
     def pty_path(self) -> Path | None:
         return None if self.pty is None else self.pty.path
 
+    @property
+    def url(self) -> str:
+        """The radio address a site config or `MeshtasticRadio` uses for this device."""
+        return f"tcp://{self.host}:{self.tcp_port}"
+
+    @property
+    def serial_url(self) -> str | None:
+        return None if self.pty is None else f"serial://{self.pty.path}"
+
     async def start(self) -> None:
         await self._listen(self.requested_port)
         if self.pty is not None:
