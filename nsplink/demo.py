@@ -1,166 +1,358 @@
-"""`make demo`: the real round trip of the message core, until the daemon exists.
+"""`make demo`: nsplink end to end on this machine, in under two minutes.
 
-An NSP builds a noodhulpmelding, signs and encodes it into one frame, and the CP decodes and
-verifies it; then an altered byte is caught, and a 4 KiB bulletin travels as fragments in
-shuffled order. Keys are made in memory for the demo only. Sizes on air are the whole LoRa
-payload: 16-byte Meshtastic header + the `Data` protobuf around our frame.
+1. The message core: one noodhulpmelding signed into one LoRa frame, verified, a flipped byte
+   refused.
+2. A live mesh: the radio emulator with three nodes (one CP, two NSPs), a real `nsplink daemon`
+   process per site talking to its emulated radio over TCP with the meshtastic library. An NSP
+   volunteer sends an emergency report with `nsplink send emergency`; it appears in the CP's
+   `nsplink queue`, and the NSP's outbox shows the CP's signed receipt.
+3. The smoke scenario in virtual time (`nsplink scenario run scenarios/smoke.yaml`) and its report.
+
+Everything runs in a temporary directory; every process started here is stopped here.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
-import random
+import signal
+import subprocess
+import sys
+import tempfile
 import time
-
-from meshtastic.protobuf import mesh_pb2
+from pathlib import Path
 
 from nsplink import protocol as p
-from nsplink.config import DEFAULT_PORTNUM
 from nsplink.i18n import current_lang, register, t
 
 register(
     {
-        "demo.title": (
-            "nsplink demo: van melding tot geverifieerd bericht",
-            "nsplink demo: from report to verified message",
-        ),
-        "demo.built": (
-            "NSP {site} maakt: {type} (prioriteit {prio})",
-            "NSP {site} builds: {type} (priority {prio})",
+        "demo.title": ("nsplink demo", "nsplink demo"),
+        "demo.part1": (
+            "1. Berichtkern: noodhulpmelding ondertekend in één LoRa-frame",
+            "1. Message core: an emergency report signed into one LoRa frame",
         ),
         "demo.frame": (
-            "Ondertekend frame: {frame} bytes (max {max}); op de radio: {air} bytes"
-            " (16 kop + {data} Data).",
-            "Signed frame: {frame} bytes (max {max}); on air: {air} bytes"
-            " (16 header + {data} Data).",
+            "Ondertekend frame: {frame} bytes (max {max}); handtekening klopt: {ok}; één byte"
+            " veranderd: {refused}",
+            "Signed frame: {frame} bytes (max {max}); signature verified: {ok}; one byte"
+            " altered: {refused}",
         ),
-        "demo.text": (
-            "Tekst: {raw} bytes, gecomprimeerd {comp} bytes.",
-            "Text: {raw} bytes, compressed {comp} bytes.",
+        "demo.part2": (
+            "2. Live: radio-emulator met 1 CP en 2 NSP's, een echte nsplink-dienst per post",
+            "2. Live: radio emulator with 1 CP and 2 NSPs, a real nsplink daemon per site",
         ),
-        "demo.verified": (
-            "CP ontvangt bericht {id} van {site}: handtekening klopt.",
-            "CP receives message {id} from {site}: signature verified.",
+        "demo.started": (
+            "Emulator op 127.0.0.1 poorten {ports}; diensten gestart: {sites}",
+            "Emulator on 127.0.0.1 ports {ports}; daemons started: {sites}",
         ),
-        "demo.tampered": (
-            "Eén byte veranderd onderweg -> geweigerd: {error}",
-            "One byte altered on the way -> refused: {error}",
+        "demo.connected": ("Alle diensten hebben hun radio.", "Every daemon has its radio."),
+        "demo.sending": (
+            "{site} stuurt een noodhulpmelding: $ {cmd}",
+            "{site} sends an emergency report: $ {cmd}",
         ),
-        "demo.fragments": (
-            "Mededeling van {chars} tekens: {frames} delen van hooguit {max} bytes, in willekeurige"
-            " volgorde ontvangen en weer samengevoegd: {ok}.",
-            "Bulletin of {chars} characters: {frames} fragments of at most {max} bytes, received in"
-            " shuffled order and reassembled: {ok}.",
+        "demo.cp_queue": (
+            "Bij de CP na {secs:.1f} s: $ nsplink queue",
+            "At the CP after {secs:.1f} s: $ nsplink queue",
         ),
-        "demo.rates": (
-            "Snelheid: {enc:.0f} berichten/s coderen+tekenen, {dec:.0f}/s decoderen+controleren.",
-            "Speed: {enc:.0f} messages/s encode+sign, {dec:.0f}/s decode+verify.",
+        "demo.receipt": (
+            "Bij {site}: bevestigd door de CP na {secs:.1f} s (status {state}).",
+            "At {site}: confirmed by the CP after {secs:.1f} s (state {state}).",
         ),
-        "demo.ok": ("ja", "yes"),
+        "demo.timeout": ("Niet gelukt binnen {secs} s: {what}", "Not done within {secs} s: {what}"),
+        "demo.stopped": ("Diensten en emulator gestopt.", "Daemons and emulator stopped."),
+        "demo.part3": (
+            "3. Rookproef-scenario in virtuele tijd: $ nsplink scenario run {file}",
+            "3. Smoke scenario in virtual time: $ nsplink scenario run {file}",
+        ),
+        "demo.done": ("Demo klaar in {secs:.0f} s.", "Demo done in {secs:.0f} s."),
     }
 )
 
+ROOT = Path(__file__).resolve().parent.parent
+SMOKE = ROOT / "scenarios" / "smoke.yaml"
+SITES = [("cp-brandweer", "cp"), ("nsp-dorpshuis", "nsp"), ("nsp-bibliotheek", "nsp")]
+WAIT_S = 60.0
 
-def on_air(frame: bytes, portnum: int = DEFAULT_PORTNUM) -> int:
-    """Bytes of the LoRa payload for one frame: header + Data (portnum, payload, bitfield)."""
-    return 16 + mesh_pb2.Data(portnum=portnum, payload=frame, bitfield=0).ByteSize()  # type: ignore[arg-type]
+
+def part1(lang: str) -> bool:
+    nsp = p.Identity(os.urandom(32))
+    roster = p.KeyRing([p.PeerKey("nsp-dorpshuis", "nsp", nsp.public_key)])
+    report = p.Emergency(
+        incident=p.Incident.APP,
+        services=p.Services.A,
+        life_threat=p.Answer.JA,
+        street="Kerkstraat",
+        number="12a",
+        place="Zuidbroek",
+        text="Thuisbeademing werkt nog 2 uur op de accu. Mevrouw is benauwd.",
+    )
+    env = p.Envelope(nsp.key_id, 1, p.minutes_since_epoch(time.time()), report, p.Priority.P1)
+    frame = p.encode(env, nsp)
+    ok = p.decode(frame, roster).envelope == env
+    bad = bytearray(frame)
+    bad[20] ^= 1
+    try:
+        p.decode(bytes(bad), roster)
+        refused = "NOT REFUSED"
+    except p.DecodeError as err:
+        refused = err.code
+    print(t("demo.part1", lang))  # type: ignore[arg-type]
+    print("  " + t("demo.frame", lang, frame=len(frame), max=p.MAX_FRAME, ok=ok, refused=refused))  # type: ignore[arg-type]
+    return ok and refused != "NOT REFUSED"
+
+
+def _make_sites(root: Path, radios: dict[str, str]) -> dict[str, Path]:
+    """Config and key per site, one roster signed with a throw-away region key and installed
+    with that key pinned, and the CP's sealing key: what `nsplink init` and `nsplink roster`
+    leave behind."""
+    from dataclasses import replace
+
+    from nsplink.config import SiteConfig, save_config
+    from nsplink.keys import generate_seed, load_identity, save_identity
+    from nsplink.protocol.sealing import seal_public_key
+    from nsplink.roster import (
+        RosterEntry,
+        install_roster,
+        load_doc,
+        save_doc,
+        save_roster,
+        seal_key_path,
+        sign_roster,
+    )
+    from nsplink.site import SiteHome
+
+    entries = []
+    homes = {}
+    for name, role in SITES:
+        home = SiteHome(root / name)
+        save_config(home, SiteConfig(site=name, role=role, region="VR01", radio=radios[name]))
+        ident = save_identity(home.key_path, generate_seed(), site=name)
+        entries.append(RosterEntry(name, role, ident.public_key))
+        homes[name] = home
+    region_key, seal_key, draft = root / "region.key", root / "cp-seal.key", root / "roster.json"
+    save_roster(draft, "VR01", entries)
+    save_identity(region_key, generate_seed(), site="region VR01")
+    seal = save_identity(seal_key, generate_seed(), site="CPs")
+    doc = replace(load_doc(draft), seal_key=seal_public_key(seal.box_secret()))
+    save_doc(draft, sign_roster(doc, region_key, time.time()))
+    public = load_identity(region_key).public_key
+    for (_, role), home in zip(SITES, homes.values(), strict=True):
+        install_roster(home, draft, public)
+        if role == "cp":
+            seal_key_path(home).write_bytes(seal_key.read_bytes())
+            seal_key_path(home).chmod(0o600)
+    return {name: home.root for name, home in homes.items()}
+
+
+def _cli(home: Path, *args: str, lang: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, NSPLINK_LANG=lang, COLUMNS="110")
+    return subprocess.run(
+        [sys.executable, "-m", "nsplink", "--home", str(home), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
+
+
+async def _events(home: Path, kind: str) -> int:
+    from nsplink.site import SiteHome
+    from nsplink.store import Store
+
+    db = SiteHome(home).db_path
+    if not db.exists():
+        return 0
+    async with await Store.open(db) as store:
+        return len(await store.events(kinds=(kind,)))
+
+
+async def _outbox_state(home: Path) -> str:
+    from nsplink.site import SiteHome
+    from nsplink.store import Store
+
+    async with await Store.open(SiteHome(home).db_path) as store:
+        items = await store.outbox()
+        return items[-1].state if items else ""
+
+
+_PROCS: list[subprocess.Popen[bytes]] = []
+
+
+async def _wait(check, timeout: float) -> float | None:  # type: ignore[no-untyped-def]
+    """Seconds until `check()` holds; None on timeout or when a daemon has exited."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if await check():
+            return time.monotonic() - start
+        if any(proc.poll() is not None for proc in _PROCS):
+            return None
+        await asyncio.sleep(0.25)
+    return None
+
+
+def part2(lang: str, tmp: Path) -> bool:
+    from nsplink.radio.emulator.mesh import EmulatedMesh, EmulatorThread
+
+    print(t("demo.part2", lang))  # type: ignore[arg-type]
+    mesh = EmulatedMesh(len(SITES), seed=7, speedup=4.0, roles=["ROUTER", "CLIENT", "CLIENT"])
+    procs = _PROCS
+    with EmulatorThread(mesh) as emu:
+        ports = [dev.tcp_port for dev in emu.mesh.devices]
+        radios = {
+            name: f"tcp://127.0.0.1:{port}" for (name, _), port in zip(SITES, ports, strict=True)
+        }
+        homes = _make_sites(tmp / "sites", radios)
+        try:
+            for name, home in homes.items():
+                log = open(tmp / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+                procs.append(
+                    subprocess.Popen(
+                        [sys.executable, "-m", "nsplink", "--home", str(home), "daemon"],
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                        env=dict(os.environ, NSPLINK_LANG=lang),
+                    )
+                )
+                log.close()
+            print(
+                "  "
+                + t("demo.started", lang, ports=", ".join(map(str, ports)), sites=", ".join(homes))
+            )  # type: ignore[arg-type]
+            return asyncio.run(_exchange(lang, homes, tmp))
+        finally:
+            for proc in procs:
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGTERM)
+            for proc in procs:
+                try:
+                    proc.wait(15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait(5)
+            print("  " + t("demo.stopped", lang))  # type: ignore[arg-type]
+
+
+async def _exchange(lang: str, homes: dict[str, Path], tmp: Path) -> bool:
+    async def connected() -> bool:
+        counts = [await _events(h, "radio.connected") for h in homes.values()]
+        return all(counts)
+
+    if await _wait(connected, WAIT_S) is None:
+        print("  " + t("demo.timeout", lang, secs=WAIT_S, what="radio.connected"))  # type: ignore[arg-type]
+        _show_logs(tmp)
+        return False
+    print("  " + t("demo.connected", lang))  # type: ignore[arg-type]
+    nsp, cp = homes["nsp-dorpshuis"], homes["cp-brandweer"]
+    args = [
+        "send",
+        "emergency",
+        "--incident",
+        "APP",
+        "--services",
+        "A",
+        "--life-threat",
+        "JA",
+        "--people-involved",
+        "1",
+        "--callback",
+        "NSP",
+        "--street",
+        "Kerkstraat",
+        "--number",
+        "12a",
+        "--place",
+        "Zuidbroek",
+        "--text",
+        "Thuisbeademing nog 2 uur op accu, mevrouw benauwd.",
+        "--yes",
+        "--no-interactive",
+    ]
+    print(
+        "  "
+        + t(
+            "demo.sending", lang, site="nsp-dorpshuis", cmd="nsplink " + " ".join(args[:4]) + " ..."
+        )
+    )  # type: ignore[arg-type]
+    sent = _cli(nsp, *args, lang=lang)
+    print(_indent(sent.stdout + sent.stderr))
+    if sent.returncode != 0:
+        return False
+
+    async def at_cp() -> bool:
+        return await _events(cp, "message.received") > 0
+
+    secs = await _wait(at_cp, WAIT_S)
+    if secs is None:
+        print("  " + t("demo.timeout", lang, secs=WAIT_S, what="CP"))  # type: ignore[arg-type]
+        _show_logs(tmp)
+        return False
+    print("  " + t("demo.cp_queue", lang, secs=secs))  # type: ignore[arg-type]
+    queue = _cli(cp, "queue", lang=lang)
+    print(_indent(queue.stdout + queue.stderr))
+
+    async def receipted() -> bool:
+        return await _outbox_state(nsp) == "delivered"
+
+    secs2 = await _wait(receipted, WAIT_S)
+    state = await _outbox_state(nsp)
+    total = (secs2 if secs2 is not None else WAIT_S) + secs
+    print("  " + t("demo.receipt", lang, site="nsp-dorpshuis", secs=total, state=state))  # type: ignore[arg-type]
+    outbox = _cli(nsp, "outbox", lang=lang)
+    print(_indent(outbox.stdout + outbox.stderr))
+    return secs2 is not None
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line for line in text.rstrip().splitlines())
+
+
+def _show_logs(tmp: Path) -> None:
+    for log in sorted(tmp.glob("*.log")):
+        print(f"--- {log.name}\n{log.read_text(errors='replace')[-1500:]}")
+
+
+def part3(lang: str, tmp: Path) -> bool:
+    print(t("demo.part3", lang, file="scenarios/smoke.yaml"))  # type: ignore[arg-type]
+    out = tmp / "smoke"
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "nsplink",
+            "scenario",
+            "run",
+            str(SMOKE),
+            "--out",
+            str(out),
+            "--format",
+            "md,json,png",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ, NSPLINK_LANG=lang),
+        check=False,
+    )
+    print(_indent(run.stdout + run.stderr))
+    report = out / "report.md"
+    if report.exists():
+        print(report.read_text("utf-8"))
+    return run.returncode == 0
 
 
 def main() -> int:
     lang = current_lang()
-    nsp, cp = p.Identity(os.urandom(32)), p.Identity(os.urandom(32))
-    roster = p.KeyRing(
-        [
-            p.PeerKey("NSP Dorpshuis Ammerzoden", "nsp", nsp.public_key),
-            p.PeerKey("CP Rivierenland", "cp", cp.public_key),
-        ]
-    )
-    report = p.Emergency(
-        incident=p.Incident.APP,
-        services=p.Services.A,
-        people_involved=1,
-        life_threat=p.Answer.JA,
-        conscious=p.Answer.JA,
-        breathing=p.Answer.NEE,
-        street="Kerkstraat",
-        number="12a",
-        place="Ammerzoden",
-        access="2e verdieping, lift doet het niet",
-        callback=p.Callback.NSP,
-        text="Thuisbeademing werkt nog 2 uur op de accu. Mevrouw is benauwd."
-        " Dochter wacht op het NSP.",
-    )
-    env = p.Envelope(
-        nsp.key_id,
-        seq=1,
-        created=p.minutes_since_epoch(time.time()),
-        body=report,
-        priority=p.suggested_priority(report),
-    )
+    start = time.monotonic()
     print(t("demo.title", lang))
-    print(t("demo.built", lang, site="Dorpshuis Ammerzoden", type=report.TYPE.label(lang),
-            prio=env.priority.label(lang)))  # fmt: skip
-    for name in ("incident", "street", "number", "place", "life_threat", "breathing", "text"):
-        value = getattr(report, name)
-        shown = value.label(lang) if isinstance(value, p.Code) else value
-        print(f"  {t('field.emergency.' + name, lang)}: {shown}")
-
-    frame = p.encode(env, nsp)
-    texts = "\x00".join(report.texts()).encode()
-    from nsplink.protocol.compress import compress_texts
-
-    print(t("demo.text", lang, raw=len(texts), comp=len(compress_texts(report.texts()))))
-    air = on_air(frame)
-    print(t("demo.frame", lang, frame=len(frame), max=p.MAX_FRAME, air=air, data=air - 16))
-    print("  " + frame.hex())
-
-    msg = p.decode(frame, roster)
-    assert msg.envelope == env
-    print(t("demo.verified", lang, id=msg.id, site=msg.signer.site))
-
-    tampered = bytearray(frame)
-    tampered[20] ^= 0x01
-    try:
-        p.decode(bytes(tampered), roster)
-    except p.DecodeError as err:
-        print(t("demo.tampered", lang, error=err.render(lang)))
-
-    words = [
-        "Vanaf",
-        "morgen",
-        "is",
-        "er",
-        "drinkwater",
-        "bij",
-        "de",
-        "sporthal.",
-        "Neem",
-        "zelf",
-        "flessen",
-        "mee.",
-    ]
-    rng = random.Random(1)
-    body = " ".join(rng.choice(words) + str(rng.randint(1, 99)) for _ in range(600))[:4096]
-    bulletin = p.Bulletin("Drinkwater en opvang", body, env.created + 720, "Veiligheidsregio")
-    long_env = p.Envelope(cp.key_id, 1, env.created, bulletin, p.Priority.P3, p.ALL_NSPS)
-    frames = p.to_frames(p.encode(long_env, cp))
-    rng.shuffle(frames)
-    rx = p.Receiver(roster)
-    results = [rx.receive(f, now=float(i)) for i, f in enumerate(frames)]
-    whole = [r for r in results if r is not None]
-    ok = t("demo.ok", lang) if whole and whole[0].envelope == long_env else "NEE/NO"
-    print(t("demo.fragments", lang, chars=len(body), frames=len(frames),
-            max=max(map(len, frames)), ok=ok))  # fmt: skip
-
-    n = 300
-    t0 = time.perf_counter()
-    signed = [p.encode(env, nsp) for _ in range(n)]
-    t1 = time.perf_counter()
-    for f in signed:
-        p.decode(f, roster)
-    t2 = time.perf_counter()
-    print(t("demo.rates", lang, enc=n / (t1 - t0), dec=n / (t2 - t1)))
-    return 0 if whole else 1
+    ok = part1(lang)
+    with tempfile.TemporaryDirectory(prefix="nsplink-demo-") as d:
+        tmp = Path(d)
+        ok = part2(lang, tmp) and ok
+        ok = part3(lang, tmp) and ok
+    print(t("demo.done", lang, secs=time.monotonic() - start))
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -30,6 +30,9 @@ from nsplink.protocol import (
     KeyRing,
     MessageId,
     NspState,
+    Power,
+    Priority,
+    Status,
     minutes_since_epoch,
 )
 from nsplink.protocol.effects import Deliver, Effect
@@ -44,6 +47,7 @@ from nsplink.store import events as ev
 SAMPLE_S = 600.0  # queue depth and duty-cycle samples
 FLUSH_S = 900.0  # batched writes to each site's store
 SEQ_BLOCK = 32
+BEACON_S = 1800.0  # DaemonOptions.status_interval_s
 
 
 class ScenarioNetwork(SimNetwork):
@@ -54,6 +58,11 @@ class ScenarioNetwork(SimNetwork):
         seqs = list(range(site.next_seq, site.next_seq + SEQ_BLOCK))
         site.next_seq += SEQ_BLOCK
         self._apply(site, engine.provide_seqs(seqs, self.now) + effects)
+
+    def beacon(self, site: SimSite, body: Status) -> None:
+        """The daemon's periodic status beacon: how a site is heard when it has nothing else
+        to say, and what lets a relay holding custody see that its destination is back."""
+        self._apply(site, site.engine.send_message(body, EVERYONE, Priority.P4, self.now))
 
     def stop(self, site: SimSite) -> None:
         site.timer_gen += 1  # its pending timer dies with the process
@@ -173,6 +182,9 @@ class ScenarioRun:
             path = sites_dir / f"{spec.name}.sqlite"
             self.store_paths[spec.name] = path
             await self._attach(site)
+        for link in self.sc.links:
+            a, b = self.sc.site(link.a).node, self.sc.site(link.b).node
+            self.medium.set_link(a, b, snr_db=link.snr_db, loss=link.loss)
         self.net.observers.append(self._observe)
         start_tx = self.medium.start_tx
 
@@ -224,6 +236,12 @@ class ScenarioRun:
                     if spec.role == "nsp":
                         self.at(t, lambda n=spec.name: self._sitrep(n))
                 t += sc.sitrep_every
+        for spec in sc.sites:
+            rng = random.Random(f"{self.seed}/beacon/{spec.name}")
+            t = rng.uniform(60.0, 600.0)
+            while t <= sc.duration + sc.drain:
+                self.at(t, lambda n=spec.name: self._beacon(n))
+                t += BEACON_S * rng.uniform(0.9, 1.1)
         t = 0.0
         while t <= sc.duration + sc.drain:
             self.at(t, self._sample)
@@ -303,6 +321,28 @@ class ScenarioRun:
         if not self.down[name]:
             body = self.models[name].sitrep(self.medium.now, self.rng, NspState.DICHT)
             await self._submit(name, body, ALL_CPS)
+
+    async def _beacon(self, name: str) -> None:
+        if self.down[name]:
+            return
+        site = self.net.sites[name]
+        spec = self.sc.site(name)
+        model = self.models[name]
+        now = self.medium.now
+        if self._mains_back:
+            power, hours = Power.NET, 255
+        elif spec.generator is not None or spec.role == "cp":
+            power = Power.AGG
+            hours = model.hours_left(now) if spec.generator is not None else 255
+        else:
+            power, hours = Power.ACCU, model.hours_left(now) if spec.battery_h else 255
+        body = Status(
+            power=power,
+            battery_pct=100,
+            power_hours=hours,
+            queue_depth=min(100_000, site.engine.backlog()),
+        )
+        self.net.beacon(site, body)
 
     async def _end_of_exercise(self) -> None:
         """Power returns: every post back on and the medium whole, so whatever is still queued

@@ -140,6 +140,16 @@ class Handling:
 
 
 @dataclass(frozen=True)
+class LinkSpec:
+    """A fixed radio link instead of the one derived from positions (a hill, a mast)."""
+
+    a: str
+    b: str
+    snr_db: float
+    loss: float = 0.0
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str
     file: str
@@ -154,6 +164,7 @@ class Scenario:
     emergency_sites: tuple[str, ...] = ()
     sitrep_every: float = 0.0
     sitrep_from: float = 0.0
+    links: tuple[LinkSpec, ...] = ()
     description: str = ""
     sites_by_name: dict[str, SiteSpec] = field(default_factory=dict, compare=False)
 
@@ -292,7 +303,7 @@ def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
         root,
         "",
         ("name", "duration", "sites", "timeline"),
-        ("seed", "drain", "preset", "description", "handling", "emergencies", "sitreps"),
+        ("seed", "drain", "preset", "description", "handling", "emergencies", "sitreps", "links"),
     )
     duration = r.duration(top["duration"], "duration")
     drain = r.duration(top["drain"], "drain") if "drain" in top else 6 * 3600.0
@@ -334,6 +345,7 @@ def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
         emergency_sites=em_sites,
         sitrep_every=every,
         sitrep_from=start,
+        links=_links(ctx, top.get("links")),
         description=r.text(top["description"], "description", 4000) if "description" in top else "",
         sites_by_name=by_name,
     )
@@ -682,6 +694,26 @@ def _sitreps(r: _Reader, node: Node | None) -> tuple[float, float]:
     return every, r.duration(m["from"], "sitreps.from") if "from" in m else 0.0
 
 
+def _links(ctx: _Ctx, node: Node | None) -> tuple[LinkSpec, ...]:
+    if node is None:
+        return ()
+    r = ctx.r
+    out = []
+    for i, lnode in enumerate(r.sequence(node, "links")):
+        p = f"links[{i}]"
+        m = r.mapping(lnode, p, ("between", "snr_db"), ("loss",))
+        pair = r.sequence(m["between"], f"{p}.between")
+        if len(pair) != 2:
+            raise r.fail(m["between"], f"{p}.between", "expected [site, site]")
+        a, b = (ctx.site(n, f"{p}.between") for n in pair)
+        if a == b:
+            raise r.fail(m["between"], f"{p}.between", "a link needs two different sites")
+        snr = r.number(m["snr_db"], f"{p}.snr_db", -30, 30)
+        loss = r.number(m["loss"], f"{p}.loss", 0, 1) if "loss" in m else 0.0
+        out.append(LinkSpec(a, b, snr, loss))
+    return tuple(out)
+
+
 def _handling(r: _Reader, node: Node | None) -> Handling:
     if node is None:
         return Handling()
@@ -702,6 +734,7 @@ __all__ = [
     "Action",
     "Generator",
     "Handling",
+    "LinkSpec",
     "RateWindow",
     "Scenario",
     "ScenarioError",
