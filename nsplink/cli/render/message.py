@@ -121,6 +121,8 @@ def spell(text: str, lang: Lang | None = None) -> str:
             out.append(t("render.space", lang))
         elif ch == "-":
             out.append(t("render.dash", lang))
+        elif ch in ",.;:":
+            pass  # punctuation is not spelled; the words around it are
         else:
             out.append(ch)
         i += 1

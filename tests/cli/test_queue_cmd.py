@@ -1,0 +1,237 @@
+"""CP operator commands against a real CP log: `queue` (and --watch in a pty), `handle`, `show`."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import time
+from pathlib import Path
+
+import pexpect
+import pytest
+from typer.testing import CliRunner
+
+from nsplink.cli.app import app
+from nsplink.nudge import bind
+from nsplink.protocol import (
+    ALL_NSPS,
+    Answer,
+    Bulletin,
+    Category,
+    Emergency,
+    Incident,
+    NspState,
+    Power,
+    Services,
+    Sitrep,
+    Supply,
+    Unit,
+    Urgency,
+    minutes_since_epoch,
+)
+from nsplink.site import SiteHome
+from nsplink.store import Store
+from nsplink.store import events as ev
+from tests.cli.cli_sites import event_count, events, forged, homes, queue, receive, run
+
+ROOT = Path(__file__).resolve().parents[2]
+NOW = time.time()
+
+
+@pytest.fixture
+def cp_log(tmp_path: Path) -> dict[str, SiteHome]:
+    """A CP that received, in this order: a routine sitrep (1), an urgent supply request (2), a
+    life-threatening emergency (3), an unverified emergency (4), a bulletin copy (5)."""
+    sites = homes(tmp_path)
+    cp, houten, bunnik = sites["cp-utrecht"], sites["nsp-houten"], sites["nsp-bunnik"]
+
+    async def fill() -> None:
+        _, f1 = await queue(bunnik, Sitrep(NspState.OPEN, Power.AGG, 8, 1, 3, 40), at=NOW - 3000)
+        await receive(cp, f1, "nsp-bunnik", at=NOW - 2990)
+        supply = Supply(Category.WATER, 200, Unit.L, Urgency.DIRECT, item="flessen")
+        _, f2 = await queue(bunnik, supply, at=NOW - 1200)
+        await receive(cp, f2, "nsp-bunnik", at=NOW - 1190)
+        emergency = Emergency(
+            Incident.REA, Services.A, 1, life_threat=Answer.JA, street="Ĳsselkade",
+            number="3", place="Wijk bij Duurstede", reporter="Zoë", text="ë é ĳ ’",
+        )  # fmt: skip
+        _, f3 = await queue(houten, emergency, at=NOW - 300)
+        await receive(cp, f3, "nsp-houten", at=NOW - 290)
+        fake = forged(Emergency(Incident.BRA, Services.B, 2, landmark="bij de molen"))
+        await receive(cp, fake, "?", at=NOW - 200, trusted=False)
+        bulletin = Bulletin("Kop", "Tekst", minutes_since_epoch(NOW + 3600), "VR")
+        _, f5 = await queue(cp, bulletin, dest=ALL_NSPS)
+        await receive(cp, f5, "cp-utrecht", at=NOW - 100)
+
+    run(fill())
+    return sites
+
+
+def cli(home: SiteHome, *args: str, lang: str | None = None) -> tuple[int, str]:
+    pre = ["--lang", lang] if lang else []
+    result = CliRunner().invoke(app, [*pre, "--home", str(home.root), *args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.output
+
+
+def test_queue_most_urgent_first_then_oldest_quarantine_apart(
+    cp_log: dict[str, SiteHome],
+) -> None:
+    code, out = cli(cp_log["cp-utrecht"], "queue")
+    assert code == 0, out
+    lines = out.splitlines()
+    assert lines[0].startswith("Wachtrij cp-utrecht — 4 open, 0 afgehandeld")
+    marker = next(i for i, line in enumerate(lines) if line.startswith("!! NIET GEVERIFIEERD"))
+    verified = [line.split()[0] for line in lines[2:marker] if line.strip()]
+    assert verified == ["3", "2", "1"]  # P1, P2, P3 whatever the arrival order
+    assert "reanimatie — Ĳsselkade 3, Wijk bij Duurstede" in out
+    assert "200 liter flessen" in out and "nsp-bunnik" in out
+    quarantined = [line for line in lines[marker + 1 :] if line.strip()]
+    assert quarantined[1].split()[0] == "4" and "quarantaine" in quarantined[1]
+    assert "bij de molen" not in "\n".join(lines[:marker])  # never among the verified
+    assert "Kop" not in out  # bulletins are not CP work items
+
+
+def test_handle_records_triage_nudges_the_daemon_and_hides_closed_items(
+    cp_log: dict[str, SiteHome],
+) -> None:
+    cp = cp_log["cp-utrecht"]
+    daemon_socket = bind(cp)  # stands in for the daemon's end of the nudge
+    try:
+        code, out = cli(cp, "handle", "3", "--status", "gezien", "--note", "Ambulance onderweg, ë",
+                        "--operator", "J. de Vries")  # fmt: skip
+        assert code == 0, out
+        assert "Nr 3" in out and "gezien" in out and "ontvangstbevestiging" in out
+        assert daemon_socket.recv(16) == b"n"
+    finally:
+        daemon_socket.close()
+    [rec] = run(events(cp, ev.TRIAGE_CHANGED))
+    assert rec.data == {"state": "GEZ", "operator": "J. de Vries", "note": "Ambulance onderweg, ë"}
+    code, out = cli(cp, "handle", "2", "-s", "afgehandeld")
+    assert code == 0, out
+    code, out = cli(cp, "queue")
+    assert "3 open, 1 afgehandeld (verborgen; --all toont alles)" in out
+    assert "gezien" in out and "200 liter" not in out
+    code, out = cli(cp, "queue", "--all")
+    assert "200 liter" in out and "afgehandeld" in out
+
+
+def test_handle_by_message_number_and_english_state(cp_log: dict[str, SiteHome]) -> None:
+    cp = cp_log["cp-utrecht"]
+
+    async def ref_of(local_id: int) -> str:
+        async with await Store.open(cp.db_path) as store:
+            item = await store.inbox_item(local_id)
+            assert item is not None
+            return item.ref
+
+    ref = run(ref_of(1))
+    code, out = cli(cp, "handle", ref.upper(), "--status", "forwarded to dispatch", lang="en")
+    assert code == 0, out
+    assert "forwarded to dispatch" in out
+    assert run(events(cp, ev.TRIAGE_CHANGED))[0].data["state"] == "MKAMER"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["handle", "99", "-s", "gezien"], "Geen melding met nummer 99"),
+        (["handle", "abc-1", "-s", "gezien"], "Geen melding met nummer abc-1"),
+        (["handle", "3", "-s", "misschien"], "Onbekende status 'misschien'. Kies een van: gezien"),
+        (["handle", "3", "-s", "ONTV"], "Onbekende status 'ONTV'"),
+        (["handle", "3", "-s", "BEH", "-n", "a\x1b[2Jb"], "stuurtekens"),
+        (["handle", "3", "-s", "BEH", "-n", "x" * 501], "maximaal 500 tekens"),
+        (["show", "0"], "Geen melding met nummer 0"),
+        (["show", "99999999999999999999"], "Geen melding met nummer"),
+    ],
+)
+def test_wrong_input_is_one_line_and_changes_nothing(
+    cp_log: dict[str, SiteHome], args: list[str], message: str
+) -> None:
+    cp = cp_log["cp-utrecht"]
+    before = run(event_count(cp))
+    code, out = cli(cp, *args)
+    assert code == 2, out
+    assert message in out and len(out.strip().splitlines()) == 1
+    assert run(event_count(cp)) == before
+
+
+def test_show_reads_like_a_message_form(cp_log: dict[str, SiteHome]) -> None:
+    code, out = cli(cp_log["cp-utrecht"], "show", "3")
+    assert code == 0, out
+    lines = out.splitlines()
+    assert lines[0] == "PRIORITEIT: P1 — LEVENSGEVAAR / DIRECT"  # the priority is said first
+    assert lines[1].startswith("NOODHULPMELDING   nr 3, bericht ")
+    labels = [line.split(":")[0].strip() for line in lines[3:]]
+    order = ["Van post", "Gemeld om", "Ontvangen om", "Echtheid", "Afhandelstatus",
+             "Locatie / adres", "Gespeld", "Herkenningspunt", "Wat is er gebeurd?",
+             "Welke hulpdienst?", "Levensgevaar?", "Aanspreekbaar?", "Ademt normaal?",
+             "Aantal betrokkenen", "Aantal gewonden", "Gevaar ter plaatse", "Bereikbaarheid",
+             "Melder", "Terugbellen / bereikbaar via", "Toelichting"]  # fmt: skip
+    assert labels == order
+    assert "Ĳsselkade 3, Wijk bij Duurstede" in out
+    spelled = next(line for line in lines if line.strip().startswith("Gespeld"))
+    assert spelled.split(": ", 1)[1].startswith("IJmuiden Simon Simon Eduard Lodewijk Karel")
+    assert "spatie drie spatie Willem IJmuiden Karel" in spelled  # IJ is one letter in Dutch
+    assert "handtekening klopt" in out and "Zoë" in out and "ë é ĳ ’" in out
+
+
+def test_show_marks_an_unverified_report(cp_log: dict[str, SiteHome]) -> None:
+    code, out = cli(cp_log["cp-utrecht"], "show", "4", lang="en")
+    assert code == 0, out
+    assert "NOT VERIFIED — do not trust, check first" in out
+    assert "quarantined" in out and "fire (BRA)" in out
+
+
+def test_watch_redraws_in_place_and_shows_new_arrivals(cp_log: dict[str, SiteHome]) -> None:
+    """In a real terminal: the first frame clears once, later frames only move the cursor home
+    and overwrite; a report that arrives while watching appears in a later frame."""
+    cp = cp_log["cp-utrecht"]
+    child = pexpect.spawn(
+        sys.executable,
+        [
+            "-m",
+            "nsplink",
+            "--home",
+            str(cp.root),
+            "queue",
+            "--watch",
+            "--interval",
+            "0.3",
+            "--count",
+            "12",
+        ],
+        cwd=str(ROOT),
+        env=dict(os.environ, PYTHONUNBUFFERED="1"),
+        encoding="utf-8",
+        timeout=30,
+    )
+    child.expect_exact("Bijgewerkt")
+    first = child.before + child.after
+    sitrep = Sitrep(NspState.DICHT, Power.GEEN, 0, 0, 0, 0, text="Gesloten")
+    _, frame = run(queue(cp_log["nsp-houten"], sitrep))
+    run(receive(cp, frame, "nsp-houten"))
+    child.expect(pexpect.EOF)
+    screen = first + child.before
+    child.close()
+    assert child.exitstatus == 0
+    assert screen.count("\x1b[2J") == 1  # one clear at the start, never between frames
+    assert screen.count("\x1b[H") == 12
+    assert "\x1b[K" in screen and screen.endswith("\x1b[?25h")  # cursor given back
+    assert "dicht, geen stroom 0 h" in screen.split("\x1b[H")[-1]
+
+
+def test_queue_without_a_log_is_one_clear_line(tmp_path: Path) -> None:
+    sites = homes(tmp_path)
+    code, out = cli(sites["cp-utrecht"], "queue")
+    assert code == 2 and len(out.strip().splitlines()) == 1 and "Traceback" not in out
+
+
+def test_nudge_socket_is_real(tmp_path: Path) -> None:
+    """The nudge above is a real datagram on a Unix socket (no daemon: nothing is lost)."""
+    home = homes(tmp_path)["cp-utrecht"]
+    sock = bind(home)
+    sock.close()
+    with pytest.raises(OSError):
+        socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b"n", str(home.socket_path))
