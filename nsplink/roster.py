@@ -30,7 +30,17 @@ from nsplink.config import ROLES
 from nsplink.errors import NsplinkError
 from nsplink.i18n import register
 from nsplink.keys import load_identity
-from nsplink.protocol import Envelope, KeyIdCollision, KeyRing, PeerKey
+from nsplink.protocol import (
+    ALL_NSPS,
+    Envelope,
+    Identity,
+    KeyIdCollision,
+    KeyRing,
+    MessageId,
+    PeerKey,
+    Priority,
+    RosterUpdate,
+)
 from nsplink.protocol.envelope import EPOCH_UNIX, minutes_since_epoch
 from nsplink.protocol.identity import KeyId
 from nsplink.protocol.rosterdoc import (
@@ -42,6 +52,7 @@ from nsplink.protocol.rosterdoc import (
 )
 from nsplink.protocol.sealing import open_sealed
 from nsplink.site import SiteHome
+from nsplink.store import Store
 
 FORMAT = "nsplink-roster v1"
 PIN_NAME = "region.pub"
@@ -446,3 +457,30 @@ def seal_key_for(home: SiteHome) -> bytes | None:
 def open_personal(home: SiteHome, env: Envelope, sender_public: bytes) -> Envelope:
     """A received emergency report with its sealed personal fields opened (CP only)."""
     return open_sealed(env, sender_public, load_seal_secret(home))
+
+
+# -- distribution over the air -----------------------------------------------------------------
+
+
+async def push_roster(
+    store: Store, identity: Identity, site: str, home: SiteHome, now: float
+) -> MessageId:
+    """Queue this site's signed roster as a RosterUpdate to every NSP (tracked: each NSP
+    receipts it, so it is retried until all have it); relays and other CPs apply it when they
+    overhear it. Durable when this returns, like any queued message."""
+    from nsplink.compose import queue_message  # compose seals with this module's help
+
+    roster = load_trusted_roster(home)
+    nsps = [p.key_id for p in roster if p.role == "nsp" and p.key_id != identity.key_id]
+    mid, _ = await queue_message(
+        store,
+        identity,
+        site,
+        RosterUpdate(roster.doc.signed()),
+        ALL_NSPS,
+        Priority.P2,
+        now,
+        recipients=nsps,
+        home=home,
+    )
+    return mid

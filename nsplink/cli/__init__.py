@@ -16,7 +16,7 @@ COMMAND_MODULES = (
     "nsplink.cli.queue_cmd",  # nsplink queue|handle|show (CP operator)
     "nsplink.cli.status_cmd",  # nsplink status|outbox
     "nsplink.cli.bulletins_cmd",  # nsplink bulletins
-    "nsplink.cli.roster_cmd",  # nsplink roster create|add|revoke|sign|show|install
+    "nsplink.cli.roster_cmd",  # nsplink roster create|add|revoke|sign|show|install|push
 )
 
 

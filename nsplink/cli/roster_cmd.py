@@ -1,14 +1,16 @@
-"""`nsplink roster create|add|revoke|sign|show|install`: the region's signed roster.
+"""`nsplink roster create|add|revoke|sign|show|install|push`: the region's signed roster.
 
 The region's coordinator keeps the region key on an offline laptop and edits a draft there:
 create (region key 0600, optional CP sealing key 0600), add and revoke sites, sign (the version
 goes up by one), then hands the signed file to every site, where `install` checks it against the
-region's public key and pins that key. Any edit after signing drops the signature: a draft is
-never mistaken for the signed roster.
+region's public key and pins that key; `push` at a CP sends the installed roster over the air,
+and every daemon applies it if the region signed it and it is newer. Any edit after signing
+drops the signature: a draft is never mistaken for the signed roster.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import dataclasses
@@ -20,7 +22,7 @@ from typing import Annotated
 import typer
 
 from nsplink.cli.context import get_ctx
-from nsplink.config import ROLES
+from nsplink.config import ROLES, load_config
 from nsplink.errors import NsplinkError
 from nsplink.i18n import register as register_texts
 from nsplink.i18n import t
@@ -33,10 +35,13 @@ from nsplink.roster import (
     install_roster,
     load_doc,
     load_pin,
+    load_trusted_roster,
+    push_roster,
     save_doc,
     sign_roster,
     verify_doc,
 )
+from nsplink.store import Store
 
 register_texts(
     {
@@ -89,6 +94,12 @@ register_texts(
             "Region {region}, version {version}, {state}",
         ),
         "roster.revoked_header": ("Ingetrokken:", "Revoked:"),
+        "roster.pushed": (
+            "Deelnemerslijst versie {version} opgeslagen als bericht {ref}; de dienst verstuurt"
+            " hem naar alle posten zodra er verbinding is.",
+            "Roster version {version} saved as message {ref}; the daemon sends it to every site"
+            " as soon as there is a link.",
+        ),
         "roster.bad_key": (
             "Ongeldige publieke sleutel '{value}': geef de 64 hex-tekens of de base64-tekst die"
             " 'nsplink init' toonde.",
@@ -353,6 +364,26 @@ def install(
     def go() -> None:
         doc = install_roster(cli.home, source, parse_public_key(region_public))
         cli.say("roster.installed", version=doc.version, region=doc.region, sites=len(doc.sites))
+
+    _run(ctx, go)
+
+
+@roster_app.command("push")
+def push(ctx: typer.Context) -> None:
+    cli = get_ctx(ctx)
+
+    def go() -> None:
+        cfg = load_config(cli.home)
+        identity = load_identity(cli.home.key_path)
+
+        async def queue() -> str:
+            async with await Store.open(cli.home.db_path) as store:
+                mid = await push_roster(store, identity, cfg.site, cli.home, time.time())
+            return str(mid)
+
+        ref = asyncio.run(queue())
+        version = load_trusted_roster(cli.home).version
+        cli.say("roster.pushed", version=version, ref=ref)
 
     _run(ctx, go)
 
