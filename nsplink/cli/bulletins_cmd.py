@@ -243,7 +243,7 @@ def _write(path: Path, text: str) -> None:
             os.fsync(fh.fileno())
         tmp.replace(path)
     except OSError as exc:
-        raise HtmlUnwritable(str(path), path=path, detail=exc.strerror or str(exc)) from exc
+        raise HtmlUnwritable(exc.strerror or str(exc), path=path) from exc
 
 
 def bulletins(
