@@ -43,6 +43,7 @@ from nsplink.protocol import (
     RosterUpdate,
     State,
     Status,
+    VerifyError,
     decode,
 )
 from nsplink.protocol.codes import MessageType
@@ -85,6 +86,8 @@ from nsplink.store import Event, Store
 from nsplink.store import events as ev
 
 log = logging.getLogger("nsplink.daemon")
+# reports a CP must see even unverified (flagged); anything else unverified is only logged
+QUARANTINE_TYPES = (MessageType.EMERGENCY, MessageType.SITREP, MessageType.SUPPLY)
 
 
 @dataclass
@@ -645,8 +648,15 @@ class Daemon:
         else:
             ref = "x-" + hashlib.sha256(r.frame).hexdigest()[:12]
         data = {"code": r.error.code, "detail": str(r.error)[:200], "from_node": r.from_node}
-        if env is not None and env.type is MessageType.EMERGENCY and ref not in self._inbox_refs:
-            # never dropped: shown to the CP operator in a separate, clearly marked list
+        if (
+            env is not None
+            and env.type in QUARANTINE_TYPES
+            and isinstance(r.error, VerifyError)
+            and self.engine.for_me(env.destination)
+            and ref not in self._inbox_refs
+        ):
+            # never dropped: a report from an unknown or revoked key, or with a bad signature, is
+            # shown to the CP operator in a separate, clearly marked list (issue 11)
             self._inbox_refs.add(ref)
             now = self.clock()
             peer = self.roster.lookup(env.sender)

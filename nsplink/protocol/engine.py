@@ -400,6 +400,10 @@ class SiteEngine:
             effects.extend(self._maybe_take_custody(msg, now))
         return effects + self._pump(now)
 
+    def for_me(self, dest: Destination) -> bool:
+        """Whether a message to `dest` is addressed to this site (also for unverified ones)."""
+        return self._for_me(dest)
+
     def _for_me(self, dest: Destination) -> bool:
         role = self.config.role
         return (
