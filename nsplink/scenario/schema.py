@@ -412,8 +412,10 @@ def _site(r: _Reader, node: Node, path: str, duration: float) -> SiteSpec:
         ),
     )
     name = r.text(m["name"], f"{path}.name", 40)
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", name):
-        raise r.fail(m["name"], f"{path}.name", "use lower-case letters, digits and '-'")
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,39}", name):  # also a file name
+        raise r.fail(m["name"], f"{path}.name", "use letters, digits, space, '.', '_' and '-'")
+    if name in ("cps", "nsps", "relays", "all"):
+        raise r.fail(m["name"], f"{path}.name", f"{name!r} means a group of sites")
     pos = r.sequence(m["position"], f"{path}.position")
     if len(pos) != 2:
         raise r.fail(m["position"], f"{path}.position", "expected [x, y] in metres")
