@@ -24,7 +24,8 @@ from nsplink.cli.context import get_ctx
 from nsplink.cli.received import load_received
 from nsplink.cli.sitefiles import LocalSite, load_site
 from nsplink.errors import NsplinkError
-from nsplink.i18n import Lang, register, t
+from nsplink.i18n import Lang, t
+from nsplink.i18n import register as register_texts
 from nsplink.protocol import (
     Bulletin,
     DecodeError,
@@ -39,7 +40,7 @@ from nsplink.protocol import (
 from nsplink.store import Store
 from nsplink.store import events as ev
 
-register(
+register_texts(
     {
         "bulletins.help": (
             "Officiële mededelingen, nieuwste eerst, om voor te lezen of af te drukken.",

@@ -28,7 +28,8 @@ from nsplink.cli.received import Received, load_received
 from nsplink.cli.render.message import address_line, form_lines, format_lines
 from nsplink.cli.sitefiles import LocalSite, load_site
 from nsplink.errors import NsplinkError
-from nsplink.i18n import Lang, register, t
+from nsplink.i18n import Lang, t
+from nsplink.i18n import register as register_texts
 from nsplink.nudge import nudge
 from nsplink.protocol import Bulletin, Emergency, MessageType, Priority, Sitrep, State, Supply
 from nsplink.store import Event, InboxItem, Store
@@ -36,7 +37,7 @@ from nsplink.store import events as ev
 
 T = TypeVar("T")
 
-register(
+register_texts(
     {
         "queue.help": (
             "Binnengekomen meldingen, meest urgent eerst.",
@@ -141,7 +142,7 @@ _TRIAGE_WORDS = {
     "INGT": ("ingetrokken", "withdrawn"),
     "QUAR": ("quarantaine", "quarantined"),
 }
-register({f"triage.{k}": v for k, v in _TRIAGE_WORDS.items()})
+register_texts({f"triage.{k}": v for k, v in _TRIAGE_WORDS.items()})
 CLOSED = ("AFG", "DUB", "INGT", "NUITV")
 SETTABLE = tuple(s for s in State if s.value not in ("ONTV", "QUAR"))
 NOTE_MAX = 500

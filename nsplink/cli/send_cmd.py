@@ -28,7 +28,8 @@ from nsplink.cli.render.message import form_lines, format_lines
 from nsplink.cli.sitefiles import LocalSite, load_own_identity, load_site, require_role
 from nsplink.compose import queue_message
 from nsplink.errors import NsplinkError
-from nsplink.i18n import Lang, register, t
+from nsplink.i18n import Lang, t
+from nsplink.i18n import register as register_texts
 from nsplink.protocol import (
     ALL_CPS,
     ALL_NSPS,
@@ -49,7 +50,7 @@ from nsplink.protocol import (
 )
 from nsplink.store import Store
 
-register(
+register_texts(
     {
         "send.help": (
             "Nieuwe melding versturen: noodhulpmelding, situatierapport, hulpvraag of mededeling.",

@@ -22,7 +22,8 @@ from nsplink.cli.context import CliContext, get_ctx
 from nsplink.cli.queue_cmd import CLOSED, age_text
 from nsplink.cli.sitefiles import LocalSite, load_site
 from nsplink.errors import NsplinkError
-from nsplink.i18n import Lang, register, t
+from nsplink.i18n import Lang, t
+from nsplink.i18n import register as register_texts
 from nsplink.nudge import nudge
 from nsplink.power import read_power
 from nsplink.protocol import MessageType, Power, State
@@ -33,7 +34,7 @@ T = TypeVar("T")
 AIRTIME_BUDGET_S = 360.0  # 10 % duty cycle of one hour (DESIGN.md: EU868 g1)
 STALE_S = 30 * 60  # no word from any CP for this long: say there is no connection
 
-register(
+register_texts(
     {
         "status.help": (
             "Verbinding, laatste contact, wachtrijen, zendtijd en stroom.",
