@@ -30,6 +30,7 @@ from nsplink.protocol import (
     Bulletin,
     DecodeError,
     Envelope,
+    KeyId,
     MessageId,
     MessageType,
     Urgent,
@@ -122,6 +123,22 @@ async def _received(store: Store, site: LocalSite) -> list[tuple[str, Envelope]]
     return out
 
 
+def _own_key(site: LocalSite) -> KeyId | None:
+    try:
+        return site.key_of(site.config.site)
+    except NsplinkError:
+        return None
+
+
+def _meant_for(env: Envelope, me: KeyId | None, site: LocalSite) -> bool:
+    """A bulletin that names its sites is shown only at those sites (and at the CP that sent
+    it); one without a list is for every NSP."""
+    body = env.body
+    if not isinstance(body, Bulletin) or not body.sites or env.sender == me:
+        return True
+    return me in body.sites
+
+
 async def collect(store: Store, site: LocalSite, now: float) -> list[Shown]:
     """All bulletins this site knows, newest first, with their superseded/expired marks."""
     found = dict(await _received(store, site))
@@ -132,10 +149,11 @@ async def collect(store: Store, site: LocalSite, now: float) -> list[Shown]:
         if isinstance(body, Bulletin) and body.supersedes is not None:
             replaced.setdefault(body.supersedes, ref)
     minute = minutes_since_epoch(now)
+    me = _own_key(site)
     shown = [
         Shown(ref, env, env.body, replaced.get(env.id), env.body.valid_until < minute)
         for ref, env in found.items()
-        if isinstance(env.body, Bulletin)
+        if isinstance(env.body, Bulletin) and _meant_for(env, me, site)
     ]
     shown.sort(key=lambda s: (s.env.created, s.env.seq), reverse=True)
     return shown

@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from nsplink.cli.app import app
+from nsplink.cli.sitefiles import load_site
 from nsplink.protocol import ALL_NSPS, Bulletin, MessageId, Topic, Urgent, minutes_since_epoch
 from nsplink.site import SiteHome
 from tests.cli.cli_sites import forged, homes, queue, receive, run
@@ -117,6 +118,19 @@ def test_printable_html_page_is_escaped_and_marks_old_ones(
     assert parsed.old == 2
     assert "Neem eigen flessen mee. <b>&</b>" in "".join(parsed.text)
     assert '<html lang="nl">' in text and "@media print" in text
+
+
+def test_a_bulletin_for_named_sites_shows_only_there(tmp_path: Path) -> None:
+    sites = homes(tmp_path)
+    cp, houten, bunnik = sites["cp-utrecht"], sites["nsp-houten"], sites["nsp-bunnik"]
+    bunnik_key = load_site(cp).key_of("nsp-bunnik")
+    body = _bulletin("Alleen Bunnik", "Aggregaat komt om 15:00.", sites=(bunnik_key,))
+    _, frame = run(queue(cp, body, dest=ALL_NSPS))
+    for home in (houten, bunnik):
+        run(receive(home, frame, "cp-utrecht"))
+    assert "Alleen Bunnik" in cli(bunnik)
+    assert "Alleen Bunnik" not in cli(houten)
+    assert "Alleen Bunnik" in cli(cp)
 
 
 def test_cp_lists_the_bulletins_it_sent(nsp: dict[str, SiteHome]) -> None:

@@ -31,7 +31,7 @@ from nsplink.protocol import (
     minutes_since_epoch,
 )
 from nsplink.site import SiteHome
-from nsplink.store import Store
+from nsplink.store import Event, Store
 from nsplink.store import events as ev
 from tests.cli.cli_sites import event_count, events, forged, homes, queue, receive, run
 
@@ -235,3 +235,48 @@ def test_nudge_socket_is_real(tmp_path: Path) -> None:
     sock.close()
     with pytest.raises(OSError):
         socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b"n", str(home.socket_path))
+
+
+def test_a_garbage_frame_in_the_log_is_shown_as_unreadable(tmp_path: Path) -> None:
+    """A received row whose frame does not decode (truncated, random) never breaks the screen."""
+    cp = homes(tmp_path)["cp-utrecht"]
+    _, good = run(
+        queue(homes(tmp_path / "b")["nsp-houten"], Sitrep(NspState.OPEN, Power.NET, 9, 0, 1, 2))
+    )
+
+    async def store_bad() -> None:
+        async with await Store.open(cp.db_path) as store:
+            for n, frame in enumerate((good[:20], os.urandom(200), b"")):
+                ref = f"bad-{n}"
+                data = {"sender": "abcdef", "seq": n, "sender_site": "nsp-x", "type": "sitrep",
+                        "priority": "P3"}  # fmt: skip
+                await store.append_many(
+                    [
+                        Event(ev.MESSAGE_RECEIVED, NOW, "cp", ref, data, frame or None),
+                        Event(ev.MESSAGE_QUARANTINED, NOW, "cp", ref, {"code": "bad"}),
+                    ]
+                )
+
+    run(store_bad())
+    code, out = cli(cp, "queue")
+    assert code == 0, out
+    assert out.count("[onleesbaar]") == 3
+    code, out = cli(cp, "show", "2")
+    assert code == 0 and "[onleesbaar]" in out and "NIET GEVERIFIEERD" in out
+
+
+def test_ctrl_c_ends_watch_cleanly(cp_log: dict[str, SiteHome]) -> None:
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "nsplink", "--home", str(cp_log["cp-utrecht"].root), "queue", "--watch"],
+        cwd=str(ROOT),
+        env=dict(os.environ, PYTHONUNBUFFERED="1"),
+        encoding="utf-8",
+        timeout=30,
+    )
+    child.expect_exact("Ctrl-C")
+    child.sendintr()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert child.before.endswith("\x1b[?25h") and "Traceback" not in child.before

@@ -240,3 +240,20 @@ def test_any_value_for_any_field_parses_or_raises_validation_error(
     except ValidationError as err:
         assert err.field == f"{mtype.value}.{field.name}"
         assert err.render("nl") and err.render("en")
+
+
+def test_language_from_site_settings(sites: dict[str, SiteHome]) -> None:
+    home = sites["nsp-houten"]
+    cfg = home.config_path.read_text("utf-8").replace('lang = "nl"', 'lang = "en"')
+    home.config_path.write_text(cfg, "utf-8")
+    code, out = send(home, "supply", "--category", "nope")
+    assert code == 2 and "Field 'Category': choose one of: WATER" in out
+
+
+def test_help_lists_the_forms() -> None:
+    result = CliRunner().invoke(app, ["send", "--help"])
+    assert result.exit_code == 0
+    for name in ("emergency", "sitrep", "supply", "bulletin"):
+        assert name in result.output
+    result = CliRunner().invoke(app, ["send", "emergency", "--help"])
+    assert "--people-involved" in result.output and "--from-file" in result.output
