@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from nsplink import protocol as p
-from nsplink.i18n import current_lang, register, t
+from nsplink.i18n import Lang, current_lang, register, t
 
 register(
     {
@@ -75,7 +75,7 @@ SITES = [("cp-brandweer", "cp"), ("nsp-dorpshuis", "nsp"), ("nsp-bibliotheek", "
 WAIT_S = 60.0
 
 
-def part1(lang: str) -> bool:
+def part1(lang: Lang) -> bool:
     nsp = p.Identity(os.urandom(32))
     roster = p.KeyRing([p.PeerKey("nsp-dorpshuis", "nsp", nsp.public_key)])
     report = p.Emergency(
@@ -97,8 +97,8 @@ def part1(lang: str) -> bool:
         refused = "NOT REFUSED"
     except p.DecodeError as err:
         refused = err.code
-    print(t("demo.part1", lang))  # type: ignore[arg-type]
-    print("  " + t("demo.frame", lang, frame=len(frame), max=p.MAX_FRAME, ok=ok, refused=refused))  # type: ignore[arg-type]
+    print(t("demo.part1", lang))
+    print("  " + t("demo.frame", lang, frame=len(frame), max=p.MAX_FRAME, ok=ok, refused=refused))
     return ok and refused != "NOT REFUSED"
 
 
@@ -145,7 +145,7 @@ def _make_sites(root: Path, radios: dict[str, str]) -> dict[str, Path]:
     return {name: home.root for name, home in homes.items()}
 
 
-def _cli(home: Path, *args: str, lang: str) -> subprocess.CompletedProcess[str]:
+def _cli(home: Path, *args: str, lang: Lang) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, NSPLINK_LANG=lang, COLUMNS="110")
     return subprocess.run(
         [sys.executable, "-m", "nsplink", "--home", str(home), *args],
@@ -192,10 +192,10 @@ async def _wait(check, timeout: float) -> float | None:  # type: ignore[no-untyp
     return None
 
 
-def part2(lang: str, tmp: Path) -> bool:
+def part2(lang: Lang, tmp: Path) -> bool:
     from nsplink.radio.emulator.mesh import EmulatedMesh, EmulatorThread
 
-    print(t("demo.part2", lang))  # type: ignore[arg-type]
+    print(t("demo.part2", lang))
     mesh = EmulatedMesh(len(SITES), seed=7, speedup=4.0, roles=["ROUTER", "CLIENT", "CLIENT"])
     procs = _PROCS
     with EmulatorThread(mesh) as emu:
@@ -219,7 +219,7 @@ def part2(lang: str, tmp: Path) -> bool:
             print(
                 "  "
                 + t("demo.started", lang, ports=", ".join(map(str, ports)), sites=", ".join(homes))
-            )  # type: ignore[arg-type]
+            )
             return asyncio.run(_exchange(lang, homes, tmp))
         finally:
             for proc in procs:
@@ -231,19 +231,19 @@ def part2(lang: str, tmp: Path) -> bool:
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait(5)
-            print("  " + t("demo.stopped", lang))  # type: ignore[arg-type]
+            print("  " + t("demo.stopped", lang))
 
 
-async def _exchange(lang: str, homes: dict[str, Path], tmp: Path) -> bool:
+async def _exchange(lang: Lang, homes: dict[str, Path], tmp: Path) -> bool:
     async def connected() -> bool:
         counts = [await _events(h, "radio.connected") for h in homes.values()]
         return all(counts)
 
     if await _wait(connected, WAIT_S) is None:
-        print("  " + t("demo.timeout", lang, secs=WAIT_S, what="radio.connected"))  # type: ignore[arg-type]
+        print("  " + t("demo.timeout", lang, secs=WAIT_S, what="radio.connected"))
         _show_logs(tmp)
         return False
-    print("  " + t("demo.connected", lang))  # type: ignore[arg-type]
+    print("  " + t("demo.connected", lang))
     nsp, cp = homes["nsp-dorpshuis"], homes["cp-brandweer"]
     args = [
         "send",
@@ -274,7 +274,7 @@ async def _exchange(lang: str, homes: dict[str, Path], tmp: Path) -> bool:
         + t(
             "demo.sending", lang, site="nsp-dorpshuis", cmd="nsplink " + " ".join(args[:4]) + " ..."
         )
-    )  # type: ignore[arg-type]
+    )
     sent = _cli(nsp, *args, lang=lang)
     print(_indent(sent.stdout + sent.stderr))
     if sent.returncode != 0:
@@ -285,10 +285,10 @@ async def _exchange(lang: str, homes: dict[str, Path], tmp: Path) -> bool:
 
     secs = await _wait(at_cp, WAIT_S)
     if secs is None:
-        print("  " + t("demo.timeout", lang, secs=WAIT_S, what="CP"))  # type: ignore[arg-type]
+        print("  " + t("demo.timeout", lang, secs=WAIT_S, what="CP"))
         _show_logs(tmp)
         return False
-    print("  " + t("demo.cp_queue", lang, secs=secs))  # type: ignore[arg-type]
+    print("  " + t("demo.cp_queue", lang, secs=secs))
     queue = _cli(cp, "queue", lang=lang)
     print(_indent(queue.stdout + queue.stderr))
 
@@ -298,7 +298,7 @@ async def _exchange(lang: str, homes: dict[str, Path], tmp: Path) -> bool:
     secs2 = await _wait(receipted, WAIT_S)
     state = await _outbox_state(nsp)
     total = (secs2 if secs2 is not None else WAIT_S) + secs
-    print("  " + t("demo.receipt", lang, site="nsp-dorpshuis", secs=total, state=state))  # type: ignore[arg-type]
+    print("  " + t("demo.receipt", lang, site="nsp-dorpshuis", secs=total, state=state))
     outbox = _cli(nsp, "outbox", lang=lang)
     print(_indent(outbox.stdout + outbox.stderr))
     return secs2 is not None
@@ -313,8 +313,8 @@ def _show_logs(tmp: Path) -> None:
         print(f"--- {log.name}\n{log.read_text(errors='replace')[-1500:]}")
 
 
-def part3(lang: str, tmp: Path) -> bool:
-    print(t("demo.part3", lang, file="scenarios/smoke.yaml"))  # type: ignore[arg-type]
+def part3(lang: Lang, tmp: Path) -> bool:
+    print(t("demo.part3", lang, file="scenarios/smoke.yaml"))
     out = tmp / "smoke"
     run = subprocess.run(
         [

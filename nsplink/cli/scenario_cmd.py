@@ -12,9 +12,10 @@ import typer
 
 from nsplink.cli.context import get_ctx
 from nsplink.errors import NsplinkError
-from nsplink.i18n import register, t
+from nsplink.i18n import register as register_text
+from nsplink.i18n import t
 
-register(
+register_text(
     {
         "scenario.help": (
             "Oefenscenario's: het hele netwerk nagespeeld, met verslag.",

@@ -68,10 +68,14 @@ class SiteJournal(Daemon):
         clock: Callable[[], float],
         undelivered_after_s: float = 3600.0,
     ) -> None:
-        self.cfg = SimpleNamespace(site=site, role=role, undelivered_after_s=undelivered_after_s)
+        # only the fields _carry_out reads; the daemon's roster type adds region bookkeeping the
+        # logging path never uses (it only looks keys up)
+        self.cfg = SimpleNamespace(  # type: ignore[assignment]
+            site=site, role=role, undelivered_after_s=undelivered_after_s
+        )
         self.identity = identity
         self.me = identity.key_id
-        self.roster = roster
+        self.roster = roster  # type: ignore[assignment]
         self.clock = clock
         self.batch = _Batch(store)
         self.store = self.batch  # type: ignore[assignment]

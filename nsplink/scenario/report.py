@@ -41,7 +41,9 @@ def _pct(values: list[float], q: float) -> float | None:
 
 
 def _stats(values: list[float]) -> dict[str, float | int | None]:
-    r = lambda v: None if v is None else round(v, 1)  # noqa: E731
+    def r(v: float | None) -> float | None:
+        return None if v is None else round(v, 1)
+
     return {
         "n": len(values),
         "p50": r(_pct(values, 0.50)),
@@ -402,7 +404,9 @@ register(
 
 
 def _table(head: list[str], rows: list[list[Any]]) -> list[str]:
-    fmt = lambda v: "–" if v is None else str(v)  # noqa: E731
+    def fmt(v: Any) -> str:
+        return "–" if v is None else str(v)
+
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     out += ["| " + " | ".join(fmt(v) for v in row) + " |" for row in rows]
     return [*out, ""]

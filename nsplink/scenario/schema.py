@@ -637,7 +637,8 @@ def _convert(r: _Reader, hint: Any, node: Node, path: str) -> Any:
         return _convert(r, args[0], node, path)
     if origin is tuple:
         inner = typing.get_args(hint)[0]
-        return tuple(_convert(r, inner, n, path) for n in r.names(node, path))
+        items = [node] if isinstance(node, ScalarNode) else r.sequence(node, path)
+        return tuple(_convert(r, inner, n, path) for n in items)
     if isinstance(hint, type) and issubclass(hint, IntFlag):
         letters = r.scalar_text(node, path).upper()
         value = hint(0)

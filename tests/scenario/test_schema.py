@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nsplink.protocol import Bulletin, Emergency, Incident, Services, Supply
+from nsplink.protocol import Bulletin, Emergency, Hazard, Incident, Services, Supply
 from nsplink.scenario.schema import (
     ScenarioError,
     ScenarioUnreadable,
@@ -70,6 +70,15 @@ def test_fields_become_typed_codes_and_keep_dutch_text() -> None:
     assert body.services == Services.A | Services.B
     assert body.number == "12" and body.text == "Eén bewoner benauwd"
     assert action.at == 600 and action.line == 9
+
+
+def test_list_fields_take_one_code_or_a_list() -> None:
+    one = parse_scenario(BASE.replace("incident: MED,", "incident: MED, hazards: CO,"))
+    two = parse_scenario(BASE.replace("incident: MED,", "incident: MED, hazards: [CO, ROOK],"))
+    assert one.actions[0].body.hazards == (Hazard.CO,)  # type: ignore[union-attr]
+    assert two.actions[0].body.hazards == (Hazard.CO, Hazard.ROOK)  # type: ignore[union-attr]
+    err = error_of(BASE.replace("incident: MED,", "incident: MED, hazards: [CO, RAMP],"))
+    assert err.field == "timeline[0].fields.hazards" and "RAMP" in err.problem
 
 
 def test_every_expands_a_repeating_entry() -> None:
