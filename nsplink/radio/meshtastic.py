@@ -475,11 +475,13 @@ class MeshtasticRadio:
                 with contextlib.suppress(RuntimeError):  # loop already gone
                     loop.call_soon_threadsafe(_resolve, done)
 
+            _stop_heartbeats(iface)
             threading.Thread(target=closer, name="nsplink-radio-close", daemon=True).start()
             try:
                 await asyncio.wait_for(done, self.close_timeout)
             except TimeoutError:
                 log.warning("radio close did not finish in %.1f s; abandoned", self.close_timeout)
+            _stop_heartbeats(iface)  # a late heartbeat may have re-armed itself meanwhile
         conn.executor.shutdown(wait=False, cancel_futures=True)
 
     def _link_failed(self, conn: _Connection, reason: str) -> None:
@@ -658,6 +660,15 @@ class MeshtasticRadio:
             self._emit(conn, Acked(packet_id=pid, from_node=sender, implicit=implicit))
         else:
             self._fail(pid, _routing_error_name(error))
+
+
+def _stop_heartbeats(iface: Any) -> None:
+    """The library's heartbeat is a non-daemon threading.Timer that re-arms itself every
+    300 s: one left behind by an abandoned close() keeps the whole process from exiting."""
+    with contextlib.suppress(Exception):
+        timer = iface.heartbeatTimer
+        if timer is not None:
+            timer.cancel()
 
 
 def _resolve(fut: asyncio.Future[None]) -> None:

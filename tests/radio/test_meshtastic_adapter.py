@@ -436,9 +436,18 @@ async def test_close_is_bounded_even_if_the_library_close_hangs(mesh: EmulatedMe
         iface.close = close
         return iface
 
-    ra = await opened(tcp_url(mesh, 0), interface_factory=hanging_factory, close_timeout=0.3)
+    made: list[Any] = []
+
+    def recording_factory(url: RadioUrl, timeout: float) -> Any:
+        made.append(hanging_factory(url, timeout))
+        return made[-1]
+
+    ra = await opened(tcp_url(mesh, 0), interface_factory=recording_factory, close_timeout=0.3)
     await ra.close()  # returns: the stuck close is abandoned on its daemon thread
     assert not ra.connected
+    # its non-daemon heartbeat timer must not outlive it, or the process could never exit
+    timer = made[0].heartbeatTimer
+    assert timer is None or not timer.is_alive() or timer.finished.is_set()
     release.set()
 
 
