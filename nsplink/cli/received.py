@@ -20,6 +20,7 @@ from nsplink.protocol import (
     decode,
     decode_unverified,
 )
+from nsplink.roster import open_personal
 from nsplink.site import SiteHome
 from nsplink.store import Store
 from nsplink.store import events as ev
@@ -40,10 +41,6 @@ def open_personal_fields(home: SiteHome, msg: SignedMessage) -> tuple[Envelope, 
     env = msg.envelope
     if not isinstance(env.body, Emergency) or not env.body.sealed_personal:
         return env, False
-    try:
-        from nsplink.roster import open_personal  # issue 11's sealing; absent before it lands
-    except ImportError:
-        return env, True
     try:
         return open_personal(home, env, msg.signer.public_key), False
     except (NsplinkError, OSError):  # an NSP, or a CP without the key file

@@ -48,6 +48,8 @@ from nsplink.protocol import (
     suggested_priority,
     to_frames,
 )
+from nsplink.protocol.sealing import seal
+from nsplink.roster import seal_key_for
 from nsplink.store import Store
 
 register_texts(
@@ -186,11 +188,6 @@ def _as_sent(env: Envelope, identity: Identity, site: LocalSite) -> Envelope:
     """The envelope as queue_message will sign it: an emergency report's personal fields
     sealed to the CPs (issue 11), which changes its size."""
     if not isinstance(env.body, Emergency):
-        return env
-    try:
-        from nsplink.protocol.sealing import seal
-        from nsplink.roster import seal_key_for
-    except ImportError:  # before issue 11's sealing lands
         return env
     key = seal_key_for(site.home)
     return seal(env, identity, key) if key is not None else env

@@ -8,8 +8,9 @@ from nsplink.config import SiteConfig, load_config
 from nsplink.errors import NsplinkError
 from nsplink.i18n import register
 from nsplink.keys import load_identity
-from nsplink.protocol import Identity, KeyId, KeyRing
-from nsplink.roster import RosterEntry, keyring, load_roster
+from nsplink.protocol import Identity, KeyId
+from nsplink.protocol.rosterdoc import RegionRoster
+from nsplink.roster import load_trusted_roster
 from nsplink.site import SiteHome
 
 register(
@@ -43,8 +44,7 @@ class UnknownSite(NsplinkError):
 class LocalSite:
     home: SiteHome
     config: SiteConfig
-    roster: list[RosterEntry]
-    ring: KeyRing
+    ring: RegionRoster  # only a roster the pinned region key signed
 
     def site_name(self, key_id: str) -> str:
         """Site name of a key id; the key id itself if the roster does not know it."""
@@ -68,10 +68,10 @@ class LocalSite:
 
 
 def load_site(home: SiteHome) -> LocalSite:
-    """Settings and roster; raises the typed error of whichever file is missing or broken."""
+    """Settings and the region-signed roster (as the daemon trusts it); raises the typed error
+    of whichever file is missing, broken or not signed by the pinned region key."""
     cfg = load_config(home)
-    _, entries = load_roster(home.roster_path)
-    return LocalSite(home, cfg, entries, keyring(entries, home.roster_path))
+    return LocalSite(home, cfg, load_trusted_roster(home, cfg.region))
 
 
 def load_own_identity(site: LocalSite) -> Identity:

@@ -295,8 +295,8 @@ async def status_lines(store: Store, site: LocalSite, lang: Lang, now: float) ->
     else:
         lines.append(t("status.radio_down", lang, time=_hhmm(link.radio[1])))
     me = site.config.site
-    others = sorted(e.site for e in site.roster if e.site != me)
-    cps = [e.site for e in site.roster if e.role == "cp" and e.site != me]
+    others = sorted(p.site for p in site.ring if p.site != me)
+    cps = [p.site for p in site.ring if p.role == "cp" and p.site != me]
     last_cp = max((link.heard[s] for s in cps if s in link.heard), default=None)
     if cps and (last_cp is None or now - last_cp > STALE_S):
         lines.append(

@@ -65,6 +65,7 @@ async def queue(
             priority or suggested_priority(body),
             time.time() if at is None else at,
             recipients=recipients,
+            home=home,  # as `nsplink send`: personal fields sealed to the CPs
         )
     return str(mid), frame
 

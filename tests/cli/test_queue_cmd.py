@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import sys
@@ -30,6 +31,7 @@ from nsplink.protocol import (
     Urgency,
     minutes_since_epoch,
 )
+from nsplink.roster import seal_key_path
 from nsplink.site import SiteHome
 from nsplink.store import Event, Store
 from nsplink.store import events as ev
@@ -280,3 +282,24 @@ def test_ctrl_c_ends_watch_cleanly(cp_log: dict[str, SiteHome]) -> None:
     child.close()
     assert child.exitstatus == 0
     assert child.before.endswith("\x1b[?25h") and "Traceback" not in child.before
+
+
+def test_without_the_sealing_key_personal_fields_stay_sealed(cp_log: dict[str, SiteHome]) -> None:
+    cp = cp_log["cp-utrecht"]
+    seal_key_path(cp).unlink()
+    code, out = cli(cp, "show", "3")
+    assert code == 0, out
+    assert "Persoonsgegevens             : versleuteld — alleen leesbaar op een CP" in out
+    assert "Ĳsselkade" not in out and "Zoë" not in out
+    assert "reanimatie (REA)" in out  # what is not personal stays readable
+
+
+def test_a_roster_not_signed_by_the_region_is_refused(cp_log: dict[str, SiteHome]) -> None:
+    cp = cp_log["cp-utrecht"]
+    doc = json.loads(cp.roster_path.read_text("utf-8"))
+    doc["sites"][0]["site"] = "indringer"
+    cp.roster_path.write_text(json.dumps(doc), "utf-8")
+    for args in (["queue"], ["show", "3"], ["status"], ["bulletins"], ["outbox"]):
+        code, out = cli(cp, *args)
+        assert code == 2 and len(out.strip().splitlines()) == 1, (args, out)
+        assert "Traceback" not in out
