@@ -240,7 +240,7 @@ def _assemble(
             "queue": {k: v for k, v in sorted(result.samples.queue.items())},
             "duty_pct": {k: v for k, v in sorted(result.samples.duty_pct.items())},
         },
-        "pilot": _pilot(result, created, received, triage, nsp_saw_triage, sitreps, hops),
+        "pilot": _pilot(result, created, received, triage, nsp_saw_triage, sitreps, hops, custody),
         "outages": [_plain(o) for o in result.outages],
         "radio": {k: result.medium_stats[k] for k in sorted(result.medium_stats)},
     }
@@ -254,6 +254,7 @@ def _pilot(
     nsp_saw_triage: dict[str, float],
     sitreps: dict[str, list[dict[str, Any]]],
     hops: dict[str, list[int]],
+    custody: dict[str, Counter[str]],
 ) -> dict[str, Any]:
     """The figures of domain.md §1 the national evaluation asks for."""
     sc = result.scenario
@@ -297,6 +298,9 @@ def _pilot(
             "direct_to_cp": bool(cps & set(direct)),
             "relays_in_range": [r for r in relays if r in direct],
             "mean_hops_to_cp": round(sum(hs) / len(hs), 2) if hs else None,
+            "custody_by_relay": {
+                r: custody[r][s.name] for r in relays if custody.get(r, Counter())[s.name]
+            },
         }
     return {
         "emergencies_per_nsp": emergencies,
@@ -398,6 +402,26 @@ register(
         "report.yes": ("ja", "yes"),
         "report.no": ("nee", "no"),
         "report.outages": ("Storingen en herstel", "Faults and recovery"),
+        "report.out.down": ("{site} valt uit ({reason})", "{site} goes down ({reason})"),
+        "report.out.up": (
+            "{site} aan: de dienst start uit de eigen opslag",
+            "{site} on: its daemon starts from its own store",
+        ),
+        "report.out.partition": ("Netwerk gesplitst: {groups}", "Network split: {groups}"),
+        "report.out.heal": ("Netwerk weer heel", "Network whole again"),
+        "report.out.refuel": ("{site} bijgetankt: {l} liter", "{site} refuelled: {l} litres"),
+        "report.reason.power": ("stroomuitval", "power failure"),
+        "report.reason.closed": ("gesloten", "closed"),
+        "report.reason.dry": ("aggregaat droog", "generator ran dry"),
+        "report.duty_blocks": (
+            "Zendtijd per post per 12 uur (hoogste lopend uur, %)",
+            "Duty cycle per node per 12 hours (highest rolling hour, %)",
+        ),
+        "report.queue_blocks": (
+            "Wachtrij per post per 12 uur (hoogste stand)",
+            "Queue depth per site per 12 hours (highest)",
+        ),
+        "report.col.held": ("bewaard door relais", "held by relay"),
         "report.plots": ("Grafieken", "Plots"),
     }
 )
@@ -431,6 +455,12 @@ def render_markdown(rep: dict[str, Any], lang: Lang | None = None, plots: list[s
     L += [f"- **{T('report.lost')}: {rep['lost']}**"]
     L += [f"- **{T('report.dup_shown')}: {rep['duplicates_shown']}**"]
     L += [f"- {T('report.dup_suppressed')}: {rep['duplicates_suppressed']}", ""]
+    for lost in rep["lost_messages"]:
+        L.append(
+            f"  - {lost['ref']} ({lost['type']}, {lost['site']}) → {', '.join(lost['missing'])}"
+        )
+    if rep["lost_messages"]:
+        L.append("")
     L += [f"## {T('report.delivery')}", ""]
     L += _table(
         [
@@ -470,6 +500,10 @@ def render_markdown(rep: dict[str, Any], lang: Lang | None = None, plots: list[s
             for n, v in rep["nodes"].items()
         ],
     )
+    L += [f"### {T('report.duty_blocks')}", ""]
+    L += _blocks(rep, "duty_pct")
+    L += [f"### {T('report.queue_blocks')}", ""]
+    L += _blocks(rep, "queue")
     L += [f"## {T('report.custody')}", ""]
     if rep["custody"]:
         L += _table(
@@ -543,6 +577,7 @@ def render_markdown(rep: dict[str, Any], lang: Lang | None = None, plots: list[s
             T("report.col.direct"),
             T("report.col.relays"),
             T("report.col.hops"),
+            T("report.col.held"),
         ],
         [
             [
@@ -550,18 +585,39 @@ def render_markdown(rep: dict[str, Any], lang: Lang | None = None, plots: list[s
                 T("report.yes") if d["direct_to_cp"] else T("report.no"),
                 ", ".join(d["relays_in_range"]) or "–",
                 d["mean_hops_to_cp"],
+                ", ".join(f"{r} ({c})" for r, c in d["custody_by_relay"].items()) or "–",
             ]
             for n, d in p["relay_dependence"].items()
         ],
     )
     L += [f"## {T('report.outages')}", ""]
     for o in rep["outages"]:
-        what = " ".join(f"{k}={v}" for k, v in o.items() if k not in ("at",))
-        L.append(f"- {o['at'] / 3600:6.2f} h: {what}")
+        params = dict(o)
+        if "reason" in params:
+            params["reason"] = T(f"report.reason.{params['reason']}")
+        if "groups" in params:
+            params["groups"] = " | ".join(", ".join(g) for g in params["groups"])
+        L.append(f"- {o['at'] / 3600:6.2f} h: {T('report.out.' + o['kind'], **params)}")
     L.append("")
     if plots:
         L += [f"## {T('report.plots')}", ""] + [f"![{x}]({x})" for x in plots] + [""]
     return "\n".join(L)
+
+
+def _blocks(rep: dict[str, Any], series: str, hours: int = 12) -> list[str]:
+    """Per site, the highest sample in each block of `hours`: the time series in a table."""
+    t_h = rep["series"]["t_h"]
+    n_blocks = int(max(t_h) // hours) + 1 if t_h else 0
+    head = ["", *(f"{i * hours}-{(i + 1) * hours} h" for i in range(n_blocks))]
+    rows = []
+    for site, values in rep["series"][series].items():
+        best: list[Any] = [None] * n_blocks
+        for hour, v in zip(t_h, values, strict=True):
+            b = int(hour // hours)
+            if v is not None and (best[b] is None or v > best[b]):
+                best[b] = v
+        rows.append([site, *best])
+    return _table(head, rows)
 
 
 async def run_and_report(
