@@ -17,16 +17,16 @@ import getpass
 import re
 import sys
 import time
-from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 import typer
 
-from nsplink.cli.context import CliContext, get_ctx
+from nsplink.cli.context import get_ctx
 from nsplink.cli.received import Received, load_received
 from nsplink.cli.render.message import address_line, form_lines, format_lines
-from nsplink.cli.sitefiles import LocalSite, load_site
+from nsplink.cli.render.table import clock, columns
+from nsplink.cli.sitefiles import LocalSite, run_or_fail, site_or_fail
 from nsplink.errors import NsplinkError
 from nsplink.i18n import Lang, t
 from nsplink.i18n import register as register_texts
@@ -192,15 +192,6 @@ def age_text(seconds: float, lang: Lang) -> str:
     return t("age.day", lang, d=days, h=hours)
 
 
-def _clock(at: float | None) -> str:
-    if at is None:
-        return "—"
-    try:
-        return datetime.fromtimestamp(at).strftime("%Y-%m-%d %H:%M")
-    except (OverflowError, OSError, ValueError):
-        return "?"
-
-
 def summary(rec: Received, lang: Lang) -> str:
     """One short line of what it is about, for the queue."""
     if rec.envelope is None:
@@ -219,28 +210,8 @@ def summary(rec: Received, lang: Lang) -> str:
     return ""
 
 
-def _run(c: CliContext, body: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    try:
-        return asyncio.run(body())
-    except NsplinkError as err:
-        c.fail(err)
-
-
-def _site(c: CliContext) -> LocalSite:
-    try:
-        return load_site(c.home)
-    except NsplinkError as err:
-        c.fail(err)
-
-
 def _table(rows: list[list[str]], lang: Lang) -> list[str]:
-    header = t("queue.header", lang).split("|")
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    out = []
-    for r in [header, *rows]:
-        cells = [r[i].ljust(widths[i]) if i < len(header) - 1 else r[i] for i in range(len(r))]
-        out.append("  ".join(cells).rstrip())
-    return out
+    return columns(t("queue.header", lang).split("|"), rows)
 
 
 async def queue_lines(
@@ -308,7 +279,7 @@ def queue(
     count: Annotated[int, typer.Option("--count", min=0, help=t("opt.count"))] = 0,
 ) -> None:
     c = get_ctx(ctx)
-    site = _site(c)
+    site = site_or_fail(c)
 
     async def once(store: Store) -> list[str]:
         return await queue_lines(store, site, c.lang, time.time(), show_all)
@@ -337,7 +308,7 @@ def queue(
                 out.flush()
 
     with contextlib.suppress(KeyboardInterrupt):
-        _run(c, go)
+        run_or_fail(c, go)
 
 
 async def _find(store: Store, ident: str) -> InboxItem:
@@ -359,7 +330,7 @@ def handle(
     operator: Annotated[str | None, typer.Option("--operator", help=t("opt.operator"))] = None,
 ) -> None:
     c = get_ctx(ctx)
-    site = _site(c)
+    site = site_or_fail(c)
     try:
         state = parse_state(status, c.lang)
         if len(note) > NOTE_MAX or _CONTROL.search(note):
@@ -379,7 +350,7 @@ def handle(
             )
         return item
 
-    item = _run(c, go)
+    item = run_or_fail(c, go)
     nudge(site.home)  # the daemon sends the signed triage receipt now, not at its next check
     c.say("handle.done", id=item.local_id, ref=item.ref, state=triage_word(state.value, c.lang))
     if item.trust != "quarantined":
@@ -409,8 +380,8 @@ async def show_lines(store: Store, site: LocalSite, item: InboxItem, lang: Lang)
     trust = "show.verified" if item.trust == "verified" else "show.quarantined"
     head: list[tuple[str, str]] = [
         (t("show.from", lang), item.sender_site),
-        (t("show.created", lang), _clock(created)),
-        (t("show.received", lang), _clock(item.received_at)),
+        (t("show.created", lang), clock(created)),
+        (t("show.received", lang), clock(item.received_at)),
         (t("show.trust", lang), t(trust, lang)),
         (t("show.triage", lang), triage_word(item.triage, lang)),
     ]
@@ -441,14 +412,14 @@ def show(
     ident: Annotated[str, typer.Argument(metavar="ID", help="Nr / number.")],
 ) -> None:
     c = get_ctx(ctx)
-    site = _site(c)
+    site = site_or_fail(c)
 
     async def go() -> list[str]:
         async with await Store.open(site.home.db_path, create=False) as store:
             item = await _find(store, ident)
             return await show_lines(store, site, item, c.lang)
 
-    typer.echo("\n".join(_run(c, go)))
+    typer.echo("\n".join(run_or_fail(c, go)))
 
 
 def register(app: typer.Typer) -> None:

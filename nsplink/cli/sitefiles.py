@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
+from nsplink.cli.context import CliContext
 from nsplink.config import SiteConfig, load_config
 from nsplink.errors import NsplinkError
 from nsplink.i18n import register
@@ -12,6 +16,8 @@ from nsplink.protocol import Identity, KeyId
 from nsplink.protocol.rosterdoc import RegionRoster
 from nsplink.roster import load_trusted_roster
 from nsplink.site import SiteHome
+
+T = TypeVar("T")
 
 register(
     {
@@ -89,3 +95,19 @@ def require_role(site: LocalSite, role: str, lang: str | None = None) -> None:
             site=site.config.site,
             role=t(f"role.{site.config.role}", lg),
         )
+
+
+def site_or_fail(c: CliContext) -> LocalSite:
+    """The local site, or one clear line and exit code 2."""
+    try:
+        return load_site(c.home)
+    except NsplinkError as err:
+        c.fail(err)
+
+
+def run_or_fail(c: CliContext, body: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine; a typed error (store missing, damaged, busy...) is one line, exit 2."""
+    try:
+        return asyncio.run(body())
+    except NsplinkError as err:
+        c.fail(err)

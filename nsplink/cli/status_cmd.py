@@ -9,19 +9,16 @@ makes a message delivered.
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 import typer
 
-from nsplink.cli.context import CliContext, get_ctx
+from nsplink.cli.context import get_ctx
 from nsplink.cli.queue_cmd import CLOSED, age_text
-from nsplink.cli.sitefiles import LocalSite, load_site
-from nsplink.errors import NsplinkError
+from nsplink.cli.render.table import clock, columns
+from nsplink.cli.sitefiles import LocalSite, run_or_fail, site_or_fail
 from nsplink.i18n import Lang, t
 from nsplink.i18n import register as register_texts
 from nsplink.nudge import nudge
@@ -130,29 +127,8 @@ register_texts(
 )
 
 
-def _run(c: CliContext, body: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    try:
-        return asyncio.run(body())
-    except NsplinkError as err:
-        c.fail(err)
-
-
-def _site(c: CliContext) -> LocalSite:
-    try:
-        return load_site(c.home)
-    except NsplinkError as err:
-        c.fail(err)
-
-
-def _hhmm(at: float | None) -> str:
-    if at is None:
-        return "—"
-    try:
-        moment = datetime.fromtimestamp(at)
-    except (OverflowError, OSError, ValueError):
-        return "?"
-    fmt = "%H:%M" if moment.date() == datetime.now().date() else "%d-%m %H:%M"
-    return moment.strftime(fmt)
+def _short(at: float | None) -> str:
+    return clock(at, short=True)
 
 
 def delivery_words(
@@ -208,20 +184,13 @@ async def outbox_lines(
                 _dest_words(item.destination, site, lang),
                 delivery_words(item, recips, site, lang),
                 str(item.attempts),
-                _hhmm(item.next_retry_at) if item.state != "delivered" else "—",
+                _short(item.next_retry_at) if item.state != "delivered" else "—",
                 age_text(now - item.created_at, lang),
             ]
         )
         if pending and recips and item.state != "delivered":
             notes[len(rows) - 1] = t("outbox.pending", lang, sites=", ".join(pending))
-    header = t("outbox.header", lang).split("|")
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    out = []
-    for n, r in enumerate([header, *rows]):
-        out.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r)).rstrip())
-        if n - 1 in notes:
-            out.append("    " + notes[n - 1])
-    return out
+    return columns(t("outbox.header", lang).split("|"), rows, notes)
 
 
 def outbox(
@@ -229,7 +198,7 @@ def outbox(
     show_all: Annotated[bool, typer.Option("--all", help=t("opt.outbox_all"))] = False,
 ) -> None:
     c = get_ctx(ctx)
-    site = _site(c)
+    site = site_or_fail(c)
     if not site.home.db_path.exists():
         c.say("outbox.empty")
         return
@@ -238,7 +207,7 @@ def outbox(
         async with await Store.open(site.home.db_path, create=False) as store:
             return await outbox_lines(store, site, c.lang, time.time(), show_all)
 
-    typer.echo("\n".join(_run(c, go)))
+    typer.echo("\n".join(run_or_fail(c, go)))
 
 
 @dataclass
@@ -291,23 +260,23 @@ async def status_lines(store: Store, site: LocalSite, lang: Lang, now: float) ->
     if link.radio is None:
         lines.append(t("status.radio_never", lang))
     elif link.radio[0] == ev.RADIO_CONNECTED:
-        lines.append(t("status.radio_up", lang, time=_hhmm(link.radio[1])))
+        lines.append(t("status.radio_up", lang, time=_short(link.radio[1])))
     else:
-        lines.append(t("status.radio_down", lang, time=_hhmm(link.radio[1])))
+        lines.append(t("status.radio_down", lang, time=_short(link.radio[1])))
     me = site.config.site
     others = sorted(p.site for p in site.ring if p.site != me)
     cps = [p.site for p in site.ring if p.role == "cp" and p.site != me]
     last_cp = max((link.heard[s] for s in cps if s in link.heard), default=None)
     if cps and (last_cp is None or now - last_cp > STALE_S):
         lines.append(
-            t("status.no_cp", lang, time=_hhmm(last_cp) if last_cp else t("status.never", lang))
+            t("status.no_cp", lang, time=_short(last_cp) if last_cp else t("status.never", lang))
         )
     lines.append(t("status.heard", lang))
     width = max((len(s) for s in others), default=0)
     for name in others:
         at = link.heard.get(name)
         text = (
-            t("status.heard_line", lang, time=_hhmm(at), age=age_text(now - at, lang))
+            t("status.heard_line", lang, time=_short(at), age=age_text(now - at, lang))
             if at is not None
             else t("status.never", lang)
         )
@@ -359,7 +328,7 @@ async def status_lines(store: Store, site: LocalSite, lang: Lang, now: float) ->
 
 def status(ctx: typer.Context) -> None:
     c = get_ctx(ctx)
-    site = _site(c)
+    site = site_or_fail(c)
     cfg = site.config
     c.say("status.site", site=cfg.site, role=t(f"role.{cfg.role}", c.lang), region=cfg.region)
     c.say("status.daemon_on" if nudge(site.home) else "status.daemon_off")
@@ -369,7 +338,7 @@ def status(ctx: typer.Context) -> None:
             async with await Store.open(site.home.db_path, create=False) as store:
                 return await status_lines(store, site, c.lang, time.time())
 
-        typer.echo("\n".join(_run(c, go)))
+        typer.echo("\n".join(run_or_fail(c, go)))
     else:
         c.say("status.no_log")
     c.say("status.own_power", what=_own_power(c.lang))
