@@ -211,3 +211,33 @@ def test_live_queues_into_the_sites_real_store(tmp_path: Path) -> None:
     assert types.count("supply") == 2 and types.count("sitrep") == 5
     named = [i for i in items if i.type == "supply" and i.destination not in ("cps",)]
     assert len(named) == 1  # the one addressed to NSP-B by name, resolved through the roster
+
+
+def test_same_seed_same_json_across_processes_and_hash_seeds(tmp_path: Path) -> None:
+    outs = []
+    for hash_seed in ("1", "4242"):
+        out = tmp_path / f"run-{hash_seed}"
+        r = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "nsplink",
+                "scenario",
+                "run",
+                str(ROOT / "smoke.yaml"),
+                "--out",
+                str(out),
+                "--format",
+                "json",
+                "--seed",
+                "11",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=dict(ENV, PYTHONHASHSEED=hash_seed),
+            check=False,
+        )
+        assert r.returncode == 0, r.stderr
+        outs.append((out / "report.json").read_bytes())
+    assert outs[0] == outs[1]
