@@ -82,6 +82,11 @@ def emulate(
     cli = get_ctx(ctx)
     try:
         _check(nodes, base_port, speedup)
+        if state_dir is not None:
+            try:
+                state_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise EmulatorArgInvalid(f"--state-dir {state_dir}: {exc.strerror}") from exc
         asyncio.run(_serve(cli, nodes, base_port, state_dir, pty, preset.upper(), seed, speedup))
     except NsplinkError as err:
         cli.fail(err)

@@ -164,8 +164,10 @@ class AdminHandler:
         if self.staging is not None:
             change(self.staging)
             return AdminOutcome()
-        change(self.state)
-        self._save(self.state)
+        new = self.state.copy()  # saved first, then made live: a failed save changes nothing
+        change(new)
+        self._save(new)
+        self.state = new
         return AdminOutcome(
             state_changed=True, reboot_in=DEFAULT_REBOOT_SECONDS if reboot else None
         )

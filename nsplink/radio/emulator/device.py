@@ -324,7 +324,12 @@ class EmulatedDevice:
             self._reply_routing(p, Routing.Error.BAD_REQUEST)
             return
         opened = self.admin.staging is None
-        outcome = self.admin.handle(msg)
+        try:
+            outcome = self.admin.handle(msg)
+        except OSError as exc:  # the state directory is full or gone: refuse, keep running
+            log.error("node %08x: cannot save settings: %s", self.node_num, exc)
+            self._reply_routing(p, Routing.Error.BAD_REQUEST)
+            return
         if opened and self.admin.staging is not None:
             self._txn_link = link
         elif self.admin.staging is None:

@@ -152,3 +152,20 @@ def test_save_is_atomic_no_temp_file_left(tmp_path: Path) -> None:
     h, _store = handler(tmp_path)
     set_hop_limit(h, 2)
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"node-{NODE:08x}.json"]
+
+
+def test_a_failed_save_leaves_the_live_settings_unchanged(tmp_path: Path) -> None:
+    store = StateStore(tmp_path)
+    calls: list[int] = []
+
+    def failing_save(state: object) -> None:
+        calls.append(1)
+        raise OSError(28, "No space left on device")
+
+    h = AdminHandler(store.load(NODE), failing_save, Faults())
+    msg = admin_pb2.AdminMessage()
+    msg.set_config.lora.CopyFrom(h.state.config.lora)
+    msg.set_config.lora.hop_limit = 7
+    with pytest.raises(OSError):
+        h.handle(msg)
+    assert calls and h.state.config.lora.hop_limit == 3

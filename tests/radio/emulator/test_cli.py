@@ -167,6 +167,7 @@ def test_configure_from_an_exported_file_applies_in_one_transaction(
         (["--base-port", "80"], "--base-port 80"),
         (["--speedup", "-1"], "--speedup"),
         (["--preset", "WARP_SPEED"], "WARP_SPEED"),
+        (["--state-dir", "/dev/null/x"], "--state-dir /dev/null/x"),
     ],
 )
 def test_bad_arguments_give_one_clear_line(args: list[str], fragment: str) -> None:

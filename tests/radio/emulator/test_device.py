@@ -20,6 +20,7 @@ from nsplink.radio.sim import AppReceive
 
 Err = mesh_pb2.Routing.Error
 PORT = 287
+ADMIN = portnums_pb2.PortNum.ADMIN_APP
 
 
 class RawClient:
@@ -296,3 +297,26 @@ async def test_random_frames_never_break_the_device(
             dev.links.remove(link)
     for chunk in sink.out:
         assert FrameDecoder().feed(chunk)  # whatever it answered is well framed
+
+
+async def test_unwritable_state_dir_refuses_the_setting_and_keeps_serving(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    async with EmulatedMesh(1, state_dir=state, speedup=20.0) as mesh:
+        dev = mesh.devices[0]
+        assert not state.exists()  # nothing saved yet
+        state.write_text("not a directory")  # the USB stick with the state dir is gone
+        c = await RawClient.connect(dev)
+        try:
+            await c.handshake()
+            owner = admin_pb2.AdminMessage()
+            owner.set_owner.long_name = "NSP Noord"
+            c.send(packet(dev.node_num, 41, owner.SerializeToString(), ADMIN, want_ack=True))
+            nak = (await c.next("packet")).packet
+            assert nak.decoded.request_id == 41
+            assert mesh_pb2.Routing.FromString(nak.decoded.payload).error_reason == Err.BAD_REQUEST
+            assert dev.state.owner.long_name != "NSP Noord"
+            c.send(mesh_pb2.ToRadio(heartbeat=mesh_pb2.Heartbeat()))
+            assert (await c.next("queueStatus")).queueStatus.maxlen == 16
+        finally:
+            c.close()
+        state.unlink()  # let the mesh save its node DB on the way out
