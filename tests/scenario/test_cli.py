@@ -23,14 +23,14 @@ ROOT = Path(__file__).resolve().parents[2] / "scenarios"
 ENV = dict(os.environ, NSPLINK_LANG="en")
 
 
-def nsplink(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def nsplink(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "nsplink", *args],
         capture_output=True,
         text=True,
         timeout=120,
         cwd=cwd,
-        env=ENV,
+        env=dict(ENV, **env),
         check=False,
     )
 
@@ -217,26 +217,18 @@ def test_same_seed_same_json_across_processes_and_hash_seeds(tmp_path: Path) -> 
     outs = []
     for hash_seed in ("1", "4242"):
         out = tmp_path / f"run-{hash_seed}"
-        r = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "nsplink",
-                "scenario",
-                "run",
-                str(ROOT / "smoke.yaml"),
-                "--out",
-                str(out),
-                "--format",
-                "json",
-                "--seed",
-                "11",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env=dict(ENV, PYTHONHASHSEED=hash_seed),
-            check=False,
+        r = nsplink(
+            "scenario",
+            "run",
+            str(ROOT / "smoke.yaml"),
+            "--out",
+            str(out),
+            "--format",
+            "json",
+            "--seed",
+            "11",
+            cwd=tmp_path,
+            PYTHONHASHSEED=hash_seed,
         )
         assert r.returncode == 0, r.stderr
         outs.append((out / "report.json").read_bytes())
