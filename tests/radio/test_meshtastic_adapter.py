@@ -195,6 +195,43 @@ async def test_a_payload_the_firmware_cannot_encrypt_fails_too_large(mesh: Emula
         await ra.close()
 
 
+async def test_odd_packets_from_the_device_do_not_upset_the_adapter(mesh: EmulatedMesh) -> None:
+    """Whatever the device hands up: a garbled routing answer for one of our ids (the library
+    itself drops it), an empty frame on our port, a broadcast, another app's packet; the adapter
+    keeps only our port and keeps working."""
+    from meshtastic.protobuf import mesh_pb2
+
+    a, b = mesh.devices
+    ra = await opened(tcp_url(mesh, 0))
+    try:
+        pid = await ra.send(OutgoingPacket(b"eerste", dest=b.node_num))
+
+        def up(portnum: int, payload: bytes, **kw: Any) -> None:
+            p = mesh_pb2.MeshPacket(to=kw.pop("to", a.node_num), id=kw.pop("id", 99), **kw)
+            setattr(p, "from", b.node_num)
+            p.decoded.portnum = portnum  # type: ignore[assignment]
+            p.decoded.payload = payload
+            a._to_phone(p)
+
+        garbled = mesh_pb2.MeshPacket(to=a.node_num, id=100)
+        setattr(garbled, "from", b.node_num)
+        garbled.decoded.portnum = 5  # ROUTING_APP
+        garbled.decoded.payload = b"\xff\xff\xff"
+        garbled.decoded.request_id = pid
+        a._to_phone(garbled)
+        up(287, b"", id=101)
+        up(287, "één".encode(), id=102, to=BROADCAST)
+        up(1, b"chat", id=103)
+        up(287, b"laatste", id=104)
+        got = [await expect(ra, Received) for _ in range(3)]
+        assert [r.payload for r in got] == [b"", "één".encode(), b"laatste"]
+        assert got[1].to_node == BROADCAST
+        assert ra.ignored_packets == 1  # the chat; the garbled routing never got past the library
+        await ra.send(OutgoingPacket(b"nog steeds", dest=b.node_num))
+    finally:
+        await ra.close()
+
+
 async def test_duty_cycle_refusal_surfaces_as_failed_back_pressure(tmp_path: Path) -> None:
     async with EmulatedMesh(2, duty_pct=0.2, speedup=50.0) as mesh:  # 7.2 s of airtime/hour
         ra = await opened(tcp_url(mesh, 0))
