@@ -13,6 +13,7 @@ to completion synchronously inside the medium's event loop.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections.abc import Callable, Coroutine
 from types import SimpleNamespace
@@ -20,10 +21,12 @@ from typing import Any
 
 from nsplink.daemon import Daemon
 from nsplink.protocol import Identity, KeyRing
+from nsplink.protocol.codes import MessageType
 from nsplink.protocol.effects import Effect, NeedSeqs, Transmit
 from nsplink.protocol.engine import EngineConfig, SiteEngine
 from nsplink.protocol.envelope import SignedMessage
 from nsplink.store import Event, Store
+from nsplink.store import events as ev
 
 
 class _Batch:
@@ -83,6 +86,17 @@ class SiteJournal(Daemon):
         self._inbox_refs: set[str] = set()
         self.last_heard: dict[str, float] = {}
         self.written = 0
+
+    async def _created(self, msg: SignedMessage) -> None:
+        """As the daemon logs it, plus what `compose.queue_message` adds for a message a
+        person typed: an emergency report's frame is sealed (personal data, issue 11)."""
+        start = len(self.batch.pending)
+        await super()._created(msg)
+        if msg.envelope.type is MessageType.EMERGENCY:
+            self.batch.pending[start:] = [
+                dataclasses.replace(e, seal_frame=True) if e.kind == ev.MESSAGE_CREATED else e
+                for e in self.batch.pending[start:]
+            ]
 
     @property
     def real_store(self) -> Store:
