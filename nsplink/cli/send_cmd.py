@@ -243,6 +243,8 @@ def run_send(
         env = Envelope(identity.key_id, seq, minutes_since_epoch(now), body, priority, dest)
         if ask_people or not yes:
             _preview(c, site, env, identity, to_words)
+        else:  # scripted with --yes: still say whether it fits one radio message
+            typer.echo(_size_line(_as_sent(env, identity, site), identity, lang))
         if ask_people and not yes and not guided.confirm(t("send.confirm", lang), lang, _ask, _say):
             c.say("send.declined")
             raise typer.Exit(1)

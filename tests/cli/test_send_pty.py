@@ -245,3 +245,26 @@ def test_english_form_with_lang_en(sites: dict[str, SiteHome]) -> None:
     assert f.finish() == 0
     body = _stored(home)
     assert isinstance(body, Sitrep) and body.fuel_l == 20 and body.power_hours == 1
+
+
+def test_bulletin_form_at_a_cp(sites: dict[str, SiteHome]) -> None:
+    cp = sites["cp-utrecht"]
+    f = Form(cp, "send", "bulletin")
+    f.at("Kop", "").wrong("verplicht veld", "W" * 61).wrong(
+        "maximaal 60", "Drinkwater bij de kazerne"
+    )
+    f.at("Tekst", "Neem eigen flessen mee; ook voor de buren’s kinderen.")
+    f.expect("Geldig tot").at("Bijvoorbeeld 18:00", "morgenavond")  # the hint under the label
+    f.wrong("vul een tijd in", "2020-01-01T10:00")
+    f.wrong("dit tijdstip is al voorbij", "6h")
+    f.at("Bron", "Veiligheidsregio Utrecht")
+    f.at("Prioriteit", "").at("Onderwerp", "water").at("Alleen voor medewerkers", "misschien")
+    f.wrong("antwoord ja of nee", "nee")
+    f.at("Vervangt", "vorige").wrong("vul een berichtnummer in zoals a1b2c3-42", "")
+    f.at("Prioriteit", "")
+    f.expect("Aan").expect("alle noodsteunpunten (2)")
+    f.expect("Versturen? (ja/nee) > ").child.sendline("ja")
+    f.expect("Bericht opgeslagen")
+    assert f.finish() == 0
+    [rec] = run(events(cp, ev.MESSAGE_CREATED))
+    assert rec.data["type"] == "bulletin" and len(rec.data["recipients"]) == 2

@@ -135,6 +135,10 @@ register(
             "Fill in street and number, or leave them empty and give a landmark.",
         ),
         "form.hint.privacy": ("Geen namen van anderen noemen.", "Do not name other people."),
+        "form.hint.when": (
+            "Bijvoorbeeld 18:00 (vandaag of morgen), 2026-11-24T09:00, of over hoe lang: 6h.",
+            "For example 18:00 (today or tomorrow), 2026-11-24T09:00, or how long from now: 6h.",
+        ),
         "form.hint.deliver": (
             "Leeg laten = afleveren bij deze post.",
             "Leave empty = deliver to this site.",
@@ -191,7 +195,7 @@ FORMS: dict[MessageType, tuple[Field, ...]] = {
     MessageType.BULLETIN: (
         Field("headline", "text", required=True),
         Field("body", "longtext", required=True),
-        Field("valid_until", "time", required=True),
+        Field("valid_until", "time", required=True, hint="form.hint.when"),
         Field("issuer", "text", required=True),
         Field("urgent", "code", Urgent, required=True, default=Urgent.NORMAAL),
         Field("topic", "code", Topic, default=Topic.ALG),
