@@ -38,9 +38,19 @@ def line_scenario(timeline: str) -> str:
 
 async def run(text: str, out: Path, seed: int | None = None) -> dict:
     sc = parse_scenario(text, "test.yaml")
-    result = await ScenarioRun(sc, out, seed=seed).run()
+    runner = ScenarioRun(sc, out, seed=seed)
+    engines: dict[str, list[int]] = {}
+
+    def watch(site, effect, now):  # type: ignore[no-untyped-def]
+        seen = engines.setdefault(site.name, [])
+        if not seen or seen[-1] != id(site.engine):
+            seen.append(id(site.engine))
+
+    runner.net.observers.append(watch)
+    result = await runner.run()
     rep = await collect(result)
     rep["_result"] = result
+    rep["_engines"] = engines
     return rep
 
 
@@ -110,8 +120,15 @@ async def test_outbox_survives_a_power_loss_and_restart(tmp_path: Path) -> None:
     rep = await run(text, tmp_path)
     result = rep["_result"]
     assert result.restarts["nsp-c"] == 1
+    assert len(set(rep["_engines"]["nsp-c"])) == 2  # a fresh engine after the power cut
     assert rep["lost"] == 0 and rep["duplicates_shown"] == 0
     assert rep["delivery"]["supply"] == {"sent": 1, "delivered": 1, "confirmed": 1}
+    # the fresh engine resumed the count of attempts from the log, not from zero
+    sent = await events_of(result.store_paths["nsp-c"], ev.MESSAGE_SENT)
+    after = [r for r in sent if r.at - result.epoch >= 40 * 60]
+    before = [r for r in sent if r.at - result.epoch < 20 * 60]
+    assert after and before
+    assert min(r.data["attempt"] for r in after) > 1
     assert rep["delivery"]["emergency"]["delivered"] == 1
     received = await events_of(result.store_paths["cp-a"], ev.MESSAGE_RECEIVED)
     epoch = result.epoch
