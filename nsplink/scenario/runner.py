@@ -18,6 +18,7 @@ import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -223,30 +224,30 @@ class ScenarioRun:
         for spec in sc.sites:
             if spec.opens_at > 0:
                 self._off_now(spec.name, "closed")
-                self.at(spec.opens_at, lambda n=spec.name: self._set(n, "closed", False))
+                self.at(spec.opens_at, partial(self._set, spec.name, "closed", False))
             else:
                 self.models[spec.name].power_up(0.0)
                 self._arm_dry(spec.name)
             for a, b in spec.closed:
-                self.at(a - 900, lambda n=spec.name: self._closing_sitrep(n))
-                self.at(a, lambda n=spec.name: self._set(n, "closed", True))
-                self.at(b, lambda n=spec.name: self._set(n, "closed", False))
+                self.at(a - 900, partial(self._closing_sitrep, spec.name))
+                self.at(a, partial(self._set, spec.name, "closed", True))
+                self.at(b, partial(self._set, spec.name, "closed", False))
         for action in sc.actions:
-            self.at(action.at, lambda a=action: self._action(a))
+            self.at(action.at, partial(self._action, action))
         for p in plan_emergencies(sc, self.seed):
-            self.at(p.at, lambda p=p: self._emergency(p.site, p.body))
+            self.at(p.at, partial(self._emergency, p.site, p.body))
         if sc.sitrep_every > 0:
             t = sc.sitrep_from
             while t <= sc.duration:
                 for spec in sc.sites:
                     if spec.role == "nsp":
-                        self.at(t, lambda n=spec.name: self._sitrep(n))
+                        self.at(t, partial(self._sitrep, spec.name))
                 t += sc.sitrep_every
         for spec in sc.sites:
             rng = random.Random(f"{self.seed}/beacon/{spec.name}")
             t = rng.uniform(60.0, 600.0)
             while t <= sc.duration + sc.drain:
-                self.at(t, lambda n=spec.name: self._beacon(n))
+                self.at(t, partial(self._beacon, spec.name))
                 t += BEACON_S * rng.uniform(0.9, 1.1)
         t = 0.0
         while t <= sc.duration + sc.drain:
@@ -446,7 +447,7 @@ class ScenarioRun:
             (h.meldkamer_after, "MKAMER"),
             (h.closed_after, "AFG"),
         ):
-            self.medium.call_at(base + delay, lambda s=state: self._triage(cp, mid, s))
+            self.medium.call_at(base + delay, partial(self._triage, cp, mid, state))
 
     def _triage(self, cp: str, mid: MessageId, state: str) -> None:
         if self.down[cp]:  # the operator waits for the power to come back
