@@ -11,9 +11,9 @@ a fresh engine is rebuilt from the store alone, as `nsplink daemon` does after a
 from __future__ import annotations
 
 import dataclasses
+import glob
 import heapq
 import random
-import shutil
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
@@ -176,9 +176,10 @@ class ScenarioRun:
 
     async def _open(self) -> None:
         sites_dir = self.out_dir / "sites"
-        if sites_dir.exists():
-            shutil.rmtree(sites_dir)  # a run starts from empty stores, or it is not repeatable
-        sites_dir.mkdir(parents=True)
+        sites_dir.mkdir(parents=True, exist_ok=True)
+        for spec in self.sc.sites:  # a run starts from empty stores, or it is not repeatable
+            for old in sites_dir.glob(f"{glob.escape(spec.name)}.sqlite*"):
+                old.unlink()
         for spec in self.sc.sites:
             site = self.net.add_site(
                 spec.name, spec.role, spec.node, position=spec.position, radio_role=spec.radio_role
