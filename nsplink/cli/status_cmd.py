@@ -144,12 +144,23 @@ def delivery_words(
     total = len(recipients)
     done = sum(1 for s in recipients.values() if s == "delivered")
     if item.state == "delivered":
-        if total:
+        if total and item.destination == "nsps":
             return t("delivery.delivered_nsps", lang, total=total)
         if item.destination not in ("cps", "nsps", "all"):
             return t("delivery.delivered_site", lang, site=site.site_name(item.destination))
         return t("delivery.delivered_cp", lang)
-    if total and done and item.state in ("partial", "handed", "heard", "custody"):
+    if (
+        item.destination == "nsps"
+        and total
+        and done
+        and item.state
+        in (
+            "partial",
+            "handed",
+            "heard",
+            "custody",
+        )
+    ):
         return t("delivery.partial", lang, done=done, total=total)
     return t(f"delivery.{item.state}", lang)
 
