@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+from nsplink.errors import NsplinkError
 from nsplink.i18n import Lang, register, t
 from nsplink.protocol import DecodeError, Sitrep, decode
 from nsplink.scenario.runner import RunResult
@@ -634,9 +635,37 @@ async def run_and_report(
     from nsplink.scenario.schema import load_scenario
 
     scenario = load_scenario(scenario_path)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "sites").mkdir(exist_ok=True)
+    except OSError as exc:
+        raise ReportUnwritable(exc.strerror or str(exc), dir=str(out_dir)) from None
     result = await ScenarioRun(scenario, out_dir, seed=seed).run(progress)
     rep = await collect(result)
+    try:
+        return rep, _write(rep, out_dir, formats, lang)
+    except OSError as exc:
+        raise ReportUnwritable(exc.strerror or str(exc), dir=str(out_dir)) from None
+
+
+class ReportUnwritable(NsplinkError):
+    code = "scenario.report_unwritable"
+    key = "scenario.report_unwritable"
+
+
+register(
+    {
+        "scenario.report_unwritable": (
+            "Kan het verslag niet schrijven in {dir}: {detail}. Kies een andere map met --out.",
+            "Cannot write the report in {dir}: {detail}. Choose another directory with --out.",
+        )
+    }
+)
+
+
+def _write(
+    rep: dict[str, Any], out_dir: Path, formats: tuple[str, ...], lang: Lang | None
+) -> list[Path]:
     written: list[Path] = []
     plots: list[str] = []
     if "png" in formats:
@@ -650,4 +679,4 @@ async def run_and_report(
     if "md" in formats:
         (out_dir / "report.md").write_text(render_markdown(rep, lang, plots), "utf-8")
         written.append(out_dir / "report.md")
-    return rep, written
+    return written

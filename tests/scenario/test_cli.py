@@ -118,6 +118,11 @@ def test_bad_options_are_clear_errors(tmp_path: Path) -> None:
     assert r.returncode == 2 and "--live needs --site" in r.stderr
     r = nsplink("scenario", "run", str(tmp_path / "missing.yaml"), cwd=tmp_path)
     assert r.returncode == 2 and "cannot be read" in r.stderr
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    r = nsplink("scenario", "run", smoke, "--out", str(blocker / "out"), cwd=tmp_path)
+    assert r.returncode == 2 and "Cannot write the report in" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
 
 
 LIVE = """\
