@@ -223,14 +223,16 @@ class MeshtasticRadio:
         return self._up.is_set()
 
     async def open(self) -> None:
+        """Connect once. If the device cannot be reached this raises RadioUnavailable, and
+        keeps trying in the background with backoff (a LinkUp event reports success) until
+        close(): a daemon may start before its radio is plugged in."""
         self._loop = asyncio.get_running_loop()
         self._closing = False
         self._subscribe()
         try:
             await self._connect()
         except RadioUnavailable:
-            self._unsubscribe()
-            self._loop = None
+            self._supervisor = self._loop.create_task(self._supervise(retry_first=True))
             raise
         self._supervisor = self._loop.create_task(self._supervise())
 
@@ -495,8 +497,10 @@ class MeshtasticRadio:
                 fut.set_result(None)
         self._events.put_nowait(LinkDown(reason=reason))
 
-    async def _supervise(self) -> None:
+    async def _supervise(self, retry_first: bool = False) -> None:
         """Probe the live link; after a loss, reconnect with backoff until closed."""
+        if retry_first:  # open() has just failed: back off before the next try
+            await asyncio.sleep(self.backoff_min)
         while not self._closing:
             conn = self._conn
             if conn is not None and self._up.is_set():
@@ -505,7 +509,8 @@ class MeshtasticRadio:
             if conn is not None:
                 self._conn = None
                 await self._dispose(conn)
-            delay = self.backoff_min
+            delay = self.backoff_min * (2 if retry_first else 1)
+            retry_first = False
             while not self._closing:
                 try:
                     await self._connect()

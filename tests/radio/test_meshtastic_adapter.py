@@ -440,14 +440,33 @@ async def test_open_fails_cleanly_when_nothing_listens(caplog: pytest.LogCapture
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    radio = MeshtasticRadio(f"tcp://127.0.0.1:{port}", connect_timeout=3.0, close_timeout=1.0)
+    radio = MeshtasticRadio(
+        f"tcp://127.0.0.1:{port}", connect_timeout=3.0, close_timeout=1.0, send_timeout=0.5
+    )
     with pytest.raises(RadioUnavailable):
         await radio.open()
     with pytest.raises(RadioUnavailable):
-        await radio.send(OutgoingPacket(b"x"))  # never opened: refused at once
+        await radio.send(OutgoingPacket(b"x"))  # no link within send_timeout
     await radio.close()
     assert not radio._tasks  # the half-made interface was closed, not abandoned
     assert "abandoned" not in caplog.text
+    with pytest.raises(RadioUnavailable):
+        await radio.send(OutgoingPacket(b"x"))  # closed: refused at once
+
+
+async def test_open_that_failed_keeps_trying_until_the_radio_appears(tmp_path: Path) -> None:
+    """A site may boot before its radio is plugged in: open() says so, then keeps trying."""
+    base = free_port_pair()
+    radio = MeshtasticRadio(f"tcp://127.0.0.1:{base}", **FAST)
+    with pytest.raises(RadioUnavailable):
+        await radio.open()
+    async with EmulatedMesh(2, base_port=base, state_dir=tmp_path, speedup=20.0) as mesh:
+        try:
+            up = await expect(radio, LinkUp, timeout=20)
+            assert up.node_num == mesh.devices[0].node_num
+            await radio.send(OutgoingPacket(b"eindelijk", dest=mesh.devices[1].node_num))
+        finally:
+            await radio.close()
 
 
 async def test_oversize_payload_is_refused_before_the_library(mesh: EmulatedMesh) -> None:
