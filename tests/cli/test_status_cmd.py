@@ -125,17 +125,18 @@ def test_bulletin_delivery_is_counted_per_nsp(sites: dict[str, SiteHome]) -> Non
 
 def test_status_radio_last_heard_power_queues_and_airtime(sites: dict[str, SiteHome]) -> None:
     home = sites["nsp-houten"]
+    now = time.time()  # ages are checked to the minute: not the module's import time
     ref, _ = run(queue(home, _sitrep(1)))  # P2 (under 2 h of power), not delivered
     beacon = {"sender_site": "cp-utrecht", "power": "AGG", "battery_pct": 62, "power_hours": 5,
               "queue_depth": 3, "hops": 1}  # fmt: skip
     sent = {"attempt": 1, "packet_id": 1, "airtime_ms": 1500}
     log(
         home,
-        (ev.RADIO_CONNECTED, "", {"node_num": 1}, NOW - 900),
-        (ev.MESSAGE_SENT, ref, {**sent, "airtime_ms": 99_000}, NOW - 7200),  # over an hour ago
-        (ev.MESSAGE_SENT, ref, sent, NOW - 600),
-        (ev.MESSAGE_SENT, ref, sent, NOW - 60),
-        ("status.received", "cp-1", beacon, NOW - 120),
+        (ev.RADIO_CONNECTED, "", {"node_num": 1}, now - 900),
+        (ev.MESSAGE_SENT, ref, {**sent, "airtime_ms": 99_000}, now - 7200),  # over an hour ago
+        (ev.MESSAGE_SENT, ref, sent, now - 600),
+        (ev.MESSAGE_SENT, ref, sent, now - 60),
+        ("status.received", "cp-1", beacon, now - 120),
     )
     out = cli(home, "status")
     assert "Post: nsp-houten — noodsteunpunt (NSP), regio VR01" in out
