@@ -70,6 +70,7 @@ async def collect(result: RunResult) -> dict[str, Any]:
     sitreps: dict[str, list[dict[str, Any]]] = defaultdict(list)
     hops: dict[str, list[int]] = defaultdict(list)  # origin -> hops seen at a CP
     seen_sitreps: set[str] = set()
+    sends: Counter[str] = Counter()  # ref -> frames handed to the radio (retries, fragments)
     for name, path in sorted(result.store_paths.items()):
         async with await Store.open(path) as store:
             async for rec in store.iter_events():
@@ -91,6 +92,8 @@ async def collect(result: RunResult) -> dict[str, Any]:
                     if d.get("type") == "sitrep" and rec.ref not in seen_sitreps and rec.frame:
                         seen_sitreps.add(rec.ref)
                         _sitrep_point(sitreps, origin, rec.frame, rec.at - epoch, result)
+                elif k == ev.MESSAGE_SENT:
+                    sends[rec.ref] += 1
                 elif k == ev.MESSAGE_DUPLICATE:
                     suppressed += 1
                 elif k == ev.MESSAGE_CUSTODY and d.get("action") == "taken":
@@ -103,6 +106,8 @@ async def collect(result: RunResult) -> dict[str, Any]:
                     nsp_saw_triage.setdefault(rec.ref, rec.at - epoch)
             for item in await store.outbox(states=("delivered",)):
                 confirmed.add(item.ref)
+    for ref, info in created.items():
+        info["sends"] = sends[ref]
     return _assemble(
         result,
         created,
@@ -171,14 +176,17 @@ def _assemble(
     sc = result.scenario
     roles = {s.name: s.role for s in sc.sites}
     by_key = {k: n for n, k in result.key_ids.items()}
-    per_type: dict[str, dict[str, int]] = {
-        ty: {"sent": 0, "delivered": 0, "confirmed": 0} for ty in USER_TYPES
+    per_type: dict[str, dict[str, Any]] = {
+        ty: {"sent": 0, "delivered": 0, "confirmed": 0, "sends_mean": 0.0, "sends_max": 0}
+        for ty in USER_TYPES
     }
     latency: dict[str, list[float]] = defaultdict(list)
     lost: list[dict[str, Any]] = []
     for ref, info in sorted(created.items()):
         row = per_type[info["type"]]
         row["sent"] += 1
+        row["sends_mean"] += info["sends"]
+        row["sends_max"] = max(row["sends_max"], info["sends"])
         got = received.get(ref, {})
         arrivals: list[float] = []
         missing: list[str] = []
@@ -199,6 +207,8 @@ def _assemble(
             latency[info["priority"]].append(max(arrivals) - info["at"])
         if ref in confirmed:
             row["confirmed"] += 1
+    for row in per_type.values():
+        row["sends_mean"] = round(row["sends_mean"] / row["sent"], 2) if row["sent"] else 0.0
     dup_shown = sum(c - 1 for c in shown.values() if c > 1)
     duration_h = (sc.duration + sc.drain) / 3600
     nodes = {}
@@ -348,6 +358,7 @@ register(
         "report.col.sent": ("verzonden", "sent"),
         "report.col.delivered": ("aangekomen", "delivered"),
         "report.col.confirmed": ("bevestigd aan afzender", "confirmed to sender"),
+        "report.col.sends": ("pakketten per bericht gem. / max", "packets per message mean / max"),
         "report.latency": (
             "Tijd van typen tot aankomst per prioriteit (seconden)",
             "Time from typed to delivered per priority (seconds)",
@@ -469,8 +480,12 @@ def render_markdown(rep: dict[str, Any], lang: Lang | None = None, plots: list[s
             T("report.col.sent"),
             T("report.col.delivered"),
             T("report.col.confirmed"),
+            T("report.col.sends"),
         ],
-        [[ty, r["sent"], r["delivered"], r["confirmed"]] for ty, r in rep["delivery"].items()],
+        [
+            [ty, r["sent"], r["delivered"], r["confirmed"], f"{r['sends_mean']} / {r['sends_max']}"]
+            for ty, r in rep["delivery"].items()
+        ],
     )
     L += [f"## {T('report.latency')}", ""]
     L += _table(

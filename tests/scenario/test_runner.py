@@ -64,6 +64,7 @@ async def test_smoke_scenario_delivers_everything_once(tmp_path: Path) -> None:
     assert rep["lost"] == 0 and rep["duplicates_shown"] == 0
     for row in rep["delivery"].values():
         assert row["sent"] == row["delivered"]
+        assert row["sends_max"] >= row["sends_mean"] >= 1  # every message went on the air
     assert rep["delivery"]["emergency"]["sent"] >= 3
     assert rep["nodes"]["relais-watertoren"]["restarts"] == 1
     handling = rep["pilot"]["emergency_handling_min"]
