@@ -37,6 +37,12 @@ register_text(
             "--live heeft --site NAAM nodig: welke post speelt u?",
             "--live needs --site NAME: which site are you playing?",
         ),
+        "scenario.live_wrong_home": (
+            "Deze post is {home}, niet {site}: geef --home van {site} op, zodat de berichten"
+            " met de sleutel van {site} worden ondertekend.",
+            "This site is {home}, not {site}: give the --home of {site}, so the messages are"
+            " signed with {site}'s key.",
+        ),
         "scenario.done": (
             "Klaar: {sent} berichten, {lost} verloren, {dups} dubbel getoond. Verslag: {where}",
             "Done: {sent} messages, {lost} lost, {dups} duplicates shown. Report: {where}",
@@ -67,6 +73,11 @@ class BadSpeed(NsplinkError):
 class LiveNeedsSite(NsplinkError):
     code = "scenario.live_needs_site"
     key = "scenario.live_needs_site"
+
+
+class LiveWrongHome(NsplinkError):
+    code = "scenario.live_wrong_home"
+    key = "scenario.live_wrong_home"
 
 
 scenario_app = typer.Typer(help=t("scenario.help"), no_args_is_help=True)
@@ -155,8 +166,13 @@ def _live(cli: object, file: Path, site: str | None, speed: float, seed: int | N
         raise LiveNeedsSite()
     if not 0.01 <= speed <= 10_000:
         raise BadSpeed(str(speed))
+    from nsplink.config import load_config
     from nsplink.scenario.live import plan_for_site
     from nsplink.scenario.schema import load_scenario
+
+    here = load_config(cli.home).site
+    if here != site:
+        raise LiveWrongHome(site, home=here, site=site)
 
     scenario = load_scenario(file)
     items = plan_for_site(scenario, site, scenario.seed if seed is None else seed)

@@ -203,6 +203,21 @@ def test_live_queues_into_the_sites_real_store(tmp_path: Path) -> None:
     )
     assert r.returncode == 0, r.stderr
     assert "Live done:" in r.stdout
+    # playing another site's part from this home would sign with the wrong key
+    wrong = nsplink(
+        "--lang",
+        "en",
+        "--home",
+        str(homes["NSP-A"].root),
+        "scenario",
+        "run",
+        str(scen),
+        "--live",
+        "--site",
+        "NSP-B",
+        cwd=tmp_path,
+    )
+    assert wrong.returncode == 2 and "This site is NSP-A, not NSP-B" in wrong.stderr
 
     async def outbox() -> list:
         async with await Store.open(homes["NSP-A"].db_path) as store:
