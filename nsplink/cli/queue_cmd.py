@@ -215,9 +215,15 @@ def _table(rows: list[list[str]], lang: Lang) -> list[str]:
 
 
 async def queue_lines(
-    store: Store, site: LocalSite, lang: Lang, now: float, show_all: bool
+    store: Store,
+    site: LocalSite,
+    lang: Lang,
+    now: float,
+    show_all: bool,
+    summaries: dict[str, str] | None = None,
 ) -> list[str]:
-    """The whole queue screen as lines (the same text for one-shot and --watch)."""
+    """The whole queue screen as lines (the same text for one-shot and --watch). A received
+    frame never changes, so --watch passes `summaries` to decode each one only once."""
     items = await store.inbox()
     items = [i for i in items if i.type != MessageType.BULLETIN.value]
     done = sum(1 for i in items if i.triage in CLOSED)
@@ -239,7 +245,11 @@ async def queue_lines(
     async def rows(group: list[InboxItem]) -> list[list[str]]:
         out = []
         for item in group:
-            rec = await load_received(store, item.ref, site.ring, site.home)
+            text = summaries.get(item.ref) if summaries is not None else None
+            if text is None:
+                text = summary(await load_received(store, item.ref, site.ring, site.home), lang)
+                if summaries is not None:
+                    summaries[item.ref] = text
             out.append(
                 [
                     str(item.local_id),
@@ -248,7 +258,7 @@ async def queue_lines(
                     item.sender_site,
                     age_text(now - item.received_at, lang),
                     triage_word(item.triage, lang),
-                    summary(rec, lang),
+                    text,
                 ]
             )
         return out
@@ -281,8 +291,10 @@ def queue(
     c = get_ctx(ctx)
     site = site_or_fail(c)
 
+    summaries: dict[str, str] = {}
+
     async def once(store: Store) -> list[str]:
-        return await queue_lines(store, site, c.lang, time.time(), show_all)
+        return await queue_lines(store, site, c.lang, time.time(), show_all, summaries)
 
     async def go() -> None:
         async with await Store.open(site.home.db_path, create=False) as store:
