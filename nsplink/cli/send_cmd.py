@@ -48,7 +48,7 @@ from nsplink.protocol import (
     suggested_priority,
     to_frames,
 )
-from nsplink.protocol.sealing import seal
+from nsplink.protocol.sealing import has_personal, seal
 from nsplink.roster import seal_key_for
 from nsplink.store import Store
 
@@ -96,6 +96,15 @@ register_texts(
             "Too large for one radio message: will be sent in {count} parts ({size} bytes).",
         ),
         "send.confirm": ("Versturen?", "Send?"),
+        "send.sealed": (
+            "Adres, melder, telefoon en toelichting gaan versleuteld: alleen een CP kan ze lezen.",
+            "Address, reporter, phone and details are sealed: only a CP can read them.",
+        ),
+        "send.not_sealed": (
+            "Let op: de deelnemerslijst heeft geen CP-sleutel; persoonsgegevens gaan leesbaar "
+            "over de radio.",
+            "Note: the roster has no CP key; personal data goes over the radio unsealed.",
+        ),
         "send.declined": (
             "Niet verstuurd; er is niets opgeslagen.",
             "Not sent; nothing was saved.",
@@ -283,7 +292,11 @@ def _preview(
         *form_lines(env.body, lang, site_name=lambda k: site.site_name(str(k))),
     ]
     typer.echo(format_lines(lines))
-    typer.echo(_size_line(_as_sent(env, identity, site), identity, lang))
+    sent = _as_sent(env, identity, site)
+    typer.echo(_size_line(sent, identity, lang))
+    typed = env.body
+    if isinstance(sent.body, Emergency) and isinstance(typed, Emergency) and has_personal(typed):
+        c.say("send.sealed" if sent.body.sealed_personal else "send.not_sealed")
 
 
 def _queue(

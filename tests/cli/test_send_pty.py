@@ -131,6 +131,7 @@ def test_emergency_form_refuses_wrong_answers_and_stores_diacritics(
     f.at("Prioriteit", "P9").wrong("kies een van: P1, P2, P3, P4", "")
     f.expect("Controleer het bericht:").expect("IJsselkade 3a, 3981 AB Bunnik")
     f.expect("Past in één radiobericht")
+    f.expect("Adres, melder, telefoon en toelichting gaan versleuteld: alleen een CP kan ze lezen.")
     f.expect("Versturen? (ja/nee) > ").child.sendline("misschien")
     f.expect("antwoord ja of nee").expect("Versturen? (ja/nee) > ").child.sendline("ja")
     f.expect("Bericht opgeslagen — wordt verstuurd zodra er verbinding is.")
