@@ -78,16 +78,25 @@ def emulate(
     speedup: Annotated[
         float, typer.Option("--speedup", help="Virtual seconds per wall second.")
     ] = 1.0,
+    spacing: Annotated[
+        float,
+        typer.Option("--spacing", help="Metres between neighbours on a line (5000+: multi-hop)."),
+    ] = 1000.0,
 ) -> None:
     cli = get_ctx(ctx)
     try:
         _check(nodes, base_port, speedup)
+        if not 1.0 <= spacing <= 100_000.0:
+            raise EmulatorArgInvalid(f"--spacing {spacing} is not in 1..100000 metres")
         if state_dir is not None:
             try:
                 state_dir.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise EmulatorArgInvalid(f"--state-dir {state_dir}: {exc.strerror}") from exc
-        asyncio.run(_serve(cli, nodes, base_port, state_dir, pty, preset.upper(), seed, speedup))
+        positions = [(i * spacing, 0.0) for i in range(nodes)]
+        asyncio.run(
+            _serve(cli, nodes, base_port, state_dir, pty, preset.upper(), seed, speedup, positions)
+        )
     except NsplinkError as err:
         cli.fail(err)
     cli.say("emulate.stopped")
@@ -111,6 +120,7 @@ async def _serve(
     preset: str,
     seed: int,
     speedup: float,
+    positions: list[tuple[float, float]],
 ) -> None:
     from nsplink.radio.emulator import EmulatedMesh
 
@@ -122,6 +132,7 @@ async def _serve(
         preset=preset,
         seed=seed,
         speedup=speedup,
+        positions=positions,
     )
     try:
         await mesh.start()

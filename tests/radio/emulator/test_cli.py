@@ -168,6 +168,7 @@ def test_configure_from_an_exported_file_applies_in_one_transaction(
         (["--speedup", "-1"], "--speedup"),
         (["--preset", "WARP_SPEED"], "WARP_SPEED"),
         (["--state-dir", "/dev/null/x"], "--state-dir /dev/null/x"),
+        (["--spacing", "0"], "--spacing 0"),
     ],
 )
 def test_bad_arguments_give_one_clear_line(args: list[str], fragment: str) -> None:
