@@ -130,6 +130,7 @@ class ScenarioRun:
         self._order = 0
         self._dry_gen: dict[str, int] = defaultdict(int)
         self._mains_back = False
+        self._started: set[str] = set()
         self.store_s = 0.0
         self.events_written = 0
         self._by_node = {s.node: s.name for s in scenario.sites}
@@ -189,7 +190,9 @@ class ScenarioRun:
                 self.medium.set_position(spec.node, spec.position)  # re-derive the links
             path = sites_dir / f"{spec.name}.sqlite"
             self.store_paths[spec.name] = path
-            await self._attach(site)
+            if spec.opens_at <= 0:  # a post that opens later starts its daemon then
+                self._started.add(spec.name)
+                await self._attach(site)
         for link in self.sc.links:
             a, b = self.sc.site(link.a).node, self.sc.site(link.b).node
             self.medium.set_link(a, b, snr_db=link.snr_db, loss=link.loss)
@@ -364,6 +367,7 @@ class ScenarioRun:
     # -- power and restarts ---------------------------------------------------------------------
 
     def _off_now(self, name: str, reason: str) -> None:
+        """Down from the start (a post that opens later): no daemon, no store open yet."""
         self.down[name].add(reason)
         site = self.net.sites[name]
         self.medium.power_off(site.node.node_num)
@@ -398,7 +402,9 @@ class ScenarioRun:
     async def _power_back(self, name: str) -> None:
         site = self.net.sites[name]
         self.medium.power_on(site.node.node_num)
-        self.restarts[name] += 1
+        if name in self._started:
+            self.restarts[name] += 1
+        self._started.add(name)
         journal = await self._attach(site)
         now = self.net.now
         seed = self.rng.getrandbits(64)
