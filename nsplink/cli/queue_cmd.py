@@ -90,6 +90,15 @@ register_texts(
             "Onbekende status '{value}'. Kies een van: {choices}.",
             "Unknown state '{value}'. Choose one of: {choices}.",
         ),
+        "handle.bad_priority": (
+            "Onbekende prioriteit '{value}'. Kies een van: {choices}.",
+            "Unknown priority '{value}'. Choose one of: {choices}.",
+        ),
+        "handle.priority": ("Prioriteit nu: {priority}.", "Priority now: {priority}."),
+        "opt.priority": (
+            "Prioriteit aanpassen: P1, P2, P3 of P4.",
+            "Change the priority: P1, P2, P3 or P4.",
+        ),
         "handle.bad_note": (
             "De notitie is te lang of bevat stuurtekens (maximaal {max} tekens).",
             "The note is too long or contains control characters (at most {max} characters).",
@@ -159,6 +168,11 @@ class BadTriageState(NsplinkError):
     key = "handle.bad_state"
 
 
+class BadPriority(NsplinkError):
+    code = "cli.queue.bad_priority"
+    key = "handle.bad_priority"
+
+
 class BadNote(NsplinkError):
     code = "cli.queue.bad_note"
     key = "handle.bad_note"
@@ -179,6 +193,28 @@ def parse_state(value: str, lang: Lang) -> State:
         f"{_TRIAGE_WORDS[s.value][0 if lang == 'nl' else 1]} ({s.value})" for s in SETTABLE
     )
     raise BadTriageState(value, value=value, choices=choices)
+
+
+def parse_priority(value: str) -> Priority:
+    word = value.strip().upper()
+    if word not in Priority.__members__:
+        raise BadPriority(value, value=value, choices=", ".join(p.value for p in Priority))
+    return Priority(word)
+
+
+async def priority_overrides(store: Store) -> dict[str, str]:
+    """The CP's own priorities (`handle --priority`), latest per message, from the log."""
+    out: dict[str, str] = {}
+    async for rec in store.iter_events(kinds=(ev.TRIAGE_CHANGED,)):
+        value = rec.data.get("priority")
+        if isinstance(value, str) and value in Priority.__members__:
+            out[rec.ref] = value
+    return out
+
+
+def _ordered(items: list[InboxItem], prio: dict[str, str]) -> list[InboxItem]:
+    """Most urgent first (the CP's priority where it set one), then oldest first."""
+    return sorted(items, key=lambda i: (prio.get(i.ref, i.priority), i.received_at, i.local_id))
 
 
 def age_text(seconds: float, lang: Lang) -> str:
@@ -224,7 +260,8 @@ async def queue_lines(
 ) -> list[str]:
     """The whole queue screen as lines (the same text for one-shot and --watch). A received
     frame never changes, so --watch passes `summaries` to decode each one only once."""
-    items = await store.inbox()
+    prio = await priority_overrides(store)
+    items = _ordered(await store.inbox(), prio)
     items = [i for i in items if i.type != MessageType.BULLETIN.value]
     done = sum(1 for i in items if i.triage in CLOSED)
     shown = items if show_all else [i for i in items if i.triage not in CLOSED]
@@ -253,7 +290,7 @@ async def queue_lines(
             out.append(
                 [
                     str(item.local_id),
-                    item.priority,
+                    prio.get(item.ref, item.priority),
                     MessageType(item.type).label(lang),
                     item.sender_site,
                     age_text(now - item.received_at, lang),
@@ -340,11 +377,15 @@ def handle(
     status: Annotated[str, typer.Option("--status", "-s", help=t("opt.status"))],
     note: Annotated[str, typer.Option("--note", "-n", help=t("opt.note"))] = "",
     operator: Annotated[str | None, typer.Option("--operator", help=t("opt.operator"))] = None,
+    priority: Annotated[
+        str | None, typer.Option("--priority", "-p", help=t("opt.priority"))
+    ] = None,
 ) -> None:
     c = get_ctx(ctx)
     site = site_or_fail(c)
     try:
         state = parse_state(status, c.lang)
+        prio = parse_priority(priority) if priority else None
         if len(note) > NOTE_MAX or _CONTROL.search(note):
             raise BadNote(note[:40], max=NOTE_MAX)
     except NsplinkError as err:
@@ -357,6 +398,8 @@ def handle(
             data: dict[str, Any] = {"state": state.value, "operator": who}
             if note:
                 data["note"] = note
+            if prio is not None:
+                data["priority"] = prio.value  # the CP's own judgement; the queue sorts by it
             await store.append(
                 Event(ev.TRIAGE_CHANGED, time.time(), site.config.site, item.ref, data)
             )
@@ -365,6 +408,8 @@ def handle(
     item = run_or_fail(c, go)
     nudge(site.home)  # the daemon sends the signed triage receipt now, not at its next check
     c.say("handle.done", id=item.local_id, ref=item.ref, state=triage_word(state.value, c.lang))
+    if prio is not None:
+        c.say("handle.priority", priority=f"{prio.value} {prio.label(c.lang)}")
     if item.trust != "quarantined":
         c.say("handle.receipt")
 
@@ -378,7 +423,7 @@ def _default_operator() -> str:
 
 async def show_lines(store: Store, site: LocalSite, item: InboxItem, lang: Lang) -> list[str]:
     rec = await load_received(store, item.ref, site.ring, site.home)
-    prio = Priority(item.priority)
+    prio = Priority((await priority_overrides(store)).get(item.ref, item.priority))
     mtype = MessageType(item.type)
     lines = [
         f"{t('show.priority', lang)}: {prio.value} — {prio.label(lang).upper()}",

@@ -303,3 +303,18 @@ def test_a_roster_not_signed_by_the_region_is_refused(cp_log: dict[str, SiteHome
         code, out = cli(cp, *args)
         assert code == 2 and len(out.strip().splitlines()) == 1, (args, out)
         assert "Traceback" not in out
+
+
+def test_the_cp_may_change_the_priority_and_the_queue_follows(cp_log: dict[str, SiteHome]) -> None:
+    cp = cp_log["cp-utrecht"]
+    code, out = cli(cp, "handle", "1", "-s", "BEH", "--priority", "p1", "--note", "kwetsbaar")
+    assert code == 0 and "Prioriteit nu: P1 Levensgevaar / direct." in out
+    assert run(events(cp, ev.TRIAGE_CHANGED))[0].data["priority"] == "P1"
+    code, out = cli(cp, "queue")
+    lines = out.splitlines()
+    marker = next(i for i, line in enumerate(lines) if line.startswith("!!"))
+    rows = [line.split()[:2] for line in lines[2:marker] if line.strip()]
+    assert rows == [["1", "P1"], ["3", "P1"], ["2", "P2"]]  # older P1 first
+    assert cli(cp, "show", "1")[1].startswith("PRIORITEIT: P1")
+    code, out = cli(cp, "handle", "1", "-s", "BEH", "--priority", "P0")
+    assert code == 2 and "Onbekende prioriteit 'P0'. Kies een van: P1, P2, P3, P4." in out
