@@ -447,7 +447,10 @@ class EmulatedDevice:
 
     def _save_nodes(self) -> None:
         if self._nodes_dirty:
-            self.store.save(self.admin.state)
+            try:
+                self.store.save(self.admin.state)
+            except OSError as exc:  # stopping must not fail over a lost node list
+                log.error("node %08x: cannot save the node DB: %s", self.node_num, exc)
             self._nodes_dirty = False
 
     def _to_phone(self, packet: mesh_pb2.MeshPacket) -> None:
