@@ -51,6 +51,7 @@ from nsplink.protocol import (
 from nsplink.protocol.sealing import has_personal, seal
 from nsplink.roster import seal_key_for
 from nsplink.store import Store
+from nsplink.store.events import MAX_FRAME as MAX_STORED_FRAME
 
 register_texts(
     {
@@ -96,6 +97,12 @@ register_texts(
             "Too large for one radio message: will be sent in {count} parts ({size} bytes).",
         ),
         "send.confirm": ("Versturen?", "Send?"),
+        "form.hint.too_big": (
+            "het bericht wordt {size} bytes, meer dan de {max} die een bericht mag zijn; "
+            "maak deze tekst korter.",
+            "the message would be {size} bytes, more than the {max} a message may be; "
+            "shorten this text.",
+        ),
         "send.sealed": (
             "Adres, melder, telefoon en toelichting gaan versleuteld: alleen een CP kan ze lezen.",
             "Address, reporter, phone and details are sealed: only a CP can read them.",
@@ -240,15 +247,17 @@ def run_send(
         c.fail(err)
     ask_people = sys.stdin.isatty() if interactive is None else interactive
     try:
+        seq = _next_seq_hint(site, identity)
+        fits = _size_check(site, identity, seq, now)
         if ask_people:
-            body = guided.fill(mtype, values, pctx, lang, _ask, _say)
+            body = guided.fill(mtype, values, pctx, lang, _ask, _say, extra=fits)
             if priority is None:
                 priority = guided.ask_priority(suggested_priority(body), lang, _ask, _say)
         else:
             body = _check_complete(mtype, values, lang)
+            fits(body)
         priority = priority or suggested_priority(body)
         dest, recipients, to_words = _destination(mtype, body, envelope.get("to"), site, lang)
-        seq = _next_seq_hint(site, identity)
         env = Envelope(identity.key_id, seq, minutes_since_epoch(now), body, priority, dest)
         if ask_people or not yes:
             _preview(c, site, env, identity, to_words)
@@ -266,6 +275,26 @@ def run_send(
         c.fail(err)
     c.say("send.saved")
     c.say("send.number", ref=ref)
+
+
+def _size_check(
+    site: LocalSite, identity: Identity, seq: int, now: float
+) -> Callable[[Message], None]:
+    """A check that the signed message stays within what the log keeps per frame (and so far
+    within the radio's fragment limit); too big names the longest text field to shorten."""
+
+    def check_size(body: Message) -> None:
+        env = Envelope(identity.key_id, seq, minutes_since_epoch(now), body, Priority.P1, ALL_NSPS)
+        size = len(encode(_as_sent(env, identity, site), identity))
+        if size <= MAX_STORED_FRAME:
+            return
+        sizes = {name: len(str(getattr(body, name)).encode()) for name in body.TEXT_FIELDS}
+        longest = max(sizes, key=lambda n: sizes[n])
+        raise ValidationError(
+            f"{body.TYPE.value}.{longest}", "form.hint.too_big", size=size, max=MAX_STORED_FRAME
+        )
+
+    return check_size
 
 
 def _check_complete(mtype: MessageType, values: dict[str, Any], lang: Lang) -> Message:

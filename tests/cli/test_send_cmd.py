@@ -33,6 +33,11 @@ from nsplink.site import SiteHome
 from nsplink.store import events as ev
 from tests.cli.cli_sites import event_count, events, homes, receive, run
 
+_R = random.Random(3)
+TOO_BIG = json.dumps(  # 8000 two-byte characters that do not compress: far over 4 KiB signed
+    {"headline": "x", "issuer": "y", "valid_until": "6h",
+     "body": "".join(chr(_R.randrange(0x100, 0x7FF)) for _ in range(8000))}
+)  # fmt: skip
 EMERGENCY = ["--incident", "REA", "--services", "AB", "--people-involved", "1"]
 ADDRESS = ["--street", "Dorpsstraat", "--number", "7", "--place", "’s-Graveland"]
 
@@ -171,6 +176,8 @@ def test_bulletin_from_a_cp_goes_to_every_nsp_and_says_when_it_needs_fragments(
         ("nsp-houten", ["emergency", "--from-file", "-"], "a: [unclosed\n", "YAML"),
         ("nsp-houten", ["emergency", "--from-file", "-"], "x" * 300_000, "Kan de invoer uit stdin"),
         ("nsp-houten", ["sitrep", "--power-hours", "1000"], None, "van 0 tot en met 255"),
+        ("cp-utrecht", ["bulletin", "--from-file", "-"], TOO_BIG,
+         "Veld 'Tekst': het bericht wordt"),
         ("nsp-houten", ["supply", "--category", "WATER", "--quantity", "0"], None,
          "van 1 tot en met"),
         ("nsp-houten", ["emergency", *EMERGENCY, "--landmark", "x", "--priority", "P7"], None,
@@ -257,3 +264,23 @@ def test_help_lists_the_forms() -> None:
         assert name in result.output
     result = CliRunner().invoke(app, ["send", "emergency", "--help"])
     assert "--people-involved" in result.output and "--from-file" in result.output
+
+
+def test_a_form_too_big_for_the_radio_asks_the_longest_text_again() -> None:
+    """guided.fill with scripted answers: the size check runs on the finished form and sends
+    the volunteer back to the field that made it too big."""
+    from nsplink.cli.forms import guided
+
+    answers = iter(["Kop", "x" * 5000, "6h", "VR Utrecht", "", "", "", "", "Korte tekst."])
+    said: list[str] = []
+
+    def too_big(body: object) -> None:
+        if isinstance(body, Bulletin) and len(body.body) > 1000:
+            raise ValidationError("bulletin.body", "form.hint.too_big", size=5100, max=4096)
+
+    body = guided.fill(
+        MessageType.BULLETIN, {}, _CTX, "nl", lambda _: next(answers), said.append, extra=too_big
+    )
+    assert isinstance(body, Bulletin) and body.body == "Korte tekst."
+    assert any("Veld 'Tekst': het bericht wordt 5100 bytes" in line for line in said)
+    assert said.count("Tekst (verplicht)") == 2

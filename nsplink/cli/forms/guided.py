@@ -139,15 +139,19 @@ def fill(
     lang: Lang,
     ask: Ask,
     say: Say,
+    extra: Callable[[Message], None] | None = None,
 ) -> Message:
-    """Ask every missing field, then check the whole form; a joint problem (no address nor
-    landmark, text too long altogether) asks the fields involved again."""
+    """Ask every missing field, then check the whole form (and `extra`, e.g. its size); a joint
+    problem (no address nor landmark, text too long altogether) asks the fields involved again."""
     values = dict(given)
     say(t("form.title", lang, kind=mtype.label(lang)))
     _ask_missing(mtype, values, None, pctx, lang, ask, say)
     while True:
         try:
-            return check(mtype, values)
+            body = check(mtype, values)
+            if extra is not None:
+                extra(body)
+            return body
         except ValidationError as err:
             names = [
                 n
