@@ -30,7 +30,8 @@ timeline:
   - at: 2m
     site: NSP-A
     send: emergency
-    fields: {incident: CO, services: AB, street: Kerkstraat, number: "4", text: Hoofdpijn door kachel}
+    fields:
+      {incident: CO, services: AB, street: Kerkstraat, number: "4", text: Hoofdpijn door kachel}
   - {at: 3m, site: CP, send: supply, fields: {category: VOED, quantity: 1, unit: DOOS}}
 """
 
