@@ -186,37 +186,17 @@ def test_live_queues_into_the_sites_real_store(tmp_path: Path) -> None:
     homes = make_sites(tmp_path / "sites", [("CP", "cp"), ("NSP-A", "nsp"), ("NSP-B", "nsp")])
     scen = tmp_path / "drill.yaml"
     scen.write_text(LIVE, "utf-8")
-    r = nsplink(
-        "--lang",
-        "en",
-        "--home",
-        str(homes["NSP-A"].root),
-        "scenario",
-        "run",
-        str(scen),
-        "--live",
-        "--site",
-        "NSP-A",
-        "--speed",
-        "2000",
-        cwd=tmp_path,
-    )
+
+    def live(site: str, *extra: str) -> subprocess.CompletedProcess[str]:
+        home = str(homes["NSP-A"].root)
+        args = ["--lang", "en", "--home", home, "scenario", "run", str(scen), "--live"]
+        return nsplink(*args, "--site", site, *extra, cwd=tmp_path)
+
+    r = live("NSP-A", "--speed", "2000")
     assert r.returncode == 0, r.stderr
     assert "Live done:" in r.stdout
     # playing another site's part from this home would sign with the wrong key
-    wrong = nsplink(
-        "--lang",
-        "en",
-        "--home",
-        str(homes["NSP-A"].root),
-        "scenario",
-        "run",
-        str(scen),
-        "--live",
-        "--site",
-        "NSP-B",
-        cwd=tmp_path,
-    )
+    wrong = live("NSP-B")
     assert wrong.returncode == 2 and "This site is NSP-A, not NSP-B" in wrong.stderr
 
     async def outbox() -> list:
