@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sys
 import time
 from pathlib import Path
@@ -228,15 +227,6 @@ def test_queue_without_a_log_is_one_clear_line(tmp_path: Path) -> None:
     sites = homes(tmp_path)
     code, out = cli(sites["cp-utrecht"], "queue")
     assert code == 2 and len(out.strip().splitlines()) == 1 and "Traceback" not in out
-
-
-def test_nudge_socket_is_real(tmp_path: Path) -> None:
-    """The nudge above is a real datagram on a Unix socket (no daemon: nothing is lost)."""
-    home = homes(tmp_path)["cp-utrecht"]
-    sock = bind(home)
-    sock.close()
-    with pytest.raises(OSError):
-        socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b"n", str(home.socket_path))
 
 
 def test_a_garbage_frame_in_the_log_is_shown_as_unreadable(tmp_path: Path) -> None:
