@@ -113,6 +113,7 @@ class EngineConfig:
     undelivered_after_s: float = 3600.0
     retry_cap_s: float = 1800.0
     urgent_retry_cap_s: float = 120.0
+    urgent_fast_attempts: int = 10  # then an unanswered emergency retries every retry_cap_s / 3
     carry: bool = False  # take custody for destinations we cannot reach
     heard_fresh_s: float = 900.0  # a site heard this recently counts as reachable
     custody_max_forwards: int = 8
@@ -752,7 +753,15 @@ class SiteEngine:
         return (lo + hi) / 2000.0
 
     def _cap(self, out: _Out) -> float:
-        return self.config.urgent_retry_cap_s if out.urgent else self.config.retry_cap_s
+        """Longest wait between retries. An emergency retries every couple of minutes at first;
+        once a relay holds it, or after many unanswered tries (no path at all), it backs off
+        like routine traffic: its retries would only spend the reserve other emergencies need.
+        Hearing the destination again still brings the next try forward at once."""
+        if not out.urgent or out.state is DeliveryState.CUSTODY:
+            return self.config.retry_cap_s
+        if out.attempt > self.config.urgent_fast_attempts:
+            return max(self.config.urgent_retry_cap_s, self.config.retry_cap_s / 3)
+        return self.config.urgent_retry_cap_s
 
     def _retry_delay(self, out: _Out) -> float:
         """Base: the frames there and a receipt back over the hops, flood delays, the receipt

@@ -235,3 +235,28 @@ def test_receipts_are_batched_and_duplicates_receipted_but_delivered_once() -> N
     body = receipts[0].envelope.body
     assert isinstance(body, Receipt)
     assert all(body.state_of(m.id) is State.ONTV for m in msgs)
+
+
+def test_an_emergency_without_a_path_backs_off_and_custody_slows_it_further() -> None:
+    sites, _ = make({"nsp": "nsp", "cp": "cp", "relay": "relay"})
+    nsp, relay = sites["nsp"], sites["relay"]
+    m = signed(nsp, emergency(), ALL_CPS, Priority.P1, 800)
+    nsp.run(nsp.engine.submit(m, T0), T0)
+    nsp.tick(T0 + 3 * 3600)
+    sends = [s.next_retry_at for s in nsp.effects if isinstance(s, Sent)]
+    early = len([t for t in sends if t is not None and t < T0 + 1200])
+    assert 8 <= early <= 12  # every ~2 min while it is fresh
+    assert len(sends) < 40  # then every ~10 min, not 90 tries in 3 hours
+    # a relay confirms custody: from then on the NSP waits the routine cap
+    custody = signed(
+        relay,
+        Receipt.build(ReceiptKind.CUSTODY, {m.id: State.ONTV}),
+        Destination.to_site(nsp.ident.key_id),
+        Priority.P2,
+        7,
+    )
+    now = T0 + 3 * 3600 + 1
+    nsp.run(nsp.engine.on_frame(custody.frame, 3, 1, now), now)
+    assert nsp.outcomes()[-1].state is DeliveryState.CUSTODY
+    retry = nsp.engine.outbox[m.id].next_retry
+    assert retry is not None and retry >= now + nsp.engine.config.retry_cap_s * 0.8
