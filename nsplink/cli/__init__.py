@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "nsplink.cli.status_cmd",  # nsplink status|outbox
     "nsplink.cli.bulletins_cmd",  # nsplink bulletins
     "nsplink.cli.roster_cmd",  # nsplink roster create|add|revoke|sign|show|install|push
+    "nsplink.cli.privacy_cmd",  # nsplink privacy erase
 )
 
 
