@@ -115,6 +115,9 @@ def test_structural_rules_refuse_duplicates_and_revoked_actives(
     ):
         with pytest.raises(RosterMalformed):
             doc.check()
+    # a name with spaces around it would not survive the JSON form unchanged: refused at signing
+    with pytest.raises(RosterMalformed):
+        RosterDoc("VR01", 1, 0, (replace(one, site=" NSP Zuid"),)).sign(region[1])
 
 
 def test_revoked_keys_are_rejected_with_their_own_error(region: tuple[Path, p.Identity]) -> None:

@@ -163,6 +163,8 @@ def _replace_signature(doc: RosterDoc, signature: bytes) -> RosterDoc:
 
 def _entry_bytes(entry: SiteEntry) -> bytes:
     name = entry.site.encode("utf-8")
+    if entry.site != entry.site.strip():  # the JSON form strips names: keep both forms equal
+        raise RosterMalformed(f"site name {entry.site!r} has spaces around it")
     if not 0 < len(name) <= MAX_NAME_BYTES:
         raise RosterMalformed(f"site name of {len(name)} bytes")
     if entry.role not in ROLE_CODES or len(entry.public_key) != PUBLIC_KEY_LEN:
@@ -202,8 +204,8 @@ class _Reader:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise RosterMalformed("a name is not UTF-8") from exc
-        if not text.strip() or any(ord(c) < 32 or ord(c) == 127 for c in text):
-            raise RosterMalformed("an empty name or one with control characters")
+        if text != text.strip() or not text or any(ord(c) < 32 or ord(c) == 127 for c in text):
+            raise RosterMalformed("an empty name, spaces around it, or control characters")
         return text
 
     def entry(self) -> SiteEntry:
