@@ -454,6 +454,17 @@ def seal_key_for(home: SiteHome) -> bytes | None:
         return None
 
 
+def sender_key(roster: RegionRoster, key_id: KeyId) -> bytes | None:
+    """A sender's public key whether active or revoked: a quarantined report from a revoked key
+    (a stolen laptop, or a site whose key was replaced) can still be opened for the CP operator,
+    shown flagged. None for a key the region never listed."""
+    peer = roster.lookup(key_id)
+    if peer is not None:
+        return peer.public_key
+    revoked = roster.revoked_entry(key_id)
+    return revoked.public_key if revoked is not None else None
+
+
 def open_personal(home: SiteHome, env: Envelope, sender_public: bytes) -> Envelope:
     """A received emergency report with its sealed personal fields opened (CP only)."""
     return open_sealed(env, sender_public, load_seal_secret(home))

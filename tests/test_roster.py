@@ -27,6 +27,7 @@ from nsplink.protocol.rosterdoc import (
     parse_roster,
     verify_roster,
 )
+from nsplink.protocol.sealing import open_sealed, seal, seal_public_key
 from nsplink.roster import (
     RegionNotPinned,
     RegionPinMismatch,
@@ -40,6 +41,7 @@ from nsplink.roster import (
     load_doc,
     load_trusted_roster,
     save_doc,
+    sender_key,
     sign_roster,
 )
 from nsplink.site import SiteHome
@@ -319,3 +321,22 @@ def test_cli_create_add_revoke_sign_install_show(tmp_path: Path) -> None:
     os.chmod(tmp_path / "region.key", 0o644)
     res = _run(tmp_path, "roster", "sign", "--region-key", "region.key")
     assert res.returncode == 2 and "chmod 600" in res.stderr
+
+
+def test_a_quarantined_report_of_a_revoked_key_can_still_be_opened(
+    tmp_path: Path, region: tuple[Path, p.Identity]
+) -> None:
+    cp_seal = _ident()
+    thief, stranger = _ident(), _ident()
+    doc = RosterDoc("VR01", 3, 0, _entries(1), (SiteEntry("NSP Dief", "nsp", thief.public_key),),
+                    seal_public_key(cp_seal.box_secret())).sign(region[1])  # fmt: skip
+    roster = RegionRoster(doc)
+    body = p.Emergency(p.Incident.MED, p.Services.A, street="Kerkstraat", number="1")
+    env = seal(p.Envelope(thief.key_id, 5, 0, body), thief, doc.seal_key or b"")
+    with pytest.raises(p.RevokedKey):
+        p.decode(p.encode(env, thief), roster)
+    unverified = p.decode_unverified(p.encode(env, thief))
+    key = sender_key(roster, unverified.sender)
+    assert key == thief.public_key
+    assert open_sealed(unverified, key, cp_seal.box_secret()).body == body
+    assert sender_key(roster, stranger.key_id) is None

@@ -36,6 +36,14 @@ register_texts(
             "Personal data of {count} messages destroyed (older than {days} days)."
             " Counts and times are kept.",
         ),
+        "privacy.opt_days": (
+            "Bewaartermijn in dagen (standaard: retention_days in site.toml).",
+            "Retention term in days (default: retention_days in site.toml).",
+        ),
+        "privacy.opt_all": (
+            "Alles tot nu (na een oefening).",
+            "Everything up to now (after an exercise).",
+        ),
         "privacy.bad_days": (
             "Ongeldige bewaartermijn {value}: geef 0 of meer dagen.",
             "Invalid retention term {value}: give 0 or more days.",
@@ -55,10 +63,8 @@ privacy_app = typer.Typer(help=t("privacy.help"), no_args_is_help=True)
 @privacy_app.command("erase", help=t("privacy.erase_help"))
 def erase(
     ctx: typer.Context,
-    days: Annotated[
-        float | None, typer.Option("--days", help="Retention term in days (default: site.toml).")
-    ] = None,
-    all_: Annotated[bool, typer.Option("--all", help="Everything up to now.")] = False,
+    days: Annotated[float | None, typer.Option("--days", help=t("privacy.opt_days"))] = None,
+    all_: Annotated[bool, typer.Option("--all", help=t("privacy.opt_all"))] = False,
 ) -> None:
     cli = get_ctx(ctx)
     try:

@@ -94,6 +94,70 @@ register_texts(
             "Region {region}, version {version}, {state}",
         ),
         "roster.revoked_header": ("Ingetrokken:", "Revoked:"),
+        "roster.opt_roster": ("Bestand van de deelnemerslijst.", "Roster file."),
+        "roster.opt_region": ("Regiocode, bijvoorbeeld VR01.", "Region code, e.g. VR01."),
+        "roster.opt_key_out": (
+            "Te schrijven bestand voor de regiosleutel (rechten 600).",
+            "Region key file to write (mode 600).",
+        ),
+        "roster.opt_cp_key_out": (
+            "Maak ook de CP-sleutel voor persoonsgegevens (rechten 600).",
+            "Also make the CPs' key for personal data (mode 600).",
+        ),
+        "roster.opt_site": ("Naam van de post.", "Site name."),
+        "roster.opt_role": ("nsp, cp of relay.", "nsp, cp or relay."),
+        "roster.opt_public_key": (
+            "Publieke sleutel die 'nsplink init' toonde.",
+            "Public key that 'nsplink init' showed.",
+        ),
+        "roster.opt_node": ("Nodenummer van de radio.", "Radio node number."),
+        "roster.opt_revoke_site": (
+            "Post waarvan de sleutel wordt ingetrokken.",
+            "Site whose key is revoked.",
+        ),
+        "roster.opt_region_key": ("Bestand met de regiosleutel.", "The region key file."),
+        "roster.opt_out": (
+            "Schrijf de ondertekende lijst hierheen (standaard: zelfde bestand).",
+            "Write the signed roster here (default: in place).",
+        ),
+        "roster.opt_show_roster": (
+            "Bestand van de lijst (standaard: die van deze post).",
+            "Roster file (default: this site's).",
+        ),
+        "roster.opt_check_key": (
+            "Controleer met dit bestand met de regiosleutel.",
+            "Check against this region key file.",
+        ),
+        "roster.opt_source": (
+            "De ondertekende lijst van de regio.",
+            "The signed roster from the region.",
+        ),
+        "roster.opt_region_public": (
+            "Publieke regiosleutel (64 hex-tekens).",
+            "The region's public key (64 hex digits).",
+        ),
+        "roster.cmd_create": (
+            "Maak een nieuwe deelnemerslijst en regiosleutel.",
+            "Create a new roster and region key.",
+        ),
+        "roster.cmd_add": ("Voeg een post toe aan de lijst.", "Add a site to the roster."),
+        "roster.cmd_revoke": ("Trek de sleutel van een post in.", "Revoke a site's key."),
+        "roster.cmd_sign": (
+            "Onderteken de lijst met de regiosleutel (versie + 1).",
+            "Sign the roster with the region key (version + 1).",
+        ),
+        "roster.cmd_show": (
+            "Toon de lijst en of de handtekening klopt.",
+            "Show the roster and whether its signature holds.",
+        ),
+        "roster.cmd_install": (
+            "Installeer een ondertekende lijst op deze post.",
+            "Install a signed roster at this site.",
+        ),
+        "roster.cmd_push": (
+            "Verstuur de lijst van deze post via de radio naar alle posten.",
+            "Send this site's roster to every site over the radio.",
+        ),
         "roster.pushed": (
             "Deelnemerslijst versie {version} opgeslagen als bericht {ref}; de dienst verstuurt"
             " hem naar alle posten zodra er verbinding is.",
@@ -166,7 +230,7 @@ class DuplicateSite(RosterInputError):
 
 roster_app = typer.Typer(help=t("roster.help"), no_args_is_help=True)
 
-RosterOpt = Annotated[Path, typer.Option("--roster", help="Roster file / bestand van de lijst.")]
+RosterOpt = Annotated[Path, typer.Option("--roster", help=t("roster.opt_roster"))]
 DEFAULT_ROSTER = Path("roster.json")
 
 
@@ -197,15 +261,15 @@ def _run(ctx: typer.Context, fn: Callable[[], None]) -> None:
         cli.fail(RosterInvalid(exc.strerror or str(exc), path=getattr(exc, "filename", "")))
 
 
-@roster_app.command("create")
+@roster_app.command("create", help=t("roster.cmd_create"))
 def create(
     ctx: typer.Context,
-    region: Annotated[str, typer.Option("--region", help="Region code, e.g. VR01.")],
-    key_out: Annotated[Path, typer.Option("--key-out", help="Region key file to write (0600).")],
+    region: Annotated[str, typer.Option("--region", help=t("roster.opt_region"))],
+    key_out: Annotated[Path, typer.Option("--key-out", help=t("roster.opt_key_out"))],
     roster: RosterOpt = DEFAULT_ROSTER,
     cp_key_out: Annotated[
         Path | None,
-        typer.Option("--cp-key-out", help="Also make the CPs' key for personal data (0600)."),
+        typer.Option("--cp-key-out", help=t("roster.opt_cp_key_out")),
     ] = None,
 ) -> None:
     cli = get_ctx(ctx)
@@ -235,13 +299,13 @@ def create(
     _run(ctx, go)
 
 
-@roster_app.command("add")
+@roster_app.command("add", help=t("roster.cmd_add"))
 def add(
     ctx: typer.Context,
-    site: Annotated[str, typer.Option("--site", help="Site name / naam van de post.")],
-    role: Annotated[str, typer.Option("--role", help="nsp, cp or relay.")],
-    public_key: Annotated[str, typer.Option("--public-key", help="Key from 'nsplink init'.")],
-    node: Annotated[int | None, typer.Option("--node", help="Radio node number.")] = None,
+    site: Annotated[str, typer.Option("--site", help=t("roster.opt_site"))],
+    role: Annotated[str, typer.Option("--role", help=t("roster.opt_role"))],
+    public_key: Annotated[str, typer.Option("--public-key", help=t("roster.opt_public_key"))],
+    node: Annotated[int | None, typer.Option("--node", help=t("roster.opt_node"))] = None,
     roster: RosterOpt = DEFAULT_ROSTER,
 ) -> None:
     cli = get_ctx(ctx)
@@ -267,10 +331,10 @@ def add(
     _run(ctx, go)
 
 
-@roster_app.command("revoke")
+@roster_app.command("revoke", help=t("roster.cmd_revoke"))
 def revoke(
     ctx: typer.Context,
-    site: Annotated[str, typer.Option("--site", help="Site whose key is revoked.")],
+    site: Annotated[str, typer.Option("--site", help=t("roster.opt_revoke_site"))],
     roster: RosterOpt = DEFAULT_ROSTER,
 ) -> None:
     cli = get_ctx(ctx)
@@ -287,14 +351,12 @@ def revoke(
     _run(ctx, go)
 
 
-@roster_app.command("sign")
+@roster_app.command("sign", help=t("roster.cmd_sign"))
 def sign(
     ctx: typer.Context,
-    region_key: Annotated[Path, typer.Option("--region-key", help="The region key file.")],
+    region_key: Annotated[Path, typer.Option("--region-key", help=t("roster.opt_region_key"))],
     roster: RosterOpt = DEFAULT_ROSTER,
-    out: Annotated[
-        Path | None, typer.Option("--out", help="Write the signed roster here (default: in place).")
-    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help=t("roster.opt_out"))] = None,
 ) -> None:
     cli = get_ctx(ctx)
 
@@ -313,14 +375,14 @@ def sign(
     _run(ctx, go)
 
 
-@roster_app.command("show")
+@roster_app.command("show", help=t("roster.cmd_show"))
 def show(
     ctx: typer.Context,
     roster: Annotated[
-        Path | None, typer.Option("--roster", help="Roster file (default: this site's).")
+        Path | None, typer.Option("--roster", help=t("roster.opt_show_roster"))
     ] = None,
     region_key: Annotated[
-        Path | None, typer.Option("--region-key", help="Check against this region key file.")
+        Path | None, typer.Option("--region-key", help=t("roster.opt_check_key"))
     ] = None,
 ) -> None:
     cli = get_ctx(ctx)
@@ -351,12 +413,12 @@ def show(
     _run(ctx, go)
 
 
-@roster_app.command("install")
+@roster_app.command("install", help=t("roster.cmd_install"))
 def install(
     ctx: typer.Context,
-    source: Annotated[Path, typer.Argument(help="The signed roster from the region.")],
+    source: Annotated[Path, typer.Argument(help=t("roster.opt_source"))],
     region_public: Annotated[
-        str, typer.Option("--region-public", help="The region's public key (64 hex).")
+        str, typer.Option("--region-public", help=t("roster.opt_region_public"))
     ],
 ) -> None:
     cli = get_ctx(ctx)
@@ -368,7 +430,7 @@ def install(
     _run(ctx, go)
 
 
-@roster_app.command("push")
+@roster_app.command("push", help=t("roster.cmd_push"))
 def push(ctx: typer.Context) -> None:
     cli = get_ctx(ctx)
 
