@@ -8,7 +8,6 @@ import json
 import os
 import stat
 import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -45,6 +44,7 @@ from nsplink.roster import (
     sign_roster,
 )
 from nsplink.site import SiteHome
+from tests.security.cli import run_nsplink
 
 NOW = 1_795_000_000.0
 
@@ -262,15 +262,7 @@ def test_region_key_with_loose_permissions_is_refused(
 
 
 def _run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NSPLINK_")}
-    return subprocess.run(
-        [sys.executable, "-m", "nsplink", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-        cwd=cwd,
-    )
+    return run_nsplink(*args, cwd=cwd)
 
 
 def test_cli_create_add_revoke_sign_install_show(tmp_path: Path) -> None:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -31,17 +29,7 @@ from nsplink.roster import (
 )
 from nsplink.store import Store
 from tests.daemon.sites import make_sites
-
-
-def _nsplink(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NSPLINK_")}
-    return subprocess.run(
-        [sys.executable, "-m", "nsplink", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-    )
+from tests.security.cli import run_nsplink
 
 
 def _forge(path: Path) -> None:
@@ -65,7 +53,7 @@ def test_daemon_refuses_a_roster_the_region_did_not_sign(
     damage(home)  # type: ignore[operator]
     with pytest.raises(error):
         Daemon(home)
-    res = _nsplink("--home", str(home.root), "daemon")
+    res = run_nsplink("--home", str(home.root), "daemon")
     assert res.returncode == 2, res.stdout + res.stderr
     assert words in res.stderr and "Traceback" not in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1

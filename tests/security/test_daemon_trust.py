@@ -12,9 +12,6 @@ over the simulated medium on a shared virtual clock:
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -41,6 +38,7 @@ from nsplink.site import SiteHome
 from nsplink.store import Store
 from nsplink.store import events as ev
 from tests.daemon.sites import make_sites
+from tests.security.cli import run_nsplink
 
 EPOCH = 1_767_225_600.0
 SPEEDUP = 20.0
@@ -168,11 +166,5 @@ async def test_revocation_roster_push_sealing_and_retention(tmp_path: Path) -> N
         assert len(await cp_store.inbox()) == 2
         assert (await cp_store.verify()).ok
         assert await cp_store.count() == before + 1  # the retention.erased event itself
-    res = subprocess.run(
-        [sys.executable, "-m", "nsplink", "--home", str(cp.root), "log", "verify"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={k: v for k, v in os.environ.items() if not k.startswith("NSPLINK_")},
-    )
+    res = run_nsplink("--home", str(cp.root), "log", "verify")
     assert res.returncode == 0, res.stdout + res.stderr

@@ -3,9 +3,6 @@ site.toml, --days, --all; the chain still verifies and the figures stay."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,13 +12,7 @@ from nsplink.protocol import ALL_CPS, Callback, Emergency, Incident, Priority, S
 from nsplink.store import Store
 from nsplink.store import events as ev
 from tests.daemon.sites import make_sites
-
-
-def _nsplink(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NSPLINK_")}
-    cmd = [sys.executable, "-m", "nsplink", *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=env)
-
+from tests.security.cli import run_nsplink
 
 NOW = time.time()
 
@@ -43,11 +34,11 @@ async def test_erase_after_the_retention_term(tmp_path: Path) -> None:
             home=home,
         )  # fmt: skip
     root = ["--home", str(home.root)]
-    res = _nsplink(*root, "privacy", "erase")  # 90 days by default: nothing that young goes
+    res = run_nsplink(*root, "privacy", "erase")  # 90 days by default: nothing that young goes
     assert res.returncode == 0 and "van 0 berichten" in res.stdout, res.stderr
-    res = _nsplink(*root, "privacy", "erase", "--days", "-2")
+    res = run_nsplink(*root, "privacy", "erase", "--days", "-2")
     assert res.returncode == 2 and "Ongeldige bewaartermijn" in res.stderr
-    res = _nsplink(*root, "--lang", "en", "privacy", "erase", "--all")
+    res = run_nsplink(*root, "--lang", "en", "privacy", "erase", "--all")
     assert res.returncode == 0 and "of 1 messages destroyed" in res.stdout, res.stderr
     async with await Store.open(home.db_path) as store:
         (created,) = await store.events(
@@ -56,4 +47,4 @@ async def test_erase_after_the_retention_term(tmp_path: Path) -> None:
         assert created.erased and created.frame is None
         assert created.data["type"] == "emergency" and created.at == NOW
         assert (await store.verify()).ok
-    assert _nsplink(*root, "log", "verify").returncode == 0
+    assert run_nsplink(*root, "log", "verify").returncode == 0
