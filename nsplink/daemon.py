@@ -27,6 +27,7 @@ from typing import Any
 
 from nsplink import __version__
 from nsplink.config import SiteConfig, load_config
+from nsplink.journal import Journal
 from nsplink.keys import load_identity
 from nsplink.nudge import bind as bind_nudge
 from nsplink.nudge import socket_path
@@ -34,35 +35,18 @@ from nsplink.power import read_power
 from nsplink.protocol import (
     EVERYONE,
     DecodeError,
-    KeyId,
     MessageId,
     PeerKey,
     Power,
     Priority,
-    Receipt,
     RosterUpdate,
     State,
     Status,
-    VerifyError,
-    decode,
 )
-from nsplink.protocol.codes import MessageType
 from nsplink.protocol.effects import (
-    Created,
-    CustodyForwarded,
-    CustodyReleased,
-    CustodyTaken,
-    Deliver,
-    DeliveryState,
     Effect,
     NeedSeqs,
-    Outcome,
-    PeerSeen,
-    Refused,
-    Rejected,
-    Sent,
     Transmit,
-    Triage,
 )
 from nsplink.protocol.engine import EngineConfig, SiteEngine
 from nsplink.protocol.envelope import SignedMessage
@@ -87,7 +71,6 @@ from nsplink.store import events as ev
 
 log = logging.getLogger("nsplink.daemon")
 # reports a CP must see even unverified (flagged); anything else unverified is only logged
-QUARANTINE_TYPES = (MessageType.EMERGENCY, MessageType.SITREP, MessageType.SUPPLY)
 
 
 @dataclass
@@ -140,11 +123,9 @@ class Daemon:
         self._wake = asyncio.Event()
         self._scan = asyncio.Event()
         self._stop = asyncio.Event()
-        self._submitted: set[str] = set()
-        self._inbox_refs: set[str] = set()
+        self.journal: Journal | None = None
         self._last_data_version = -1
         self._triage_seen = 0  # log id of the last triage change turned into a receipt
-        self.last_heard: dict[str, float] = {}
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -158,6 +139,15 @@ class Daemon:
                 loop.add_signal_handler(sig, self.request_stop)
         async with await Store.open(self.home.db_path) as store:
             self.store = store
+            self.journal = Journal(
+                self.cfg.site,
+                self.engine,
+                self.roster,
+                store,
+                self.clock,
+                undelivered_after_s=float(self.cfg.undelivered_after_s),
+                on_roster_update=self._roster_update,
+            )
             await self._log(ev.DAEMON_STARTED, data={"version": __version__, "pid": os.getpid()})
             await self._roster_loaded()
             await self._restore()
@@ -242,18 +232,8 @@ class Daemon:
     async def _restore(self) -> None:
         store = self._require()
         now = self.clock()
-        self._inbox_refs = {item.ref for item in await store.inbox()}
-        for item in await store.outbox():
-            if item.state == "delivered":
-                self._submitted.add(item.ref)
-                continue
-            await self._submit_from_store(item.ref, now, item.attempts, item.created_at)
-        for held in await store.custody():
-            if held.state in ("taken", "forwarded"):
-                msg = await self._load_message(held.ref)
-                if msg is not None:
-                    async with self._lock:
-                        await self._process(self.engine.hold(msg, now))
+        async with self._lock:
+            await self._process(await self._journal().restore(now))
         # triage changes logged while no daemon ran still owe the NSP a receipt
         async for rec in store.iter_events(kinds=("receipt.created",)):
             if rec.data.get("kind") == "TRIAGE":
@@ -262,42 +242,6 @@ class Daemon:
         await self._send_triage_receipts(now)
         async with self._lock:
             await self._process(self.engine.handle_timer(now))
-
-    async def _load_message(self, ref: str) -> SignedMessage | None:
-        store = self._require()
-        for record in await store.events(
-            ref=ref, kinds=(ev.MESSAGE_CREATED, ev.MESSAGE_CUSTODY), with_personal=True
-        ):
-            if record.frame:
-                try:
-                    return decode(record.frame, self.roster)
-                except DecodeError as err:
-                    await self._log(
-                        ev.RADIO_ERROR, data={"code": err.code, "detail": f"stored frame {ref}"}
-                    )
-                    return None
-        return None
-
-    async def _submit_from_store(
-        self, ref: str, now: float, attempts: int = 0, created_at: float | None = None
-    ) -> None:
-        if ref in self._submitted:
-            return
-        msg = await self._load_message(ref)
-        if msg is None or msg.envelope.sender != self.me:
-            return
-        self._submitted.add(ref)
-        delivered = [
-            KeyId.parse(r)
-            for r, state in (await self._require().recipients(ref)).items()
-            if state == "delivered"
-        ]
-        async with self._lock:
-            await self._process(
-                self.engine.submit(
-                    msg, now, attempts=attempts, delivered_to=delivered, submitted_at=created_at
-                )
-            )
 
     # -- tasks -------------------------------------------------------------------------------
 
@@ -356,7 +300,8 @@ class Daemon:
             self._last_data_version = version
             now = self.clock()
             for item in await store.outbox(states=("created", "queued")):
-                await self._submit_from_store(item.ref, now, item.attempts, item.created_at)
+                async with self._lock:
+                    await self._process(await self._journal().resume(item, now))
             await self._send_triage_receipts(now)
 
     async def _send_triage_receipts(self, now: float) -> None:
@@ -404,6 +349,11 @@ class Daemon:
 
     # -- carrying out effects --------------------------------------------------------------------
 
+    def _journal(self) -> Journal:
+        if self.journal is None:
+            raise RuntimeError("store not open")
+        return self.journal
+
     def _require(self) -> Store:
         if self.store is None:
             raise RuntimeError("store not open")
@@ -431,54 +381,15 @@ class Daemon:
         self._wake.set()
 
     async def _carry_out(self, effect: Effect) -> list[Effect]:
-        now = self.clock()
         if isinstance(effect, Transmit):
             return await self._transmit(effect)
-        if isinstance(effect, Created):
-            await self._created(effect.msg)
-        elif isinstance(effect, Sent):
-            await self._log_sent(effect)
-        elif isinstance(effect, Refused):
-            await self._log(
-                ev.MESSAGE_REFUSED,
-                str(effect.mid),
-                {"reason": effect.reason, "retry_at": effect.retry_at},
-            )
-        elif isinstance(effect, Outcome):
-            await self._outcome(effect)
-        elif isinstance(effect, Triage):
-            await self._log(
-                ev.RECEIPT_RECEIVED,
-                str(effect.mid),
-                {
-                    "recipient": str(effect.by),
-                    "state": effect.state,
-                },
-            )
-        elif isinstance(effect, Deliver):
-            await self._deliver(effect)
-        elif isinstance(effect, Rejected):
-            await self._rejected(effect)
-        elif isinstance(effect, CustodyTaken):
-            env = effect.msg.envelope
-            await self._log(
-                ev.MESSAGE_CUSTODY,
-                str(effect.msg.id),
-                {"action": "taken", "origin": str(env.sender), "destination": str(env.destination)},
-                effect.msg.frame,
-                seal=env.type is MessageType.EMERGENCY,
-            )
-        elif isinstance(effect, CustodyForwarded):
-            await self._log(ev.MESSAGE_CUSTODY, str(effect.mid), {"action": "forwarded"})
-        elif isinstance(effect, CustodyReleased):
-            await self._log("custody.released", str(effect.mid), {"reason": effect.reason})
-        elif isinstance(effect, PeerSeen):
-            self.last_heard[str(effect.site)] = effect.at
-        elif isinstance(effect, NeedSeqs):
+        if isinstance(effect, NeedSeqs):
+            now = self.clock()
             seqs = await self._require().reserve_seqs(
                 str(self.me), effect.count, at=now, site=self.cfg.site
             )
             return self.engine.provide_seqs(seqs, now)
+        await self._journal().record(effect)
         return []
 
     async def _transmit(self, tx: Transmit) -> list[Effect]:
@@ -497,185 +408,6 @@ class Daemon:
         except RadioUnavailable:
             return self.engine.on_refused(tx.token, "unavailable", self.clock())
         return self.engine.on_handed(tx.token, pid, self.clock())
-
-    async def _created(self, msg: SignedMessage) -> None:
-        env = msg.envelope
-        ref = str(msg.id)
-        if isinstance(env.body, Receipt):
-            covered = [
-                f"{e.sender}-{seq}"
-                for e in env.body.entries
-                for seq in range(e.first, min(e.last, e.first + 64) + 1)
-            ]
-            events = [
-                Event(
-                    "receipt.created",
-                    self.clock(),
-                    self.cfg.site,
-                    ref,
-                    {"kind": env.body.kind.value, "refs": covered},
-                    msg.frame,
-                )
-            ]
-            events += [
-                Event(ev.RECEIPT_SENT, self.clock(), self.cfg.site, r, {})
-                for r in covered
-                if r in self._inbox_refs
-            ]
-            await self._require().append_many(events)
-            return
-        if isinstance(env.body, Status):
-            await self._log("status.sent", ref, {"seq": env.seq}, msg.frame)
-            return
-        now = self.clock()
-        self._submitted.add(ref)
-        await self._require().append_many(
-            [
-                Event(
-                    ev.MESSAGE_CREATED,
-                    now,
-                    self.cfg.site,
-                    ref,
-                    {
-                        "type": env.type.value,
-                        "destination": str(env.destination),
-                        "priority": env.priority.value,
-                        "sender": str(env.sender),
-                        "seq": env.seq,
-                    },
-                    msg.frame,
-                ),
-                Event(ev.MESSAGE_QUEUED, now, self.cfg.site, ref, {}),
-            ]
-        )
-
-    async def _log_sent(self, sent: Sent) -> None:
-        data: dict[str, Any] = {
-            "attempt": sent.attempt,
-            "packet_id": sent.packet_id,
-            "airtime_ms": round(sent.airtime_ms),
-        }
-        if sent.next_retry_at is not None:
-            data["next_retry_at"] = sent.next_retry_at
-        if sent.part:
-            data["part"] = sent.part
-        if str(sent.mid) in self._submitted:
-            await self._log(ev.MESSAGE_SENT, str(sent.mid), data)
-
-    async def _outcome(self, out: Outcome) -> None:
-        ref = str(out.mid)
-        if ref not in self._submitted:
-            return  # a receipt or a beacon: not tracked
-        state = out.state
-        if state is DeliveryState.HEARD:
-            await self._log(ev.MESSAGE_HEARD_REPEATED, ref, {})
-        elif state in (DeliveryState.DELIVERED, DeliveryState.PARTIAL):
-            data = {"recipient": str(out.recipient)} if out.recipient else {}
-            await self._log(ev.MESSAGE_DELIVERED, ref, data)
-        elif state is DeliveryState.CUSTODY:
-            await self._log(
-                ev.MESSAGE_CUSTODY,
-                ref,
-                {"action": "confirmed", "holder": str(out.recipient) if out.recipient else ""},
-            )
-        elif state is DeliveryState.UNDELIVERED:
-            await self._log(
-                ev.MESSAGE_UNDELIVERED, ref, {"after_s": float(self.cfg.undelivered_after_s)}
-            )
-
-    async def _deliver(self, d: Deliver) -> None:
-        msg = d.msg
-        env = msg.envelope
-        ref = str(msg.id)
-        if isinstance(env.body, RosterUpdate):
-            await self._roster_update(msg)
-            return
-        if isinstance(env.body, Receipt):
-            await self._log(
-                "receipt.heard",
-                ref,
-                {"kind": env.body.kind.value, "by": msg.signer.site},
-                msg.frame,
-            )
-            return
-        if isinstance(env.body, Status):
-            body = env.body
-            await self._log(
-                "status.received",
-                ref,
-                {
-                    "sender_site": msg.signer.site,
-                    "power": body.power.value,
-                    "battery_pct": body.battery_pct,
-                    "power_hours": body.power_hours,
-                    "queue_depth": body.queue_depth,
-                    "hops": d.hops,
-                },
-            )
-            return
-        if d.duplicate or ref in self._inbox_refs:
-            await self._log(ev.MESSAGE_DUPLICATE, ref, {"sender": str(env.sender), "seq": env.seq})
-            return
-        self._inbox_refs.add(ref)
-        now = self.clock()
-        await self._require().append_many(
-            [
-                Event(
-                    ev.MESSAGE_RECEIVED,
-                    now,
-                    self.cfg.site,
-                    ref,
-                    {
-                        "sender": str(env.sender),
-                        "seq": env.seq,
-                        "sender_site": msg.signer.site,
-                        "type": env.type.value,
-                        "priority": env.priority.value,
-                        "hops": d.hops,
-                        "from_node": d.from_node,
-                    },
-                    msg.frame,
-                    seal_frame=env.type is MessageType.EMERGENCY,
-                ),
-                Event(ev.MESSAGE_VERIFIED, now, self.cfg.site, ref, {}),
-            ]
-        )
-
-    async def _rejected(self, r: Rejected) -> None:
-        env = r.unverified
-        if env is not None:
-            ref = str(MessageId(env.sender, env.seq))
-        else:
-            ref = "x-" + hashlib.sha256(r.frame).hexdigest()[:12]
-        data = {"code": r.error.code, "detail": str(r.error)[:200], "from_node": r.from_node}
-        if (
-            env is not None
-            and env.type in QUARANTINE_TYPES
-            and isinstance(r.error, VerifyError)
-            and self.engine.for_me(env.destination)
-            and ref not in self._inbox_refs
-        ):
-            # never dropped: a report from an unknown or revoked key, or with a bad signature, is
-            # shown to the CP operator in a separate, clearly marked list (issue 11)
-            self._inbox_refs.add(ref)
-            now = self.clock()
-            peer = self.roster.lookup(env.sender)
-            received = {
-                "sender": str(env.sender),
-                "seq": env.seq,
-                "sender_site": peer.site if peer else "?",
-                "type": env.type.value,
-                "priority": env.priority.value,
-            }
-            site = self.cfg.site
-            await self._require().append_many(
-                [
-                    Event(ev.MESSAGE_RECEIVED, now, site, ref, received, r.frame, seal_frame=True),
-                    Event(ev.MESSAGE_QUARANTINED, now, site, ref, data),
-                ]
-            )
-        else:
-            await self._log(ev.MESSAGE_REJECTED, ref, data)
 
 
 async def run_daemon(home: SiteHome, radio: Radio | None = None) -> None:

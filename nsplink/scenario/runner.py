@@ -209,9 +209,7 @@ class ScenarioRun:
     async def _attach(self, site: SimSite) -> SiteJournal:
         store = await Store.open(self.store_paths[site.name])
         self.stores[site.name] = store
-        journal = SiteJournal(
-            site.name, site.role, site.identity, self.net.roster, store, lambda: self.net.now
-        )
+        journal = SiteJournal(site.name, site.engine, self.net.roster, store, lambda: self.net.now)
         self.journals[site.name] = journal
         journal.note(ev.DAEMON_STARTED, "", {"scenario": self.sc.name, "seed": self.seed})
         return journal

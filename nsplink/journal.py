@@ -1,0 +1,359 @@
+"""How a site's engine effects become events in its log, and how the log becomes an engine again.
+
+One mapping for everything that runs the protocol core with a store: the daemon (each write
+awaited before the next frame goes to the radio) and the scenario runner (writes batched in
+virtual time). Both therefore log exactly the same events, and a scenario's per-site logs are
+what a real site would have written.
+
+`Journal.record(effect)` logs one effect (not `Transmit` or `NeedSeqs`: those are the driver's
+to carry out). `Journal.restore(engine, now)` rebuilds an empty engine's outbox and custody from
+the log after a start, a crash or a power cut.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol
+
+from nsplink.protocol import (
+    DecodeError,
+    KeyId,
+    KeyLookup,
+    MessageId,
+    Receipt,
+    RosterUpdate,
+    Status,
+    VerifyError,
+    decode,
+)
+from nsplink.protocol.codes import MessageType
+from nsplink.protocol.effects import (
+    Created,
+    CustodyForwarded,
+    CustodyReleased,
+    CustodyTaken,
+    Deliver,
+    DeliveryState,
+    Effect,
+    Outcome,
+    PeerSeen,
+    Refused,
+    Rejected,
+    Sent,
+    Triage,
+)
+from nsplink.protocol.engine import SiteEngine
+from nsplink.protocol.envelope import SignedMessage
+from nsplink.store import CustodyItem, Event, InboxItem, OutboxItem, Record
+from nsplink.store import events as ev
+
+# unverified reports that are kept, flagged, for the CP operator (issue 11); others are rejected
+QUARANTINE_TYPES = (MessageType.EMERGENCY, MessageType.SITREP, MessageType.SUPPLY)
+
+
+class LogSink(Protocol):
+    """What the journal needs of a store: the daemon passes the Store, the scenario a batch."""
+
+    async def append(self, event: Event) -> int: ...
+
+    async def append_many(self, events: Sequence[Event]) -> list[int]: ...
+
+    async def events(self, **filters: Any) -> list[Record]: ...
+
+    async def inbox(self) -> list[InboxItem]: ...
+
+    async def outbox(self, states: Sequence[str] = ()) -> list[OutboxItem]: ...
+
+    async def recipients(self, ref: str) -> dict[str, str]: ...
+
+    async def custody(self) -> list[CustodyItem]: ...
+
+
+class Journal:
+    def __init__(
+        self,
+        site: str,
+        engine: SiteEngine,
+        keys: KeyLookup,
+        sink: LogSink,
+        clock: Callable[[], float],
+        *,
+        undelivered_after_s: float = 3600.0,
+        on_roster_update: Callable[[SignedMessage], Awaitable[None]] | None = None,
+    ) -> None:
+        self.site = site
+        self.engine = engine  # replaced by a fresh one when a simulated site restarts
+        self.keys = keys
+        self.sink = sink
+        self.clock = clock
+        self.undelivered_after_s = undelivered_after_s
+        self.on_roster_update = on_roster_update
+        self.submitted: set[str] = set()  # our own tracked messages the engine knows
+        self.inbox_refs: set[str] = set()  # what the inbox shows: never twice
+        self.last_heard: dict[str, float] = {}
+
+    @property
+    def me(self) -> KeyId:
+        return self.engine.me
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def _event(
+        self,
+        kind: str,
+        ref: str = "",
+        data: dict[str, Any] | None = None,
+        frame: bytes | None = None,
+        *,
+        seal: bool = False,
+    ) -> Event:
+        return Event(kind, self.clock(), self.site, ref, data or {}, frame, seal_frame=seal)
+
+    async def log(
+        self,
+        kind: str,
+        ref: str = "",
+        data: dict[str, Any] | None = None,
+        frame: bytes | None = None,
+        *,
+        seal: bool = False,
+    ) -> None:
+        await self.sink.append(self._event(kind, ref, data, frame, seal=seal))
+
+    async def record(self, effect: Effect) -> None:
+        """Log one effect as the site's durable record of it."""
+        if isinstance(effect, Created):
+            await self._created(effect.msg)
+        elif isinstance(effect, Sent):
+            await self._sent(effect)
+        elif isinstance(effect, Refused):
+            await self.log(
+                ev.MESSAGE_REFUSED,
+                str(effect.mid),
+                {"reason": effect.reason, "retry_at": effect.retry_at},
+            )
+        elif isinstance(effect, Outcome):
+            await self._outcome(effect)
+        elif isinstance(effect, Triage):
+            data: dict[str, Any] = {"recipient": str(effect.by), "state": effect.state}
+            await self.log(ev.RECEIPT_RECEIVED, str(effect.mid), data)
+        elif isinstance(effect, Deliver):
+            await self._deliver(effect)
+        elif isinstance(effect, Rejected):
+            await self._rejected(effect)
+        elif isinstance(effect, CustodyTaken):
+            env = effect.msg.envelope
+            await self.log(
+                ev.MESSAGE_CUSTODY,
+                str(effect.msg.id),
+                {"action": "taken", "origin": str(env.sender), "destination": str(env.destination)},
+                effect.msg.frame,
+                seal=env.type is MessageType.EMERGENCY,
+            )
+        elif isinstance(effect, CustodyForwarded):
+            await self.log(ev.MESSAGE_CUSTODY, str(effect.mid), {"action": "forwarded"})
+        elif isinstance(effect, CustodyReleased):
+            await self.log("custody.released", str(effect.mid), {"reason": effect.reason})
+        elif isinstance(effect, PeerSeen):
+            self.last_heard[str(effect.site)] = effect.at
+
+    async def _created(self, msg: SignedMessage) -> None:
+        env = msg.envelope
+        ref = str(msg.id)
+        if isinstance(env.body, Receipt):
+            covered = [
+                f"{e.sender}-{seq}"
+                for e in env.body.entries
+                for seq in range(e.first, min(e.last, e.first + 64) + 1)
+            ]
+            data: dict[str, Any] = {"kind": env.body.kind.value, "refs": covered}
+            events = [self._event("receipt.created", ref, data, msg.frame)]
+            events += [self._event(ev.RECEIPT_SENT, r) for r in covered if r in self.inbox_refs]
+            await self.sink.append_many(events)
+            return
+        if isinstance(env.body, Status):
+            await self.log("status.sent", ref, {"seq": env.seq}, msg.frame)
+            return
+        self.submitted.add(ref)
+        data = {
+            "type": env.type.value,
+            "destination": str(env.destination),
+            "priority": env.priority.value,
+            "sender": str(env.sender),
+            "seq": env.seq,
+        }
+        sealed = env.type is MessageType.EMERGENCY  # personal data: erasable, as compose does
+        await self.sink.append_many(
+            [
+                self._event(ev.MESSAGE_CREATED, ref, data, msg.frame, seal=sealed),
+                self._event(ev.MESSAGE_QUEUED, ref),
+            ]
+        )
+
+    async def _sent(self, sent: Sent) -> None:
+        if str(sent.mid) not in self.submitted:
+            return  # a receipt, a beacon or a frame held in custody: not in our outbox
+        data: dict[str, Any] = {
+            "attempt": sent.attempt,
+            "packet_id": sent.packet_id,
+            "airtime_ms": round(sent.airtime_ms),
+        }
+        if sent.next_retry_at is not None:
+            data["next_retry_at"] = sent.next_retry_at
+        if sent.part:
+            data["part"] = sent.part
+        await self.log(ev.MESSAGE_SENT, str(sent.mid), data)
+
+    async def _outcome(self, out: Outcome) -> None:
+        ref = str(out.mid)
+        if ref not in self.submitted:
+            return  # a receipt or a beacon: not tracked
+        state = out.state
+        if state is DeliveryState.HEARD:
+            await self.log(ev.MESSAGE_HEARD_REPEATED, ref)
+        elif state in (DeliveryState.DELIVERED, DeliveryState.PARTIAL):
+            await self.log(
+                ev.MESSAGE_DELIVERED,
+                ref,
+                {"recipient": str(out.recipient)} if out.recipient else {},
+            )
+        elif state is DeliveryState.CUSTODY:
+            holder = str(out.recipient) if out.recipient else ""
+            await self.log(ev.MESSAGE_CUSTODY, ref, {"action": "confirmed", "holder": holder})
+        elif state is DeliveryState.UNDELIVERED:
+            await self.log(ev.MESSAGE_UNDELIVERED, ref, {"after_s": self.undelivered_after_s})
+
+    async def _deliver(self, d: Deliver) -> None:
+        msg = d.msg
+        env = msg.envelope
+        ref = str(msg.id)
+        body = env.body
+        if isinstance(body, RosterUpdate):
+            if self.on_roster_update is not None:
+                await self.on_roster_update(msg)
+            return
+        if isinstance(body, Receipt):
+            data: dict[str, Any] = {"kind": body.kind.value, "by": msg.signer.site}
+            await self.log("receipt.heard", ref, data, msg.frame)
+            return
+        if isinstance(body, Status):
+            data = {
+                "sender_site": msg.signer.site,
+                "power": body.power.value,
+                "battery_pct": body.battery_pct,
+                "power_hours": body.power_hours,
+                "queue_depth": body.queue_depth,
+                "hops": d.hops,
+            }
+            await self.log("status.received", ref, data)
+            return
+        if d.duplicate or ref in self.inbox_refs:
+            await self.log(ev.MESSAGE_DUPLICATE, ref, {"sender": str(env.sender), "seq": env.seq})
+            return
+        self.inbox_refs.add(ref)
+        data = {
+            "sender": str(env.sender),
+            "seq": env.seq,
+            "sender_site": msg.signer.site,
+            "type": env.type.value,
+            "priority": env.priority.value,
+            "hops": d.hops,
+            "from_node": d.from_node,
+        }
+        sealed = env.type is MessageType.EMERGENCY
+        await self.sink.append_many(
+            [
+                self._event(ev.MESSAGE_RECEIVED, ref, data, msg.frame, seal=sealed),
+                self._event(ev.MESSAGE_VERIFIED, ref),
+            ]
+        )
+
+    async def _rejected(self, r: Rejected) -> None:
+        env = r.unverified
+        if env is not None:
+            ref = str(MessageId(env.sender, env.seq))
+        else:
+            ref = "x-" + hashlib.sha256(r.frame).hexdigest()[:12]
+        data: dict[str, Any] = {
+            "code": r.error.code,
+            "detail": str(r.error)[:200],
+            "from_node": r.from_node,
+        }
+        if (
+            env is not None
+            and env.type in QUARANTINE_TYPES
+            and isinstance(r.error, VerifyError)
+            and self.engine.for_me(env.destination)
+            and ref not in self.inbox_refs
+        ):
+            # never dropped: a report from an unknown or revoked key, or with a bad signature, is
+            # shown to the CP operator in a separate, clearly marked list (issue 11)
+            self.inbox_refs.add(ref)
+            peer = self.keys.lookup(env.sender)
+            received = {
+                "sender": str(env.sender),
+                "seq": env.seq,
+                "sender_site": peer.site if peer else "?",
+                "type": env.type.value,
+                "priority": env.priority.value,
+            }
+            await self.sink.append_many(
+                [
+                    self._event(ev.MESSAGE_RECEIVED, ref, received, r.frame, seal=True),
+                    self._event(ev.MESSAGE_QUARANTINED, ref, data),
+                ]
+            )
+        else:
+            await self.log(ev.MESSAGE_REJECTED, ref, data)
+
+    # -- reading back ------------------------------------------------------------------------
+
+    async def load_message(self, ref: str) -> SignedMessage | None:
+        """A message's signed frame from the log (created by us, or held in custody)."""
+        records = await self.sink.events(
+            ref=ref, kinds=(ev.MESSAGE_CREATED, ev.MESSAGE_CUSTODY), with_personal=True
+        )
+        for record in records:
+            if record.frame:
+                try:
+                    return decode(record.frame, self.keys)
+                except DecodeError as err:
+                    await self.log(
+                        ev.RADIO_ERROR, data={"code": err.code, "detail": f"stored frame {ref}"}
+                    )
+                    return None
+        return None
+
+    async def resume(self, item: OutboxItem, now: float) -> list[Effect]:
+        """Hand one of our outbox messages from the log to the engine (once)."""
+        if item.ref in self.submitted:
+            return []
+        msg = await self.load_message(item.ref)
+        if msg is None or msg.envelope.sender != self.me:
+            return []
+        self.submitted.add(item.ref)
+        got = [
+            KeyId.parse(r)
+            for r, state in (await self.sink.recipients(item.ref)).items()
+            if state == "delivered"
+        ]
+        return self.engine.submit(
+            msg, now, attempts=item.attempts, delivered_to=got, submitted_at=item.created_at
+        )
+
+    async def restore(self, now: float) -> list[Effect]:
+        """After a start: what the inbox shows, the outbox to resume, the custody to carry."""
+        self.inbox_refs = {item.ref for item in await self.sink.inbox()}
+        effects: list[Effect] = []
+        for item in await self.sink.outbox():
+            if item.state == "delivered":
+                self.submitted.add(item.ref)
+            else:
+                effects += await self.resume(item, now)
+        for held in await self.sink.custody():
+            if held.state in ("taken", "forwarded"):
+                msg = await self.load_message(held.ref)
+                if msg is not None:
+                    effects += self.engine.hold(msg, now)
+        return effects
