@@ -332,3 +332,39 @@ def test_a_quarantined_report_of_a_revoked_key_can_still_be_opened(
     assert key == thief.public_key
     assert open_sealed(unverified, key, cp_seal.box_secret()).body == body
     assert sender_key(roster, stranger.key_id) is None
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=70),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=5)
+    ),
+    max_leaves=20,
+)
+_site = st.fixed_dictionaries(
+    {"site": _json | st.text(max_size=45), "role": _json | st.sampled_from(["nsp", "cp", "relay"]),
+     "public_key": _json | st.just("ab" * 32), "node": _json | st.integers(-1, 2**33)}
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.fixed_dictionaries(
+        {"region": _json | st.just("VR01"), "sites": st.lists(_site, max_size=3) | _json},
+        optional={
+            "version": _json,
+            "revoked": st.lists(_site, max_size=2) | _json,
+            "seal_key": _json,
+            "signature": _json,
+            "issued": _json,
+        },
+    )
+)
+def test_roster_json_of_any_shape_is_a_roster_or_one_typed_error(data: dict[str, object]) -> None:
+    from nsplink.roster import doc_from_json
+
+    try:
+        doc = doc_from_json(data)
+    except RosterInvalid:
+        return
+    assert doc.body()  # whatever loads also encodes to the signed form

@@ -97,9 +97,7 @@ class RosterDoc:
 
     def body(self) -> bytes:
         """The canonical bytes the region key signs (everything but the signature)."""
-        region = self.region.encode("utf-8")
-        if not 0 < len(region) <= 32:
-            raise RosterMalformed("region code must be 1..32 bytes")
+        region = _name_bytes(self.region, "region code", 32)
         if not 0 <= self.version <= U32 or not 0 <= self.issued <= MINUTES_MAX:
             raise RosterMalformed("version or issue time out of range")
         out = bytearray([ROSTER_FORMAT, len(region)]) + region
@@ -161,12 +159,26 @@ def _replace_signature(doc: RosterDoc, signature: bytes) -> RosterDoc:
     )
 
 
+def _clean(text: str) -> bool:
+    # the JSON form strips names, and the parser refuses control characters: a name that would
+    # not survive both unchanged is refused before it is ever signed
+    return (
+        bool(text) and text == text.strip() and not any(ord(c) < 32 or ord(c) == 127 for c in text)
+    )
+
+
+def _name_bytes(text: str, what: str, limit: int) -> bytes:
+    raw = text.encode("utf-8", "surrogatepass")
+    if not _clean(text) or not 0 < len(raw) <= min(limit, 255):
+        raise RosterMalformed(f"{what} {text[:60]!r}: empty, too long, spaces around it or control")
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise RosterMalformed(f"{what} is not valid text") from exc
+
+
 def _entry_bytes(entry: SiteEntry) -> bytes:
-    name = entry.site.encode("utf-8")
-    if entry.site != entry.site.strip():  # the JSON form strips names: keep both forms equal
-        raise RosterMalformed(f"site name {entry.site!r} has spaces around it")
-    if not 0 < len(name) <= MAX_NAME_BYTES:
-        raise RosterMalformed(f"site name of {len(name)} bytes")
+    name = _name_bytes(entry.site, "site name", MAX_NAME_BYTES)
     if entry.role not in ROLE_CODES or len(entry.public_key) != PUBLIC_KEY_LEN:
         raise RosterMalformed(f"site {entry.site!r}: bad role or key")
     role = ROLE_CODES[entry.role]
@@ -204,7 +216,7 @@ class _Reader:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise RosterMalformed("a name is not UTF-8") from exc
-        if text != text.strip() or not text or any(ord(c) < 32 or ord(c) == 127 for c in text):
+        if not _clean(text):
             raise RosterMalformed("an empty name, spaces around it, or control characters")
         return text
 
