@@ -78,6 +78,7 @@ class DaemonOptions:
     status_interval_s: float = 1800.0
     fallback_check_s: float = 5.0
     seq_block: int = 16
+    retention_check_s: float = 6 * 3600.0
 
 
 def open_radio(cfg: SiteConfig) -> Radio:
@@ -180,6 +181,7 @@ class Daemon:
                 tg.create_task(self._timer_loop())
                 tg.create_task(self._scan_loop())
                 tg.create_task(self._beacon_loop())
+                tg.create_task(self._retention_loop())
         except* _Stopped:
             pass
 
@@ -332,6 +334,19 @@ class Daemon:
                     self.engine.send_message(body, EVERYONE, Priority.P4, self.clock())
                 )
             await asyncio.sleep(interval * random.uniform(0.9, 1.1))
+
+    async def _retention_loop(self) -> None:
+        """Destroy personal data older than the retention term (`retention_days`, fixed by the
+        controller) at start and every few hours: counts and timings stay, the chain verifies."""
+        interval = self.options.retention_check_s
+        if interval <= 0 or self.cfg.retention_days <= 0:
+            return
+        while True:
+            now = self.clock()
+            await self._require().erase_personal(
+                now - self.cfg.retention_days * 86400.0, at=now, site=self.cfg.site
+            )
+            await asyncio.sleep(interval)
 
     def _status_body(self) -> Status:
         reading = read_power()
