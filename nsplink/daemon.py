@@ -66,7 +66,7 @@ from nsplink.radio.base import (
 )
 from nsplink.roster import apply_update, check_not_older, load_trusted_roster
 from nsplink.site import SiteHome
-from nsplink.store import Event, Store
+from nsplink.store import Store
 from nsplink.store import events as ev
 
 log = logging.getLogger("nsplink.daemon")
@@ -140,15 +140,6 @@ class Daemon:
                 loop.add_signal_handler(sig, self.request_stop)
         async with await Store.open(self.home.db_path) as store:
             self.store = store
-            self.journal = Journal(
-                self.cfg.site,
-                self.engine,
-                self.roster,
-                store,
-                self.clock,
-                undelivered_after_s=float(self.cfg.undelivered_after_s),
-                on_roster_update=self._roster_update,
-            )
             await self._log(ev.DAEMON_STARTED, data={"version": __version__, "pid": os.getpid()})
             await self._roster_loaded()
             await self._restore()
@@ -365,8 +356,17 @@ class Daemon:
     # -- carrying out effects --------------------------------------------------------------------
 
     def _journal(self) -> Journal:
+        """The site's journal over the open store (made on first use)."""
         if self.journal is None:
-            raise RuntimeError("store not open")
+            self.journal = Journal(
+                self.cfg.site,
+                self.engine,
+                self.roster,
+                self._require(),
+                self.clock,
+                undelivered_after_s=float(self.cfg.undelivered_after_s),
+                on_roster_update=self._roster_update,
+            )
         return self.journal
 
     def _require(self) -> Store:
@@ -383,9 +383,7 @@ class Daemon:
         *,
         seal: bool = False,
     ) -> None:
-        await self._require().append(
-            Event(kind, self.clock(), self.cfg.site, ref, data or {}, frame, seal_frame=seal)
-        )
+        await self._journal().log(kind, ref, data, frame, seal=seal)
 
     async def _process(self, effects: list[Effect]) -> None:
         """Carry out effects in order; engine answers are appended and carried out too."""

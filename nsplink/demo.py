@@ -127,45 +127,11 @@ def part1(lang: Lang) -> bool:
 
 
 def _make_sites(root: Path, radios: dict[str, str]) -> dict[str, Path]:
-    """Config and key per site, one roster signed with a throw-away region key and installed
-    with that key pinned, and the CP's sealing key: what `nsplink init` and `nsplink roster`
-    leave behind."""
-    from dataclasses import replace
+    """Config and key per site, one region-signed roster installed with the region key pinned,
+    and the CPs' sealing key: what `nsplink init` and `nsplink roster` leave behind."""
+    from nsplink.sitesetup import make_sites
 
-    from nsplink.config import SiteConfig, save_config
-    from nsplink.keys import generate_seed, load_identity, save_identity
-    from nsplink.protocol.sealing import seal_public_key
-    from nsplink.roster import (
-        RosterEntry,
-        install_roster,
-        load_doc,
-        save_doc,
-        save_roster,
-        seal_key_path,
-        sign_roster,
-    )
-    from nsplink.site import SiteHome
-
-    entries = []
-    homes = {}
-    for name, role in SITES:
-        home = SiteHome(root / name)
-        save_config(home, SiteConfig(site=name, role=role, region="VR01", radio=radios[name]))
-        ident = save_identity(home.key_path, generate_seed(), site=name)
-        entries.append(RosterEntry(name, role, ident.public_key))
-        homes[name] = home
-    region_key, seal_key, draft = root / "region.key", root / "cp-seal.key", root / "roster.json"
-    save_roster(draft, "VR01", entries)
-    save_identity(region_key, generate_seed(), site="region VR01")
-    seal = save_identity(seal_key, generate_seed(), site="CPs")
-    doc = replace(load_doc(draft), seal_key=seal_public_key(seal.box_secret()))
-    save_doc(draft, sign_roster(doc, region_key, time.time()))
-    public = load_identity(region_key).public_key
-    for (_, role), home in zip(SITES, homes.values(), strict=True):
-        install_roster(home, draft, public)
-        if role == "cp":
-            seal_key_path(home).write_bytes(seal_key.read_bytes())
-            seal_key_path(home).chmod(0o600)
+    homes = make_sites(root, list(SITES), radios=radios)
     return {name: home.root for name, home in homes.items()}
 
 
