@@ -1,4 +1,4 @@
-from nsplink.cli.app import main
+from nsplink.cli.entry import main
 
 if __name__ == "__main__":
     main()

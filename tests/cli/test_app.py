@@ -34,3 +34,12 @@ def test_unknown_command_is_one_clear_error_without_traceback() -> None:
     res = run("no-such-command")
     assert res.returncode != 0
     assert "Traceback" not in res.stderr
+
+
+def test_help_is_in_the_language_asked_for() -> None:
+    env = {k: v for k, v in __import__("os").environ.items() if k != "NSPLINK_LANG"}
+    dutch = run("roster", "--help", env=env)
+    english = run("--lang", "en", "roster", "--help", env=env)
+    assert "Deelnemerslijst" in dutch.stdout
+    assert "The region's roster" in english.stdout
+    assert "Deelnemerslijst" not in english.stdout

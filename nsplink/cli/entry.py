@@ -1,0 +1,44 @@
+"""Console entry point. Picks the language before the commands are built, so `--help` texts
+are in the reader's language too (Typer renders them when the command modules load)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def _lang_from_argv(argv: list[str]) -> str | None:
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def _home_from_argv(argv: list[str]) -> str | None:
+    for i, arg in enumerate(argv):
+        if arg == "--home" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--home="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    from nsplink.i18n import parse_lang
+
+    lang = _lang_from_argv(args)
+    if lang is not None:
+        os.environ["NSPLINK_LANG"] = parse_lang(lang)
+    elif "NSPLINK_LANG" not in os.environ:
+        from nsplink.config import configured_lang
+        from nsplink.site import resolve_home
+
+        configured = configured_lang(resolve_home(_home_from_argv(args)))
+        if configured is not None:
+            os.environ["NSPLINK_LANG"] = configured
+    from nsplink.cli.app import main as app_main
+
+    app_main(argv)
