@@ -85,6 +85,17 @@ class LinkDown:
 RadioEvent = Received | Acked | Failed | QueueStatus | LinkUp | LinkDown
 
 
+def routing_error_name(code: int) -> str:
+    """meshtastic Routing.Error value -> its name (DUTY_CYCLE_LIMIT, ...), the reason every radio
+    puts in `Failed`; unknown values as ERROR_<n>."""
+    from meshtastic.protobuf import mesh_pb2
+
+    try:
+        return str(mesh_pb2.Routing.Error.Name(code))
+    except ValueError:
+        return f"ERROR_{code}"
+
+
 class RadioError(Exception):
     """Base for radio failures; adapters raise subclasses with a clear reason."""
 

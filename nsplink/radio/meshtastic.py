@@ -45,6 +45,7 @@ from nsplink.radio.base import (
     RadioRefused,
     RadioUnavailable,
     Received,
+    routing_error_name,
 )
 
 log = logging.getLogger("nsplink.radio.meshtastic")
@@ -129,16 +130,7 @@ def default_interface_factory(url: RadioUrl, timeout: float) -> Any:
 
 
 def _queue_reason(res: int) -> str:
-    return QUEUE_RES_NAMES.get(res) or _routing_error_name(res)
-
-
-def _routing_error_name(res: int) -> str:
-    from meshtastic.protobuf import mesh_pb2
-
-    try:
-        return str(mesh_pb2.Routing.Error.Name(res))
-    except ValueError:
-        return f"ERROR_{res}"
+    return QUEUE_RES_NAMES.get(res) or routing_error_name(res)
 
 
 class _Connection:
@@ -664,7 +656,7 @@ class MeshtasticRadio:
                 self._ours.pop(pid, None)
             self._emit(conn, Acked(packet_id=pid, from_node=sender, implicit=implicit))
         else:
-            self._fail(pid, _routing_error_name(error))
+            self._fail(pid, routing_error_name(error))
 
 
 def _stop_heartbeats(iface: Any) -> None:

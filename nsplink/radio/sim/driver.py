@@ -13,8 +13,6 @@ import contextlib
 import time
 from collections.abc import Callable
 
-from meshtastic.protobuf import mesh_pb2
-
 from nsplink.protocol.airtime import PRIVATE_APP
 from nsplink.radio.base import (
     Acked,
@@ -27,6 +25,7 @@ from nsplink.radio.base import (
     RadioRefused,
     RadioUnavailable,
     Received,
+    routing_error_name,
 )
 from nsplink.radio.sim.errors import BadSpeedup, NodePoweredOff
 from nsplink.radio.sim.events import (
@@ -44,11 +43,7 @@ from nsplink.radio.sim.node import SimNode
 MAX_IDLE_SLEEP_S = 0.5  # keep medium.now close to wall time even with nothing scheduled
 
 
-def error_name(code: int) -> str:
-    try:
-        return str(mesh_pb2.Routing.Error.Name(code))
-    except ValueError:
-        return f"ERROR_{code}"
+error_name = routing_error_name  # the one mapping, shared with the hardware adapter
 
 
 class RealtimeDriver:
