@@ -1,16 +1,14 @@
-"""Body <-> protobuf mapping. Text fields are NOT in the protobuf (they travel compressed in the
-text section); the decoder rejects a protobuf section that carries any."""
+"""Body <-> generated protobuf message <-> packed bits (bitpack.py). Text fields are NOT in the
+packed body (they travel compressed in the text section)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from google.protobuf.message import DecodeError as PbDecodeError
 from google.protobuf.message import Message as PbMessage
-from google.protobuf.unknown_fields import UnknownFieldSet
 
-from nsplink.protocol import codes
+from nsplink.protocol import bitpack, codes
 from nsplink.protocol.codes import State
 from nsplink.protocol.errors import MalformedFrame, ValidationError
 from nsplink.protocol.identity import KEY_ID_LEN, KeyId, MessageId
@@ -30,6 +28,9 @@ from nsplink.protocol.messages import (
 from nsplink.protocol.pb import nsplink_pb2 as pb
 
 C = TypeVar("C", bound=codes.Code)
+# Coordinates travel relative to a point in the Netherlands: a few bits shorter (nsplink.proto).
+LAT0_E5 = 52 * 100_000
+LON0_E5 = 5 * 100_000
 
 _PB_ENUMS: dict[type[codes.Code], tuple[Any, str]] = {
     codes.Incident: (pb.Incident, "INCIDENT_"),
@@ -108,8 +109,8 @@ def _enc_emergency(b: Emergency) -> PbMessage:
     if b.injured is not None:
         m.injured = b.injured
     if b.lat is not None and b.lon is not None:
-        m.lat_e5 = round(b.lat * 1e5)
-        m.lon_e5 = round(b.lon * 1e5)
+        m.lat_e5 = round(b.lat * 1e5) - LAT0_E5
+        m.lon_e5 = round(b.lon * 1e5) - LON0_E5
     return m
 
 
@@ -148,12 +149,13 @@ def _enc_supply(b: Supply) -> PbMessage:
 def _enc_bulletin(b: Bulletin) -> PbMessage:
     m = pb.Bulletin(
         valid_until=b.valid_until,
-        municipality=b.municipality or 0,
         sites=[s.raw for s in b.sites],
         internal=b.internal,
         urgent=wire(b.urgent),  # type: ignore[arg-type]
         topic=wire(b.topic),  # type: ignore[arg-type]
     )
+    if b.municipality is not None:
+        m.municipality = b.municipality
     if b.supersedes is not None:
         m.supersedes.sender = b.supersedes.sender.raw
         m.supersedes.seq = b.supersedes.seq
@@ -213,8 +215,8 @@ _ENCODERS: dict[type[Body], Callable[[Any], PbMessage]] = {
 
 
 def encode_body(body: Message) -> bytes:
-    """The protobuf section of `body` (text fields left out: they go to the text section)."""
-    return _ENCODERS[type(body)](body).SerializeToString(deterministic=True)
+    """The packed body of `body` (text fields left out: they go to the text section)."""
+    return bitpack.pack(_ENCODERS[type(body)](body))
 
 
 # ---- decode -----------------------------------------------------------------------------
@@ -239,8 +241,8 @@ def _dec_emergency(m: Any, t: tuple[str, ...]) -> Emergency:
         postcode=postcode,
         place=place,
         landmark=landmark,
-        lat=None if lat is None else lat / 1e5,
-        lon=None if lon is None else lon / 1e5,
+        lat=None if lat is None else (lat + LAT0_E5) / 1e5,
+        lon=None if lon is None else (lon + LON0_E5) / 1e5,
         access=access,
         reporter=reporter,
         text=text,
@@ -274,7 +276,7 @@ def _dec_supply(m: Any, t: tuple[str, ...]) -> Supply:
         unit=unwire(codes.Unit, m.unit),
         urgency=unwire(codes.Urgency, m.urgency),
         persons=_opt(m, "persons"),
-        deliver_to_site=_key_id(m.deliver_to_site) if m.deliver_to_site else None,
+        deliver_to_site=_key_id(m.deliver_to_site) if m.HasField("deliver_to_site") else None,
         item=t[0],
         deliver_to_address=t[1],
         text=t[2],
@@ -291,7 +293,7 @@ def _dec_bulletin(m: Any, t: tuple[str, ...]) -> Bulletin:
         issuer=t[2],
         valid_until=m.valid_until,
         supersedes=sup,
-        municipality=m.municipality or None,
+        municipality=_opt(m, "municipality"),
         sites=tuple(_key_id(s) for s in m.sites),
         internal=m.internal,
         urgent=unwire(codes.Urgent, m.urgent),
@@ -345,18 +347,9 @@ _DECODERS: dict[type[Body], tuple[type[PbMessage], Callable[[Any, tuple[str, ...
 
 
 def decode_body(cls: type[Body], data: bytes, texts: tuple[str, ...]) -> Message:
-    """Protobuf section + text fields -> a validated body; anything off is `MalformedFrame`."""
+    """Packed body + text fields -> a validated body; anything off is `MalformedFrame`."""
     pb_cls, build = _DECODERS[cls]
-    m = pb_cls()
-    try:
-        m.ParseFromString(data)
-    except (PbDecodeError, RuntimeError, ValueError) as exc:
-        raise MalformedFrame(f"{cls.TYPE.value} body: {exc}") from exc
-    if len(UnknownFieldSet(m)):  # a newer sender's field we would silently drop
-        raise MalformedFrame(f"{cls.TYPE.value} body has unknown fields")
-    for name in cls.TEXT_FIELDS:
-        if getattr(m, name):
-            raise MalformedFrame(f"text field {name} inside the protobuf section")
+    m = bitpack.unpack(pb_cls, data)
     body = build(m, texts)
     try:
         body.validate()

@@ -1,4 +1,4 @@
-"""The frame format: a few header bytes, the protobuf body, the compressed text, a signature.
+"""The frame format: a few header bytes, the compressed text, the packed body, a signature.
 
     byte 0     format version (high nibble) | dictionary version of the text section (low
                nibble; 0 = the message has no text section)
@@ -8,7 +8,7 @@
     3 bytes    creation time, minutes since EPOCH_UNIX, big-endian
     [3 bytes]  destination key id, only for a SITE destination
     ...        raw-deflate text section, if any (self-delimiting: deflate marks its own end)
-    ...        protobuf body (codes and numbers) up to the signature
+    ...        packed body (codes and numbers, bitpack.py) up to the signature
     64 bytes   Ed25519 signature over SIGN_CONTEXT + every byte before it
 
 A signed message longer than one frame travels as fragments (see fragments.py), each frame at
@@ -44,7 +44,7 @@ from nsplink.protocol.identity import (
 )
 from nsplink.protocol.messages import BODY_TYPES, U32, Body
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: bodies bit-packed (bitpack.py) instead of protobuf wire format
 SIGNATURE_LEN = 64
 SIGN_CONTEXT = b"nsplink signed message v1\x00"  # never sent; keeps our signatures our own
 # The largest frame that fits ONE LoRa packet on our port: the firmware refuses a packet whose

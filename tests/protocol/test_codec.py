@@ -142,11 +142,13 @@ def test_forged_signature_by_other_key(nsp: p.Identity, cp: p.Identity, ring: p.
 
 
 def test_unsupported_format_version(nsp: p.Identity, ring: p.KeyRing) -> None:
-    signed = bytearray(p.encode(_env(nsp, "status"), nsp))
-    signed[0] = 0x2 << 4 | p.CURRENT_DICT
-    with pytest.raises(p.UnsupportedVersion) as err:
-        p.decode(bytes(signed), ring)
-    assert "nsplink" in err.value.render("nl")
+    """Format 1 (protobuf bodies) and any newer one: refused with a clear error, never misread."""
+    for version in (1, p.FORMAT_VERSION + 1):
+        signed = bytearray(p.encode(_env(nsp, "status"), nsp))
+        signed[0] = version << 4 | p.CURRENT_DICT
+        with pytest.raises(p.UnsupportedVersion) as err:
+            p.decode(bytes(signed), ring)
+        assert "nsplink" in err.value.render("nl")
 
 
 def test_unknown_dictionary(nsp: p.Identity, ring: p.KeyRing) -> None:
@@ -178,31 +180,38 @@ def test_oversize_input_is_refused_before_parsing(ring: p.KeyRing) -> None:
 def test_signed_body_that_fails_validation_is_malformed(nsp: p.Identity, ring: p.KeyRing) -> None:
     """A correctly signed frame whose body breaks a rule (people_involved 300) is still refused:
     decoded messages are always valid messages."""
-    from nsplink.protocol import codec
+    from nsplink.protocol import bitpack, codec
     from nsplink.protocol.pb import nsplink_pb2 as pb
 
     env = _env(nsp, "status")
     signed = p.encode(env, nsp)
     h = p.parse_header(signed)
-    body = pb.Status(battery_pct=250).SerializeToString()  # 0..100 only
+    body = bitpack.pack(pb.Status(battery_pct=250))  # 0..100 only
     unsigned = signed[: h.body_start] + body
     frame = unsigned + nsp.sign(codec.SIGN_CONTEXT + unsigned)
     with pytest.raises(p.MalformedFrame):
         p.decode(frame, ring)
 
 
-def test_text_inside_protobuf_section_is_refused(nsp: p.Identity, ring: p.KeyRing) -> None:
-    from nsplink.protocol import codec
+def test_bytes_after_the_body_are_refused(nsp: p.Identity, ring: p.KeyRing) -> None:
+    """A correctly signed frame with anything after the packed body (a whole byte, or a 1 in
+    the padding bits) is malformed: every body has one encoding."""
+    from nsplink.protocol import bitpack, codec
     from nsplink.protocol.pb import nsplink_pb2 as pb
 
-    signed = p.encode(_env(nsp, "sitrep"), nsp)
+    signed = p.encode(_env(nsp, "status"), nsp)
     h = p.parse_header(signed)
-    body = pb.Sitrep(power_hours=3, text="stiekem").SerializeToString()
+    body = bitpack.pack(pb.Status(battery_pct=80))
+    assert body[-1] & 1 == 0  # there is padding to abuse
     no_text = bytes([p.FORMAT_VERSION << 4 | codec.NO_TEXT])
-    unsigned = no_text + signed[1 : h.body_start] + body
-    frame = unsigned + nsp.sign(codec.SIGN_CONTEXT + unsigned)
-    with pytest.raises(p.MalformedFrame):
-        p.decode(frame, ring)
+    for bad in (body + b"\x00", body[:-1] + bytes([body[-1] | 1])):
+        unsigned = no_text + signed[1 : h.body_start] + bad
+        frame = unsigned + nsp.sign(codec.SIGN_CONTEXT + unsigned)
+        with pytest.raises(p.MalformedFrame):
+            p.decode(frame, ring)
+    good = no_text + signed[1 : h.body_start] + body
+    body_back = p.decode(good + nsp.sign(codec.SIGN_CONTEXT + good), ring).envelope.body
+    assert body_back == p.Status(p.Power.AGG, battery_pct=80, power_hours=0, queue_depth=0)
 
 
 def test_encode_validates(nsp: p.Identity) -> None:
