@@ -27,7 +27,7 @@ from benchmarks.codec_corpus.dictbuild import build, joined_text
 from benchmarks.codec_corpus.heldout import handwritten
 from nsplink import protocol as p
 from nsplink.config import DEFAULT_PORTNUM
-from nsplink.protocol._bodies import encode_body
+from nsplink.protocol._bodies import _ENCODERS, encode_body
 from nsplink.protocol.compress import compress_texts, dictionary
 from nsplink.protocol.messages import Body
 
@@ -182,14 +182,18 @@ def section_compression() -> None:
 def section_fit() -> None:
     print("\n-- held-out messages with <= 200 characters of free text: one frame? --")
     rows: dict[str, list[int]] = {}
-    overheads: list[int] = []
+    overheads: dict[str, list[int]] = {}
+    coded: dict[str, list[tuple[int, int]]] = {}
     for body in heldout_set():
         chars = sum(len(t) for t in body.texts())
         if chars > 200:
             continue
         frame = _frame(body, CP if isinstance(body, p.Bulletin) else NSP)
-        rows.setdefault(body.TYPE.value, []).append(len(frame))
-        overheads.append(len(frame) - len(compress_texts(body.texts())))
+        kind = body.TYPE.value
+        rows.setdefault(kind, []).append(len(frame))
+        overheads.setdefault(kind, []).append(len(frame) - len(compress_texts(body.texts())))
+        pb_msg = _ENCODERS[type(body)](body)
+        coded.setdefault(kind, []).append((len(encode_body(body)), pb_msg.ByteSize()))
     total = sum(len(v) for v in rows.values())
     fit = sum(1 for v in rows.values() for n in v if n <= p.MAX_FRAME)
     for kind, sizes in sorted(rows.items()):
@@ -211,8 +215,16 @@ def section_fit() -> None:
         f"   worst case, 200 characters of random letters (not Dutch): frame {len(worst)} bytes"
         f" ({'fits' if len(worst) <= p.MAX_FRAME else 'needs fragments'})"
     )
-    print(f"   our overhead (frame minus compressed text): mean {statistics.mean(overheads):.1f},"
-          f" max {max(overheads)} bytes (target <= 80)")  # fmt: skip
+    print("   our overhead (frame minus compressed text), target <= 80 bytes:")
+    every = [o for v in overheads.values() for o in v]
+    for kind, v in [*sorted(overheads.items()), ("ALL", every)]:
+        share = sum(1 for o in v if o <= 80) / len(v)
+        print(f"   {kind:<10} mean {statistics.mean(v):5.1f}  max {max(v):3}  <= 80: {share:6.1%}")
+    print("   coded fields, packed (bitpack.py) vs protobuf wire format of the same message:")
+    for kind, pairs in sorted(coded.items()):
+        packed = statistics.mean(a for a, _ in pairs)
+        proto = statistics.mean(b for _, b in pairs)
+        print(f"   {kind:<10} {packed:5.1f} vs {proto:5.1f} bytes   ratio {packed / proto:.2f}")
 
 
 def _rate(fn: Callable[[], object], n: int) -> float:
