@@ -9,7 +9,8 @@ definition of the fields, and a field added there is encoded without code here:
   section) and must be empty;
 - a field with presence (proto3 `optional`, a singular message): one bit, then the value if set;
 - enum (its wire number) and uint32: Exp-Golomb of order `(nsplink.v1.k)`, the field option (0
-  if absent), chosen per field for its usual range; sint32: zigzag first;
+  if absent), chosen per field for its usual range; sint32: zigzag first; an enum number the
+  .proto does not define is refused;
 - bool: one bit;
 - bytes: `(nsplink.v1.size)` bytes exactly when that option is set (key ids), else the length
   (Exp-Golomb order 5) and the bytes;
@@ -127,7 +128,19 @@ def _option(fd: FieldDescriptor, ext: Any) -> int:
 
 def _scalar(fd: FieldDescriptor) -> tuple[Write, Read]:
     t = fd.type
-    if t in (FieldDescriptor.TYPE_ENUM, FieldDescriptor.TYPE_UINT32):
+    if t == FieldDescriptor.TYPE_ENUM and fd.enum_type is not None:
+        k = _option(fd, pb.k)
+        known = frozenset(v.number for v in fd.enum_type.values)
+        name = fd.enum_type.name
+
+        def read_enum(r: BitReader) -> int:
+            value = r.exp_golomb(k)
+            if value not in known:  # a newer release's code, or noise
+                raise MalformedFrame(f"unknown {name} code {value}")
+            return value
+
+        return (lambda w, v: w.exp_golomb(v, k)), read_enum
+    if t == FieldDescriptor.TYPE_UINT32:
         k = _option(fd, pb.k)
         return (lambda w, v: w.exp_golomb(v, k)), (lambda r: r.exp_golomb(k))
     if t == FieldDescriptor.TYPE_SINT32:

@@ -9,10 +9,10 @@ other NSPs do not.
 Why this shape, for airtime: static-static crypto_box needs no ephemeral key (32 bytes saved), and
 the 24-byte nonce is derived from what the signed header already carries (sender key id, sequence
 number, creation minute), so no nonce travels either. What the air pays is the 16-byte MAC, one
-flags byte and the blob's length in the packed body, about a byte (figures: `make bench`, bench_fuzz). The NSP's
-X25519 key is its Ed25519 identity mapped to Curve25519, so the roster needs no second key per
-site. The store's sequence reservation makes (key id, seq) unique; the minute guards against a
-site whose database was lost and restarted its numbers with the same key.
+flags byte and the blob's length in the packed body, about a byte (figures: `make bench`,
+bench_fuzz). The NSP's X25519 key is its Ed25519 identity mapped to Curve25519, so the roster
+needs no second key per site. The store's sequence reservation makes (key id, seq) unique; the
+minute guards against a site whose database was lost and restarted its numbers with the same key.
 
 The whole frame, sealed part included, is still signed by the NSP: a relay cannot swap sealed
 blobs between messages, and the MAC additionally binds the blob to the sender's key.

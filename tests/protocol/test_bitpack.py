@@ -133,6 +133,17 @@ def test_out_of_range_numbers_are_malformed() -> None:
     assert bitpack.unpack(pb.Status, bitpack.pack(msg)) == msg
 
 
+@pytest.mark.parametrize("code", [5, 2**31 - 1, 2**31, 2**32 - 1])
+def test_undefined_enum_codes_are_malformed(code: int) -> None:
+    """Power has codes 0..4: anything else (even past int32, which protobuf itself would not
+    take) is a typed error, never a ValueError from the generated class."""
+    w = bitpack.BitWriter()
+    w.exp_golomb(0, 0)  # nsp_state OPEN
+    w.exp_golomb(code, 0)  # power
+    with pytest.raises(MalformedFrame, match="unknown Power code"):
+        bitpack.unpack(pb.Sitrep, w.finish() + bytes(8))
+
+
 def test_encoder_refuses_text_and_wrong_key_id_sizes() -> None:
     with pytest.raises(ValueError, match="text section"):
         bitpack.pack(pb.Sitrep(text="stiekem"))
