@@ -17,6 +17,18 @@ from nsplink.errors import NsplinkError
 from nsplink.i18n import current_lang, parse_lang, register, t
 from nsplink.site import resolve_home
 
+# Option and argument help texts.
+register(
+    {
+        "app.opt.home": (
+            "Map van de post (standaard $NSPLINK_HOME).",
+            "Site directory (default $NSPLINK_HOME).",
+        ),
+        "app.opt.lang": ("nl (standaard) of en.", "nl (default) or en."),
+        "app.opt.version": ("Toon het versienummer.", "Show the version."),
+    }
+)
+
 register(
     {
         "cli.help": (
@@ -52,12 +64,10 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     ctx: typer.Context,
-    home: Annotated[
-        str | None, typer.Option("--home", help="Site directory (default $NSPLINK_HOME).")
-    ] = None,
-    lang: Annotated[str | None, typer.Option("--lang", help="nl (default) or en.")] = None,
+    home: Annotated[str | None, typer.Option("--home", help=t("app.opt.home"))] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help=t("app.opt.lang"))] = None,
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+        bool, typer.Option("--version", callback=_version, is_eager=True, help=t("app.opt.version"))
     ] = False,
 ) -> None:
     site = resolve_home(home)

@@ -11,6 +11,13 @@ from nsplink.cli.context import get_ctx
 from nsplink.i18n import register as register_text
 from nsplink.i18n import t
 
+# Option and argument help texts.
+register_text(
+    {
+        "daemon.opt.verbose": ("Schrijf elke gebeurtenis in het logboek.", "Log every event."),
+    }
+)
+
 register_text(
     {
         "daemon.help": (
@@ -30,7 +37,7 @@ def register(app: typer.Typer) -> None:
     @app.command("daemon", help=t("daemon.help"))
     def daemon_command(
         ctx: typer.Context,
-        verbose: bool = typer.Option(False, "--verbose", "-v", help="Log every event."),
+        verbose: bool = typer.Option(False, "--verbose", "-v", help=t("daemon.opt.verbose")),
     ) -> None:
         from nsplink.daemon import Daemon
 

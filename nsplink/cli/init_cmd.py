@@ -16,6 +16,18 @@ from nsplink.i18n import register as register_text
 from nsplink.keys import generate_seed, save_identity
 from nsplink.site import resolve_home
 
+# Option and argument help texts.
+register_text(
+    {
+        "init.opt.site": ("Naam van deze post.", "Name of this site."),
+        "init.opt.role": ("nsp, cp of relay.", "nsp, cp or relay."),
+        "init.opt.region": ("Regiocode, bijvoorbeeld VR08.", "Region code, e.g. VR08."),
+        "init.opt.home": ("Map van de post.", "Site directory."),
+        "init.opt.lang": ("nl (standaard) of en.", "nl (default) or en."),
+        "init.opt.force": ("Bestaande sleutel vervangen.", "Replace an existing key."),
+    }
+)
+
 register_text(
     {
         "init.help": (
@@ -83,14 +95,12 @@ def _check(site: str, role: str, region: str) -> None:
 
 def init(
     ctx: typer.Context,
-    site: Annotated[str, typer.Option("--site", help="Name of this site / naam van de post.")],
-    role: Annotated[str, typer.Option("--role", help="nsp, cp or relay.")],
-    region: Annotated[str, typer.Option("--region", help="Region code, e.g. VR08.")],
-    home: Annotated[str | None, typer.Option("--home", help="Site directory.")] = None,
-    lang: Annotated[str | None, typer.Option("--lang", help="nl (default) or en.")] = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Replace an existing key / bestaande sleutel vervangen.")
-    ] = False,
+    site: Annotated[str, typer.Option("--site", help=t("init.opt.site"))],
+    role: Annotated[str, typer.Option("--role", help=t("init.opt.role"))],
+    region: Annotated[str, typer.Option("--region", help=t("init.opt.region"))],
+    home: Annotated[str | None, typer.Option("--home", help=t("init.opt.home"))] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help=t("init.opt.lang"))] = None,
+    force: Annotated[bool, typer.Option("--force", help=t("init.opt.force"))] = False,
 ) -> None:
     root = get_ctx(ctx)
     chosen = parse_lang(lang) if lang else root.lang

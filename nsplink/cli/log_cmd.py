@@ -29,6 +29,53 @@ from nsplink.store.events import PERSONAL_DATA_KEYS
 
 T = TypeVar("T")
 
+# Command help (a docstring would show in one language only).
+register_texts(
+    {
+        "log.cmd.verify": (
+            "Controleer elke rij van de hashketen.",
+            "Check every row of the hash chain.",
+        ),
+        "log.cmd.rebuild": (
+            "Bouw uitbak, inbak en volgnummers opnieuw op uit het logboek.",
+            "Recompute outbox, inbox and sequence state from the log.",
+        ),
+        "log.cmd.show": ("Toon gebeurtenissen, oudste eerst.", "List events, oldest first."),
+        "log.cmd.export": (
+            "Exporteer gebeurtenissen als JSON-regels of CSV.",
+            "Export events as JSON lines or CSV.",
+        ),
+    }
+)
+
+# Option and argument help texts.
+register_texts(
+    {
+        "log.opt.kind": (
+            "message.sent, of een heel gebied zoals message (mag vaker).",
+            "message.sent, or an area such as message (repeatable).",
+        ),
+        "log.opt.site": ("Alleen gebeurtenissen van deze post.", "Only events of this site."),
+        "log.opt.since": (
+            "2026-11-23T08:00, 2026-11-23, 90m, 6h of 2d.",
+            "2026-11-23T08:00, 2026-11-23, 90m, 6h or 2d.",
+        ),
+        "log.opt.ref": (
+            "Alleen gebeurtenissen over dit bericht.",
+            "Only events about this message.",
+        ),
+        "log.opt.format": ("jsonl of csv.", "jsonl or csv."),
+        "log.opt.redact": (
+            "Laat persoonsgegevens uit noodmeldingen weg.",
+            "Leave out personal data of emergency reports.",
+        ),
+        "log.opt.output": (
+            "Nieuw bestand om te schrijven (standaard: het scherm).",
+            "New file to write (default: stdout).",
+        ),
+    }
+)
+
 register_texts(
     {
         "log.help": (
@@ -142,7 +189,7 @@ async def _open(ctx: CliContext) -> Store:
     return await Store.open(ctx.home.db_path, create=False)
 
 
-@log_app.command("verify")
+@log_app.command("verify", help=t("log.cmd.verify"))
 def verify_cmd(ctx: typer.Context) -> None:
     """Check every row of the hash chain. / Controleer elke rij van de hashketen."""
     c = get_ctx(ctx)
@@ -168,7 +215,7 @@ def verify_cmd(ctx: typer.Context) -> None:
     raise typer.Exit(code)
 
 
-@log_app.command("rebuild")
+@log_app.command("rebuild", help=t("log.cmd.rebuild"))
 def rebuild_cmd(ctx: typer.Context) -> None:
     """Recompute outbox, inbox and sequence state from the log. / Bouw de overzichten opnieuw op."""
     c = get_ctx(ctx)
@@ -182,13 +229,11 @@ def rebuild_cmd(ctx: typer.Context) -> None:
 
 KindOpt = Annotated[
     list[str] | None,
-    typer.Option("--kind", help="message.sent, or an area such as message (repeatable)."),
+    typer.Option("--kind", help=t("log.opt.kind")),
 ]
-SiteOpt = Annotated[str | None, typer.Option("--site", help="Only events of this site.")]
-SinceOpt = Annotated[
-    str | None, typer.Option("--since", help="2026-11-23T08:00, 2026-11-23, 90m, 6h or 2d.")
-]
-RefOpt = Annotated[str | None, typer.Option("--ref", help="Only events about this message.")]
+SiteOpt = Annotated[str | None, typer.Option("--site", help=t("log.opt.site"))]
+SinceOpt = Annotated[str | None, typer.Option("--since", help=t("log.opt.since"))]
+RefOpt = Annotated[str | None, typer.Option("--ref", help=t("log.opt.ref"))]
 
 
 async def _select(
@@ -227,7 +272,7 @@ def _show_line(rec: Record, lang: Any) -> str:
     return f"#{rec.id:<6} {_local(rec.at)}  {rec.site:<16} {rec.kind:<24} {rec.ref:<12} {fields}"
 
 
-@log_app.command("show")
+@log_app.command("show", help=t("log.cmd.show"))
 def show_cmd(
     ctx: typer.Context,
     kind: KindOpt = None,
@@ -298,16 +343,12 @@ class _Writer:
         self.csv.writerow(row)
 
 
-@log_app.command("export")
+@log_app.command("export", help=t("log.cmd.export"))
 def export_cmd(
     ctx: typer.Context,
-    fmt: Annotated[str, typer.Option("--format", help="jsonl or csv.")] = "jsonl",
-    redact: Annotated[
-        bool, typer.Option("--redact", help="Leave out personal data of emergency reports.")
-    ] = False,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="New file to write (default: stdout).")
-    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help=t("log.opt.format"))] = "jsonl",
+    redact: Annotated[bool, typer.Option("--redact", help=t("log.opt.redact"))] = False,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help=t("log.opt.output"))] = None,
     kind: KindOpt = None,
     site: SiteOpt = None,
     since: SinceOpt = None,

@@ -37,6 +37,13 @@ from nsplink.store import events as ev
 
 T = TypeVar("T")
 
+# Option and argument help texts.
+register_texts(
+    {
+        "queue.arg.id": ("Nummer.", "Number."),
+    }
+)
+
 register_texts(
     {
         "queue.help": (
@@ -373,7 +380,7 @@ async def _find(store: Store, ident: str) -> InboxItem:
 
 def handle(
     ctx: typer.Context,
-    ident: Annotated[str, typer.Argument(metavar="ID", help="Nr / number.")],
+    ident: Annotated[str, typer.Argument(metavar="ID", help=t("queue.arg.id"))],
     status: Annotated[str, typer.Option("--status", "-s", help=t("opt.status"))],
     note: Annotated[str, typer.Option("--note", "-n", help=t("opt.note"))] = "",
     operator: Annotated[str | None, typer.Option("--operator", help=t("opt.operator"))] = None,
@@ -466,7 +473,7 @@ async def show_lines(store: Store, site: LocalSite, item: InboxItem, lang: Lang)
 
 def show(
     ctx: typer.Context,
-    ident: Annotated[str, typer.Argument(metavar="ID", help="Nr / number.")],
+    ident: Annotated[str, typer.Argument(metavar="ID", help=t("queue.arg.id"))],
 ) -> None:
     c = get_ctx(ctx)
     site = site_or_fail(c)

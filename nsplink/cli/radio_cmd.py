@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import typer
 
+from nsplink.i18n import register as register_texts
+from nsplink.i18n import t
+
+register_texts(
+    {
+        "radio.help": (
+            "Radio's: emulator, inrichten en controle.",
+            "Radios: emulator, provisioning and checks.",
+        )
+    }
+)
+
 radio_app = typer.Typer(
-    help="Radio: emulator, provisioning and checks. / Radio's: emulator, inrichten en controle.",
+    help=t("radio.help"),
     no_args_is_help=True,
 )
 

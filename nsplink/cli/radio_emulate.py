@@ -16,6 +16,38 @@ from nsplink.errors import NsplinkError
 from nsplink.i18n import register as register_strings
 from nsplink.i18n import t
 
+# Option and argument help texts.
+register_strings(
+    {
+        "emulate.opt.nodes": ("Aantal radio's (1-64).", "Number of radios (1-64)."),
+        "emulate.opt.base_port": (
+            "Eerste TCP-poort; 0 kiest vrije poorten.",
+            "First TCP port; 0 picks free ports.",
+        ),
+        "emulate.opt.state_dir": (
+            "Bewaar hier de instellingen van elke radio.",
+            "Keep each radio's settings here.",
+        ),
+        "emulate.opt.pty": (
+            "Bied elke radio ook aan op een pty.",
+            "Also offer each radio on a pty.",
+        ),
+        "emulate.opt.preset": ("LoRa-modeminstelling (preset).", "LoRa modem preset."),
+        "emulate.opt.seed": (
+            "Startwaarde (seed) van het gesimuleerde medium.",
+            "Seed of the simulated medium.",
+        ),
+        "emulate.opt.speedup": (
+            "Gesimuleerde seconden per echte seconde.",
+            "Virtual seconds per wall second.",
+        ),
+        "emulate.opt.spacing": (
+            "Meters tussen buren op een lijn (5000+: via tussenstations).",
+            "Metres between neighbours on a line (5000+: multi-hop).",
+        ),
+    }
+)
+
 register_strings(
     {
         "emulate.help": (
@@ -65,22 +97,18 @@ def register(radio_app: typer.Typer) -> None:
 
 def emulate(
     ctx: typer.Context,
-    nodes: Annotated[int, typer.Option("--nodes", help="Number of radios (1-64).")] = 2,
-    base_port: Annotated[
-        int, typer.Option("--base-port", help="First TCP port; 0 picks free ports.")
-    ] = 0,
+    nodes: Annotated[int, typer.Option("--nodes", help=t("emulate.opt.nodes"))] = 2,
+    base_port: Annotated[int, typer.Option("--base-port", help=t("emulate.opt.base_port"))] = 0,
     state_dir: Annotated[
-        Path | None, typer.Option("--state-dir", help="Keep each radio's settings here.")
+        Path | None, typer.Option("--state-dir", help=t("emulate.opt.state_dir"))
     ] = None,
-    pty: Annotated[bool, typer.Option("--pty", help="Also offer each radio on a pty.")] = False,
-    preset: Annotated[str, typer.Option("--preset", help="LoRa modem preset.")] = "LONG_FAST",
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the simulated medium.")] = 0,
-    speedup: Annotated[
-        float, typer.Option("--speedup", help="Virtual seconds per wall second.")
-    ] = 1.0,
+    pty: Annotated[bool, typer.Option("--pty", help=t("emulate.opt.pty"))] = False,
+    preset: Annotated[str, typer.Option("--preset", help=t("emulate.opt.preset"))] = "LONG_FAST",
+    seed: Annotated[int, typer.Option("--seed", help=t("emulate.opt.seed"))] = 0,
+    speedup: Annotated[float, typer.Option("--speedup", help=t("emulate.opt.speedup"))] = 1.0,
     spacing: Annotated[
         float,
-        typer.Option("--spacing", help="Metres between neighbours on a line (5000+: multi-hop)."),
+        typer.Option("--spacing", help=t("emulate.opt.spacing")),
     ] = 1000.0,
 ) -> None:
     cli = get_ctx(ctx)

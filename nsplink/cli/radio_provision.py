@@ -39,6 +39,58 @@ from nsplink.provision.settings import (
     wanted,
 )
 
+# Option and argument help texts.
+register_texts(
+    {
+        "prov.opt.profile": (
+            "Profielnaam (nsp, cp, relay) of pad naar een .yaml-bestand.",
+            "Profile name (nsp, cp, relay) or path to a .yaml file.",
+        ),
+        "prov.opt.radio": (
+            "tcp://HOST:POORT of serial:///dev/ttyUSB0.",
+            "tcp://HOST:PORT or serial:///dev/ttyUSB0.",
+        ),
+        "prov.opt.psk_file": (
+            "Bestand met de kanaalsleutel van de regio (base64, rechten 0600).",
+            "File with the region's channel key (base64, mode 0600).",
+        ),
+        "prov.opt.profiles_dir": (
+            "Map met profielen (standaard: firmware-profiles/).",
+            "Folder with profiles (default: firmware-profiles/).",
+        ),
+        "prov.opt.timeout": (
+            "Seconden wachten op de radio per stap.",
+            "Seconds to wait for the radio per step.",
+        ),
+        "prov.opt.name": (
+            'Naam van de radio, bijvoorbeeld "NSP Zuid".',
+            'The radio\'s name, e.g. "NSP Zuid".',
+        ),
+        "prov.opt.short_name": (
+            "Korte naam van 4 tekens (standaard: afgeleid van --name).",
+            "4-character name (default: from --name).",
+        ),
+        "prov.opt.new_psk": (
+            "Maak een nieuwe kanaalsleutel (eenmalig, voor een nieuwe regio).",
+            "Create a new channel key (once, for a new region).",
+        ),
+        "prov.opt.check_name": (
+            "Controleer ook de naam van de radio.",
+            "Also check the radio's name.",
+        ),
+        "prov.arg.files": ("Profielbestanden (standaard: alle).", "Profile files (default: all)."),
+        "prov.opt.out": (
+            "Profielbestand om te schrijven (de bestandsnaam is de profielnaam).",
+            "Profile file to write (its name is the profile's).",
+        ),
+        "prov.opt.kind": (
+            "nsp, cp of relay (standaard: volgens de rol van de radio).",
+            "nsp, cp or relay (default: from the radio's role).",
+        ),
+        "prov.opt.force": ("Vervang een bestaand bestand.", "Replace an existing file."),
+    }
+)
+
 register_texts(
     {
         "provision.ev_already": (
@@ -184,21 +236,17 @@ register_texts(
 
 DEFAULT_PSK_NAME = "channel-psk.key"
 
-ProfileOpt = Annotated[
-    str, typer.Option("--profile", help="Profile name (nsp, cp, relay) or path to a .yaml file.")
-]
-RadioOpt = Annotated[str, typer.Option("--radio", help="tcp://HOST:PORT or serial:///dev/ttyUSB0.")]
+ProfileOpt = Annotated[str, typer.Option("--profile", help=t("prov.opt.profile"))]
+RadioOpt = Annotated[str, typer.Option("--radio", help=t("prov.opt.radio"))]
 PskOpt = Annotated[
     Path | None,
-    typer.Option("--psk-file", help="File with the region's channel key (base64, mode 0600)."),
+    typer.Option("--psk-file", help=t("prov.opt.psk_file")),
 ]
 DirOpt = Annotated[
     Path | None,
-    typer.Option("--profiles-dir", help="Folder with profiles (default: firmware-profiles/)."),
+    typer.Option("--profiles-dir", help=t("prov.opt.profiles_dir")),
 ]
-TimeoutOpt = Annotated[
-    float, typer.Option("--timeout", min=1.0, help="Seconds to wait for the radio per step.")
-]
+TimeoutOpt = Annotated[float, typer.Option("--timeout", min=1.0, help=t("prov.opt.timeout"))]
 
 
 def _quiet_libraries() -> None:
@@ -236,14 +284,14 @@ def provision_cmd(
     ctx: typer.Context,
     profile: ProfileOpt,
     radio: RadioOpt,
-    name: Annotated[str, typer.Option("--name", help='The radio\'s name, e.g. "NSP Zuid".')],
+    name: Annotated[str, typer.Option("--name", help=t("prov.opt.name"))],
     short_name: Annotated[
-        str | None, typer.Option("--short-name", help="4-character name (default: from --name).")
+        str | None, typer.Option("--short-name", help=t("prov.opt.short_name"))
     ] = None,
     psk_file: PskOpt = None,
     new_psk: Annotated[
         bool,
-        typer.Option("--new-psk", help="Create a new channel key (once, for a new region)."),
+        typer.Option("--new-psk", help=t("prov.opt.new_psk")),
     ] = False,
     profiles_dir: DirOpt = None,
     attempts: Annotated[int, typer.Option("--attempts", min=1, max=10)] = 3,
@@ -330,7 +378,7 @@ def check_cmd(
     profile: ProfileOpt,
     radio: RadioOpt,
     psk_file: PskOpt = None,
-    name: Annotated[str | None, typer.Option("--name", help="Also check the radio's name.")] = None,
+    name: Annotated[str | None, typer.Option("--name", help=t("prov.opt.check_name"))] = None,
     profiles_dir: DirOpt = None,
     timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
 ) -> None:
@@ -369,9 +417,7 @@ def _default_psk(c: CliContext) -> bytes | None:
 
 def profiles_cmd(
     ctx: typer.Context,
-    files: Annotated[
-        list[Path] | None, typer.Argument(help="Profile files (default: all).")
-    ] = None,
+    files: Annotated[list[Path] | None, typer.Argument(help=t("prov.arg.files"))] = None,
     profiles_dir: DirOpt = None,
 ) -> None:
     """List the profiles and validate them; exit 1 if any is invalid."""
@@ -416,14 +462,12 @@ def profiles_cmd(
 def export_cmd(
     ctx: typer.Context,
     radio: RadioOpt,
-    out: Annotated[
-        Path, typer.Option("--out", help="Profile file to write (its name is the profile's).")
-    ],
+    out: Annotated[Path, typer.Option("--out", help=t("prov.opt.out"))],
     kind: Annotated[
         str | None,
-        typer.Option("--kind", help="nsp, cp or relay (default: from the radio's role)."),
+        typer.Option("--kind", help=t("prov.opt.kind")),
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+    force: Annotated[bool, typer.Option("--force", help=t("prov.opt.force"))] = False,
     timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
 ) -> None:
     """Write a radio's settings as a profile (channel key, radio keys and names left out)."""

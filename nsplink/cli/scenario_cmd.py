@@ -15,6 +15,31 @@ from nsplink.errors import NsplinkError
 from nsplink.i18n import register as register_text
 from nsplink.i18n import t
 
+# Option and argument help texts.
+register_text(
+    {
+        "scenario.arg.file": ("Scenariobestand (YAML).", "Scenario YAML file."),
+        "scenario.opt.seed": (
+            "Gebruik deze startwaarde (seed) in plaats van die uit het scenario.",
+            "Override the scenario's seed.",
+        ),
+        "scenario.opt.out": ("Map voor de uitvoer.", "Output directory."),
+        "scenario.opt.format": (
+            "Uitvoerformaten, bijvoorbeeld md,json,png.",
+            "Output formats, e.g. md,json,png.",
+        ),
+        "scenario.opt.live": (
+            "Zet de berichten van één post echt in de wachtrij.",
+            "Queue one site's messages for real.",
+        ),
+        "scenario.opt.site": (
+            "Met --live: de post die gespeeld wordt.",
+            "With --live: the site to play.",
+        ),
+        "scenario.opt.speed": ("Met --live: tijdfactor.", "With --live: time factor."),
+    }
+)
+
 register_text(
     {
         "scenario.help": (
@@ -115,19 +140,13 @@ class _Bar:
 @scenario_app.command("run", help=t("scenario.run_help"))
 def run_command(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
-    seed: Annotated[
-        int | None, typer.Option("--seed", help="Override the scenario's seed.")
-    ] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Output directory.")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="md,json,png")] = "md,json,png",
-    live: Annotated[
-        bool, typer.Option("--live", help="Queue one site's messages for real.")
-    ] = False,
-    site: Annotated[
-        str | None, typer.Option("--site", help="With --live: the site to play.")
-    ] = None,
-    speed: Annotated[float, typer.Option("--speed", help="With --live: time factor.")] = 1.0,
+    file: Annotated[Path, typer.Argument(help=t("scenario.arg.file"))],
+    seed: Annotated[int | None, typer.Option("--seed", help=t("scenario.opt.seed"))] = None,
+    out: Annotated[Path | None, typer.Option("--out", help=t("scenario.opt.out"))] = None,
+    fmt: Annotated[str, typer.Option("--format", help=t("scenario.opt.format"))] = "md,json,png",
+    live: Annotated[bool, typer.Option("--live", help=t("scenario.opt.live"))] = False,
+    site: Annotated[str | None, typer.Option("--site", help=t("scenario.opt.site"))] = None,
+    speed: Annotated[float, typer.Option("--speed", help=t("scenario.opt.speed"))] = 1.0,
 ) -> None:
     cli = get_ctx(ctx)
     try:
