@@ -27,7 +27,7 @@ from typing import Any
 
 from nsplink import __version__
 from nsplink.config import SiteConfig, load_config
-from nsplink.journal import Journal
+from nsplink.journal import RECEIPT_CREATED, Journal
 from nsplink.keys import load_identity
 from nsplink.nudge import bind as bind_nudge
 from nsplink.nudge import socket_path
@@ -228,7 +228,7 @@ class Daemon:
         async with self._lock:
             await self._process(await self._journal().restore(now))
         # triage changes logged while no daemon ran still owe the NSP a receipt
-        async for rec in store.iter_events(kinds=("receipt.created",)):
+        async for rec in store.iter_events(kinds=(RECEIPT_CREATED,)):
             if rec.data.get("kind") == "TRIAGE":
                 self._triage_seen = rec.id
         self._last_data_version = await store.data_version()

@@ -12,6 +12,7 @@ the log after a start, a crash or a power cut.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
@@ -43,11 +44,13 @@ from nsplink.protocol.effects import (
     Sent,
     Triage,
 )
-from nsplink.protocol.engine import SiteEngine
+from nsplink.protocol.engine import SiteEngine, tracked
 from nsplink.protocol.envelope import SignedMessage
 from nsplink.store import CustodyItem, Event, InboxItem, OutboxItem, Record
 from nsplink.store import events as ev
 
+RECEIPT_CREATED = "receipt.created"
+RECEIPT_CONFIRMED = "receipt.confirmed"  # the NSP receipted our triage receipt
 # unverified reports that are kept, flagged, for the CP operator (issue 11); others are rejected
 QUARANTINE_TYPES = (MessageType.EMERGENCY, MessageType.SITREP, MessageType.SUPPLY)
 
@@ -90,6 +93,7 @@ class Journal:
         self.undelivered_after_s = undelivered_after_s
         self.on_roster_update = on_roster_update
         self.submitted: set[str] = set()  # our own tracked messages the engine knows
+        self.triage_out: set[str] = set()  # our triage receipts waiting for the NSP's receipt
         self.inbox_refs: set[str] = set()  # what the inbox shows: never twice
         self.last_heard: dict[str, float] = {}
 
@@ -136,7 +140,11 @@ class Journal:
         elif isinstance(effect, Outcome):
             await self._outcome(effect)
         elif isinstance(effect, Triage):
-            data: dict[str, Any] = {"recipient": str(effect.by), "state": effect.state}
+            data: dict[str, Any] = {
+                "recipient": str(effect.by),
+                "state": effect.state,
+                "receipt": str(MessageId(effect.by, effect.receipt_seq)),
+            }
             await self.log(ev.RECEIPT_RECEIVED, str(effect.mid), data)
         elif isinstance(effect, Deliver):
             await self._deliver(effect)
@@ -168,7 +176,9 @@ class Journal:
                 for seq in range(e.first, min(e.last, e.first + 64) + 1)
             ]
             data: dict[str, Any] = {"kind": env.body.kind.value, "refs": covered}
-            events = [self._event("receipt.created", ref, data, msg.frame)]
+            if tracked(env):
+                self.triage_out.add(ref)
+            events = [self._event(RECEIPT_CREATED, ref, data, msg.frame)]
             events += [self._event(ev.RECEIPT_SENT, r) for r in covered if r in self.inbox_refs]
             await self.sink.append_many(events)
             return
@@ -207,6 +217,11 @@ class Journal:
 
     async def _outcome(self, out: Outcome) -> None:
         ref = str(out.mid)
+        if ref in self.triage_out and out.state is DeliveryState.DELIVERED:
+            self.triage_out.discard(ref)
+            data = {"recipient": str(out.recipient)} if out.recipient else {}
+            await self.log(RECEIPT_CONFIRMED, ref, data)
+            return
         if ref not in self.submitted:
             return  # a receipt or a beacon: not tracked
         state = out.state
@@ -356,4 +371,36 @@ class Journal:
                 msg = await self.load_message(held.ref)
                 if msg is not None:
                     effects += self.engine.hold(msg, now)
+        return effects + await self._restore_triage(now)
+
+    async def _restore_triage(self, now: float) -> list[Effect]:
+        """Triage after a start. At an NSP: the newest state each CP already told us, so that an
+        older receipt arriving late cannot turn it back. At a CP: each triage receipt the NSP
+        has not confirmed yet, unless a newer one covers all of its messages."""
+        for rec in await self.sink.events(kinds=(ev.RECEIPT_RECEIVED,)):
+            by, receipt = rec.data.get("recipient"), rec.data.get("receipt")
+            if rec.data.get("state") and isinstance(by, str) and isinstance(receipt, str):
+                with contextlib.suppress(ValueError):
+                    rid = MessageId.parse(receipt)
+                    self.engine.triage_known(MessageId.parse(rec.ref), KeyId.parse(by), rid.seq)
+        confirmed = {r.ref for r in await self.sink.events(kinds=(RECEIPT_CONFIRMED,))}
+        newest: dict[str, int] = {}  # message ref -> seq of the newest triage receipt about it
+        waiting: list[tuple[SignedMessage, list[str]]] = []
+        for rec in await self.sink.events(kinds=(RECEIPT_CREATED,)):
+            if rec.data.get("kind") != "TRIAGE" or not rec.frame:
+                continue
+            try:
+                msg = decode(rec.frame, self.keys)
+            except DecodeError:
+                continue  # our own frame from an older release: nothing to resend
+            refs = [str(r) for r in rec.data.get("refs", [])]
+            for r in refs:
+                newest[r] = max(newest.get(r, -1), msg.envelope.seq)
+            if rec.ref not in confirmed and tracked(msg.envelope):
+                waiting.append((msg, refs))
+        effects: list[Effect] = []
+        for msg, refs in waiting:
+            if any(newest[r] == msg.envelope.seq for r in refs):
+                self.triage_out.add(str(msg.id))
+                effects += self.engine.submit(msg, now)
         return effects

@@ -87,6 +87,7 @@ class Triage:
     mid: MessageId
     state: str  # protocol State code, e.g. GEZ, BEH, MKAMER, AFG
     by: KeyId
+    receipt_seq: int = 0  # the receipt's own sequence number: a later one overrides
 
 
 @dataclass(frozen=True)

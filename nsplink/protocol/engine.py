@@ -90,7 +90,20 @@ RADIO_PRIORITY: dict[Priority, int] = {
     Priority.P3: 70,
     Priority.P4: 10,
 }
-UNTRACKED = (MessageType.RECEIPT, MessageType.STATUS)  # fire and forget
+UNTRACKED = (MessageType.RECEIPT, MessageType.STATUS)  # fire and forget, except ...
+
+
+def tracked(env: Envelope) -> bool:
+    """Whether a message is retried until its recipient receipts it. Receipts and beacons are
+    fire and forget (a lost delivery receipt heals itself: the sender retries and we receipt
+    the duplicate), except a CP's triage receipt to one NSP: nothing else would ever tell the
+    NSP that its emergency went to the meldkamer if that one frame is lost."""
+    if env.destination.kind is DestKind.ALL:
+        return False
+    if isinstance(env.body, Receipt):
+        return env.body.kind is ReceiptKind.TRIAGE and env.destination.kind is DestKind.SITE
+    return env.type not in UNTRACKED
+
 
 # Back-pressure pauses after the radio said no (seconds)
 REFUSAL_PAUSE = {"duty_cycle": 60.0, "queue_full": 2.0, "unavailable": 5.0}
@@ -151,6 +164,10 @@ class _Out:
     def done(self) -> bool:
         return self.state is DeliveryState.DELIVERED
 
+    @property
+    def is_receipt(self) -> bool:
+        return isinstance(self.msg.envelope.body, Receipt)
+
 
 class SiteEngine:
     def __init__(
@@ -176,6 +193,7 @@ class SiteEngine:
         self.heard: dict[KeyId, tuple[float, int, int | None]] = {}  # site -> (at, node, hops)
         self._seqs: list[int] = []
         self._receipts: dict[tuple[ReceiptKind, MessageId], tuple[State, bool]] = {}
+        self._triage_newest: dict[tuple[MessageId, KeyId], int] = {}  # -> receipt seq applied
         self._receipt_due: float | None = None
         self._tokens: dict[int, tuple[MessageId, int]] = {}
         self._next_token = 1
@@ -259,7 +277,7 @@ class SiteEngine:
             frames=to_frames(msg.frame, MAX_FRAME),
             rank=(TYPE_RANK[env.type], PRIO_RANK[env.priority], now, self._order),
             urgent=env.type is MessageType.EMERGENCY or env.priority is Priority.P1,
-            tracked=env.type not in UNTRACKED and env.destination.kind is not DestKind.ALL,
+            tracked=tracked(env),
             custody=custody,
             any_of=any_of,
             all_of=all_of,
@@ -381,13 +399,13 @@ class SiteEngine:
         if signer == self.me:
             return []  # our own message coming back (a custodian forwarding it)
         effects.extend(self._seen(signer, from_node, hops, now))
+        for_me = self._for_me(env.destination)
+        duplicate = for_me and self.replay.accept(msg.id) is ReplayVerdict.DUPLICATE
         if isinstance(env.body, Receipt):
-            effects.extend(self._on_receipt(env.body, signer, now))
-        if self._for_me(env.destination):
-            verdict = self.replay.accept(msg.id)
-            duplicate = verdict is ReplayVerdict.DUPLICATE
+            effects.extend(self._on_receipt(env.body, signer, env.seq, now))
+        if for_me:
             effects.append(Deliver(msg, from_node, hops, duplicate))
-            if env.type not in UNTRACKED:
+            if tracked(env):
                 urgent = env.type is MessageType.EMERGENCY or env.priority in (
                     Priority.P1,
                     Priority.P2,
@@ -437,30 +455,39 @@ class SiteEngine:
                 out.next_retry = soon
         return effects
 
-    def _on_receipt(self, receipt: Receipt, signer: KeyId, now: float) -> list[Effect]:
+    def _on_receipt(
+        self, receipt: Receipt, signer: KeyId, receipt_seq: int, now: float
+    ) -> list[Effect]:
         effects: list[Effect] = []
         for entry in receipt.entries:
             covered = list(self._covered(entry))
             for out in covered:
                 effects.extend(self._apply_receipt(out, receipt.kind, entry.state, signer, now))
             if receipt.kind is ReceiptKind.TRIAGE and entry.sender == self.me:
-                effects.extend(self._late_triage(entry, signer, {o.mid for o in covered}))
+                effects.extend(self._triage(entry, signer, receipt_seq))
         return effects
 
-    def _late_triage(
-        self, entry: ReceiptEntry, signer: KeyId, handled: set[MessageId]
-    ) -> list[Effect]:
-        """A CP's handling state for messages of ours that are delivered already (and so no
-        longer in the outbox): still news for the NSP's screen. Only a CP may say it."""
+    def _triage(self, entry: ReceiptEntry, signer: KeyId, receipt_seq: int) -> list[Effect]:
+        """A CP's handling state for messages of ours, delivered or not: news for the NSP's
+        screen. Only a CP may say it, and only its newest receipt counts: a retried or late
+        older one (GEZ after MKAMER) must not turn the state back."""
         peer = self.roster.lookup(signer)
         if peer is None or peer.role != "cp":
             return []
         last = min(entry.last, entry.first + 63)  # a range is ours to read, not to trust blindly
-        return [
-            Triage(mid, entry.state.value, signer)
-            for seq in range(entry.first, last + 1)
-            if (mid := MessageId(self.me, seq)) not in handled
-        ]
+        effects: list[Effect] = []
+        for seq in range(entry.first, last + 1):
+            mid = MessageId(self.me, seq)
+            if self._triage_newest.get((mid, signer), -1) >= receipt_seq:
+                continue
+            self._triage_newest[(mid, signer)] = receipt_seq
+            effects.append(Triage(mid, entry.state.value, signer, receipt_seq))
+        return effects
+
+    def triage_known(self, mid: MessageId, by: KeyId, receipt_seq: int) -> None:
+        """After a restart: the newest triage receipt already applied (from the log)."""
+        key = (mid, by)
+        self._triage_newest[key] = max(receipt_seq, self._triage_newest.get(key, -1))
 
     def _covered(self, entry: ReceiptEntry) -> Iterator[_Out]:
         # iterate our outbox, never the (possibly huge) range a receipt claims
@@ -493,8 +520,6 @@ class SiteEngine:
             return effects
         if not recipient:
             return []  # a receipt from someone who is not a recipient proves nothing
-        if kind is ReceiptKind.TRIAGE:
-            effects.append(Triage(out.mid, state.value, signer))
         if signer in out.got:
             return effects
         out.got.add(signer)
@@ -579,17 +604,42 @@ class SiteEngine:
                     return [*effects, NeedSeqs(self.config.seq_low_water * 2)]
                 for mid in chunk:
                     del self._receipts[(kind, mid)]
+                if kind is ReceiptKind.TRIAGE:
+                    self._drop_superseded_triage(chunk)
                 effects.append(Created(msg))
                 effects.extend(self.submit(msg, now))
         self._receipt_due = None
         return effects + self._need_seqs()
 
+    def _drop_superseded_triage(self, newer: dict[MessageId, State]) -> None:
+        """Stop retrying an older triage receipt whose every message the new one covers: the
+        NSP needs the newest state, not the history (the log keeps that)."""
+        for out in list(self.outbox.values()):
+            body = out.msg.envelope.body
+            if (
+                out.tracked
+                and not out.custody
+                and isinstance(body, Receipt)
+                and body.kind is ReceiptKind.TRIAGE
+                and all(e.last - e.first < 64 for e in body.entries)
+                and all(
+                    MessageId(e.sender, seq) in newer
+                    for e in body.entries
+                    for seq in range(e.first, e.last + 1)
+                )
+            ):
+                self._drop(out)
+
     def _receipt_chunks(
         self, kind: ReceiptKind, items: dict[MessageId, State]
     ) -> Iterator[dict[MessageId, State]]:
-        """Split into receipts that each fit one frame (ranges collapse consecutive seqs)."""
+        """Split into receipts that each fit one frame (ranges collapse consecutive seqs).
+        Triage receipts go to one NSP each, so that each can be tracked until it confirms."""
         chunk: dict[MessageId, State] = {}
         for mid in sorted(items):
+            if kind is ReceiptKind.TRIAGE and chunk and next(iter(chunk)).sender != mid.sender:
+                yield chunk
+                chunk = {}
             chunk[mid] = items[mid]
             if len(Receipt.build(kind, chunk).entries) > 12:
                 del chunk[mid]
@@ -652,7 +702,12 @@ class SiteEngine:
                 out.next_retry = None
                 out.attempt += 1
                 out.pending = list(range(len(out.frames)))
-                if not out.urgent and not out.custody:
+                if out.is_receipt:
+                    # a triage receipt's first try is urgent; its retries are routine (from
+                    # the routine share, backing off to retry_cap_s): an NSP that is off must
+                    # not drain the emergency reserve. Its silence says nothing about load.
+                    out.urgent = False
+                elif not out.urgent and not out.custody:
                     self.planner.on_loss(now)
         self._forget_stale_packets(now)
         return effects + self._pump(now)

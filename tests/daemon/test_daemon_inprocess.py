@@ -13,7 +13,7 @@ from nsplink.nudge import nudge
 from nsplink.protocol import ALL_CPS, Priority
 from nsplink.radio.sim import Medium
 from nsplink.radio.sim.driver import RealtimeDriver, SimRadio
-from nsplink.store import Event, Store
+from nsplink.store import Event, Record, Store
 from nsplink.store import events as ev
 from tests.daemon.sites import make_sites
 from tests.scenario.helpers import emergency
@@ -95,3 +95,88 @@ async def test_emergency_delivered_and_receipted(tmp_path: Path) -> None:
         assert [(i.ref, i.type, i.trust) for i in inbox] == [(str(mid), "emergency", "verified")]
         assert inbox[0].receipted_at is not None
         assert (await cp_store.verify()).ok
+
+
+async def test_triage_lost_while_the_nsp_is_off_arrives_after_a_cp_restart(tmp_path: Path) -> None:
+    """The CP marks a report "doorgezet naar meldkamer" while the NSP's radio has no power: that
+    receipt is lost on air. The CP daemon then restarts (its engine memory gone); the receipt
+    is resent from the CP's log until the NSP confirms it, and the NSP's outbox shows MKAMER."""
+    homes = make_sites(tmp_path, [("NSP Zuid", "nsp"), ("CP Noord", "cp")])
+    medium = Medium(seed=4)
+    nsp_node, cp_node = (medium.add_node(0x20 + i, position=(i * 800.0, 0.0)) for i in range(2))
+    driver = RealtimeDriver(medium, speedup=SPEEDUP)
+
+    def clock() -> float:
+        return EPOCH + driver.virtual_now()
+
+    opts = DaemonOptions(status_interval_s=0, fallback_check_s=3600)
+
+    def daemon(name: str, node) -> Daemon:  # type: ignore[no-untyped-def]
+        return Daemon(
+            homes[name], radio=SimRadio(node, driver, portnum=287), options=opts, clock=clock
+        )
+
+    async with asyncio.TaskGroup() as tg:
+        drive = tg.create_task(driver.run())
+        nsp, cp = daemon("NSP Zuid", nsp_node), daemon("CP Noord", cp_node)
+        nsp_run, cp_run = tg.create_task(nsp.run()), tg.create_task(cp.run())
+        await asyncio.sleep(0.2)
+        async with (
+            await Store.open(homes["NSP Zuid"].db_path) as nsp_store,
+            await Store.open(homes["CP Noord"].db_path) as cp_store,
+        ):
+            mid, _ = await queue_message(
+                nsp_store,
+                load_identity(homes["NSP Zuid"].key_path),
+                "NSP Zuid",
+                emergency(),
+                ALL_CPS,
+                Priority.P1,
+                clock(),
+                home=homes["NSP Zuid"],
+            )
+
+            async def remote_state(want: str | None) -> bool:
+                item = await nsp_store.outbox_item(str(mid))
+                return item is not None and item.state == "delivered" and item.remote_state == want
+
+            await wait_for(lambda: remote_state(None))
+            medium.power_off(nsp_node.node_num)
+            triage = Event(ev.TRIAGE_CHANGED, clock(), "CP Noord", str(mid),
+                           {"state": "MKAMER", "operator": "Jan"})  # fmt: skip
+            await cp_store.append(triage)
+            nudge(homes["CP Noord"])
+
+            async def triage_receipts() -> list[Record]:
+                made = await cp_store.events(kinds=("receipt.created",))
+                return [r for r in made if r.data["kind"] == "TRIAGE"]
+
+            async def receipt_created() -> bool:
+                return bool(await triage_receipts())
+
+            await wait_for(receipt_created)
+            await asyncio.sleep(0.3)  # its first try goes out into nothing
+            cp.request_stop()
+            await cp_run
+            cp = daemon("CP Noord", cp_node)
+            cp_run = tg.create_task(cp.run())
+            await asyncio.sleep(0.5)
+            medium.power_on(nsp_node.node_num)
+            await wait_for(lambda: remote_state("MKAMER"), timeout=60.0)
+
+            async def confirmed() -> bool:
+                return bool(await cp_store.events(kinds=("receipt.confirmed",)))
+
+            await wait_for(confirmed)
+            # one signed receipt, sent again from the log (not a second one made up)
+            created = await triage_receipts()
+            assert len(created) == 1
+            got = await nsp_store.events(kinds=(ev.RECEIPT_RECEIVED,), ref=str(mid))
+            assert [(r.data["state"], r.data["receipt"]) for r in got] == [
+                ("MKAMER", created[0].ref)
+            ]
+            assert (await nsp_store.verify()).ok and (await cp_store.verify()).ok
+        for d in (nsp, cp):
+            d.request_stop()
+        await asyncio.gather(nsp_run, cp_run)
+        drive.cancel()

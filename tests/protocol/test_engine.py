@@ -260,3 +260,84 @@ def test_an_emergency_without_a_path_backs_off_and_custody_slows_it_further() ->
     assert nsp.outcomes()[-1].state is DeliveryState.CUSTODY
     retry = nsp.engine.outbox[m.id].next_retry
     assert retry is not None and retry >= now + nsp.engine.config.retry_cap_s * 0.8
+
+
+def _triage_receipts(site: Site) -> list[Transmit]:
+    """The triage receipts `site` handed to its radio (decoded from the frames)."""
+    from nsplink.protocol import decode_unverified
+
+    out = []
+    for t in site.sent:
+        body = decode_unverified(t.frame).body
+        if isinstance(body, Receipt) and body.kind is ReceiptKind.TRIAGE:
+            out.append(t)
+    return out
+
+
+def test_a_lost_triage_receipt_is_retried_until_the_nsp_confirms_it() -> None:
+    """The CP's "doorgezet naar meldkamer" is the only thing that tells the NSP; when that frame
+    is lost the CP sends it again, and stops once the NSP's own receipt for it arrives."""
+    from nsplink.protocol.effects import Triage
+
+    sites, _ = make({"nsp": "nsp", "cp": "cp"})
+    nsp, cp = sites["nsp"], sites["cp"]
+    m = signed(nsp, emergency(), ALL_CPS, Priority.P1, 800)
+    cp.run(cp.engine.on_frame(m.frame, 1, 1, T0), T0)
+    cp.run(cp.engine.receipt({m.id: State.MKAMER}, T0 + 5), T0 + 5)
+    cp.tick(T0 + 6)
+    first = _triage_receipts(cp)
+    assert len(first) == 1  # ... and it never arrives
+    now = cp.tick(T0 + 600)
+    again = _triage_receipts(cp)
+    assert len(again) >= 2
+    assert again[-1].frame == first[0].frame  # the same signed receipt, not a new one
+    nsp.run(nsp.engine.on_frame(again[-1].frame, 2, 1, now), now)
+    triage = [e for e in nsp.effects if isinstance(e, Triage)]
+    assert [(t.mid, t.state) for t in triage] == [(m.id, "MKAMER")]
+    # the NSP receipts the receipt at once (it is P1); the CP stops retrying
+    nsp.tick(now + 1)
+    confirm = [t for t in nsp.sent if t.frame not in {x.frame for x in cp.sent}]
+    assert confirm
+    cp.run(cp.engine.on_frame(confirm[-1].frame, 1, 1, now + 1), now + 1)
+    assert not [o for o in cp.engine.outbox.values() if o.is_receipt]
+    cp.tick(now + 7200)
+    assert len(_triage_receipts(cp)) == len(again)
+
+
+def test_triage_retries_are_routine_and_a_newer_state_replaces_the_older_receipt() -> None:
+    sites, _ = make({"nsp": "nsp", "cp": "cp"})
+    nsp, cp = sites["nsp"], sites["cp"]
+    m = signed(nsp, emergency(), ALL_CPS, Priority.P1, 810)
+    cp.run(cp.engine.on_frame(m.frame, 1, 1, T0), T0)
+    cp.run(cp.engine.receipt({m.id: State.GEZ}, T0 + 5), T0 + 5)
+    cp.tick(T0 + 400)
+    gez = {t.frame for t in _triage_receipts(cp)}
+    assert len(gez) == 1
+    held = [o for o in cp.engine.outbox.values() if o.is_receipt]
+    assert len(held) == 1 and not held[0].urgent  # retries draw on the routine share
+    cp.run(cp.engine.receipt({m.id: State.MKAMER}, T0 + 410), T0 + 410)
+    cp.tick(T0 + 411)
+    held = [o for o in cp.engine.outbox.values() if o.is_receipt]
+    assert len(held) == 1  # GEZ is no longer retried: MKAMER covers the same report
+    assert held[0].msg.frame not in gez
+
+
+def test_a_late_or_repeated_older_triage_receipt_does_not_turn_the_state_back() -> None:
+    from nsplink.protocol.effects import Triage
+
+    sites, _ = make({"nsp": "nsp", "cp": "cp"})
+    nsp, cp = sites["nsp"], sites["cp"]
+    m = signed(nsp, emergency(), ALL_CPS, Priority.P1, 820)
+    dest = Destination.to_site(nsp.ident.key_id)
+    older = signed(cp, Receipt.build(ReceiptKind.TRIAGE, {m.id: State.GEZ}), dest, Priority.P1, 30)
+    newer = signed(
+        cp, Receipt.build(ReceiptKind.TRIAGE, {m.id: State.MKAMER}), dest, Priority.P1, 31
+    )
+    for frame, at in ((newer.frame, 1), (older.frame, 2), (newer.frame, 3)):
+        nsp.run(nsp.engine.on_frame(frame, 2, 1, T0 + at), T0 + at)
+    assert [e.state for e in nsp.effects if isinstance(e, Triage)] == ["MKAMER"]
+    # after a restart the log tells a fresh engine what it had applied
+    fresh, _ = make({"nsp": "nsp", "cp": "cp"})
+    eng = fresh["nsp"].engine
+    eng.triage_known(m.id, cp.ident.key_id, 31)
+    assert not [e for e in eng.on_frame(older.frame, 2, 1, T0) if isinstance(e, Triage)]
