@@ -46,6 +46,44 @@ register(
     }
 )
 
+# The few words Typer prints around our texts (panel titles, defaults). Its rich_utils keeps them
+# as module settings; click's own "Usage:" and "--help" line stay as click writes them.
+register(
+    {
+        "typer.ARGUMENTS_PANEL_TITLE": ("Argumenten", "Arguments"),
+        "typer.OPTIONS_PANEL_TITLE": ("Opties", "Options"),
+        "typer.COMMANDS_PANEL_TITLE": ("Commando's", "Commands"),
+        "typer.ERRORS_PANEL_TITLE": ("Fout", "Error"),
+        "typer.DEFAULT_STRING": ("[standaard: {}]", "[default: {}]"),
+        "typer.REQUIRED_LONG_STRING": ("[verplicht]", "[required]"),
+        "typer.ABORTED_TEXT": ("Afgebroken.", "Aborted."),
+        "typer.RICH_HELP": (
+            "Probeer [blue]'{command_path} {help_option}'[/] voor hulp.",
+            "Try [blue]'{command_path} {help_option}'[/] for help.",
+        ),
+    }
+)
+
+
+def _typer_words() -> None:
+    from typer import rich_utils
+
+    for name in (
+        "ARGUMENTS_PANEL_TITLE",
+        "OPTIONS_PANEL_TITLE",
+        "COMMANDS_PANEL_TITLE",
+        "ERRORS_PANEL_TITLE",
+        "DEFAULT_STRING",
+        "REQUIRED_LONG_STRING",
+        "ABORTED_TEXT",
+        "RICH_HELP",
+    ):
+        if hasattr(rich_utils, name):  # a Typer without one of them simply keeps its English
+            setattr(rich_utils, name, t(f"typer.{name}"))
+
+
+_typer_words()
+
 app = typer.Typer(
     name="nsplink",
     help=t("cli.help"),

@@ -88,3 +88,23 @@ def test_dutch_and_english_trees_differ(trees):
     same = [a for a, b in zip(nl, en, strict=True) if a == b]
     # Only language-neutral texts (e.g. "jsonl of csv" style lists) may be equal.
     assert len(same) < len(nl) // 10, same
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [("nl", ("Opties", "[standaard: 2]")), ("en", ("Options", "[default: 2]"))],
+)
+def test_typers_own_words_follow_the_language(lang: str, words: tuple[str, ...]) -> None:
+    """The panel titles and default markers Typer prints around our texts."""
+    env = dict(os.environ, NSPLINK_HOME="/nonexistent-help-test", COLUMNS="100")
+    env.pop("NSPLINK_LANG", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "nsplink", "--lang", lang, "radio", "emulate", "--help"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    for word in words:
+        assert word in proc.stdout
