@@ -10,9 +10,10 @@ from nsplink.compose import queue_message
 from nsplink.daemon import Daemon, DaemonOptions
 from nsplink.keys import load_identity
 from nsplink.nudge import nudge
-from nsplink.protocol import ALL_CPS, Priority
+from nsplink.protocol import ALL_CPS, MessageId, Priority
 from nsplink.radio.sim import Medium
 from nsplink.radio.sim.driver import RealtimeDriver, SimRadio
+from nsplink.site import SiteHome
 from nsplink.store import Event, Record, Store
 from nsplink.store import events as ev
 from tests.daemon.sites import make_sites
@@ -28,6 +29,15 @@ async def wait_for(pred, timeout: float = 30.0) -> None:
     while not await pred():
         assert loop.time() < end, "condition not reached in time"
         await asyncio.sleep(0.05)
+
+
+async def _queue_emergency(store: Store, home: SiteHome, now: float) -> MessageId:
+    """What `nsplink send emergency` does at the NSP: signed, logged, nudged."""
+    ident = load_identity(home.key_path)
+    mid, _ = await queue_message(
+        store, ident, "NSP Zuid", emergency(), ALL_CPS, Priority.P1, now, home=home
+    )
+    return mid
 
 
 async def test_emergency_delivered_and_receipted(tmp_path: Path) -> None:
@@ -50,17 +60,7 @@ async def test_emergency_delivered_and_receipted(tmp_path: Path) -> None:
         runs = [tg.create_task(d.run()) for d in daemons]
         await asyncio.sleep(0.2)
         async with await Store.open(homes["NSP Zuid"].db_path) as nsp_store:
-            ident = load_identity(homes["NSP Zuid"].key_path)
-            mid, _ = await queue_message(
-                nsp_store,
-                ident,
-                "NSP Zuid",
-                emergency(),
-                ALL_CPS,
-                Priority.P1,
-                clock(),
-                home=homes["NSP Zuid"],
-            )
+            mid = await _queue_emergency(nsp_store, homes["NSP Zuid"], clock())
 
             async def delivered() -> bool:
                 item = await nsp_store.outbox_item(str(mid))
@@ -125,16 +125,7 @@ async def test_triage_lost_while_the_nsp_is_off_arrives_after_a_cp_restart(tmp_p
             await Store.open(homes["NSP Zuid"].db_path) as nsp_store,
             await Store.open(homes["CP Noord"].db_path) as cp_store,
         ):
-            mid, _ = await queue_message(
-                nsp_store,
-                load_identity(homes["NSP Zuid"].key_path),
-                "NSP Zuid",
-                emergency(),
-                ALL_CPS,
-                Priority.P1,
-                clock(),
-                home=homes["NSP Zuid"],
-            )
+            mid = await _queue_emergency(nsp_store, homes["NSP Zuid"], clock())
 
             async def remote_state(want: str | None) -> bool:
                 item = await nsp_store.outbox_item(str(mid))

@@ -16,6 +16,7 @@ from nsplink.protocol import (
     Priority,
     Receipt,
     ReceiptKind,
+    SignedMessage,
     State,
     encode,
     minutes_since_epoch,
@@ -274,17 +275,23 @@ def _triage_receipts(site: Site) -> list[Transmit]:
     return out
 
 
+def _triaged(seq: int, state: State) -> tuple[Site, Site, SignedMessage]:
+    """An NSP and a CP; the CP has the NSP's emergency and has just sent its triage receipt."""
+    sites, _ = make({"nsp": "nsp", "cp": "cp"})
+    nsp, cp = sites["nsp"], sites["cp"]
+    m = signed(nsp, emergency(), ALL_CPS, Priority.P1, seq)
+    cp.run(cp.engine.on_frame(m.frame, 1, 1, T0), T0)
+    cp.run(cp.engine.receipt({m.id: state}, T0 + 5), T0 + 5)
+    cp.tick(T0 + 6)
+    return nsp, cp, m
+
+
 def test_a_lost_triage_receipt_is_retried_until_the_nsp_confirms_it() -> None:
     """The CP's "doorgezet naar meldkamer" is the only thing that tells the NSP; when that frame
     is lost the CP sends it again, and stops once the NSP's own receipt for it arrives."""
     from nsplink.protocol.effects import Triage
 
-    sites, _ = make({"nsp": "nsp", "cp": "cp"})
-    nsp, cp = sites["nsp"], sites["cp"]
-    m = signed(nsp, emergency(), ALL_CPS, Priority.P1, 800)
-    cp.run(cp.engine.on_frame(m.frame, 1, 1, T0), T0)
-    cp.run(cp.engine.receipt({m.id: State.MKAMER}, T0 + 5), T0 + 5)
-    cp.tick(T0 + 6)
+    nsp, cp, m = _triaged(800, State.MKAMER)
     first = _triage_receipts(cp)
     assert len(first) == 1  # ... and it never arrives
     now = cp.tick(T0 + 600)
@@ -305,11 +312,7 @@ def test_a_lost_triage_receipt_is_retried_until_the_nsp_confirms_it() -> None:
 
 
 def test_triage_retries_are_routine_and_a_newer_state_replaces_the_older_receipt() -> None:
-    sites, _ = make({"nsp": "nsp", "cp": "cp"})
-    nsp, cp = sites["nsp"], sites["cp"]
-    m = signed(nsp, emergency(), ALL_CPS, Priority.P1, 810)
-    cp.run(cp.engine.on_frame(m.frame, 1, 1, T0), T0)
-    cp.run(cp.engine.receipt({m.id: State.GEZ}, T0 + 5), T0 + 5)
+    _nsp, cp, m = _triaged(810, State.GEZ)
     cp.tick(T0 + 400)
     gez = {t.frame for t in _triage_receipts(cp)}
     assert len(gez) == 1
