@@ -96,8 +96,32 @@ def _naive_goodput(frame_len: int) -> int:
 
 
 def emergency_latency() -> None:
-    medium = Medium(seed=5)
-    net = SimNetwork(medium, seed=5)
+    """Pooled over three seeds: one seed's p95 is the 4th-worst of 80 and moves with any change
+    of frame size (other collisions), which hid whether a change made things better or worse."""
+    lat: list[float] = []
+    rtt: list[float] = []
+    bound = 0.0
+    per_seed = []
+    for seed in (5, 6, 7):
+        one_lat, one_rtt, bound = _emergency_run(seed)
+        per_seed.append(f"seed {seed}: p95 {_p95(one_lat):.1f} s, {len(one_lat)}/{EMERGENCIES}")
+        lat += one_lat
+        rtt += one_rtt
+    lat.sort()
+    rtt.sort()
+    total = 3 * EMERGENCIES
+    print(f"emergency over 3 hops, 300 sitreps waiting: {len(lat)}/{total} at the CP (3 seeds)")
+    p50, p95 = statistics.median(lat), _p95(lat)
+    print(f"  typed -> CP: p50 {p50:.1f} s, p95 {p95:.1f} s, max {max(lat):.1f} s")
+    print(f"  typed -> signed receipt: p50 {statistics.median(rtt):.1f} s, p95 {_p95(rtt):.1f} s")
+    print(f"  ({'; '.join(per_seed)})")
+    print(f"  bound 3 x (airtime on the 3-hop path + flood delays) = {bound:.1f} s")
+    print(f"  p95 / bound: {p95 / bound:.2f} (target <= 1)")
+
+
+def _emergency_run(seed: int) -> tuple[list[float], list[float], float]:
+    medium = Medium(seed=seed)
+    net = SimNetwork(medium, seed=seed)
     for i, (name, role) in enumerate(
         [("nsp", "nsp"), ("r1", "relay"), ("r2", "relay"), ("cp", "cp")]
     ):
@@ -135,13 +159,7 @@ def emergency_latency() -> None:
     air = packet_airtime_ms(frame, LONG_FAST) / 1000
     lo, hi = rebroadcast_delay_range_ms(LONG_FAST, 4.0, router=True)
     flood = 2 * (lo + hi) / 2000  # two relays each wait before repeating
-    bound = 3 * (3 * air + flood)
-    print(f"emergency over 3 hops, 300 sitreps waiting: {len(lat)}/{len(typed)} at the CP")
-    p50, p95 = statistics.median(lat), _p95(lat)
-    print(f"  typed -> CP: p50 {p50:.1f} s, p95 {p95:.1f} s, max {max(lat):.1f} s")
-    print(f"  typed -> signed receipt: p50 {statistics.median(rtt):.1f} s, p95 {_p95(rtt):.1f} s")
-    print(f"  bound 3 x (airtime on path {3 * air:.1f} s + flood {flood:.1f} s) = {bound:.1f} s")
-    print(f"  p95 / bound: {_p95(lat) / bound:.2f} (target <= 1)")
+    return lat, rtt, 3 * (3 * air + flood)
 
 
 def _p95(xs: list[float]) -> float:
