@@ -21,6 +21,9 @@ Rules of the state machine, in one place:
 - receivers receipt every copy (a duplicate means our receipt was lost) but deliver it once;
 - receipts and status beacons are never receipted and never retried: the sender's retry is the
   receipt's retry.
+
+Its parts: outgoing.py (one outgoing message, its rank, what is tracked), retry.py (retry
+delays, hop limit, want_ack), receipts.py (batching the receipts we owe), engineconfig.py.
 """
 
 from __future__ import annotations
@@ -28,15 +31,8 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import Protocol
 
-from nsplink.protocol.airtime import (
-    ModemParams,
-    preset,
-    rebroadcast_delay_range_ms,
-    retry_timeout_ms,
-)
 from nsplink.protocol.codec import MAX_FRAME, decode_unverified, encode
 from nsplink.protocol.codes import MessageType, Priority, ReceiptKind, State
 from nsplink.protocol.effects import (
@@ -56,6 +52,7 @@ from nsplink.protocol.effects import (
     Transmit,
     Triage,
 )
+from nsplink.protocol.engineconfig import EngineConfig
 from nsplink.protocol.envelope import (
     Destination,
     DestKind,
@@ -67,43 +64,33 @@ from nsplink.protocol.errors import DecodeError
 from nsplink.protocol.fragments import to_frames
 from nsplink.protocol.identity import Identity, KeyId, KeyLookup, MessageId, PeerKey
 from nsplink.protocol.messages import Message, Receipt, ReceiptEntry
+from nsplink.protocol.outgoing import (
+    PRIO_RANK,
+    RADIO_PRIORITY,
+    TYPE_RANK,
+    UNTRACKED,
+    Outgoing,
+    recipients,
+    tracked,
+)
 from nsplink.protocol.planner import AirtimePlanner
+from nsplink.protocol.receipts import ReceiptQueue, superseded_triage
 from nsplink.protocol.receiver import Receiver
 from nsplink.protocol.replay import ReplayGuard, ReplayVerdict
+from nsplink.protocol.retry import RetryPolicy, want_ack
 
-# Scheduling order (issue 7): emergency first, then bulletins and receipts, sitreps, supply
-# requests, status. Priority (P1..P4) orders within a class.
-TYPE_RANK: dict[MessageType, int] = {
-    MessageType.EMERGENCY: 0,
-    MessageType.BULLETIN: 1,
-    MessageType.RECEIPT: 1,
-    MessageType.ROSTER_UPDATE: 1,
-    MessageType.SITREP: 2,
-    MessageType.SUPPLY: 3,
-    MessageType.STATUS: 4,
-}
-PRIO_RANK: dict[Priority, int] = {Priority.P1: 0, Priority.P2: 1, Priority.P3: 2, Priority.P4: 3}
-# meshtastic MeshPacket.Priority, so the device's own queue agrees with ours
-RADIO_PRIORITY: dict[Priority, int] = {
-    Priority.P1: 110,
-    Priority.P2: 100,
-    Priority.P3: 70,
-    Priority.P4: 10,
-}
-UNTRACKED = (MessageType.RECEIPT, MessageType.STATUS)  # fire and forget, except ...
-
-
-def tracked(env: Envelope) -> bool:
-    """Whether a message is retried until its recipient receipts it. Receipts and beacons are
-    fire and forget (a lost delivery receipt heals itself: the sender retries and we receipt
-    the duplicate), except a CP's triage receipt to one NSP: nothing else would ever tell the
-    NSP that its emergency went to the meldkamer if that one frame is lost."""
-    if env.destination.kind is DestKind.ALL:
-        return False
-    if isinstance(env.body, Receipt):
-        return env.body.kind is ReceiptKind.TRIAGE and env.destination.kind is DestKind.SITE
-    return env.type not in UNTRACKED
-
+# Re-exported: drivers and tests import these from here.
+__all__ = [
+    "PRIO_RANK",
+    "RADIO_PRIORITY",
+    "REFUSAL_PAUSE",
+    "TYPE_RANK",
+    "UNTRACKED",
+    "EngineConfig",
+    "Roster",
+    "SiteEngine",
+    "tracked",
+]
 
 # Back-pressure pauses after the radio said no (seconds)
 REFUSAL_PAUSE = {"duty_cycle": 60.0, "queue_full": 2.0, "unavailable": 5.0}
@@ -113,60 +100,6 @@ class Roster(KeyLookup, Protocol):
     """What the engine needs of the roster: lookup by key id, and every entry (for groups)."""
 
     def __iter__(self) -> Iterator[PeerKey]: ...
-
-
-@dataclass(frozen=True)
-class EngineConfig:
-    role: str  # nsp | cp | relay
-    modem: ModemParams = field(default_factory=lambda: preset("LONG_FAST"))
-    duty_pct: float = 10.0
-    routine_share: float = 0.85  # of the hourly budget; the rest is the emergency reserve
-    hop_limit: int = 3
-    receipt_delay_s: float = 30.0  # batching window for routine receipts (urgent: none)
-    undelivered_after_s: float = 3600.0
-    retry_cap_s: float = 1800.0
-    urgent_retry_cap_s: float = 120.0
-    urgent_fast_attempts: int = 10  # then an unanswered emergency retries every retry_cap_s / 3
-    carry: bool = False  # take custody for destinations we cannot reach
-    heard_fresh_s: float = 900.0  # a site heard this recently counts as reachable
-    custody_max_forwards: int = 8
-    custody_confirm_s: float = 60.0  # wait for the destination's own receipt before confirming
-    seq_low_water: int = 8
-
-
-@dataclass
-class _Out:
-    """One outgoing message (ours, or one we hold in custody)."""
-
-    msg: SignedMessage
-    frames: list[bytes]
-    rank: tuple[int, int, float, int]
-    urgent: bool
-    tracked: bool  # expects receipts and is retried
-    custody: bool  # someone else's message that we carry
-    any_of: frozenset[KeyId]  # recipients: one receipt from any of these suffices ...
-    all_of: frozenset[KeyId]  # ... or every one of these must receipt
-    submitted_at: float
-    state: DeliveryState = DeliveryState.QUEUED
-    got: set[KeyId] = field(default_factory=set)
-    attempt: int = 0
-    pending: list[int] = field(default_factory=list)  # parts still to hand over this attempt
-    next_retry: float | None = None
-    undelivered_reported: bool = False
-    holder: KeyId | None = None
-    confirm_at: float | None = None  # tentative custody: confirm at this time unless released
-
-    @property
-    def mid(self) -> MessageId:
-        return self.msg.id
-
-    @property
-    def done(self) -> bool:
-        return self.state is DeliveryState.DELIVERED
-
-    @property
-    def is_receipt(self) -> bool:
-        return isinstance(self.msg.envelope.body, Receipt)
 
 
 class SiteEngine:
@@ -189,19 +122,18 @@ class SiteEngine:
         self.planner = AirtimePlanner(
             config.modem, duty_pct=config.duty_pct, routine_share=config.routine_share, boot_s=now
         )
-        self.outbox: dict[MessageId, _Out] = {}
+        self.retry = RetryPolicy(config, self.planner)
+        self.outbox: dict[MessageId, Outgoing] = {}
         self.heard: dict[KeyId, tuple[float, int, int | None]] = {}  # site -> (at, node, hops)
         self._seqs: list[int] = []
-        self._receipts: dict[tuple[ReceiptKind, MessageId], tuple[State, bool]] = {}
+        self.receipts = ReceiptQueue(config.receipt_delay_s)
         self._triage_newest: dict[tuple[MessageId, KeyId], int] = {}  # -> receipt seq applied
-        self._receipt_due: float | None = None
         self._tokens: dict[int, tuple[MessageId, int]] = {}
         self._next_token = 1
         self._handing: int | None = None  # one hand-off at a time, like the device's API
         self._packets: dict[int, tuple[MessageId, int, float, float]] = {}
         self._order = 0
         self._last_now = now
-        self._flood_s = self._mean_flood_delay_s()
 
     # -- sequence numbers for what the engine signs itself --------------------------------------
 
@@ -246,7 +178,7 @@ class SiteEngine:
         out = self._new_out(msg, custody=False, now=submitted_at if submitted_at else now)
         out.attempt = attempts + 1
         out.got.update(delivered_to)
-        if out.tracked and self._complete(out):
+        if out.tracked and out.complete:
             return []
         self.outbox[msg.id] = out
         out.pending = list(range(len(out.frames)))
@@ -268,11 +200,11 @@ class SiteEngine:
             return [NeedSeqs(self.config.seq_low_water * 2)]
         return [Created(msg), *self.submit(msg, now), *self._need_seqs()]
 
-    def _new_out(self, msg: SignedMessage, *, custody: bool, now: float) -> _Out:
+    def _new_out(self, msg: SignedMessage, *, custody: bool, now: float) -> Outgoing:
         env = msg.envelope
-        any_of, all_of = self._recipients(env.destination)
+        any_of, all_of = recipients(env.destination, self.roster, self.me)
         self._order += 1
-        return _Out(
+        return Outgoing(
             msg=msg,
             frames=to_frames(msg.frame, MAX_FRAME),
             rank=(TYPE_RANK[env.type], PRIO_RANK[env.priority], now, self._order),
@@ -283,23 +215,6 @@ class SiteEngine:
             all_of=all_of,
             submitted_at=now,
         )
-
-    def _recipients(self, dest: Destination) -> tuple[frozenset[KeyId], frozenset[KeyId]]:
-        if dest.kind is DestKind.SITE:
-            assert dest.site is not None
-            return frozenset({dest.site}), frozenset()
-        if dest.kind is DestKind.CPS:
-            return frozenset(p.key_id for p in self.roster if p.role == "cp"), frozenset()
-        if dest.kind is DestKind.NSPS:
-            return frozenset(), frozenset(
-                p.key_id for p in self.roster if p.role == "nsp" and p.key_id != self.me
-            )
-        return frozenset(), frozenset()
-
-    def _complete(self, out: _Out) -> bool:
-        if out.all_of:
-            return out.all_of <= out.got
-        return bool(out.got & out.any_of) if out.any_of else bool(out.got)
 
     # -- the radio's answers ---------------------------------------------------------------------
 
@@ -315,7 +230,7 @@ class SiteEngine:
         airtime = self.planner.airtime_ms(len(out.frames[part]))
         self._packets[packet_id] = (out.mid, part, now, airtime)
         if not out.pending and out.tracked:
-            out.next_retry = now + self._retry_delay(out)
+            out.next_retry = now + self.retry.delay(out, self.heard, self.rng)
         elif not out.pending:
             self._drop(out)  # untracked: handed over is all there is
         if out.custody:
@@ -356,7 +271,7 @@ class SiteEngine:
         if info is None:
             return []
         mid, _part, handed_at, airtime = info
-        retries = int((now - handed_at) * 1000 // max(1.0, self._device_retry_ms(airtime)))
+        retries = int((now - handed_at) * 1000 // max(1.0, self.retry.device_retry_ms(airtime)))
         if retries:
             self.planner.record_extra(now, airtime * min(retries, 2))
         out = self.outbox.get(mid)
@@ -410,7 +325,7 @@ class SiteEngine:
                     Priority.P1,
                     Priority.P2,
                 )
-                self._queue_receipt(ReceiptKind.DELIVERY, msg.id, State.ONTV, urgent, now)
+                self.receipts.queue(ReceiptKind.DELIVERY, msg.id, State.ONTV, urgent, now)
         elif env.type is MessageType.ROSTER_UPDATE:
             # a region-signed roster helps every site that overhears it (the driver checks the
             # region's signature and the version); no receipt: we are not its recipient
@@ -489,14 +404,14 @@ class SiteEngine:
         key = (mid, by)
         self._triage_newest[key] = max(receipt_seq, self._triage_newest.get(key, -1))
 
-    def _covered(self, entry: ReceiptEntry) -> Iterator[_Out]:
+    def _covered(self, entry: ReceiptEntry) -> Iterator[Outgoing]:
         # iterate our outbox, never the (possibly huge) range a receipt claims
         for out in self.outbox.values():
             if entry.covers(out.mid):
                 yield out
 
     def _apply_receipt(
-        self, out: _Out, kind: ReceiptKind, state: State, signer: KeyId, now: float
+        self, out: Outgoing, kind: ReceiptKind, state: State, signer: KeyId, now: float
     ) -> list[Effect]:
         recipient = signer in out.any_of or signer in out.all_of
         if out.custody:
@@ -516,7 +431,7 @@ class SiteEngine:
                 effects.append(Outcome(out.mid, DeliveryState.CUSTODY, signer))
             # the relay forwards it; we keep retrying, slowly, until the recipient receipts
             if out.next_retry is not None:
-                out.next_retry = max(out.next_retry, now + self._cap(out))
+                out.next_retry = max(out.next_retry, now + self.retry.cap(out))
             return effects
         if not recipient:
             return []  # a receipt from someone who is not a recipient proves nothing
@@ -525,7 +440,7 @@ class SiteEngine:
         out.got.add(signer)
         if not out.urgent:
             self.planner.on_delivery()
-        if self._complete(out):
+        if out.complete:
             out.state = DeliveryState.DELIVERED
             effects.append(Outcome(out.mid, DeliveryState.DELIVERED, signer))
             self._drop(out)
@@ -552,12 +467,12 @@ class SiteEngine:
             self.outbox[msg.id] = out
         elif held.custody and held.confirm_at is None:
             # the sender did not get our custody receipt: it is still retrying
-            self._queue_receipt(ReceiptKind.CUSTODY, msg.id, State.ONTV, False, now)
+            self.receipts.queue(ReceiptKind.CUSTODY, msg.id, State.ONTV, False, now)
         return []
 
-    def _confirm_custody(self, out: _Out, now: float) -> list[Effect]:
+    def _confirm_custody(self, out: Outgoing, now: float) -> list[Effect]:
         out.confirm_at = None
-        self._queue_receipt(ReceiptKind.CUSTODY, out.mid, State.ONTV, out.urgent, now)
+        self.receipts.queue(ReceiptKind.CUSTODY, out.mid, State.ONTV, out.urgent, now)
         return [CustodyTaken(out.msg)]
 
     def _fresh(self, site: KeyId, now: float) -> bool:
@@ -569,84 +484,25 @@ class SiteEngine:
     def receipt(self, items: dict[MessageId, State], now: float) -> list[Effect]:
         """A CP operator's triage change (domain §4: gezien sends "Ontvangen door CP")."""
         for mid, state in items.items():
-            self._queue_receipt(ReceiptKind.TRIAGE, mid, state, True, now)
+            self.receipts.queue(ReceiptKind.TRIAGE, mid, state, True, now)
         return self._pump(now)
-
-    def _queue_receipt(
-        self, kind: ReceiptKind, mid: MessageId, state: State, urgent: bool, now: float
-    ) -> None:
-        key = (kind, mid)
-        old = self._receipts.get(key)
-        self._receipts[key] = (state, urgent or (old is not None and old[1]))
-        due = now if urgent else now + self.config.receipt_delay_s
-        self._receipt_due = due if self._receipt_due is None else min(self._receipt_due, due)
 
     def _flush_receipts(self, now: float) -> list[Effect]:
         effects: list[Effect] = []
-        by_kind: dict[ReceiptKind, dict[MessageId, State]] = {}
-        urgent_kinds: set[ReceiptKind] = set()
-        for (kind, mid), (state, urgent) in self._receipts.items():
-            by_kind.setdefault(kind, {})[mid] = state
-            if urgent:
-                urgent_kinds.add(kind)
-        for kind, items in by_kind.items():
-            for chunk in self._receipt_chunks(kind, items):
-                senders = {mid.sender for mid in chunk}
-                dest = (
-                    Destination.to_site(next(iter(senders)))
-                    if len(senders) == 1
-                    else Destination(DestKind.ALL)
-                )
-                prio = Priority.P1 if kind in urgent_kinds else Priority.P2
-                msg = self.compose(Receipt.build(kind, chunk), dest, prio, now)
-                if msg is None:
-                    self._receipt_due = now
-                    return [*effects, NeedSeqs(self.config.seq_low_water * 2)]
-                for mid in chunk:
-                    del self._receipts[(kind, mid)]
-                if kind is ReceiptKind.TRIAGE:
-                    self._drop_superseded_triage(chunk)
-                effects.append(Created(msg))
-                effects.extend(self.submit(msg, now))
-        self._receipt_due = None
+        for kind, chunk, dest, prio in self.receipts.batches():
+            msg = self.compose(Receipt.build(kind, chunk), dest, prio, now)
+            if msg is None:
+                self.receipts.due = now
+                return [*effects, NeedSeqs(self.config.seq_low_water * 2)]
+            self.receipts.sent(kind, chunk)
+            if kind is ReceiptKind.TRIAGE:
+                for out in list(self.outbox.values()):
+                    if superseded_triage(out, chunk):
+                        self._drop(out)
+            effects.append(Created(msg))
+            effects.extend(self.submit(msg, now))
+        self.receipts.due = None
         return effects + self._need_seqs()
-
-    def _drop_superseded_triage(self, newer: dict[MessageId, State]) -> None:
-        """Stop retrying an older triage receipt whose every message the new one covers: the
-        NSP needs the newest state, not the history (the log keeps that)."""
-        for out in list(self.outbox.values()):
-            body = out.msg.envelope.body
-            if (
-                out.tracked
-                and not out.custody
-                and isinstance(body, Receipt)
-                and body.kind is ReceiptKind.TRIAGE
-                and all(e.last - e.first < 64 for e in body.entries)
-                and all(
-                    MessageId(e.sender, seq) in newer
-                    for e in body.entries
-                    for seq in range(e.first, e.last + 1)
-                )
-            ):
-                self._drop(out)
-
-    def _receipt_chunks(
-        self, kind: ReceiptKind, items: dict[MessageId, State]
-    ) -> Iterator[dict[MessageId, State]]:
-        """Split into receipts that each fit one frame (ranges collapse consecutive seqs).
-        Triage receipts go to one NSP each, so that each can be tracked until it confirms."""
-        chunk: dict[MessageId, State] = {}
-        for mid in sorted(items):
-            if kind is ReceiptKind.TRIAGE and chunk and next(iter(chunk)).sender != mid.sender:
-                yield chunk
-                chunk = {}
-            chunk[mid] = items[mid]
-            if len(Receipt.build(kind, chunk).entries) > 12:
-                del chunk[mid]
-                yield chunk
-                chunk = {mid: items[mid]}
-        if chunk:
-            yield chunk
 
     def _need_seqs(self) -> list[Effect]:
         if len(self._seqs) < self.config.seq_low_water:
@@ -657,8 +513,8 @@ class SiteEngine:
 
     def next_deadline(self) -> float | None:
         times: list[float] = []
-        if self._receipt_due is not None:
-            times.append(self._receipt_due)
+        if self.receipts.due is not None:
+            times.append(self.receipts.due)
         for out in self.outbox.values():
             if out.next_retry is not None:
                 times.append(out.next_retry)
@@ -679,7 +535,7 @@ class SiteEngine:
         self._last_now = now
         effects: list[Effect] = []
         self.receiver.handle_timer(now)
-        if self._receipt_due is not None and now >= self._receipt_due:
+        if self.receipts.due is not None and now >= self.receipts.due:
             effects.extend(self._flush_receipts(now))
         for out in list(self.outbox.values()):
             if out.confirm_at is not None and now >= out.confirm_at:
@@ -721,11 +577,11 @@ class SiteEngine:
 
     # -- the scheduler ---------------------------------------------------------------------------
 
-    def _best_ready(self) -> _Out | None:
+    def _best_ready(self) -> Outgoing | None:
         ready = [o for o in self.outbox.values() if o.pending]
         return min(ready, key=lambda o: o.rank) if ready else None
 
-    def _earliest(self, out: _Out, now: float) -> float:
+    def _earliest(self, out: Outgoing, now: float) -> float:
         airtime = self.planner.airtime_ms(len(out.frames[out.pending[0]]))
         return self.planner.earliest(now, airtime, urgent=out.urgent)
 
@@ -754,85 +610,14 @@ class SiteEngine:
                 part=part,
                 attempt=out.attempt,
                 radio_priority=RADIO_PRIORITY[env.priority],
-                want_ack=self._want_ack(out),
-                hop_limit=self._hop_limit(out),
+                want_ack=want_ack(out, sum(1 for o in self.outbox.values() if o.pending)),
+                hop_limit=self.retry.hop_limit(out, self.heard),
                 airtime_ms=airtime,
             )
         ]
 
-    def _hop_limit(self, out: _Out) -> int:
-        """As many hops as the farthest recipient was heard at, one more per retry, at most the
-        configured limit: a CP next door must not spend its own airtime relaying our frames
-        (every relay counts against its duty cycle and takes the channel from its receipts)."""
-        cap = self.config.hop_limit
-        if out.custody:
-            return cap
-        targets = (out.all_of - out.got) or out.any_of
-        known = [seen[2] for s in targets if (seen := self.heard.get(s)) and seen[2] is not None]
-        if not targets or (len(known) < len(targets) and out.all_of):
-            return cap  # someone we must reach has not been heard: flood
-        if not known:
-            return cap
-        base = min(known) if out.any_of and not out.all_of else max(known)
-        return max(0, min(cap, base + out.attempt - 1))
-
-    def _want_ack(self, out: _Out) -> bool:
-        """Ask the device for its implicit ack (the HEARD hint) only when it is cheap. A broadcast
-        nobody repeats in time is sent three times by the firmware: under a backlog, where the
-        neighbours are busy, that triples the airtime of every frame, and our own signed
-        receipts already tell us what arrived. Emergencies always get the device's retries."""
-        if out.urgent:
-            return True
-        if out.custody or not out.tracked:
-            return False
-        return sum(1 for o in self.outbox.values() if o.pending) <= 2
-
-    def _drop(self, out: _Out) -> None:
+    def _drop(self, out: Outgoing) -> None:
         self.outbox.pop(out.mid, None)
-
-    # -- retry sizing ----------------------------------------------------------------------------
-
-    def _hops(self, out: _Out) -> int:
-        known = [
-            h
-            for s in (out.any_of | out.all_of)
-            if (seen := self.heard.get(s)) is not None and (h := seen[2]) is not None
-        ]
-        return max(1, min(known) if known else self.config.hop_limit)
-
-    def _device_retry_ms(self, airtime_ms: float) -> float:
-        return float(retry_timeout_ms(airtime_ms, self.config.modem))
-
-    def _mean_flood_delay_s(self) -> float:
-        lo, hi = rebroadcast_delay_range_ms(self.config.modem, 0.0, router=False)
-        return (lo + hi) / 2000.0
-
-    def _cap(self, out: _Out) -> float:
-        """Longest wait between retries. An emergency retries every couple of minutes at first;
-        once a relay holds it, or after many unanswered tries (no path at all), it backs off
-        like routine traffic: its retries would only spend the reserve other emergencies need.
-        Hearing the destination again still brings the next try forward at once."""
-        if not out.urgent or out.state is DeliveryState.CUSTODY:
-            return self.config.retry_cap_s
-        if out.attempt > self.config.urgent_fast_attempts:
-            return max(self.config.urgent_retry_cap_s, self.config.retry_cap_s / 3)
-        return self.config.urgent_retry_cap_s
-
-    def _retry_delay(self, out: _Out) -> float:
-        """Base: the frames there and a receipt back over the hops, flood delays, the receipt
-        batching window and the device's own retries; doubled per attempt, capped, jittered."""
-        hops = self._hops(out)
-        frames_s = sum(self.planner.airtime_ms(len(f)) for f in out.frames) / 1000.0
-        receipt_s = self.planner.airtime_ms(100) / 1000.0
-        device_s = self._device_retry_ms(self.planner.airtime_ms(len(out.frames[-1]))) / 1000.0
-        base = (
-            (frames_s + receipt_s) * (hops + 1)
-            + 2 * hops * self._flood_s
-            + (0.0 if out.urgent else self.config.receipt_delay_s)
-            + device_s
-        )
-        delay = min(self._cap(out), base * 2.0 ** max(0, out.attempt - 1))
-        return delay * self.rng.uniform(0.85, 1.15)
 
     # -- views for status displays ---------------------------------------------------------------
 

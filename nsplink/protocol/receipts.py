@@ -1,0 +1,92 @@
+"""Receipts we owe, batched: routine ones wait `receipt_delay_s` to share a frame, urgent ones
+go at once. A flush splits them into receipts that each fit one frame.
+
+The engine signs and queues what `batches()` yields and calls `sent()` for each, so a batch
+that finds no sequence number left stays queued for the next flush.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from nsplink.protocol.codes import Priority, ReceiptKind, State
+from nsplink.protocol.envelope import Destination, DestKind
+from nsplink.protocol.identity import MessageId
+from nsplink.protocol.messages import Receipt
+from nsplink.protocol.outgoing import Outgoing
+
+Batch = dict[MessageId, State]
+
+
+class ReceiptQueue:
+    def __init__(self, delay_s: float) -> None:
+        self.delay_s = delay_s
+        self._owed: dict[tuple[ReceiptKind, MessageId], tuple[State, bool]] = {}
+        self.due: float | None = None
+
+    def queue(
+        self, kind: ReceiptKind, mid: MessageId, state: State, urgent: bool, now: float
+    ) -> None:
+        key = (kind, mid)
+        old = self._owed.get(key)
+        self._owed[key] = (state, urgent or (old is not None and old[1]))
+        due = now if urgent else now + self.delay_s
+        self.due = due if self.due is None else min(self.due, due)
+
+    def batches(self) -> Iterator[tuple[ReceiptKind, Batch, Destination, Priority]]:
+        """What is owed now, one frame's worth at a time, with its destination and priority."""
+        by_kind: dict[ReceiptKind, Batch] = {}
+        urgent_kinds: set[ReceiptKind] = set()
+        for (kind, mid), (state, urgent) in self._owed.items():
+            by_kind.setdefault(kind, {})[mid] = state
+            if urgent:
+                urgent_kinds.add(kind)
+        for kind, items in by_kind.items():
+            for chunk in _chunks(kind, items):
+                senders = {mid.sender for mid in chunk}
+                dest = (
+                    Destination.to_site(next(iter(senders)))
+                    if len(senders) == 1
+                    else Destination(DestKind.ALL)
+                )
+                prio = Priority.P1 if kind in urgent_kinds else Priority.P2
+                yield kind, chunk, dest, prio
+
+    def sent(self, kind: ReceiptKind, chunk: Batch) -> None:
+        for mid in chunk:
+            del self._owed[(kind, mid)]
+
+
+def _chunks(kind: ReceiptKind, items: Batch) -> Iterator[Batch]:
+    """Split into receipts that each fit one frame (ranges collapse consecutive seqs).
+    Triage receipts go to one NSP each, so that each can be tracked until it confirms."""
+    chunk: Batch = {}
+    for mid in sorted(items):
+        if kind is ReceiptKind.TRIAGE and chunk and next(iter(chunk)).sender != mid.sender:
+            yield chunk
+            chunk = {}
+        chunk[mid] = items[mid]
+        if len(Receipt.build(kind, chunk).entries) > 12:
+            del chunk[mid]
+            yield chunk
+            chunk = {mid: items[mid]}
+    if chunk:
+        yield chunk
+
+
+def superseded_triage(out: Outgoing, newer: Batch) -> bool:
+    """Whether an older triage receipt of ours can stop retrying because `newer` covers its
+    every message: the NSP needs the newest state, not the history (the log keeps that)."""
+    body = out.msg.envelope.body
+    return (
+        out.tracked
+        and not out.custody
+        and isinstance(body, Receipt)
+        and body.kind is ReceiptKind.TRIAGE
+        and all(e.last - e.first < 64 for e in body.entries)
+        and all(
+            MessageId(e.sender, seq) in newer
+            for e in body.entries
+            for seq in range(e.first, e.last + 1)
+        )
+    )

@@ -1,0 +1,102 @@
+"""How long to wait before a retry, and how far and how loudly each frame is sent.
+
+Sized from the frames' airtime, the hop count the recipients were last heard at, the mesh's
+flood delays and the device's own retries. Reads the engine's config, its airtime planner and
+what it has heard; randomness (jitter) comes in from the engine's seeded generator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from nsplink.protocol.airtime import rebroadcast_delay_range_ms, retry_timeout_ms
+from nsplink.protocol.effects import DeliveryState
+from nsplink.protocol.engineconfig import EngineConfig
+from nsplink.protocol.identity import KeyId
+from nsplink.protocol.outgoing import Outgoing
+from nsplink.protocol.planner import AirtimePlanner
+
+if TYPE_CHECKING:
+    import random
+
+# site -> (heard at, its node number, hops away if the packet said)
+Heard = Mapping[KeyId, tuple[float, int, int | None]]
+
+
+class RetryPolicy:
+    def __init__(self, config: EngineConfig, planner: AirtimePlanner) -> None:
+        self.config = config
+        self.planner = planner
+        self.flood_s = self._mean_flood_delay_s()
+
+    def hops(self, out: Outgoing, heard: Heard) -> int:
+        known = [
+            h
+            for s in (out.any_of | out.all_of)
+            if (seen := heard.get(s)) is not None and (h := seen[2]) is not None
+        ]
+        return max(1, min(known) if known else self.config.hop_limit)
+
+    def device_retry_ms(self, airtime_ms: float) -> float:
+        return float(retry_timeout_ms(airtime_ms, self.config.modem))
+
+    def _mean_flood_delay_s(self) -> float:
+        lo, hi = rebroadcast_delay_range_ms(self.config.modem, 0.0, router=False)
+        return (lo + hi) / 2000.0
+
+    def cap(self, out: Outgoing) -> float:
+        """Longest wait between retries. An emergency retries every couple of minutes at first;
+        once a relay holds it, or after many unanswered tries (no path at all), it backs off
+        like routine traffic: its retries would only spend the reserve other emergencies need.
+        Hearing the destination again still brings the next try forward at once."""
+        if not out.urgent or out.state is DeliveryState.CUSTODY:
+            return self.config.retry_cap_s
+        if out.attempt > self.config.urgent_fast_attempts:
+            return max(self.config.urgent_retry_cap_s, self.config.retry_cap_s / 3)
+        return self.config.urgent_retry_cap_s
+
+    def delay(self, out: Outgoing, heard: Heard, rng: random.Random) -> float:
+        """Base: the frames there and a receipt back over the hops, flood delays, the receipt
+        batching window and the device's own retries; doubled per attempt, capped, jittered."""
+        hops = self.hops(out, heard)
+        frames_s = sum(self.planner.airtime_ms(len(f)) for f in out.frames) / 1000.0
+        receipt_s = self.planner.airtime_ms(100) / 1000.0
+        device_s = self.device_retry_ms(self.planner.airtime_ms(len(out.frames[-1]))) / 1000.0
+        base = (
+            (frames_s + receipt_s) * (hops + 1)
+            + 2 * hops * self.flood_s
+            + (0.0 if out.urgent else self.config.receipt_delay_s)
+            + device_s
+        )
+        delay = min(self.cap(out), base * 2.0 ** max(0, out.attempt - 1))
+        return delay * rng.uniform(0.85, 1.15)
+
+    def hop_limit(self, out: Outgoing, heard: Heard) -> int:
+        """As many hops as the farthest recipient was heard at, one more per retry, at most the
+        configured limit: a CP next door must not spend its own airtime relaying our frames
+        (every relay counts against its duty cycle and takes the channel from its receipts)."""
+        cap = self.config.hop_limit
+        if out.custody:
+            return cap
+        targets = (out.all_of - out.got) or out.any_of
+        known = [seen[2] for s in targets if (seen := heard.get(s)) and seen[2] is not None]
+        if not targets or (len(known) < len(targets) and out.all_of):
+            return cap  # someone we must reach has not been heard: flood
+        if not known:
+            return cap
+        base = min(known) if out.any_of and not out.all_of else max(known)
+        return max(0, min(cap, base + out.attempt - 1))
+
+
+def want_ack(out: Outgoing, ready: int) -> bool:
+    """Ask the device for its implicit ack (the HEARD hint) only when it is cheap. A broadcast
+    nobody repeats in time is sent three times by the firmware: under a backlog, where the
+    neighbours are busy, that triples the airtime of every frame, and our own signed
+    receipts already tell us what arrived. Emergencies always get the device's retries.
+    `ready`: how many outgoing messages have frames waiting to be handed over."""
+    if out.urgent:
+        return True
+    if out.custody or not out.tracked:
+        return False
+    return ready <= 2
