@@ -19,8 +19,9 @@ Rules of the state machine, in one place:
 - retries back off exponentially with jitter, from a base sized by the frames' airtime and the hop
   count; hearing the destination again brings the next retry forward (store and forward);
 - receivers receipt every copy (a duplicate means our receipt was lost) but deliver it once;
-- receipts and status beacons are never receipted and never retried: the sender's retry is the
-  receipt's retry.
+- receipts and status beacons are never receipted and never retried (the sender's retry is the
+  receipt's retry), except a CP's triage receipt to one NSP: nothing else would repeat it, so
+  the NSP receipts it and the CP retries it, from the routine share (see outgoing.tracked).
 
 Its parts: outgoing.py (one outgoing message, its rank, what is tracked), retry.py (retry
 delays, hop limit, want_ack), receipts.py (batching the receipts we owe), engineconfig.py.
