@@ -27,7 +27,7 @@ from typing import Any
 
 from nsplink import __version__
 from nsplink.config import SiteConfig, load_config
-from nsplink.journal import RECEIPT_CREATED, Journal
+from nsplink.journal import Journal
 from nsplink.keys import load_identity
 from nsplink.nudge import bind as bind_nudge
 from nsplink.nudge import socket_path
@@ -227,10 +227,9 @@ class Daemon:
         now = self.clock()
         async with self._lock:
             await self._process(await self._journal().restore(now))
-        # triage changes logged while no daemon ran still owe the NSP a receipt
-        async for rec in store.iter_events(kinds=(RECEIPT_CREATED,)):
-            if rec.data.get("kind") == "TRIAGE":
-                self._triage_seen = rec.id
+        # triage changes logged after the last triage receipt (the journal's restore read the
+        # receipts already) still owe the NSP a receipt
+        self._triage_seen = max(self._triage_seen, self._journal().last_triage_receipt)
         self._last_data_version = await store.data_version()
         await self._send_triage_receipts(now)
         async with self._lock:

@@ -94,6 +94,7 @@ class Journal:
         self.on_roster_update = on_roster_update
         self.submitted: set[str] = set()  # our own tracked messages the engine knows
         self.triage_out: set[str] = set()  # our triage receipts waiting for the NSP's receipt
+        self.last_triage_receipt = 0  # log id of our newest triage receipt, found by restore()
         self.inbox_refs: set[str] = set()  # what the inbox shows: never twice
         self.last_heard: dict[str, float] = {}
 
@@ -387,7 +388,10 @@ class Journal:
         newest: dict[str, int] = {}  # message ref -> seq of the newest triage receipt about it
         waiting: list[tuple[SignedMessage, list[str]]] = []
         for rec in await self.sink.events(kinds=(RECEIPT_CREATED,)):
-            if rec.data.get("kind") != "TRIAGE" or not rec.frame:
+            if rec.data.get("kind") != "TRIAGE":
+                continue
+            self.last_triage_receipt = max(self.last_triage_receipt, rec.id)
+            if not rec.frame:
                 continue
             try:
                 msg = decode(rec.frame, self.keys)
