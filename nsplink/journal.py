@@ -49,8 +49,6 @@ from nsplink.protocol.envelope import SignedMessage
 from nsplink.store import CustodyItem, Event, InboxItem, OutboxItem, Record
 from nsplink.store import events as ev
 
-RECEIPT_CREATED = "receipt.created"
-RECEIPT_CONFIRMED = "receipt.confirmed"  # the NSP receipted our triage receipt
 # unverified reports that are kept, flagged, for the CP operator (issue 11); others are rejected
 QUARANTINE_TYPES = (MessageType.EMERGENCY, MessageType.SITREP, MessageType.SUPPLY)
 
@@ -179,7 +177,7 @@ class Journal:
             data: dict[str, Any] = {"kind": env.body.kind.value, "refs": covered}
             if tracked(env):
                 self.triage_out.add(ref)
-            events = [self._event(RECEIPT_CREATED, ref, data, msg.frame)]
+            events = [self._event(ev.RECEIPT_CREATED, ref, data, msg.frame)]
             events += [self._event(ev.RECEIPT_SENT, r) for r in covered if r in self.inbox_refs]
             await self.sink.append_many(events)
             return
@@ -221,7 +219,7 @@ class Journal:
         if ref in self.triage_out and out.state is DeliveryState.DELIVERED:
             self.triage_out.discard(ref)
             data = {"recipient": str(out.recipient)} if out.recipient else {}
-            await self.log(RECEIPT_CONFIRMED, ref, data)
+            await self.log(ev.RECEIPT_CONFIRMED, ref, data)
             return
         if ref not in self.submitted:
             return  # a receipt or a beacon: not tracked
@@ -384,27 +382,31 @@ class Journal:
                 with contextlib.suppress(ValueError):
                     rid = MessageId.parse(receipt)
                     self.engine.triage_known(MessageId.parse(rec.ref), KeyId.parse(by), rid.seq)
-        confirmed = {r.ref for r in await self.sink.events(kinds=(RECEIPT_CONFIRMED,))}
+        confirmed = {r.ref for r in await self.sink.events(kinds=(ev.RECEIPT_CONFIRMED,))}
         newest: dict[str, int] = {}  # message ref -> seq of the newest triage receipt about it
-        waiting: list[tuple[SignedMessage, list[str]]] = []
-        for rec in await self.sink.events(kinds=(RECEIPT_CREATED,)):
+        waiting: list[tuple[Record, int, list[str]]] = []
+        for rec in await self.sink.events(kinds=(ev.RECEIPT_CREATED,)):
             if rec.data.get("kind") != "TRIAGE":
                 continue
             self.last_triage_receipt = max(self.last_triage_receipt, rec.id)
-            if not rec.frame:
-                continue
             try:
-                msg = decode(rec.frame, self.keys)
-            except DecodeError:
-                continue  # our own frame from an older release: nothing to resend
+                seq = MessageId.parse(rec.ref).seq
+            except ValueError:
+                continue
             refs = [str(r) for r in rec.data.get("refs", [])]
             for r in refs:
-                newest[r] = max(newest.get(r, -1), msg.envelope.seq)
-            if rec.ref not in confirmed and tracked(msg.envelope):
-                waiting.append((msg, refs))
+                newest[r] = max(newest.get(r, -1), seq)
+            if rec.ref not in confirmed and rec.frame:
+                waiting.append((rec, seq, refs))
         effects: list[Effect] = []
-        for msg, refs in waiting:
-            if any(newest[r] == msg.envelope.seq for r in refs):
+        for rec, seq, refs in waiting:  # only these are verified again: start-up stays short
+            if not any(newest[r] == seq for r in refs):
+                continue  # a newer receipt covers all of its messages
+            try:
+                msg = decode(rec.frame or b"", self.keys)
+            except DecodeError:
+                continue  # our own frame from an older release: nothing to resend
+            if tracked(msg.envelope):
                 self.triage_out.add(str(msg.id))
                 effects += self.engine.submit(msg, now)
         return effects

@@ -62,8 +62,14 @@ MESSAGE_DUPLICATE: Final = "message.duplicate"
 RECEIPT_SENT: Final = "receipt.sent"
 """We sent a signed receipt for a received message (ref). data: optional packet_id."""
 RECEIPT_RECEIVED: Final = "receipt.received"
-"""A signed receipt for our message (ref) arrived. data: recipient; optional receipt (DELIVERY|
-TRIAGE|CUSTODY) and state (TRIAGE_STATES: the CP's handling state, shown in our outbox)."""
+"""A signed receipt for our message (ref) arrived. data: recipient; optional state (TRIAGE_STATES:
+the CP's handling state, shown in our outbox) and receipt (the id of the signed receipt that
+said it: only a CP's newer receipt may change the state)."""
+RECEIPT_CREATED: Final = "receipt.created"
+"""We signed a receipt (ref: its own id; frame). data: kind, refs (the messages it covers)."""
+RECEIPT_CONFIRMED: Final = "receipt.confirmed"
+"""The NSP receipted our triage receipt (ref), so it is not sent again. data: optional
+recipient."""
 TRIAGE_CHANGED: Final = "triage.changed"
 """A CP operator changed a received message's handling state. data: state (TRIAGE_STATES),
 operator; optional note."""
