@@ -34,7 +34,7 @@ demo: $(STAMP)
 	$(PY) -m nsplink.demo
 
 proto: $(STAMP)
-	$(PY) -m nsplink.protocol.genproto
+	$(PY) -m nsplink.devtools.genproto
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

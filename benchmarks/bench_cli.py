@@ -20,10 +20,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from nsplink.app.compose import queue_message
+from nsplink.app.keys import load_identity
+from nsplink.app.site import SiteHome
 from nsplink.cli.queue_cmd import queue_lines
 from nsplink.cli.sitefiles import load_site
-from nsplink.compose import queue_message
-from nsplink.keys import load_identity
 from nsplink.protocol import (
     ALL_CPS,
     Answer,
@@ -33,10 +34,9 @@ from nsplink.protocol import (
     Services,
     decode_unverified,
 )
-from nsplink.site import SiteHome
 from nsplink.store import Event, Store
 from nsplink.store import events as ev
-from tests.daemon.sites import make_sites
+from tests.app.daemon.sites import make_sites
 
 ROOT = Path(__file__).resolve().parents[1]
 SEND_ARGS = [

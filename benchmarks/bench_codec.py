@@ -26,7 +26,7 @@ from benchmarks.codec_corpus import heldout_set, messages, train_set
 from benchmarks.codec_corpus.dictbuild import build, joined_text
 from benchmarks.codec_corpus.heldout import handwritten
 from nsplink import protocol as p
-from nsplink.config import DEFAULT_PORTNUM
+from nsplink.app.config import DEFAULT_PORTNUM
 from nsplink.protocol._bodies import _ENCODERS, encode_body
 from nsplink.protocol.compress import compress_texts, dictionary
 from nsplink.protocol.messages import Body

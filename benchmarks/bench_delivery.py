@@ -21,8 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from nsplink.lora.airtime import packet_airtime_ms, preset, rebroadcast_delay_range_ms
 from nsplink.protocol import ALL_CPS, Envelope, Priority, encode, minutes_since_epoch
-from nsplink.protocol.airtime import packet_airtime_ms, preset, rebroadcast_delay_range_ms
 from nsplink.protocol.effects import Deliver, DeliveryState, Outcome, Sent
 from nsplink.radio.sim import Medium
 from nsplink.radio.sim.events import ERR_NONE
@@ -183,7 +183,7 @@ def _cpu_and_rss(pid: int) -> tuple[float, float]:
 
 def idle_daemon(seconds: float = 20.0) -> None:
     from nsplink.radio.emulator.mesh import EmulatedMesh, EmulatorThread
-    from tests.daemon.sites import make_sites
+    from tests.app.daemon.sites import make_sites
 
     with tempfile.TemporaryDirectory() as tmp, EmulatorThread(EmulatedMesh(1)) as emu:
         port = emu.mesh.devices[0].tcp_port

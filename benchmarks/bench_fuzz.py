@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nsplink import protocol as p
-from nsplink.protocol.airtime import packet_airtime_ms, preset
+from nsplink.lora.airtime import packet_airtime_ms, preset
 from nsplink.protocol.effects import Deliver
 from nsplink.protocol.engine import EngineConfig, SiteEngine
 from nsplink.protocol.rosterdoc import RosterDoc, SiteEntry, verify_roster

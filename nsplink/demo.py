@@ -129,7 +129,7 @@ def part1(lang: Lang) -> bool:
 def _make_sites(root: Path, radios: dict[str, str]) -> dict[str, Path]:
     """Config and key per site, one region-signed roster installed with the region key pinned,
     and the CPs' sealing key: what `nsplink init` and `nsplink roster` leave behind."""
-    from nsplink.sitesetup import make_sites
+    from nsplink.app.setup import make_sites
 
     homes = make_sites(root, list(SITES), radios=radios)
     return {name: home.root for name, home in homes.items()}
@@ -148,7 +148,7 @@ def _cli(home: Path, *args: str, lang: Lang) -> subprocess.CompletedProcess[str]
 
 
 async def _events(home: Path, kind: str) -> int:
-    from nsplink.site import SiteHome
+    from nsplink.app.site import SiteHome
     from nsplink.store import Store
 
     db = SiteHome(home).db_path
@@ -159,7 +159,7 @@ async def _events(home: Path, kind: str) -> int:
 
 
 async def _outbox_state(home: Path) -> str:
-    from nsplink.site import SiteHome
+    from nsplink.app.site import SiteHome
     from nsplink.store import Store
 
     async with await Store.open(SiteHome(home).db_path) as store:

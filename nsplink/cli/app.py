@@ -11,11 +11,11 @@ from typing import Annotated
 import typer
 
 from nsplink import __version__
+from nsplink.app.site import resolve_home
 from nsplink.cli import command_modules
 from nsplink.cli.context import CliContext
 from nsplink.errors import NsplinkError
 from nsplink.i18n import current_lang, parse_lang, register, t
-from nsplink.site import resolve_home
 
 # Option and argument help texts.
 register(
@@ -111,7 +111,7 @@ def root(
     site = resolve_home(home)
     chosen = parse_lang(lang) if lang else None
     if chosen is None:
-        from nsplink.config import configured_lang
+        from nsplink.app.config import configured_lang
 
         chosen = configured_lang(site) or current_lang()
     os.environ["NSPLINK_LANG"] = chosen  # so error texts rendered deeper down match

@@ -8,9 +8,9 @@ from typing import NoReturn
 
 import typer
 
+from nsplink.app.site import SiteHome
 from nsplink.errors import NsplinkError
 from nsplink.i18n import Lang, t
-from nsplink.site import SiteHome
 
 
 @dataclass
@@ -30,8 +30,8 @@ class CliContext:
 def get_ctx(ctx: typer.Context) -> CliContext:
     obj = ctx.find_root().obj
     if not isinstance(obj, CliContext):  # a sub-command invoked without the root callback
+        from nsplink.app.site import resolve_home
         from nsplink.i18n import current_lang
-        from nsplink.site import resolve_home
 
         obj = CliContext(home=resolve_home(None), lang=current_lang())
         ctx.find_root().obj = obj

@@ -39,7 +39,7 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         verbose: bool = typer.Option(False, "--verbose", "-v", help=t("daemon.opt.verbose")),
     ) -> None:
-        from nsplink.daemon import Daemon
+        from nsplink.app.daemon import Daemon
 
         cli = get_ctx(ctx)
         logging.basicConfig(

@@ -33,8 +33,8 @@ def main(argv: list[str] | None = None) -> None:
     if lang is not None:
         os.environ["NSPLINK_LANG"] = parse_lang(lang)
     elif "NSPLINK_LANG" not in os.environ:
-        from nsplink.config import configured_lang
-        from nsplink.site import resolve_home
+        from nsplink.app.config import configured_lang
+        from nsplink.app.site import resolve_home
 
         configured = configured_lang(resolve_home(_home_from_argv(args)))
         if configured is not None:

@@ -8,13 +8,13 @@ from typing import Annotated
 
 import typer
 
+from nsplink.app.config import ROLES, SiteConfig, save_config
+from nsplink.app.keys import generate_seed, save_identity
+from nsplink.app.site import resolve_home
 from nsplink.cli.context import CliContext, get_ctx
-from nsplink.config import ROLES, SiteConfig, save_config
 from nsplink.errors import NsplinkError
 from nsplink.i18n import parse_lang, t
 from nsplink.i18n import register as register_text
-from nsplink.keys import generate_seed, save_identity
-from nsplink.site import resolve_home
 
 # Option and argument help texts.
 register_text(

@@ -13,8 +13,8 @@ from typing import Annotated
 
 import typer
 
+from nsplink.app.config import load_config
 from nsplink.cli.context import get_ctx
-from nsplink.config import load_config
 from nsplink.errors import NsplinkError
 from nsplink.i18n import register as register_texts
 from nsplink.i18n import t

@@ -22,6 +22,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from nsplink.app.nudge import nudge
 from nsplink.cli.context import get_ctx
 from nsplink.cli.received import Received, load_received
 from nsplink.cli.render.message import address_line, form_lines, format_lines
@@ -30,7 +31,6 @@ from nsplink.cli.sitefiles import LocalSite, run_or_fail, site_or_fail
 from nsplink.errors import NsplinkError
 from nsplink.i18n import Lang, t
 from nsplink.i18n import register as register_texts
-from nsplink.nudge import nudge
 from nsplink.protocol import Bulletin, Emergency, MessageType, Priority, Sitrep, State, Supply
 from nsplink.store import Event, InboxItem, Store
 from nsplink.store import events as ev

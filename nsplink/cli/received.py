@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from nsplink.app.roster import open_personal
+from nsplink.app.site import SiteHome
 from nsplink.errors import NsplinkError
 from nsplink.protocol import (
     DecodeError,
@@ -20,8 +22,6 @@ from nsplink.protocol import (
     decode,
     decode_unverified,
 )
-from nsplink.roster import open_personal
-from nsplink.site import SiteHome
 from nsplink.store import Store
 from nsplink.store import events as ev
 

@@ -21,26 +21,26 @@ from typing import Annotated
 
 import typer
 
-from nsplink.cli.context import get_ctx
-from nsplink.config import ROLES, load_config
-from nsplink.errors import NsplinkError
-from nsplink.i18n import register as register_texts
-from nsplink.i18n import t
-from nsplink.keys import generate_seed, load_identity, save_identity
-from nsplink.protocol.identity import KeyId
-from nsplink.protocol.rosterdoc import RosterDoc, SiteEntry
-from nsplink.protocol.sealing import seal_public_key
-from nsplink.roster import (
+from nsplink.app.compose import push_roster
+from nsplink.app.config import ROLES, load_config
+from nsplink.app.keys import generate_seed, load_identity, save_identity
+from nsplink.app.roster import (
     RosterInvalid,
     install_roster,
     load_doc,
     load_pin,
     load_trusted_roster,
-    push_roster,
     save_doc,
     sign_roster,
     verify_doc,
 )
+from nsplink.cli.context import get_ctx
+from nsplink.errors import NsplinkError
+from nsplink.i18n import register as register_texts
+from nsplink.i18n import t
+from nsplink.protocol.identity import KeyId
+from nsplink.protocol.rosterdoc import RosterDoc, SiteEntry
+from nsplink.protocol.sealing import seal_public_key
 from nsplink.store import Store
 
 register_texts(

@@ -185,7 +185,7 @@ def _live(cli: object, file: Path, site: str | None, speed: float, seed: int | N
         raise LiveNeedsSite()
     if not 0.01 <= speed <= 10_000:
         raise BadSpeed(str(speed))
-    from nsplink.config import load_config
+    from nsplink.app.config import load_config
     from nsplink.scenario.live import plan_for_site
     from nsplink.scenario.schema import load_scenario
 
@@ -202,12 +202,12 @@ def _live(cli: object, file: Path, site: str | None, speed: float, seed: int | N
 
 
 async def _live_queue(cli: object, items: list, speed: float) -> int:  # type: ignore[type-arg]
+    from nsplink.app.compose import queue_message
+    from nsplink.app.config import load_config
+    from nsplink.app.keys import load_identity
+    from nsplink.app.roster import load_roster
     from nsplink.cli.context import CliContext
-    from nsplink.compose import queue_message
-    from nsplink.config import load_config
-    from nsplink.keys import load_identity
     from nsplink.protocol import Destination, PeerKey
-    from nsplink.roster import load_roster
     from nsplink.scenario.live import group_destination, play
     from nsplink.store import Store
 

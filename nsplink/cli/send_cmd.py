@@ -20,13 +20,14 @@ from typing import Any
 
 import typer
 
+from nsplink.app.compose import queue_message
+from nsplink.app.roster import seal_key_for
 from nsplink.cli.context import CliContext, get_ctx
 from nsplink.cli.forms import guided
 from nsplink.cli.forms.sources import ENVELOPE_KEYS, load_file, load_json
 from nsplink.cli.forms.spec import FORMS, ParseContext, check, field_named, parse_value
 from nsplink.cli.render.message import form_lines, format_lines
 from nsplink.cli.sitefiles import LocalSite, load_own_identity, load_site, require_role
-from nsplink.compose import queue_message
 from nsplink.errors import NsplinkError
 from nsplink.i18n import Lang, t
 from nsplink.i18n import register as register_texts
@@ -49,7 +50,6 @@ from nsplink.protocol import (
     to_frames,
 )
 from nsplink.protocol.sealing import has_personal, seal
-from nsplink.roster import seal_key_for
 from nsplink.store import Store
 from nsplink.store.events import MAX_FRAME as MAX_STORED_FRAME
 

@@ -7,15 +7,15 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from nsplink.app.config import SiteConfig, load_config
+from nsplink.app.keys import load_identity
+from nsplink.app.roster import load_trusted_roster
+from nsplink.app.site import SiteHome
 from nsplink.cli.context import CliContext
-from nsplink.config import SiteConfig, load_config
 from nsplink.errors import NsplinkError
 from nsplink.i18n import register
-from nsplink.keys import load_identity
 from nsplink.protocol import Identity, KeyId
 from nsplink.protocol.rosterdoc import RegionRoster
-from nsplink.roster import load_trusted_roster
-from nsplink.site import SiteHome
 
 T = TypeVar("T")
 

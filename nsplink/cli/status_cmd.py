@@ -15,14 +15,14 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from nsplink.app.nudge import nudge
+from nsplink.app.power import read_power
 from nsplink.cli.context import get_ctx
 from nsplink.cli.queue_cmd import CLOSED, age_text
 from nsplink.cli.render.table import clock, columns
 from nsplink.cli.sitefiles import LocalSite, run_or_fail, site_or_fail
 from nsplink.i18n import Lang, t
 from nsplink.i18n import register as register_texts
-from nsplink.nudge import nudge
-from nsplink.power import read_power
 from nsplink.protocol import MessageType, Power, State
 from nsplink.store import OutboxItem, Store
 from nsplink.store import events as ev

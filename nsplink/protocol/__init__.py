@@ -3,7 +3,7 @@
 Typical use (the daemon and the CLI):
 
     from nsplink import protocol as p
-    ident = p.Identity(seed)                       # seed from nsplink.keys.load_identity
+    ident = p.Identity(seed)                       # seed from nsplink.app.keys.load_identity
     env = p.Envelope(ident.key_id, seq=7, created=p.minutes_since_epoch(now),
                      body=p.Emergency(...), priority=p.Priority.P1)
     signed = p.encode(env, ident)                  # bytes, validated and signed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from nsplink.protocol.airtime import ModemParams, preset
+from nsplink.lora.airtime import ModemParams, preset
 
 
 @dataclass(frozen=True)

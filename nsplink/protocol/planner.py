@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import math
 
-from nsplink.protocol.airtime import ModemParams, packet_airtime_ms, slot_time_ms, tx_delay_window
-from nsplink.protocol.dutycycle import DutyCycleLedger
+from nsplink.lora.airtime import ModemParams, packet_airtime_ms, slot_time_ms, tx_delay_window
+from nsplink.lora.dutycycle import DutyCycleLedger
 
 
 class AirtimePlanner:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from nsplink.protocol.airtime import rebroadcast_delay_range_ms, retry_timeout_ms
+from nsplink.lora.airtime import rebroadcast_delay_range_ms, retry_timeout_ms
 from nsplink.protocol.effects import DeliveryState
 from nsplink.protocol.engineconfig import EngineConfig
 from nsplink.protocol.identity import KeyId

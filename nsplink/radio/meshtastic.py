@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 from urllib.parse import unquote, urlsplit
 
-from nsplink.config import DEFAULT_PORTNUM
+from nsplink.app.config import DEFAULT_PORTNUM
 from nsplink.errors import NsplinkError
 from nsplink.i18n import register
 from nsplink.radio.base import (

@@ -1,6 +1,6 @@
 """Each simulated site's real store, written exactly as the daemon writes it.
 
-`SiteJournal` uses the daemon's own effect-to-event mapping (`nsplink.journal.Journal`), so a
+`SiteJournal` uses the daemon's own effect-to-event mapping (`nsplink.app.journal.Journal`), so a
 scenario's logs are what a real site would have logged. The difference is only where the events
 go: into a per-site batch that the runner writes to the site's SQLite file with one
 `append_many` at each flush point in virtual time. Reads (the restore after a power loss) go to
@@ -17,7 +17,7 @@ import random
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from nsplink.journal import Journal
+from nsplink.app.journal import Journal
 from nsplink.protocol import Identity, KeyRing
 from nsplink.protocol.effects import Effect, NeedSeqs, Transmit
 from nsplink.protocol.engine import EngineConfig, SiteEngine
@@ -54,7 +54,7 @@ def _drive(coro: Coroutine[Any, Any, Any]) -> Any:
 
 
 class SiteJournal:
-    """The daemon's journal (`nsplink.journal.Journal`) for one simulated site, writing into a
+    """The daemon's journal (`nsplink.app.journal.Journal`) for one simulated site, writing into a
     batch that the runner flushes to the site's own store."""
 
     def __init__(

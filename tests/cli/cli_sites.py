@@ -12,8 +12,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from nsplink.compose import queue_message
-from nsplink.keys import generate_seed, load_identity
+from nsplink.app.compose import queue_message
+from nsplink.app.keys import generate_seed, load_identity
+from nsplink.app.roster import load_roster
+from nsplink.app.site import SiteHome
 from nsplink.protocol import (
     ALL_CPS,
     Destination,
@@ -27,11 +29,9 @@ from nsplink.protocol import (
     minutes_since_epoch,
     suggested_priority,
 )
-from nsplink.roster import load_roster
-from nsplink.site import SiteHome
 from nsplink.store import Event, Store
 from nsplink.store import events as ev
-from tests.daemon.sites import make_sites
+from tests.app.daemon.sites import make_sites
 
 SITES = [("cp-utrecht", "cp"), ("nsp-houten", "nsp"), ("nsp-bunnik", "nsp")]
 

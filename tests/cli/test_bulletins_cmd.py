@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from nsplink.app.site import SiteHome
 from nsplink.cli.app import app
 from nsplink.cli.sitefiles import load_site
 from nsplink.protocol import ALL_NSPS, Bulletin, MessageId, Topic, Urgent, minutes_since_epoch
-from nsplink.site import SiteHome
 from tests.cli.cli_sites import forged, homes, queue, receive, run
 
 NOW = time.time()

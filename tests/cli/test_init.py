@@ -8,9 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from nsplink.config import load_config
-from nsplink.keys import load_identity
-from nsplink.site import SiteHome
+from nsplink.app.config import load_config
+from nsplink.app.keys import load_identity
+from nsplink.app.site import SiteHome
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -12,8 +12,10 @@ import pexpect
 import pytest
 from typer.testing import CliRunner
 
+from nsplink.app.nudge import bind
+from nsplink.app.roster import seal_key_path
+from nsplink.app.site import SiteHome
 from nsplink.cli.app import app
-from nsplink.nudge import bind
 from nsplink.protocol import (
     ALL_NSPS,
     Answer,
@@ -30,8 +32,6 @@ from nsplink.protocol import (
     Urgency,
     minutes_since_epoch,
 )
-from nsplink.roster import seal_key_path
-from nsplink.site import SiteHome
 from nsplink.store import Event, Store
 from nsplink.store import events as ev
 from tests.cli.cli_sites import event_count, events, forged, homes, queue, receive, run

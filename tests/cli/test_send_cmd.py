@@ -15,6 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from nsplink.app.roster import keyring, load_roster
+from nsplink.app.site import SiteHome
 from nsplink.cli.app import app
 from nsplink.cli.forms.spec import FORMS, ParseContext, parse_value
 from nsplink.protocol import (
@@ -28,8 +30,6 @@ from nsplink.protocol import (
     ValidationError,
     decode,
 )
-from nsplink.roster import keyring, load_roster
-from nsplink.site import SiteHome
 from nsplink.store import events as ev
 from tests.cli.cli_sites import event_count, events, homes, receive, run
 

@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from nsplink.site import SiteHome
+from nsplink.app.site import SiteHome
 from nsplink.store import Store
 from nsplink.store import events as ev
 from tests.cli.cli_sites import homes, run

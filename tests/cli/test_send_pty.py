@@ -15,6 +15,8 @@ import pexpect
 import pytest
 from typer.testing import CliRunner
 
+from nsplink.app.roster import keyring, load_roster
+from nsplink.app.site import SiteHome
 from nsplink.cli.app import app
 from nsplink.protocol import (
     Answer,
@@ -29,8 +31,6 @@ from nsplink.protocol import (
     decode,
 )
 from nsplink.protocol.codes import NspState, Power
-from nsplink.roster import keyring, load_roster
-from nsplink.site import SiteHome
 from nsplink.store import events as ev
 from tests.cli.cli_sites import event_count, events, homes, queue, receive, run
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from nsplink.app.site import SiteHome
 from nsplink.cli.app import app
 from nsplink.cli.sitefiles import load_site
 from nsplink.protocol import (
@@ -22,7 +23,6 @@ from nsplink.protocol import (
     Unit,
     minutes_since_epoch,
 )
-from nsplink.site import SiteHome
 from nsplink.store import Event, Store
 from nsplink.store import events as ev
 from tests.cli.cli_sites import homes, queue, run

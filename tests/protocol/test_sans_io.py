@@ -1,7 +1,7 @@
-"""protocol/ stays sans-IO: no clock, sleep, sockets, files or randomness in the message core.
+"""protocol/ and lora/ stay sans-IO: no clock, sleep, sockets, files or randomness in the core.
 
-A static check over EVERY module of nsplink/protocol (a new one is checked without being listed),
-except genproto.py, the `make proto` tool. The one sanctioned read is the versioned dictionary
+A static check over EVERY module of nsplink/protocol and nsplink/lora (a new one is checked without
+being listed). The one sanctioned read is the versioned dictionary
 from package data in compress.py, done once like an import. The engine and its retry policy may
 import `random` for the type of the seeded generator the driver passes in (same seed, same run)."""
 
@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
+import nsplink.lora
 import nsplink.protocol
 
-HERE = Path(nsplink.protocol.__file__).parent
-CORE = sorted(p.stem for p in HERE.glob("*.py") if p.stem != "genproto")
+PACKAGES = (Path(nsplink.protocol.__file__).parent, Path(nsplink.lora.__file__).parent)
+CORE = sorted(f"{d.name}/{p.name}" for d in PACKAGES for p in d.glob("*.py"))
 INJECTED_RNG = {"engine", "retry"}
 FORBIDDEN_MODULES = {"time", "datetime", "socket", "asyncio", "random", "os", "secrets",
                      "subprocess", "threading", "select", "pathlib", "io"}  # fmt: skip
@@ -24,7 +25,7 @@ FORBIDDEN_CALLS = {"open", "input", "print"}
 
 @pytest.mark.parametrize("name", CORE)
 def test_no_io_or_clock(name: str) -> None:
-    path = Path(nsplink.protocol.__file__).parent / f"{name}.py"
+    path = Path(nsplink.protocol.__file__).parent.parent / name
     tree = ast.parse(path.read_text(), str(path))
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -33,7 +34,7 @@ def test_no_io_or_clock(name: str) -> None:
             mods = {(node.module or "").split(".")[0]}
         else:
             mods = set()
-        bad = mods & FORBIDDEN_MODULES - ({"random"} if name in INJECTED_RNG else set())
-        assert not bad, f"{name}.py imports {bad}"
+        bad = mods & FORBIDDEN_MODULES - ({"random"} if Path(name).stem in INJECTED_RNG else set())
+        assert not bad, f"{name} imports {bad}"
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            assert node.func.id not in FORBIDDEN_CALLS, f"{name}.py calls {node.func.id}()"
+            assert node.func.id not in FORBIDDEN_CALLS, f"{name} calls {node.func.id}()"

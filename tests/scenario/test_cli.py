@@ -17,7 +17,7 @@ from nsplink.scenario.live import LiveItem, group_destination, plan_for_site, pl
 from nsplink.scenario.model import plan_emergencies
 from nsplink.scenario.schema import load_scenario, parse_scenario
 from nsplink.store import Store
-from tests.daemon.sites import make_sites
+from tests.app.daemon.sites import make_sites
 
 ROOT = Path(__file__).resolve().parents[2] / "scenarios"
 ENV = dict(os.environ, NSPLINK_LANG="en")

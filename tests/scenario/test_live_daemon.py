@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from nsplink.app.site import SiteHome
 from nsplink.radio.emulator.mesh import EmulatedMesh, EmulatorThread
-from nsplink.site import SiteHome
 from nsplink.store import Store
-from tests.daemon.procs import DaemonProc, radio_connected, wait_until
-from tests.daemon.sites import make_sites
+from tests.app.daemon.procs import DaemonProc, radio_connected, wait_until
+from tests.app.daemon.sites import make_sites
 
 SITES = [("CP", "cp"), ("NSP-A", "nsp")]
 DRILL = """\

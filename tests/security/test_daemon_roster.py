@@ -10,11 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from nsplink.daemon import Daemon
-from nsplink.errors import NsplinkError
-from nsplink.keys import KeyPermissions, load_identity
-from nsplink.protocol import Emergency, Envelope, Incident, Services
-from nsplink.roster import (
+from nsplink.app.daemon import Daemon
+from nsplink.app.keys import KeyPermissions, load_identity
+from nsplink.app.roster import (
     RegionNotPinned,
     RosterForged,
     RosterRollback,
@@ -27,8 +25,10 @@ from nsplink.roster import (
     seal_key_path,
     sign_roster,
 )
+from nsplink.errors import NsplinkError
+from nsplink.protocol import Emergency, Envelope, Incident, Services
 from nsplink.store import Store
-from tests.daemon.sites import make_sites
+from tests.app.daemon.sites import make_sites
 from tests.security.cli import run_nsplink
 
 

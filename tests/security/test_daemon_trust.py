@@ -17,27 +17,26 @@ from pathlib import Path
 
 import pytest
 
-from nsplink.compose import queue_message
-from nsplink.daemon import Daemon, DaemonOptions
-from nsplink.keys import KeyMissing, load_identity
-from nsplink.nudge import nudge
-from nsplink.protocol import ALL_CPS, Callback, Emergency, Incident, Priority, Services, decode
-from nsplink.radio.sim import Medium
-from nsplink.radio.sim.driver import RealtimeDriver, SimRadio
-from nsplink.roster import (
+from nsplink.app.compose import push_roster, queue_message
+from nsplink.app.daemon import Daemon, DaemonOptions
+from nsplink.app.keys import KeyMissing, load_identity
+from nsplink.app.nudge import nudge
+from nsplink.app.roster import (
     install_roster,
     load_doc,
     load_seal_secret,
     load_trusted_roster,
     open_personal,
-    push_roster,
     save_doc,
     sign_roster,
 )
-from nsplink.site import SiteHome
+from nsplink.app.site import SiteHome
+from nsplink.protocol import ALL_CPS, Callback, Emergency, Incident, Priority, Services, decode
+from nsplink.radio.sim import Medium
+from nsplink.radio.sim.driver import RealtimeDriver, SimRadio
 from nsplink.store import Store
 from nsplink.store import events as ev
-from tests.daemon.sites import make_sites
+from tests.app.daemon.sites import make_sites
 from tests.security.cli import run_nsplink
 
 EPOCH = 1_767_225_600.0

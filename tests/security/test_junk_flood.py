@@ -10,8 +10,8 @@ import random
 
 import pytest
 
+from nsplink.lora.dutycycle import DutyCycleLedger
 from nsplink.protocol import ALL_CPS, MessageId
-from nsplink.protocol.dutycycle import DutyCycleLedger
 from nsplink.protocol.effects import Rejected
 from nsplink.radio.sim import Medium
 from nsplink.scenario.network import SimNetwork

@@ -6,12 +6,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from nsplink.compose import queue_message
-from nsplink.keys import load_identity
+from nsplink.app.compose import queue_message
+from nsplink.app.keys import load_identity
 from nsplink.protocol import ALL_CPS, Callback, Emergency, Incident, Priority, Services
 from nsplink.store import Store
 from nsplink.store import events as ev
-from tests.daemon.sites import make_sites
+from tests.app.daemon.sites import make_sites
 from tests.security.cli import run_nsplink
 
 NOW = time.time()

@@ -13,7 +13,7 @@ import contextlib
 import time
 from collections.abc import Callable
 
-from nsplink.protocol.airtime import PRIVATE_APP
+from nsplink.lora.airtime import PRIVATE_APP
 from nsplink.radio.base import (
     Acked,
     Failed,

@@ -22,13 +22,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from nsplink.protocol.airtime import (
+from nsplink.lora.airtime import (
     ModemParams,
     firmware_airtime_ms,
     preset,
     slot_time_ms,
     time_on_air_ms,
 )
+from nsplink.radio.sim.air import Reception, Timer, Transmission
 from nsplink.radio.sim.errors import (
     BadLink,
     BadNodeNumber,
@@ -53,52 +54,12 @@ from nsplink.radio.sim.propagation import (
 )
 
 
-class Timer:
-    __slots__ = ("arg", "cancelled", "fn", "time")
-
-    def __init__(self, time: float, fn: Callable[[Any], None], arg: Any) -> None:
-        self.time = time
-        self.fn = fn
-        self.arg = arg
-        self.cancelled = False
-
-
 @dataclass(frozen=True)
 class Link:
     """An explicit link a -> b: mean SNR at b and an extra per-packet loss probability."""
 
     snr_db: float
     loss: float = 0.0
-
-
-class _Rx:
-    __slots__ = ("corrupted", "detectable", "epoch", "node", "ok", "rssi", "tx")
-
-    def __init__(
-        self, node: SimNode, tx: Transmission, rssi: float, ok: bool, detectable: bool
-    ) -> None:
-        self.node = node
-        self.tx = tx
-        self.rssi = rssi
-        self.ok = ok
-        self.detectable = detectable
-        self.corrupted = False
-        self.epoch = node.epoch
-
-
-class Transmission:
-    __slots__ = ("aborted", "airtime_ms", "end", "packet", "receptions", "sender", "start")
-
-    def __init__(
-        self, sender: SimNode, packet: AirPacket, start: float, end: float, airtime_ms: int
-    ) -> None:
-        self.sender = sender
-        self.packet = packet
-        self.start = start
-        self.end = end
-        self.airtime_ms = airtime_ms
-        self.receptions: list[_Rx] = []
-        self.aborted = False
 
 
 class Medium:
@@ -340,7 +301,7 @@ class Medium:
             if ok and loss and rng.random() < loss:
                 ok = False
             detectable = rssi >= sens
-            rx = _Rx(node, tx, rssi, ok, detectable)
+            rx = Reception(node, tx, rssi, ok, detectable)
             active = node.active_rx
             if active:
                 stale = False

@@ -26,8 +26,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from nsplink.protocol import airtime as at
-from nsplink.protocol.dutycycle import ChannelUtilization, DutyCycleLedger
+from nsplink.lora import airtime as at
+from nsplink.lora.dutycycle import ChannelUtilization, DutyCycleLedger
 from nsplink.radio.sim.errors import BadSend, NodePoweredOff, UnknownRole
 from nsplink.radio.sim.events import (
     ERR_DUTY_CYCLE_LIMIT,
@@ -54,7 +54,7 @@ from nsplink.radio.sim.packet import BROADCAST, AirPacket, last_byte
 from nsplink.radio.sim.txqueue import TxQueue
 
 if TYPE_CHECKING:
-    from nsplink.radio.sim.medium import Medium, Timer, Transmission, _Rx
+    from nsplink.radio.sim.air import Channel, Reception, Timer, Transmission
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +122,7 @@ def fix_priority(p: AirPacket) -> None:
 class SimNode:
     def __init__(
         self,
-        medium: Medium,
+        medium: Channel,
         node_num: int,
         *,
         position: tuple[float, float] | None,
@@ -150,7 +150,7 @@ class SimNode:
         self.radio_enabled = True
         self.epoch = 0  # bumped on power/radio loss: receptions from before are void
         self.transmitting: Transmission | None = None
-        self.active_rx: list[_Rx] = []
+        self.active_rx: list[Reception] = []
         self.boot()
 
     # -- lifecycle -------------------------------------------------------------------------

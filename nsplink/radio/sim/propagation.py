@@ -13,7 +13,7 @@ import random
 from dataclasses import dataclass
 from statistics import NormalDist
 
-from nsplink.protocol.airtime import ModemParams
+from nsplink.lora.airtime import ModemParams
 
 EU868_FREQ_HZ = 869_525_000.0  # channel centre in EU_868 (radio-facts §1)
 SPEED_OF_LIGHT = 299_792_458.0

@@ -7,7 +7,7 @@ from meshtastic.protobuf import mesh_pb2
 from simtools import PORT, QUIET, chain, collect, of
 
 from nsplink.errors import NsplinkError
-from nsplink.protocol import airtime as at
+from nsplink.lora import airtime as at
 from nsplink.radio.sim import (
     AppReceive,
     BadSend,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from simtools import PORT, QUIET
 
-from nsplink.protocol import airtime as at
+from nsplink.lora import airtime as at
 from nsplink.radio.sim import Medium, RoutingEvent
 from nsplink.radio.sim.node import fix_priority
 from nsplink.radio.sim.packet import BROADCAST, AirPacket

@@ -8,9 +8,9 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from nsplink.app.site import SiteHome
 from nsplink.errors import NsplinkError
 from nsplink.i18n import Lang, parse_lang, register
-from nsplink.site import SiteHome
 
 register(
     {

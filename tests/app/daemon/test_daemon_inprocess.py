@@ -6,17 +6,17 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from nsplink.compose import queue_message
-from nsplink.daemon import Daemon, DaemonOptions
-from nsplink.keys import load_identity
-from nsplink.nudge import nudge
+from nsplink.app.compose import queue_message
+from nsplink.app.daemon import Daemon, DaemonOptions
+from nsplink.app.keys import load_identity
+from nsplink.app.nudge import nudge
+from nsplink.app.site import SiteHome
 from nsplink.protocol import ALL_CPS, MessageId, Priority
 from nsplink.radio.sim import Medium
 from nsplink.radio.sim.driver import RealtimeDriver, SimRadio
-from nsplink.site import SiteHome
 from nsplink.store import Event, Record, Store
 from nsplink.store import events as ev
-from tests.daemon.sites import make_sites
+from tests.app.daemon.sites import make_sites
 from tests.scenario.helpers import emergency
 
 EPOCH = 1_767_225_600.0

@@ -14,7 +14,7 @@ import socket
 import tempfile
 from pathlib import Path
 
-from nsplink.site import SiteHome
+from nsplink.app.site import SiteHome
 
 _MAX_UNIX_PATH = 100  # sun_path is 108 bytes on Linux; keep a margin
 

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from nsplink.nudge import nudge
+from nsplink.app.nudge import nudge
+from nsplink.app.roster import load_trusted_roster, seal_key_for
+from nsplink.app.site import SiteHome
 from nsplink.protocol import (
+    ALL_NSPS,
     Destination,
     Emergency,
     Envelope,
@@ -20,13 +23,12 @@ from nsplink.protocol import (
     Message,
     MessageId,
     Priority,
+    RosterUpdate,
     encode,
     minutes_since_epoch,
 )
 from nsplink.protocol.codes import MessageType
 from nsplink.protocol.sealing import seal
-from nsplink.roster import seal_key_for
-from nsplink.site import SiteHome
 from nsplink.store import Event, Store
 from nsplink.store import events as ev
 
@@ -85,3 +87,28 @@ async def queue_message(
     if home is not None:
         nudge(home)
     return env.id, frame
+
+
+# -- distribution over the air -----------------------------------------------------------------
+
+
+async def push_roster(
+    store: Store, identity: Identity, site: str, home: SiteHome, now: float
+) -> MessageId:
+    """Queue this site's signed roster as a RosterUpdate to every NSP (tracked: each NSP
+    receipts it, so it is retried until all have it); relays and other CPs apply it when they
+    overhear it. Durable when this returns, like any queued message."""
+    roster = load_trusted_roster(home)
+    nsps = [p.key_id for p in roster if p.role == "nsp" and p.key_id != identity.key_id]
+    mid, _ = await queue_message(
+        store,
+        identity,
+        site,
+        RosterUpdate(roster.doc.signed()),
+        ALL_NSPS,
+        Priority.P2,
+        now,
+        recipients=nsps,
+        home=home,
+    )
+    return mid

@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from nsplink.compose import queue_message
-from nsplink.keys import load_identity
+from nsplink.app.compose import queue_message
+from nsplink.app.keys import load_identity
+from nsplink.app.roster import load_roster
+from nsplink.app.site import SiteHome
 from nsplink.protocol import ALL_CPS, ALL_NSPS, minutes_since_epoch
 from nsplink.radio.emulator.mesh import EmulatedMesh, EmulatorThread
-from nsplink.roster import load_roster
-from nsplink.site import SiteHome
 from nsplink.store import Store
-from tests.daemon.procs import DaemonProc, radio_connected, wait_until
-from tests.daemon.sites import make_sites
+from tests.app.daemon.procs import DaemonProc, radio_connected, wait_until
+from tests.app.daemon.sites import make_sites
 from tests.scenario.helpers import bulletin, emergency, sitrep
 
 SPEEDUP = 4.0
@@ -72,7 +72,7 @@ async def queue(home: SiteHome, body, dest, prio=None):  # type: ignore[no-untyp
 
 
 def _nsps(home: SiteHome):  # type: ignore[no-untyped-def]
-    from nsplink.roster import keyring
+    from nsplink.app.roster import keyring
 
     _, entries = load_roster(home.roster_path)
     return [p.key_id for p in keyring(entries) if p.role == "nsp"]

@@ -6,14 +6,14 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from nsplink.compose import queue_message
-from nsplink.daemon import Daemon, DaemonOptions
-from nsplink.keys import load_identity
+from nsplink.app.compose import queue_message
+from nsplink.app.daemon import Daemon, DaemonOptions
+from nsplink.app.keys import load_identity
 from nsplink.protocol import ALL_CPS, Priority
 from nsplink.radio.sim import Medium
 from nsplink.radio.sim.driver import RealtimeDriver, SimRadio
 from nsplink.store import Store
-from tests.daemon.sites import make_sites
+from tests.app.daemon.sites import make_sites
 from tests.scenario.helpers import emergency
 
 T0 = 1_767_225_600.0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nsplink.power import read_power
+from nsplink.app.power import read_power
 
 
 def supply(root: Path, name: str, **files: str) -> None:

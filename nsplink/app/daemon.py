@@ -26,12 +26,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from nsplink import __version__
-from nsplink.config import SiteConfig, load_config
-from nsplink.journal import Journal
-from nsplink.keys import load_identity
-from nsplink.nudge import bind as bind_nudge
-from nsplink.nudge import socket_path
-from nsplink.power import read_power
+from nsplink.app.config import SiteConfig, load_config
+from nsplink.app.journal import Journal
+from nsplink.app.keys import load_identity
+from nsplink.app.nudge import bind as bind_nudge
+from nsplink.app.nudge import socket_path
+from nsplink.app.power import read_power
+from nsplink.app.roster import apply_update, check_not_older, load_trusted_roster
+from nsplink.app.site import SiteHome
 from nsplink.protocol import (
     EVERYONE,
     DecodeError,
@@ -64,12 +66,10 @@ from nsplink.radio.base import (
     RadioUnavailable,
     Received,
 )
-from nsplink.roster import apply_update, check_not_older, load_trusted_roster
-from nsplink.site import SiteHome
 from nsplink.store import Store
 from nsplink.store import events as ev
 
-log = logging.getLogger("nsplink.daemon")
+log = logging.getLogger("nsplink.app.daemon")
 # reports a CP must see even unverified (flagged); anything else unverified is only logged
 
 

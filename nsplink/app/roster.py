@@ -14,7 +14,7 @@ PUBLIC key in `region.pub` next to its roster; the daemon loads only a roster th
 (`load_trusted_roster`), and `apply_update` accepts a newer one over the air.
 
 Key files: the region key (kept offline) and the CPs' sealing key are nsplink seed files like a
-site's identity (nsplink.keys: 0600, refused when others can read them).
+site's identity (nsplink.app.keys: 0600, refused when others can read them).
 """
 
 from __future__ import annotations
@@ -26,20 +26,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from nsplink.config import ROLES
+from nsplink.app.config import ROLES
+from nsplink.app.keys import load_identity
+from nsplink.app.site import SiteHome
 from nsplink.errors import NsplinkError
 from nsplink.i18n import register
-from nsplink.keys import load_identity
 from nsplink.protocol import (
-    ALL_NSPS,
     Envelope,
-    Identity,
     KeyIdCollision,
     KeyRing,
-    MessageId,
     PeerKey,
-    Priority,
-    RosterUpdate,
 )
 from nsplink.protocol.envelope import EPOCH_UNIX, minutes_since_epoch
 from nsplink.protocol.identity import KeyId
@@ -51,8 +47,6 @@ from nsplink.protocol.rosterdoc import (
     verify_roster,
 )
 from nsplink.protocol.sealing import open_sealed
-from nsplink.site import SiteHome
-from nsplink.store import Store
 
 FORMAT = "nsplink-roster v1"
 PIN_NAME = "region.pub"
@@ -468,30 +462,3 @@ def sender_key(roster: RegionRoster, key_id: KeyId) -> bytes | None:
 def open_personal(home: SiteHome, env: Envelope, sender_public: bytes) -> Envelope:
     """A received emergency report with its sealed personal fields opened (CP only)."""
     return open_sealed(env, sender_public, load_seal_secret(home))
-
-
-# -- distribution over the air -----------------------------------------------------------------
-
-
-async def push_roster(
-    store: Store, identity: Identity, site: str, home: SiteHome, now: float
-) -> MessageId:
-    """Queue this site's signed roster as a RosterUpdate to every NSP (tracked: each NSP
-    receipts it, so it is retried until all have it); relays and other CPs apply it when they
-    overhear it. Durable when this returns, like any queued message."""
-    from nsplink.compose import queue_message  # compose seals with this module's help
-
-    roster = load_trusted_roster(home)
-    nsps = [p.key_id for p in roster if p.role == "nsp" and p.key_id != identity.key_id]
-    mid, _ = await queue_message(
-        store,
-        identity,
-        site,
-        RosterUpdate(roster.doc.signed()),
-        ALL_NSPS,
-        Priority.P2,
-        now,
-        recipients=nsps,
-        home=home,
-    )
-    return mid

@@ -11,7 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1] / "protocol"  # the schema stays with the protocol
 PROTO = HERE / "nsplink.proto"
 PB_DIR = HERE / "pb"
 GENERATED = ("nsplink_pb2.py", "nsplink_pb2.pyi")

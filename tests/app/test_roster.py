@@ -16,18 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nsplink import protocol as p
-from nsplink.keys import KeyPermissions, generate_seed, load_identity, save_identity
-from nsplink.protocol.rosterdoc import (
-    RegionRoster,
-    RosterDoc,
-    RosterMalformed,
-    RosterSignatureInvalid,
-    SiteEntry,
-    parse_roster,
-    verify_roster,
-)
-from nsplink.protocol.sealing import open_sealed, seal, seal_public_key
-from nsplink.roster import (
+from nsplink.app.keys import KeyPermissions, generate_seed, load_identity, save_identity
+from nsplink.app.roster import (
     RegionNotPinned,
     RegionPinMismatch,
     RosterForged,
@@ -43,7 +33,17 @@ from nsplink.roster import (
     sender_key,
     sign_roster,
 )
-from nsplink.site import SiteHome
+from nsplink.app.site import SiteHome
+from nsplink.protocol.rosterdoc import (
+    RegionRoster,
+    RosterDoc,
+    RosterMalformed,
+    RosterSignatureInvalid,
+    SiteEntry,
+    parse_roster,
+    verify_roster,
+)
+from nsplink.protocol.sealing import open_sealed, seal, seal_public_key
 from tests.security.cli import run_nsplink
 
 NOW = 1_795_000_000.0
@@ -361,7 +361,7 @@ _site = st.fixed_dictionaries(
     )
 )
 def test_roster_json_of_any_shape_is_a_roster_or_one_typed_error(data: dict[str, object]) -> None:
-    from nsplink.roster import doc_from_json
+    from nsplink.app.roster import doc_from_json
 
     try:
         doc = doc_from_json(data)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nsplink.protocol.dutycycle import ChannelUtilization, DutyCycleLedger, RollingWindow
+from nsplink.lora.dutycycle import ChannelUtilization, DutyCycleLedger, RollingWindow
 
 
 def test_budget_is_ten_percent_of_an_hour() -> None:

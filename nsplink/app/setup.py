@@ -11,10 +11,9 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from nsplink.config import SiteConfig, save_config
-from nsplink.keys import generate_seed, load_identity, save_identity
-from nsplink.protocol.sealing import seal_public_key
-from nsplink.roster import (
+from nsplink.app.config import SiteConfig, save_config
+from nsplink.app.keys import generate_seed, load_identity, save_identity
+from nsplink.app.roster import (
     RosterEntry,
     install_roster,
     load_doc,
@@ -23,7 +22,8 @@ from nsplink.roster import (
     seal_key_path,
     sign_roster,
 )
-from nsplink.site import SiteHome
+from nsplink.app.site import SiteHome
+from nsplink.protocol.sealing import seal_public_key
 
 
 def make_sites(

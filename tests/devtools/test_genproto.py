@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from nsplink.protocol import genproto
+from nsplink.devtools import genproto
 
 
 def _descriptor(py_source: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from nsplink import keys
+from nsplink.app import keys
 from nsplink.protocol import Identity
 
 

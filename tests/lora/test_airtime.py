@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from meshtastic.protobuf import mesh_pb2
 
 from nsplink.i18n import t
-from nsplink.protocol import airtime as at
-from nsplink.protocol.airtime import PRESETS, ModemParams
+from nsplink.lora import airtime as at
+from nsplink.lora.airtime import PRESETS, ModemParams
 
 
 def lorawan(sf: int, bw_khz: int, cr: int = 5) -> ModemParams:

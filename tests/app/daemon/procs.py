@@ -11,7 +11,7 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from nsplink.site import SiteHome
+from nsplink.app.site import SiteHome
 from nsplink.store import Store
 
 
