@@ -1,4 +1,4 @@
-"""Queue a message typed by a person: sign it and make it durable, then wake the daemon.
+"""Queue a message typed by a person: build it, make it durable, then wake the daemon.
 
 The CLI calls this with or without a running daemon; when it returns, the message is in the
 store (fsync'd, hash-chained) and the daemon will send it when it can. The sequence number comes
@@ -15,22 +15,28 @@ from nsplink.app.roster import load_trusted_roster, seal_key_for
 from nsplink.app.site import SiteHome
 from nsplink.protocol import (
     ALL_NSPS,
+    SEALED_TYPES,
     Destination,
-    Emergency,
-    Envelope,
+    Draft,
     Identity,
     KeyId,
     Message,
     MessageId,
+    PeerKey,
     Priority,
     RosterUpdate,
-    encode,
-    minutes_since_epoch,
+    SignedMessage,
+    build_message,
 )
-from nsplink.protocol.codes import MessageType
-from nsplink.protocol.sealing import seal
 from nsplink.store import Event, Store
 from nsplink.store import events as ev
+
+
+class _FromRoster:
+    """Default of `seal_to`: the key the site's signed roster names (read only when needed)."""
+
+
+FROM_ROSTER = _FromRoster()
 
 
 async def queue_message(
@@ -44,52 +50,70 @@ async def queue_message(
     *,
     recipients: Iterable[KeyId] = (),
     home: SiteHome | None = None,
-    seal_to: bytes | None = None,
+    seal_to: bytes | _FromRoster | None = FROM_ROSTER,
+    previewed: SignedMessage | None = None,
 ) -> tuple[MessageId, bytes]:
     """Validate, sign and store one message; returns its id and signed frame. Raises the
     protocol's ValidationError (naming the field) before anything is written.
 
-    An emergency report's personal fields are sealed to the CPs (issue 11) under `seal_to`, by
-    default the key the site's signed roster names."""
+    An emergency report's personal fields are sealed to the CPs under `seal_to`, by default the
+    key the site's signed roster names. `previewed`: the message the person saw, signed with the
+    sequence number it expected; it is stored as it is when that number is the one reserved now
+    (the usual case), so a message is sealed and signed once."""
     body.validate()
-    if seal_to is None and home is not None and isinstance(body, Emergency):
-        seal_to = seal_key_for(home)
+    if isinstance(seal_to, _FromRoster):
+        sealed = home is not None and body.TYPE in SEALED_TYPES
+        seal_to = seal_key_for(home) if sealed and home is not None else None
     (seq,) = await store.reserve_seqs(str(identity.key_id), 1, at=now, site=site)
-    env = Envelope(identity.key_id, seq, minutes_since_epoch(now), body, priority, destination)
-    if seal_to is not None:
-        env = seal(env, identity, seal_to)
-    frame = encode(env, identity)
-    ref = str(env.id)
+    msg = previewed
+    if msg is None or (msg.envelope.seq, msg.envelope.destination, msg.envelope.priority) != (
+        seq,
+        destination,
+        priority,
+    ):  # another message took the number meanwhile: sign again with ours
+        draft = Draft(body, destination, priority, seal_to)
+        msg = build_message(draft, identity, seq, now, own_key(identity, site))
+    await store.append_many(message_created(msg, recipients, now, site))
+    if home is not None:
+        nudge(home)
+    return msg.id, msg.frame
+
+
+def own_key(identity: Identity, site: str, role: str = "") -> PeerKey:
+    """Our own roster entry as a signer (the frame was signed here, with our key)."""
+    return PeerKey(site, role, identity.public_key)
+
+
+def message_created(
+    msg: SignedMessage, recipients: Iterable[KeyId], at: float, site: str
+) -> list[Event]:
+    """The log's record of a message of ours, ready to send: `message.created` with its frame,
+    then `message.queued`. The one place these are built (the CLI's queue and the daemon's
+    journal alike)."""
+    env = msg.envelope
+    ref = str(msg.id)
     data: dict[str, object] = {
         "type": env.type.value,
-        "destination": str(destination),
-        "priority": priority.value,
-        "sender": str(identity.key_id),
-        "seq": seq,
+        "destination": str(env.destination),
+        "priority": env.priority.value,
+        "sender": str(env.sender),
+        "seq": env.seq,
     }
     recips = sorted(str(r) for r in recipients)
     if recips:
         data["recipients"] = recips
-    await store.append_many(
-        [
-            Event(
-                ev.MESSAGE_CREATED,
-                now,
-                site,
-                ref,
-                data,
-                frame,
-                seal_frame=env.type is MessageType.EMERGENCY,
-            ),
-            Event(ev.MESSAGE_QUEUED, now, site, ref, {}),
-        ]
-    )
-    if home is not None:
-        nudge(home)
-    return env.id, frame
-
-
-# -- distribution over the air -----------------------------------------------------------------
+    return [
+        Event(
+            ev.MESSAGE_CREATED,
+            at,
+            site,
+            ref,
+            data,
+            msg.frame,
+            seal_frame=env.type in SEALED_TYPES,
+        ),
+        Event(ev.MESSAGE_QUEUED, at, site, ref, {}),
+    ]
 
 
 async def push_roster(

@@ -20,8 +20,7 @@ from typing import Any
 
 import typer
 
-from nsplink.app.compose import queue_message
-from nsplink.app.roster import seal_key_for
+from nsplink.app.compose import own_key, queue_message
 from nsplink.cli.context import CliContext, get_ctx
 from nsplink.cli.forms import guided
 from nsplink.cli.forms.sources import ENVELOPE_KEYS, load_file, load_json
@@ -36,20 +35,20 @@ from nsplink.protocol import (
     ALL_NSPS,
     MAX_FRAME,
     Destination,
+    Draft,
     Emergency,
-    Envelope,
     Identity,
     KeyId,
     Message,
     MessageType,
     Priority,
+    SignedMessage,
     ValidationError,
-    encode,
-    minutes_since_epoch,
+    build_message,
     suggested_priority,
     to_frames,
 )
-from nsplink.protocol.sealing import has_personal, seal
+from nsplink.protocol.sealing import has_personal
 from nsplink.store import Store
 from nsplink.store.events import MAX_FRAME as MAX_STORED_FRAME
 
@@ -200,17 +199,23 @@ def _next_seq_hint(site: LocalSite, identity: Identity) -> int:
     return asyncio.run(go())
 
 
-def _as_sent(env: Envelope, identity: Identity, site: LocalSite) -> Envelope:
-    """The envelope as queue_message will sign it: an emergency report's personal fields
-    sealed to the CPs (issue 11), which changes its size."""
-    if not isinstance(env.body, Emergency):
-        return env
-    key = seal_key_for(site.home)
-    return seal(env, identity, key) if key is not None else env
+def _signed(
+    site: LocalSite,
+    identity: Identity,
+    seq: int,
+    now: float,
+    body: Message,
+    priority: Priority,
+    dest: Destination,
+) -> SignedMessage:
+    """The message as it will be queued: an emergency report's personal fields sealed to the
+    CPs' key on the (already loaded) roster, then signed. Its size is what goes on air."""
+    draft = Draft(body, dest, priority, site.ring.seal_key)
+    signer = own_key(identity, site.config.site, site.config.role)
+    return build_message(draft, identity, seq, now, signer)
 
 
-def _size_line(env: Envelope, identity: Identity, lang: Lang) -> str:
-    frame = encode(env, identity)
+def _size_line(frame: bytes, lang: Lang) -> str:
     if len(frame) <= MAX_FRAME:
         return t("send.fits", lang, size=len(frame), max=MAX_FRAME)
     return t("send.fragments", lang, count=len(to_frames(frame)), size=len(frame))
@@ -248,25 +253,25 @@ def run_send(
     ask_people = sys.stdin.isatty() if interactive is None else interactive
     try:
         seq = _next_seq_hint(site, identity)
-        fits = _size_check(site, identity, seq, now)
         if ask_people:
+            fits = _size_check(site, identity, seq, now)
             body = guided.fill(mtype, values, pctx, lang, _ask, _say, extra=fits)
             if priority is None:
                 priority = guided.ask_priority(suggested_priority(body), lang, _ask, _say)
         else:
             body = _check_complete(mtype, values, lang)
-            fits(body)
         priority = priority or suggested_priority(body)
         dest, recipients, to_words = _destination(mtype, body, envelope.get("to"), site, lang)
-        env = Envelope(identity.key_id, seq, minutes_since_epoch(now), body, priority, dest)
+        msg = _signed(site, identity, seq, time.time(), body, priority, dest)
+        _refuse_too_big(body, len(msg.frame))
         if ask_people or not yes:
-            _preview(c, site, env, identity, to_words)
+            _preview(c, site, msg, body, to_words)
         else:  # scripted with --yes: still say whether it fits one radio message
-            typer.echo(_size_line(_as_sent(env, identity, site), identity, lang))
+            typer.echo(_size_line(msg.frame, lang))
         if ask_people and not yes and not guided.confirm(t("send.confirm", lang), lang, _ask, _say):
             c.say("send.declined")
             raise typer.Exit(1)
-        ref = _queue(c, site, identity, body, dest, priority, recipients)
+        ref = _queue(site, identity, msg, body, recipients)
     except (KeyboardInterrupt, EOFError):
         typer.echo("", err=True)
         typer.echo(t("cli.interrupted", lang), err=True)
@@ -280,21 +285,25 @@ def run_send(
 def _size_check(
     site: LocalSite, identity: Identity, seq: int, now: float
 ) -> Callable[[Message], None]:
-    """A check that the signed message stays within what the log keeps per frame (and so far
-    within the radio's fragment limit); too big names the longest text field to shorten."""
+    """For the guided form: a check, while answers are typed, that the signed message stays
+    within what the log keeps per frame (and so within the radio's fragment limit)."""
 
     def check_size(body: Message) -> None:
-        env = Envelope(identity.key_id, seq, minutes_since_epoch(now), body, Priority.P1, ALL_NSPS)
-        size = len(encode(_as_sent(env, identity, site), identity))
-        if size <= MAX_STORED_FRAME:
-            return
-        sizes = {name: len(str(getattr(body, name)).encode()) for name in body.TEXT_FIELDS}
-        longest = max(sizes, key=lambda n: sizes[n])
-        raise ValidationError(
-            f"{body.TYPE.value}.{longest}", "form.hint.too_big", size=size, max=MAX_STORED_FRAME
-        )
+        size = len(_signed(site, identity, seq, now, body, Priority.P1, ALL_NSPS).frame)
+        _refuse_too_big(body, size)
 
     return check_size
+
+
+def _refuse_too_big(body: Message, size: int) -> None:
+    """Too big names the longest text field to shorten."""
+    if size <= MAX_STORED_FRAME:
+        return
+    sizes = {name: len(str(getattr(body, name)).encode()) for name in body.TEXT_FIELDS}
+    longest = max(sizes, key=lambda n: sizes[n])
+    raise ValidationError(
+        f"{body.TYPE.value}.{longest}", "form.hint.too_big", size=size, max=MAX_STORED_FRAME
+    )
 
 
 def _check_complete(mtype: MessageType, values: dict[str, Any], lang: Lang) -> Message:
@@ -311,44 +320,48 @@ def _check_complete(mtype: MessageType, values: dict[str, Any], lang: Lang) -> M
 
 
 def _preview(
-    c: CliContext, site: LocalSite, env: Envelope, identity: Identity, to_words: str
+    c: CliContext, site: LocalSite, msg: SignedMessage, typed: Message, to_words: str
 ) -> None:
+    """The form as typed (never the sealed copy), the destination, and what goes on air."""
     lang = c.lang
+    priority = msg.envelope.priority
     c.say("send.preview")
     lines = [
-        (t("form.priority", lang), f"{env.priority.value} {env.priority.label(lang)}"),
+        (t("form.priority", lang), f"{priority.value} {priority.label(lang)}"),
         (t("send.to", lang), to_words),
-        *form_lines(env.body, lang, site_name=lambda k: site.site_name(str(k))),
+        *form_lines(typed, lang, site_name=lambda k: site.site_name(str(k))),
     ]
     typer.echo(format_lines(lines))
-    sent = _as_sent(env, identity, site)
-    typer.echo(_size_line(sent, identity, lang))
-    typed = env.body
-    if isinstance(sent.body, Emergency) and isinstance(typed, Emergency) and has_personal(typed):
-        c.say("send.sealed" if sent.body.sealed_personal else "send.not_sealed")
+    typer.echo(_size_line(msg.frame, lang))
+    sent = msg.envelope.body
+    if isinstance(sent, Emergency) and isinstance(typed, Emergency) and has_personal(typed):
+        c.say("send.sealed" if sent.sealed_personal else "send.not_sealed")
 
 
 def _queue(
-    c: CliContext,
     site: LocalSite,
     identity: Identity,
-    body: Message,
-    dest: Destination,
-    priority: Priority,
+    msg: SignedMessage,
+    typed: Message,
     recipients: list[KeyId],
 ) -> str:
+    """Make the previewed message durable (signed again only if its number was taken)."""
+    env = msg.envelope
+
     async def go() -> str:
         async with await Store.open(site.home.db_path) as store:
             mid, _ = await queue_message(
                 store,
                 identity,
                 site.config.site,
-                body,
-                dest,
-                priority,
+                typed,
+                env.destination,
+                env.priority,
                 time.time(),
                 recipients=recipients,
                 home=site.home,
+                seal_to=site.ring.seal_key,
+                previewed=msg,
             )
         return str(mid)
 

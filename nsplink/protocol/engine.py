@@ -34,7 +34,8 @@ import random
 from collections.abc import Iterable, Iterator
 from typing import Protocol
 
-from nsplink.protocol.codec import MAX_FRAME, decode_unverified, encode
+from nsplink.protocol.build import Draft, build_message
+from nsplink.protocol.codec import MAX_FRAME, decode_unverified
 from nsplink.protocol.codes import MessageType, Priority, ReceiptKind, State
 from nsplink.protocol.effects import (
     Created,
@@ -59,7 +60,6 @@ from nsplink.protocol.envelope import (
     DestKind,
     Envelope,
     SignedMessage,
-    minutes_since_epoch,
 )
 from nsplink.protocol.errors import DecodeError
 from nsplink.protocol.fragments import to_frames
@@ -148,14 +148,21 @@ class SiteEngine:
         return self._seqs.pop(0) if self._seqs else None
 
     def compose(
-        self, body: Message, destination: Destination, priority: Priority, now: float
+        self,
+        body: Message,
+        destination: Destination,
+        priority: Priority,
+        now: float,
+        *,
+        seal_to: bytes | None = None,
     ) -> SignedMessage | None:
-        """Sign a message of our own with a reserved sequence number; None if none is left."""
+        """Build and sign a message of our own with a reserved sequence number (build.py); None
+        if none is left."""
         seq = self._take_seq()
         if seq is None:
             return None
-        env = Envelope(self.me, seq, minutes_since_epoch(now), body, priority, destination)
-        return SignedMessage(env, encode(env, self.identity), self._self_key())
+        draft = Draft(body, destination, priority, seal_to)
+        return build_message(draft, self.identity, seq, now, self._self_key())
 
     def _self_key(self) -> PeerKey:
         peer = self.roster.lookup(self.me)

@@ -9,6 +9,7 @@ tests, benchmarks) subscribe to every effect with its site and virtual time.
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from nsplink.protocol.effects import (
 )
 from nsplink.protocol.engine import EngineConfig, SiteEngine
 from nsplink.protocol.messages import Message
+from nsplink.protocol.sealing import seal_public_key
 from nsplink.radio.base import BROADCAST
 from nsplink.radio.sim import AppReceive, Medium, NodeEvent, QueueStatusEvent, RoutingEvent, SimNode
 from nsplink.radio.sim.events import ERR_NONE, ERRNO_DISABLED
@@ -56,6 +58,7 @@ class SimNetwork:
         portnum: int = 287,
         epoch: float = DEFAULT_EPOCH,
         seed: int = 0,
+        seal: bool = True,
     ) -> None:
         self.medium = medium
         self.portnum = portnum
@@ -65,6 +68,10 @@ class SimNetwork:
         self.by_node: dict[int, SimSite] = {}
         self.observers: list[Observer] = []
         self._rng = random.Random(seed)
+        # the region's CP sealing key: emergency reports travel sealed, at their real size, as
+        # the CLI sends them. Derived from the seed without drawing from the site RNG.
+        self.seal_secret = hashlib.sha256(f"nsplink-sim-seal/{seed}".encode()).digest()
+        self.seal_key = seal_public_key(self.seal_secret) if seal else None
 
     @property
     def now(self) -> float:
@@ -111,15 +118,15 @@ class SimNetwork:
         destination: Destination,
         priority: Priority | None = None,
     ) -> MessageId:
-        """Type a message at a site: sign it and queue it, as the CLI and daemon would."""
+        """Type a message at a site: build it (sealed, signed) and queue it, as the CLI does."""
         from nsplink.protocol import suggested_priority
 
         site = self.sites[site_name]
         prio = priority or suggested_priority(body)
-        msg = site.engine.compose(body, destination, prio, self.now)
+        msg = site.engine.compose(body, destination, prio, self.now, seal_to=self.seal_key)
         if msg is None:  # the reserved block ran out: reserve more, as the driver would
             site.engine.provide_seqs(self._reserve(site, 32), self.now)
-            msg = site.engine.compose(body, destination, prio, self.now)
+            msg = site.engine.compose(body, destination, prio, self.now, seal_to=self.seal_key)
             assert msg is not None
         site.sent[msg.id] = self.now
         self._notify(site, Created(msg))

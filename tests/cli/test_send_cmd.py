@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -284,3 +285,35 @@ def test_a_form_too_big_for_the_radio_asks_the_longest_text_again() -> None:
     assert isinstance(body, Bulletin) and body.body == "Korte tekst."
     assert any("Veld 'Tekst': het bericht wordt 5100 bytes" in line for line in said)
     assert said.count("Tekst (verplicht)") == 2
+
+
+def test_one_send_seals_and_signs_once_and_reads_the_roster_once(
+    sites: dict[str, SiteHome], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The preview's message is the one queued: no second sealing, signing or roster check."""
+    import nsplink.app.roster as roster_mod
+    import nsplink.cli.sitefiles as sitefiles_mod
+    import nsplink.protocol.build as build_mod
+
+    calls = {"roster": 0, "seal": 0, "encode": 0}
+
+    def counted(name: str, fn: Any) -> Any:
+        def wrapper(*a: Any, **kw: Any) -> Any:
+            calls[name] += 1
+            return fn(*a, **kw)
+
+        return wrapper
+
+    monkeypatch.setattr(
+        sitefiles_mod, "load_trusted_roster", counted("roster", roster_mod.load_trusted_roster)
+    )
+    monkeypatch.setattr(
+        roster_mod, "load_trusted_roster", counted("roster", roster_mod.load_trusted_roster)
+    )
+    monkeypatch.setattr(build_mod, "seal", counted("seal", build_mod.seal))
+    monkeypatch.setattr(build_mod, "encode", counted("encode", build_mod.encode))
+    code, out = send(sites["nsp-houten"], "emergency", *EMERGENCY, *ADDRESS, "--yes")
+    assert code == 0, out
+    assert calls == {"roster": 1, "seal": 1, "encode": 1}
+    ((_data, env),) = created(sites["nsp-houten"])
+    assert isinstance(env.body, Emergency) and env.body.sealed_personal
