@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from nsplink.app.journal import message_created
 from nsplink.app.nudge import nudge
 from nsplink.app.roster import load_trusted_roster, seal_key_for
 from nsplink.app.site import SiteHome
@@ -28,8 +29,7 @@ from nsplink.protocol import (
     SignedMessage,
     build_message,
 )
-from nsplink.store import Event, Store
-from nsplink.store import events as ev
+from nsplink.store import Store
 
 
 class _FromRoster:
@@ -82,38 +82,6 @@ async def queue_message(
 def own_key(identity: Identity, site: str, role: str = "") -> PeerKey:
     """Our own roster entry as a signer (the frame was signed here, with our key)."""
     return PeerKey(site, role, identity.public_key)
-
-
-def message_created(
-    msg: SignedMessage, recipients: Iterable[KeyId], at: float, site: str
-) -> list[Event]:
-    """The log's record of a message of ours, ready to send: `message.created` with its frame,
-    then `message.queued`. The one place these are built (the CLI's queue and the daemon's
-    journal alike)."""
-    env = msg.envelope
-    ref = str(msg.id)
-    data: dict[str, object] = {
-        "type": env.type.value,
-        "destination": str(env.destination),
-        "priority": env.priority.value,
-        "sender": str(env.sender),
-        "seq": env.seq,
-    }
-    recips = sorted(str(r) for r in recipients)
-    if recips:
-        data["recipients"] = recips
-    return [
-        Event(
-            ev.MESSAGE_CREATED,
-            at,
-            site,
-            ref,
-            data,
-            msg.frame,
-            seal_frame=env.type in SEALED_TYPES,
-        ),
-        Event(ev.MESSAGE_QUEUED, at, site, ref, {}),
-    ]
 
 
 async def push_roster(

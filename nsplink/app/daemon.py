@@ -27,6 +27,7 @@ from typing import Any
 
 from nsplink import __version__
 from nsplink.app.config import SiteConfig, load_config
+from nsplink.app.driver import EngineDriver, Persist, Request, Reserve, Send
 from nsplink.app.journal import Journal
 from nsplink.app.keys import load_identity
 from nsplink.app.nudge import bind as bind_nudge
@@ -47,30 +48,21 @@ from nsplink.protocol import (
 )
 from nsplink.protocol.effects import (
     Effect,
-    NeedSeqs,
-    Transmit,
 )
 from nsplink.protocol.engine import EngineConfig, SiteEngine
 from nsplink.protocol.envelope import SignedMessage
 from nsplink.protocol.rosterdoc import RegionRoster
 from nsplink.radio.base import (
-    BROADCAST,
-    Acked,
-    Failed,
     LinkDown,
     LinkUp,
-    OutgoingPacket,
-    QueueStatus,
     Radio,
-    RadioRefused,
+    RadioError,
     RadioUnavailable,
-    Received,
 )
 from nsplink.store import Store
 from nsplink.store import events as ev
 
 log = logging.getLogger("nsplink.app.daemon")
-# reports a CP must see even unverified (flagged); anything else unverified is only logged
 
 
 @dataclass
@@ -125,6 +117,7 @@ class Daemon:
         self._scan = asyncio.Event()
         self._stop = asyncio.Event()
         self.journal: Journal | None = None
+        self.driver: EngineDriver | None = None
         self._last_data_version = -1
         self._triage_seen = 0  # log id of the last triage change turned into a receipt
 
@@ -246,27 +239,11 @@ class Daemon:
             event = await self.radio.next_event()
             now = self.clock()
             async with self._lock:
-                if isinstance(event, Received):
-                    hops = None
-                    start, left = event.hop_start, event.hop_limit
-                    if start is not None and left is not None and start >= left:
-                        hops = start - left  # older firmware leaves hop_start unset (0)
-                    effects = self.engine.on_frame(event.payload, event.from_node, hops, now)
-                elif isinstance(event, Acked):
-                    effects = self.engine.on_acked(event.packet_id, event.implicit, now)
-                elif isinstance(event, Failed):
-                    effects = self.engine.on_failed(event.packet_id, event.reason, now)
-                elif isinstance(event, LinkUp):
+                if isinstance(event, LinkUp):
                     await self._log(ev.RADIO_CONNECTED, data={"node_num": event.node_num})
-                    effects = self.engine.handle_timer(now)
                 elif isinstance(event, LinkDown):
                     await self._log(ev.RADIO_DISCONNECTED, data={"reason": event.reason})
-                    effects = []
-                elif isinstance(event, QueueStatus):
-                    effects = self.engine.handle_timer(now) if event.free else []
-                else:
-                    effects = []
-                await self._process(effects)
+                await self._process(self._driver().on_radio(event, now))
 
     async def _timer_loop(self) -> None:
         while True:
@@ -364,9 +341,14 @@ class Daemon:
                 self._require(),
                 self.clock,
                 undelivered_after_s=float(self.cfg.undelivered_after_s),
-                on_roster_update=self._roster_update,
             )
         return self.journal
+
+    def _driver(self) -> EngineDriver:
+        """The engine's driver, logging through the journal (made on first use)."""
+        if self.driver is None:
+            self.driver = EngineDriver(self.engine, self._journal(), self.clock)
+        return self.driver
 
     def _require(self) -> Store:
         if self.store is None:
@@ -382,46 +364,34 @@ class Daemon:
         *,
         seal: bool = False,
     ) -> None:
-        await self._journal().log(kind, ref, data, frame, seal=seal)
+        await self._require().append(self._journal().event(kind, ref, data, frame, seal=seal))
 
     async def _process(self, effects: list[Effect]) -> None:
-        """Carry out effects in order; engine answers are appended and carried out too."""
-        queue = list(effects)
-        while queue:
-            effect = queue.pop(0)
-            queue.extend(await self._carry_out(effect))
+        """Carry out effects in order, with the engine's answers (see app/driver.py): each
+        request of the driver answered with an await, in the order it asks."""
+        steps = self._driver().carry_out(effects)
+        reply: Any = None
+        while True:
+            try:
+                request = steps.send(reply)
+            except StopIteration:
+                break
+            reply = await self._answer(request)
         self._wake.set()
 
-    async def _carry_out(self, effect: Effect) -> list[Effect]:
-        if isinstance(effect, Transmit):
-            return await self._transmit(effect)
-        if isinstance(effect, NeedSeqs):
-            now = self.clock()
-            seqs = await self._require().reserve_seqs(
-                str(self.me), effect.count, at=now, site=self.cfg.site
+    async def _answer(self, request: Request) -> Any:
+        store = self._require()
+        if isinstance(request, Persist):
+            await store.append_many(request.events)
+            return None
+        if isinstance(request, Send):
+            try:
+                return await self.radio.send(request.packet)
+            except RadioError as exc:
+                return exc
+        if isinstance(request, Reserve):
+            return await store.reserve_seqs(
+                str(self.me), request.count, at=self.clock(), site=self.cfg.site
             )
-            return self.engine.provide_seqs(seqs, now)
-        await self._journal().record(effect)
-        return []
-
-    async def _transmit(self, tx: Transmit) -> list[Effect]:
-        packet = OutgoingPacket(
-            tx.frame,
-            dest=BROADCAST,
-            want_ack=tx.want_ack,
-            priority=tx.radio_priority,
-            hop_limit=tx.hop_limit,
-        )
-        try:
-            pid = await self.radio.send(packet)
-        except RadioRefused as exc:
-            reason = "duty_cycle" if "DUTY" in exc.reason.upper() else "queue_full"
-            return self.engine.on_refused(tx.token, reason, self.clock())
-        except RadioUnavailable:
-            return self.engine.on_refused(tx.token, "unavailable", self.clock())
-        return self.engine.on_handed(tx.token, pid, self.clock())
-
-
-async def run_daemon(home: SiteHome, radio: Radio | None = None) -> None:
-    daemon = Daemon(home, radio=radio)
-    await daemon.run()
+        await self._roster_update(request.msg)
+        return None

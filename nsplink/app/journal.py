@@ -1,23 +1,25 @@
 """How a site's engine effects become events in its log, and how the log becomes an engine again.
 
-One mapping for everything that runs the protocol core with a store: the daemon (each write
-awaited before the next frame goes to the radio) and the scenario runner (writes batched in
-virtual time). Both therefore log exactly the same events, and a scenario's per-site logs are
-what a real site would have written.
+One mapping for everything that runs the protocol core with a store: the daemon and the scenario
+runner both drive the engine through `app.driver.EngineDriver`, which asks this journal for the
+events of each effect. Both therefore log exactly the same events, and a scenario's per-site logs
+are what a real site would have written.
 
-`Journal.record(effect)` logs one effect (not `Transmit` or `NeedSeqs`: those are the driver's
-to carry out). `Journal.restore(engine, now)` rebuilds an empty engine's outbox and custody from
-the log after a start, a crash or a power cut.
+`Journal.events_for(effect)` is the mapping: no I/O, only the journal's memory of what the log
+holds (our tracked messages, the inbox) so that nothing is shown twice. `Transmit`, `NeedSeqs`
+and a heard roster update are the driver's to carry out. `Journal.restore(now)` rebuilds an empty
+engine's outbox and custody from the log after a start, a crash or a power cut.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 from nsplink.protocol import (
+    SEALED_TYPES,
     DecodeError,
     KeyId,
     KeyLookup,
@@ -53,12 +55,10 @@ from nsplink.store import events as ev
 QUARANTINE_TYPES = (MessageType.EMERGENCY, MessageType.SITREP, MessageType.SUPPLY)
 
 
-class LogSink(Protocol):
-    """What the journal needs of a store: the daemon passes the Store, the scenario a batch."""
+class LogReader(Protocol):
+    """What the journal's restore needs of a store."""
 
     async def append(self, event: Event) -> int: ...
-
-    async def append_many(self, events: Sequence[Event]) -> list[int]: ...
 
     async def events(self, **filters: Any) -> list[Record]: ...
 
@@ -77,19 +77,17 @@ class Journal:
         site: str,
         engine: SiteEngine,
         keys: KeyLookup,
-        sink: LogSink,
+        store: LogReader,
         clock: Callable[[], float],
         *,
         undelivered_after_s: float = 3600.0,
-        on_roster_update: Callable[[SignedMessage], Awaitable[None]] | None = None,
     ) -> None:
         self.site = site
         self.engine = engine  # replaced by a fresh one when a simulated site restarts
         self.keys = keys
-        self.sink = sink
+        self.store = store
         self.clock = clock
         self.undelivered_after_s = undelivered_after_s
-        self.on_roster_update = on_roster_update
         self.submitted: set[str] = set()  # our own tracked messages the engine knows
         self.triage_out: set[str] = set()  # our triage receipts waiting for the NSP's receipt
         self.last_triage_receipt = 0  # log id of our newest triage receipt, found by restore()
@@ -102,7 +100,7 @@ class Journal:
 
     # -- writing -----------------------------------------------------------------------------
 
-    def _event(
+    def event(
         self,
         kind: str,
         ref: str = "",
@@ -113,59 +111,47 @@ class Journal:
     ) -> Event:
         return Event(kind, self.clock(), self.site, ref, data or {}, frame, seal_frame=seal)
 
-    async def log(
-        self,
-        kind: str,
-        ref: str = "",
-        data: dict[str, Any] | None = None,
-        frame: bytes | None = None,
-        *,
-        seal: bool = False,
-    ) -> None:
-        await self.sink.append(self._event(kind, ref, data, frame, seal=seal))
-
-    async def record(self, effect: Effect) -> None:
-        """Log one effect as the site's durable record of it."""
+    def events_for(self, effect: Effect) -> list[Event]:
+        """The site's durable record of one effect (empty for effects with none)."""
         if isinstance(effect, Created):
-            await self._created(effect.msg)
-        elif isinstance(effect, Sent):
-            await self._sent(effect)
-        elif isinstance(effect, Refused):
-            await self.log(
-                ev.MESSAGE_REFUSED,
-                str(effect.mid),
-                {"reason": effect.reason, "retry_at": effect.retry_at},
-            )
-        elif isinstance(effect, Outcome):
-            await self._outcome(effect)
-        elif isinstance(effect, Triage):
-            data: dict[str, Any] = {
+            return self._created(effect.msg)
+        if isinstance(effect, Sent):
+            return self._sent(effect)
+        if isinstance(effect, Refused):
+            data: dict[str, Any] = {"reason": effect.reason, "retry_at": effect.retry_at}
+            return [self.event(ev.MESSAGE_REFUSED, str(effect.mid), data)]
+        if isinstance(effect, Outcome):
+            return self._outcome(effect)
+        if isinstance(effect, Triage):
+            data = {
                 "recipient": str(effect.by),
                 "state": effect.state,
                 "receipt": str(MessageId(effect.by, effect.receipt_seq)),
             }
-            await self.log(ev.RECEIPT_RECEIVED, str(effect.mid), data)
-        elif isinstance(effect, Deliver):
-            await self._deliver(effect)
-        elif isinstance(effect, Rejected):
-            await self._rejected(effect)
-        elif isinstance(effect, CustodyTaken):
+            return [self.event(ev.RECEIPT_RECEIVED, str(effect.mid), data)]
+        if isinstance(effect, Deliver):
+            return self._deliver(effect)
+        if isinstance(effect, Rejected):
+            return self._rejected(effect)
+        if isinstance(effect, CustodyTaken):
             env = effect.msg.envelope
-            await self.log(
-                ev.MESSAGE_CUSTODY,
-                str(effect.msg.id),
-                {"action": "taken", "origin": str(env.sender), "destination": str(env.destination)},
-                effect.msg.frame,
-                seal=env.type is MessageType.EMERGENCY,
-            )
-        elif isinstance(effect, CustodyForwarded):
-            await self.log(ev.MESSAGE_CUSTODY, str(effect.mid), {"action": "forwarded"})
-        elif isinstance(effect, CustodyReleased):
-            await self.log("custody.released", str(effect.mid), {"reason": effect.reason})
-        elif isinstance(effect, PeerSeen):
+            data = {
+                "action": "taken",
+                "origin": str(env.sender),
+                "destination": str(env.destination),
+            }
+            ref = str(effect.msg.id)
+            sealed = env.type in SEALED_TYPES
+            return [self.event(ev.MESSAGE_CUSTODY, ref, data, effect.msg.frame, seal=sealed)]
+        if isinstance(effect, CustodyForwarded):
+            return [self.event(ev.MESSAGE_CUSTODY, str(effect.mid), {"action": "forwarded"})]
+        if isinstance(effect, CustodyReleased):
+            return [self.event("custody.released", str(effect.mid), {"reason": effect.reason})]
+        if isinstance(effect, PeerSeen):
             self.last_heard[str(effect.site)] = effect.at
+        return []
 
-    async def _created(self, msg: SignedMessage) -> None:
+    def _created(self, msg: SignedMessage) -> list[Event]:
         env = msg.envelope
         ref = str(msg.id)
         if isinstance(env.body, Receipt):
@@ -177,32 +163,18 @@ class Journal:
             data: dict[str, Any] = {"kind": env.body.kind.value, "refs": covered}
             if tracked(env):
                 self.triage_out.add(ref)
-            events = [self._event(ev.RECEIPT_CREATED, ref, data, msg.frame)]
-            events += [self._event(ev.RECEIPT_SENT, r) for r in covered if r in self.inbox_refs]
-            await self.sink.append_many(events)
-            return
-        if isinstance(env.body, Status):
-            await self.log("status.sent", ref, {"seq": env.seq}, msg.frame)
-            return
-        self.submitted.add(ref)
-        data = {
-            "type": env.type.value,
-            "destination": str(env.destination),
-            "priority": env.priority.value,
-            "sender": str(env.sender),
-            "seq": env.seq,
-        }
-        sealed = env.type is MessageType.EMERGENCY  # personal data: erasable, as compose does
-        await self.sink.append_many(
-            [
-                self._event(ev.MESSAGE_CREATED, ref, data, msg.frame, seal=sealed),
-                self._event(ev.MESSAGE_QUEUED, ref),
+            events = [self.event(ev.RECEIPT_CREATED, ref, data, msg.frame)]
+            return events + [
+                self.event(ev.RECEIPT_SENT, r) for r in covered if r in self.inbox_refs
             ]
-        )
+        if isinstance(env.body, Status):
+            return [self.event("status.sent", ref, {"seq": env.seq}, msg.frame)]
+        self.submitted.add(ref)
+        return message_created(msg, (), self.clock(), self.site)
 
-    async def _sent(self, sent: Sent) -> None:
+    def _sent(self, sent: Sent) -> list[Event]:
         if str(sent.mid) not in self.submitted:
-            return  # a receipt, a beacon or a frame held in custody: not in our outbox
+            return []  # a receipt, a beacon or a frame held in custody: not in our outbox
         data: dict[str, Any] = {
             "attempt": sent.attempt,
             "packet_id": sent.packet_id,
@@ -212,45 +184,39 @@ class Journal:
             data["next_retry_at"] = sent.next_retry_at
         if sent.part:
             data["part"] = sent.part
-        await self.log(ev.MESSAGE_SENT, str(sent.mid), data)
+        return [self.event(ev.MESSAGE_SENT, str(sent.mid), data)]
 
-    async def _outcome(self, out: Outcome) -> None:
+    def _outcome(self, out: Outcome) -> list[Event]:
         ref = str(out.mid)
+        who = {"recipient": str(out.recipient)} if out.recipient else {}
         if ref in self.triage_out and out.state is DeliveryState.DELIVERED:
             self.triage_out.discard(ref)
-            data = {"recipient": str(out.recipient)} if out.recipient else {}
-            await self.log(ev.RECEIPT_CONFIRMED, ref, data)
-            return
+            return [self.event(ev.RECEIPT_CONFIRMED, ref, who)]
         if ref not in self.submitted:
-            return  # a receipt or a beacon: not tracked
+            return []  # a receipt or a beacon: not tracked
         state = out.state
         if state is DeliveryState.HEARD:
-            await self.log(ev.MESSAGE_HEARD_REPEATED, ref)
-        elif state in (DeliveryState.DELIVERED, DeliveryState.PARTIAL):
-            await self.log(
-                ev.MESSAGE_DELIVERED,
-                ref,
-                {"recipient": str(out.recipient)} if out.recipient else {},
-            )
-        elif state is DeliveryState.CUSTODY:
+            return [self.event(ev.MESSAGE_HEARD_REPEATED, ref)]
+        if state in (DeliveryState.DELIVERED, DeliveryState.PARTIAL):
+            return [self.event(ev.MESSAGE_DELIVERED, ref, who)]
+        if state is DeliveryState.CUSTODY:
             holder = str(out.recipient) if out.recipient else ""
-            await self.log(ev.MESSAGE_CUSTODY, ref, {"action": "confirmed", "holder": holder})
-        elif state is DeliveryState.UNDELIVERED:
-            await self.log(ev.MESSAGE_UNDELIVERED, ref, {"after_s": self.undelivered_after_s})
+            return [self.event(ev.MESSAGE_CUSTODY, ref, {"action": "confirmed", "holder": holder})]
+        if state is DeliveryState.UNDELIVERED:
+            after = {"after_s": self.undelivered_after_s}
+            return [self.event(ev.MESSAGE_UNDELIVERED, ref, after)]
+        return []
 
-    async def _deliver(self, d: Deliver) -> None:
+    def _deliver(self, d: Deliver) -> list[Event]:
         msg = d.msg
         env = msg.envelope
         ref = str(msg.id)
         body = env.body
         if isinstance(body, RosterUpdate):
-            if self.on_roster_update is not None:
-                await self.on_roster_update(msg)
-            return
+            return []  # the driver hands it to the daemon, which checks and logs it
         if isinstance(body, Receipt):
             data: dict[str, Any] = {"kind": body.kind.value, "by": msg.signer.site}
-            await self.log("receipt.heard", ref, data, msg.frame)
-            return
+            return [self.event("receipt.heard", ref, data, msg.frame)]
         if isinstance(body, Status):
             data = {
                 "sender_site": msg.signer.site,
@@ -260,11 +226,10 @@ class Journal:
                 "queue_depth": body.queue_depth,
                 "hops": d.hops,
             }
-            await self.log("status.received", ref, data)
-            return
+            return [self.event("status.received", ref, data)]
         if d.duplicate or ref in self.inbox_refs:
-            await self.log(ev.MESSAGE_DUPLICATE, ref, {"sender": str(env.sender), "seq": env.seq})
-            return
+            dup = {"sender": str(env.sender), "seq": env.seq}
+            return [self.event(ev.MESSAGE_DUPLICATE, ref, dup)]
         self.inbox_refs.add(ref)
         data = {
             "sender": str(env.sender),
@@ -275,15 +240,13 @@ class Journal:
             "hops": d.hops,
             "from_node": d.from_node,
         }
-        sealed = env.type is MessageType.EMERGENCY
-        await self.sink.append_many(
-            [
-                self._event(ev.MESSAGE_RECEIVED, ref, data, msg.frame, seal=sealed),
-                self._event(ev.MESSAGE_VERIFIED, ref),
-            ]
-        )
+        sealed = env.type in SEALED_TYPES
+        return [
+            self.event(ev.MESSAGE_RECEIVED, ref, data, msg.frame, seal=sealed),
+            self.event(ev.MESSAGE_VERIFIED, ref),
+        ]
 
-    async def _rejected(self, r: Rejected) -> None:
+    def _rejected(self, r: Rejected) -> list[Event]:
         env = r.unverified
         if env is not None:
             ref = str(MessageId(env.sender, env.seq))
@@ -312,20 +275,17 @@ class Journal:
                 "type": env.type.value,
                 "priority": env.priority.value,
             }
-            await self.sink.append_many(
-                [
-                    self._event(ev.MESSAGE_RECEIVED, ref, received, r.frame, seal=True),
-                    self._event(ev.MESSAGE_QUARANTINED, ref, data),
-                ]
-            )
-        else:
-            await self.log(ev.MESSAGE_REJECTED, ref, data)
+            return [
+                self.event(ev.MESSAGE_RECEIVED, ref, received, r.frame, seal=True),
+                self.event(ev.MESSAGE_QUARANTINED, ref, data),
+            ]
+        return [self.event(ev.MESSAGE_REJECTED, ref, data)]
 
     # -- reading back ------------------------------------------------------------------------
 
     async def load_message(self, ref: str) -> SignedMessage | None:
         """A message's signed frame from the log (created by us, or held in custody)."""
-        records = await self.sink.events(
+        records = await self.store.events(
             ref=ref, kinds=(ev.MESSAGE_CREATED, ev.MESSAGE_CUSTODY), with_personal=True
         )
         for record in records:
@@ -333,9 +293,8 @@ class Journal:
                 try:
                     return decode(record.frame, self.keys)
                 except DecodeError as err:
-                    await self.log(
-                        ev.RADIO_ERROR, data={"code": err.code, "detail": f"stored frame {ref}"}
-                    )
+                    detail = {"code": err.code, "detail": f"stored frame {ref}"}
+                    await self.store.append(self.event(ev.RADIO_ERROR, data=detail))
                     return None
         return None
 
@@ -349,7 +308,7 @@ class Journal:
         self.submitted.add(item.ref)
         got = [
             KeyId.parse(r)
-            for r, state in (await self.sink.recipients(item.ref)).items()
+            for r, state in (await self.store.recipients(item.ref)).items()
             if state == "delivered"
         ]
         return self.engine.submit(
@@ -358,14 +317,14 @@ class Journal:
 
     async def restore(self, now: float) -> list[Effect]:
         """After a start: what the inbox shows, the outbox to resume, the custody to carry."""
-        self.inbox_refs = {item.ref for item in await self.sink.inbox()}
+        self.inbox_refs = {item.ref for item in await self.store.inbox()}
         effects: list[Effect] = []
-        for item in await self.sink.outbox():
+        for item in await self.store.outbox():
             if item.state == "delivered":
                 self.submitted.add(item.ref)
             else:
                 effects += await self.resume(item, now)
-        for held in await self.sink.custody():
+        for held in await self.store.custody():
             if held.state in ("taken", "forwarded"):
                 msg = await self.load_message(held.ref)
                 if msg is not None:
@@ -376,16 +335,16 @@ class Journal:
         """Triage after a start. At an NSP: the newest state each CP already told us, so that an
         older receipt arriving late cannot turn it back. At a CP: each triage receipt the NSP
         has not confirmed yet, unless a newer one covers all of its messages."""
-        for rec in await self.sink.events(kinds=(ev.RECEIPT_RECEIVED,)):
+        for rec in await self.store.events(kinds=(ev.RECEIPT_RECEIVED,)):
             by, receipt = rec.data.get("recipient"), rec.data.get("receipt")
             if rec.data.get("state") and isinstance(by, str) and isinstance(receipt, str):
                 with contextlib.suppress(ValueError):
                     rid = MessageId.parse(receipt)
                     self.engine.triage_known(MessageId.parse(rec.ref), KeyId.parse(by), rid.seq)
-        confirmed = {r.ref for r in await self.sink.events(kinds=(ev.RECEIPT_CONFIRMED,))}
+        confirmed = {r.ref for r in await self.store.events(kinds=(ev.RECEIPT_CONFIRMED,))}
         newest: dict[str, int] = {}  # message ref -> seq of the newest triage receipt about it
         waiting: list[tuple[Record, int, list[str]]] = []
-        for rec in await self.sink.events(kinds=(ev.RECEIPT_CREATED,)):
+        for rec in await self.store.events(kinds=(ev.RECEIPT_CREATED,)):
             if rec.data.get("kind") != "TRIAGE":
                 continue
             self.last_triage_receipt = max(self.last_triage_receipt, rec.id)
@@ -410,3 +369,35 @@ class Journal:
                 self.triage_out.add(str(msg.id))
                 effects += self.engine.submit(msg, now)
         return effects
+
+
+def message_created(
+    msg: SignedMessage, recipients: Iterable[KeyId], at: float, site: str
+) -> list[Event]:
+    """The log's record of a message of ours, ready to send: `message.created` with its frame,
+    then `message.queued`. The one place these are built (the CLI's queue and the daemon's
+    journal alike)."""
+    env = msg.envelope
+    ref = str(msg.id)
+    data: dict[str, object] = {
+        "type": env.type.value,
+        "destination": str(env.destination),
+        "priority": env.priority.value,
+        "sender": str(env.sender),
+        "seq": env.seq,
+    }
+    recips = sorted(str(r) for r in recipients)
+    if recips:
+        data["recipients"] = recips
+    return [
+        Event(
+            ev.MESSAGE_CREATED,
+            at,
+            site,
+            ref,
+            data,
+            msg.frame,
+            seal_frame=env.type in SEALED_TYPES,
+        ),
+        Event(ev.MESSAGE_QUEUED, at, site, ref, {}),
+    ]

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -145,22 +145,12 @@ class RosterWrongRegion(RosterError):
     key = "roster.wrong_region"
 
 
-@dataclass(frozen=True)
-class RosterEntry:
-    site: str
-    role: str
-    public_key: bytes
-    node: int | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "site": self.site,
-            "role": self.role,
-            "public_key": self.public_key.hex(),
-        }
-        if self.node is not None:
-            out["node"] = self.node
-        return out
+def entry_json(e: SiteEntry) -> dict[str, Any]:
+    """One site of the roster as the JSON file writes it."""
+    out: dict[str, Any] = {"site": e.site, "role": e.role, "public_key": e.public_key.hex()}
+    if e.node is not None:
+        out["node"] = e.node
+    return out
 
 
 def _hex32(value: object, what: str, path: Path | str) -> bytes:
@@ -173,10 +163,10 @@ def _hex32(value: object, what: str, path: Path | str) -> bytes:
     return raw
 
 
-def _entries(raw_list: object, group: str, path: Path | str) -> list[RosterEntry]:
+def _entries(raw_list: object, group: str, path: Path | str) -> list[SiteEntry]:
     if not isinstance(raw_list, list):
         raise RosterInvalid(f"'{group}' must be a list", path=path)
-    entries: list[RosterEntry] = []
+    entries: list[SiteEntry] = []
     for i, raw in enumerate(raw_list, start=1):
         where = f"{group} {i}"
         if not isinstance(raw, dict):
@@ -191,11 +181,11 @@ def _entries(raw_list: object, group: str, path: Path | str) -> list[RosterEntry
             isinstance(node, bool) or not isinstance(node, int) or not 0 < node < 0xFFFFFFFF
         ):
             raise RosterInvalid(f"{where} ({site}): node must be a radio node number", path=path)
-        entries.append(RosterEntry(site.strip(), str(role), public, node))
+        entries.append(SiteEntry(site.strip(), str(role), public, node))
     return entries
 
 
-def parse_roster(data: Any, path: Path | str = "<roster>") -> tuple[str, list[RosterEntry]]:
+def parse_roster(data: Any, path: Path | str = "<roster>") -> tuple[str, list[SiteEntry]]:
     """(region, active entries) of a roster file's JSON, signed or not (no signature check)."""
     if not isinstance(data, dict) or not isinstance(data.get("sites"), list):
         raise RosterInvalid("expected an object with a 'sites' list", path=path)
@@ -205,7 +195,7 @@ def parse_roster(data: Any, path: Path | str = "<roster>") -> tuple[str, list[Ro
     return region, _entries(data["sites"], "site", path)
 
 
-def keyring(entries: list[RosterEntry], path: Path | str = "<roster>") -> KeyRing:
+def keyring(entries: list[SiteEntry], path: Path | str = "<roster>") -> KeyRing:
     ring = KeyRing()
     for e in entries:
         try:
@@ -235,7 +225,7 @@ def _read_json(path: Path) -> Any:
         raise RosterInvalid("nested too deeply", path=path) from exc
 
 
-def load_roster(path: Path) -> tuple[str, list[RosterEntry]]:
+def load_roster(path: Path) -> tuple[str, list[SiteEntry]]:
     return parse_roster(_read_json(path), path)
 
 
@@ -249,20 +239,12 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)  # a power cut leaves the old file or the new one, never half of one
 
 
-def save_roster(path: Path, region: str, entries: list[RosterEntry]) -> None:
+def save_roster(path: Path, region: str, entries: list[SiteEntry]) -> None:
     """An unsigned draft (version 0); sign it with `sign_roster_file` before any daemon uses it."""
-    save_doc(path, RosterDoc(region, 0, 0, tuple(_site(e) for e in entries)))
+    save_doc(path, RosterDoc(region, 0, 0, tuple(entries)))
 
 
 # -- the signed document ------------------------------------------------------------------------
-
-
-def _site(e: RosterEntry) -> SiteEntry:
-    return SiteEntry(e.site, e.role, e.public_key, e.node)
-
-
-def _entry(e: SiteEntry) -> RosterEntry:
-    return RosterEntry(e.site, e.role, e.public_key, e.node)
 
 
 def _iso(minutes: int) -> str:
@@ -297,8 +279,8 @@ def doc_from_json(data: Any, path: Path | str = "<roster>") -> RosterDoc:
         region,
         version,
         _minutes(data.get("issued"), path),
-        tuple(_site(e) for e in sites),
-        tuple(_site(e) for e in _entries(data.get("revoked", []), "revoked", path)),
+        tuple(sites),
+        tuple(_entries(data.get("revoked", []), "revoked", path)),
         seal_key,
         sig,
     )
@@ -316,8 +298,8 @@ def doc_to_json(doc: RosterDoc) -> dict[str, Any]:
         out["issued"] = _iso(doc.issued)
     if doc.seal_key is not None:
         out["seal_key"] = doc.seal_key.hex()
-    out["sites"] = [_entry(e).to_json() for e in doc.sites]
-    out["revoked"] = [_entry(e).to_json() for e in doc.revoked]
+    out["sites"] = [entry_json(e) for e in doc.sites]
+    out["revoked"] = [entry_json(e) for e in doc.revoked]
     if doc.signature:
         out["signature"] = doc.signature.hex()
     return out

@@ -14,7 +14,6 @@ from pathlib import Path
 from nsplink.app.config import SiteConfig, save_config
 from nsplink.app.keys import generate_seed, load_identity, save_identity
 from nsplink.app.roster import (
-    RosterEntry,
     install_roster,
     load_doc,
     save_doc,
@@ -23,6 +22,7 @@ from nsplink.app.roster import (
     sign_roster,
 )
 from nsplink.app.site import SiteHome
+from nsplink.protocol.rosterdoc import SiteEntry
 from nsplink.protocol.sealing import seal_public_key
 
 
@@ -31,20 +31,20 @@ def make_sites(
 ) -> dict[str, SiteHome]:
     """One home per (name, role) under `root`, all sharing one region-signed roster."""
     homes: dict[str, SiteHome] = {}
-    entries: list[RosterEntry] = []
+    entries: list[SiteEntry] = []
     for name, role in specs:
         home = SiteHome(root / name)
         cfg = SiteConfig(site=name, role=role, region="VR01", radio=(radios or {}).get(name, ""))
         save_config(home, cfg)
         ident = save_identity(home.key_path, generate_seed(), site=name)
-        entries.append(RosterEntry(name, role, ident.public_key))
+        entries.append(SiteEntry(name, role, ident.public_key))
         homes[name] = home
     sign_for_sites(root, homes, entries)
     return homes
 
 
 def sign_for_sites(
-    root: Path, homes: dict[str, SiteHome], entries: list[RosterEntry], *, cp_seal: bool = True
+    root: Path, homes: dict[str, SiteHome], entries: list[SiteEntry], *, cp_seal: bool = True
 ) -> None:
     """Sign the roster with a fresh region key (kept in `root`, as the region keeps it offline),
     install it in every home with the region key pinned, and give every CP the sealing key."""

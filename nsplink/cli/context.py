@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from typing import NoReturn
 
@@ -36,7 +35,3 @@ def get_ctx(ctx: typer.Context) -> CliContext:
         obj = CliContext(home=resolve_home(None), lang=current_lang())
         ctx.find_root().obj = obj
     return obj
-
-
-def eprint(line: str) -> None:
-    print(line, file=sys.stderr)

@@ -38,9 +38,6 @@ class RollingWindow:
         self._latest = -1  # the bucket before boot: nothing booked yet
         self._sum = 0.0
 
-    def bucket_index(self, now_s: float) -> int:
-        return math.floor((now_s - self._boot_s) / self._bucket_s)
-
     def _advance(self, now_s: float) -> int:
         idx = math.floor((now_s - self._boot_s) / self._bucket_s)
         latest = self._latest

@@ -629,9 +629,6 @@ class SiteEngine:
 
     # -- views for status displays ---------------------------------------------------------------
 
-    def airtime_used_ms(self, now: float) -> float:
-        return self.planner.used_ms(now)
-
     def backlog(self) -> int:
         return sum(1 for o in self.outbox.values() if not o.custody)
 

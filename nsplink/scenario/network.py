@@ -1,10 +1,13 @@
 """Site engines on the simulated medium, in virtual time: the same protocol core as the daemon,
-driven by the medium's event loop instead of asyncio.
+driven through the same driver (app/driver.py) by the medium's event loop instead of asyncio.
 
-`SimNetwork` wires one `SiteEngine` per site to one `SimNode`: a `Transmit` becomes a send on the
-node, the node's receptions, acks and naks go back into the engine, and each engine's
-`next_deadline()` becomes a timer on the medium. Nothing sleeps. Observers (the scenario report,
-tests, benchmarks) subscribe to every effect with its site and virtual time.
+`SimNetwork` wires one `SiteEngine` per site to one `SimNode`: the node's events become the
+`RadioEvent`s a radio adapter reports (radio/sim/driver.py), the driver turns them into engine
+calls and its `Send` requests into sends on the node, and each engine's `next_deadline()` becomes
+a timer on the medium. Nothing sleeps. A node's events that arrive while we are handing it a
+packet wait until the hand-over is answered, as they do from a real device. Log rows go to
+`persist` (the scenario runner writes them to each site's store); observers (the scenario
+report, tests, benchmarks) see every effect with its site and virtual time.
 """
 
 from __future__ import annotations
@@ -13,22 +16,19 @@ import hashlib
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
+from nsplink.app.driver import EngineDriver, Persist, Request, Reserve, Send, run_now
 from nsplink.protocol import Destination, Identity, KeyRing, MessageId, PeerKey, Priority
-from nsplink.protocol.effects import (
-    Created,
-    Effect,
-    NeedSeqs,
-    Transmit,
-)
+from nsplink.protocol.effects import Created, Effect
 from nsplink.protocol.engine import EngineConfig, SiteEngine
 from nsplink.protocol.messages import Message
 from nsplink.protocol.sealing import seal_public_key
-from nsplink.radio.base import BROADCAST
-from nsplink.radio.sim import AppReceive, Medium, NodeEvent, QueueStatusEvent, RoutingEvent, SimNode
-from nsplink.radio.sim.events import ERR_NONE, ERRNO_DISABLED
+from nsplink.radio.base import RadioError
+from nsplink.radio.sim import Medium, NodeEvent, SimNode
+from nsplink.radio.sim.driver import radio_event, refusal, send_to_node
+from nsplink.store import Event
 
-ROUTING_REASONS = {5: "MAX_RETRANSMIT", 7: "TOO_LARGE", 9: "DUTY_CYCLE_LIMIT"}
 DEFAULT_EPOCH = 1_767_225_600.0  # 2026-01-01T00:00:00Z: virtual t=0 in unix seconds
 
 Observer = Callable[["SimSite", Effect, float], None]
@@ -40,14 +40,20 @@ class SimSite:
     role: str
     identity: Identity
     node: SimNode
-    engine: SiteEngine
+    driver: EngineDriver
     next_seq: int = 1
     timer_gen: int = 0
     sent: dict[MessageId, float] = field(default_factory=dict)
+    handing: bool = False  # inside a send to the node: its events wait (see the module doc)
+    waiting: list[NodeEvent] = field(default_factory=list)
 
     @property
     def key_id(self) -> str:
         return str(self.identity.key_id)
+
+    @property
+    def engine(self) -> SiteEngine:
+        return self.driver.engine
 
 
 class SimNetwork:
@@ -97,7 +103,9 @@ class SimNetwork:
         engine = SiteEngine(
             identity, self.roster, cfg, rng=random.Random(self._rng.getrandbits(64)), now=self.now
         )
-        site = SimSite(name, role, identity, node, engine)
+        driver = EngineDriver(engine, None, lambda: self.now)
+        site = SimSite(name, role, identity, node, driver)
+        driver.observe = lambda effect, s=site: self._notify(s, effect)  # type: ignore[misc]
         self.sites[name] = site
         self.by_node[node_num] = site
         node.on_event = lambda ev, s=site: self._on_node_event(s, ev)
@@ -129,8 +137,7 @@ class SimNetwork:
             msg = site.engine.compose(body, destination, prio, self.now, seal_to=self.seal_key)
             assert msg is not None
         site.sent[msg.id] = self.now
-        self._notify(site, Created(msg))
-        self._apply(site, site.engine.submit(msg, self.now))
+        self._apply(site, [Created(msg), *site.engine.submit(msg, self.now)])
         return msg.id
 
     def triage(self, site_name: str, mid: MessageId, state: str) -> None:
@@ -138,9 +145,6 @@ class SimNetwork:
 
         site = self.sites[site_name]
         self._apply(site, site.engine.receipt({mid: State(state)}, self.now))
-
-    def site_of(self, key_id: str) -> SimSite | None:
-        return next((s for s in self.sites.values() if s.key_id == key_id), None)
 
     # -- time --------------------------------------------------------------------------------
 
@@ -158,52 +162,37 @@ class SimNetwork:
             obs(site, effect, self.now)
 
     def _apply(self, site: SimSite, effects: list[Effect]) -> None:
-        queue = list(effects)
-        while queue:
-            effect = queue.pop(0)
-            self._notify(site, effect)
-            if isinstance(effect, Transmit):
-                queue.extend(self._transmit(site, effect))
-            elif isinstance(effect, NeedSeqs):
-                queue.extend(site.engine.provide_seqs(self._reserve(site, effect.count), self.now))
+        run_now(site.driver.carry_out(effects), lambda request: self._answer(site, request))
+        while site.waiting and not site.handing:
+            self._on_node_event(site, site.waiting.pop(0))
         self._arm(site)
 
-    def _transmit(self, site: SimSite, tx: Transmit) -> list[Effect]:
-        node = site.node
-        if not node.powered:
-            return site.engine.on_refused(tx.token, "unavailable", self.now)
-        result = node.send(
-            dest=BROADCAST,
-            payload=tx.frame,
-            portnum=self.portnum,
-            want_ack=tx.want_ack,
-            priority=tx.radio_priority,
-            hop_limit=tx.hop_limit,
-        )
-        if result.res == ERR_NONE:
-            return site.engine.on_handed(tx.token, result.packet_id, self.now)
-        reason = "unavailable" if result.res == ERRNO_DISABLED else "queue_full"
-        return site.engine.on_refused(tx.token, reason, self.now)
+    def _answer(self, site: SimSite, request: Request) -> Any:
+        if isinstance(request, Persist):
+            self.persist(site, request.events)
+        elif isinstance(request, Send):
+            site.handing = True
+            try:
+                res = send_to_node(site.node, request.packet, self.portnum)
+            except RadioError as exc:
+                return exc
+            finally:
+                site.handing = False
+            return refusal(res) or res.packet_id
+        elif isinstance(request, Reserve):
+            return self._reserve(site, request.count)
+        return None  # RosterHeard: simulated rosters do not change
+
+    def persist(self, site: SimSite, events: list[Event]) -> None:
+        """Where a site's log rows go; a bare network keeps none (the runner overrides this)."""
 
     def _on_node_event(self, site: SimSite, ev: NodeEvent) -> None:
-        engine = site.engine
-        if isinstance(ev, AppReceive):
-            if ev.portnum != self.portnum:
-                return
-            hops = ev.hop_start - ev.hop_limit if ev.hop_start >= ev.hop_limit else None
-            effects = engine.on_frame(ev.payload, ev.from_node, hops, self.now)
-        elif isinstance(ev, RoutingEvent):
-            if ev.error_reason == ERR_NONE:
-                implicit = ev.from_node == site.node.node_num
-                effects = engine.on_acked(ev.request_id, implicit, self.now)
-            else:
-                reason = ROUTING_REASONS.get(ev.error_reason, f"error {ev.error_reason}")
-                effects = engine.on_failed(ev.request_id, reason, self.now)
-        elif isinstance(ev, QueueStatusEvent):
-            effects = engine.handle_timer(self.now)
-        else:
+        if site.handing:
+            site.waiting.append(ev)
             return
-        self._apply(site, effects)
+        event = radio_event(site.node.node_num, self.portnum, ev)
+        if event is not None:
+            self._apply(site, site.driver.on_radio(event, self.now))
 
     def _arm(self, site: SimSite) -> None:
         """One pending timer per site: the engine's next deadline."""

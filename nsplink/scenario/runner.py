@@ -43,7 +43,7 @@ from nsplink.scenario.journal import SiteJournal, fresh_engine
 from nsplink.scenario.model import SiteModel, plan_emergencies
 from nsplink.scenario.network import SimNetwork, SimSite
 from nsplink.scenario.schema import Action, Scenario
-from nsplink.store import Store
+from nsplink.store import Event, Store
 from nsplink.store import events as ev
 
 SAMPLE_S = 600.0  # queue depth and duty-cycle samples
@@ -53,10 +53,18 @@ BEACON_S = 1800.0  # DaemonOptions.status_interval_s
 
 
 class ScenarioNetwork(SimNetwork):
-    """SimNetwork plus what a restart needs: swap in a fresh engine and carry out its effects."""
+    """SimNetwork plus each site's log, and what a restart needs: swap in a fresh engine and
+    carry out its effects."""
+
+    journals: dict[str, SiteJournal]
+
+    def persist(self, site: SimSite, events: list[Event]) -> None:
+        journal = self.journals.get(site.name)
+        if journal is not None:
+            journal.keep(events)
 
     def restart(self, site: SimSite, engine: Any, effects: list[Effect]) -> None:
-        site.engine = engine
+        site.driver.replace_engine(engine)
         seqs = list(range(site.next_seq, site.next_seq + SEQ_BLOCK))
         site.next_seq += SEQ_BLOCK
         self._apply(site, engine.provide_seqs(seqs, self.now) + effects)
@@ -117,6 +125,7 @@ class ScenarioRun:
         self.rng = random.Random(f"{self.seed}/runner")
         self.models = {s.name: SiteModel(s) for s in scenario.sites}
         self.journals: dict[str, SiteJournal] = {}
+        self.net.journals = self.journals
         self.stores: dict[str, Store] = {}
         self.store_paths: dict[str, Path] = {}
         self.down: dict[str, set[str]] = {s.name: set() for s in scenario.sites}
@@ -211,6 +220,7 @@ class ScenarioRun:
         self.stores[site.name] = store
         journal = SiteJournal(site.name, site.engine, self.net.roster, store, lambda: self.net.now)
         self.journals[site.name] = journal
+        site.driver.journal = journal.journal
         journal.note(ev.DAEMON_STARTED, "", {"scenario": self.sc.name, "seed": self.seed})
         return journal
 
@@ -391,9 +401,10 @@ class ScenarioRun:
 
     async def _power_loss(self, name: str) -> None:
         site = self.net.sites[name]
+        journal = self.journals.pop(name)  # what the radio does from now on is not logged
+        site.driver.journal = None
         self.medium.power_off(site.node.node_num)
         self.net.stop(site)
-        journal = self.journals.pop(name)
         await self._write(journal)
         await self.stores.pop(name).close()
 
@@ -428,10 +439,8 @@ class ScenarioRun:
     # -- observing --------------------------------------------------------------------------------
 
     def _observe(self, site: SimSite, effect: Effect, now: float) -> None:
-        journal = self.journals.get(site.name)
-        if journal is None or self.down[site.name]:
+        if site.name not in self.journals or self.down[site.name]:
             return
-        journal.record(effect)
         if (
             isinstance(effect, Deliver)
             and site.role == "cp"

@@ -36,6 +36,7 @@ from nsplink.radio.sim.events import (
     NodeEvent,
     QueueStatusEvent,
     RoutingEvent,
+    SendResult,
 )
 from nsplink.radio.sim.medium import Medium
 from nsplink.radio.sim.node import SimNode
@@ -138,22 +139,12 @@ class SimRadio:
         if not self._open:
             raise RadioUnavailable("radio not open")
         self._driver.sync()
-        try:
-            res = self._node.send(
-                dest=packet.dest,
-                payload=packet.payload,
-                portnum=self.portnum,
-                want_ack=packet.want_ack,
-                priority=packet.priority,
-                hop_limit=packet.hop_limit,
-            )
-        except NodePoweredOff as exc:
-            raise RadioUnavailable(str(exc)) from exc
+        res = send_to_node(self._node, packet, self.portnum)
         self._driver.wake()
         self._events.put_nowait(QueueStatus(res.free, res.maxlen, res.packet_id, res.res))
-        if res.res in (ERRNO_UNKNOWN, ERRNO_DISABLED):
-            # no nak follows these: the packet never entered the queue
-            raise RadioRefused("QUEUE_FULL" if res.res == ERRNO_UNKNOWN else "RADIO_DISABLED")
+        refused = refusal(res)
+        if refused is not None:
+            raise refused
         return res.packet_id
 
     async def next_event(self) -> RadioEvent:
@@ -163,29 +154,57 @@ class SimRadio:
         self._events.put_nowait(LinkUp(self._node.node_num) if up else LinkDown("power lost"))
 
     def _on_event(self, event: NodeEvent) -> None:
-        if isinstance(event, AppReceive):
-            if event.portnum != self.portnum:
-                return
-            self._events.put_nowait(
-                Received(
-                    from_node=event.from_node,
-                    to_node=event.to_node,
-                    payload=event.payload,
-                    packet_id=event.packet_id,
-                    rx_time=event.rx_time,
-                    rx_snr=event.rx_snr,
-                    rx_rssi=event.rx_rssi,
-                    hop_start=event.hop_start,
-                    hop_limit=event.hop_limit,
-                )
-            )
-        elif isinstance(event, RoutingEvent):
-            if event.error_reason == ERR_NONE:
-                implicit = event.from_node == self._node.node_num
-                self._events.put_nowait(Acked(event.request_id, event.from_node, implicit))
-            else:
-                self._events.put_nowait(Failed(event.request_id, error_name(event.error_reason)))
-        elif isinstance(event, QueueStatusEvent):
-            self._events.put_nowait(
-                QueueStatus(event.free, event.maxlen, event.mesh_packet_id, event.res)
-            )
+        translated = radio_event(self._node.node_num, self.portnum, event)
+        if translated is not None:
+            self._events.put_nowait(translated)
+
+
+def send_to_node(node: SimNode, packet: OutgoingPacket, portnum: int) -> SendResult:
+    """sendToMesh on a simulated node, as a radio adapter calls it; a node without power is
+    `RadioUnavailable`."""
+    try:
+        return node.send(
+            dest=packet.dest,
+            payload=packet.payload,
+            portnum=portnum,
+            want_ack=packet.want_ack,
+            priority=packet.priority,
+            hop_limit=packet.hop_limit,
+        )
+    except NodePoweredOff as exc:
+        raise RadioUnavailable(str(exc)) from exc
+
+
+def refusal(res: SendResult) -> RadioRefused | None:
+    """The device's refusal in a send result, if it is one: no nak follows these, the packet
+    never entered the queue (every other result is followed by the device's ack or nak)."""
+    if res.res == ERRNO_UNKNOWN:
+        return RadioRefused("QUEUE_FULL")
+    if res.res == ERRNO_DISABLED:
+        return RadioRefused("RADIO_DISABLED")
+    return None
+
+
+def radio_event(node_num: int, portnum: int, event: NodeEvent) -> RadioEvent | None:
+    """What a radio adapter reports of one event of a simulated node (None: not for us)."""
+    if isinstance(event, AppReceive):
+        if event.portnum != portnum:
+            return None
+        return Received(
+            from_node=event.from_node,
+            to_node=event.to_node,
+            payload=event.payload,
+            packet_id=event.packet_id,
+            rx_time=event.rx_time,
+            rx_snr=event.rx_snr,
+            rx_rssi=event.rx_rssi,
+            hop_start=event.hop_start,
+            hop_limit=event.hop_limit,
+        )
+    if isinstance(event, RoutingEvent):
+        if event.error_reason == ERR_NONE:
+            return Acked(event.request_id, event.from_node, event.from_node == node_num)
+        return Failed(event.request_id, error_name(event.error_reason))
+    if isinstance(event, QueueStatusEvent):
+        return QueueStatus(event.free, event.maxlen, event.mesh_packet_id, event.res)
+    return None

@@ -57,10 +57,6 @@ class AirPacket:
         return (self.frm, self.id)
 
     @property
-    def is_broadcast(self) -> bool:
-        return self.to == BROADCAST
-
-    @property
     def hops_away(self) -> int:
         return self.hop_start - self.hop_limit
 
