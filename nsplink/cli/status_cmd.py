@@ -28,7 +28,7 @@ from nsplink.store import OutboxItem, Store
 from nsplink.store import events as ev
 
 T = TypeVar("T")
-AIRTIME_BUDGET_S = 360.0  # 10 % duty cycle of one hour (DESIGN.md: EU868 g1)
+AIRTIME_BUDGET_S = 360.0  # 10 % duty cycle of one hour in EU_868 (docs/radio.md §1)
 STALE_S = 30 * 60  # no word from any CP for this long: say there is no connection
 
 register_texts(

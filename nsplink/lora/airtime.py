@@ -4,7 +4,7 @@ Sans-IO: nothing here reads a clock or draws random numbers itself. Functions th
 randomises take the random draw as an argument (`slots`), so the simulator and the daemon's
 scheduler can share them and tests can pin them.
 
-Sources (meshtastic/firmware, see /work/shared/radio-facts.md): `MeshRadio.h` modemPresetToParams,
+Sources (meshtastic/firmware, see docs/radio.md §2-§4): `MeshRadio.h` modemPresetToParams,
 `RadioInterface.cpp` computeSlotTimeMsec / getTxDelayMsec / getTxDelayMsecWeighted /
 getRetransmissionMsec, `RadioLibInterface.h` (preamble 16, explicit header, CRC, LDRO rule).
 """

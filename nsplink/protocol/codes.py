@@ -1,4 +1,4 @@
-"""The coded values of domain.md §3-§4: short ASCII codes, shown translated.
+"""The coded values of docs/domain.md §3-§4: short ASCII codes, shown translated.
 
 Each enum's values are the stable codes (what logs, exports and the CLI use); `label(lang)` gives
 the Dutch or English words a volunteer reads. The wire numbers live in nsplink.proto.
@@ -164,7 +164,7 @@ class ReceiptKind(Code):
 
 
 class State(Code):
-    """Delivery and CP handling state carried by receipts (domain §4), in triage order."""
+    """Delivery and CP handling state carried by receipts (docs/domain.md §4.2), in triage order."""
 
     ONTV = "ONTV"
     GEZ = "GEZ"

@@ -16,7 +16,7 @@ from nsplink.protocol.identity import KeyId, MessageId
 
 
 class DeliveryState(Enum):
-    """One truthful state per outgoing message (DESIGN.md "Messages")."""
+    """One truthful state per outgoing message (docs/design.md §3)."""
 
     QUEUED = "queued"  # durable, waiting for airtime
     HANDED = "handed"  # the radio accepted (at least one frame of) it
@@ -82,7 +82,7 @@ class Refused:
 
 @dataclass(frozen=True)
 class Triage:
-    """A CP's signed handling-state receipt for one of our messages (domain §4)."""
+    """A CP's signed handling-state receipt for one of our messages (docs/domain.md §4.2)."""
 
     mid: MessageId
     state: str  # protocol State code, e.g. GEZ, BEH, MKAMER, AFG

@@ -490,7 +490,7 @@ class SiteEngine:
     # -- receipts --------------------------------------------------------------------------------
 
     def receipt(self, items: dict[MessageId, State], now: float) -> list[Effect]:
-        """A CP operator's triage change (domain §4: gezien sends "Ontvangen door CP")."""
+        """A CP operator's triage change (docs/domain.md §4.2: gezien sends "Ontvangen door CP")."""
         for mid, state in items.items():
             self.receipts.queue(ReceiptKind.TRIAGE, mid, state, True, now)
         return self._pump(now)

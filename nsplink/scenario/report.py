@@ -267,7 +267,7 @@ def _pilot(
     hops: dict[str, list[int]],
     custody: dict[str, Counter[str]],
 ) -> dict[str, Any]:
-    """The figures of domain.md §1 the national evaluation asks for."""
+    """The figures of docs/domain.md §1 the national evaluation asks for."""
     sc = result.scenario
     roles = {s.name: s.role for s in sc.sites}
     hours = math.ceil(sc.duration / 3600)

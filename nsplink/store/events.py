@@ -96,7 +96,7 @@ ROSTER_CHANGED: Final = "roster.changed"
 RETENTION_ERASED: Final = "retention.erased"
 """Per-message keys destroyed after the retention term. data: keys (count), before (wall s)."""
 
-# Handling states at the CP (domain.md §4): the protocol's State codes, ONTV (new) first.
+# Handling states at the CP (docs/domain.md §4.2): the protocol's State codes, ONTV (new) first.
 TRIAGE_STATES: Final = tuple(s.value for s in State)
 PRIORITIES: Final = tuple(p.value for p in Priority)
 MESSAGE_TYPES: Final = tuple(m.value for m in MessageType)

@@ -1,4 +1,4 @@
-"""Airtime against published vectors and radio-facts tables; Data sizes against real protobuf."""
+"""Airtime against published vectors and docs/radio.md tables; Data sizes against real protobuf."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def lorawan(sf: int, bw_khz: int, cr: int = 5) -> ModemParams:
     )
 
 
-# radio-facts §3 test vectors (avbentem/airtime-calculator; the SF12 row worked by hand)
+# docs/radio.md §3 test vectors (avbentem/airtime-calculator; the SF12 row worked by hand)
 VECTORS = [
     (14, 7, 125, 5, 46.336),
     (15, 7, 125, 5, 46.336),
@@ -49,7 +49,7 @@ def test_published_vectors_within_0_01_ms(pl: int, sf: int, bw: int, cr: int, ms
     assert abs(at.time_on_air_ms(pl, lorawan(sf, bw, cr)) - ms) < 0.01
 
 
-# radio-facts §3 Meshtastic table (PHY payload 36 / 116 / 253 / 255 B), printed to 0.1 ms
+# docs/radio.md §3 Meshtastic table (PHY payload 36 / 116 / 253 / 255 B), printed to 0.1 ms
 TABLE = {
     "SHORT_FAST": (42.6, 101.5, 201.3, 203.9),
     "SHORT_SLOW": (80.1, 182.5, 356.6, 361.7),

@@ -12,7 +12,7 @@ at wall-clock pace and `driver.SimRadio` puts a `Radio` face on one node. Typica
     m.advance_to(7200.0)                                   # runs every event up to t, in order
     m.stats                                                # tx, rx_ok, rx_collided, relays, naks...
 
-Behaviour follows meshtastic/firmware (see node.py for the list); /work/shared/radio-facts.md has
+Behaviour follows meshtastic/firmware (see node.py for the list); docs/radio.md has
 the numbers. Largest app payload on a private port is 231 bytes (airtime.max_app_payload).
 """
 

@@ -15,7 +15,7 @@ from statistics import NormalDist
 
 from nsplink.lora.airtime import ModemParams
 
-EU868_FREQ_HZ = 869_525_000.0  # channel centre in EU_868 (radio-facts §1)
+EU868_FREQ_HZ = 869_525_000.0  # channel centre in EU_868 (docs/radio.md §1)
 SPEED_OF_LIGHT = 299_792_458.0
 
 # required demodulation SNR (dB) per spreading factor
