@@ -47,7 +47,9 @@ from nsplink.protocol import (
 )
 from nsplink.protocol.effects import (
     Effect,
+    FailureReason,
     NeedSeqs,
+    RefusalReason,
     Transmit,
 )
 from nsplink.protocol.engine import EngineConfig, SiteEngine
@@ -255,7 +257,9 @@ class Daemon:
                 elif isinstance(event, Acked):
                     effects = self.engine.on_acked(event.packet_id, event.implicit, now)
                 elif isinstance(event, Failed):
-                    effects = self.engine.on_failed(event.packet_id, event.reason, now)
+                    effects = self.engine.on_failed(
+                        event.packet_id, FailureReason.of(event.reason), now
+                    )
                 elif isinstance(event, LinkUp):
                     await self._log(ev.RADIO_CONNECTED, data={"node_num": event.node_num})
                     effects = self.engine.handle_timer(now)
@@ -415,10 +419,11 @@ class Daemon:
         try:
             pid = await self.radio.send(packet)
         except RadioRefused as exc:
-            reason = "duty_cycle" if "DUTY" in exc.reason.upper() else "queue_full"
+            duty = "DUTY" in exc.reason.upper()
+            reason = RefusalReason.DUTY_CYCLE if duty else RefusalReason.QUEUE_FULL
             return self.engine.on_refused(tx.token, reason, self.clock())
         except RadioUnavailable:
-            return self.engine.on_refused(tx.token, "unavailable", self.clock())
+            return self.engine.on_refused(tx.token, RefusalReason.UNAVAILABLE, self.clock())
         return self.engine.on_handed(tx.token, pid, self.clock())
 
 

@@ -29,13 +29,13 @@ from nsplink.protocol import (
     decode,
 )
 from nsplink.protocol.codes import MessageType
+from nsplink.protocol.delivery import DeliveryState
 from nsplink.protocol.effects import (
     Created,
     CustodyForwarded,
     CustodyReleased,
     CustodyTaken,
     Deliver,
-    DeliveryState,
     Effect,
     Outcome,
     PeerSeen,
@@ -134,7 +134,7 @@ class Journal:
             await self.log(
                 ev.MESSAGE_REFUSED,
                 str(effect.mid),
-                {"reason": effect.reason, "retry_at": effect.retry_at},
+                {"reason": str(effect.reason), "retry_at": effect.retry_at},  # plain text
             )
         elif isinstance(effect, Outcome):
             await self._outcome(effect)
@@ -161,7 +161,7 @@ class Journal:
         elif isinstance(effect, CustodyForwarded):
             await self.log(ev.MESSAGE_CUSTODY, str(effect.mid), {"action": "forwarded"})
         elif isinstance(effect, CustodyReleased):
-            await self.log("custody.released", str(effect.mid), {"reason": effect.reason})
+            await self.log("custody.released", str(effect.mid), {"reason": str(effect.reason)})
         elif isinstance(effect, PeerSeen):
             self.last_heard[str(effect.site)] = effect.at
 

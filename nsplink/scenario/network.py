@@ -17,7 +17,9 @@ from nsplink.protocol import Destination, Identity, KeyRing, MessageId, PeerKey,
 from nsplink.protocol.effects import (
     Created,
     Effect,
+    FailureReason,
     NeedSeqs,
+    RefusalReason,
     Transmit,
 )
 from nsplink.protocol.engine import EngineConfig, SiteEngine
@@ -26,7 +28,8 @@ from nsplink.radio.base import BROADCAST
 from nsplink.radio.sim import AppReceive, Medium, NodeEvent, QueueStatusEvent, RoutingEvent, SimNode
 from nsplink.radio.sim.events import ERR_NONE, ERRNO_DISABLED
 
-ROUTING_REASONS = {5: "MAX_RETRANSMIT", 7: "TOO_LARGE", 9: "DUTY_CYCLE_LIMIT"}
+# meshtastic Routing.Error codes the simulated nodes report; the engine acts on two of them
+ROUTING_REASONS = {5: FailureReason.MAX_RETRANSMIT, 9: FailureReason.DUTY_CYCLE_LIMIT}
 DEFAULT_EPOCH = 1_767_225_600.0  # 2026-01-01T00:00:00Z: virtual t=0 in unix seconds
 
 Observer = Callable[["SimSite", Effect, float], None]
@@ -164,7 +167,7 @@ class SimNetwork:
     def _transmit(self, site: SimSite, tx: Transmit) -> list[Effect]:
         node = site.node
         if not node.powered:
-            return site.engine.on_refused(tx.token, "unavailable", self.now)
+            return site.engine.on_refused(tx.token, RefusalReason.UNAVAILABLE, self.now)
         result = node.send(
             dest=BROADCAST,
             payload=tx.frame,
@@ -175,7 +178,8 @@ class SimNetwork:
         )
         if result.res == ERR_NONE:
             return site.engine.on_handed(tx.token, result.packet_id, self.now)
-        reason = "unavailable" if result.res == ERRNO_DISABLED else "queue_full"
+        disabled = result.res == ERRNO_DISABLED
+        reason = RefusalReason.UNAVAILABLE if disabled else RefusalReason.QUEUE_FULL
         return site.engine.on_refused(tx.token, reason, self.now)
 
     def _on_node_event(self, site: SimSite, ev: NodeEvent) -> None:
@@ -190,7 +194,7 @@ class SimNetwork:
                 implicit = ev.from_node == site.node.node_num
                 effects = engine.on_acked(ev.request_id, implicit, self.now)
             else:
-                reason = ROUTING_REASONS.get(ev.error_reason, f"error {ev.error_reason}")
+                reason = ROUTING_REASONS.get(ev.error_reason, FailureReason.OTHER)
                 effects = engine.on_failed(ev.request_id, reason, self.now)
         elif isinstance(ev, QueueStatusEvent):
             effects = engine.handle_timer(self.now)
