@@ -48,7 +48,7 @@ from nsplink.protocol.errors import ProtocolError
 
 
 class DeliveryState(Enum):
-    """One truthful state per outgoing message of ours (DESIGN.md "Messages"), in rank order."""
+    """One truthful state per outgoing message of ours; declared in rank order (see above)."""
 
     QUEUED = "queued"
     HANDED = "handed"

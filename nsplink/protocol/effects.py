@@ -74,7 +74,8 @@ class Created:
 
 @dataclass(frozen=True)
 class Outcome:
-    """A change in the delivery state of one of our messages."""
+    """News about one of our messages: it moved to `state`, or a receipt named someone new while
+    its state stayed (see "What the engine reports" in delivery.py)."""
 
     mid: MessageId
     state: DeliveryState
