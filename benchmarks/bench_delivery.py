@@ -23,7 +23,8 @@ from pathlib import Path
 
 from nsplink.lora.airtime import packet_airtime_ms, preset, rebroadcast_delay_range_ms
 from nsplink.protocol import ALL_CPS, Envelope, Priority, encode, minutes_since_epoch
-from nsplink.protocol.effects import Deliver, DeliveryState, Outcome, Sent
+from nsplink.protocol.delivery import DeliveryState
+from nsplink.protocol.effects import Deliver, Outcome, Sent
 from nsplink.radio.sim import Medium
 from nsplink.radio.sim.events import ERR_NONE
 from nsplink.scenario.network import SimNetwork

@@ -26,7 +26,14 @@ from typing import Any
 
 from nsplink.app.journal import Journal
 from nsplink.protocol import RosterUpdate, SignedMessage
-from nsplink.protocol.effects import Deliver, Effect, NeedSeqs, Transmit
+from nsplink.protocol.effects import (
+    Deliver,
+    Effect,
+    FailureReason,
+    NeedSeqs,
+    RefusalReason,
+    Transmit,
+)
 from nsplink.protocol.engine import SiteEngine
 from nsplink.radio.base import (
     BROADCAST,
@@ -68,16 +75,16 @@ Request = Persist | Send | Reserve | RosterHeard
 Steps = Generator[Request, Any, None]
 
 
-def refusal_reason(error: RadioError) -> str:
+def refusal_reason(error: RadioError) -> RefusalReason:
     """The engine's back-pressure reason for a radio that did not take a frame."""
     if isinstance(error, RadioRefused):
         name = error.reason.upper()
         if "DUTY" in name:
-            return "duty_cycle"
+            return RefusalReason.DUTY_CYCLE
         if "DISABLED" in name:
-            return "unavailable"  # the radio is switched off: like no radio at all
-        return "queue_full"
-    return "unavailable"
+            return RefusalReason.UNAVAILABLE  # the radio is switched off: like no radio at all
+        return RefusalReason.QUEUE_FULL
+    return RefusalReason.UNAVAILABLE
 
 
 def hops_of(event: Received) -> int | None:
@@ -129,7 +136,7 @@ class EngineDriver:
         if isinstance(event, Acked):
             return engine.on_acked(event.packet_id, event.implicit, now)
         if isinstance(event, Failed):
-            return engine.on_failed(event.packet_id, event.reason, now)
+            return engine.on_failed(event.packet_id, FailureReason.of(event.reason), now)
         if isinstance(event, LinkUp):
             return engine.handle_timer(now)
         if isinstance(event, QueueStatus):

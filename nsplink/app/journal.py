@@ -31,13 +31,13 @@ from nsplink.protocol import (
     decode,
 )
 from nsplink.protocol.codes import MessageType
+from nsplink.protocol.delivery import DeliveryState
 from nsplink.protocol.effects import (
     Created,
     CustodyForwarded,
     CustodyReleased,
     CustodyTaken,
     Deliver,
-    DeliveryState,
     Effect,
     Outcome,
     PeerSeen,
@@ -118,7 +118,7 @@ class Journal:
         if isinstance(effect, Sent):
             return self._sent(effect)
         if isinstance(effect, Refused):
-            data: dict[str, Any] = {"reason": effect.reason, "retry_at": effect.retry_at}
+            data: dict[str, Any] = {"reason": str(effect.reason), "retry_at": effect.retry_at}
             return [self.event(ev.MESSAGE_REFUSED, str(effect.mid), data)]
         if isinstance(effect, Outcome):
             return self._outcome(effect)
@@ -146,7 +146,7 @@ class Journal:
         if isinstance(effect, CustodyForwarded):
             return [self.event(ev.MESSAGE_CUSTODY, str(effect.mid), {"action": "forwarded"})]
         if isinstance(effect, CustodyReleased):
-            return [self.event("custody.released", str(effect.mid), {"reason": effect.reason})]
+            return [self.event("custody.released", str(effect.mid), {"reason": str(effect.reason)})]
         if isinstance(effect, PeerSeen):
             self.last_heard[str(effect.site)] = effect.at
         return []

@@ -3,28 +3,51 @@
 Every input method of `SiteEngine` returns a list of these, in the order they must be carried
 out. The rule that makes "nothing lost" hold: the driver makes `Created`, `Deliver` and
 `CustodyTaken` durable before it carries out any `Transmit` that follows them in the same list.
+
+The reasons both sides name are enums here; their values are the strings the log has always
+held, so old logs read the same. Delivery states are in delivery.py.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
+from nsplink.protocol.delivery import DeliveryState
 from nsplink.protocol.envelope import Envelope, SignedMessage
 from nsplink.protocol.errors import DecodeError
 from nsplink.protocol.identity import KeyId, MessageId
 
 
-class DeliveryState(Enum):
-    """One truthful state per outgoing message (docs/design.md §3)."""
+class RefusalReason(StrEnum):
+    """Why the radio did not take a frame (`on_refused`, `Refused`): back-pressure, not loss."""
 
-    QUEUED = "queued"  # durable, waiting for airtime
-    HANDED = "handed"  # the radio accepted (at least one frame of) it
-    HEARD = "heard"  # a neighbour repeated it: it is on the air, NOT delivered
-    PARTIAL = "partial"  # some, not all, recipients of a group message receipted it
-    CUSTODY = "custody"  # a relay confirmed it holds the message for forwarding
-    DELIVERED = "delivered"  # a signed receipt from the (every) recipient
-    UNDELIVERED = "undelivered"  # the configured time passed without a receipt; still retrying
+    DUTY_CYCLE = "duty_cycle"
+    QUEUE_FULL = "queue_full"
+    UNAVAILABLE = "unavailable"  # no link to the device, or it is off
+
+
+class FailureReason(StrEnum):
+    """Why the device gave up on a packet it had accepted (`on_failed`): meshtastic's
+    Routing.Error names, of which the engine acts on two."""
+
+    DUTY_CYCLE_LIMIT = "DUTY_CYCLE_LIMIT"  # refused after accepting: resend later
+    MAX_RETRANSMIT = "MAX_RETRANSMIT"  # nobody repeated it
+    OTHER = "OTHER"  # any other error: our own retry timer stays in charge
+
+    @classmethod
+    def of(cls, name: str) -> FailureReason:
+        """The reason for a Routing.Error name as a radio reports it; OTHER if not one of ours."""
+        try:
+            return cls(name)
+        except ValueError:
+            return cls.OTHER
+
+
+class ReleaseReason(StrEnum):
+    """Why we stopped carrying a message held in custody (`CustodyReleased`)."""
+
+    DELIVERED = "delivered"  # its destination receipted it
 
 
 @dataclass(frozen=True)
@@ -51,7 +74,8 @@ class Created:
 
 @dataclass(frozen=True)
 class Outcome:
-    """A change in the delivery state of one of our messages."""
+    """News about one of our messages: it moved to `state`, or a receipt named someone new while
+    its state stayed (see "What the engine reports" in delivery.py)."""
 
     mid: MessageId
     state: DeliveryState
@@ -76,13 +100,13 @@ class Refused:
     """The radio could not take a frame now; it stays queued (back-pressure, not loss)."""
 
     mid: MessageId
-    reason: str
+    reason: RefusalReason
     retry_at: float
 
 
 @dataclass(frozen=True)
 class Triage:
-    """A CP's signed handling-state receipt for one of our messages (docs/domain.md §4.2)."""
+    """A CP's signed handling-state receipt for one of our messages (docs/domain.md §4)."""
 
     mid: MessageId
     state: str  # protocol State code, e.g. GEZ, BEH, MKAMER, AFG
@@ -126,10 +150,10 @@ class CustodyForwarded:
 
 @dataclass(frozen=True)
 class CustodyReleased:
-    """The destination receipted a message we held, or custody ran out."""
+    """The destination receipted a message we held."""
 
     mid: MessageId
-    reason: str
+    reason: ReleaseReason
 
 
 @dataclass(frozen=True)

@@ -6,16 +6,15 @@ The daemon drives it at wall time, the simulator at virtual time; both call the 
     submit(msg, now)                      a signed message of ours, already durable
     on_frame(frame, from_node, hops, now) bytes that arrived on our port
     on_handed(token, packet_id, now)      the radio accepted a Transmit
-    on_refused(token, reason, now)        it did not (queue full, duty cycle, no link)
+    on_refused(token, reason, now)        it did not (a RefusalReason: queue full, duty cycle, ...)
     on_acked(packet_id, implicit, now)    the device's ack: a HINT (heard), never delivery
     on_failed(packet_id, reason, now)     the device gave up / refused after accepting
     handle_timer(now)                     at or after next_deadline()
 
 Rules of the state machine, in one place:
-- an outgoing message is QUEUED until a frame is handed to the radio (HANDED), HEARD when the
-  device reports a neighbour repeating it, CUSTODY when a relay signs that it holds it, PARTIAL /
-  DELIVERED only on signed receipts from its recipients (every NSP for a bulletin, any CP for
-  "all CPs"), and UNDELIVERED (still retrying) once `undelivered_after_s` passed without that;
+- an outgoing message's delivery state (QUEUED ... UNDELIVERED, PARTIAL, DELIVERED) moves only
+  through the table in delivery.py, whose rules are written at its top; a message we carry for
+  someone else is TENTATIVE, then HELD (delivery.CustodyPhase);
 - retries back off exponentially with jitter, from a base sized by the frames' airtime and the hop
   count; hearing the destination again brings the next retry forward (store and forward);
 - receivers receipt every copy (a duplicate means our receipt was lost) but deliver it once;
@@ -23,8 +22,9 @@ Rules of the state machine, in one place:
   receipt's retry), except a CP's triage receipt to one NSP: nothing else would repeat it, so
   the NSP receipts it and the CP retries it, from the routine share (see outgoing.tracked).
 
-Its parts: outgoing.py (one outgoing message, its rank, what is tracked), retry.py (retry
-delays, hop limit, want_ack), receipts.py (batching the receipts we owe), engineconfig.py.
+Its parts: delivery.py (the state table), outgoing.py (one outgoing message, its rank, what is
+tracked), retry.py (retry delays, hop limit, want_ack), receipts.py (batching the receipts we
+owe), engineconfig.py.
 """
 
 from __future__ import annotations
@@ -37,19 +37,29 @@ from typing import Protocol
 from nsplink.protocol.build import Draft, build_message
 from nsplink.protocol.codec import MAX_FRAME, decode_unverified
 from nsplink.protocol.codes import MessageType, Priority, ReceiptKind, State
+from nsplink.protocol.delivery import (
+    CustodyPhase,
+    DeliveryEvent,
+    DeliveryState,
+    Phase,
+    allowed,
+    transition,
+)
 from nsplink.protocol.effects import (
     Created,
     CustodyForwarded,
     CustodyReleased,
     CustodyTaken,
     Deliver,
-    DeliveryState,
     Effect,
+    FailureReason,
     NeedSeqs,
     Outcome,
     PeerSeen,
+    RefusalReason,
     Refused,
     Rejected,
+    ReleaseReason,
     Sent,
     Transmit,
     Triage,
@@ -94,7 +104,11 @@ __all__ = [
 ]
 
 # Back-pressure pauses after the radio said no (seconds)
-REFUSAL_PAUSE = {"duty_cycle": 60.0, "queue_full": 2.0, "unavailable": 5.0}
+REFUSAL_PAUSE: dict[RefusalReason, float] = {
+    RefusalReason.DUTY_CYCLE: 60.0,
+    RefusalReason.QUEUE_FULL: 2.0,
+    RefusalReason.UNAVAILABLE: 5.0,
+}
 
 
 class Roster(KeyLookup, Protocol):
@@ -183,7 +197,7 @@ class SiteEngine:
         the log knows: attempts made and who already receipted."""
         if msg.id in self.outbox:
             return []
-        out = self._new_out(msg, custody=False, now=submitted_at if submitted_at else now)
+        out = self._new_out(msg, DeliveryState.QUEUED, now=submitted_at if submitted_at else now)
         out.attempt = attempts + 1
         out.got.update(delivered_to)
         if out.tracked and out.complete:
@@ -196,7 +210,7 @@ class SiteEngine:
         """Carry again, after a restart, a message whose custody we had confirmed: it goes out
         as soon as its destination is heard."""
         if msg.id not in self.outbox and msg.envelope.sender != self.me:
-            self.outbox[msg.id] = self._new_out(msg, custody=True, now=now)
+            self.outbox[msg.id] = self._new_out(msg, CustodyPhase.HELD, now=now)
         return []
 
     def send_message(
@@ -208,7 +222,7 @@ class SiteEngine:
             return [NeedSeqs(self.config.seq_low_water * 2)]
         return [Created(msg), *self.submit(msg, now), *self._need_seqs()]
 
-    def _new_out(self, msg: SignedMessage, *, custody: bool, now: float) -> Outgoing:
+    def _new_out(self, msg: SignedMessage, phase: Phase, *, now: float) -> Outgoing:
         env = msg.envelope
         any_of, all_of = recipients(env.destination, self.roster, self.me)
         self._order += 1
@@ -218,10 +232,10 @@ class SiteEngine:
             rank=(TYPE_RANK[env.type], PRIO_RANK[env.priority], now, self._order),
             urgent=env.type is MessageType.EMERGENCY or env.priority is Priority.P1,
             tracked=tracked(env),
-            custody=custody,
             any_of=any_of,
             all_of=all_of,
             submitted_at=now,
+            phase=phase,
         )
 
     # -- the radio's answers ---------------------------------------------------------------------
@@ -244,9 +258,8 @@ class SiteEngine:
         if out.custody:
             if not out.pending:
                 effects.append(CustodyForwarded(out.mid, out.attempt))
-        elif out.state is DeliveryState.QUEUED:
-            out.state = DeliveryState.HANDED
-            effects.append(Outcome(out.mid, DeliveryState.HANDED))
+        else:
+            effects.extend(self._advance(out, DeliveryEvent.HANDED))
         effects.append(
             Sent(
                 out.mid,
@@ -259,11 +272,11 @@ class SiteEngine:
         )
         return effects + self._pump(now)
 
-    def on_refused(self, token: int, reason: str, now: float) -> list[Effect]:
+    def on_refused(self, token: int, reason: RefusalReason, now: float) -> list[Effect]:
         if self._handing == token:
             self._handing = None
         ref = self._tokens.pop(token, None)
-        pause = REFUSAL_PAUSE.get(reason, 5.0)
+        pause = REFUSAL_PAUSE[reason]
         self.planner.block(now + pause)
         effects: list[Effect] = []
         if ref is not None and ref[0] in self.outbox:
@@ -283,27 +296,28 @@ class SiteEngine:
         if retries:
             self.planner.record_extra(now, airtime * min(retries, 2))
         out = self.outbox.get(mid)
-        if out is None or out.custody or out.state is not DeliveryState.HANDED:
+        if out is None or out.custody:
             return []
-        out.state = DeliveryState.HEARD
-        return [Outcome(mid, DeliveryState.HEARD, detail="implicit" if implicit else "routing")]
+        return self._advance(out, DeliveryEvent.HEARD, detail="implicit" if implicit else "routing")
 
-    def on_failed(self, packet_id: int, reason: str, now: float) -> list[Effect]:
+    def on_failed(self, packet_id: int, reason: FailureReason, now: float) -> list[Effect]:
         """The device refused after accepting (DUTY_CYCLE_LIMIT: resend later) or gave up
         (MAX_RETRANSMIT: nobody repeated it; our own retry timer stays in charge)."""
         info = self._packets.pop(packet_id, None)
         if info is None:
             return []
+        reason = FailureReason.of(reason)  # a driver may still pass the bare Routing.Error name
         mid, part, _handed_at, airtime = info
         out = self.outbox.get(mid)
         effects: list[Effect] = []
-        if reason == "DUTY_CYCLE_LIMIT":
-            self.planner.block(now + REFUSAL_PAUSE["duty_cycle"])
+        if reason is FailureReason.DUTY_CYCLE_LIMIT:
+            pause = REFUSAL_PAUSE[RefusalReason.DUTY_CYCLE]
+            self.planner.block(now + pause)
             if out is not None and part not in out.pending:
                 out.pending.insert(0, part)
                 out.next_retry = None
-                effects.append(Refused(mid, "duty_cycle", now + REFUSAL_PAUSE["duty_cycle"]))
-        elif reason == "MAX_RETRANSMIT":
+                effects.append(Refused(mid, RefusalReason.DUTY_CYCLE, now + pause))
+        elif reason is FailureReason.MAX_RETRANSMIT:
             self.planner.record_extra(now, 2 * airtime)
         return effects + self._pump(now)
 
@@ -368,8 +382,8 @@ class SiteEngine:
             if not waiting_for or out.pending:
                 continue
             soon = now + self.rng.uniform(0.5, 3.0)
-            if out.custody and out.confirm_at is not None:
-                continue  # tentative: the sender still retries by itself
+            if out.phase is CustodyPhase.TENTATIVE:
+                continue  # the sender still retries by itself
             if out.custody:
                 out.attempt = 0  # a fresh round of forwards for this sighting
                 out.next_retry = soon
@@ -425,16 +439,16 @@ class SiteEngine:
         if out.custody:
             if recipient and kind is not ReceiptKind.CUSTODY:
                 self._drop(out)
-                if out.confirm_at is not None:
-                    return []  # tentative: nothing was promised or stored
-                return [CustodyReleased(out.mid, "delivered")]
+                if out.phase is CustodyPhase.TENTATIVE:
+                    return []  # nothing was promised or stored
+                return [CustodyReleased(out.mid, ReleaseReason.DELIVERED)]
             return []
         effects: list[Effect] = []
         if kind is ReceiptKind.CUSTODY:
-            if recipient or out.done or out.got:
-                return []
-            if out.state is not DeliveryState.CUSTODY:
-                out.state = DeliveryState.CUSTODY
+            if recipient or out.got:
+                return []  # once a recipient receipted, a relay's custody says nothing more
+            out.phase = transition(out.state, DeliveryEvent.CUSTODY_RECEIPT)
+            if out.holder is None:  # the first holder is news even when UNDELIVERED stays
                 out.holder = signer
                 effects.append(Outcome(out.mid, DeliveryState.CUSTODY, signer))
             # the relay forwards it; we keep retrying, slowly, until the recipient receipts
@@ -448,13 +462,11 @@ class SiteEngine:
         out.got.add(signer)
         if not out.urgent:
             self.planner.on_delivery()
-        if out.complete:
-            out.state = DeliveryState.DELIVERED
-            effects.append(Outcome(out.mid, DeliveryState.DELIVERED, signer))
+        event = DeliveryEvent.FULL_RECEIPT if out.complete else DeliveryEvent.PARTIAL_RECEIPT
+        out.phase = transition(out.state, event)
+        effects.append(Outcome(out.mid, out.state, signer))  # each new recipient is news
+        if out.state is DeliveryState.DELIVERED:
             self._drop(out)
-        else:
-            out.state = DeliveryState.PARTIAL
-            effects.append(Outcome(out.mid, DeliveryState.PARTIAL, signer))
         return effects
 
     def _maybe_take_custody(self, msg: SignedMessage, now: float) -> list[Effect]:
@@ -468,18 +480,18 @@ class SiteEngine:
             return []
         held = self.outbox.get(msg.id)
         if held is None:
-            out = self._new_out(msg, custody=True, now=now)
+            out = self._new_out(msg, CustodyPhase.TENTATIVE, now=now)
             if any(self._fresh(s, now) for s in out.any_of):
                 return []  # the destination can hear the mesh itself
             out.confirm_at = now + self.config.custody_confirm_s
             self.outbox[msg.id] = out
-        elif held.custody and held.confirm_at is None:
+        elif held.phase is CustodyPhase.HELD:
             # the sender did not get our custody receipt: it is still retrying
             self.receipts.queue(ReceiptKind.CUSTODY, msg.id, State.ONTV, False, now)
         return []
 
     def _confirm_custody(self, out: Outgoing, now: float) -> list[Effect]:
-        out.confirm_at = None
+        out.phase = CustodyPhase.HELD
         self.receipts.queue(ReceiptKind.CUSTODY, out.mid, State.ONTV, out.urgent, now)
         return [CustodyTaken(out.msg)]
 
@@ -526,9 +538,9 @@ class SiteEngine:
         for out in self.outbox.values():
             if out.next_retry is not None:
                 times.append(out.next_retry)
-            if out.confirm_at is not None:
+            if out.phase is CustodyPhase.TENTATIVE:
                 times.append(out.confirm_at)
-            if out.tracked and not out.undelivered_reported and not out.custody:
+            if self._times_out(out):
                 times.append(out.submitted_at + self.config.undelivered_after_s)
         best = self._best_ready()
         if best is not None and self._handing is None:
@@ -546,19 +558,10 @@ class SiteEngine:
         if self.receipts.due is not None and now >= self.receipts.due:
             effects.extend(self._flush_receipts(now))
         for out in list(self.outbox.values()):
-            if out.confirm_at is not None and now >= out.confirm_at:
+            if out.phase is CustodyPhase.TENTATIVE and now >= out.confirm_at:
                 effects.extend(self._confirm_custody(out, now))
-            if (
-                out.tracked
-                and not out.custody
-                and not out.undelivered_reported
-                and now >= out.submitted_at + self.config.undelivered_after_s
-            ):
-                out.undelivered_reported = True
-                if not out.done:
-                    effects.append(
-                        Outcome(out.mid, DeliveryState.UNDELIVERED, detail="still retrying")
-                    )
+            if self._times_out(out) and now >= out.submitted_at + self.config.undelivered_after_s:
+                effects.extend(self._advance(out, DeliveryEvent.TIMEOUT, detail="still retrying"))
             if out.next_retry is not None and now >= out.next_retry and not out.pending:
                 if out.custody and out.attempt >= self.config.custody_max_forwards:
                     out.next_retry = None  # wait until the destination is heard again
@@ -626,6 +629,19 @@ class SiteEngine:
 
     def _drop(self, out: Outgoing) -> None:
         self.outbox.pop(out.mid, None)
+
+    # -- the delivery state machine (delivery.py) ------------------------------------------------
+
+    def _advance(self, out: Outgoing, event: DeliveryEvent, *, detail: str = "") -> list[Effect]:
+        """Move one of our messages through the table; an Outcome if its state changed."""
+        before = out.state
+        out.phase = transition(before, event)
+        return [] if out.phase is before else [Outcome(out.mid, out.state, detail=detail)]
+
+    def _times_out(self, out: Outgoing) -> bool:
+        """Whether the undelivered timer runs for `out`: ours, retried, and in a state the
+        table lets time out (so it fires once: UNDELIVERED does not time out again)."""
+        return out.tracked and not out.custody and allowed(out.state, DeliveryEvent.TIMEOUT)
 
     # -- views for status displays ---------------------------------------------------------------
 

@@ -1,7 +1,9 @@
 """One outgoing message as the engine tracks it, and how it ranks against the others.
 
 `Outgoing` is our own message or one we carry in custody: its frames, its recipients, who has
-receipted, the attempt count and the timers. `tracked()` says which messages are retried at all.
+receipted, the attempt count and the timers. Where it stands is one field, `phase`: the
+`DeliveryState` of ours (moved only through delivery.transition) or the `CustodyPhase` of one we
+carry. `tracked()` says which messages are retried at all.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from nsplink.protocol.codes import MessageType, Priority, ReceiptKind
-from nsplink.protocol.effects import DeliveryState
+from nsplink.protocol.delivery import CustodyPhase, DeliveryState, Phase
 from nsplink.protocol.envelope import Destination, DestKind, Envelope, SignedMessage
 from nsplink.protocol.identity import KeyId, MessageId, PeerKey
 from nsplink.protocol.messages import Receipt
@@ -74,26 +76,38 @@ class Outgoing:
     rank: tuple[int, int, float, int]
     urgent: bool
     tracked: bool  # expects receipts and is retried
-    custody: bool  # someone else's message that we carry
     any_of: frozenset[KeyId]  # recipients: one receipt from any of these suffices ...
     all_of: frozenset[KeyId]  # ... or every one of these must receipt
     submitted_at: float
-    state: DeliveryState = DeliveryState.QUEUED
+    phase: Phase
     got: set[KeyId] = field(default_factory=set)
     attempt: int = 0
     pending: list[int] = field(default_factory=list)  # parts still to hand over this attempt
     next_retry: float | None = None
-    undelivered_reported: bool = False
-    holder: KeyId | None = None
-    confirm_at: float | None = None  # tentative custody: confirm at this time unless released
+    holder: KeyId | None = None  # the first relay that signed custody of it (ours only)
+    confirm_at: float = 0.0  # TENTATIVE custody becomes HELD at this time unless released
 
     @property
     def mid(self) -> MessageId:
         return self.msg.id
 
     @property
-    def done(self) -> bool:
-        return self.state is DeliveryState.DELIVERED
+    def custody(self) -> bool:
+        """Someone else's message that we carry."""
+        return isinstance(self.phase, CustodyPhase)
+
+    @property
+    def state(self) -> DeliveryState:
+        """The delivery state of one of ours (a carried message has none)."""
+        if not isinstance(self.phase, DeliveryState):
+            raise TypeError(f"{self.mid} is carried in custody: it has no delivery state of ours")
+        return self.phase
+
+    @property
+    def relay_holds(self) -> bool:
+        """A relay holds it and no recipient has receipted yet: retry slowly. Not the same as
+        state CUSTODY: the holder stays known once the message is UNDELIVERED."""
+        return self.holder is not None and not self.got
 
     @property
     def is_receipt(self) -> bool:

@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from nsplink.lora.airtime import rebroadcast_delay_range_ms, retry_timeout_ms
-from nsplink.protocol.effects import DeliveryState
 from nsplink.protocol.engineconfig import EngineConfig
 from nsplink.protocol.identity import KeyId
 from nsplink.protocol.outgoing import Outgoing
@@ -50,7 +49,7 @@ class RetryPolicy:
         once a relay holds it, or after many unanswered tries (no path at all), it backs off
         like routine traffic: its retries would only spend the reserve other emergencies need.
         Hearing the destination again still brings the next try forward at once."""
-        if not out.urgent or out.state is DeliveryState.CUSTODY:
+        if not out.urgent or out.relay_holds:
             return self.config.retry_cap_s
         if out.attempt > self.config.urgent_fast_attempts:
             return max(self.config.urgent_retry_cap_s, self.config.retry_cap_s / 3)

@@ -5,10 +5,10 @@ statements it returns, in the same transaction as the event, so the two cannot d
 statement tolerates events about messages the projections do not know (a relay's traffic, a
 receipt for a message from before a rebuild), because the log, not the projector, is the truth.
 
-Outbox states are the protocol's DeliveryState values (plus `created`, before the first
-queued event) and only move forward, so a late "heard" never hides "delivered":
-created < queued < handed < heard < custody < undelivered < partial < delivered.
-`remote_state` is the CP's handling state from its signed triage receipts.
+Outbox states are the protocol's DeliveryState values in the rank order of its state table
+(protocol/delivery.py), after `created` (before the first queued event), and only move forward,
+so a late "heard" never hides "delivered". `remote_state` is the CP's handling state from its
+signed triage receipts.
 """
 
 from __future__ import annotations
@@ -16,21 +16,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
+from nsplink.protocol.delivery import DeliveryState
 from nsplink.store import events as ev
 
 Statement = tuple[str, tuple[Any, ...]]
 Handler = Callable[[int, float, str, Mapping[str, Any]], list[Statement]]
 
-OUTBOX_STATES: Final = (
-    "created",
-    "queued",
-    "handed",
-    "heard",
-    "custody",
-    "undelivered",
-    "partial",
-    "delivered",
-)
+OUTBOX_STATES: Final = ("created", *(s.value for s in DeliveryState))  # the enum is in rank order
 TRUST_STATES: Final = ("unverified", "verified", "quarantined", "rejected")
 PROJECTION_TABLES: Final = ("outbox_recipients", "outbox", "inbox", "seq_state", "custody")
 

@@ -21,10 +21,10 @@ from nsplink.protocol import (
     encode,
     minutes_since_epoch,
 )
+from nsplink.protocol.delivery import DeliveryState
 from nsplink.protocol.effects import (
     Created,
     Deliver,
-    DeliveryState,
     Effect,
     NeedSeqs,
     Outcome,

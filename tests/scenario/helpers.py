@@ -14,7 +14,8 @@ from nsplink.protocol import (
     Services,
     Sitrep,
 )
-from nsplink.protocol.effects import Deliver, DeliveryState, Effect, Outcome
+from nsplink.protocol.delivery import DeliveryState
+from nsplink.protocol.effects import Deliver, Effect, Outcome
 from nsplink.radio.sim import Medium
 from nsplink.scenario.network import SimNetwork, SimSite
 

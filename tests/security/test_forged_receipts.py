@@ -10,7 +10,8 @@ import random
 import pytest
 
 from nsplink import protocol as p
-from nsplink.protocol.effects import DeliveryState, Effect, NeedSeqs, Outcome, Transmit
+from nsplink.protocol.delivery import DeliveryState
+from nsplink.protocol.effects import Effect, NeedSeqs, Outcome, Transmit
 from nsplink.protocol.engine import EngineConfig, SiteEngine
 from nsplink.protocol.rosterdoc import RegionRoster, RosterDoc, SiteEntry
 from tests.security.corpus import CP, NSP, REGION, REVOKED, STRANGER
