@@ -52,6 +52,7 @@ from nsplink.protocol import (
 from nsplink.protocol.sealing import has_personal, seal
 from nsplink.store import Store
 from nsplink.store.events import MAX_FRAME as MAX_STORED_FRAME
+from nsplink.texts import code_label
 
 register_texts(
     {
@@ -316,7 +317,7 @@ def _preview(
     lang = c.lang
     c.say("send.preview")
     lines = [
-        (t("form.priority", lang), f"{env.priority.value} {env.priority.label(lang)}"),
+        (t("form.priority", lang), f"{env.priority.value} {code_label(env.priority, lang)}"),
         (t("send.to", lang), to_words),
         *form_lines(env.body, lang, site_name=lambda k: site.site_name(str(k))),
     ]
