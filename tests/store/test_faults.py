@@ -85,7 +85,7 @@ async def test_read_only_directory_is_refused_and_nothing_changes(shared_dir: Pa
     shared_dir.chmod(0o555)
     code = (
         "import asyncio, sys\n"
-        "from nsplink.i18n import render_error\n"
+        "from nsplink.texts import render_error\n"
         "from nsplink.store import Store, StoreError\n"
         "async def main():\n"
         "    try:\n"
