@@ -373,7 +373,7 @@ def queue(
 
 async def _find(store: Store, ident: str) -> InboxItem:
     text = ident.strip()
-    item = await store.inbox_item(int(text)) if text.isdigit() and len(text) < 10 else None
+    item = await store.inbox_item(int(text)) if text.isdecimal() and len(text) < 10 else None
     if item is None:
         matches = [i for i in await store.inbox() if i.ref == text.lower()]
         item = matches[0] if matches else None

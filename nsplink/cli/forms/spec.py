@@ -301,7 +301,7 @@ def _int(name: str, f: Field, text: str, items: list[str], ctx: ParseContext) ->
 def _one_code(name: str, enum: type[Code], text: str) -> Code:
     members = list(enum)
     word = text.strip()
-    if word.isdigit() and 1 <= int(word) <= len(members):
+    if word.isdecimal() and 1 <= int(word) <= len(members):
         return members[int(word) - 1]
     for c in members:
         if word.upper() == c.value.upper() or word.casefold() in (

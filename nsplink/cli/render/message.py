@@ -116,7 +116,7 @@ def spell(text: str, lang: Lang | None = None) -> str:
         base = ch.translate(_PLAIN)
         if base in words:
             out.append(words[base] + (f" ({text[i]})" if base != ch else ""))
-        elif ch.isdigit():
+        elif ch.isdecimal():
             out.append(digits[int(ch)])
         elif ch.isspace():
             out.append(t("render.space", lang))
