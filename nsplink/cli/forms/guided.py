@@ -177,14 +177,9 @@ def ask_priority(suggested: Priority, lang: Lang, ask: Ask, say: Say) -> Priorit
             return suggested
         if word in Priority.__members__:
             return Priority(word)
-        say(
-            render_error(
-                ValidationError(
-                    "envelope.priority", "hint.choice", choices=", ".join(p.value for p in Priority)
-                ),
-                lang,
-            )
-        )
+        codes = ", ".join(p.value for p in Priority)
+        wrong = ValidationError("envelope.priority", "hint.choice", choices=codes)
+        say(render_error(wrong, lang))
 
 
 def confirm(question: str, lang: Lang, ask: Ask, say: Say) -> bool:
