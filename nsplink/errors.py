@@ -1,21 +1,15 @@
-"""The root of every error a person may see.
+"""The root of every error a person may see: plain data, no text.
 
-Each subclass names one failure (`code`, stable for logs and tests) and one i18n key whose text
-says what is wrong and how to fix it, in one sentence. `str(err)` is the English text so logs stay
-readable; the CLI renders `err.render(lang)`.
+Each subclass names one failure (`code`, stable for logs and tests) and one catalog key (`key`);
+the instance carries the parameters that text needs (`params`). People read the text that
+`nsplink.texts.render_error(err, lang)` makes from key and params; `str(err)` is a language-neutral
+technical line for logs. This module imports nothing from nsplink, so the sans-IO core can raise
+these without pulling in the presentation layer.
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
-
-from nsplink.i18n import Lang, register, t
-
-register(
-    {
-        "error.generic": ("Er ging iets mis: {detail}", "Something went wrong: {detail}"),
-    }
-)
 
 
 class NsplinkError(Exception):
@@ -25,7 +19,10 @@ class NsplinkError(Exception):
     def __init__(self, detail: str = "", **params: object) -> None:
         self.detail = detail
         self.params: dict[str, object] = {"detail": detail, **params}
-        super().__init__(self.render("en"))
+        super().__init__(detail)
 
-    def render(self, lang: Lang | None = None) -> str:
-        return t(self.key, lang, **self.params)
+    def __str__(self) -> str:
+        # For logs: code, detail, then the other parameters; never translated.
+        extra = ", ".join(f"{k}={v!s}" for k, v in self.params.items() if k != "detail")
+        line = f"{self.code}: {self.detail}" if self.detail else self.code
+        return f"{line} ({extra})" if extra else line

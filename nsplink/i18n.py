@@ -1,7 +1,9 @@
 """Translations for everything a volunteer or operator reads.
 
-Dutch is the default. Each module registers its own strings next to the code that uses them,
-as `key: (nl, en)` pairs, so a string can never exist in one language only.
+Dutch is the default. Each module of the app layers registers its own strings next to the code
+that uses them, as `key: (nl, en)` pairs, so a string can never exist in one language only. The
+sans-IO core (nsplink.protocol, nsplink.lora) holds no text: its codes and errors are data, shown
+through nsplink.texts (`code_label`, `render_error`), which also holds the core's texts.
 """
 
 from __future__ import annotations

@@ -61,6 +61,7 @@ from nsplink.radio.base import (
 )
 from nsplink.store import Store
 from nsplink.store import events as ev
+from nsplink.texts import render_error
 
 log = logging.getLogger("nsplink.app.daemon")
 
@@ -205,9 +206,9 @@ class Daemon:
         try:
             doc = apply_update(self.home, self.roster, body.payload)
         except DecodeError as err:
-            await self._log(
-                ev.MESSAGE_REJECTED, str(msg.id), {"code": err.code, "detail": str(err)[:200]}
-            )
+            # the log keeps the English sentence it always stored, not str(err)
+            detail = render_error(err, "en")[:200]
+            await self._log(ev.MESSAGE_REJECTED, str(msg.id), {"code": err.code, "detail": detail})
             return
         if doc is not None:
             data = self._roster_summary() | {"from_site": msg.signer.site}

@@ -50,6 +50,7 @@ from nsplink.protocol.engine import SiteEngine, tracked
 from nsplink.protocol.envelope import SignedMessage
 from nsplink.store import CustodyItem, Event, InboxItem, OutboxItem, Record
 from nsplink.store import events as ev
+from nsplink.texts import render_error
 
 # unverified reports that are kept, flagged, for the CP operator (issue 11); others are rejected
 QUARANTINE_TYPES = (MessageType.EMERGENCY, MessageType.SITREP, MessageType.SUPPLY)
@@ -254,7 +255,7 @@ class Journal:
             ref = "x-" + hashlib.sha256(r.frame).hexdigest()[:12]
         data: dict[str, Any] = {
             "code": r.error.code,
-            "detail": str(r.error)[:200],
+            "detail": render_error(r.error, "en")[:200],  # the English sentence, as always
             "from_node": r.from_node,
         }
         if (

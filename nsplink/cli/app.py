@@ -16,6 +16,7 @@ from nsplink.cli import command_modules
 from nsplink.cli.context import CliContext
 from nsplink.errors import NsplinkError
 from nsplink.i18n import current_lang, parse_lang, register, t
+from nsplink.texts import render_error
 
 # Option and argument help texts.
 register(
@@ -129,7 +130,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv)
     except NsplinkError as err:
-        print(err.render(current_lang()), file=sys.stderr)
+        print(render_error(err, current_lang()), file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
         print(t("cli.interrupted", current_lang()), file=sys.stderr)

@@ -40,6 +40,7 @@ from nsplink.protocol import (
 )
 from nsplink.store import Store
 from nsplink.store import events as ev
+from nsplink.texts import code_label
 
 register_texts(
     {
@@ -188,7 +189,7 @@ def _meta(s: Shown, lang: Lang) -> str:
         [
             f"{t('bulletins.valid_until', lang)}: {_when(b.valid_until)}",
             f"{t('bulletins.issuer', lang)}: {b.issuer}",
-            f"{t('bulletins.topic', lang)}: {b.topic.label(lang)}",
+            f"{t('bulletins.topic', lang)}: {code_label(b.topic, lang)}",
             f"{t('bulletins.number', lang)} {s.ref} ({_when(s.env.created)})",
         ]
     )

@@ -10,6 +10,7 @@ import typer
 from nsplink.app.site import SiteHome
 from nsplink.errors import NsplinkError
 from nsplink.i18n import Lang, t
+from nsplink.texts import render_error
 
 
 @dataclass
@@ -19,7 +20,7 @@ class CliContext:
 
     def fail(self, err: NsplinkError, exit_code: int = 2) -> NoReturn:
         """One clear line on stderr and a non-zero exit; never a stack trace."""
-        typer.echo(err.render(self.lang), err=True)
+        typer.echo(render_error(err, self.lang), err=True)
         raise typer.Exit(exit_code)
 
     def say(self, key: str, **params: object) -> None:

@@ -34,6 +34,7 @@ from nsplink.i18n import register as register_texts
 from nsplink.protocol import Bulletin, Emergency, MessageType, Priority, Sitrep, State, Supply
 from nsplink.store import Event, InboxItem, Store
 from nsplink.store import events as ev
+from nsplink.texts import code_label
 
 T = TypeVar("T")
 
@@ -242,12 +243,15 @@ def summary(rec: Received, lang: Lang) -> str:
     body = rec.envelope.body
     if isinstance(body, Emergency):
         where = address_line(body) or body.landmark
-        return f"{body.incident.label(lang)} — {where}" if where else body.incident.label(lang)
+        incident = code_label(body.incident, lang)
+        return f"{incident} — {where}" if where else incident
     if isinstance(body, Sitrep):
-        return f"{body.nsp_state.label(lang)}, {body.power.label(lang)} {body.power_hours} h"
+        state, power = code_label(body.nsp_state, lang), code_label(body.power, lang)
+        return f"{state}, {power} {body.power_hours} h"
     if isinstance(body, Supply):
-        what = body.item or body.category.label(lang)
-        return f"{body.quantity} {body.unit.label(lang)} {what} — {body.urgency.label(lang)}"
+        what = body.item or code_label(body.category, lang)
+        unit, urgency = code_label(body.unit, lang), code_label(body.urgency, lang)
+        return f"{body.quantity} {unit} {what} — {urgency}"
     if isinstance(body, Bulletin):
         return body.headline
     return ""
@@ -298,7 +302,7 @@ async def queue_lines(
                 [
                     str(item.local_id),
                     prio.get(item.ref, item.priority),
-                    MessageType(item.type).label(lang),
+                    code_label(MessageType(item.type), lang),
                     item.sender_site,
                     age_text(now - item.received_at, lang),
                     triage_word(item.triage, lang),
@@ -369,7 +373,7 @@ def queue(
 
 async def _find(store: Store, ident: str) -> InboxItem:
     text = ident.strip()
-    item = await store.inbox_item(int(text)) if text.isdigit() and len(text) < 10 else None
+    item = await store.inbox_item(int(text)) if text.isdecimal() and len(text) < 10 else None
     if item is None:
         matches = [i for i in await store.inbox() if i.ref == text.lower()]
         item = matches[0] if matches else None
@@ -416,7 +420,7 @@ def handle(
     nudge(site.home)  # the daemon sends the signed triage receipt now, not at its next check
     c.say("handle.done", id=item.local_id, ref=item.ref, state=triage_word(state.value, c.lang))
     if prio is not None:
-        c.say("handle.priority", priority=f"{prio.value} {prio.label(c.lang)}")
+        c.say("handle.priority", priority=f"{prio.value} {code_label(prio, c.lang)}")
     if item.trust != "quarantined":
         c.say("handle.receipt")
 
@@ -433,8 +437,9 @@ async def show_lines(store: Store, site: LocalSite, item: InboxItem, lang: Lang)
     prio = Priority((await priority_overrides(store)).get(item.ref, item.priority))
     mtype = MessageType(item.type)
     lines = [
-        f"{t('show.priority', lang)}: {prio.value} — {prio.label(lang).upper()}",
-        f"{mtype.label(lang).upper()}   {t('show.number', lang, id=item.local_id, ref=item.ref)}",
+        f"{t('show.priority', lang)}: {prio.value} — {code_label(prio, lang).upper()}",
+        f"{code_label(mtype, lang).upper()}   "
+        + t("show.number", lang, id=item.local_id, ref=item.ref),
     ]
     created = None
     if rec.envelope is not None:

@@ -38,6 +38,7 @@ from nsplink.provision.settings import (
     derive_short_name,
     wanted,
 )
+from nsplink.texts import render_error
 
 # Option and argument help texts.
 register_texts(
@@ -322,7 +323,9 @@ def provision_cmd(
 
 def _progress(c: CliContext, key: str, params: dict[str, object]) -> None:
     """One progress line on stderr, with any error in it in the reader's language."""
-    shown = {k: v.render(c.lang) if isinstance(v, NsplinkError) else v for k, v in params.items()}
+    shown = {
+        k: render_error(v, c.lang) if isinstance(v, NsplinkError) else v for k, v in params.items()
+    }
     typer.echo(t(key, c.lang, **shown), err=True)
 
 
@@ -438,7 +441,7 @@ def profiles_cmd(
             continue
         except ProvisionError as err:
             typer.echo(t("provision.profiles_bad", c.lang, name=path))
-            typer.echo("        " + err.render(c.lang))
+            typer.echo("        " + render_error(err, c.lang))
             continue
         ok += 1
         v = p.values()

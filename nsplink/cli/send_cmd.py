@@ -51,6 +51,7 @@ from nsplink.protocol import (
 from nsplink.protocol.sealing import has_personal
 from nsplink.store import Store
 from nsplink.store.events import MAX_FRAME as MAX_STORED_FRAME
+from nsplink.texts import code_label
 
 register_texts(
     {
@@ -327,7 +328,7 @@ def _preview(
     priority = msg.envelope.priority
     c.say("send.preview")
     lines = [
-        (t("form.priority", lang), f"{priority.value} {priority.label(lang)}"),
+        (t("form.priority", lang), f"{priority.value} {code_label(priority, lang)}"),
         (t("send.to", lang), to_words),
         *form_lines(typed, lang, site_name=lambda k: site.site_name(str(k))),
     ]

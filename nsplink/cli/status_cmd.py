@@ -26,6 +26,7 @@ from nsplink.i18n import register as register_texts
 from nsplink.protocol import MessageType, Power, State
 from nsplink.store import OutboxItem, Store
 from nsplink.store import events as ev
+from nsplink.texts import code_label
 
 T = TypeVar("T")
 AIRTIME_BUDGET_S = 360.0  # 10 % duty cycle of one hour in EU_868 (docs/radio.md §1)
@@ -138,7 +139,7 @@ def delivery_words(
     signed triage receipt) says the most, so it wins once there is one."""
     if item.remote_state and item.remote_state != State.ONTV.value:
         try:
-            return State(item.remote_state).label(lang)
+            return code_label(State(item.remote_state), lang)
         except ValueError:
             pass
     total = len(recipients)
@@ -184,7 +185,7 @@ async def outbox_lines(
         recips = await store.recipients(item.ref)
         pending = sorted(site.site_name(r) for r, s in recips.items() if s != "delivered")
         try:
-            kind = MessageType(item.type).label(lang)
+            kind = code_label(MessageType(item.type), lang)
         except ValueError:
             kind = item.type
         rows.append(
@@ -294,7 +295,7 @@ async def status_lines(store: Store, site: LocalSite, lang: Lang, now: float) ->
         beacon = link.beacon.get(name)
         if beacon:
             try:
-                power = Power(str(beacon.get("power"))).label(lang)
+                power = code_label(Power(str(beacon.get("power"))), lang)
             except ValueError:
                 power = "?"
             text += "  " + t(

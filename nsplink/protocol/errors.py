@@ -3,76 +3,13 @@
 Two families: `ValidationError` (a message we are about to send is wrong; names the field and says
 how to fix it) and `DecodeError` (bytes from the radio are not a verified message). Every failure
 of decoding ANY byte string is a `DecodeError` subclass, never anything else; each has a stable
-`code` for logs and tests and an i18n `key` for people.
+`code` for logs and tests, a catalog `key` and its `params`. No text lives here: people read
+`nsplink.texts.render_error(err, lang)`, with the texts in nsplink/texts/protocol.py.
 """
 
 from __future__ import annotations
 
 from nsplink.errors import NsplinkError
-from nsplink.i18n import Lang, register, t
-
-register(
-    {
-        "protocol.validation": (
-            "Veld '{label}': {hint}",
-            "Field '{label}': {hint}",
-        ),
-        "protocol.decode.malformed": (
-            "Onleesbaar bericht ontvangen ({detail}); het is genegeerd.",
-            "Unreadable message received ({detail}); it was ignored.",
-        ),
-        "protocol.decode.version": (
-            "Bericht in formaatversie {version}, deze versie van nsplink leest alleen {supported}."
-            " Werk nsplink bij.",
-            "Message in format version {version}; this nsplink reads only {supported}."
-            " Update nsplink.",
-        ),
-        "protocol.decode.dictionary": (
-            "Bericht gebruikt woordenboek {version}, dat deze versie van nsplink niet kent."
-            " Werk nsplink bij.",
-            "Message uses dictionary {version}, which this nsplink does not know. Update nsplink.",
-        ),
-        "protocol.decode.type": (
-            "Onbekend berichttype {type_code}; werk nsplink bij.",
-            "Unknown message type {type_code}; update nsplink.",
-        ),
-        "protocol.decode.too_large": (
-            "Bericht te groot ({detail}); het is genegeerd.",
-            "Message too large ({detail}); it was ignored.",
-        ),
-        "protocol.verify.bad_signature": (
-            "Handtekening klopt niet voor bericht van {sender}: het is onderweg veranderd of"
-            " vervalst. Niet vertrouwen.",
-            "Signature does not match for a message from {sender}: it was altered or forged."
-            " Do not trust it.",
-        ),
-        "protocol.verify.wrong_key": (
-            "Bericht van sleutel {sender} gecontroleerd met een andere sleutel ({other});"
-            " controleer de deelnemerslijst.",
-            "Message from key {sender} checked against a different key ({other});"
-            " check the roster.",
-        ),
-        "protocol.verify.unknown_key": (
-            "Bericht van onbekende afzender {sender}: niet op de deelnemerslijst. Niet vertrouwen.",
-            "Message from unknown sender {sender}: not on the roster. Do not trust it.",
-        ),
-        "protocol.verify.revoked": (
-            "Bericht van ingetrokken sleutel {sender}: de regio heeft deze sleutel ingetrokken."
-            " Niet vertrouwen.",
-            "Message from revoked key {sender}: the region revoked this key. Do not trust it.",
-        ),
-        "protocol.keyring.collision": (
-            "Sleutel-id {key_id} van {site} is al in gebruik door {other}; maak voor {site} een"
-            " nieuwe sleutel met 'nsplink init --force'.",
-            "Key id {key_id} of {site} is already used by {other}; make a new key for {site}"
-            " with 'nsplink init --force'.",
-        ),
-        "protocol.fragment.bad": (
-            "Ongeldig berichtdeel ontvangen ({detail}); het is genegeerd.",
-            "Invalid message fragment received ({detail}); it was ignored.",
-        ),
-    }
-)
 
 
 class ProtocolError(NsplinkError):
@@ -80,7 +17,8 @@ class ProtocolError(NsplinkError):
 
 
 class ValidationError(ProtocolError):
-    """A field of a message to send is missing or out of range. `field` is its dotted name."""
+    """A field of a message to send is missing or out of range. `field` is its dotted name,
+    `hint_key` the catalog key of how to fix it, `hint_params` that hint's parameters."""
 
     code = "protocol.validation"
     key = "protocol.validation"
@@ -89,15 +27,7 @@ class ValidationError(ProtocolError):
         self.field = field
         self.hint_key = hint_key
         self.hint_params = params
-        self._label_key = f"field.{field}"
-        super().__init__(field, label=field, hint=hint_key, **params)
-
-    def render(self, lang: Lang | None = None) -> str:
-        label = t(self._label_key, lang)
-        if label == self._label_key:  # a field without a registered label
-            label = self.field
-        hint = t(self.hint_key, lang, **self.hint_params)
-        return t(self.key, lang, label=label, hint=hint)
+        super().__init__(field, hint=hint_key, **params)
 
 
 class KeyIdCollision(ProtocolError):

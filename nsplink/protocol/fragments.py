@@ -85,7 +85,7 @@ def parse_fragment(data: bytes) -> Fragment:
     try:
         seq, pos = get_varint(data, 2 + KEY_ID_LEN)
     except MalformedFrame as exc:
-        raise BadFragment(str(exc)) from exc
+        raise BadFragment(exc.detail) from exc
     if pos + 3 > len(data):
         raise BadFragment("fragment too short")
     index, count = data[pos], data[pos + 1]

@@ -23,7 +23,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from nsplink.i18n import register
 from nsplink.protocol.codec import SIGNATURE_LEN, get_varint, put_varint
 from nsplink.protocol.errors import DecodeError, KeyIdCollision, VerifyError
 from nsplink.protocol.identity import (
@@ -44,21 +43,6 @@ _HAS_NODE = 0x80
 _HAS_SEAL_KEY = 0x01
 MAX_NAME_BYTES = 160  # 40 characters of any script
 MAX_SITES = 1000
-
-register(
-    {
-        "protocol.roster.malformed": (
-            "De deelnemerslijst is onleesbaar ({detail}); vraag de regio om een nieuwe.",
-            "The roster cannot be read ({detail}); ask the region for a new one.",
-        ),
-        "protocol.roster.signature": (
-            "De deelnemerslijst is niet ondertekend met de regiosleutel {region_key} (vervalst,"
-            " gewijzigd of van een andere regio). Gebruik alleen de lijst die de regio tekende.",
-            "The roster is not signed by the region key {region_key} (forged, altered or from"
-            " another region). Only use the roster the region signed.",
-        ),
-    }
-)
 
 
 class RosterMalformed(DecodeError):

@@ -26,7 +26,6 @@ import hashlib
 import nacl.bindings
 import nacl.exceptions
 
-from nsplink.i18n import register
 from nsplink.protocol.codec import put_varint
 from nsplink.protocol.compress import CURRENT_DICT, DICTIONARIES, compress_texts, decompress_texts
 from nsplink.protocol.envelope import Envelope
@@ -42,19 +41,6 @@ PERSONAL_FIELDS: tuple[str, ...] = (
 MAC_LEN = 16
 _NONCE_LABEL = b"nsplink seal nonce v1\x00"
 _HAS_COORDS = 0x01
-
-register(
-    {
-        "protocol.seal.open": (
-            "De persoonsgegevens van melding {mid} zijn niet te openen ({detail}).",
-            "The personal data of report {mid} cannot be opened ({detail}).",
-        ),
-        "protocol.seal.key": (
-            "Ongeldige sleutel voor het versleutelen van persoonsgegevens ({detail}).",
-            "Invalid key for sealing personal data ({detail}).",
-        ),
-    }
-)
 
 
 class SealError(DecodeError):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from nsplink.errors import NsplinkError
 from nsplink.i18n import Lang, register, t
+from nsplink.texts import render_error
 
 register(
     {
@@ -130,13 +131,15 @@ def issue(file: str | Path, line: int, field: str, key: str, **params: object) -
 class ProvisionError(NsplinkError):
     code = "provision.error"
 
-    def render(self, lang: Lang | None = None) -> str:
-        # a parameter written "@some.key" is a text of ours, shown in the reader's language
-        params = {
-            k: t(v[1:], lang) if isinstance(v, str) and v.startswith("@") else v
-            for k, v in self.params.items()
-        }
-        return t(self.key, lang, **params)
+
+@render_error.register
+def _render_provision(err: ProvisionError, lang: Lang | None = None) -> str:
+    # a parameter written "@some.key" is a text of ours, shown in the reader's language
+    params = {
+        k: t(v[1:], lang) if isinstance(v, str) and v.startswith("@") else v
+        for k, v in err.params.items()
+    }
+    return t(err.key, lang, **params)
 
 
 class ProfileInvalid(ProvisionError):
@@ -150,9 +153,11 @@ class ProfileInvalid(ProvisionError):
         self.file = str(file)
         super().__init__(file=self.file, count=len(self.issues))
 
-    def render(self, lang: Lang | None = None) -> str:
-        head = t(self.key, lang, file=self.file, count=len(self.issues))
-        return "\n".join([head, *("  " + i.render(lang) for i in self.issues)])
+
+@render_error.register
+def _render_profile_invalid(err: ProfileInvalid, lang: Lang | None = None) -> str:
+    head = t(err.key, lang, file=err.file, count=len(err.issues))
+    return "\n".join([head, *("  " + i.render(lang) for i in err.issues)])
 
 
 class ProfileMissing(ProvisionError):

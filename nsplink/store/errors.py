@@ -14,6 +14,7 @@ from pathlib import Path
 
 from nsplink.errors import NsplinkError
 from nsplink.i18n import register
+from nsplink.texts import render_error
 
 register(
     {
@@ -125,7 +126,7 @@ log.addHandler(logging.NullHandler())
 
 def logged(err: StoreError) -> StoreError:
     """Record a fault once, where it leaves the store's public API."""
-    log.warning("store fault %s: %s", err.code, err.render("en"))
+    log.warning("store fault %s: %s", err.code, render_error(err, "en"))
     return err
 
 

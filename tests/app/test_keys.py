@@ -10,6 +10,7 @@ import pytest
 
 from nsplink.app import keys
 from nsplink.protocol import Identity
+from nsplink.texts import render_error
 
 
 def test_save_creates_0600_even_with_a_loose_umask(tmp_path: Path) -> None:
@@ -42,7 +43,7 @@ def test_readable_by_others_is_refused_with_chmod_hint(tmp_path: Path, mode: int
     with pytest.raises(keys.KeyPermissions) as err:
         keys.load_identity(path)
     for lang in ("nl", "en"):
-        assert f"chmod 600 {path}" in err.value.render(lang)  # type: ignore[arg-type]
+        assert f"chmod 600 {path}" in render_error(err.value, lang)  # type: ignore[arg-type]
 
 
 def test_missing_and_damaged_files(tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ from nsplink.protocol import (
     decode,
 )
 from nsplink.store import events as ev
+from nsplink.texts import render_error
 from tests.cli.cli_sites import event_count, events, homes, receive, run
 
 _R = random.Random(3)
@@ -247,7 +248,7 @@ def test_any_value_for_any_field_parses_or_raises_validation_error(
         parse_value(mtype, field, raw, _CTX)
     except ValidationError as err:
         assert err.field == f"{mtype.value}.{field.name}"
-        assert err.render("nl") and err.render("en")
+        assert render_error(err, "nl") and render_error(err, "en")
 
 
 def test_language_from_site_settings(sites: dict[str, SiteHome]) -> None:

@@ -9,6 +9,7 @@ import pytest
 from nsplink import protocol as p
 from nsplink.i18n import keys, t
 from nsplink.protocol.messages import TEXT_MAX
+from nsplink.texts import code_label, render_error
 from tests.protocol.conftest import sample_bodies
 
 B = sample_bodies()
@@ -93,7 +94,7 @@ def test_validation_names_the_field(name: str, change: dict[str, object], field:
     with pytest.raises(p.ValidationError) as err:
         body.validate()
     assert err.value.field == field
-    nl, en = err.value.render("nl"), err.value.render("en")
+    nl, en = render_error(err.value, "nl"), render_error(err.value, "en")
     assert nl != en
     assert not nl.startswith("field.") and "hint." not in nl and "hint." not in en
 
@@ -109,9 +110,9 @@ def test_labels_exist_in_both_languages() -> None:
         assert f"field.{field}" in field_keys
     for enum in (p.Incident, p.Category, p.State, p.Priority, p.MessageType, p.Observation):
         for code in enum:
-            nl, en = code.label("nl"), code.label("en")
+            nl, en = code_label(code, "nl"), code_label(code, "en")
             assert nl and en and not nl.startswith("code.")
-    assert p.State.GEZ.label("nl") == "Ontvangen door CP"
+    assert code_label(p.State.GEZ, "nl") == "Ontvangen door CP"
     assert t("field.emergency.incident", "nl") == "Wat is er gebeurd?"
 
 

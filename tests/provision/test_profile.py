@@ -14,6 +14,7 @@ from meshtastic.__main__ import _profile_from_yaml
 from nsplink.provision.errors import ProfileInvalid, ProfileMissing, ProfileUnreadable
 from nsplink.provision.profile import find_profile, load_profile, parse_profile, profile_files
 from nsplink.provision.schema import read_value
+from nsplink.texts import render_error
 from tests.provision.conftest import PROFILES, line_of, shipped, variant
 
 
@@ -65,7 +66,7 @@ def test_30_dbm_is_rejected_naming_file_line_and_field() -> None:
     text = variant(shipped("nsp"), r"^    txPower: 22.*$", "    txPower: 30")
     err = reject(text)
     assert len(err.issues) == 1
-    nl, en = err.render("nl"), err.render("en")
+    nl, en = render_error(err, "nl"), render_error(err, "en")
     line = line_of(text, "txPower: 30")
     assert f"/x/nsp.yaml, regel {line}, veld config.lora.txPower" in nl
     assert "30 dBm" in nl and "27 dBm" in nl
@@ -75,25 +76,25 @@ def test_30_dbm_is_rejected_naming_file_line_and_field() -> None:
 def test_hop_limit_9_is_rejected() -> None:
     err = reject(variant(shipped("relay"), r"^    hopLimit: 3$", "    hopLimit: 9"), "relay")
     assert [i.field for i in err.issues] == ["config.lora.hopLimit"]
-    assert "1 to 7" in err.render("en") and "1 tot en met 7" in err.render("nl")
+    assert "1 to 7" in render_error(err, "en") and "1 tot en met 7" in render_error(err, "nl")
 
 
 @pytest.mark.parametrize("region", ["US", "EU_433", "UNSET", "ANZ"])
 def test_a_region_other_than_eu_868_is_rejected(region: str) -> None:
     err = reject(variant(shipped("cp"), r"^    region: EU_868$", f"    region: {region}"), "cp")
     assert [i.field for i in err.issues] == ["config.lora.region"]
-    assert f"not {region}" in err.render("en")
+    assert f"not {region}" in render_error(err, "en")
 
 
 def test_unknown_region_name_lists_choices() -> None:
     err = reject(variant(shipped("nsp"), r"^    region: EU_868$", "    region: EU868"))
-    assert "EU_868" in err.render("en") and "choose from" in err.render("en")
+    assert "EU_868" in render_error(err, "en") and "choose from" in render_error(err, "en")
 
 
 def test_typo_in_a_key_is_caught_with_a_hint_not_silently_skipped() -> None:
     text = variant(shipped("nsp"), r"^    txPower: 22.*$", "    txPowr: 22")
     err = reject(text)
-    rendered = err.render("en")
+    rendered = render_error(err, "en")
     assert "config.lora.txPowr" in rendered and "did you mean txPower" in rendered
     assert "config.lora.tx_power" in rendered  # and the real field is now missing
 
@@ -101,14 +102,14 @@ def test_typo_in_a_key_is_caught_with_a_hint_not_silently_skipped() -> None:
 def test_duplicate_key_is_an_error_not_last_one_wins() -> None:
     text = variant(shipped("nsp"), r"^    hopLimit: 3$", "    hopLimit: 3\n    hopLimit: 5")
     err = reject(text)
-    assert "appears twice" in err.render("en")
-    assert f"first on line {line_of(text, 'hopLimit: 3')}" in err.render("en")
+    assert "appears twice" in render_error(err, "en")
+    assert f"first on line {line_of(text, 'hopLimit: 3')}" in render_error(err, "en")
 
 
 def test_bad_yaml_reports_the_line() -> None:
     text = variant(shipped("nsp"), r"^    hopLimit: 3$", "    hopLimit: [3")
     err = reject(text)
-    assert "not valid YAML" in err.render("en")
+    assert "not valid YAML" in render_error(err, "en")
     assert err.issues[0].line >= line_of(text, "hopLimit: [3")
 
 
@@ -116,7 +117,7 @@ def test_channel_url_would_leak_the_psk_and_is_refused() -> None:
     text = shipped("nsp") + "channel_url: https://meshtastic.org/e/#CgMSAQESBggBQANIAQ\n"
     err = reject(text)
     assert [i.field for i in err.issues] == ["channel_url"]
-    assert "PSK" in err.render("en")
+    assert "PSK" in render_error(err, "en")
 
 
 @pytest.mark.parametrize(
@@ -134,7 +135,7 @@ def test_secrets_never_belong_in_a_profile(pattern: str, replacement: str, field
     name = "relay"
     err = reject(variant(shipped(name), pattern, replacement), name)
     assert any(i.field.endswith(field) for i in err.issues)
-    assert "secret" in err.render("en")
+    assert "secret" in render_error(err, "en")
 
 
 @pytest.mark.parametrize(
@@ -160,7 +161,7 @@ def test_secrets_never_belong_in_a_profile(pattern: str, replacement: str, field
 )
 def test_wrong_values_and_types_are_rejected(pattern: str, replacement: str, expect: str) -> None:
     err = reject(variant(shipped("nsp"), pattern, replacement))
-    assert expect in err.render("en")
+    assert expect in render_error(err, "en")
     assert all(i.line >= 1 for i in err.issues)
 
 
@@ -169,7 +170,7 @@ def test_missing_required_setting_points_at_its_group() -> None:
     err = reject(text)
     assert [i.field for i in err.issues] == ["config.lora.region"]
     assert err.issues[0].line == line_of(text, "  lora:")
-    assert "is missing" in err.render("en") and "ontbreekt" in err.render("nl")
+    assert "is missing" in render_error(err, "en") and "ontbreekt" in render_error(err, "nl")
 
 
 def test_every_problem_is_listed_at_once() -> None:
@@ -182,7 +183,7 @@ def test_every_problem_is_listed_at_once() -> None:
         "config.lora.hopLimit",
         "config.lora.region",
     }
-    assert err.render("nl").count("\n") == 3
+    assert render_error(err, "nl").count("\n") == 3
 
 
 def test_snake_case_keys_are_accepted_like_meshtastic_does() -> None:
@@ -217,7 +218,7 @@ def test_non_utf8_file_is_unreadable_not_a_crash(tmp_path: Path) -> None:
     path.write_bytes(b"config:\n  lora:\n    region: \xff\xfe\n")
     with pytest.raises(ProfileUnreadable) as info:
         load_profile(path)
-    assert "UTF-8" in info.value.render("en")
+    assert "UTF-8" in render_error(info.value, "en")
 
 
 def test_find_profile_by_name_and_path(tmp_path: Path) -> None:
@@ -225,7 +226,7 @@ def test_find_profile_by_name_and_path(tmp_path: Path) -> None:
     assert find_profile(str(PROFILES / "cp.yaml")) == PROFILES / "cp.yaml"
     with pytest.raises(ProfileMissing) as info:
         find_profile("zolder", PROFILES)
-    assert "cp, nsp, relay" in info.value.render("en")
+    assert "cp, nsp, relay" in render_error(info.value, "en")
 
 
 @settings(max_examples=200, deadline=None)
@@ -234,7 +235,7 @@ def test_random_text_gives_a_typed_error_or_a_profile(text: str) -> None:
     try:
         parse_profile(text, "/x/nsp.yaml")
     except ProfileInvalid as err:
-        assert err.issues and err.render("nl")
+        assert err.issues and render_error(err, "nl")
 
 
 @settings(max_examples=150, deadline=None)
@@ -244,7 +245,7 @@ def test_truncated_profiles_give_a_typed_error(cut: int) -> None:
     try:
         parse_profile(text, "/x/relay.yaml")
     except ProfileInvalid as err:
-        assert err.render("en")
+        assert render_error(err, "en")
     else:
         assert cut >= len(text.rstrip()) - 40  # only a cut in the trailing part can still be valid
 
@@ -255,7 +256,7 @@ def test_alias_bombs_stop_with_a_clear_error() -> None:
         prev = f"*a{i - 1}"
         lines.append(f"a{i}: &a{i} [{', '.join([prev] * 9)}]")
     err = reject("\n".join(lines) + "\n")
-    assert "too large" in err.render("en")
+    assert "too large" in render_error(err, "en")
 
 
 def test_an_oversized_file_is_refused_before_parsing(tmp_path: Path) -> None:
@@ -263,4 +264,4 @@ def test_an_oversized_file_is_refused_before_parsing(tmp_path: Path) -> None:
     path.write_text(shipped("nsp") + "#" * (300 * 1024))
     with pytest.raises(ProfileUnreadable) as info:
         load_profile(path)
-    assert "te groot" in info.value.render("nl")
+    assert "te groot" in render_error(info.value, "nl")

@@ -12,6 +12,7 @@ import pytest
 from nsplink.provision import Provisioner, check, load_profile, parse_radio_url
 from nsplink.provision.errors import RadioTimeout, RadioUnreachable
 from nsplink.provision.settings import Target
+from nsplink.texts import render_error
 from tests.provision.conftest import PROFILES
 from tests.provision.emu import REBOOT_SCALE, Radio, emulated_radio
 
@@ -175,7 +176,7 @@ def test_a_hung_radio_times_out_with_a_typed_error(radio: Radio) -> None:
     radio.faults(silent=True)
     with pytest.raises(RadioTimeout) as info:
         Provisioner(parse_radio_url(radio.url), target(), timeout=2.0, settle_wait=0.0).run()
-    assert "2 s" in info.value.render("en") and "connect" in info.value.render("en")
+    assert "2 s" in render_error(info.value, "en") and "connect" in render_error(info.value, "en")
 
 
 def test_nothing_listening_is_unreachable(radio: Radio) -> None:
@@ -186,7 +187,7 @@ def test_nothing_listening_is_unreachable(radio: Radio) -> None:
         port = s.getsockname()[1]
     with pytest.raises(RadioUnreachable) as info:
         check(parse_radio_url(f"tcp://127.0.0.1:{port}"), target(), wait=0.0)
-    assert "kabel" in info.value.render("nl")
+    assert "kabel" in render_error(info.value, "nl")
 
 
 def test_provision_over_serial_with_a_pulled_cable(tmp_path: Path) -> None:

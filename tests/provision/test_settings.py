@@ -31,6 +31,7 @@ from nsplink.provision.settings import (
     derive_short_name,
     diff,
 )
+from nsplink.texts import render_error
 from tests.provision.conftest import PROFILES
 
 PSK = bytes(range(1, 33))
@@ -150,7 +151,7 @@ def test_short_names(name: str, short: str) -> None:
 def test_bad_names_are_refused(long: str, short: str) -> None:
     with pytest.raises(RadioNameInvalid) as info:
         check_names(long, short)
-    assert info.value.render("nl") != info.value.render("en")
+    assert render_error(info.value, "nl") != render_error(info.value, "en")
 
 
 def test_generated_key_file_is_0600_and_never_overwritten(tmp_path: Path) -> None:
@@ -181,7 +182,7 @@ def test_random_key_text_is_a_typed_error_or_a_32_byte_key(text: str) -> None:
     try:
         assert len(parse_psk(text, "k.psk")) == 32
     except PskInvalid as err:
-        assert "k.psk" in err.render("nl")
+        assert "k.psk" in render_error(err, "nl")
 
 
 @pytest.mark.parametrize(
@@ -204,4 +205,4 @@ def test_radio_addresses(url: str, kind: str, where: object) -> None:
 def test_bad_radio_addresses(url: str) -> None:
     with pytest.raises(RadioUrlInvalid) as info:
         parse_radio_url(url)
-    assert "serial:///dev/ttyUSB0" in info.value.render("nl")
+    assert "serial:///dev/ttyUSB0" in render_error(info.value, "nl")

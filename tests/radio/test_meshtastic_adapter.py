@@ -38,6 +38,7 @@ from nsplink.radio.meshtastic import (
     default_interface_factory,
     parse_radio_url,
 )
+from nsplink.texts import render_error
 
 E = TypeVar("E")
 FAST = {"backoff_min": 0.1, "backoff_max": 0.5, "connect_timeout": 10.0, "send_timeout": 15.0}
@@ -103,8 +104,8 @@ def test_bad_radio_url_is_a_typed_error_in_both_languages(url: str) -> None:
     with pytest.raises(RadioUrlInvalid) as info:
         MeshtasticRadio(url)
     assert info.value.code == "radio.url_invalid"
-    assert "Ongeldig radio-adres" in info.value.render("nl")
-    assert "serial:///dev/ttyUSB0" in info.value.render("en")
+    assert "Ongeldig radio-adres" in render_error(info.value, "nl")
+    assert "serial:///dev/ttyUSB0" in render_error(info.value, "en")
 
 
 # --- frames between two emulated nodes ----------------------------------------------------------

@@ -16,6 +16,7 @@ from nsplink.scenario.schema import (
     load_scenario,
     parse_scenario,
 )
+from nsplink.texts import render_error
 
 ROOT = Path(__file__).resolve().parents[2] / "scenarios"
 
@@ -108,8 +109,8 @@ def test_a_mistake_names_line_and_field(
     err = error_of(BASE.replace(*change))
     assert (err.line, err.field) == (line, field)
     assert words in err.problem
-    assert err.render("en").startswith(f"Scenario proef.yaml, line {line}, field {field}:")
-    assert err.render("nl").startswith(f"Scenario proef.yaml, regel {line}, veld {field}:")
+    assert render_error(err, "en").startswith(f"Scenario proef.yaml, line {line}, field {field}:")
+    assert render_error(err, "nl").startswith(f"Scenario proef.yaml, regel {line}, veld {field}:")
 
 
 def test_a_missing_required_field_is_named() -> None:
@@ -166,7 +167,7 @@ def test_random_text_gives_a_scenario_error_or_a_scenario(text: str) -> None:
     try:
         parse_scenario(text)
     except ScenarioError as err:
-        assert err.line >= 1 and err.render("nl")
+        assert err.line >= 1 and render_error(err, "nl")
 
 
 def test_unreadable_files(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from nsplink.store import Event, EventInvalid, Store, StoreClosed
 from nsplink.store import events as k
+from nsplink.texts import render_error
 
 from .factory import SITE, created, lifecycle, sent
 
@@ -88,7 +89,7 @@ async def test_bad_events_are_refused_whole_with_a_typed_error(
         await store.append_many([lifecycle(1), event])  # the good one must not land either
     assert fragment in str(info.value)
     assert info.value.code == "store.event_invalid"
-    assert "Ongeldige gebeurtenis" in info.value.render("nl")
+    assert "Ongeldige gebeurtenis" in render_error(info.value, "nl")
     assert any("event refused" in r.getMessage() for r in caplog.records)
     assert [r.id for r in await store.events()] == [1]
     assert (await store.verify()).ok

@@ -24,6 +24,7 @@ from nsplink.store import (
 )
 from nsplink.store.errors import translate
 from nsplink.store.schema import verify_path
+from nsplink.texts import render_error
 
 from .factory import created, lifecycle
 
@@ -67,7 +68,7 @@ def shared_dir() -> Iterator[Path]:
 async def test_missing_database_is_not_created_when_not_asked(tmp_path: Path) -> None:
     with pytest.raises(StoreMissing) as info:
         await Store.open(tmp_path / "nope.db", create=False)
-    assert "nsplink init" in info.value.render("nl")
+    assert "nsplink init" in render_error(info.value, "nl")
     assert not (tmp_path / "nope.db").exists()
 
 
@@ -84,13 +85,14 @@ async def test_read_only_directory_is_refused_and_nothing_changes(shared_dir: Pa
     shared_dir.chmod(0o555)
     code = (
         "import asyncio, sys\n"
+        "from nsplink.texts import render_error\n"
         "from nsplink.store import Store, StoreError\n"
         "async def main():\n"
         "    try:\n"
         "        s = await Store.open(sys.argv[1])\n"
         "        await s.append_many([])\n"
         "    except StoreError as e:\n"
-        "        print(e.code); print(e.render('nl')); return 2\n"
+        "        print(e.code); print(render_error(e, 'nl')); return 2\n"
         "    return 0\n"
         "sys.exit(asyncio.run(main()))\n"
     )
@@ -121,7 +123,7 @@ async def test_full_database_refuses_the_batch_and_keeps_everything_before(
             for i in range(10_000):
                 await store.append_many([lifecycle(i), created(f"a1b2:{i}", i)])
                 stored += 2
-        assert "schijf is vol" in info.value.render("nl")
+        assert "schijf is vol" in render_error(info.value, "nl")
         assert any("store.full" in r.getMessage() for r in caplog.records)  # and a log event
         assert await store.count() == stored  # the failed batch left no half
         assert (await store.verify()).ok
@@ -158,7 +160,7 @@ async def test_damaged_header_is_refused_and_left_untouched(tmp_path: Path) -> N
     before = digest(db)
     with pytest.raises(StoreCorrupt) as info:
         await Store.open(db)
-    assert "beschadigd" in info.value.render("nl")
+    assert "beschadigd" in render_error(info.value, "nl")
     assert digest(db) == before
     assert not Path(str(db) + "-wal").exists() or Path(str(db) + "-wal").stat().st_size == 0
 
@@ -203,7 +205,7 @@ async def test_lock_held_too_long_by_another_program_is_busy_not_a_hang(db_path:
         async with await Store.open(db_path, busy_timeout_ms=150) as store:
             with pytest.raises(StoreBusy) as info:
                 await store.append(lifecycle(1))
-            assert "Probeer het opnieuw" in info.value.render("nl")
+            assert "Probeer het opnieuw" in render_error(info.value, "nl")
             assert await store.count() == 5  # reads still work meanwhile
     finally:
         holder.execute("ROLLBACK")

@@ -10,6 +10,7 @@ import pytest
 
 from nsplink.store import SCHEMA_VERSION, Event, Store, StoreCorrupt, StoreTooNew
 from nsplink.store import events as k
+from nsplink.texts import render_error
 
 from .factory import lifecycle
 
@@ -78,8 +79,8 @@ async def test_newer_version_is_refused_and_left_untouched(tmp_path: Path) -> No
     with pytest.raises(StoreTooNew) as info:
         await Store.open(db)
     assert info.value.code == "store.too_new"
-    assert "nieuwere nsplink" in info.value.render("nl")
-    assert f"schema {SCHEMA_VERSION + 1}" in info.value.render("en")
+    assert "nieuwere nsplink" in render_error(info.value, "nl")
+    assert f"schema {SCHEMA_VERSION + 1}" in render_error(info.value, "en")
     assert digest(db) == before
 
 

@@ -25,6 +25,7 @@ from nsplink.cli.forms.spec import (
 from nsplink.cli.render.message import value_text
 from nsplink.i18n import Lang, register, t
 from nsplink.protocol import Message, MessageType, Priority, ValidationError
+from nsplink.texts import code_label, render_error
 
 register(
     {
@@ -95,7 +96,7 @@ def _ask_one(
             if err is not None:
                 raise err
         except ValidationError as err:
-            say(err.render(lang))
+            say(render_error(err, lang))
             group = fields_of_error(mtype, err)
             if len(group) > 1:
                 return group
@@ -144,7 +145,7 @@ def fill(
     """Ask every missing field, then check the whole form (and `extra`, e.g. its size); a joint
     problem (no address nor landmark, text too long altogether) asks the fields involved again."""
     values = dict(given)
-    say(t("form.title", lang, kind=mtype.label(lang)))
+    say(t("form.title", lang, kind=code_label(mtype, lang)))
     _ask_missing(mtype, values, None, pctx, lang, ask, say)
     while True:
         try:
@@ -160,14 +161,14 @@ def fill(
             ]
             if not names:
                 raise
-            say(err.render(lang))
+            say(render_error(err, lang))
             for n in names:
                 values.pop(n, None)
             _ask_missing(mtype, values, names, pctx, lang, ask, say)
 
 
 def ask_priority(suggested: Priority, lang: Lang, ask: Ask, say: Say) -> Priority:
-    choices = ", ".join(f"{p.value} {p.label(lang)}" for p in Priority)
+    choices = ", ".join(f"{p.value} {code_label(p, lang)}" for p in Priority)
     say(f"{t('form.priority', lang)} ({t('form.default', lang, value=suggested.value)})")
     say("  " + choices)
     while True:
@@ -176,11 +177,9 @@ def ask_priority(suggested: Priority, lang: Lang, ask: Ask, say: Say) -> Priorit
             return suggested
         if word in Priority.__members__:
             return Priority(word)
-        say(
-            ValidationError(
-                "envelope.priority", "hint.choice", choices=", ".join(p.value for p in Priority)
-            ).render(lang)
-        )
+        codes = ", ".join(p.value for p in Priority)
+        wrong = ValidationError("envelope.priority", "hint.choice", choices=codes)
+        say(render_error(wrong, lang))
 
 
 def confirm(question: str, lang: Lang, ask: Ask, say: Say) -> bool:

@@ -41,6 +41,7 @@ from nsplink.protocol import (
     ValidationError,
     minutes_since_epoch,
 )
+from nsplink.texts import code_label
 
 register(
     {
@@ -253,7 +254,7 @@ def choices_text(f: Field, lang: Lang | None = None) -> str:
         return ", ".join(f"{s.name} {t(f'code.Services.{s.name}', lang)}" for s in Services if s)
     if f.enum is None:
         return ""
-    return ", ".join(f"{i} {c.value} {c.label(lang)}" for i, c in enumerate(f.enum, 1))
+    return ", ".join(f"{i} {c.value} {code_label(c, lang)}" for i, c in enumerate(f.enum, 1))
 
 
 def active(mtype: MessageType, values: Mapping[str, Any]) -> list[Field]:
@@ -300,12 +301,12 @@ def _int(name: str, f: Field, text: str, items: list[str], ctx: ParseContext) ->
 def _one_code(name: str, enum: type[Code], text: str) -> Code:
     members = list(enum)
     word = text.strip()
-    if word.isdigit() and 1 <= int(word) <= len(members):
+    if word.isdecimal() and 1 <= int(word) <= len(members):
         return members[int(word) - 1]
     for c in members:
         if word.upper() == c.value.upper() or word.casefold() in (
-            c.label("nl").casefold(),
-            c.label("en").casefold(),
+            code_label(c, "nl").casefold(),
+            code_label(c, "en").casefold(),
         ):
             return c
     raise ValidationError(name, "hint.choice", choices=", ".join(c.value for c in members))

@@ -14,6 +14,7 @@ from typing import Any
 from nsplink.cli.forms.spec import FORMS, LOCATION, Field, active, label
 from nsplink.i18n import Lang, register, t
 from nsplink.protocol import Code, KeyId, Message, MessageId, Services, unix_from_minutes
+from nsplink.texts import code_label
 
 register(
     {
@@ -115,7 +116,7 @@ def spell(text: str, lang: Lang | None = None) -> str:
         base = ch.translate(_PLAIN)
         if base in words:
             out.append(words[base] + (f" ({text[i]})" if base != ch else ""))
-        elif ch.isdigit():
+        elif ch.isdecimal():
             out.append(digits[int(ch)])
         elif ch.isspace():
             out.append(t("render.space", lang))
@@ -149,7 +150,7 @@ def value_text(
         names = [t(f"code.Services.{s.name}", lang) for s in Services if s and s in value]
         return f"{', '.join(names)} ({value.codes()})"
     if isinstance(value, Code):
-        return f"{value.label(lang)} ({value.value})"
+        return f"{code_label(value, lang)} ({value.value})"
     if isinstance(value, tuple):
         return ", ".join(value_text(f, v, lang, site_name) for v in value)
     if isinstance(value, KeyId):

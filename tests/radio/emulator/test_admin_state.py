@@ -12,6 +12,7 @@ from meshtastic.protobuf import admin_pb2, channel_pb2, mesh_pb2
 from nsplink.radio.emulator.admin import AdminHandler
 from nsplink.radio.emulator.faults import Faults
 from nsplink.radio.emulator.state import EmulatorStateInvalid, StateStore
+from nsplink.texts import render_error
 
 NODE = 0x4E530001
 Err = mesh_pb2.Routing.Error
@@ -145,7 +146,7 @@ def test_corrupt_state_file_is_a_typed_error(tmp_path: Path, content: bytes) -> 
     with pytest.raises(EmulatorStateInvalid) as info:
         store.load(NODE)
     assert info.value.code == "emulator.state_invalid"
-    assert str(path) in info.value.render("nl")
+    assert str(path) in render_error(info.value, "nl")
 
 
 def test_save_is_atomic_no_temp_file_left(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from nsplink.radio.sim import (
 )
 from nsplink.radio.sim import events as ev
 from nsplink.radio.sim.packet import BROADCAST
+from nsplink.texts import render_error
 
 
 def test_routing_error_numbers_are_meshtastic_ones() -> None:
@@ -191,8 +192,11 @@ def test_bad_send_arguments_get_typed_errors_in_both_languages() -> None:
     with pytest.raises(BadSend) as exc:
         a.send(dest=2, payload="tekst", portnum=PORT)  # type: ignore[arg-type]
     assert exc.value.code == "sim.bad_send"
-    assert exc.value.render("en") == "Invalid packet for node 0x1: payload = 'str', expected bytes."
-    assert exc.value.render("nl").startswith("Ongeldig pakket voor node 0x1: payload")
+    assert (
+        render_error(exc.value, "en")
+        == "Invalid packet for node 0x1: payload = 'str', expected bytes."
+    )
+    assert render_error(exc.value, "nl").startswith("Ongeldig pakket voor node 0x1: payload")
     for kwargs in (
         {"dest": 0},
         {"dest": -1},
@@ -214,7 +218,7 @@ def test_bad_send_arguments_get_typed_errors_in_both_languages() -> None:
     m.power_off(1)
     with pytest.raises(NodePoweredOff) as off:
         a.send(dest=2, payload=b"x", portnum=PORT)
-    assert off.value.code == "sim.node_off" and "staat uit" in off.value.render("nl")
+    assert off.value.code == "sim.node_off" and "staat uit" in render_error(off.value, "nl")
 
 
 @pytest.mark.parametrize(
@@ -247,7 +251,7 @@ def test_bad_scenario_settings_get_one_clear_line(action, code: str) -> None:
     with pytest.raises(NsplinkError) as exc:
         action(m)
     assert exc.value.code == code
-    nl, en = exc.value.render("nl"), exc.value.render("en")
+    nl, en = render_error(exc.value, "nl"), render_error(exc.value, "en")
     assert nl != en and "\n" not in nl and "{" not in nl and "{" not in en
 
 
