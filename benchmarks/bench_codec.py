@@ -27,9 +27,7 @@ from benchmarks.codec_corpus.dictbuild import build, joined_text
 from benchmarks.codec_corpus.heldout import handwritten
 from nsplink import protocol as p
 from nsplink.app.config import DEFAULT_PORTNUM
-from nsplink.protocol._bodies import _ENCODERS, encode_body
-from nsplink.protocol.compress import compress_texts, dictionary
-from nsplink.protocol.messages import Body
+from nsplink.protocol import Body, body_message, compress_texts, dictionary, encode_body
 
 SITREP_200 = (
     "Aggregaat loopt, nog 40 liter diesel. Veel vragen over drinkwater en medicijnen. Waterdruk"
@@ -192,7 +190,7 @@ def section_fit() -> None:
         kind = body.TYPE.value
         rows.setdefault(kind, []).append(len(frame))
         overheads.setdefault(kind, []).append(len(frame) - len(compress_texts(body.texts())))
-        pb_msg = _ENCODERS[type(body)](body)
+        pb_msg = body_message(body)
         coded.setdefault(kind, []).append((len(encode_body(body)), pb_msg.ByteSize()))
     total = sum(len(v) for v in rows.values())
     fit = sum(1 for v in rows.values() for n in v if n <= p.MAX_FRAME)

@@ -22,9 +22,17 @@ import time
 from pathlib import Path
 
 from nsplink.lora.airtime import packet_airtime_ms, preset, rebroadcast_delay_range_ms
-from nsplink.protocol import ALL_CPS, Draft, PeerKey, Priority, build_message
-from nsplink.protocol.delivery import DeliveryState
-from nsplink.protocol.effects import Deliver, Outcome, Sent
+from nsplink.protocol import (
+    ALL_CPS,
+    Deliver,
+    DeliveryState,
+    Draft,
+    Outcome,
+    PeerKey,
+    Priority,
+    Sent,
+    build_message,
+)
 from nsplink.radio.sim import Medium
 from nsplink.radio.sim.events import ERR_NONE
 from nsplink.scenario.network import SimNetwork

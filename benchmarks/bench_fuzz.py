@@ -26,10 +26,17 @@ from hypothesis import strategies as st
 
 from nsplink import protocol as p
 from nsplink.lora.airtime import packet_airtime_ms, preset
-from nsplink.protocol.effects import Deliver
-from nsplink.protocol.engine import EngineConfig, SiteEngine
-from nsplink.protocol.rosterdoc import RosterDoc, SiteEntry, verify_roster
-from nsplink.protocol.sealing import open_sealed, seal, seal_public_key
+from nsplink.protocol import (
+    Deliver,
+    EngineConfig,
+    RosterDoc,
+    SiteEngine,
+    SiteEntry,
+    open_sealed,
+    seal,
+    seal_public_key,
+    verify_roster,
+)
 from tests.protocol.conftest import sample_bodies
 from tests.security.corpus import (
     CP,

@@ -103,6 +103,30 @@ def test_no_import_cycles() -> None:
     assert cycles(import_graph()) == []
 
 
+def test_outside_the_protocol_package_its_init_is_the_one_import_path() -> None:
+    """Code outside nsplink/protocol imports `from nsplink.protocol import ...`, never one of its
+    modules, so the package can be rearranged inside without touching its users. Its own tests
+    (tests/protocol) may reach into modules to test them."""
+    top = ROOT.parent
+    offenders = []
+    for folder in ("nsplink", "benchmarks", "tests"):
+        for path in sorted((top / folder).rglob("*.py")):
+            rel = path.relative_to(top).as_posix()
+            if rel.startswith(("nsplink/protocol/", "tests/protocol/")):
+                continue
+            for node in ast.walk(ast.parse(path.read_text(), rel)):
+                if isinstance(node, ast.ImportFrom) and not node.level:
+                    names = [node.module or ""]
+                elif isinstance(node, ast.Import):
+                    names = [a.name for a in node.names]
+                else:
+                    continue
+                offenders += [
+                    f"{rel}:{node.lineno} {n}" for n in names if n.startswith("nsplink.protocol.")
+                ]
+    assert offenders == []
+
+
 def test_the_cycle_finder_finds_a_cycle() -> None:
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert cycles(graph) == [["a", "b", "c"]]

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from benchmarks.codec_corpus import pieces as P
 from nsplink.protocol import (
     Answer,
+    Body,
     Bulletin,
     Callback,
     Category,
@@ -31,7 +32,6 @@ from nsplink.protocol import (
     Urgency,
     Urgent,
 )
-from nsplink.protocol.messages import Body
 
 TRAIN_SEED = 1
 HELDOUT_SEED = 1001

@@ -17,8 +17,7 @@ from collections import Counter
 from pathlib import Path
 
 from benchmarks.codec_corpus import train_set
-from nsplink.protocol.compress import SEPARATOR
-from nsplink.protocol.messages import Body
+from nsplink.protocol import SEPARATOR, Body
 
 DEFAULT_SIZE = 32768  # deflate window: the largest that helps; measured in bench_codec
 _WORDS = re.compile(r"\S+")

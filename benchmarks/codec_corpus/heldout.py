@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from nsplink.protocol import (
     Answer,
+    Body,
     Bulletin,
     Callback,
     Category,
@@ -21,7 +22,6 @@ from nsplink.protocol import (
     Unit,
     Urgency,
 )
-from nsplink.protocol.messages import Body
 
 _EMERGENCY = [
     (Incident.MED, "Graafschapstraat", "19", "Meneer voelt zich slap, heeft sinds vanochtend niet gedronken. Hij woont alleen."),

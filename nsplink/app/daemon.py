@@ -1,8 +1,10 @@
 """`nsplink daemon`: one site's store, protocol engine and radio under one asyncio.TaskGroup.
 
-The engine decides; this module only carries its effects out, in order, with the one rule that
-makes "nothing lost" true: whatever the engine reports as created, received or taken into custody
-is committed to the store BEFORE any frame that follows it goes to the radio. On start the outbox
+The engine decides; the driver (driver.py, the same one the scenario uses) translates the radio
+and the effects, and this module answers the driver's requests with awaits: rows to commit, frames
+to hand to the radio, sequence numbers to reserve. The one rule that makes "nothing lost" true is
+the driver's: whatever the engine reports as created, received or taken into custody is committed
+to the store BEFORE any frame that follows it goes to the radio. On start the outbox
 and custody are rebuilt from the store, so a SIGKILL at any instant loses nothing; SIGTERM and
 SIGINT let the current transaction finish and then stop every task.
 
@@ -38,20 +40,19 @@ from nsplink.app.site import SiteHome
 from nsplink.protocol import (
     EVERYONE,
     DecodeError,
+    Effect,
+    EngineConfig,
     MessageId,
     PeerKey,
     Power,
     Priority,
+    RegionRoster,
     RosterUpdate,
+    SignedMessage,
+    SiteEngine,
     State,
     Status,
 )
-from nsplink.protocol.effects import (
-    Effect,
-)
-from nsplink.protocol.engine import EngineConfig, SiteEngine
-from nsplink.protocol.envelope import SignedMessage
-from nsplink.protocol.rosterdoc import RegionRoster
 from nsplink.radio.base import (
     LinkDown,
     LinkUp,

@@ -25,16 +25,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from nsplink.app.journal import Journal
-from nsplink.protocol import RosterUpdate, SignedMessage
-from nsplink.protocol.effects import (
+from nsplink.protocol import (
     Deliver,
     Effect,
     FailureReason,
     NeedSeqs,
     RefusalReason,
+    RosterUpdate,
+    SignedMessage,
+    SiteEngine,
     Transmit,
 )
-from nsplink.protocol.engine import SiteEngine
 from nsplink.radio.base import (
     BROADCAST,
     Acked,

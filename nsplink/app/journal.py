@@ -20,34 +20,33 @@ from typing import Any, Protocol
 
 from nsplink.protocol import (
     SEALED_TYPES,
-    DecodeError,
-    KeyId,
-    KeyLookup,
-    MessageId,
-    Receipt,
-    RosterUpdate,
-    Status,
-    VerifyError,
-    decode,
-)
-from nsplink.protocol.codes import MessageType
-from nsplink.protocol.delivery import DeliveryState
-from nsplink.protocol.effects import (
     Created,
     CustodyForwarded,
     CustodyReleased,
     CustodyTaken,
+    DecodeError,
     Deliver,
+    DeliveryState,
     Effect,
+    KeyId,
+    KeyLookup,
+    MessageId,
+    MessageType,
     Outcome,
     PeerSeen,
+    Receipt,
     Refused,
     Rejected,
+    RosterUpdate,
     Sent,
+    SignedMessage,
+    SiteEngine,
+    Status,
     Triage,
+    VerifyError,
+    decode,
+    tracked,
 )
-from nsplink.protocol.engine import SiteEngine, tracked
-from nsplink.protocol.envelope import SignedMessage
 from nsplink.store import CustodyItem, Event, InboxItem, OutboxItem, Record
 from nsplink.store import events as ev
 from nsplink.texts import render_error

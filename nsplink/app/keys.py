@@ -20,7 +20,7 @@ from pathlib import Path
 
 from nsplink.errors import NsplinkError
 from nsplink.i18n import register
-from nsplink.protocol.identity import SEED_LEN, Identity
+from nsplink.protocol import SEED_LEN, Identity
 
 MAGIC = "nsplink-ed25519-seed v1"
 

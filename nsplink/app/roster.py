@@ -32,21 +32,20 @@ from nsplink.app.site import SiteHome
 from nsplink.errors import NsplinkError
 from nsplink.i18n import register
 from nsplink.protocol import (
+    EPOCH_UNIX,
     Envelope,
+    KeyId,
     KeyIdCollision,
     KeyRing,
     PeerKey,
-)
-from nsplink.protocol.envelope import EPOCH_UNIX, minutes_since_epoch
-from nsplink.protocol.identity import KeyId
-from nsplink.protocol.rosterdoc import (
     RegionRoster,
     RosterDoc,
     RosterMalformed,
     SiteEntry,
+    minutes_since_epoch,
+    open_sealed,
     verify_roster,
 )
-from nsplink.protocol.sealing import open_sealed
 
 FORMAT = "nsplink-roster v1"
 PIN_NAME = "region.pub"

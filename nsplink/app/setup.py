@@ -22,8 +22,7 @@ from nsplink.app.roster import (
     sign_roster,
 )
 from nsplink.app.site import SiteHome
-from nsplink.protocol.rosterdoc import SiteEntry
-from nsplink.protocol.sealing import seal_public_key
+from nsplink.protocol import SiteEntry, seal_public_key
 
 
 def make_sites(

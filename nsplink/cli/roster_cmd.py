@@ -38,9 +38,7 @@ from nsplink.cli.context import get_ctx
 from nsplink.errors import NsplinkError
 from nsplink.i18n import register as register_texts
 from nsplink.i18n import t
-from nsplink.protocol.identity import KeyId
-from nsplink.protocol.rosterdoc import RosterDoc, SiteEntry
-from nsplink.protocol.sealing import seal_public_key
+from nsplink.protocol import KeyId, RosterDoc, SiteEntry, seal_public_key
 from nsplink.store import Store
 
 register_texts(

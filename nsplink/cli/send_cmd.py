@@ -45,10 +45,10 @@ from nsplink.protocol import (
     SignedMessage,
     ValidationError,
     build_message,
+    has_personal,
     suggested_priority,
     to_frames,
 )
-from nsplink.protocol.sealing import has_personal
 from nsplink.store import Store
 from nsplink.store.events import MAX_FRAME as MAX_STORED_FRAME
 from nsplink.texts import code_label

@@ -14,8 +14,7 @@ from nsplink.app.site import SiteHome
 from nsplink.cli.context import CliContext
 from nsplink.errors import NsplinkError
 from nsplink.i18n import register
-from nsplink.protocol import Identity, KeyId
-from nsplink.protocol.rosterdoc import RegionRoster
+from nsplink.protocol import Identity, KeyId, RegionRoster
 
 T = TypeVar("T")
 

@@ -128,11 +128,16 @@ class TransitionRefused(ProtocolError):
     checks should have ruled out."""
 
     code = "protocol.delivery.refused"
+    key = "protocol.delivery.refused"
 
     def __init__(self, state: DeliveryState, event: DeliveryEvent) -> None:
         self.state = state
         self.event = event
-        super().__init__(f"delivery event {event.value} is refused in state {state.value}")
+        super().__init__(
+            f"delivery event {event.value} is refused in state {state.value}",
+            state=state.value,
+            event=event.value,
+        )
 
 
 def allowed(state: DeliveryState, event: DeliveryEvent) -> bool:

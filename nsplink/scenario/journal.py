@@ -15,9 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from nsplink.app.journal import Journal
-from nsplink.protocol import Identity, KeyRing
-from nsplink.protocol.effects import Effect
-from nsplink.protocol.engine import EngineConfig, SiteEngine
+from nsplink.protocol import Effect, EngineConfig, Identity, KeyRing, SiteEngine
 from nsplink.store import Event, Store
 
 

@@ -19,11 +19,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nsplink.app.driver import EngineDriver, Persist, Request, Reserve, Send, run_now
-from nsplink.protocol import Destination, Identity, KeyRing, MessageId, PeerKey, Priority
-from nsplink.protocol.effects import Created, Effect
-from nsplink.protocol.engine import EngineConfig, SiteEngine
-from nsplink.protocol.messages import Message
-from nsplink.protocol.sealing import seal_public_key
+from nsplink.protocol import (
+    Created,
+    Destination,
+    Effect,
+    EngineConfig,
+    Identity,
+    KeyRing,
+    Message,
+    MessageId,
+    PeerKey,
+    Priority,
+    SiteEngine,
+    seal_public_key,
+)
 from nsplink.radio.base import RadioError
 from nsplink.radio.sim import Medium, NodeEvent, SimNode
 from nsplink.radio.sim.driver import radio_event, refusal, send_to_node
@@ -141,7 +150,7 @@ class SimNetwork:
         return msg.id
 
     def triage(self, site_name: str, mid: MessageId, state: str) -> None:
-        from nsplink.protocol.codes import State
+        from nsplink.protocol import State
 
         site = self.sites[site_name]
         self._apply(site, site.engine.receipt({mid: State(state)}, self.now))

@@ -27,7 +27,9 @@ from nsplink.protocol import (
     ALL_NSPS,
     EVERYONE,
     Bulletin,
+    Deliver,
     Destination,
+    Effect,
     Emergency,
     KeyRing,
     MessageId,
@@ -37,7 +39,6 @@ from nsplink.protocol import (
     Status,
     minutes_since_epoch,
 )
-from nsplink.protocol.effects import Deliver, Effect
 from nsplink.radio.sim import Medium
 from nsplink.scenario.journal import SiteJournal, fresh_engine
 from nsplink.scenario.model import SiteModel, plan_emergencies

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from nsplink.protocol.codes import MessageType, Priority, State
+from nsplink.protocol import MessageType, Priority, State
 from nsplink.store.errors import EventInvalid
 
 # -- message lifecycle at the sender -------------------------------------------------------------

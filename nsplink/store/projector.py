@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
-from nsplink.protocol.delivery import DeliveryState
+from nsplink.protocol import DeliveryState
 from nsplink.store import events as ev
 
 Statement = tuple[str, tuple[Any, ...]]

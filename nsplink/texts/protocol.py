@@ -57,6 +57,12 @@ register(
             "Bericht van onbekende afzender {sender}: niet op de deelnemerslijst. Niet vertrouwen.",
             "Message from unknown sender {sender}: not on the roster. Do not trust it.",
         ),
+        "protocol.delivery.refused": (
+            "Interne fout: een bericht in bezorgstatus {state} kan geen '{event}' krijgen;"
+            " meld dit aan de technicus.",
+            "Internal error: a message in delivery state {state} cannot take '{event}';"
+            " report this to the technician.",
+        ),
         "protocol.verify.revoked": (
             "Bericht van ingetrokken sleutel {sender}: de regio heeft deze sleutel ingetrokken."
             " Niet vertrouwen.",

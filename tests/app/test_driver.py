@@ -22,9 +22,17 @@ from nsplink.app.driver import (
     run_now,
 )
 from nsplink.app.journal import Journal
-from nsplink.protocol import ALL_CPS, Identity, KeyRing, PeerKey, Priority
-from nsplink.protocol.effects import Created, Refused
-from nsplink.protocol.engine import EngineConfig, SiteEngine
+from nsplink.protocol import (
+    ALL_CPS,
+    Created,
+    EngineConfig,
+    Identity,
+    KeyRing,
+    PeerKey,
+    Priority,
+    Refused,
+    SiteEngine,
+)
 from nsplink.radio.base import (
     Acked,
     LinkUp,
@@ -138,8 +146,7 @@ def test_hops_from_the_packet_header() -> None:
 
 
 def test_a_heard_roster_is_the_daemons_to_apply(tmp_path: Path) -> None:
-    from nsplink.protocol import ALL_NSPS, RosterUpdate, SignedMessage
-    from nsplink.protocol.effects import Deliver
+    from nsplink.protocol import ALL_NSPS, Deliver, RosterUpdate, SignedMessage
 
     driver, store, engine = _site(tmp_path)
     run_now(driver.carry_out(engine.provide_seqs(range(1, 20), T0)), lambda r: None)

@@ -34,16 +34,18 @@ from nsplink.app.roster import (
     sign_roster,
 )
 from nsplink.app.site import SiteHome
-from nsplink.protocol.rosterdoc import (
+from nsplink.protocol import (
     RegionRoster,
     RosterDoc,
     RosterMalformed,
     RosterSignatureInvalid,
     SiteEntry,
+    open_sealed,
     parse_roster,
+    seal,
+    seal_public_key,
     verify_roster,
 )
-from nsplink.protocol.sealing import open_sealed, seal, seal_public_key
 from nsplink.texts import render_error
 from tests.security.cli import run_nsplink
 

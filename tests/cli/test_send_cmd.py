@@ -294,7 +294,6 @@ def test_one_send_seals_and_signs_once_and_reads_the_roster_once(
     """The preview's message is the one queued: no second sealing, signing or roster check."""
     import nsplink.app.roster as roster_mod
     import nsplink.cli.sitefiles as sitefiles_mod
-    import nsplink.protocol.build as build_mod
 
     calls = {"roster": 0, "seal": 0, "encode": 0}
 
@@ -311,8 +310,10 @@ def test_one_send_seals_and_signs_once_and_reads_the_roster_once(
     monkeypatch.setattr(
         roster_mod, "load_trusted_roster", counted("roster", roster_mod.load_trusted_roster)
     )
-    monkeypatch.setattr(build_mod, "seal", counted("seal", build_mod.seal))
-    monkeypatch.setattr(build_mod, "encode", counted("encode", build_mod.encode))
+    from nsplink.protocol import encode, seal
+
+    monkeypatch.setattr("nsplink.protocol.build.seal", counted("seal", seal))
+    monkeypatch.setattr("nsplink.protocol.build.encode", counted("encode", encode))
     code, out = send(sites["nsp-houten"], "emergency", *EMERGENCY, *ADDRESS, "--yes")
     assert code == 0, out
     assert calls == {"roster": 1, "seal": 1, "encode": 1}

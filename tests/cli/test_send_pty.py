@@ -24,13 +24,14 @@ from nsplink.protocol import (
     Emergency,
     Hazard,
     Incident,
+    NspState,
+    Power,
     Priority,
     Services,
     Sitrep,
     Supply,
     decode,
 )
-from nsplink.protocol.codes import NspState, Power
 from nsplink.store import events as ev
 from tests.cli.cli_sites import event_count, events, homes, queue, receive, run
 

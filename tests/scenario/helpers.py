@@ -6,16 +6,18 @@ from dataclasses import dataclass, field
 
 from nsplink.protocol import (
     Bulletin,
+    Deliver,
+    DeliveryState,
+    Effect,
     Emergency,
     Incident,
     MessageId,
     NspState,
+    Outcome,
     Power,
     Services,
     Sitrep,
 )
-from nsplink.protocol.delivery import DeliveryState
-from nsplink.protocol.effects import Deliver, Effect, Outcome
 from nsplink.radio.sim import Medium
 from nsplink.scenario.network import SimNetwork, SimSite
 

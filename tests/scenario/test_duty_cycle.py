@@ -3,8 +3,7 @@ the simulated firmware's own ledger, and leaves the reserve for an emergency."""
 
 from __future__ import annotations
 
-from nsplink.protocol import ALL_CPS, Priority
-from nsplink.protocol.effects import Deliver
+from nsplink.protocol import ALL_CPS, Deliver, Priority
 from nsplink.radio.sim import Medium
 from nsplink.scenario.network import SimNetwork
 from tests.scenario.helpers import emergency, sitrep

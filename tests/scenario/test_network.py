@@ -3,9 +3,15 @@ bulletins to every NSP, a partition that heals, custody by a relay."""
 
 from __future__ import annotations
 
-from nsplink.protocol import ALL_CPS, ALL_NSPS, Destination, minutes_since_epoch
-from nsplink.protocol.delivery import DeliveryState
-from nsplink.protocol.effects import CustodyTaken, Transmit
+from nsplink.protocol import (
+    ALL_CPS,
+    ALL_NSPS,
+    CustodyTaken,
+    DeliveryState,
+    Destination,
+    Transmit,
+    minutes_since_epoch,
+)
 from tests.scenario.helpers import bulletin, emergency, line_network, sitrep
 
 

@@ -8,8 +8,7 @@ import random
 from collections.abc import Callable
 
 from nsplink import protocol as p
-from nsplink.protocol.rosterdoc import RegionRoster, RosterDoc, SiteEntry
-from nsplink.protocol.sealing import seal, seal_public_key
+from nsplink.protocol import RegionRoster, RosterDoc, SiteEntry, seal, seal_public_key
 from tests.protocol.conftest import SEED_CP, SEED_NSP, SEED_OTHER, sample_bodies
 
 NSP = p.Identity(SEED_NSP)

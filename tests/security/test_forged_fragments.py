@@ -8,7 +8,7 @@ import random
 import pytest
 
 from nsplink import protocol as p
-from nsplink.protocol.fragments import Fragment
+from nsplink.protocol import Fragment
 from tests.security.corpus import CP, NSP, REVOKED, STRANGER, roster
 
 LONG = p.encode(

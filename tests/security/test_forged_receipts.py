@@ -10,10 +10,18 @@ import random
 import pytest
 
 from nsplink import protocol as p
-from nsplink.protocol.delivery import DeliveryState
-from nsplink.protocol.effects import Effect, NeedSeqs, Outcome, Transmit
-from nsplink.protocol.engine import EngineConfig, SiteEngine
-from nsplink.protocol.rosterdoc import RegionRoster, RosterDoc, SiteEntry
+from nsplink.protocol import (
+    DeliveryState,
+    Effect,
+    EngineConfig,
+    NeedSeqs,
+    Outcome,
+    RegionRoster,
+    RosterDoc,
+    SiteEngine,
+    SiteEntry,
+    Transmit,
+)
 from tests.security.corpus import CP, NSP, REGION, REVOKED, STRANGER
 
 T0 = 1_767_225_600.0

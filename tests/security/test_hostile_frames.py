@@ -14,10 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nsplink import protocol as p
-from nsplink.protocol.effects import Deliver, Rejected
-from nsplink.protocol.engine import EngineConfig, SiteEngine
-from nsplink.protocol.rosterdoc import parse_roster
-from nsplink.protocol.sealing import open_sealed
+from nsplink.protocol import Deliver, EngineConfig, Rejected, SiteEngine, open_sealed, parse_roster
 from tests.security.corpus import (
     CP,
     CP_SEAL,

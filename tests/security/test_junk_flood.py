@@ -11,8 +11,7 @@ import random
 import pytest
 
 from nsplink.lora.dutycycle import DutyCycleLedger
-from nsplink.protocol import ALL_CPS, MessageId
-from nsplink.protocol.effects import Rejected
+from nsplink.protocol import ALL_CPS, MessageId, Rejected
 from nsplink.radio.sim import Medium
 from nsplink.scenario.network import SimNetwork
 from tests.scenario.helpers import Recorder, emergency

@@ -78,7 +78,7 @@ async def test_cp_handling_state_from_triage_receipts_shows_in_the_outbox(store:
 
 
 def test_outbox_states_cover_the_protocols_delivery_states() -> None:
-    from nsplink.protocol.delivery import DeliveryState
+    from nsplink.protocol import DeliveryState
     from nsplink.store.projector import OUTBOX_STATES
 
     assert {s.value for s in DeliveryState} <= set(OUTBOX_STATES)
