@@ -90,19 +90,6 @@ from nsplink.protocol.receiver import Receiver
 from nsplink.protocol.replay import ReplayGuard, ReplayVerdict
 from nsplink.protocol.retry import RetryPolicy, want_ack
 
-# Re-exported: drivers and tests import these from here.
-__all__ = [
-    "PRIO_RANK",
-    "RADIO_PRIORITY",
-    "REFUSAL_PAUSE",
-    "TYPE_RANK",
-    "UNTRACKED",
-    "EngineConfig",
-    "Roster",
-    "SiteEngine",
-    "tracked",
-]
-
 # Back-pressure pauses after the radio said no (seconds)
 REFUSAL_PAUSE: dict[RefusalReason, float] = {
     RefusalReason.DUTY_CYCLE: 60.0,
