@@ -75,6 +75,7 @@ from nsplink.protocol.errors import DecodeError
 from nsplink.protocol.fragments import to_frames
 from nsplink.protocol.identity import Identity, KeyId, KeyLookup, MessageId, PeerKey
 from nsplink.protocol.messages import Message, Receipt, ReceiptEntry
+from nsplink.protocol.outbox import Outbox
 from nsplink.protocol.outgoing import (
     PRIO_RANK,
     RADIO_PRIORITY,
@@ -125,7 +126,7 @@ class SiteEngine:
             config.modem, duty_pct=config.duty_pct, routine_share=config.routine_share, boot_s=now
         )
         self.retry = RetryPolicy(config, self.planner)
-        self.outbox: dict[MessageId, Outgoing] = {}
+        self.outbox = Outbox(config.undelivered_after_s, self._times_out)
         self.heard: dict[KeyId, tuple[float, int, int | None]] = {}  # site -> (at, node, hops)
         self._seqs: list[int] = []
         self.receipts = ReceiptQueue(config.receipt_delay_s)
@@ -189,15 +190,15 @@ class SiteEngine:
         out.got.update(delivered_to)
         if out.tracked and out.complete:
             return []
-        self.outbox[msg.id] = out
         out.pending = list(range(len(out.frames)))
+        self.outbox.add(out)
         return self._pump(now)
 
     def hold(self, msg: SignedMessage, now: float) -> list[Effect]:
         """Carry again, after a restart, a message whose custody we had confirmed: it goes out
         as soon as its destination is heard."""
         if msg.id not in self.outbox and msg.envelope.sender != self.me:
-            self.outbox[msg.id] = self._new_out(msg, CustodyPhase.HELD, now=now)
+            self.outbox.add(self._new_out(msg, CustodyPhase.HELD, now=now))
         return []
 
     def send_message(
@@ -239,7 +240,7 @@ class SiteEngine:
         airtime = self.planner.airtime_ms(len(out.frames[part]))
         self._packets[packet_id] = (out.mid, part, now, airtime)
         if not out.pending and out.tracked:
-            out.next_retry = now + self.retry.delay(out, self.heard, self.rng)
+            self.outbox.set_retry(out, now + self.retry.delay(out, self.heard, self.rng))
         elif not out.pending:
             self._drop(out)  # untracked: handed over is all there is
         if out.custody:
@@ -270,6 +271,7 @@ class SiteEngine:
             out = self.outbox[ref[0]]
             if ref[1] not in out.pending:
                 out.pending.insert(0, ref[1])
+                self.outbox.touch(out)
             effects.append(Refused(out.mid, reason, now + pause))
         return effects + self._pump(now)
 
@@ -302,7 +304,8 @@ class SiteEngine:
             self.planner.block(now + pause)
             if out is not None and part not in out.pending:
                 out.pending.insert(0, part)
-                out.next_retry = None
+                self.outbox.touch(out)
+                self.outbox.set_retry(out, None)
                 effects.append(Refused(mid, RefusalReason.DUTY_CYCLE, now + pause))
         elif reason is FailureReason.MAX_RETRANSMIT:
             self.planner.record_extra(now, 2 * airtime)
@@ -364,7 +367,7 @@ class SiteEngine:
         effects: list[Effect] = [PeerSeen(site, node, hops, now)]
         if not fresh_again:
             return effects
-        for out in self.outbox.values():
+        for out in self.outbox.waiting_for(site):
             waiting_for = site in out.any_of or (site in out.all_of and site not in out.got)
             if not waiting_for or out.pending:
                 continue
@@ -373,10 +376,10 @@ class SiteEngine:
                 continue  # the sender still retries by itself
             if out.custody:
                 out.attempt = 0  # a fresh round of forwards for this sighting
-                out.next_retry = soon
+                self.outbox.set_retry(out, soon)
             elif out.next_retry is not None and out.next_retry > soon:
                 # the destination is back: retry now instead of at the backed-off time
-                out.next_retry = soon
+                self.outbox.set_retry(out, soon)
         return effects
 
     def _on_receipt(
@@ -413,11 +416,9 @@ class SiteEngine:
         key = (mid, by)
         self._triage_newest[key] = max(receipt_seq, self._triage_newest.get(key, -1))
 
-    def _covered(self, entry: ReceiptEntry) -> Iterator[Outgoing]:
-        # iterate our outbox, never the (possibly huge) range a receipt claims
-        for out in self.outbox.values():
-            if entry.covers(out.mid):
-                yield out
+    def _covered(self, entry: ReceiptEntry) -> list[Outgoing]:
+        # never walks the (possibly huge) range a receipt claims beyond what we hold
+        return self.outbox.covered(entry)
 
     def _apply_receipt(
         self, out: Outgoing, kind: ReceiptKind, state: State, signer: KeyId, now: float
@@ -440,7 +441,7 @@ class SiteEngine:
                 effects.append(Outcome(out.mid, DeliveryState.CUSTODY, signer))
             # the relay forwards it; we keep retrying, slowly, until the recipient receipts
             if out.next_retry is not None:
-                out.next_retry = max(out.next_retry, now + self.retry.cap(out))
+                self.outbox.set_retry(out, max(out.next_retry, now + self.retry.cap(out)))
             return effects
         if not recipient:
             return []  # a receipt from someone who is not a recipient proves nothing
@@ -470,8 +471,8 @@ class SiteEngine:
             out = self._new_out(msg, CustodyPhase.TENTATIVE, now=now)
             if any(self._fresh(s, now) for s in out.any_of):
                 return []  # the destination can hear the mesh itself
-            out.confirm_at = now + self.config.custody_confirm_s
-            self.outbox[msg.id] = out
+            self.outbox.add(out)
+            self.outbox.set_confirm(out, now + self.config.custody_confirm_s)
         elif held.phase is CustodyPhase.HELD:
             # the sender did not get our custody receipt: it is still retrying
             self.receipts.queue(ReceiptKind.CUSTODY, msg.id, State.ONTV, False, now)
@@ -503,7 +504,7 @@ class SiteEngine:
                 return [*effects, NeedSeqs(self.config.seq_low_water * 2)]
             self.receipts.sent(kind, chunk)
             if kind is ReceiptKind.TRIAGE:
-                for out in list(self.outbox.values()):
+                for out in self.outbox.triage_receipts():
                     if superseded_triage(out, chunk):
                         self._drop(out)
             effects.append(Created(msg))
@@ -522,13 +523,9 @@ class SiteEngine:
         times: list[float] = []
         if self.receipts.due is not None:
             times.append(self.receipts.due)
-        for out in self.outbox.values():
-            if out.next_retry is not None:
-                times.append(out.next_retry)
-            if out.phase is CustodyPhase.TENTATIVE:
-                times.append(out.confirm_at)
-            if self._times_out(out):
-                times.append(out.submitted_at + self.config.undelivered_after_s)
+        timer = self.outbox.next_time()
+        if timer is not None:
+            times.append(timer)
         best = self._best_ready()
         if best is not None and self._handing is None:
             times.append(self._earliest(best, self._last_now))
@@ -544,18 +541,19 @@ class SiteEngine:
         self.receiver.handle_timer(now)
         if self.receipts.due is not None and now >= self.receipts.due:
             effects.extend(self._flush_receipts(now))
-        for out in list(self.outbox.values()):
+        for out in self.outbox.due(now):
             if out.phase is CustodyPhase.TENTATIVE and now >= out.confirm_at:
                 effects.extend(self._confirm_custody(out, now))
             if self._times_out(out) and now >= out.submitted_at + self.config.undelivered_after_s:
                 effects.extend(self._advance(out, DeliveryEvent.TIMEOUT, detail="still retrying"))
             if out.next_retry is not None and now >= out.next_retry and not out.pending:
                 if out.custody and out.attempt >= self.config.custody_max_forwards:
-                    out.next_retry = None  # wait until the destination is heard again
+                    self.outbox.set_retry(out, None)  # wait until the destination is heard
                     continue
-                out.next_retry = None
+                self.outbox.set_retry(out, None)
                 out.attempt += 1
                 out.pending = list(range(len(out.frames)))
+                self.outbox.touch(out)
                 if out.is_receipt:
                     # a triage receipt's first try is urgent; its retries are routine (from
                     # the routine share, backing off to retry_cap_s): an NSP that is off must
@@ -576,8 +574,7 @@ class SiteEngine:
     # -- the scheduler ---------------------------------------------------------------------------
 
     def _best_ready(self) -> Outgoing | None:
-        ready = [o for o in self.outbox.values() if o.pending]
-        return min(ready, key=lambda o: o.rank) if ready else None
+        return self.outbox.best_ready()
 
     def _earliest(self, out: Outgoing, now: float) -> float:
         airtime = self.planner.airtime_ms(len(out.frames[out.pending[0]]))
@@ -592,6 +589,7 @@ class SiteEngine:
         if out is None or self._earliest(out, now) > now:
             return []
         part = out.pending.pop(0)
+        self.outbox.touch(out)
         frame = out.frames[part]
         airtime = self.planner.airtime_ms(len(frame))
         self.planner.record(now, airtime)
@@ -608,14 +606,14 @@ class SiteEngine:
                 part=part,
                 attempt=out.attempt,
                 radio_priority=RADIO_PRIORITY[env.priority],
-                want_ack=want_ack(out, sum(1 for o in self.outbox.values() if o.pending)),
+                want_ack=want_ack(out, self.outbox.ready_count()),
                 hop_limit=self.retry.hop_limit(out, self.heard),
                 airtime_ms=airtime,
             )
         ]
 
     def _drop(self, out: Outgoing) -> None:
-        self.outbox.pop(out.mid, None)
+        self.outbox.drop(out)
 
     # -- the delivery state machine (delivery.py) ------------------------------------------------
 

@@ -86,6 +86,7 @@ class Outgoing:
     next_retry: float | None = None
     holder: KeyId | None = None  # the first relay that signed custody of it (ours only)
     confirm_at: float = 0.0  # TENTATIVE custody becomes HELD at this time unless released
+    slot: int = 0  # its place in the outbox's order (outbox.py)
 
     @property
     def mid(self) -> MessageId:
