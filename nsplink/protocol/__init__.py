@@ -153,7 +153,7 @@ from nsplink.protocol.outgoing import (
     recipients,
     tracked,
 )
-from nsplink.protocol.receiver import Receiver
+from nsplink.protocol.receiver import Receiver, VerifiedFrames
 from nsplink.protocol.replay import ReplayGuard, ReplayVerdict, ReplayWindow
 from nsplink.protocol.rosterdoc import (
     RegionRoster,
@@ -288,6 +288,7 @@ __all__ = [
     "Urgency",
     "Urgent",
     "ValidationError",
+    "VerifiedFrames",
     "VerifyError",
     "WrongKey",
     "body_message",

@@ -87,7 +87,7 @@ from nsplink.protocol.outgoing import (
 )
 from nsplink.protocol.planner import AirtimePlanner
 from nsplink.protocol.receipts import ReceiptQueue, superseded_triage
-from nsplink.protocol.receiver import Receiver
+from nsplink.protocol.receiver import Receiver, VerifiedFrames
 from nsplink.protocol.replay import ReplayGuard, ReplayVerdict
 from nsplink.protocol.retry import RetryPolicy, want_ack
 
@@ -114,13 +114,14 @@ class SiteEngine:
         *,
         rng: random.Random | None = None,
         now: float = 0.0,
+        verified: VerifiedFrames | None = None,
     ) -> None:
         self.identity = identity
         self.me = identity.key_id
         self.roster = roster
         self.config = config
         self.rng = rng or random.Random(0)
-        self.receiver = Receiver(roster)
+        self.receiver = Receiver(roster, verified=verified)  # shared by simulated sites
         self.replay = ReplayGuard()
         self.planner = AirtimePlanner(
             config.modem, duty_pct=config.duty_pct, routine_share=config.routine_share, boot_s=now

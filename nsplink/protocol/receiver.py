@@ -1,6 +1,16 @@
-"""One entry point for everything that arrives on our port: whole messages and fragments."""
+"""One entry point for everything that arrives on our port: whole messages and fragments.
+
+Most of what a site hears is a copy of a frame it has heard before: every relay repeats every
+frame, and a sender's retry repeats it byte for byte. `VerifiedFrames` remembers frames whose
+signature checked out, by their exact bytes, so such a copy costs a lookup instead of an Ed25519
+verification and a decode. The copy is still handed on as a message: what it means (a duplicate
+to receipt again, a relay's repeat) stays the engine's decision. Sites simulated in one process
+share one cache, so each distinct frame is verified once for all that hear it.
+"""
 
 from __future__ import annotations
+
+from collections import OrderedDict
 
 from nsplink.protocol.codec import decode, is_fragment
 from nsplink.protocol.envelope import SignedMessage
@@ -9,13 +19,42 @@ from nsplink.protocol.fragments import Reassembler, parse_fragment
 from nsplink.protocol.identity import KeyLookup, MessageId, Revocations
 
 
+class VerifiedFrames:
+    """A bounded memory of verified whole frames (least recently heard forgotten first)."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._frames: OrderedDict[bytes, SignedMessage] = OrderedDict()
+
+    def get(self, frame: bytes, keys: KeyLookup) -> SignedMessage | None:
+        msg = self._frames.get(frame)
+        if msg is None:
+            return None
+        if keys.lookup(msg.envelope.sender) != msg.signer:
+            return None  # the roster changed since (a revoked or replaced key): check again
+        self._frames.move_to_end(frame)
+        return msg
+
+    def put(self, msg: SignedMessage) -> None:
+        self._frames[msg.frame] = msg
+        self._frames.move_to_end(msg.frame)
+        if len(self._frames) > self.size:
+            self._frames.popitem(last=False)
+
+
 class Receiver:
     """`receive(frame, now)` -> a verified message, None (a fragment was kept), or a DecodeError
     subclass. Replay and duplicate decisions stay with the caller (ReplayGuard, the store)."""
 
-    def __init__(self, keys: KeyLookup, reassembler: Reassembler | None = None) -> None:
+    def __init__(
+        self,
+        keys: KeyLookup,
+        reassembler: Reassembler | None = None,
+        verified: VerifiedFrames | None = None,
+    ) -> None:
         self.keys = keys
         self.reassembler = reassembler or Reassembler()
+        self.verified = verified if verified is not None else VerifiedFrames()
 
     def receive(self, frame: bytes, now: float) -> SignedMessage | None:
         if is_fragment(frame):
@@ -33,7 +72,12 @@ class Receiver:
             except DecodeError:
                 self.reassembler.forget(frag.msg_id)  # junk mixed in: let the retry complete
                 raise
-        return decode(frame, self.keys)
+        known = self.verified.get(frame, self.keys)
+        if known is not None:
+            return known
+        msg = decode(frame, self.keys)
+        self.verified.put(msg)
+        return msg
 
     def next_deadline(self) -> float | None:
         return self.reassembler.next_deadline()

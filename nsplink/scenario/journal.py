@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from nsplink.app.journal import Journal
-from nsplink.protocol import Effect, EngineConfig, Identity, KeyRing, SiteEngine
+from nsplink.protocol import Effect, EngineConfig, Identity, KeyRing, SiteEngine, VerifiedFrames
 from nsplink.store import Event, Store
 
 
@@ -61,8 +61,15 @@ class SiteJournal:
 
 
 def fresh_engine(
-    identity: Identity, roster: KeyRing, role: str, rng_seed: int, now: float
+    identity: Identity,
+    roster: KeyRing,
+    role: str,
+    rng_seed: int,
+    now: float,
+    verified: VerifiedFrames | None = None,
 ) -> SiteEngine:
-    """An engine with empty memory, as a daemon process starts one."""
+    """An engine with empty memory, as a daemon process starts one (the simulation's shared
+    memory of verified frames is not the site's: it only saves the same work twice)."""
     config = EngineConfig(role=role, carry=role == "relay")
-    return SiteEngine(identity, roster, config, rng=random.Random(rng_seed), now=now)
+    rng = random.Random(rng_seed)
+    return SiteEngine(identity, roster, config, rng=rng, now=now, verified=verified)

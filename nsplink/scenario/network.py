@@ -31,6 +31,7 @@ from nsplink.protocol import (
     PeerKey,
     Priority,
     SiteEngine,
+    VerifiedFrames,
     seal_public_key,
 )
 from nsplink.radio.base import RadioError
@@ -83,6 +84,7 @@ class SimNetwork:
         self.by_node: dict[int, SimSite] = {}
         self.observers: list[Observer] = []
         self._rng = random.Random(seed)
+        self.verified = VerifiedFrames()  # each frame verified once for all sites hearing it
         # the region's CP sealing key: emergency reports travel sealed, at their real size, as
         # the CLI sends them. Derived from the seed without drawing from the site RNG.
         self.seal_secret = hashlib.sha256(f"nsplink-sim-seal/{seed}".encode()).digest()
@@ -110,7 +112,12 @@ class SimNetwork:
         node = self.medium.add_node(node_num, position=position, role=radio_role)
         cfg = config or EngineConfig(role=role, carry=role == "relay" if carry is None else carry)
         engine = SiteEngine(
-            identity, self.roster, cfg, rng=random.Random(self._rng.getrandbits(64)), now=self.now
+            identity,
+            self.roster,
+            cfg,
+            rng=random.Random(self._rng.getrandbits(64)),
+            now=self.now,
+            verified=self.verified,
         )
         driver = EngineDriver(engine, None, lambda: self.now)
         site = SimSite(name, role, identity, node, driver)

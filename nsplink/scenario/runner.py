@@ -418,7 +418,9 @@ class ScenarioRun:
         journal = await self._attach(site)
         now = self.net.now
         seed = self.rng.getrandbits(64)
-        engine = fresh_engine(site.identity, self.net.roster, site.role, seed, now)
+        engine = fresh_engine(
+            site.identity, self.net.roster, site.role, seed, now, self.net.verified
+        )
         effects = await journal.restore(engine, now)
         self.net.restart(site, engine, effects + engine.handle_timer(now))
 
