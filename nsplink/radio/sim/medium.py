@@ -336,25 +336,27 @@ class Medium:
         sgroup = group.get(sender.node_num, -1) if group is not None else 0
         receptions = tx.receptions
         faint = 0
+        table = FADE_TABLE
         # One fading draw per node in reach, in node order, as before: the draws stay the same.
         for node, mean, loss in self._neighbour_table()[sender.node_num]:
             if node.transmitting is not None or not (node.powered and node.radio_enabled):
                 continue
             if group is not None and group.get(node.node_num, -1) != sgroup:
                 continue
-            rssi = mean + fading * FADE_TABLE[getrandbits(FADE_BITS)] if fading else mean
+            rssi = mean + fading * table[getrandbits(FADE_BITS)] if fading else mean
             if rssi < faint_below:
                 # An interferer: it can only corrupt what this node decodes or senses, so it
                 # goes to the node's interference tally, not into a Reception.
                 faint += 1
                 for other in node.active_rx:
-                    otx = other.tx
-                    if otx.end > now and not otx.aborted and other.rssi - rssi < capture:
-                        other.corrupted = True
+                    if other.rssi - rssi < capture:
+                        otx = other.tx
+                        if otx.end > now and not otx.aborted:
+                            other.corrupted = True
                 tally = node.interference
-                if len(tally) >= 8:
-                    tally[:] = [i for i in tally if i[0].end > now and not i[0].aborted]
                 tally.append((tx, rssi))
+                if len(tally) > 16:  # only to bound it: stale entries are skipped anyway
+                    tally[:] = [i for i in tally if i[0].end > now and not i[0].aborted]
                 continue
             ok = rssi >= decode_dbm
             if ok and loss and rng.random() < loss:
@@ -371,15 +373,12 @@ class Medium:
                     other.corrupted = True
             tally = node.interference
             if tally:
-                live = []
-                for item in tally:
-                    itx, irssi = item
-                    if itx.end <= now or itx.aborted:
-                        continue
-                    live.append(item)
+                live = [i for i in tally if i[0].end > now and not i[0].aborted]
+                for _itx, irssi in live:
                     if rssi - irssi < capture:
                         rx.corrupted = True
-                tally[:] = live
+                        break
+                node.interference = live
             active.append(rx)
             receptions.append(rx)
         stats["rx_weak"] += faint
