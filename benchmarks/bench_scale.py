@@ -116,7 +116,7 @@ def sim_run(nodes: int, hours: float, seed: int = 7) -> dict[str, float]:
     }
 
 
-# -- generated regions through the scenario runner --------------------------------------------------
+# -- generated regions through the scenario runner ------------------------------------------------
 
 
 def region_run(nsps: int, hours: float, seed: int = 7) -> dict[str, float]:
@@ -147,7 +147,7 @@ def region_run(nsps: int, hours: float, seed: int = 7) -> dict[str, float]:
     }
 
 
-# -- plumbing ---------------------------------------------------------------------------------------
+# -- plumbing --------------------------------------------------------------------------------------
 
 
 def _child(fn: Callable[..., dict[str, float]], args: tuple[Any, ...], q: Any) -> None:
@@ -213,8 +213,13 @@ def main() -> None:
     sizes = _env_ints("NSPLINK_BENCH_SIZES", SIM_SIZES)
     rows = [isolated(sim_run, n, hours) for n in sizes]
     label = "" if hours >= 24 else f" ({hours:g} h simulated; '24h est' is extrapolated)"
-    _table(f"simulator alone, traffic and area proportional to nodes{label}", "nodes", sizes, rows,
-           hours)
+    _table(
+        f"simulator alone, traffic and area proportional to nodes{label}",
+        "nodes",
+        sizes,
+        rows,
+        hours,
+    )
     if 60 in sizes and 600 in sizes:
         e = exponent(60, rows[sizes.index(60)]["cpu_s"], 600, rows[sizes.index(600)]["cpu_s"])
         est = rows[sizes.index(600)]["cpu_s"] / hours * 24
