@@ -10,6 +10,13 @@ A reception decodes if its SNR meets the spreading factor's demodulation floor, 
 (explicit link loss), it did not collide, and the receiver neither transmitted nor lost power or
 radio during it. Overlapping receptions at one receiver collide: one survives only if it is at
 least `capture_db` stronger than each other one it overlaps.
+
+Scale: most nodes in reach of a transmission can only be interfered with, never decode it. Each
+still gets its fading draw (in node order, so runs stay the same), but a signal below
+sensitivity becomes an entry in that receiver's interference tally (transmission, RSSI) rather
+than a Reception: enough to decide capture and collision exactly as for a Reception, with no
+record to end. The neighbour table is built from a spatial grid (`_build_neighbours`), not all
+pairs, and `Propagation.horizon_m` can bound how far any signal goes.
 """
 
 from __future__ import annotations
