@@ -170,7 +170,7 @@ def isolated(fn: Callable[..., dict[str, float]], *args: Any) -> dict[str, float
     q = ctx.Queue()
     p = ctx.Process(target=_child, args=(fn, args, q))
     p.start()
-    out = q.get()
+    out: dict[str, float] = q.get()
     p.join()
     return out
 
