@@ -1,16 +1,21 @@
 """Scaling: the simulator alone at 60 / 150 / 300 / 600 nodes and generated regions at
 15 / 30 / 60 / 100 / 200 NSPs (targets: exponent <= 1.2 from 60 to 600 nodes, 600 nodes x 24 h
-in <= 120 s CPU).
+in <= 120 s CPU), and a country of 25 regions against 25 times one region.
 
 Density and traffic per node stay constant, so a bigger network is a bigger area with more
-messages: an ideal simulator grows linearly. Every size runs in a forked child so its CPU time and
-peak memory are its own. Printed per size: CPU seconds (and per simulated hour), events,
-transmissions per message, channel occupancy, messages lost, peak RSS; then the growth exponent
-between sizes, and the cost per event against a bare heapq loop timed in the same run.
+messages. Floods still reach further and more neighbours decode each packet, so the firmware
+work itself (receptions) grows faster than the nodes; the cost per reception shows what the
+simulator adds. Every size runs in a forked child so its CPU time and peak memory are its own.
+Printed per size: CPU seconds (and per simulated hour), events, transmissions per message,
+receptions per transmission and CPU per reception, airtime per second (summed over senders),
+messages lost, peak RSS; the growth exponents between sizes; the cost per event against a bare
+heapq loop timed in the same run.
 
 The default run simulates few hours so it stays within minutes; the 24 h figures it prints are
-extrapolations, labelled so. NSPLINK_BENCH_HOURS=24 (simulator) and NSPLINK_BENCH_SCENARIO_HOURS=72
-(regions) run the full lengths; NSPLINK_BENCH_SIZES=60,150 and NSPLINK_BENCH_NSPS=15,30 pick sizes.
+extrapolations, labelled so (24 h runs cost about 20 % more per hour than 1 h runs).
+NSPLINK_BENCH_HOURS=24 (simulator) and NSPLINK_BENCH_SCENARIO_HOURS=72 (regions) run the full
+lengths; NSPLINK_BENCH_SIZES=60,150 and NSPLINK_BENCH_NSPS=15,30 pick sizes (NSPS=0: no regions);
+NSPLINK_BENCH_COUNTRY=25 is the number of regions (of the smallest size) in the country run.
 """
 
 from __future__ import annotations
@@ -125,13 +130,13 @@ def sim_run(nodes: int, hours: float, seed: int = 7) -> dict[str, float]:
 # -- generated regions through the scenario runner ------------------------------------------------
 
 
-def region_run(nsps: int, hours: float, seed: int = 7) -> dict[str, float]:
+def region_run(nsps: int, hours: float, seed: int = 7, regions: int = 1) -> dict[str, float]:
     from nsplink.scenario.generate import RegionSpec, generate
     from nsplink.scenario.report import collect
     from nsplink.scenario.runner import ScenarioRun
     from nsplink.scenario.schema import parse_scenario
 
-    text = generate([RegionSpec(nsps=nsps)], seed=seed, hours=hours)
+    text = generate([RegionSpec(nsps=nsps)] * regions, seed=seed, hours=hours)
     sc = parse_scenario(text, f"region-{nsps}.yaml")
     with tempfile.TemporaryDirectory() as d:
         t0 = time.process_time()
@@ -253,6 +258,20 @@ def main() -> None:
     rrows = [isolated(region_run, n, s_hours) for n in nsps]
     label = "" if s_hours >= 72 else f" ({s_hours:g} h + drain simulated; '24h est' extrapolated)"
     _table(f"generated regions through the scenario runner{label}", "NSPs", nsps, rrows)
+    # the national comparison: regions a radio horizon apart should cost regions x one region
+    n_regions = int(_env_float("NSPLINK_BENCH_COUNTRY", 25))
+    if n_regions > 1 and nsps[0] > 0:
+        c = isolated(region_run, nsps[0], s_hours, 7, n_regions)
+        one = rrows[0]
+        print(
+            f"country: {n_regions} regions of {nsps[0]} NSPs ({c['sites']:.0f} sites): "
+            f"{c['cpu_s']:.2f} s CPU, {c['events']:,.0f} events, lost {c['lost']:.0f}/"
+            f"{c['messages']:.0f} (bulletins to all NSPs cannot cross regions), peak "
+            f"{c['peak_mb']:.0f} MB; vs {n_regions} x one region: CPU ratio "
+            f"{c['cpu_s'] / (n_regions * one['cpu_s']):.2f}, events ratio "
+            f"{c['events'] / (n_regions * one['events']):.2f}, CPU per event ratio "
+            f"{c['cpu_s'] / c['events'] / (one['cpu_s'] / one['events']):.2f}"
+        )
 
 
 if __name__ == "__main__":
