@@ -85,6 +85,59 @@ register_text(
 )
 
 
+register_text(
+    {
+        "scenario.generate_help": (
+            "Maak een oefenscenario voor een regio (of een land van regio's) uit een paar"
+            " getallen.",
+            "Generate an exercise scenario for a region (or a country of regions) from a few"
+            " numbers.",
+        ),
+        "scenario.gen.out": (
+            "Schrijf het scenario naar dit bestand (standaard: naar het scherm).",
+            "Write the scenario to this file (default: standard output).",
+        ),
+        "scenario.gen.nsps": ("Aantal noodsteunpunten per regio.", "NSPs per region."),
+        "scenario.gen.cps": (
+            "Aantal coördinatiepunten per regio (standaard: 1 per 15 NSP's).",
+            "CPs per region (default: 1 per 15 NSPs).",
+        ),
+        "scenario.gen.relays": (
+            "Aantal relais per regio (standaard: 1 per 10 NSP's).",
+            "Relays per region (default: 1 per 10 NSPs).",
+        ),
+        "scenario.gen.area": (
+            "Oppervlakte per regio in km² (standaard: uit --density).",
+            "Area per region in km² (default: from --density).",
+        ),
+        "scenario.gen.density": ("NSP's per 100 km².", "NSPs per 100 km²."),
+        "scenario.gen.regions": (
+            "Aantal regio's naast elkaar, elk een eigen mesh (25: het land).",
+            "Regions side by side, each its own mesh (25: the country).",
+        ),
+        "scenario.gen.hours": ("Duur van de oefening in uren.", "Length of the exercise in hours."),
+        "scenario.gen.horizon": (
+            "Radiohorizon in km, ook de ruimte tussen de regio's.",
+            "Radio horizon in km, also the gap between the regions.",
+        ),
+        "scenario.gen.seed": ("Startwaarde (seed).", "Seed."),
+        "scenario.generated": (
+            "Scenario geschreven: {where} ({sites} posten in {regions} regio's).",
+            "Scenario written: {where} ({sites} sites in {regions} regions).",
+        ),
+        "scenario.bad_generate": (
+            "Dit scenario kan niet gemaakt worden: {detail}",
+            "This scenario cannot be generated: {detail}",
+        ),
+    }
+)
+
+
+class BadGenerate(NsplinkError):
+    code = "scenario.bad_generate"
+    key = "scenario.bad_generate"
+
+
 class BadOption(NsplinkError):
     code = "scenario.bad_option"
     key = "scenario.bad_format"
@@ -173,6 +226,43 @@ def run_command(
         )
         if rep["lost"] or rep["duplicates_shown"]:
             raise typer.Exit(1)
+    except NsplinkError as err:
+        cli.fail(err)
+
+
+@scenario_app.command("generate", help=t("scenario.generate_help"))
+def generate_command(
+    ctx: typer.Context,
+    nsps: Annotated[int, typer.Option("--nsps", help=t("scenario.gen.nsps"))] = 30,
+    cps: Annotated[int | None, typer.Option("--cps", help=t("scenario.gen.cps"))] = None,
+    relays: Annotated[int | None, typer.Option("--relays", help=t("scenario.gen.relays"))] = None,
+    area: Annotated[float | None, typer.Option("--area", help=t("scenario.gen.area"))] = None,
+    density: Annotated[float, typer.Option("--density", help=t("scenario.gen.density"))] = 4.0,
+    regions: Annotated[int, typer.Option("--regions", help=t("scenario.gen.regions"))] = 1,
+    hours: Annotated[float, typer.Option("--hours", help=t("scenario.gen.hours"))] = 72.0,
+    horizon: Annotated[
+        float | None, typer.Option("--horizon-km", help=t("scenario.gen.horizon"))
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help=t("scenario.gen.seed"))] = 1,
+    out: Annotated[Path | None, typer.Option("--out", help=t("scenario.gen.out"))] = None,
+) -> None:
+    cli = get_ctx(ctx)
+    from nsplink.scenario.generate import GenerateError, RegionSpec, generate
+
+    try:
+        try:
+            if density <= 0 or (area is not None and area <= 0):
+                raise GenerateError("density and area must be positive")
+            spec = RegionSpec(nsps=nsps, cps=cps, relays=relays, area_km2=area, density=density)
+            text = generate([spec] * max(1, regions), seed=seed, hours=hours, horizon_km=horizon)
+        except GenerateError as exc:
+            raise BadGenerate(str(exc)) from None
+        if out is None:
+            sys.stdout.write(text)
+            return
+        out.write_text(text, encoding="utf-8")
+        sites = sum(s.counts()[0] + s.counts()[1] + s.counts()[2] for s in [spec] * regions)
+        cli.say("scenario.generated", where=out, sites=sites, regions=regions)
     except NsplinkError as err:
         cli.fail(err)
 

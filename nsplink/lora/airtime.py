@@ -133,6 +133,7 @@ def time_on_air_ms(phy_payload_len: int, params: ModemParams) -> float:
     return (params.preamble + 4.25) * tsym + n_payload * tsym
 
 
+@functools.lru_cache(maxsize=4096)  # the simulator asks for the same few lengths all the time
 def firmware_airtime_ms(phy_payload_len: int, params: ModemParams) -> int:
     """What the firmware books for one frame: RadioLib getTimeOnAir / 1000, truncated to ms."""
     return int(time_on_air_ms(phy_payload_len, params))

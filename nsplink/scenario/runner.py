@@ -39,7 +39,7 @@ from nsplink.protocol import (
     Status,
     minutes_since_epoch,
 )
-from nsplink.radio.sim import Medium
+from nsplink.radio.sim import Medium, Propagation
 from nsplink.scenario.journal import SiteJournal, fresh_engine
 from nsplink.scenario.model import SiteModel, plan_emergencies
 from nsplink.scenario.network import SimNetwork, SimSite
@@ -121,7 +121,8 @@ class ScenarioRun:
         self.sc = scenario
         self.seed = scenario.seed if seed is None else seed
         self.out_dir = Path(out_dir)
-        self.medium = Medium(preset=scenario.preset, seed=self.seed)
+        prop = Propagation(horizon_m=scenario.horizon_m) if scenario.horizon_m else None
+        self.medium = Medium(preset=scenario.preset, seed=self.seed, propagation=prop)
         self.net = ScenarioNetwork(self.medium, seed=self.seed)
         self.rng = random.Random(f"{self.seed}/runner")
         self.models = {s.name: SiteModel(s) for s in scenario.sites}

@@ -166,6 +166,7 @@ class Scenario:
     sitrep_from: float = 0.0
     links: tuple[LinkSpec, ...] = ()
     description: str = ""
+    horizon_m: float | None = None  # radio horizon: no signal between sites further apart
     sites_by_name: dict[str, SiteSpec] = field(default_factory=dict, compare=False)
 
     def site(self, name: str) -> SiteSpec:
@@ -303,7 +304,17 @@ def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
         root,
         "",
         ("name", "duration", "sites", "timeline"),
-        ("seed", "drain", "preset", "description", "handling", "emergencies", "sitreps", "links"),
+        (
+            "seed",
+            "drain",
+            "preset",
+            "description",
+            "handling",
+            "emergencies",
+            "sitreps",
+            "links",
+            "radio",
+        ),
     )
     duration = r.duration(top["duration"], "duration")
     drain = r.duration(top["drain"], "drain") if "drain" in top else 6 * 3600.0
@@ -347,6 +358,7 @@ def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
         sitrep_from=start,
         links=_links(ctx, top.get("links")),
         description=r.text(top["description"], "description", 4000) if "description" in top else "",
+        horizon_m=_radio(r, top.get("radio")),
         sites_by_name=by_name,
     )
 
@@ -715,6 +727,16 @@ def _links(ctx: _Ctx, node: Node | None) -> tuple[LinkSpec, ...]:
         loss = r.number(m["loss"], f"{p}.loss", 0, 1) if "loss" in m else 0.0
         out.append(LinkSpec(a, b, snr, loss))
     return tuple(out)
+
+
+def _radio(r: _Reader, node: Node | None) -> float | None:
+    """`radio: {horizon_km: 45}`: regions of a generated country, out of each other's air."""
+    if node is None:
+        return None
+    m = r.mapping(node, "radio", (), ("horizon_km",))
+    if "horizon_km" not in m:
+        return None
+    return r.number(m["horizon_km"], "radio.horizon_km", 1, 1000) * 1000.0
 
 
 def _handling(r: _Reader, node: Node | None) -> Handling:

@@ -10,15 +10,23 @@ A reception decodes if its SNR meets the spreading factor's demodulation floor, 
 (explicit link loss), it did not collide, and the receiver neither transmitted nor lost power or
 radio during it. Overlapping receptions at one receiver collide: one survives only if it is at
 least `capture_db` stronger than each other one it overlaps.
+
+Scale: most nodes in reach of a transmission can only be interfered with, never decode it. Each
+still gets its fading draw (in node order, so runs stay the same), but a signal below
+sensitivity becomes an entry in that receiver's interference tally (transmission, RSSI) rather
+than a Reception: enough to decide capture and collision exactly as for a Reception, with no
+record to end. The neighbour table is built from a spatial grid (`_build_neighbours`), not all
+pairs, and `Propagation.horizon_m` can bound how far any signal goes.
 """
 
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 import random
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -161,12 +169,6 @@ class Medium:
             self._links[(b, a)] = Link(snr_db, loss)
         self._neighbours = None
 
-    def remove_link(self, a: int, b: int, *, symmetric: bool = True) -> None:
-        self._links.pop((a, b), None)
-        if symmetric:
-            self._links.pop((b, a), None)
-        self._neighbours = None
-
     def link_rssi(self, a: int, b: int) -> float | None:
         """Mean RSSI (dBm) at b of a's transmissions, or None when there is no link."""
         link = self._links.get((a, b))
@@ -176,7 +178,10 @@ class Medium:
         if na.position is None or nb.position is None:
             return None
         prop = self.propagation
-        loss = prop.path_loss_db(distance_m(na.position, nb.position))
+        d = distance_m(na.position, nb.position)
+        if prop.horizon_m is not None and d > prop.horizon_m:
+            return None
+        loss = prop.path_loss_db(d)
         return (
             na.tx_power_dbm
             + na.antenna_gain_dbi
@@ -187,20 +192,60 @@ class Medium:
 
     def _neighbour_table(self) -> dict[int, list[tuple[SimNode, float, float]]]:
         if self._neighbours is None:
-            table: dict[int, list[tuple[SimNode, float, float]]] = {}
-            order = sorted(self.nodes)
-            for a in order:
-                row = []
-                for b in order:
-                    if a == b:
-                        continue
-                    rssi = self.link_rssi(a, b)
-                    if rssi is not None and rssi >= self._reach_dbm:
-                        link = self._links.get((a, b))
-                        row.append((self.nodes[b], rssi, link.loss if link else 0.0))
-                table[a] = row
-            self._neighbours = table
+            self._neighbours = self._build_neighbours()
         return self._neighbours
+
+    def _build_neighbours(self) -> dict[int, list[tuple[SimNode, float, float]]]:
+        """Per sender, every node within reach in node order: (node, mean RSSI, extra loss).
+
+        The same table `link_rssi` over all pairs gives, without all pairs: positions go into
+        a grid whose cells are the farthest any link can reach (the strongest transmitter and
+        antenna with the largest shadowing a draw can return), so only pairs in neighbouring
+        cells are looked at; a pair that cannot be in reach even with that shadowing is
+        skipped before its (costly) shadowing draw; each pair's draw serves both directions.
+        """
+        prop = self.propagation
+        reach = self._reach_dbm
+        nodes = self.nodes
+        links = self._links
+        rows: dict[int, dict[int, tuple[float, float]]] = {a: {} for a in nodes}
+        for (a, b), link in links.items():
+            rssi = self.noise_floor_dbm + link.snr_db
+            if rssi >= reach:
+                rows[a][b] = (rssi, link.loss)
+        placed = [n for n in nodes.values() if n.position is not None]
+        if len(placed) > 1:
+            smax = prop.max_shadowing_db()
+            horizon = prop.horizon_m
+            eirp = max(n.tx_power_dbm + n.antenna_gain_dbi for n in placed)
+            gain = max(n.antenna_gain_dbi for n in placed)
+            cell = prop.range_m(eirp + gain + smax - reach)
+            if horizon is not None:
+                cell = min(cell, horizon)
+            for na, nb in _pairs_within(placed, cell):
+                a, b = na.node_num, nb.node_num
+                ab, ba = (a, b) not in links, (b, a) not in links
+                if not (ab or ba):
+                    continue
+                assert na.position is not None and nb.position is not None
+                d = distance_m(na.position, nb.position)
+                if horizon is not None and d > horizon:
+                    continue
+                loss = prop.path_loss_db(d)
+                # the same sums as link_rssi, term by term, so the floats are the same
+                base_ab = na.tx_power_dbm + na.antenna_gain_dbi + nb.antenna_gain_dbi - loss
+                base_ba = nb.tx_power_dbm + nb.antenna_gain_dbi + na.antenna_gain_dbi - loss
+                if max(base_ab, base_ba) + smax < reach:
+                    continue
+                shadow = prop.shadowing(self.seed, a, b)
+                if ab and base_ab + shadow >= reach:
+                    rows[a][b] = (base_ab + shadow, 0.0)
+                if ba and base_ba + shadow >= reach:
+                    rows[b][a] = (base_ba + shadow, 0.0)
+        return {
+            a: [(nodes[b], rssi, loss) for b, (rssi, loss) in sorted(rows[a].items())]
+            for a in sorted(nodes)
+        }
 
     def neighbours(self, node_num: int) -> list[int]:
         """Nodes that can decode `node_num` on an average packet (mean SNR above the floor)."""
@@ -254,14 +299,6 @@ class Medium:
     def advance_by(self, dt: float) -> None:
         self.advance_to(self.now + dt)
 
-    def run_until_idle(self, limit: float) -> None:
-        """Process events until none are left or virtual time would pass `limit`."""
-        while True:
-            nxt = self.next_event_time()
-            if nxt is None or nxt > limit:
-                break
-            self.advance_to(nxt)
-
     def record_event(self, node: SimNode, event: NodeEvent) -> None:
         if self.trace is not None:
             self.trace.append(("app", self.now, node.node_num, event))
@@ -285,47 +322,58 @@ class Medium:
         capture = self.propagation.capture_db
         decode_dbm = self.noise_floor_dbm + self.required_snr_db
         sens = self.sensitivity_dbm
+        faint_below = min(decode_dbm, sens)  # neither decodes nor is sensed: an interferer only
         rng = self.rng
         getrandbits = rng.getrandbits
         group = self._group
         sgroup = group.get(sender.node_num, -1) if group is not None else 0
         receptions = tx.receptions
         faint = 0
+        table = FADE_TABLE
+        # One fading draw per node in reach, in node order, as before: the draws stay the same.
         for node, mean, loss in self._neighbour_table()[sender.node_num]:
             if node.transmitting is not None or not (node.powered and node.radio_enabled):
                 continue
             if group is not None and group.get(node.node_num, -1) != sgroup:
                 continue
-            rssi = mean + fading * FADE_TABLE[getrandbits(FADE_BITS)] if fading else mean
+            rssi = mean + fading * table[getrandbits(FADE_BITS)] if fading else mean
+            if rssi < faint_below:
+                # An interferer: it can only corrupt what this node decodes or senses, so it
+                # goes to the node's interference tally, not into a Reception.
+                faint += 1
+                for other in node.active_rx:
+                    if other.rssi - rssi < capture:
+                        otx = other.tx
+                        if otx.end > now and not otx.aborted:
+                            other.corrupted = True
+                tally = node.interference
+                tally.append((tx, rssi))
+                if len(tally) > 16:  # only to bound it: stale entries are skipped anyway
+                    tally[:] = [i for i in tally if i[0].end > now and not i[0].aborted]
+                continue
             ok = rssi >= decode_dbm
             if ok and loss and rng.random() < loss:
                 ok = False
-            detectable = rssi >= sens
-            rx = Reception(node, tx, rssi, ok, detectable)
+            rx = Reception(node, tx, rssi, ok, rssi >= sens)
             active = node.active_rx
-            if active:
-                stale = False
-                for other in active:
-                    otx = other.tx
-                    if otx.end <= now or otx.aborted:  # over (its end event may be due now)
-                        stale = True
-                        continue
-                    if rssi - other.rssi < capture:
+            for other in active:
+                otx = other.tx
+                if otx.end <= now or otx.aborted:  # over (its end event may be due now)
+                    continue
+                if rssi - other.rssi < capture:
+                    rx.corrupted = True
+                if other.rssi - rssi < capture:
+                    other.corrupted = True
+            tally = node.interference
+            if tally:
+                live = [i for i in tally if i[0].end > now and not i[0].aborted]
+                for _itx, irssi in live:
+                    if rssi - irssi < capture:
                         rx.corrupted = True
-                    if other.rssi - rssi < capture:
-                        other.corrupted = True
-                if stale:  # forget faint receptions that are over; _end_tx removes the rest
-                    active[:] = [
-                        o
-                        for o in active
-                        if o.ok or o.detectable or (o.tx.end > now and not o.tx.aborted)
-                    ]
+                        break
+                node.interference = live
             active.append(rx)
-            if ok or detectable:
-                receptions.append(rx)
-            else:
-                # below sensitivity: only an interferer, dropped from active_rx lazily above
-                faint += 1
+            receptions.append(rx)
         stats["rx_weak"] += faint
         self.schedule(tx.end, self._end_tx, tx)
         return tx
@@ -407,6 +455,7 @@ class Medium:
             node.powered = False
             node.epoch += 1
             node.active_rx.clear()
+            node.interference.clear()
             node.lose_power()
             self._trace_fault("power_off", node_num)
             node.notify_power(False)
@@ -438,6 +487,7 @@ class Medium:
             node.radio_enabled = False
             node.epoch += 1
             node.active_rx.clear()
+            node.interference.clear()
             node.stop_tx_timer()
             self._trace_fault("radio_off", node_num)
 
@@ -482,6 +532,25 @@ class Medium:
         self.stats[kind] += 1
         if self.trace is not None:
             self.trace.append((kind, self.now, arg))
+
+
+def _pairs_within(nodes: list[SimNode], cell: float) -> Iterator[tuple[SimNode, SimNode]]:
+    """Each unordered pair of placed nodes at most `cell` apart (and some further), once."""
+    if not math.isfinite(cell) or cell <= 0:
+        yield from itertools.combinations(nodes, 2)
+        return
+    grid: dict[tuple[int, int], list[SimNode]] = {}
+    for n in nodes:
+        assert n.position is not None
+        grid.setdefault((int(n.position[0] // cell), int(n.position[1] // cell)), []).append(n)
+    for (cx, cy), members in grid.items():
+        yield from itertools.combinations(members, 2)
+        for dx, dy in ((1, -1), (1, 0), (1, 1), (0, 1)):  # each neighbouring cell once
+            other = grid.get((cx + dx, cy + dy))
+            if other:
+                for a in members:
+                    for b in other:
+                        yield a, b
 
 
 def _preset(name: str) -> ModemParams:

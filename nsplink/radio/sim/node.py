@@ -150,7 +150,10 @@ class SimNode:
         self.radio_enabled = True
         self.epoch = 0  # bumped on power/radio loss: receptions from before are void
         self.transmitting: Transmission | None = None
-        self.active_rx: list[Reception] = []
+        self.active_rx: list[Reception] = []  # what it decodes or senses, until each ends
+        # signals too faint to decode or sense that are on air here: they can still corrupt
+        # a reception (capture), nothing else; stale ones are dropped lazily by the medium
+        self.interference: list[tuple[Transmission, float]] = []
         self.boot()
 
     # -- lifecycle -------------------------------------------------------------------------

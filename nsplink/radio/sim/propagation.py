@@ -36,6 +36,10 @@ FADE_BITS = 12
 FADE_TABLE: tuple[float, ...] = tuple(
     NormalDist().inv_cdf((i + 0.5) / (1 << FADE_BITS)) for i in range(1 << FADE_BITS)
 )
+# random.gauss is Box-Muller: |z| <= sqrt(-2 ln 2^-53) = 8.5717 because random() < 1 - 2^-53.
+# A pair whose budget misses the reach by more than this many sigmas can never be in reach,
+# whatever its shadowing draw: the neighbour search may skip it without drawing.
+GAUSS_BOUND = 8.6
 
 
 @dataclass(frozen=True)
@@ -46,10 +50,24 @@ class Propagation:
     noise_figure_db: float = 6.0
     capture_db: float = 6.0  # a reception survives an overlap when this much stronger
     freq_hz: float = EU868_FREQ_HZ
+    # radio horizon: no signal at all between positions further apart (None: no limit). Bounds
+    # the neighbour search, and keeps regions of a country scenario out of each other's air.
+    horizon_m: float | None = None
 
     def reference_loss_db(self) -> float:
         """Free-space path loss at 1 m."""
         return 20 * math.log10(4 * math.pi * self.freq_hz / SPEED_OF_LIGHT)
+
+    def max_shadowing_db(self) -> float:
+        """The largest shadowing `shadowing()` can return, in either direction."""
+        return max(self.shadowing_db, 0.0) * GAUSS_BOUND
+
+    def range_m(self, budget_db: float) -> float:
+        """The distance at which path loss reaches `budget_db` (inf if it never does)."""
+        if self.path_loss_exponent <= 0:
+            return math.inf
+        exp = (budget_db - self.reference_loss_db()) / (10 * self.path_loss_exponent)
+        return 10**exp if exp < 300 else math.inf
 
     def path_loss_db(self, distance_m: float) -> float:
         d = max(distance_m, 1.0)

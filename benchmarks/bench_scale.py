@@ -1,0 +1,278 @@
+"""Scaling: the simulator alone at 60 / 150 / 300 / 600 nodes and generated regions at
+15 / 30 / 60 / 100 / 200 NSPs (targets: exponent <= 1.2 from 60 to 600 nodes, 600 nodes x 24 h
+in <= 120 s CPU), and a country of 25 regions against 25 times one region.
+
+Density and traffic per node stay constant, so a bigger network is a bigger area with more
+messages. Floods still reach further and more neighbours decode each packet, so the firmware
+work itself (receptions) grows faster than the nodes; the cost per reception shows what the
+simulator adds. Every size runs in a forked child so its CPU time and peak memory are its own.
+Printed per size: CPU seconds (and per simulated hour), events, transmissions per message,
+receptions per transmission and CPU per reception, airtime per second (summed over senders),
+messages lost, peak RSS; the growth exponents between sizes; the cost per event against a bare
+heapq loop timed in the same run.
+
+The default run simulates few hours so it stays within minutes; the 24 h figures it prints are
+extrapolations, labelled so (24 h runs cost about 20 % more per hour than 1 h runs).
+NSPLINK_BENCH_HOURS=24 (simulator) and NSPLINK_BENCH_SCENARIO_HOURS=72 (regions) run the full
+lengths; NSPLINK_BENCH_SIZES=60,150 and NSPLINK_BENCH_NSPS=15,30 pick sizes (NSPS=0: no regions);
+NSPLINK_BENCH_COUNTRY=25 is the number of regions (of the smallest size) in the country run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import math
+import multiprocessing as mp
+import os
+import random
+import resource
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from nsplink.radio.sim import AppReceive, Medium
+from nsplink.radio.sim.packet import BROADCAST
+
+PORT = 256
+DENSITY_PER_KM2 = 60 / 256.0  # bench_sim's 60 nodes on 16 km x 16 km
+MESSAGES_PER_NODE_HOUR = 5000 / 72 / 60  # bench_sim's traffic per node
+SIM_SIZES = (60, 150, 300, 600)
+REGION_NSPS = (15, 30, 60, 100, 200)
+TARGET_EXPONENT = 1.2
+TARGET_600_S = 120.0
+
+
+def _env_ints(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    raw = os.environ.get(name, "")
+    return tuple(int(x) for x in raw.split(",") if x.strip()) or default
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "")
+    return float(raw) if raw.strip() else default
+
+
+# -- the simulator alone ---------------------------------------------------------------------------
+
+
+def sim_run(nodes: int, hours: float, seed: int = 7) -> dict[str, float]:
+    """`nodes` at constant density: 5 % CPs, 10 % routers, the rest NSPs reporting to their
+    nearest CP; 10 % of the messages are CP bulletins, 65 % reports, 25 % receipts."""
+    side = math.sqrt(nodes / DENSITY_PER_KM2) * 1000.0
+    m = Medium(seed=seed)
+    rnd = random.Random(seed)
+    n_cp = max(1, nodes // 20)
+    n_router = max(1, nodes // 10)
+    pos: dict[int, tuple[float, float]] = {}
+    for n in range(1, nodes + 1):
+        role = "ROUTER" if n_cp < n <= n_cp + n_router else "CLIENT"
+        pos[n] = (rnd.uniform(0, side), rnd.uniform(0, side))
+        m.add_node(n, position=pos[n], role=role)
+    cps = list(range(1, n_cp + 1))
+    nsps = list(range(n_cp + n_router + 1, nodes + 1))
+    home = {n: min(cps, key=lambda c: math.dist(pos[c], pos[n])) for n in nsps}
+    delivered: set[tuple[int, int]] = set()
+
+    def sink(num: int) -> Callable[[object], None]:
+        def on(ev: object) -> None:
+            if isinstance(ev, AppReceive):
+                delivered.add((num, ev.packet_id))
+
+        return on
+
+    for num, node in m.nodes.items():
+        node.on_event = sink(num)
+    horizon = hours * 3600.0
+    count = round(MESSAGES_PER_NODE_HOUR * nodes * hours)
+    times = sorted(rnd.uniform(0, max(horizon - 600, horizon / 2)) for _ in range(count))
+    dms: list[tuple[int, int]] = []
+    sent = 0
+    t0 = time.process_time()
+    m.neighbours(1)  # the neighbour table: built once, a cost that does not grow with hours
+    build = time.process_time() - t0
+    for t in times:
+        m.advance_to(t)
+        kind = rnd.random()
+        if kind < 0.10:
+            res = m.node(rnd.choice(cps)).send(
+                dest=BROADCAST, payload=rnd.randbytes(150), portnum=PORT
+            )
+        else:
+            nsp = rnd.choice(nsps)
+            src, dst = (nsp, home[nsp]) if kind < 0.75 else (home[nsp], nsp)
+            res = m.node(src).send(
+                dest=dst, payload=rnd.randbytes(rnd.randint(40, 200)), portnum=PORT, want_ack=True
+            )
+            if res.ok:
+                dms.append((dst, res.packet_id))
+        sent += res.ok
+    m.advance_to(horizon)
+    cpu = time.process_time() - t0
+    occupancy = m.stats["airtime_ms"] / 1000.0 / horizon  # channel-seconds on air per second
+    return {
+        "cpu_s": cpu,
+        "events": float(m.events_processed),
+        "messages": float(sent),
+        "tx": float(m.stats["tx"]),
+        "occupancy": occupancy,
+        "lost": float(sum(1 for key in dms if key not in delivered)),
+        "dms": float(len(dms)),
+        "sim_h": hours,
+        "build_s": build,
+        "rx": float(m.stats["rx_ok"] + m.stats["rx_collided"]),
+    }
+
+
+# -- generated regions through the scenario runner ------------------------------------------------
+
+
+def region_run(nsps: int, hours: float, seed: int = 7, regions: int = 1) -> dict[str, float]:
+    from nsplink.scenario.generate import RegionSpec, generate
+    from nsplink.scenario.report import collect
+    from nsplink.scenario.runner import ScenarioRun
+    from nsplink.scenario.schema import parse_scenario
+
+    text = generate([RegionSpec(nsps=nsps)] * regions, seed=seed, hours=hours)
+    sc = parse_scenario(text, f"region-{nsps}.yaml")
+    with tempfile.TemporaryDirectory() as d:
+        t0 = time.process_time()
+        result = asyncio.run(ScenarioRun(sc, Path(d)).run())
+        cpu = time.process_time() - t0
+        rep = asyncio.run(collect(result))
+    stats = result.medium_stats
+    messages = float(sum(r["sent"] for r in rep["delivery"].values()))
+    return {
+        "cpu_s": cpu,
+        "events": float(result.events_processed),
+        "messages": messages,
+        "tx": float(stats["tx"]),
+        "occupancy": stats["airtime_ms"] / 1000.0 / (sc.duration + sc.drain),
+        "lost": float(rep["lost"]),
+        "sites": float(len(sc.sites)),
+        "store_s": result.store_s,
+        "sim_h": (sc.duration + sc.drain) / 3600.0,
+        "build_s": 0.0,
+        "rx": float(stats["rx_ok"] + stats["rx_collided"]),
+    }
+
+
+# -- plumbing --------------------------------------------------------------------------------------
+
+
+def _child(fn: Callable[..., dict[str, float]], args: tuple[Any, ...], q: Any) -> None:
+    out = fn(*args)
+    out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    q.put(out)
+
+
+def isolated(fn: Callable[..., dict[str, float]], *args: Any) -> dict[str, float]:
+    """Run `fn(*args)` in a forked child: its own CPU clock and its own peak memory."""
+    ctx = mp.get_context("fork")
+    q = ctx.Queue()
+    p = ctx.Process(target=_child, args=(fn, args, q))
+    p.start()
+    out: dict[str, float] = q.get()
+    p.join()
+    return out
+
+
+def bare_heap(n: int) -> float:
+    rnd = random.Random(0)
+    heap: list[tuple[float, int, None]] = []
+    t0 = time.process_time()
+    for i in range(n):
+        heapq.heappush(heap, (rnd.random(), i, None))
+        if len(heap) > 64:
+            heapq.heappop(heap)
+    while heap:
+        heapq.heappop(heap)
+    return time.process_time() - t0
+
+
+def exponent(n0: float, c0: float, n1: float, c1: float) -> float:
+    return math.log(c1 / c0) / math.log(n1 / n0) if c0 > 0 and c1 > 0 else float("nan")
+
+
+def _table(title: str, unit: str, sizes: tuple[int, ...], rows: list[dict[str, float]]) -> None:
+    """One line per size; '24h est' is the per-hour cost times 24 plus the one-off table build."""
+    print(title)
+    print(
+        f"  {unit:>6} {'CPU s':>8} {'s/sim-h':>8} {'24h est':>8} {'events':>10} {'tx/msg':>7} "
+        f"{'rx/tx':>6} {'us/rx':>6} {'air s/s':>8} {'lost':>10} {'peak MB':>8}"
+    )
+    for n, r in zip(sizes, rows, strict=True):
+        per_h = (r["cpu_s"] - r["build_s"]) / r["sim_h"]
+        print(
+            f"  {n:>6} {r['cpu_s']:>8.2f} {per_h:>8.2f} {per_h * 24 + r['build_s']:>8.1f} "
+            f"{r['events']:>10,.0f} {r['tx'] / max(r['messages'], 1):>7.2f} "
+            f"{r['rx'] / max(r['tx'], 1):>6.1f} {r['cpu_s'] / max(r['rx'], 1) * 1e6:>6.1f} "
+            f"{r['occupancy']:>8.2f} {r['lost']:>5.0f}/{r['messages']:<4.0f} {r['peak_mb']:>8.0f}"
+        )
+    pairs = list(itertools.pairwise(range(len(sizes))))
+    if len(sizes) > 2:
+        pairs.append((0, len(sizes) - 1))
+    for i, j in pairs:
+        lo, hi = rows[i], rows[j]
+        grow = {k: exponent(sizes[i], lo[k], sizes[j], hi[k]) for k in ("cpu_s", "events", "rx")}
+        print(
+            f"  growth {sizes[i]} -> {sizes[j]}: CPU ~ n^{grow['cpu_s']:.2f}, "
+            f"events ~ n^{grow['events']:.2f}, receptions ~ n^{grow['rx']:.2f}"
+        )
+
+
+def est_24h(r: dict[str, float]) -> float:
+    return (r["cpu_s"] - r["build_s"]) / r["sim_h"] * 24 + r["build_s"]
+
+
+def main() -> None:
+    hours = _env_float("NSPLINK_BENCH_HOURS", 1.0)
+    sizes = _env_ints("NSPLINK_BENCH_SIZES", SIM_SIZES)
+    rows = [isolated(sim_run, n, hours) for n in sizes]
+    label = "" if hours >= 24 else f" ({hours:g} h simulated; '24h est' is extrapolated)"
+    _table(f"simulator alone, traffic and area proportional to nodes{label}", "nodes", sizes, rows)
+    if 60 in sizes and 600 in sizes:
+        r60, r600 = rows[sizes.index(60)], rows[sizes.index(600)]
+        est = est_24h(r600)
+        e = exponent(60, est_24h(r60), 600, est)
+        print(
+            f"  targets: exponent 60 -> 600 over 24 h {e:.2f} (<= {TARGET_EXPONENT}); "
+            f"600 nodes x 24 h "
+            f"{est:.1f} s CPU{' (extrapolated)' if hours < 24 else ''} (<= {TARGET_600_S:.0f} s)"
+        )
+    big = rows[-1]
+    ref = bare_heap(int(big["events"]))
+    per_event = big["cpu_s"] / big["events"] * 1e6
+    ref_us = ref / big["events"] * 1e6
+    print(
+        f"  cost per event at {sizes[-1]} nodes: {per_event:.2f} us vs bare heapq push/pop "
+        f"{ref_us:.3f} us (ratio {per_event / ref_us:.0f}x)"
+    )
+    s_hours = _env_float("NSPLINK_BENCH_SCENARIO_HOURS", 2.0)
+    nsps = _env_ints("NSPLINK_BENCH_NSPS", REGION_NSPS)
+    if not nsps or nsps == (0,):
+        return
+    rrows = [isolated(region_run, n, s_hours) for n in nsps]
+    label = "" if s_hours >= 72 else f" ({s_hours:g} h + drain simulated; '24h est' extrapolated)"
+    _table(f"generated regions through the scenario runner{label}", "NSPs", nsps, rrows)
+    # the national comparison: regions a radio horizon apart should cost regions x one region
+    n_regions = int(_env_float("NSPLINK_BENCH_COUNTRY", 25))
+    if n_regions > 1 and nsps[0] > 0:
+        c = isolated(region_run, nsps[0], s_hours, 7, n_regions)
+        one = rrows[0]
+        print(
+            f"country: {n_regions} regions of {nsps[0]} NSPs ({c['sites']:.0f} sites): "
+            f"{c['cpu_s']:.2f} s CPU, {c['events']:,.0f} events, lost {c['lost']:.0f}/"
+            f"{c['messages']:.0f} (bulletins to all NSPs cannot cross regions), peak "
+            f"{c['peak_mb']:.0f} MB; vs {n_regions} x one region: CPU ratio "
+            f"{c['cpu_s'] / (n_regions * one['cpu_s']):.2f}, events ratio "
+            f"{c['events'] / (n_regions * one['events']):.2f}, CPU per event ratio "
+            f"{c['cpu_s'] / c['events'] / (one['cpu_s'] / one['events']):.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,505 @@
+"""Generated exercise scenarios: a region, or a country of regions, from a few numbers and a seed.
+
+Pure: the same parameters and seed give the same YAML text, byte for byte, which `schema`
+reads like any hand-written scenario. A region is a square of CPs, relays and NSPs at a given
+density; its traffic follows scenarios/long-power-outage.yaml: the same emergency rates per open
+NSP, sitreps every 3 h, the same bulletins from its CPs, supply requests from a share of its NSPs
+in proportion, a CP and a relay losing power, a partition on day 2 and the fuel rounds. Several
+regions are laid out side by side in a grid, each its own mesh: the gap between them is the radio
+horizon written into the file, so no signal crosses from one region to another.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+DEFAULT_DENSITY = 4.0  # NSPs per 100 km²: a region of 60 NSPs is about 39 km square
+DEFAULT_HORIZON_KM = 45.0  # two 30 m masts see each other over about 45 km
+MAX_EXTENT_M = 200_000.0  # schema: positions within +-200 km
+HOUR = 3600.0
+
+# emergency rates per open NSP, as in long-power-outage.yaml: (from h, to h, per hour, incidents)
+RATES: tuple[tuple[float, float, float, tuple[str, ...]], ...] = (
+    (0, 1, 0.1, ("LIFT", "LET")),
+    (1, 3, 1.2, ("LIFT", "MED", "LET", "APP")),
+    (3, 6, 0.8, ("APP", "APP", "MED", "WAT")),
+    (6, 15, 0.6, ("CO", "CO", "BRA", "LET", "MED")),
+    (15, 24, 0.4, ("MED", "APP", "WAT", "VER")),
+    (24, 30, 0.35, ("MED", "APP", "WAT")),
+    (30, 39, 0.5, ("CO", "BRA", "MED", "LET")),
+    (39, 48, 0.3, ("MED", "GEW", "VER")),
+    (48, 54, 0.35, ("MED", "GEW", "OVR")),
+    (54, 63, 0.45, ("CO", "BRA", "MED")),
+    (63, 72, 0.3, ("MED", "LET", "BRA")),
+)
+NIGHTS = ((6, 15), (30, 39), (54, 63))
+
+# (at h, id, supersedes, topic, urgent, valid h, headline, body)
+BULLETINS: tuple[tuple[float, str, str, str, bool, int, str, str], ...] = (
+    (
+        1 + 10 / 60,
+        "stroom-1",
+        "",
+        "STROOM",
+        True,
+        12,
+        "Stroomstoring in de hele regio",
+        "Oorzaak onbekend, herstel onbekend. Bel 112 alleen bij levensgevaar.",
+    ),
+    (
+        9,
+        "co-1",
+        "",
+        "VEILIG",
+        True,
+        24,
+        "Koolmonoxide door stoken binnen",
+        "Gebruik geen barbecue, gasstel of kachel zonder afvoer binnen.",
+    ),
+    (
+        13,
+        "stroom-2",
+        "stroom-1",
+        "STROOM",
+        False,
+        36,
+        "Stroom blijft minstens een dag weg",
+        "Netbeheerder verwacht geen herstel binnen 24 uur.",
+    ),
+    (
+        26,
+        "water-1",
+        "",
+        "WATER",
+        False,
+        24,
+        "Drinkwater bij de sporthallen",
+        "Vanaf 12:00 drinkwater bij de sporthallen. Neem een fles of jerrycan mee.",
+    ),
+    (
+        34,
+        "water-2",
+        "water-1",
+        "WATER",
+        False,
+        48,
+        "Drinkwater ook bij de kazernes",
+        "Extra waterpunten bij de brandweerkazernes, dagelijks 08:00-20:00.",
+    ),
+    (
+        46,
+        "opvang-1",
+        "",
+        "OPVANG",
+        False,
+        30,
+        "Warme opvang in de sporthal",
+        "Voor wie het thuis te koud wordt is er opvang. Vervoer via dit noodsteunpunt.",
+    ),
+    (
+        66,
+        "stroom-3",
+        "stroom-2",
+        "STROOM",
+        False,
+        24,
+        "Stroom komt gefaseerd terug",
+        "Zet apparaten uit en een voor een weer aan om brand te voorkomen.",
+    ),
+)
+
+# (at h, share of the NSPs of long-power-outage.yaml (k of 8) that ask, fields)
+SUPPLIES: tuple[tuple[float, int, dict[str, Any]], ...] = (
+    (
+        16,
+        1,
+        {"category": "BRST", "quantity": 4, "unit": "JC", "urgency": "DIRECT", "item": "diesel"},
+    ),
+    (
+        25,
+        3,
+        {
+            "category": "WATER",
+            "quantity": 500,
+            "unit": "L",
+            "urgency": "VANDAAG",
+            "item": "drinkwater",
+            "persons": 200,
+        },
+    ),
+    (
+        28,
+        1,
+        {
+            "category": "MEDI",
+            "quantity": 12,
+            "unit": "ST",
+            "urgency": "DIRECT",
+            "item": "insuline",
+            "persons": 12,
+        },
+    ),
+    (
+        31,
+        2,
+        {"category": "WARM", "quantity": 150, "unit": "ST", "urgency": "VANDAAG", "item": "dekens"},
+    ),
+    (
+        37,
+        1,
+        {"category": "BRST", "quantity": 200, "unit": "L", "urgency": "MORGEN", "item": "diesel"},
+    ),
+    (
+        49,
+        3,
+        {
+            "category": "VOED",
+            "quantity": 10,
+            "unit": "DOOS",
+            "urgency": "VANDAAG",
+            "item": "houdbaar voedsel",
+        },
+    ),
+    (
+        52,
+        1,
+        {
+            "category": "VERV",
+            "quantity": 6,
+            "unit": "PERS",
+            "urgency": "DIRECT",
+            "item": "rolstoelvervoer",
+        },
+    ),
+    (
+        58,
+        2,
+        {
+            "category": "LICHT",
+            "quantity": 40,
+            "unit": "ST",
+            "urgency": "MORGEN",
+            "item": "batterijen en zaklampen",
+        },
+    ),
+)
+
+_PREFIX = ("Noord", "Zuid", "Oost", "West", "Oude", "Nieuwe", "Groot", "Klein", "Hoog", "Laag")
+_STEM = ("wolde", "broek", "dam", "veen", "horn", "zijl", "meer", "dijk", "hoven", "wijk", "burg")
+_STREETS = (
+    "Hoofdstraat",
+    "Kerkstraat",
+    "Dorpsstraat",
+    "Molenweg",
+    "Stationsstraat",
+    "Schoolstraat",
+    "Hoofdweg",
+    "Kerkeweg",
+    "Beukenlaan",
+    "Julianastraat",
+    "Wilhelminastraat",
+    "Nieuweweg",
+)
+
+
+@dataclass(frozen=True)
+class RegionSpec:
+    """One region: its NSPs, CPs and relays (None: in proportion) on a square of `area_km2`
+    (None: from `density`, NSPs per 100 km²)."""
+
+    nsps: int = 30
+    cps: int | None = None
+    relays: int | None = None
+    area_km2: float | None = None
+    density: float = DEFAULT_DENSITY
+
+    def counts(self) -> tuple[int, int, int]:
+        cps = self.cps if self.cps is not None else max(1, math.ceil(self.nsps / 15))
+        relays = self.relays if self.relays is not None else max(1, math.ceil(self.nsps / 10))
+        return cps, relays, self.nsps
+
+    def side_m(self) -> float:
+        area = self.area_km2 if self.area_km2 is not None else self.nsps / self.density * 100
+        return math.sqrt(area) * 1000.0
+
+
+class GenerateError(ValueError):
+    """Parameters no scenario can be made of (too many nodes, too large a country)."""
+
+
+def country(regions: int = 25, nsps: int = 60, **kw: Any) -> list[RegionSpec]:
+    """`regions` equal regions for the national comparison."""
+    return [RegionSpec(nsps=nsps, **kw) for _ in range(regions)]
+
+
+def generate(
+    regions: Sequence[RegionSpec],
+    *,
+    seed: int = 1,
+    hours: float = 72.0,
+    name: str | None = None,
+    horizon_km: float | None = None,
+) -> str:
+    """The scenario YAML for `regions` (one: a region; more: side by side, out of range)."""
+    data = build(regions, seed=seed, hours=hours, name=name, horizon_km=horizon_km)
+    return yaml.safe_dump(
+        data, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100
+    )
+
+
+def build(
+    regions: Sequence[RegionSpec],
+    *,
+    seed: int = 1,
+    hours: float = 72.0,
+    name: str | None = None,
+    horizon_km: float | None = None,
+) -> dict[str, Any]:
+    """The scenario as plain data (what `generate` writes)."""
+    if not regions:
+        raise GenerateError("at least one region")
+    if not 1 <= hours <= 30 * 24:
+        raise GenerateError("hours must be between 1 and 720")
+    for spec in regions:
+        cps, relays, nsps = spec.counts()
+        if not (1 <= cps <= 4000 and 0 <= relays <= 4000 and 1 <= nsps <= 4000):
+            raise GenerateError("per region: 1..4000 CPs, 0..4000 relays, 1..4000 NSPs")
+        if spec.side_m() <= 0:
+            raise GenerateError("a region needs an area")
+    if len(regions) > 255:
+        raise GenerateError("at most 255 regions")
+    rng = random.Random(f"{seed}/generate")
+    multi = len(regions) > 1
+    gap = (horizon_km if horizon_km is not None else DEFAULT_HORIZON_KM) * 1000.0
+    origins = _layout(regions, gap if multi else 0.0)
+    duration = hours * HOUR
+    sites: list[dict[str, Any]] = []
+    timeline: list[dict[str, Any]] = []
+    halves: list[list[str]] = []
+    for r, (spec, origin) in enumerate(zip(regions, origins, strict=True)):
+        prefix = f"r{r + 1:02d}-" if multi else ""
+        region_sites = _region_sites(spec, r, prefix, origin, rng, duration)
+        sites.extend(region_sites)
+        timeline.extend(_region_timeline(region_sites, prefix, rng, duration))
+        halves.extend(_halves(region_sites, origin[0] + spec.side_m() / 2))
+    if duration >= 44 * HOUR and len(halves) >= 2:
+        # day 2: every region falls in two (one action: a partition replaces the one before)
+        timeline.append({"at": "40h", "partition": halves})
+        timeline.append({"at": "44h", "heal": True})
+    timeline.sort(key=lambda e: _parse_hm(e["at"]))
+    total = sum(s["role"] == "nsp" for s in sites)
+    data: dict[str, Any] = {
+        "name": name
+        or (
+            f"Gegenereerd land, {len(regions)} regio's, {total} NSP's"
+            if multi
+            else f"Gegenereerde regio, {total} NSP's"
+        ),
+        "description": f"Gegenereerd (seed {seed}) naar het verloop van long-power-outage.yaml.",
+        "seed": seed,
+        "duration": _hm(duration),
+        "drain": "8h" if hours >= 24 else "1h",
+        "handling": {"seen_after": "3m", "meldkamer_after": "8m", "closed_after": "50m"},
+    }
+    if multi or horizon_km is not None:
+        data["radio"] = {"horizon_km": gap / 1000.0}
+    data["sites"] = sites
+    data["emergencies"] = {
+        "rates": [
+            {
+                "from": _hm(a * HOUR),
+                "to": _hm(min(b, hours) * HOUR),
+                "per_hour": rate,
+                "incidents": list(inc),
+            }
+            for a, b, rate, inc in RATES
+            if a < hours
+        ]
+    }
+    data["sitreps"] = {"every": "3h", "from": "1h"}
+    data["timeline"] = timeline
+    return data
+
+
+def _layout(regions: Sequence[RegionSpec], gap: float) -> list[tuple[float, float]]:
+    """South-west corners of the regions on a grid, centred on (0, 0), `gap` apart."""
+    cols = math.ceil(math.sqrt(len(regions)))
+    rows = math.ceil(len(regions) / cols)
+    pitch = max(s.side_m() for s in regions) + gap
+    width, height = cols * pitch - gap, rows * pitch - gap
+    if width / 2 > MAX_EXTENT_M or height / 2 > MAX_EXTENT_M:
+        raise GenerateError(
+            f"{len(regions)} regions of {pitch - gap:.0f} m with {gap:.0f} m between them do not"
+            f" fit in {2 * MAX_EXTENT_M:.0f} m square"
+        )
+    return [
+        (i % cols * pitch - width / 2, i // cols * pitch - height / 2) for i in range(len(regions))
+    ]
+
+
+def _region_sites(
+    spec: RegionSpec,
+    r: int,
+    prefix: str,
+    origin: tuple[float, float],
+    rng: random.Random,
+    duration: float,
+) -> list[dict[str, Any]]:
+    cps, relays, nsps = spec.counts()
+    side = spec.side_m()
+    x0, y0 = origin
+
+    def pos(fx: float, fy: float) -> list[float]:
+        return [round(x0 + fx * side), round(y0 + fy * side)]
+
+    out: list[dict[str, Any]] = []
+    grid = math.ceil(math.sqrt(cps))
+    for i in range(cps):  # spread over the region like fire stations
+        fx = (i % grid + 0.5 + rng.uniform(-0.2, 0.2)) / grid
+        fy = (i // grid + 0.5 + rng.uniform(-0.2, 0.2)) / grid
+        out.append(
+            {
+                "name": f"{prefix}cp-{i + 1:02d}",
+                "role": "cp",
+                "node": f"{0x10000000 | r << 12 | i + 1:#010x}",
+                "position": pos(fx, fy),
+                "radio_role": "ROUTER",
+                "antenna_dbi": 6,
+            }
+        )
+    for i in range(relays):
+        out.append(
+            {
+                "name": f"{prefix}relais-{i + 1:02d}",
+                "role": "relay",
+                "node": f"{0x30000000 | r << 12 | i + 1:#010x}",
+                "position": pos(rng.random(), rng.random()),
+                "radio_role": "ROUTER",
+                "antenna_dbi": 9,
+            }
+        )
+    for i in range(nsps):
+        place = rng.choice(_PREFIX) + rng.choice(_STEM)
+        site: dict[str, Any] = {
+            "name": f"{prefix}nsp-{i + 1:03d}",
+            "role": "nsp",
+            "node": f"{0x20000000 | r << 12 | i + 1:#010x}",
+            "position": pos(rng.random(), rng.random()),
+            "place": place,
+            "streets": rng.sample(_STREETS, rng.randint(2, 4)),
+            "opens_at": rng.choice(("45m", "1h", "1h15m", "1h30m", "2h")),
+            "visitors_per_hour": rng.choice((8, 10, 12, 18, 20, 25, 40, 45)),
+        }
+        if rng.random() < 0.4:  # a village post: closed at night, on batteries
+            site["staff_day"] = [1, rng.randint(3, 4)]
+            nights = [[f"{a}h", f"{b}h"] for a, b in NIGHTS if b * HOUR <= duration]
+            if nights:
+                site["closed"] = nights
+            site["battery_h"] = 80
+        else:
+            site["staff_day"] = [rng.randint(2, 3), rng.randint(5, 8)]
+            site["staff_night"] = [rng.randint(1, 2), rng.randint(2, 3)]
+            site["generator"] = {
+                "fuel_l": rng.choice((150, 160, 200, 220)),
+                "burn_l_per_h": rng.choice((3, 3.5, 4, 4.5)),
+            }
+        out.append(site)
+    return out
+
+
+def _region_timeline(
+    sites: list[dict[str, Any]], prefix: str, rng: random.Random, duration: float
+) -> list[dict[str, Any]]:
+    cps = [s["name"] for s in sites if s["role"] == "cp"]
+    relays = [s["name"] for s in sites if s["role"] == "relay"]
+    nsps = [s["name"] for s in sites if s["role"] == "nsp"]
+    out: list[dict[str, Any]] = []
+    for i, (at, ref, sup, topic, urgent, valid, head, body) in enumerate(BULLETINS):
+        if at * HOUR > duration:
+            continue
+        fields: dict[str, Any] = {
+            "headline": head,
+            "body": body,
+            "valid_until": f"{valid}h",
+            "issuer": "Veiligheidsregio",
+            "topic": topic,
+        }
+        if urgent:
+            fields["urgent"] = "SPOED"
+        entry: dict[str, Any] = {
+            "at": _hm(at * HOUR),
+            "site": cps[i % len(cps)],
+            "send": "bulletin",
+            "id": prefix + ref,
+        }
+        if sup and any(b[1] == sup and b[0] * HOUR <= duration for b in BULLETINS):
+            entry["supersedes"] = prefix + sup
+        entry["fields"] = fields
+        out.append(entry)
+    for at, share, fields in SUPPLIES:
+        if at * HOUR > duration:
+            continue
+        k = min(len(nsps), max(1, round(share * len(nsps) / 8)))
+        who = sorted(rng.sample(nsps, k))
+        out.append(
+            {
+                "at": _hm(at * HOUR),
+                "site": who if k > 1 else who[0],
+                "send": "supply",
+                "fields": dict(fields),
+            }
+        )
+    faults: list[tuple[float, str, str]] = [
+        (17, "power_off", cps[-1]),
+        (18 + 1 / 6, "power_on", cps[-1]),
+    ]
+    if relays:
+        faults += [(20, "power_off", relays[0]), (27, "power_on", relays[0])]
+    for at, kind, site in faults:
+        if at * HOUR <= duration:
+            out.append({"at": _hm(at * HOUR), kind: site})
+    fuelled = [s for s in sites if "generator" in s]
+    for s in fuelled:  # the fuel round: a day's worth, every day from hour 20 on
+        if duration >= 20 * HOUR:
+            burn = s["generator"]["burn_l_per_h"]
+            out.append(
+                {"at": "20h", "every": "24h", "refuel": s["name"], "litres": round(burn * 24)}
+            )
+    return out
+
+
+def _halves(sites: list[dict[str, Any]], mid_x: float) -> list[list[str]]:
+    west = [s["name"] for s in sites if s["position"][0] < mid_x]
+    east = [s["name"] for s in sites if s["position"][0] >= mid_x]
+    return [g for g in (west, east) if g]
+
+
+def _hm(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    h, m = divmod(minutes, 60)
+    if h and m:
+        return f"{h}h{m}m"
+    return f"{h}h" if h else f"{m}m"
+
+
+def _parse_hm(text: str) -> float:
+    h, _, rest = text.partition("h") if "h" in text else ("0", "", text)
+    m = rest.rstrip("m") or "0"
+    return int(h) * 60 + int(m)
+
+
+__all__ = [
+    "DEFAULT_DENSITY",
+    "DEFAULT_HORIZON_KM",
+    "GenerateError",
+    "RegionSpec",
+    "build",
+    "country",
+    "generate",
+]

@@ -1,0 +1,91 @@
+"""`nsplink scenario generate` and nsplink/scenario/generate.py: seed in, the same YAML out, which
+the schema reads and the runner runs."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nsplink.scenario.generate import GenerateError, RegionSpec, build, country, generate
+from nsplink.scenario.runner import ScenarioRun
+from nsplink.scenario.schema import parse_scenario
+
+
+def test_same_seed_same_file_other_seed_other_file() -> None:
+    a = generate([RegionSpec(nsps=30)], seed=5)
+    assert a == generate([RegionSpec(nsps=30)], seed=5)
+    assert a != generate([RegionSpec(nsps=30)], seed=6)
+
+
+@pytest.mark.parametrize("nsps", [30, 60, 100, 200])
+def test_generated_regions_load_and_validate(nsps: int) -> None:
+    sc = parse_scenario(generate([RegionSpec(nsps=nsps)], seed=2), f"region-{nsps}.yaml")
+    roles = [s.role for s in sc.sites]
+    assert roles.count("nsp") == nsps and roles.count("cp") >= 1 and roles.count("relay") >= 1
+    assert sc.duration == 72 * 3600 and sc.horizon_m is None
+    kinds = {a.kind for a in sc.actions}
+    assert {"send", "power_off", "power_on", "partition", "heal", "refuel"} <= kinds
+    assert sc.emergency_rates and sc.sitrep_every == 3 * 3600
+    half = RegionSpec(nsps=nsps).side_m() / 2
+    assert all(abs(x) <= half and abs(y) <= half for x, y in (s.position for s in sc.sites))
+
+
+def test_a_country_is_regions_side_by_side_out_of_each_others_range() -> None:
+    data = build(country(25, nsps=60), seed=1)
+    sc = parse_scenario(generate(country(25, nsps=60), seed=1), "country.yaml")
+    assert len({s.node for s in sc.sites}) == len(sc.sites) == 25 * (4 + 6 + 60)
+    horizon = data["radio"]["horizon_km"] * 1000
+    assert sc.horizon_m == horizon
+    by_region: dict[str, list[tuple[float, float]]] = {}
+    for s in sc.sites:
+        by_region.setdefault(s.name[:3], []).append(s.position)
+    assert len(by_region) == 25
+    boxes = [
+        (min(x for x, _ in p), max(x for x, _ in p), min(y for _, y in p), max(y for _, y in p))
+        for p in by_region.values()
+    ]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            gap = max(b[0] - a[1], a[0] - b[1], b[2] - a[3], a[2] - b[3])
+            assert gap > horizon  # no pair of sites in two regions is within the horizon
+    (partition,) = [a for a in sc.actions if a.kind == "partition"]
+    assert len(partition.groups) == 50
+
+
+def test_impossible_parameters_are_refused() -> None:
+    with pytest.raises(GenerateError):
+        generate(country(36, nsps=60), seed=1)  # does not fit in +-200 km
+    with pytest.raises(GenerateError):
+        generate([RegionSpec(nsps=0)], seed=1)
+
+
+def test_a_small_generated_region_runs_through_the_scenario_runner(tmp_path: Path) -> None:
+    text = generate([RegionSpec(nsps=4, cps=1, relays=1, area_km2=60)], seed=3, hours=3)
+    sc = parse_scenario(text, "small.yaml")
+    result = asyncio.run(ScenarioRun(sc, tmp_path).run())
+    assert result.events_processed > 0
+    assert sorted(p.name for p in (tmp_path / "sites").iterdir()) == sorted(
+        f"{s.name}.sqlite" for s in sc.sites
+    )
+
+
+def test_cli_writes_the_file_and_says_so(tmp_path: Path) -> None:
+    out = tmp_path / "r.yaml"
+    env = dict(os.environ, NSPLINK_LANG="en")
+    args = [sys.executable, "-m", "nsplink", "scenario", "generate", "--nsps", "12", "--seed", "4"]
+    r = subprocess.run([*args, "--out", str(out)], capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith(f"Scenario written: {out} (15 sites in 1 regions)")
+    assert out.read_text("utf-8") == generate([RegionSpec(nsps=12)], seed=4)
+    nl = subprocess.run(
+        [*args[:5], "--nsps", "200", "--regions", "36"],
+        capture_output=True,
+        text=True,
+        env=dict(env, NSPLINK_LANG="nl"),
+    )
+    assert nl.returncode != 0 and "kan niet gemaakt worden" in nl.stdout + nl.stderr
