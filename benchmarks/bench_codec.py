@@ -25,6 +25,7 @@ from meshtastic.protobuf import mesh_pb2, portnums_pb2
 from benchmarks.codec_corpus import heldout_set, messages, train_set
 from benchmarks.codec_corpus.dictbuild import build, joined_text
 from benchmarks.codec_corpus.heldout import handwritten
+from benchmarks.codec_corpus.stress import stress_set
 from nsplink import protocol as p
 from nsplink.app.config import DEFAULT_PORTNUM
 from nsplink.protocol import Body, body_message, compress_texts, dictionary, encode_body
@@ -266,10 +267,85 @@ def section_rates() -> None:
     print(f"   receive+reassemble+verify a {len(frames)}-fragment bulletin: {frag:.0f}/s")
 
 
+def section_text_coders() -> None:
+    """Issue 24: primed context model (PPMd) vs deflate + dictionary, on the 152 hand-written
+    stress-set messages only (benchmarks/codec_corpus/stress.py)."""
+    print("\n-- text coders on the hand-written stress set (issue 24) --")
+    try:
+        from benchmarks.codec_corpus import ppmd
+    except ImportError:
+        return
+    try:
+        import pyppmd  # noqa: F401
+    except ImportError:
+        print("   (pyppmd not installed: pip install -e '.[bench]' to compare PPMd)")
+        return
+    texts = [joined_text(b).encode() for b in stress_set()]
+    hand = [joined_text(b).encode() for b in handwritten()]
+    shipped = dictionary(p.CURRENT_DICT)
+    natural = ppmd.natural_primer()
+
+    def deflate(raw: bytes) -> bytes:
+        return compress_texts((raw.decode(),))
+
+    options: list[tuple[str, Callable[[bytes], bytes]]] = [
+        ("deflate + 32 KiB dict (SHIPPED)", deflate),
+    ]
+    for order in (4, 6, 8):
+        options.append((f"PPMd o{order}, primer = 32 KiB dict",
+                        lambda r, o=order: ppmd.encode(r, shipped, o)))  # fmt: skip
+    options += [
+        ("PPMd o6, primer = 32 KiB natural", lambda r: ppmd.encode(r, natural[-32768:])),
+        ("PPMd o8, primer = 200 KB natural", lambda r: ppmd.encode(r, natural, 8)),
+        ("PPMd o6, primer = 16 KiB nat + 16 KiB dict",
+         lambda r: ppmd.encode(r, natural[-16384:] + shipped[-16384:])),
+    ]  # fmt: skip
+    raw_s = statistics.mean(map(len, texts))
+    raw_h = statistics.mean(map(len, hand))
+    print(f"   {'option (incl. end mark and flush)':<44}{'stress':>7}{'ratio':>7}{'hand34':>8}"
+          f"{'ratio':>7}")  # fmt: skip
+    for name, fn in options:
+        st = statistics.mean(len(fn(t)) for t in texts)
+        hd = statistics.mean(len(fn(t)) for t in hand)
+        print(f"   {name:<44}{st:>7.1f}{st / raw_s:>7.3f}{hd:>8.1f}{hd / raw_h:>7.3f}")
+    print(f"   ({len(texts)} stress-set messages, mean {raw_s:.1f} bytes of UTF-8; target <= 0.40)")
+    body, sample = stress_set()[0], texts[0]
+    fields = body.texts()
+    payload = ppmd.encode(sample, shipped)
+    assert ppmd.decode(payload, shipped) == sample  # the bench's own round trip, not a timing
+    blob = compress_texts(fields)
+    rates = (
+        ("encode", _rate(lambda: compress_texts(fields), 500),
+         _rate(lambda: ppmd.encode(sample, shipped), 100)),
+        ("decode", _rate(lambda: p.decompress_texts(blob, len(fields)), 500),
+         _rate(lambda: ppmd.decode(payload, shipped), 100)),
+    )  # fmt: skip
+    for name, d_rate, p_rate in rates:
+        print(
+            f"   text {name:<7} deflate {d_rate:9.0f}/s   PPMd o6 {p_rate:7.0f}/s   ratio"
+            f" {p_rate / d_rate:.3f}   (target > 1,000/s; PPMd re-primes 32 KiB each time)"
+        )
+    print(f"   pyppmd decoder starved of input: {ppmd.starve_in_child()}")
+    _stress_on_air(texts, shipped)
+
+
+def _stress_on_air(texts: list[bytes], shipped: bytes) -> None:
+    from benchmarks.codec_corpus import ppmd
+
+    bodies = stress_set()
+    frames = [len(_frame(b, CP if isinstance(b, p.Bulletin) else NSP)) for b in bodies]
+    saved = [len(compress_texts(b.texts())) - len(ppmd.encode(t, shipped)) - 1
+             for b, t in zip(bodies, texts, strict=True)]  # fmt: skip
+    print(f"   stress-set frames today: {sum(n <= p.MAX_FRAME for n in frames)}/{len(frames)}"
+          f" in one frame, mean {statistics.mean(frames):.1f} bytes; PPMd (with a 1-byte length)"
+          f" would save {statistics.mean(saved):.1f} bytes per frame")  # fmt: skip
+
+
 def main() -> None:
     section_on_air()
     section_fit()
     section_compression()
+    section_text_coders()
     section_rates()
 
 
