@@ -136,6 +136,7 @@ class Daemon:
         async with await Store.open(self.home.db_path) as store:
             self.store = store
             await self._log(ev.DAEMON_STARTED, data={"version": __version__, "pid": os.getpid()})
+            await self._check_views()
             await self._roster_loaded()
             await self._restore()
             sock = bind_nudge(self.home)
@@ -216,6 +217,19 @@ class Daemon:
             await self._log(ev.ROSTER_CHANGED, str(msg.id), data)
 
     # -- restore after a start ------------------------------------------------------------------
+
+    async def _check_views(self) -> None:
+        """The outbox, inbox and custody decide what we send and show, yet they are not chained:
+        compare them with a replay of the log and, if anyone edited them, rebuild them from the
+        log (and say so in the log) before acting on a single row."""
+        store = self._require()
+        problem = await store.check_views()
+        if problem is None:
+            return
+        data = {"table": problem.table, "key": problem.key[:200], "reason": problem.reason}
+        await self._log(ev.VIEWS_REBUILT, data=data)
+        await store.rebuild()
+        log.warning("derived table %s differed from the log at %s (%s): rebuilt", *data.values())
 
     async def _restore(self) -> None:
         store = self._require()

@@ -21,6 +21,7 @@ from typing import IO, Annotated, Any, TypeVar
 import typer
 
 from nsplink.cli.context import CliContext, get_ctx
+from nsplink.cli.render.views import view_problem_text
 from nsplink.errors import NsplinkError
 from nsplink.i18n import register as register_texts
 from nsplink.i18n import t
@@ -208,6 +209,9 @@ def verify_cmd(ctx: typer.Context) -> None:
             c.say("chain.ok", count=report.count, head=report.head)
         if not report.triggers_present:
             typer.echo(t("chain.triggers", c.lang), err=True)
+            return 1
+        if report.views is not None:
+            typer.echo(view_problem_text(report.views, c.lang), err=True)
             return 1
         return 0
 

@@ -27,6 +27,7 @@ from nsplink.cli.context import get_ctx
 from nsplink.cli.received import Received, load_received
 from nsplink.cli.render.message import address_line, form_lines, format_lines
 from nsplink.cli.render.table import clock, columns
+from nsplink.cli.render.views import warn_if_views_differ
 from nsplink.cli.sitefiles import LocalSite, run_or_fail, site_or_fail
 from nsplink.errors import NsplinkError
 from nsplink.i18n import Lang, t
@@ -346,6 +347,7 @@ def queue(
 
     async def go() -> None:
         async with await Store.open(site.home.db_path, create=False) as store:
+            await warn_if_views_differ(store, c.lang)
             if not watch:
                 typer.echo("\n".join(await once(store)))
                 return

@@ -10,15 +10,16 @@ run before the async connection opens, or in a worker thread (verify, rebuild).
 from __future__ import annotations
 
 import contextlib
-import json
+import dataclasses
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Final, TypeVar
 
+from nsplink.store.audit import ViewProblem, check_views
 from nsplink.store.chain import VerifyReport, verify_connection
 from nsplink.store.errors import StoreCorrupt, StoreMissing, StoreTooNew, translate
-from nsplink.store.projector import PROJECTION_TABLES, project
+from nsplink.store.projector import PROJECTION_TABLES, loads_data, project
 
 T = TypeVar("T")
 
@@ -250,12 +251,18 @@ def rebuild_projections(conn: sqlite3.Connection) -> int:
     return count
 
 
-def loads_data(data: object) -> dict[str, Any]:
+def views_path(path: Path, busy_ms: int = DEFAULT_BUSY_MS) -> ViewProblem | None:
+    """Compare the derived tables with a replay of the log, on one read snapshot."""
+    conn = connect(path, create=False, busy_ms=busy_ms)
     try:
-        value = json.loads(data) if isinstance(data, str) else None
-    except ValueError:
-        value = None
-    return value if isinstance(value, dict) else {}
+        conn.execute("BEGIN")
+        problem = check_views(conn, V2)
+        conn.execute("COMMIT")
+        return problem
+    except sqlite3.Error as exc:
+        raise translate(exc, path) from exc
+    finally:
+        conn.close()
 
 
 def verify_path(path: Path, busy_ms: int = DEFAULT_BUSY_MS) -> VerifyReport:
@@ -272,6 +279,8 @@ def verify_path(path: Path, busy_ms: int = DEFAULT_BUSY_MS) -> VerifyReport:
         if problems != ["ok"]:
             raise StoreCorrupt(str(problems[0]), path=path)
         report = verify_connection(conn)
+        if report.ok:  # views are only worth comparing with a log that is itself intact
+            report = dataclasses.replace(report, views=check_views(conn, V2))
         conn.execute("COMMIT")
         return report
     except sqlite3.Error as exc:

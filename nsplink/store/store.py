@@ -28,10 +28,12 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from nsplink.store import schema, writer
+from nsplink.store.audit import ViewProblem
 from nsplink.store.chain import VerifyReport
 from nsplink.store.errors import EventInvalid, StoreClosed, StoreError, log, logged, translate
 from nsplink.store.events import SEQ_RESERVED, Event, validate
 from nsplink.store.personal import unseal
+from nsplink.store.projector import loads_data
 from nsplink.store.views import (
     CustodyItem,
     InboxItem,
@@ -334,6 +336,14 @@ class Store:
         except StoreError as err:
             raise logged(err) from err.__cause__
 
+    async def check_views(self) -> ViewProblem | None:
+        """Replay the log beside the derived tables; the first row it does not support, if any."""
+        self._require()
+        try:
+            return await asyncio.to_thread(schema.views_path, self.path, self._busy_ms)
+        except StoreError as err:
+            raise logged(err) from err.__cause__
+
     async def rebuild(self) -> int:
         """Recompute every projection from the log; returns the number of events replayed."""
         return await self._on_writer(lambda c: writer.transaction(c, self.path, writer.rebuild))
@@ -357,7 +367,7 @@ def _record(row: Any, with_personal: bool) -> Record:
         at=at,
         site=site,
         ref=ref,
-        data=schema.loads_data(data),
+        data=loads_data(data),
         frame=None if frame is None else bytes(frame),
         hash=bytes(digest),
         has_personal=sealed is not None,
