@@ -37,6 +37,7 @@ from nsplink.app.nudge import socket_path
 from nsplink.app.power import read_power
 from nsplink.app.roster import apply_update, check_not_older, load_trusted_roster
 from nsplink.app.site import SiteHome
+from nsplink.app.sitelock import site_lock
 from nsplink.protocol import (
     EVERYONE,
     DecodeError,
@@ -128,11 +129,18 @@ class Daemon:
     def request_stop(self) -> None:
         self._stop.set()
 
-    async def run(self) -> None:
+    async def run(self, on_ready: Callable[[], None] | None = None) -> None:
+        """Run until stopped. `on_ready` is called once this process holds the site's lock."""
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, self.request_stop)
+        with site_lock(self.home):  # held until the socket is gone and the store closed
+            if on_ready is not None:
+                on_ready()
+            await self._run_locked(loop)
+
+    async def _run_locked(self, loop: asyncio.AbstractEventLoop) -> None:
         async with await Store.open(self.home.db_path) as store:
             self.store = store
             await self._log(ev.DAEMON_STARTED, data={"version": __version__, "pid": os.getpid()})
