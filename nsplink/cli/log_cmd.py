@@ -27,6 +27,7 @@ from nsplink.i18n import register as register_texts
 from nsplink.i18n import t
 from nsplink.store import Record, Store
 from nsplink.store.events import PERSONAL_DATA_KEYS
+from nsplink.texts.safe import json_text, shown
 
 T = TypeVar("T")
 
@@ -268,12 +269,15 @@ def _local(at: float) -> str:
 
 
 def _show_line(rec: Record, lang: Any) -> str:
-    fields = " ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in rec.data.items())
+    fields = " ".join(
+        f"{shown(k)}={json_text(json.dumps(v, ensure_ascii=False))}" for k, v in rec.data.items()
+    )
     if rec.erased:
         fields += " " + t("log.erased", lang)
     elif rec.has_personal:
         fields += " " + t("log.personal", lang)
-    return f"#{rec.id:<6} {_local(rec.at)}  {rec.site:<16} {rec.kind:<24} {rec.ref:<12} {fields}"
+    site, ref = shown(rec.site), shown(rec.ref)
+    return f"#{rec.id:<6} {_local(rec.at)}  {site:<16} {rec.kind:<24} {ref:<12} {fields}"
 
 
 @log_app.command("show", help=t("log.cmd.show"))
@@ -339,12 +343,12 @@ class _Writer:
     def write(self, rec: Record) -> None:
         row = export_row(rec, self.redact)
         if self.csv is None:
-            self.out.write(json.dumps(row, ensure_ascii=False, sort_keys=False) + "\n")
+            self.out.write(json_text(json.dumps(row, ensure_ascii=False)) + "\n")
             return
         for key in ("data", "personal"):
             if key in row and not isinstance(row[key], str | None):
-                row[key] = json.dumps(row[key], ensure_ascii=False, sort_keys=True)
-        self.csv.writerow(row)
+                row[key] = json_text(json.dumps(row[key], ensure_ascii=False, sort_keys=True))
+        self.csv.writerow({k: shown(v) if isinstance(v, str) else v for k, v in row.items()})
 
 
 @log_app.command("export", help=t("log.cmd.export"))

@@ -36,6 +36,7 @@ from nsplink.protocol import Bulletin, Emergency, MessageType, Priority, Sitrep,
 from nsplink.store import Event, InboxItem, Store
 from nsplink.store import events as ev
 from nsplink.texts import code_label
+from nsplink.texts.safe import shown
 
 T = TypeVar("T")
 
@@ -399,7 +400,7 @@ def handle(
     try:
         state = parse_state(status, c.lang)
         prio = parse_priority(priority) if priority else None
-        if len(note) > NOTE_MAX or _CONTROL.search(note):
+        if len(note) > NOTE_MAX or _CONTROL.search(note) or shown(note) != note:
             raise BadNote(note[:40], max=NOTE_MAX)
     except NsplinkError as err:
         c.fail(err)

@@ -25,16 +25,15 @@ def _escape(ch: str) -> str:
 
 def shown(text: object, *, multiline: bool = False) -> str:
     """`text` with every invisible or direction-changing character escaped. With `multiline`,
-    a plain newline stays a newline (for long free text that may hold several lines)."""
+    a plain newline stays a newline (for long free text that may hold several lines).
+    Idempotent, so a value that passes two renderers is not escaped twice."""
     s = text if isinstance(text, str) else str(text)
-    if s.isprintable() and "\\" not in s:  # the common case: nothing to do
+    if s.isprintable():  # the common case: nothing to do
         return s
     out = []
     for ch in s:
         if ch == "\n" and multiline:
             out.append(ch)
-        elif ch == "\\":
-            out.append("\\\\")  # so an escape we print cannot be faked by the sender
         elif unicodedata.category(ch) in HIDDEN_CATEGORIES:
             out.append(_escape(ch))
         else:
@@ -42,12 +41,21 @@ def shown(text: object, *, multiline: bool = False) -> str:
     return "".join(out)
 
 
-def shown_data(value: object) -> object:
-    """`shown` applied to every text inside a JSON-like value (keys included), for exports."""
-    if isinstance(value, str):
-        return shown(value)
-    if isinstance(value, dict):
-        return {shown(k): shown_data(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [shown_data(v) for v in value]
-    return value
+def json_text(text: str) -> str:
+    """JSON text (from json.dumps with ensure_ascii=False) with each hidden character written as
+    its \\u escape: the same data for a program, nothing invisible for a person reading it.
+    JSON's own syntax is ASCII, so such a character can only stand inside a string."""
+    if text.isprintable():
+        return text
+    out = []
+    for ch in text:
+        if ch != "\n" and unicodedata.category(ch) in HIDDEN_CATEGORIES:
+            cp = ord(ch)
+            if cp > 0xFFFF:  # JSON spells these as a surrogate pair
+                cp -= 0x10000
+                out.append(f"\\u{0xD800 + (cp >> 10):04x}\\u{0xDC00 + (cp & 0x3FF):04x}")
+            else:
+                out.append(f"\\u{cp:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
