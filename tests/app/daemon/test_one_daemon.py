@@ -61,7 +61,7 @@ async def test_a_second_daemon_refuses_and_leaves_the_first_ones_socket(
         try:
             await wait_until(lambda: _started_twice(home), 60, "second start", [restarted])
         finally:
-            assert restarted.stop() == 0
+            restarted.stop()  # its exit code is the daemon tests' business, not this one's
     finally:
         first.stop()
 
