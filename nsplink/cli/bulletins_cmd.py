@@ -283,7 +283,9 @@ def bulletins(
         if site.home.db_path.exists():
 
             async def go() -> list[Shown]:
-                async with await Store.open(site.home.db_path, create=False) as store:
+                async with await Store.open(
+                    site.home.db_path, create=False, readonly=True
+                ) as store:
                     return await collect(store, site, now)
 
             shown = asyncio.run(go())

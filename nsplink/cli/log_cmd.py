@@ -187,8 +187,9 @@ def _run(ctx: CliContext, body: Callable[[], Coroutine[Any, Any, T]]) -> T:
         ctx.fail(err)
 
 
-async def _open(ctx: CliContext) -> Store:
-    return await Store.open(ctx.home.db_path, create=False)
+async def _open(ctx: CliContext, *, readonly: bool = True) -> Store:
+    """Reading commands open the log read-only: they work on a write-protected copy too."""
+    return await Store.open(ctx.home.db_path, create=False, readonly=readonly)
 
 
 @log_app.command("verify", help=t("log.cmd.verify"))
@@ -226,7 +227,7 @@ def rebuild_cmd(ctx: typer.Context) -> None:
     c = get_ctx(ctx)
 
     async def go() -> int:
-        async with await _open(c) as store:
+        async with await _open(c, readonly=False) as store:
             return await store.rebuild()
 
     c.say("log.rebuilt", count=_run(c, go))

@@ -347,7 +347,7 @@ def queue(
         return await queue_lines(store, site, c.lang, time.time(), show_all, summaries)
 
     async def go() -> None:
-        async with await Store.open(site.home.db_path, create=False) as store:
+        async with await Store.open(site.home.db_path, create=False, readonly=True) as store:
             await warn_if_views_differ(store, c.lang)
             if not watch:
                 typer.echo("\n".join(await once(store)))
@@ -487,7 +487,7 @@ def show(
     site = site_or_fail(c)
 
     async def go() -> list[str]:
-        async with await Store.open(site.home.db_path, create=False) as store:
+        async with await Store.open(site.home.db_path, create=False, readonly=True) as store:
             item = await _find(store, ident)
             return await show_lines(store, site, item, c.lang)
 

@@ -217,7 +217,7 @@ def outbox(
         return
 
     async def go() -> list[str]:
-        async with await Store.open(site.home.db_path, create=False) as store:
+        async with await Store.open(site.home.db_path, create=False, readonly=True) as store:
             await warn_if_views_differ(store, c.lang)
             return await outbox_lines(store, site, c.lang, time.time(), show_all)
 
@@ -349,7 +349,7 @@ def status(ctx: typer.Context) -> None:
     if site.home.db_path.exists():
 
         async def go() -> list[str]:
-            async with await Store.open(site.home.db_path, create=False) as store:
+            async with await Store.open(site.home.db_path, create=False, readonly=True) as store:
                 return await status_lines(store, site, c.lang, time.time())
 
         typer.echo("\n".join(run_or_fail(c, go)))
