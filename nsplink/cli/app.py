@@ -13,6 +13,7 @@ import typer
 from nsplink import __version__
 from nsplink.app.site import resolve_home
 from nsplink.cli import command_modules
+from nsplink.cli.argv import home_from_argv
 from nsplink.cli.context import CliContext
 from nsplink.errors import NsplinkError
 from nsplink.i18n import current_lang, parse_lang, register, t
@@ -154,11 +155,9 @@ CRASH_LOG = "crash.log"
 def _write_crash_log(argv: list[str] | None) -> str:
     """Append the traceback to crash.log in the site directory (not a fixed name in the shared
     temp dir, where anyone can plant a symlink): never following a link, created 0600."""
-    from nsplink.cli.entry import _home_from_argv
-
     explicit = os.environ.get("NSPLINK_CRASH_LOG")
     path = explicit or str(
-        resolve_home(_home_from_argv(sys.argv[1:] if argv is None else argv)).root / CRASH_LOG
+        resolve_home(home_from_argv(sys.argv[1:] if argv is None else argv)).root / CRASH_LOG
     )
     flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
     try:
