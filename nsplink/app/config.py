@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from nsplink.app.site import SiteHome
+from nsplink.bounded import TooDeep, check_depth
 from nsplink.errors import NsplinkError
 from nsplink.i18n import Lang, parse_lang, register
 
@@ -78,17 +79,25 @@ class SiteConfig:
         return cfg
 
 
+MAX_CONFIG = 64 * 1024  # site.toml is a few hundred bytes
+
+
 def load_config(home: SiteHome) -> SiteConfig:
     path = home.config_path
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_CONFIG + 1)
     except FileNotFoundError as exc:
         raise ConfigMissing(path=path) from exc
     except OSError as exc:
         raise ConfigInvalid(exc.strerror or str(exc), path=path) from exc
+    if len(raw) > MAX_CONFIG:
+        raise ConfigInvalid(f"larger than {MAX_CONFIG} bytes", path=path)
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        text = raw.decode("utf-8")
+        check_depth(text, quotes="\"'")  # tomllib recurses per level of nested arrays
+        data = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, TooDeep, RecursionError) as exc:
         raise ConfigInvalid(str(exc), path=path) from exc
     return SiteConfig.from_mapping(data, path)
 

@@ -37,6 +37,7 @@ from nsplink.app.nudge import socket_path
 from nsplink.app.power import read_power
 from nsplink.app.roster import apply_update, check_not_older, load_trusted_roster
 from nsplink.app.site import SiteHome
+from nsplink.app.sitelock import site_lock
 from nsplink.protocol import (
     EVERYONE,
     DecodeError,
@@ -128,14 +129,22 @@ class Daemon:
     def request_stop(self) -> None:
         self._stop.set()
 
-    async def run(self) -> None:
+    async def run(self, on_ready: Callable[[], None] | None = None) -> None:
+        """Run until stopped. `on_ready` is called once this process holds the site's lock."""
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, self.request_stop)
+        with site_lock(self.home):  # held until the socket is gone and the store closed
+            if on_ready is not None:
+                on_ready()
+            await self._run_locked(loop)
+
+    async def _run_locked(self, loop: asyncio.AbstractEventLoop) -> None:
         async with await Store.open(self.home.db_path) as store:
             self.store = store
             await self._log(ev.DAEMON_STARTED, data={"version": __version__, "pid": os.getpid()})
+            await self._check_views()
             await self._roster_loaded()
             await self._restore()
             sock = bind_nudge(self.home)
@@ -216,6 +225,19 @@ class Daemon:
             await self._log(ev.ROSTER_CHANGED, str(msg.id), data)
 
     # -- restore after a start ------------------------------------------------------------------
+
+    async def _check_views(self) -> None:
+        """The outbox, inbox and custody decide what we send and show, yet they are not chained:
+        compare them with a replay of the log and, if anyone edited them, rebuild them from the
+        log (and say so in the log) before acting on a single row."""
+        store = self._require()
+        problem = await store.check_views()
+        if problem is None:
+            return
+        data = {"table": problem.table, "key": problem.key[:200], "reason": problem.reason}
+        await self._log(ev.VIEWS_REBUILT, data=data)
+        await store.rebuild()
+        log.warning("derived table %s differed from the log at %s (%s): rebuilt", *data.values())
 
     async def _restore(self) -> None:
         store = self._require()

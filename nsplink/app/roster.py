@@ -29,6 +29,7 @@ from typing import Any
 from nsplink.app.config import ROLES
 from nsplink.app.keys import load_identity
 from nsplink.app.site import SiteHome
+from nsplink.bounded import TooDeep, check_depth
 from nsplink.errors import NsplinkError
 from nsplink.i18n import register
 from nsplink.protocol import (
@@ -215,7 +216,11 @@ def _read_json(path: Path) -> Any:
     if len(raw) > MAX_FILE:
         raise RosterInvalid(f"larger than {MAX_FILE} bytes", path=path)
     try:
-        return json.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        check_depth(text)
+        return json.loads(text)
+    except TooDeep as exc:
+        raise RosterInvalid(str(exc), path=path) from exc
     except UnicodeDecodeError as exc:
         raise RosterInvalid("not UTF-8 text", path=path) from exc
     except json.JSONDecodeError as exc:

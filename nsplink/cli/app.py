@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 import traceback
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -13,10 +13,12 @@ import typer
 from nsplink import __version__
 from nsplink.app.site import resolve_home
 from nsplink.cli import command_modules
+from nsplink.cli.argv import home_from_argv
 from nsplink.cli.context import CliContext
 from nsplink.errors import NsplinkError
 from nsplink.i18n import current_lang, parse_lang, register, t
 from nsplink.texts import render_error
+from nsplink.texts.safe import shown
 
 # Option and argument help texts.
 register(
@@ -130,28 +132,39 @@ def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv)
     except NsplinkError as err:
-        print(render_error(err, current_lang()), file=sys.stderr)
+        print(shown(render_error(err, current_lang())), file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
         print(t("cli.interrupted", current_lang()), file=sys.stderr)
         sys.exit(130)
     except Exception as exc:  # last line of defence: no stack trace for a volunteer
-        where = _write_crash_log()
+        where = _write_crash_log(argv)
         kind = type(exc).__name__
+        detail = shown(str(exc))[:200]
         print(
-            t("cli.unexpected", current_lang(), kind=kind, detail=exc, where=where), file=sys.stderr
+            t("cli.unexpected", current_lang(), kind=kind, detail=detail, where=where),
+            file=sys.stderr,
         )
-        logging.getLogger("nsplink").error("unexpected error", exc_info=True)
-        sys.exit(1)
+        sys.exit(EXIT_UNEXPECTED)
 
 
-def _write_crash_log() -> str:
-    path = os.environ.get("NSPLINK_CRASH_LOG") or os.path.join(
-        os.environ.get("TMPDIR", "/tmp"), "nsplink-crash.log"
+EXIT_UNEXPECTED = 3  # 1: a check failed, 2: bad input or a store fault, 3: a bug of ours
+CRASH_LOG = "crash.log"
+
+
+def _write_crash_log(argv: list[str] | None) -> str:
+    """Append the traceback to crash.log in the site directory (not a fixed name in the shared
+    temp dir, where anyone can plant a symlink): never following a link, created 0600."""
+    explicit = os.environ.get("NSPLINK_CRASH_LOG")
+    path = explicit or str(
+        resolve_home(home_from_argv(sys.argv[1:] if argv is None else argv)).root / CRASH_LOG
     )
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
     try:
-        with open(path, "a", encoding="utf-8") as fh:
-            traceback.print_exc(file=fh)
-    except OSError:
-        return "stderr"
+        fd = os.open(path, flags, 0o600)
+    except OSError:  # a link planted there, or no site directory: say so, print no traceback
+        return f"- ({path})"
+    with os.fdopen(fd, "a", encoding="utf-8") as fh:
+        fh.write(f"--- nsplink {__version__} {datetime.now().isoformat(timespec='seconds')}\n")
+        traceback.print_exc(file=fh)
     return path

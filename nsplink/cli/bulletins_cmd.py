@@ -41,6 +41,7 @@ from nsplink.protocol import (
 from nsplink.store import Store
 from nsplink.store import events as ev
 from nsplink.texts import code_label
+from nsplink.texts.safe import shown as safe
 
 register_texts(
     {
@@ -207,9 +208,9 @@ def plain_text(shown: list[Shown], lang: Lang, now: float, dim: bool) -> str:
     for s in shown:
         marks = _marks(s, lang)
         block = [
-            (f"[{' | '.join(marks)}] " if marks else "") + s.body.headline,
-            *("  " + line for line in s.body.body.splitlines()),
-            "  " + _meta(s, lang),
+            (f"[{' | '.join(marks)}] " if marks else "") + safe(s.body.headline),
+            *("  " + line for line in safe(s.body.body, multiline=True).split("\n")),
+            "  " + safe(_meta(s, lang)),
             "",
         ]
         if dim and not s.current:
@@ -231,8 +232,12 @@ p { white-space: pre-wrap; }
 
 
 def html_page(shown: list[Shown], lang: Lang, now: float) -> str:
-    """A self-contained printable page; every bulletin text is escaped."""
-    e = html.escape
+    """A self-contained printable page; every bulletin text is escaped (HTML, and anything
+    invisible made visible first)."""
+
+    def e(text: str) -> str:
+        return html.escape(safe(text, multiline=True))
+
     stamp = datetime.fromtimestamp(now).strftime("%d-%m-%Y %H:%M")
     valid = sum(1 for s in shown if s.current)
     parts = [
@@ -278,7 +283,9 @@ def bulletins(
         if site.home.db_path.exists():
 
             async def go() -> list[Shown]:
-                async with await Store.open(site.home.db_path, create=False) as store:
+                async with await Store.open(
+                    site.home.db_path, create=False, readonly=True
+                ) as store:
                     return await collect(store, site, now)
 
             shown = asyncio.run(go())

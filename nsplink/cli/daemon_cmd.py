@@ -47,6 +47,10 @@ def register(app: typer.Typer) -> None:
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         )
         daemon = Daemon(cli.home)
-        typer.echo(t("daemon.started", cli.lang, site=daemon.cfg.site, role=daemon.cfg.role))
-        asyncio.run(daemon.run())
+
+        def ready() -> None:
+            typer.echo(t("daemon.started", cli.lang, site=daemon.cfg.site, role=daemon.cfg.role))
+
+        # a second daemon for this site raises DaemonRunning: one line, exit 2 (cli/app.py)
+        asyncio.run(daemon.run(on_ready=ready))
         typer.echo(t("daemon.stopped", cli.lang))

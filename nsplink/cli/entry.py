@@ -6,23 +6,8 @@ from __future__ import annotations
 import os
 import sys
 
-
-def _lang_from_argv(argv: list[str]) -> str | None:
-    for i, arg in enumerate(argv):
-        if arg == "--lang" and i + 1 < len(argv):
-            return argv[i + 1]
-        if arg.startswith("--lang="):
-            return arg.split("=", 1)[1]
-    return None
-
-
-def _home_from_argv(argv: list[str]) -> str | None:
-    for i, arg in enumerate(argv):
-        if arg == "--home" and i + 1 < len(argv):
-            return argv[i + 1]
-        if arg.startswith("--home="):
-            return arg.split("=", 1)[1]
-    return None
+from nsplink.cli.argv import home_from_argv as _home_from_argv
+from nsplink.cli.argv import lang_from_argv as _lang_from_argv
 
 
 def main(argv: list[str] | None = None) -> None:

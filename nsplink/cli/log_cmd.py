@@ -21,11 +21,13 @@ from typing import IO, Annotated, Any, TypeVar
 import typer
 
 from nsplink.cli.context import CliContext, get_ctx
+from nsplink.cli.render.views import view_problem_text
 from nsplink.errors import NsplinkError
 from nsplink.i18n import register as register_texts
 from nsplink.i18n import t
 from nsplink.store import Record, Store
 from nsplink.store.events import PERSONAL_DATA_KEYS
+from nsplink.texts.safe import json_text, shown
 
 T = TypeVar("T")
 
@@ -185,8 +187,9 @@ def _run(ctx: CliContext, body: Callable[[], Coroutine[Any, Any, T]]) -> T:
         ctx.fail(err)
 
 
-async def _open(ctx: CliContext) -> Store:
-    return await Store.open(ctx.home.db_path, create=False)
+async def _open(ctx: CliContext, *, readonly: bool = True) -> Store:
+    """Reading commands open the log read-only: they work on a write-protected copy too."""
+    return await Store.open(ctx.home.db_path, create=False, readonly=readonly)
 
 
 @log_app.command("verify", help=t("log.cmd.verify"))
@@ -209,6 +212,9 @@ def verify_cmd(ctx: typer.Context) -> None:
         if not report.triggers_present:
             typer.echo(t("chain.triggers", c.lang), err=True)
             return 1
+        if report.views is not None:
+            typer.echo(view_problem_text(report.views, c.lang), err=True)
+            return 1
         return 0
 
     code = _run(c, go)
@@ -221,7 +227,7 @@ def rebuild_cmd(ctx: typer.Context) -> None:
     c = get_ctx(ctx)
 
     async def go() -> int:
-        async with await _open(c) as store:
+        async with await _open(c, readonly=False) as store:
             return await store.rebuild()
 
     c.say("log.rebuilt", count=_run(c, go))
@@ -264,12 +270,15 @@ def _local(at: float) -> str:
 
 
 def _show_line(rec: Record, lang: Any) -> str:
-    fields = " ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in rec.data.items())
+    fields = " ".join(
+        f"{shown(k)}={json_text(json.dumps(v, ensure_ascii=False))}" for k, v in rec.data.items()
+    )
     if rec.erased:
         fields += " " + t("log.erased", lang)
     elif rec.has_personal:
         fields += " " + t("log.personal", lang)
-    return f"#{rec.id:<6} {_local(rec.at)}  {rec.site:<16} {rec.kind:<24} {rec.ref:<12} {fields}"
+    site, ref = shown(rec.site), shown(rec.ref)
+    return f"#{rec.id:<6} {_local(rec.at)}  {site:<16} {rec.kind:<24} {ref:<12} {fields}"
 
 
 @log_app.command("show", help=t("log.cmd.show"))
@@ -335,12 +344,12 @@ class _Writer:
     def write(self, rec: Record) -> None:
         row = export_row(rec, self.redact)
         if self.csv is None:
-            self.out.write(json.dumps(row, ensure_ascii=False, sort_keys=False) + "\n")
+            self.out.write(json_text(json.dumps(row, ensure_ascii=False)) + "\n")
             return
         for key in ("data", "personal"):
             if key in row and not isinstance(row[key], str | None):
-                row[key] = json.dumps(row[key], ensure_ascii=False, sort_keys=True)
-        self.csv.writerow(row)
+                row[key] = json_text(json.dumps(row[key], ensure_ascii=False, sort_keys=True))
+        self.csv.writerow({k: shown(v) if isinstance(v, str) else v for k, v in row.items()})
 
 
 @log_app.command("export", help=t("log.cmd.export"))

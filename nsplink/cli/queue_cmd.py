@@ -27,6 +27,7 @@ from nsplink.cli.context import get_ctx
 from nsplink.cli.received import Received, load_received
 from nsplink.cli.render.message import address_line, form_lines, format_lines
 from nsplink.cli.render.table import clock, columns
+from nsplink.cli.render.views import warn_if_views_differ
 from nsplink.cli.sitefiles import LocalSite, run_or_fail, site_or_fail
 from nsplink.errors import NsplinkError
 from nsplink.i18n import Lang, t
@@ -35,6 +36,7 @@ from nsplink.protocol import Bulletin, Emergency, MessageType, Priority, Sitrep,
 from nsplink.store import Event, InboxItem, Store
 from nsplink.store import events as ev
 from nsplink.texts import code_label
+from nsplink.texts.safe import shown
 
 T = TypeVar("T")
 
@@ -345,7 +347,8 @@ def queue(
         return await queue_lines(store, site, c.lang, time.time(), show_all, summaries)
 
     async def go() -> None:
-        async with await Store.open(site.home.db_path, create=False) as store:
+        async with await Store.open(site.home.db_path, create=False, readonly=True) as store:
+            await warn_if_views_differ(store, c.lang)
             if not watch:
                 typer.echo("\n".join(await once(store)))
                 return
@@ -397,7 +400,7 @@ def handle(
     try:
         state = parse_state(status, c.lang)
         prio = parse_priority(priority) if priority else None
-        if len(note) > NOTE_MAX or _CONTROL.search(note):
+        if len(note) > NOTE_MAX or _CONTROL.search(note) or shown(note) != note:
             raise BadNote(note[:40], max=NOTE_MAX)
     except NsplinkError as err:
         c.fail(err)
@@ -484,7 +487,7 @@ def show(
     site = site_or_fail(c)
 
     async def go() -> list[str]:
-        async with await Store.open(site.home.db_path, create=False) as store:
+        async with await Store.open(site.home.db_path, create=False, readonly=True) as store:
             item = await _find(store, ident)
             return await show_lines(store, site, item, c.lang)
 

@@ -20,6 +20,7 @@ from nsplink.app.power import read_power
 from nsplink.cli.context import get_ctx
 from nsplink.cli.queue_cmd import CLOSED, age_text
 from nsplink.cli.render.table import clock, columns
+from nsplink.cli.render.views import warn_if_views_differ
 from nsplink.cli.sitefiles import LocalSite, run_or_fail, site_or_fail
 from nsplink.i18n import Lang, t
 from nsplink.i18n import register as register_texts
@@ -216,7 +217,8 @@ def outbox(
         return
 
     async def go() -> list[str]:
-        async with await Store.open(site.home.db_path, create=False) as store:
+        async with await Store.open(site.home.db_path, create=False, readonly=True) as store:
+            await warn_if_views_differ(store, c.lang)
             return await outbox_lines(store, site, c.lang, time.time(), show_all)
 
     typer.echo("\n".join(run_or_fail(c, go)))
@@ -347,7 +349,7 @@ def status(ctx: typer.Context) -> None:
     if site.home.db_path.exists():
 
         async def go() -> list[str]:
-            async with await Store.open(site.home.db_path, create=False) as store:
+            async with await Store.open(site.home.db_path, create=False, readonly=True) as store:
                 return await status_lines(store, site, c.lang, time.time())
 
         typer.echo("\n".join(run_or_fail(c, go)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -55,10 +56,27 @@ def _check_text(
         raise ValidationError(name, "hint.too_long", length=len(value), max=max_chars)
     if (_CONTROL if multiline else _CONTROL_ONE_LINE).search(value):
         raise ValidationError(name, "hint.control")
+    if not value.isprintable():  # the common case (plain text) never gets here
+        _check_visible(name, value)
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:  # lone surrogates cannot travel
         raise ValidationError(name, "hint.control") from exc
+
+
+# What an operator cannot see yet changes what they read: C1 controls (Cc), bidi overrides and
+# isolates, zero-width and other format characters (Cf), lone surrogates (Cs), and the Unicode
+# line/paragraph separators (Zl, Zp). Refused when composing and, as decode validates, on
+# receipt. The newline and tab of multi-line free text are checked above.
+INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def _check_visible(name: str, value: str) -> None:
+    for ch in value:
+        if ch in "\n\t":
+            continue
+        if unicodedata.category(ch) in INVISIBLE_CATEGORIES:
+            raise ValidationError(name, "hint.invisible", char=f"U+{ord(ch):04X}")
 
 
 def _check_int(name: str, value: object, lo: int = 0, hi: int = U32) -> None:

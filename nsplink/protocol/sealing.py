@@ -29,7 +29,7 @@ import nacl.exceptions
 from nsplink.protocol.codec import put_varint
 from nsplink.protocol.compress import CURRENT_DICT, DICTIONARIES, compress_texts, decompress_texts
 from nsplink.protocol.envelope import Envelope
-from nsplink.protocol.errors import DecodeError
+from nsplink.protocol.errors import DecodeError, ValidationError
 from nsplink.protocol.identity import PUBLIC_KEY_LEN, Identity, KeyId
 from nsplink.protocol.messages import Emergency
 
@@ -142,6 +142,10 @@ def open_sealed(env: Envelope, sender_public: bytes, seal_secret: bytes) -> Enve
     except DecodeError as exc:
         raise SealError(str(exc.detail), mid=mid) from exc
     opened = _with_personal(body, texts, lat, lon, b"")
+    try:  # the sealed fields were never seen by decode's validation: check them the same way
+        opened.validate()
+    except ValidationError as exc:
+        raise SealError(f"invalid {exc.field}", mid=mid) from exc
     return dataclasses.replace(env, body=opened)
 
 

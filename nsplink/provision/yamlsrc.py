@@ -12,6 +12,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from nsplink.bounded import TooDeep, check_depth, check_indent
 from nsplink.i18n import register
 from nsplink.provision.errors import ProfileInvalid, issue
 
@@ -77,7 +78,13 @@ class _Budget:
 def load_located(text: str, file: str) -> Located:
     """Parse `text`; raise ProfileInvalid naming file and line on bad YAML or duplicate keys."""
     try:
+        check_depth(text, quotes="")  # PyYAML's composer recurses per level
+        check_indent(text)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except (TooDeep, RecursionError) as exc:
+        raise ProfileInvalid(
+            file, [issue(file, 1, "-", "provision.yaml_syntax", detail=str(exc))]
+        ) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1

@@ -3,12 +3,14 @@
 Public API (everything else in this package is internal):
 - `Store` (async): open/close, append, append_many, iter_events/events, outbox, outbox_item,
   recipients, inbox, inbox_item, seq_state, next_seq, custody, head, data_version, verify,
-  rebuild, erase_personal.
+  check_views, rebuild, erase_personal.
 - `Event` and the kind constants in `nsplink.store.events`.
 - `Record`, `OutboxItem`, `InboxItem`, `SeqState`, `CustodyItem` (read-only views).
-- `VerifyReport` / `Problem` from `verify()`; the typed errors in `nsplink.store.errors`.
+- `VerifyReport` / `Problem` / `ViewProblem` from `verify()` and `check_views()`; the typed
+  errors in `nsplink.store.errors`.
 """
 
+from nsplink.store.audit import ViewProblem
 from nsplink.store.chain import Problem, VerifyReport
 from nsplink.store.errors import (
     EventInvalid,
@@ -48,4 +50,5 @@ __all__ = [
     "StoreTooNew",
     "StoreUnwritable",
     "VerifyReport",
+    "ViewProblem",
 ]

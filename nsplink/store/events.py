@@ -93,6 +93,9 @@ ROSTER_LOADED: Final = "roster.loaded"
 """data: optional sites (count), digest."""
 ROSTER_CHANGED: Final = "roster.changed"
 """data: optional site, change."""
+VIEWS_REBUILT: Final = "store.views_rebuilt"
+"""At a daemon's start a derived table disagreed with the log (edited behind the program's back)
+and was rebuilt from the log. data: table, key, reason (the first difference)."""
 RETENTION_ERASED: Final = "retention.erased"
 """Per-message keys destroyed after the retention term. data: keys (count), before (wall s)."""
 
@@ -163,6 +166,7 @@ _FIELDS: Final[dict[str, dict[str, tuple[tuple[type, ...], bool]]]] = {
     TRIAGE_CHANGED: {"state": (_STR, True), "operator": (_STR, True), "note": (_STR, False)},
     RADIO_ERROR: {"code": (_STR, True), "detail": (_STR, False)},
     RETENTION_ERASED: {"keys": (_INT, True), "before": (_NUM, True)},
+    VIEWS_REBUILT: {"table": (_STR, True), "key": (_STR, True), "reason": (_STR, True)},
     SEQ_RESERVED: {"sender": (_STR, True), "first": (_INT, True), "last": (_INT, True)},
 }
 # Kinds about one message must name it.

@@ -13,6 +13,7 @@ signed triage receipts.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
@@ -232,6 +233,15 @@ _HANDLERS: Final[dict[str, Handler]] = {
     ev.TRIAGE_CHANGED: _triage,
     ev.SEQ_RESERVED: _seq_reserved,
 }
+
+
+def loads_data(data: object) -> dict[str, Any]:
+    """An event's stored data JSON as a dict ({} for anything else: the log is not ours to fix)."""
+    try:
+        value = json.loads(data) if isinstance(data, str) else None
+    except (ValueError, RecursionError):
+        value = None
+    return value if isinstance(value, dict) else {}
 
 
 def grouped(statements: Iterable[Statement]) -> Iterator[tuple[str, Sequence[tuple[Any, ...]]]]:

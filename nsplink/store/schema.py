@@ -10,15 +10,17 @@ run before the async connection opens, or in a worker thread (verify, rebuild).
 from __future__ import annotations
 
 import contextlib
-import json
+import dataclasses
 import sqlite3
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Final, TypeVar
 
+from nsplink.store.audit import ViewProblem, check_views
 from nsplink.store.chain import VerifyReport, verify_connection
 from nsplink.store.errors import StoreCorrupt, StoreMissing, StoreTooNew, translate
-from nsplink.store.projector import PROJECTION_TABLES, project
+from nsplink.store.projector import PROJECTION_TABLES, loads_data, project
 
 T = TypeVar("T")
 
@@ -156,12 +158,35 @@ def pragmas(busy_ms: int) -> tuple[str, ...]:
     )
 
 
-def connect(path: Path, *, create: bool, busy_ms: int = DEFAULT_BUSY_MS) -> sqlite3.Connection:
+def readonly_uri(path: Path) -> str:
+    """How to open a site's log without writing a byte: `mode=ro` (sees a running daemon's WAL),
+    or, where even that cannot start (a write-protected copy without its -shm file),
+    `immutable=1`, which reads the main file as it is."""
+    base = "file:" + urllib.parse.quote(str(path.absolute()))
+    try:
+        probe = sqlite3.connect(base + "?mode=ro", uri=True)
+        try:
+            probe.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            probe.close()
+        return base + "?mode=ro"
+    except sqlite3.Error:
+        return base + "?immutable=1"
+
+
+def connect(
+    path: Path, *, create: bool, busy_ms: int = DEFAULT_BUSY_MS, readonly: bool = False
+) -> sqlite3.Connection:
     """A plain connection with our pragmas, in autocommit mode (we issue BEGIN ourselves)."""
     if not create and not path.exists():
         raise StoreMissing(path=path)
     try:
-        conn = sqlite3.connect(path, isolation_level=None, timeout=busy_ms / 1000)
+        if readonly:
+            conn = sqlite3.connect(
+                readonly_uri(path), uri=True, isolation_level=None, timeout=busy_ms / 1000
+            )
+        else:
+            conn = sqlite3.connect(path, isolation_level=None, timeout=busy_ms / 1000)
     except sqlite3.Error as exc:
         raise translate(exc, path) from exc
     try:
@@ -171,6 +196,22 @@ def connect(path: Path, *, create: bool, busy_ms: int = DEFAULT_BUSY_MS) -> sqli
         conn.close()
         raise translate(exc, path) from exc
     return conn
+
+
+def check_readable(path: Path, busy_ms: int = DEFAULT_BUSY_MS) -> int:
+    """For a read-only open: the file exists, is ours, and is at the current schema."""
+    conn = connect(path, create=False, busy_ms=busy_ms, readonly=True)
+    try:
+        version = _check_version(conn, path)
+        if version == 0:
+            raise StoreMissing(path=path)
+        if version < SCHEMA_VERSION:  # only a writable open migrates
+            raise StoreCorrupt(f"schema {version} not yet migrated", path=path)
+        return version
+    except sqlite3.Error as exc:
+        raise translate(exc, path) from exc
+    finally:
+        conn.close()
 
 
 def prepare(path: Path, *, create: bool, busy_ms: int = DEFAULT_BUSY_MS) -> int:
@@ -250,17 +291,28 @@ def rebuild_projections(conn: sqlite3.Connection) -> int:
     return count
 
 
-def loads_data(data: object) -> dict[str, Any]:
+def views_path(
+    path: Path, busy_ms: int = DEFAULT_BUSY_MS, *, readonly: bool = False
+) -> ViewProblem | None:
+    """Compare the derived tables with a replay of the log, on one read snapshot."""
+    conn = connect(path, create=False, busy_ms=busy_ms, readonly=readonly)
     try:
-        value = json.loads(data) if isinstance(data, str) else None
-    except ValueError:
-        value = None
-    return value if isinstance(value, dict) else {}
+        conn.execute("BEGIN")
+        problem = check_views(conn, V2)
+        conn.execute("COMMIT")
+        return problem
+    except sqlite3.Error as exc:
+        raise translate(exc, path) from exc
+    finally:
+        conn.close()
 
 
-def verify_path(path: Path, busy_ms: int = DEFAULT_BUSY_MS) -> VerifyReport:
-    """`nsplink log verify`: SQLite's own page check, then the hash chain, on one snapshot."""
-    conn = connect(path, create=False, busy_ms=busy_ms)
+def verify_path(
+    path: Path, busy_ms: int = DEFAULT_BUSY_MS, *, readonly: bool = False
+) -> VerifyReport:
+    """`nsplink log verify`: SQLite's own page check, then the hash chain, then the derived
+    tables against a replay, on one snapshot."""
+    conn = connect(path, create=False, busy_ms=busy_ms, readonly=readonly)
     try:
         conn.execute("BEGIN")  # one read snapshot while the daemon keeps appending
         version = _check_version(conn, path)
@@ -272,6 +324,8 @@ def verify_path(path: Path, busy_ms: int = DEFAULT_BUSY_MS) -> VerifyReport:
         if problems != ["ok"]:
             raise StoreCorrupt(str(problems[0]), path=path)
         report = verify_connection(conn)
+        if report.ok:  # views are only worth comparing with a log that is itself intact
+            report = dataclasses.replace(report, views=check_views(conn, V2))
         conn.execute("COMMIT")
         return report
     except sqlite3.Error as exc:

@@ -28,10 +28,12 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from nsplink.store import schema, writer
+from nsplink.store.audit import ViewProblem
 from nsplink.store.chain import VerifyReport
 from nsplink.store.errors import EventInvalid, StoreClosed, StoreError, log, logged, translate
 from nsplink.store.events import SEQ_RESERVED, Event, validate
 from nsplink.store.personal import unseal
+from nsplink.store.projector import loads_data
 from nsplink.store.views import (
     CustodyItem,
     InboxItem,
@@ -53,8 +55,10 @@ class Store:
         writer_conn: sqlite3.Connection,
         pool: ThreadPoolExecutor,
         busy_ms: int,
+        readonly: bool = False,
     ) -> None:
         self.path = path
+        self.readonly = readonly
         self._conn: aiosqlite.Connection | None = reader
         self._writer = writer_conn
         self._pool = pool
@@ -69,13 +73,19 @@ class Store:
         create: bool = True,
         busy_timeout_ms: int = schema.DEFAULT_BUSY_MS,
         max_pages: int | None = None,
+        readonly: bool = False,
     ) -> Store:
         """Open (and with `create`, make) the site's log, migrating it to the current schema.
 
-        `max_pages` caps the file size (SQLite `max_page_count`), for small disks and tests."""
+        `max_pages` caps the file size (SQLite `max_page_count`), for small disks and tests.
+        `readonly` opens without writing a byte (no WAL switch, no migration; appends fail), so
+        a write-protected copy of a site can be read and verified."""
         p = Path(path)
         try:
-            await asyncio.to_thread(schema.prepare, p, create=create, busy_ms=busy_timeout_ms)
+            if readonly:
+                await asyncio.to_thread(schema.check_readable, p, busy_timeout_ms)
+            else:
+                await asyncio.to_thread(schema.prepare, p, create=create, busy_ms=busy_timeout_ms)
         except StoreError as err:
             raise logged(err) from err.__cause__
         loop = asyncio.get_running_loop()
@@ -83,13 +93,20 @@ class Store:
         writer_conn: sqlite3.Connection | None = None
         try:
             writer_conn = await loop.run_in_executor(
-                pool, functools.partial(schema.connect, p, create=False, busy_ms=busy_timeout_ms)
+                pool,
+                functools.partial(
+                    schema.connect, p, create=False, busy_ms=busy_timeout_ms, readonly=readonly
+                ),
             )
             if max_pages is not None:
                 await loop.run_in_executor(
                     pool, writer_conn.execute, f"PRAGMA max_page_count = {int(max_pages)}"
                 )
-            reader = await aiosqlite.connect(p, isolation_level=None)
+            if readonly:
+                uri = schema.readonly_uri(p)
+                reader = await aiosqlite.connect(uri, uri=True, isolation_level=None)
+            else:
+                reader = await aiosqlite.connect(p, isolation_level=None)
             try:
                 for sql in schema.pragmas(busy_timeout_ms):
                     await reader.execute(sql)
@@ -103,7 +120,7 @@ class Store:
             if isinstance(exc, sqlite3.Error):
                 raise translate(exc, p) from exc
             raise
-        return cls(p, reader, writer_conn, pool, busy_timeout_ms)
+        return cls(p, reader, writer_conn, pool, busy_timeout_ms, readonly)
 
     async def close(self) -> None:
         conn, self._conn = self._conn, None
@@ -330,7 +347,23 @@ class Store:
         """Check SQLite's pages and walk the whole hash chain (in a worker thread)."""
         self._require()
         try:
-            return await asyncio.to_thread(schema.verify_path, self.path, self._busy_ms)
+            return await asyncio.to_thread(
+                functools.partial(
+                    schema.verify_path, self.path, self._busy_ms, readonly=self.readonly
+                )
+            )
+        except StoreError as err:
+            raise logged(err) from err.__cause__
+
+    async def check_views(self) -> ViewProblem | None:
+        """Replay the log beside the derived tables; the first row it does not support, if any."""
+        self._require()
+        try:
+            return await asyncio.to_thread(
+                functools.partial(
+                    schema.views_path, self.path, self._busy_ms, readonly=self.readonly
+                )
+            )
         except StoreError as err:
             raise logged(err) from err.__cause__
 
@@ -357,7 +390,7 @@ def _record(row: Any, with_personal: bool) -> Record:
         at=at,
         site=site,
         ref=ref,
-        data=schema.loads_data(data),
+        data=loads_data(data),
         frame=None if frame is None else bytes(frame),
         hash=bytes(digest),
         has_personal=sealed is not None,

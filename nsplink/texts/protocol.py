@@ -89,6 +89,12 @@ register(
             "te lang ({length} tekens), maximaal {max}. Maak het korter.",
             "too long ({length} characters), at most {max}. Shorten it.",
         ),
+        "hint.invisible": (
+            "bevat een onzichtbaar of tekstrichting-veranderend teken ({char}); "
+            "typ de tekst opnieuw zonder te plakken.",
+            "contains an invisible or text-direction character ({char}); "
+            "type the text again instead of pasting it.",
+        ),
         "hint.control": (
             "bevat onzichtbare stuurtekens; typ de tekst opnieuw.",
             "contains invisible control characters; type the text again.",

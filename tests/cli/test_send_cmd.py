@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +37,10 @@ from nsplink.texts import render_error
 from tests.cli.cli_sites import event_count, events, homes, receive, run
 
 _R = random.Random(3)
+_VISIBLE = [c for c in map(chr, range(0x100, 0x7FF)) if unicodedata.category(c) != "Cf"]
 TOO_BIG = json.dumps(  # 8000 two-byte characters that do not compress: far over 4 KiB signed
     {"headline": "x", "issuer": "y", "valid_until": "6h",
-     "body": "".join(chr(_R.randrange(0x100, 0x7FF)) for _ in range(8000))}
+     "body": "".join(_R.choice(_VISIBLE) for _ in range(8000))}
 )  # fmt: skip
 EMERGENCY = ["--incident", "REA", "--services", "AB", "--people-involved", "1"]
 ADDRESS = ["--street", "Dorpsstraat", "--number", "7", "--place", "’s-Graveland"]

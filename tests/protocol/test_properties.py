@@ -11,9 +11,12 @@ from tests.protocol.conftest import SEED_NSP
 NSP = p.Identity(SEED_NSP)
 RING = p.KeyRing([p.PeerKey("NSP", "nsp", NSP.public_key)])
 # printable text incl. Dutch diacritics, emoji and newlines where allowed; no control characters
-LINE = st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs")), max_size=40)
+LINE = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Cf", "Zl", "Zp")), max_size=40
+)
 FREE = st.text(
-    st.characters(codec="utf-8", exclude_categories=("Cc", "Cs")) | st.just("\n"), max_size=1500
+    st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Cf", "Zl", "Zp")) | st.just("\n"),
+    max_size=1500,
 )
 U8 = st.integers(0, 255)
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from nsplink.bounded import TooDeep, check_depth, check_indent
 from nsplink.errors import NsplinkError
 from nsplink.i18n import register
 
@@ -77,8 +78,16 @@ def _mapping(value: Any, source: str) -> dict[str, Any]:
 
 
 def parse_text(text: str, source: str, *, yaml_ok: bool) -> dict[str, Any]:
+    try:  # before any parser recurses into it (json and PyYAML recurse per level)
+        check_depth(text, quotes='"' if not yaml_ok else "")
+        if yaml_ok:
+            check_indent(text)
+    except TooDeep as exc:
+        raise FormSourceInvalid(str(exc), source=source) from exc
     try:
         return _mapping(json.loads(text), source)
+    except RecursionError as exc:  # the scan above should make this unreachable
+        raise FormSourceInvalid("too deeply nested", source=source) from exc
     except json.JSONDecodeError as exc:
         if not yaml_ok:
             raise FormSourceInvalid(f"JSON: {exc.msg}, line {exc.lineno}", source=source) from exc

@@ -15,6 +15,7 @@ from nsplink.cli.forms.spec import FORMS, LOCATION, Field, active, label
 from nsplink.i18n import Lang, register, t
 from nsplink.protocol import Code, KeyId, Message, MessageId, Services, unix_from_minutes
 from nsplink.texts import code_label
+from nsplink.texts.safe import shown
 
 register(
     {
@@ -200,11 +201,12 @@ def form_lines(
 
 
 def format_lines(lines: list[tuple[str, str]]) -> str:
-    """Labels in one column, multi-line values indented under their first line."""
+    """Labels in one column, multi-line values indented under their first line. Values came
+    over the air: anything invisible in them is shown as an escape (`texts.safe.shown`)."""
     width = max((len(lbl) for lbl, _ in lines), default=0)
     out: list[str] = []
     for lbl, value in lines:
-        first, *rest = value.split("\n") or [""]
+        first, *rest = shown(value, multiline=True).split("\n") or [""]
         out.append(f"{lbl.ljust(width)} : {first}")
         out.extend(" " * (width + 3) + line for line in rest)
     return "\n".join(out)

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from nsplink.texts.safe import shown
+
 
 def columns(
     header: list[str], rows: list[list[str]], notes: dict[int, str] | None = None
 ) -> list[str]:
-    """Left-aligned columns two spaces apart; `notes[i]` is an indented line under row i."""
+    """Left-aligned columns two spaces apart; `notes[i]` is an indented line under row i.
+    Every cell passes through `shown`: a cell may hold text that came over the air."""
+    header = [shown(c) for c in header]
+    rows = [[shown(c) for c in r] for r in rows]
+    notes = {i: shown(n) for i, n in notes.items()} if notes else None
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     out = []
     for n, row in enumerate([header, *rows]):
