@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from nsplink.scenario import units
-from nsplink.scenario.report import collect, render_markdown
+from nsplink.scenario.plots import down_intervals, partitions, render_png, site_colours
+from nsplink.scenario.report import collect, render_markdown, write_json
 from nsplink.scenario.runner import ScenarioRun
 from nsplink.scenario.schema import parse_scenario
 from nsplink.store import Store
@@ -65,3 +67,49 @@ def test_durations_take_the_unit_that_fits() -> None:
     assert units.duration(61_202, "en") == "17.0 h"
     assert units.duration(3 * 86400, "en") == "3.0 d"
     assert units.duration(None) == "–"
+
+
+def test_every_site_gets_its_own_colour_up_to_twenty() -> None:
+    names = [f"nsp-{i:02d}" for i in range(20)]
+    colours = site_colours(names)
+    assert len({c for c, _ in colours.values()}) == 20
+    # past twenty a colour comes back, but never with the same line style
+    more = site_colours([*names, "nsp-20"])
+    assert more["nsp-20"][0] == more["nsp-00"][0] and more["nsp-20"][1] != more["nsp-00"][1]
+
+
+def test_outage_spans_from_the_outage_log() -> None:
+    rep = {
+        "duration_h": 10.0,
+        "drain_h": 2.0,
+        "outages": [
+            {"at": 1800.0, "kind": "up", "site": "nsp-late"},  # opened at 0.5 h
+            {"at": 3600.0, "kind": "down", "site": "relais", "reason": "power"},
+            {"at": 7200.0, "kind": "partition", "groups": [["a"], ["b"]]},
+            {"at": 9000.0, "kind": "up", "site": "relais"},
+            {"at": 10800.0, "kind": "heal"},
+            {"at": 30000.0, "kind": "down", "site": "nsp-dry", "reason": "dry"},
+        ],
+    }
+    assert down_intervals(rep) == {
+        "nsp-late": [(0.0, 0.5, "closed")],
+        "relais": [(1.0, 2.5, "power")],
+        "nsp-dry": [(30000 / 3600, 12.0, "dry")],
+    }
+    assert partitions(rep) == [(2.0, 3.0)]
+
+
+async def test_plots_of_a_report_reloaded_from_json_are_the_same_files(tmp_path: Path) -> None:
+    # colours follow role and name, not dict order, so report.json redraws the same figures
+    result = await ScenarioRun(parse_scenario(OUT_OF_ORDER, "t.yaml"), tmp_path / "run").run()
+    rep = await collect(result)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    names = render_png(rep, tmp_path / "a", "en")
+    write_json(rep, tmp_path / "rep.json")
+    again = render_png(json.loads((tmp_path / "rep.json").read_text("utf-8")), tmp_path / "b", "en")
+    assert (
+        names == again == ["duty.png", "queue.png", "emergencies.png", "power.png", "outages.png"]
+    )
+    for name in names:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
