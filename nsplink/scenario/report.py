@@ -19,6 +19,7 @@ from nsplink.errors import NsplinkError
 from nsplink.i18n import Lang, register, t
 from nsplink.protocol import DecodeError, Sitrep, decode, unix_from_minutes
 from nsplink.scenario import units
+from nsplink.scenario.radiomap import radio_map
 from nsplink.scenario.runner import RunResult
 from nsplink.store import Store
 from nsplink.store import events as ev
@@ -201,6 +202,12 @@ def _assemble(
     }
     latency: dict[str, list[float]] = defaultdict(list)
     lost: list[dict[str, Any]] = []
+    no_path: list[dict[str, Any]] = []
+    rmap = radio_map(sc, result.seed)
+
+    def possible(sender: str, who: str) -> bool:
+        """Could any chain of radio links have carried it, partitions and outages aside?"""
+        return rmap.path(sender) is not None if who == "cps" else rmap.reachable(sender, who)
     for ref, info in sorted(created.items()):
         row = per_type[info["type"]]
         row["sent"] += 1
@@ -218,9 +225,12 @@ def _assemble(
             else:
                 missing.append(who)
         if missing:
-            lost.append(
-                {"ref": ref, "site": info["site"], "type": info["type"], "missing": missing}
-            )
+            entry = {"ref": ref, "site": info["site"], "type": info["type"], "missing": missing}
+            # no radio path at all is a planning gap, not a protocol failure: counted apart
+            if any(possible(info["site"], who) for who in missing):
+                lost.append(entry)
+            else:
+                no_path.append(entry)
         else:
             row["delivered"] += 1
             latency[info["priority"]].append(max(arrivals) - info["at"])
@@ -254,6 +264,11 @@ def _assemble(
         "latency_s": {p: _stats(latency.get(p, [])) for p in ("P1", "P2", "P3", "P4")},
         "lost": len(lost),
         "lost_messages": lost[:50],
+        "no_radio_path": len(no_path),
+        "no_radio_path_messages": no_path[:50],
+        "no_radio_path_sites": sorted(
+            n for n, r in roles.items() if r == "nsp" and rmap.path(n) is None
+        ),
         "duplicates_shown": dup_shown,
         "duplicates_suppressed": suppressed,
         "nodes": nodes,
@@ -376,6 +391,12 @@ register(
         ),
         "report.summary": ("Samenvatting", "Summary"),
         "report.lost": ("Verloren berichten (moet 0 zijn)", "Messages lost (must be 0)"),
+        "report.no_path": (
+            "Geen radioverbinding, dus niet aan te komen (geen pad mogelijk; niet verloren;"
+            " NSP's zonder pad naar een CP: {sites})",
+            "No radio link, so they could not arrive (no possible path; not lost;"
+            " NSPs without a path to a CP: {sites})",
+        ),
         "report.dup_shown": ("Dubbel getoond (moet 0 zijn)", "Duplicates shown (must be 0)"),
         "report.dup_suppressed": (
             "Dubbel ontvangen en onderdrukt",
@@ -572,6 +593,9 @@ def render_markdown(rep: dict[str, Any], lang: Lang | None = None, plots: list[s
         )
     if rep["lost_messages"]:
         L.append("")
+    if rep["no_radio_path"] or rep["no_radio_path_sites"]:
+        sites = ", ".join(rep["no_radio_path_sites"]) or "–"
+        L += [f"- **{T('report.no_path', sites=sites)}: {rep['no_radio_path']}**", ""]
     L += [f"## {T('report.delivery')}", "", _source("measured", lang), ""]
     L += _table(
         [

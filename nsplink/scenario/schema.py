@@ -22,7 +22,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from nsplink.errors import NsplinkError
-from nsplink.i18n import register
+from nsplink.i18n import Lang, register, t
 from nsplink.protocol import (
     Bulletin,
     Emergency,
@@ -33,12 +33,49 @@ from nsplink.protocol import (
     Supply,
     ValidationError,
 )
+from nsplink.texts import render_error
 
 register(
     {
         "scenario.invalid": (
             "Scenario {file}, regel {line}, veld {field}: {problem}",
             "Scenario {file}, line {line}, field {field}: {problem}",
+        ),
+        "scenario.problem.position_shape": (
+            "verwacht [x, y] in meters, {{lat: …, lon: …}} (WGS84) of {{rd: [x, y]}} (RD)",
+            "expected [x, y] in metres, {{lat: …, lon: …}} (WGS84) or {{rd: [x, y]}} (RD)",
+        ),
+        "scenario.problem.position_degrees": (
+            "[{x}, {y}] zijn graden, geen meters; schrijf position: {{lat: {lat}, lon: {lon}}}",
+            "[{x}, {y}] are degrees, not metres; write position: {{lat: {lat}, lon: {lon}}}",
+        ),
+        "scenario.problem.position_outside_nl": (
+            "{lat}, {lon} ligt buiten Nederland (RD geldt voor {south}–{north}° NB,"
+            " {west}–{east}° OL)",
+            "{lat}, {lon} lies outside the Netherlands (RD covers {south}–{north}° N,"
+            " {west}–{east}° E)",
+        ),
+        "scenario.problem.position_swapped": (
+            "{lat}, {lon} ligt buiten Nederland; lat en lon verwisseld? Probeer"
+            " {{lat: {lon}, lon: {lat}}}",
+            "{lat}, {lon} lies outside the Netherlands; latitude and longitude swapped? Try"
+            " {{lat: {lon}, lon: {lat}}}",
+        ),
+        "scenario.problem.position_rd_range": (
+            "RD [{x}, {y}] ligt buiten het RD-raster (x {x0} … {x1}, y {y0} … {y1} meter)",
+            "RD [{x}, {y}] lies outside the RD grid (x {x0} … {x1}, y {y0} … {y1} metres)",
+        ),
+        "scenario.problem.position_mixed_grid": (
+            "[x, y] in meters op een eigen raster, maar {first} staat op de kaart (lat/lon of RD);"
+            " geef alle posten op dezelfde manier",
+            "[x, y] in metres on a local grid, but {first} is on the map (lat/lon or RD);"
+            " give every site the same way",
+        ),
+        "scenario.problem.position_mixed_map": (
+            "een kaartpositie (lat/lon of RD), maar {first} staat in meters op een eigen raster;"
+            " geef alle posten op dezelfde manier",
+            "a map position (lat/lon or RD), but {first} is in metres on a local grid;"
+            " give every site the same way",
         ),
         "scenario.unreadable": (
             "Scenariobestand {file} is niet te lezen: {detail}",
@@ -64,11 +101,23 @@ class ScenarioError(NsplinkError):
     code = "scenario.invalid"
     key = "scenario.invalid"
 
-    def __init__(self, file: str, line: int, field: str, problem: str) -> None:
+    def __init__(
+        self, file: str, line: int, field: str, problem: str = "", *, why: str = "", **params: Any
+    ) -> None:
+        """`why` names a registered problem text (`scenario.problem.<why>`, Dutch and English)
+        filled with `params`; `problem` is a plain English text for the older checks."""
         self.line = line
         self.field = field
-        self.problem = problem
-        super().__init__(problem, file=file, line=line, field=field, problem=problem)
+        self.why = why
+        self.why_params = params
+        self.problem = t(f"scenario.problem.{why}", "en", **params) if why else problem
+        super().__init__(self.problem, file=file, line=line, field=field, problem=self.problem)
+
+
+@render_error.register
+def _render_scenario_error(err: ScenarioError, lang: Lang | None = None) -> str:
+    problem = t(f"scenario.problem.{err.why}", lang, **err.why_params) if err.why else err.problem
+    return t(err.key, lang, **{**err.params, "problem": problem})
 
 
 class ScenarioUnreadable(NsplinkError):
@@ -103,6 +152,7 @@ class SiteSpec:
     battery_h: int = 0  # hours of battery if there is no generator
     antenna_dbi: float = 0.0  # a mast or tower: gain and height folded into one figure
     line: int = 0
+    geo: tuple[float, float] | None = None  # (lat, lon) WGS84 when given on a map; position is RD
 
 
 @dataclass(frozen=True)
@@ -186,6 +236,11 @@ class _Reader:
     def fail(self, node: Node | None, path: str, problem: str) -> ScenarioError:
         line = node.start_mark.line + 1 if node is not None else 1
         return ScenarioError(self.file, line, path, problem)
+
+    def refuse(self, node: Node | None, path: str, why: str, **params: Any) -> ScenarioError:
+        """Like fail, with a problem text registered in both languages."""
+        line = node.start_mark.line + 1 if node is not None else 1
+        return ScenarioError(self.file, line, path, why=why, **params)
 
     def mapping(
         self, node: Node, path: str, required: tuple[str, ...], optional: tuple[str, ...]
@@ -320,6 +375,13 @@ def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
             raise r.fail(n, "sites.node", f"node number {s.node:#x} used twice")
         by_name[s.name] = s
         nodes.add(s.node)
+    kinds = {s.geo is None for s in sites}
+    if len(kinds) > 1:  # a local grid has no anchor on the map: the two cannot be combined
+        first_geo = sites[0].geo is not None
+        odd = next(s for s in sites if (s.geo is not None) != first_geo)
+        i = sites.index(odd)
+        why = "position_mixed_grid" if odd.geo is None else "position_mixed_map"
+        raise ScenarioError(r.file, odd.line, f"sites[{i}].position", why=why, first=sites[0].name)
     if not any(s.role == "cp" for s in sites):
         raise r.fail(top["sites"], "sites", "a scenario needs at least one cp")
     ctx = _Ctx(r, by_name, duration)
@@ -416,13 +478,7 @@ def _site(r: _Reader, node: Node, path: str, duration: float) -> SiteSpec:
         raise r.fail(m["name"], f"{path}.name", "use letters, digits, space, '.', '_' and '-'")
     if name in ("cps", "nsps", "relays", "all"):
         raise r.fail(m["name"], f"{path}.name", f"{name!r} means a group of sites")
-    pos = r.sequence(m["position"], f"{path}.position")
-    if len(pos) != 2:
-        raise r.fail(m["position"], f"{path}.position", "expected [x, y] in metres")
-    position = (
-        r.number(pos[0], f"{path}.position", -200_000, 200_000),
-        r.number(pos[1], f"{path}.position", -200_000, 200_000),
-    )
+    position, geo = _position(r, m["position"], f"{path}.position")
     closed: list[tuple[float, float]] = []
     if "closed" in m:
         for wnode in r.sequence(m["closed"], f"{path}.closed"):
@@ -465,7 +521,69 @@ def _site(r: _Reader, node: Node, path: str, duration: float) -> SiteSpec:
         if "antenna_dbi" in m
         else 0.0,
         line=node.start_mark.line + 1,
+        geo=geo,
     )
+
+
+def _position(
+    r: _Reader, node: Node, path: str
+) -> tuple[tuple[float, float], tuple[float, float] | None]:
+    """Metres for the simulator, and (lat, lon) when the position was given on a map.
+
+    `[x, y]` is a local metre grid (the older scenarios); `{lat: .., lon: ..}` is WGS84 and
+    `{rd: [x, y]}` Rijksdriehoeksmeting, both turned into RD metres. Degrees typed as metres
+    would put every site within a few metres of each other, so such a pair is refused."""
+    from nsplink.scenario import geo
+
+    if isinstance(node, SequenceNode):
+        pos = node.value
+        if len(pos) != 2:
+            raise r.refuse(node, path, "position_shape")
+        x = r.number(pos[0], path, -200_000, 200_000)
+        y = r.number(pos[1], path, -200_000, 200_000)
+        if geo.looks_like_latlon(x, y):
+            lat, lon = (x, y) if geo.in_nl(x, y) else (y, x)
+            raise r.refuse(node, path, "position_degrees", x=f"{x:g}", y=f"{y:g}", lat=lat, lon=lon)
+        return (x, y), None
+    if not isinstance(node, MappingNode):
+        raise r.refuse(node, path, "position_shape")
+    m = r.mapping(node, path, (), ("lat", "lon", "rd"))
+    if "rd" in m and len(m) == 1:
+        pair = r.sequence(m["rd"], f"{path}.rd")
+        if len(pair) != 2:
+            raise r.refuse(m["rd"], f"{path}.rd", "position_shape")
+        x = r.number(pair[0], f"{path}.rd", -1e7, 1e7)
+        y = r.number(pair[1], f"{path}.rd", -1e7, 1e7)
+        lo_x, hi_x = geo.RD_X
+        lo_y, hi_y = geo.RD_Y
+        if not geo.rd_in_range(x, y):
+            raise r.refuse(
+                m["rd"], f"{path}.rd", "position_rd_range", x=f"{x:g}", y=f"{y:g}",
+                x0=f"{lo_x:g}", x1=f"{hi_x:g}", y0=f"{lo_y:g}", y1=f"{hi_y:g}",
+            )  # fmt: skip
+        lat, lon = geo.rd_to_wgs84(x, y)
+        _check_nl(r, m["rd"], f"{path}.rd", lat, lon)
+        return (x, y), (round(lat, 6), round(lon, 6))
+    if set(m) != {"lat", "lon"}:
+        raise r.refuse(node, path, "position_shape")
+    lat = r.number(m["lat"], f"{path}.lat", -90, 90)
+    lon = r.number(m["lon"], f"{path}.lon", -180, 180)
+    _check_nl(r, node, path, lat, lon)
+    return geo.wgs84_to_rd(lat, lon), (lat, lon)
+
+
+def _check_nl(r: _Reader, node: Node, path: str, lat: float, lon: float) -> None:
+    from nsplink.scenario import geo
+
+    if geo.in_nl(lat, lon):
+        return
+    if geo.in_nl(lon, lat):
+        raise r.refuse(node, path, "position_swapped", lat=f"{lat:g}", lon=f"{lon:g}")
+    west, south, east, north = geo.nl_bounds()
+    raise r.refuse(
+        node, path, "position_outside_nl", lat=f"{lat:g}", lon=f"{lon:g}",
+        west=f"{west:g}", south=f"{south:g}", east=f"{east:g}", north=f"{north:g}",
+    )  # fmt: skip
 
 
 def _staff(r: _Reader, node: Node | None, path: str) -> tuple[int, int]:
