@@ -24,6 +24,20 @@ register_text(
             "Controleer een scenario en toon wie wie hoort, met de marge per verbinding.",
             "Check a scenario and show who hears whom, with the margin of each link.",
         ),
+        "scenario.plan_help": (
+            "Plan relais en preset: waar relais elk NSP met marge aan een CP koppelen, en welke"
+            " preset het verkeer nodig heeft.",
+            "Plan relays and preset: where relays would connect every NSP to a CP with a margin,"
+            " and which preset the traffic needs.",
+        ),
+        "scenario.opt.margin": (
+            "Gewenste marge per verbinding in dB (standaard 10: ongeveer 95 % zeker).",
+            "Wanted margin per link in dB (default 10: about 95 % sure).",
+        ),
+        "scenario.bad_margin": (
+            "--margin moet tussen 0 en 40 dB liggen.",
+            "--margin must be between 0 and 40 dB.",
+        ),
         "scenario.check_ok": (
             "Scenario in orde: {sites} posten, {actions} acties.",
             "Scenario is valid: {sites} sites, {actions} actions.",
@@ -59,6 +73,30 @@ def check_command(
             raise typer.Exit(1)
     except NsplinkError as err:
         cli.fail(err)
+
+
+@scenario_app.command("plan", help=t("scenario.plan_help"))
+def plan_command(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help=t("scenario.arg.file"))],
+    margin: Annotated[float, typer.Option("--margin", help=t("scenario.opt.margin"))] = 10.0,
+) -> None:
+    cli = get_ctx(ctx)
+    try:
+        from nsplink.scenario.plan import plan, render_text
+        from nsplink.scenario.schema import load_scenario
+
+        if not 0 <= margin <= 40:
+            raise BadMargin(str(margin))
+        sc = load_scenario(file)
+        typer.echo(render_text(sc, plan(sc, target_db=margin), cli.lang), nl=False)
+    except NsplinkError as err:
+        cli.fail(err)
+
+
+class BadMargin(NsplinkError):
+    code = "scenario.bad_margin"
+    key = "scenario.bad_margin"
 
 
 def register(app: typer.Typer) -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from nsplink.i18n import Lang, register, t
 from nsplink.radio.sim import Medium
-from nsplink.radio.sim.propagation import distance_m
+from nsplink.radio.sim.propagation import Propagation, distance_m
 from nsplink.scenario import units
 from nsplink.scenario.schema import Scenario
 
@@ -118,9 +118,13 @@ class RadioMap:
         return None
 
 
-def build_medium(sc: Scenario, seed: int | None = None) -> Medium:
+def build_medium(
+    sc: Scenario, seed: int | None = None, propagation: Propagation | None = None
+) -> Medium:
     """The medium the runner would build for this scenario, without any site software."""
-    medium = Medium(preset=sc.preset, seed=sc.seed if seed is None else seed)
+    medium = Medium(
+        preset=sc.preset, seed=sc.seed if seed is None else seed, propagation=propagation
+    )
     for spec in sc.sites:
         medium.add_node(
             spec.node,
@@ -134,8 +138,10 @@ def build_medium(sc: Scenario, seed: int | None = None) -> Medium:
     return medium
 
 
-def radio_map(sc: Scenario, seed: int | None = None) -> RadioMap:
-    medium = build_medium(sc, seed)
+def radio_map(
+    sc: Scenario, seed: int | None = None, propagation: Propagation | None = None
+) -> RadioMap:
+    medium = build_medium(sc, seed, propagation)
     fixed = {(x.a, x.b) for x in sc.links} | {(x.b, x.a) for x in sc.links}
     links = []
     for a in sc.sites:

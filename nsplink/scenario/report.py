@@ -208,6 +208,7 @@ def _assemble(
     def possible(sender: str, who: str) -> bool:
         """Could any chain of radio links have carried it, partitions and outages aside?"""
         return rmap.path(sender) is not None if who == "cps" else rmap.reachable(sender, who)
+
     for ref, info in sorted(created.items()):
         row = per_type[info["type"]]
         row["sent"] += 1

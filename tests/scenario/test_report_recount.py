@@ -10,6 +10,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from nsplink.protocol import KeyRing, Sitrep, decode
+from nsplink.scenario.plan import airtime_s_per_hour
 from nsplink.scenario.report import collect
 from nsplink.scenario.runner import ScenarioRun
 from nsplink.scenario.schema import load_scenario
@@ -96,6 +97,13 @@ async def test_the_72_hour_report_matches_a_recount_from_the_logs(tmp_path: Path
                 body.visitors,
             ), (name, t)
             assert abs(pt["t_h"] - t / 3600) < 0.001
+    # the plan's traffic model is calibrated on this run: it must still describe it (±30 %)
+    run_h = (sc.duration + sc.drain) / 3600
+    per_hour = sum(sent.values()) / run_h
+    estimate = airtime_s_per_hour(per_hour, len(sc.sites), sc.preset)
+    measured = sum(n["airtime_s"] for n in rep["nodes"].values()) / run_h
+    assert 0.7 < estimate / measured < 1.3, (estimate, measured)
+
     # the case of the issue: nsp-scheemda's day 1 in the report is its last sitrep of day 1
     scheemda = _sitreps(created["nsp-scheemda"], epoch, result.roster)
     last = [b for t, b in scheemda if t < 24 * 3600][-1]
