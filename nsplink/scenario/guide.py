@@ -152,8 +152,8 @@ def main(argv: list[str]) -> int:
             stale.append(str(path))
             if not check:
                 path.write_text(new, "utf-8")
-    for path in stale:
-        print(("stale: " if check else "rewritten: ") + path)
+    for name in stale:
+        print(("stale: " if check else "rewritten: ") + name)
     return 1 if check and stale else 0
 
 

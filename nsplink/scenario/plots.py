@@ -140,6 +140,7 @@ def render_png(rep: dict[str, Any], out_dir: Path, lang: Lang | None = None) -> 
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     plt.rcParams.update({"svg.hashsalt": "nsplink", "font.size": 10, "legend.fontsize": 9})
     hours = rep["series"]["t_h"]
@@ -293,7 +294,7 @@ def render_png(rep: dict[str, Any], out_dir: Path, lang: Lang | None = None) -> 
         bottom = [a + b for a, b in zip(bottom, v, strict=True)]
     frame(ax, T("plot.emergencies"), T("plot.emergencies.y"))
     ax.set_xlim(0, rep["duration_h"])
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # reports come whole
     legend(ax, shade_handles((), drain=False))
     save(fig, "emergencies.png")
 
