@@ -12,6 +12,8 @@ COMMAND_MODULES = (
     "nsplink.cli.radio_cmd",  # nsplink radio emulate|provision|check|profiles|export
     "nsplink.cli.daemon_cmd",  # nsplink daemon
     "nsplink.cli.scenario_cmd",  # nsplink scenario run
+    "nsplink.cli.scenario_check_cmd",  # nsplink scenario check
+    "nsplink.cli.evaluation_cmd",  # nsplink evaluation combine
     "nsplink.cli.send_cmd",  # nsplink send emergency|sitrep|supply|bulletin
     "nsplink.cli.queue_cmd",  # nsplink queue|handle|show (CP operator)
     "nsplink.cli.status_cmd",  # nsplink status|outbox

@@ -72,6 +72,10 @@ register_text(
             "Klaar: {sent} berichten, {lost} verloren, {dups} dubbel getoond. Verslag: {where}",
             "Done: {sent} messages, {lost} lost, {dups} duplicates shown. Report: {where}",
         ),
+        "scenario.done_no_path": (
+            "{count} berichten hadden geen radioverbinding (geen pad; zie nsplink scenario check).",
+            "{count} messages had no radio link (no path; see nsplink scenario check).",
+        ),
         "scenario.live_start": (
             "Live: {count} berichten van {site} in {minutes} minuten (snelheid {speed}x).",
             "Live: {count} messages from {site} over {minutes} minutes (speed {speed}x).",
@@ -224,6 +228,8 @@ def run_command(
         cli.say(
             "scenario.done", sent=sent, lost=rep["lost"], dups=rep["duplicates_shown"], where=where
         )
+        if rep["no_radio_path"]:  # not lost: they never had a radio path (see scenario check)
+            cli.say("scenario.done_no_path", count=rep["no_radio_path"])
         if rep["lost"] or rep["duplicates_shown"]:
             raise typer.Exit(1)
     except NsplinkError as err:

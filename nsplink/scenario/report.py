@@ -17,19 +17,21 @@ from typing import Any
 
 from nsplink.errors import NsplinkError
 from nsplink.i18n import Lang, register, t
-from nsplink.protocol import DecodeError, Sitrep, decode
+from nsplink.protocol import DecodeError, Sitrep, decode, unix_from_minutes
+from nsplink.scenario import units
+from nsplink.scenario.radiomap import radio_map
 from nsplink.scenario.runner import RunResult
 from nsplink.store import Store
 from nsplink.store import events as ev
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2  # 2: sitreps in typed order, handling in seconds, sources
 USER_TYPES = ("emergency", "sitrep", "supply", "bulletin")
 STEPS = (
-    "typed_to_cp_min",
-    "typed_to_seen_min",
-    "typed_to_nsp_sees_seen_min",
-    "typed_to_meldkamer_min",
-    "typed_to_closed_min",
+    "typed_to_cp",
+    "typed_to_seen",
+    "typed_to_nsp_sees_seen",
+    "typed_to_meldkamer",
+    "typed_to_closed",
 )
 
 
@@ -67,9 +69,8 @@ async def collect(result: RunResult) -> dict[str, Any]:
     custody_fwd: Counter[str] = Counter()
     triage: dict[str, dict[str, float]] = defaultdict(dict)  # ref -> state -> first time
     nsp_saw_triage: dict[str, float] = {}
-    sitreps: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    sitrep_frames: dict[str, tuple[str, bytes, float]] = {}  # ref -> origin, frame, at a CP
     hops: dict[str, list[int]] = defaultdict(list)  # origin -> hops seen at a CP
-    seen_sitreps: set[str] = set()
     sends: Counter[str] = Counter()  # ref -> frames handed to the radio (retries, fragments)
     for name, path in sorted(result.store_paths.items()):
         async with await Store.open(path) as store:
@@ -89,9 +90,12 @@ async def collect(result: RunResult) -> dict[str, Any]:
                     origin = str(d.get("sender_site", "?"))
                     if roles[name] == "cp" and isinstance(d.get("hops"), int):
                         hops[origin].append(d["hops"])
-                    if d.get("type") == "sitrep" and rec.ref not in seen_sitreps and rec.frame:
-                        seen_sitreps.add(rec.ref)
-                        _sitrep_point(sitreps, origin, rec.frame, rec.at - epoch, result)
+                    if d.get("type") == "sitrep" and roles[name] == "cp" and rec.frame:
+                        # the first arrival at any CP; stores are read one after another, so
+                        # keep the earliest and order the points by time afterwards
+                        old = sitrep_frames.get(rec.ref)
+                        if old is None or rec.at - epoch < old[2]:
+                            sitrep_frames[rec.ref] = (origin, rec.frame, rec.at - epoch)
                 elif k == ev.MESSAGE_SENT:
                     sends[rec.ref] += 1
                 elif k == ev.MESSAGE_DUPLICATE:
@@ -108,6 +112,7 @@ async def collect(result: RunResult) -> dict[str, Any]:
                 confirmed.add(item.ref)
     for ref, info in created.items():
         info["sends"] = sends[ref]
+    sitreps = _sitrep_series(sitrep_frames, created, result)
     return _assemble(
         result,
         created,
@@ -124,27 +129,42 @@ async def collect(result: RunResult) -> dict[str, Any]:
     )
 
 
-def _sitrep_point(
-    out: dict[str, list[dict[str, Any]]], origin: str, frame: bytes, at: float, result: RunResult
-) -> None:
-    try:
-        body = decode(frame, result.roster).envelope.body
-    except DecodeError:
-        return
-    if not isinstance(body, Sitrep):
-        return
-    out[origin].append(
-        {
-            "t_h": round(at / 3600, 2),
-            "state": body.nsp_state.value,
-            "visitors": body.visitors,
-            "staff_pro": body.staff_pro,
-            "staff_vol": body.staff_vol,
-            "power": body.power.value,
-            "power_hours": body.power_hours,
-            "fuel_l": body.fuel_l,
-        }
-    )
+def _sitrep_series(
+    frames: dict[str, tuple[str, bytes, float]],
+    created: dict[str, dict[str, Any]],
+    result: RunResult,
+) -> dict[str, list[dict[str, Any]]]:
+    """Per NSP its sitreps as the CPs got them, in the order they were typed: a figure belongs
+    to the moment the NSP wrote it down, not to when (or in whose log) it arrived."""
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for ref, (origin, frame, at_cp) in frames.items():
+        try:
+            msg = decode(frame, result.roster)
+        except DecodeError:
+            continue
+        body = msg.envelope.body
+        if not isinstance(body, Sitrep):
+            continue
+        info = created.get(ref)
+        # the sender's log has the second it was typed; the envelope only the minute
+        typed = info["at"] if info else unix_from_minutes(msg.envelope.created) - result.epoch
+        out[origin].append(
+            {
+                "ref": ref,
+                "t_h": round(typed / 3600, 3),
+                "at_cp_h": round(at_cp / 3600, 3),
+                "state": body.nsp_state.value,
+                "visitors": body.visitors,
+                "staff_pro": body.staff_pro,
+                "staff_vol": body.staff_vol,
+                "power": body.power.value,
+                "power_hours": body.power_hours,
+                "fuel_l": body.fuel_l,
+            }
+        )
+    for points in out.values():
+        points.sort(key=lambda p: (p["t_h"], p["ref"]))
+    return {k: out[k] for k in sorted(out)}
 
 
 def _expected(info: dict[str, Any], roles: dict[str, str], by_key: dict[str, str]) -> list[str]:
@@ -182,6 +202,13 @@ def _assemble(
     }
     latency: dict[str, list[float]] = defaultdict(list)
     lost: list[dict[str, Any]] = []
+    no_path: list[dict[str, Any]] = []
+    rmap = radio_map(sc, result.seed)
+
+    def possible(sender: str, who: str) -> bool:
+        """Could any chain of radio links have carried it, partitions and outages aside?"""
+        return rmap.path(sender) is not None if who == "cps" else rmap.reachable(sender, who)
+
     for ref, info in sorted(created.items()):
         row = per_type[info["type"]]
         row["sent"] += 1
@@ -199,9 +226,12 @@ def _assemble(
             else:
                 missing.append(who)
         if missing:
-            lost.append(
-                {"ref": ref, "site": info["site"], "type": info["type"], "missing": missing}
-            )
+            entry = {"ref": ref, "site": info["site"], "type": info["type"], "missing": missing}
+            # no radio path at all is a planning gap, not a protocol failure: counted apart
+            if any(possible(info["site"], who) for who in missing):
+                lost.append(entry)
+            else:
+                no_path.append(entry)
         else:
             row["delivered"] += 1
             latency[info["priority"]].append(max(arrivals) - info["at"])
@@ -235,6 +265,11 @@ def _assemble(
         "latency_s": {p: _stats(latency.get(p, [])) for p in ("P1", "P2", "P3", "P4")},
         "lost": len(lost),
         "lost_messages": lost[:50],
+        "no_radio_path": len(no_path),
+        "no_radio_path_messages": no_path[:50],
+        "no_radio_path_sites": sorted(
+            n for n, r in roles.items() if r == "nsp" and rmap.path(n) is None
+        ),
         "duplicates_shown": dup_shown,
         "duplicates_suppressed": suppressed,
         "nodes": nodes,
@@ -253,6 +288,7 @@ def _assemble(
         },
         "pilot": _pilot(result, created, received, triage, nsp_saw_triage, sitreps, hops, custody),
         "outages": [_plain(o) for o in result.outages],
+        "sources": dict(SOURCES),
         "radio": {k: result.medium_stats[k] for k in sorted(result.medium_stats)},
     }
 
@@ -282,17 +318,17 @@ def _pilot(
         if not at_cp:
             continue
         first = min(at_cp)
-        steps["typed_to_cp_min"].append((first - info["at"]) / 60)
+        steps["typed_to_cp"].append(first - info["at"])
         tr = triage.get(ref, {})
         for state, key in (
-            ("GEZ", "typed_to_seen_min"),
-            ("MKAMER", "typed_to_meldkamer_min"),
-            ("AFG", "typed_to_closed_min"),
+            ("GEZ", "typed_to_seen"),
+            ("MKAMER", "typed_to_meldkamer"),
+            ("AFG", "typed_to_closed"),
         ):
             if state in tr:
-                steps[key].append((tr[state] - info["at"]) / 60)
+                steps[key].append(tr[state] - info["at"])
         if ref in nsp_saw_triage:
-            steps["typed_to_nsp_sees_seen_min"].append((nsp_saw_triage[ref] - info["at"]) / 60)
+            steps["typed_to_nsp_sees_seen"].append(nsp_saw_triage[ref] - info["at"])
     emergencies = {
         name: {"total": sum(v), "peak_per_hour": max(v) if v else 0, "per_hour": v}
         for name, v in sorted(per_hour.items())
@@ -315,7 +351,15 @@ def _pilot(
         }
     return {
         "emergencies_per_nsp": emergencies,
-        "emergency_handling_min": {k: _stats(steps.get(k, [])) for k in STEPS},
+        "emergency_handling_s": {k: _stats(steps.get(k, [])) for k in STEPS},
+        # the part of each step the scenario scripts (the CP operator's pace), not measured
+        "emergency_handling_scripted_s": {
+            "typed_to_cp": 0.0,
+            "typed_to_seen": sc.handling.seen_after,
+            "typed_to_nsp_sees_seen": sc.handling.seen_after,
+            "typed_to_meldkamer": sc.handling.meldkamer_after,
+            "typed_to_closed": sc.handling.closed_after,
+        },
         "sitreps": {k: v for k, v in sorted(sitreps.items())},
         "relay_dependence": dependence,
     }
@@ -348,6 +392,12 @@ register(
         ),
         "report.summary": ("Samenvatting", "Summary"),
         "report.lost": ("Verloren berichten (moet 0 zijn)", "Messages lost (must be 0)"),
+        "report.no_path": (
+            "Geen radioverbinding, dus niet aan te komen (geen pad mogelijk; niet verloren;"
+            " NSP's zonder pad naar een CP: {sites})",
+            "No radio link, so they could not arrive (no possible path; not lost;"
+            " NSPs without a path to a CP: {sites})",
+        ),
         "report.dup_shown": ("Dubbel getoond (moet 0 zijn)", "Duplicates shown (must be 0)"),
         "report.dup_suppressed": (
             "Dubbel ontvangen en onderdrukt",
@@ -360,14 +410,14 @@ register(
         "report.col.confirmed": ("bevestigd aan afzender", "confirmed to sender"),
         "report.col.sends": ("pakketten per bericht gem. / max", "packets per message mean / max"),
         "report.latency": (
-            "Tijd van typen tot aankomst per prioriteit (seconden)",
-            "Time from typed to delivered per priority (seconds)",
+            "Tijd van typen tot aankomst per prioriteit",
+            "Time from typed to delivered per priority",
         ),
         "report.col.priority": ("prioriteit", "priority"),
         "report.nodes": ("Zendtijd en wachtrij per post", "Airtime and queue per site"),
         "report.col.site": ("post", "site"),
         "report.col.role": ("rol", "role"),
-        "report.col.airtime": ("zendtijd (s)", "airtime (s)"),
+        "report.col.airtime": ("zendtijd", "airtime"),
         "report.col.duty_mean": ("gem. zendtijd %", "mean duty %"),
         "report.col.duty_max": ("max. uur %", "max hour %"),
         "report.col.queue_max": ("max. wachtrij", "max queue"),
@@ -385,14 +435,24 @@ register(
         "report.col.total": ("totaal", "total"),
         "report.col.peak": ("piek per uur", "peak per hour"),
         "report.handling": (
-            "Noodhulpmelding: van typen tot afhandeling (minuten)",
-            "Emergency report: from typed to handled (minutes)",
+            "Noodhulpmelding: van typen tot afhandeling",
+            "Emergency report: from typed to handled",
         ),
-        "report.step.typed_to_cp_min": ("getypt → bij CP", "typed → at CP"),
-        "report.step.typed_to_seen_min": ("getypt → gezien", "typed → seen"),
-        "report.step.typed_to_meldkamer_min": ("getypt → meldkamer", "typed → dispatch"),
-        "report.step.typed_to_closed_min": ("getypt → afgehandeld", "typed → closed"),
-        "report.step.typed_to_nsp_sees_seen_min": (
+        "report.col.scripted": ("waarvan gescript", "of which scripted"),
+        "report.handling_note": (
+            "Alleen 'getypt → bij CP' is zuiver gemeten. De latere stappen zijn die meting plus"
+            " het tempo van de CP-operator dat het scenario voorschrijft (`handling`), plus"
+            " wachten als het CP geen stroom had; de kolom 'waarvan gescript' is dat"
+            " voorgeschreven deel.",
+            "Only 'typed → at CP' is purely measured. The later steps are that measurement plus"
+            " the CP operator's pace the scenario prescribes (`handling`), plus waiting while the"
+            " CP had no power; the column 'of which scripted' is that prescribed part.",
+        ),
+        "report.step.typed_to_cp": ("getypt → bij CP", "typed → at CP"),
+        "report.step.typed_to_seen": ("getypt → gezien", "typed → seen"),
+        "report.step.typed_to_meldkamer": ("getypt → meldkamer", "typed → dispatch"),
+        "report.step.typed_to_closed": ("getypt → afgehandeld", "typed → closed"),
+        "report.step.typed_to_nsp_sees_seen": (
             "getypt → NSP ziet 'gezien'",
             "typed → NSP sees 'seen'",
         ),
@@ -439,6 +499,67 @@ register(
 )
 
 
+# Where each figure comes from: measured in the sites' logs, measured by the simulator, or put in
+# by the scenario (its timeline, its rates, its site model). A debrief must not mistake one for
+# the other.
+SOURCES = {
+    "summary": "measured",
+    "delivery": "measured",
+    "latency": "measured",
+    "nodes": "simulator",
+    "series": "simulator",
+    "custody": "measured",
+    "emergencies_per_nsp": "measured_rates",
+    "emergency_handling": "measured+scripted",
+    "sitreps": "scripted_model",
+    "relay_dependence": "radio_model",
+    "outages": "scripted",
+}
+
+register(
+    {
+        "report.source.measured": (
+            "*Bron: gemeten — geteld uit de logboeken (SQLite) van de posten.*",
+            "*Source: measured — counted from the sites' logs (SQLite).*",
+        ),
+        "report.source.simulator": (
+            "*Bron: gemeten door de simulator (zendtijd, wachtrij); staat niet in de logboeken.*",
+            "*Source: measured by the simulator (airtime, queue); not in the sites' logs.*",
+        ),
+        "report.source.measured+scripted": (
+            "*Bron: gemeten, plus een gescript deel (zie de laatste kolom).*",
+            "*Source: measured, plus a scripted part (see the last column).*",
+        ),
+        "report.source.measured_rates": (
+            "*Bron: geteld uit de logboeken; hoeveel meldingen er komen, schrijft het scenario"
+            " voor (`emergencies.rates`).*",
+            "*Source: counted from the logs; how many reports arrive is scripted by the scenario"
+            " (`emergencies.rates`).*",
+        ),
+        "report.source.scripted_model": (
+            "*Bron: gescript — de cijfers maakt het postmodel van het scenario (bezoekers,"
+            " bemensing, aggregaat); gemeten is alleen dat en wanneer ze bij een CP aankwamen.*",
+            "*Source: scripted — the scenario's site model makes these figures (visitors,"
+            " staff, generator); only that and when they reached a CP is measured.*",
+        ),
+        "report.source.radio_model": (
+            "*Bron: 'direct naar CP' en 'relais in bereik' volgen uit het radiomodel van de"
+            " simulator; hops en bewaring zijn gemeten.*",
+            "*Source: 'direct to CP' and 'relays in range' follow from the simulator's radio"
+            " model; hops and custody are measured.*",
+        ),
+        "report.source.scripted": (
+            "*Bron: gescript — tijdlijn, nachtsluiting en brandstof van het scenario.*",
+            "*Source: scripted — the scenario's timeline, night closures and fuel.*",
+        ),
+    }
+)
+
+
+def _source(kind: str, lang: Lang | None) -> str:
+    return t(f"report.source.{kind}", lang)
+
+
 def _table(head: list[str], rows: list[list[Any]]) -> list[str]:
     def fmt(v: Any) -> str:
         return "–" if v is None else str(v)
@@ -463,7 +584,7 @@ def render_markdown(rep: dict[str, Any], lang: Lang | None = None, plots: list[s
         ),
         "",
     ]
-    L += [f"## {T('report.summary')}", ""]
+    L += [f"## {T('report.summary')}", "", _source("measured", lang), ""]
     L += [f"- **{T('report.lost')}: {rep['lost']}**"]
     L += [f"- **{T('report.dup_shown')}: {rep['duplicates_shown']}**"]
     L += [f"- {T('report.dup_suppressed')}: {rep['duplicates_suppressed']}", ""]
@@ -473,7 +594,10 @@ def render_markdown(rep: dict[str, Any], lang: Lang | None = None, plots: list[s
         )
     if rep["lost_messages"]:
         L.append("")
-    L += [f"## {T('report.delivery')}", ""]
+    if rep["no_radio_path"] or rep["no_radio_path_sites"]:
+        sites = ", ".join(rep["no_radio_path_sites"]) or "–"
+        L += [f"- **{T('report.no_path', sites=sites)}: {rep['no_radio_path']}**", ""]
+    L += [f"## {T('report.delivery')}", "", _source("measured", lang), ""]
     L += _table(
         [
             T("report.col.type"),
@@ -488,11 +612,15 @@ def render_markdown(rep: dict[str, Any], lang: Lang | None = None, plots: list[s
         ],
     )
     L += [f"## {T('report.latency')}", ""]
+    L += [_source("measured", lang), ""]
     L += _table(
         [T("report.col.priority"), "n", "p50", "p95", "max"],
-        [[p, s["n"], s["p50"], s["p95"], s["max"]] for p, s in rep["latency_s"].items()],
+        [
+            [p, s["n"], *(units.duration(s[q], lang) for q in ("p50", "p95", "max"))]
+            for p, s in rep["latency_s"].items()
+        ],
     )
-    L += [f"## {T('report.nodes')}", ""]
+    L += [f"## {T('report.nodes')}", "", _source("simulator", lang), ""]
     L += _table(
         [
             T("report.col.site"),
@@ -507,7 +635,7 @@ def render_markdown(rep: dict[str, Any], lang: Lang | None = None, plots: list[s
             [
                 n,
                 v["role"],
-                v["airtime_s"],
+                units.duration(v["airtime_s"], lang),
                 v["duty_mean_pct"],
                 v["duty_max_hour_pct"],
                 v["queue_max"],
@@ -520,7 +648,7 @@ def render_markdown(rep: dict[str, Any], lang: Lang | None = None, plots: list[s
     L += _blocks(rep, "duty_pct")
     L += [f"### {T('report.queue_blocks')}", ""]
     L += _blocks(rep, "queue")
-    L += [f"## {T('report.custody')}", ""]
+    L += [f"## {T('report.custody')}", "", _source("measured", lang), ""]
     if rep["custody"]:
         L += _table(
             [
@@ -543,26 +671,35 @@ def render_markdown(rep: dict[str, Any], lang: Lang | None = None, plots: list[s
         L += [T("report.none"), ""]
     p = rep["pilot"]
     L += [f"## {T('report.pilot')}", "", f"### {T('report.emergencies')}", ""]
+    L += [_source("measured_rates", lang), ""]
     L += _table(
         [T("report.col.site"), T("report.col.total"), T("report.col.peak")],
         [[n, e["total"], e["peak_per_hour"]] for n, e in p["emergencies_per_nsp"].items()],
     )
-    L += [f"### {T('report.handling')}", ""]
+    L += [f"### {T('report.handling')}", "", _source("measured+scripted", lang), ""]
+    L += [T("report.handling_note"), ""]
+    scripted = p["emergency_handling_scripted_s"]
+
     L += _table(
-        [T("report.col.step"), "n", "p50", "p95", "max"],
+        [T("report.col.step"), "n", "p50", "p95", "max", T("report.col.scripted")],
         [
-            [T(f"report.step.{k}"), s["n"], s["p50"], s["p95"], s["max"]]
-            for k, s in p["emergency_handling_min"].items()
+            [
+                T(f"report.step.{k}"),
+                s["n"],
+                *(units.duration(s[q], lang) for q in ("p50", "p95", "max")),
+                units.duration(scripted[k], lang) if scripted[k] else "–",
+            ]
+            for k, s in p["emergency_handling_s"].items()
         ],
     )
-    L += [f"### {T('report.sitreps')}", ""]
+    L += [f"### {T('report.sitreps')}", "", _source("scripted_model", lang), ""]
     rows = []
     for name, points in p["sitreps"].items():
         by_day: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for pt in points:
             by_day[int(pt["t_h"] // 24) + 1].append(pt)
         for day, pts in sorted(by_day.items()):
-            last = pts[-1]
+            last = max(pts, key=lambda x: (x["t_h"], x["ref"]))  # typed last, not logged last
             rows.append(
                 [
                     name,
@@ -586,7 +723,7 @@ def render_markdown(rep: dict[str, Any], lang: Lang | None = None, plots: list[s
         ],
         rows,
     )
-    L += [f"### {T('report.relays')}", ""]
+    L += [f"### {T('report.relays')}", "", _source("radio_model", lang), ""]
     L += _table(
         [
             T("report.col.site"),
@@ -606,7 +743,7 @@ def render_markdown(rep: dict[str, Any], lang: Lang | None = None, plots: list[s
             for n, d in p["relay_dependence"].items()
         ],
     )
-    L += [f"## {T('report.outages')}", ""]
+    L += [f"## {T('report.outages')}", "", _source("scripted", lang), ""]
     for o in rep["outages"]:
         params = dict(o)
         if "reason" in params:

@@ -22,7 +22,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from nsplink.errors import NsplinkError
-from nsplink.i18n import register
+from nsplink.i18n import Lang, register, t
 from nsplink.protocol import (
     Bulletin,
     Emergency,
@@ -33,12 +33,49 @@ from nsplink.protocol import (
     Supply,
     ValidationError,
 )
+from nsplink.texts import render_error
 
 register(
     {
         "scenario.invalid": (
             "Scenario {file}, regel {line}, veld {field}: {problem}",
             "Scenario {file}, line {line}, field {field}: {problem}",
+        ),
+        "scenario.problem.position_shape": (
+            "verwacht [x, y] in meters, {{lat: …, lon: …}} (WGS84) of {{rd: [x, y]}} (RD)",
+            "expected [x, y] in metres, {{lat: …, lon: …}} (WGS84) or {{rd: [x, y]}} (RD)",
+        ),
+        "scenario.problem.position_degrees": (
+            "[{x}, {y}] zijn graden, geen meters; schrijf position: {{lat: {lat}, lon: {lon}}}",
+            "[{x}, {y}] are degrees, not metres; write position: {{lat: {lat}, lon: {lon}}}",
+        ),
+        "scenario.problem.position_outside_nl": (
+            "{lat}, {lon} ligt buiten Nederland (RD geldt voor {south}–{north}° NB,"
+            " {west}–{east}° OL)",
+            "{lat}, {lon} lies outside the Netherlands (RD covers {south}–{north}° N,"
+            " {west}–{east}° E)",
+        ),
+        "scenario.problem.position_swapped": (
+            "{lat}, {lon} ligt buiten Nederland; lat en lon verwisseld? Probeer"
+            " {{lat: {lon}, lon: {lat}}}",
+            "{lat}, {lon} lies outside the Netherlands; latitude and longitude swapped? Try"
+            " {{lat: {lon}, lon: {lat}}}",
+        ),
+        "scenario.problem.position_rd_range": (
+            "RD [{x}, {y}] ligt buiten het RD-raster (x {x0} … {x1}, y {y0} … {y1} meter)",
+            "RD [{x}, {y}] lies outside the RD grid (x {x0} … {x1}, y {y0} … {y1} metres)",
+        ),
+        "scenario.problem.position_mixed_grid": (
+            "[x, y] in meters op een eigen raster, maar {first} staat op de kaart (lat/lon of RD);"
+            " geef alle posten op dezelfde manier",
+            "[x, y] in metres on a local grid, but {first} is on the map (lat/lon or RD);"
+            " give every site the same way",
+        ),
+        "scenario.problem.position_mixed_map": (
+            "een kaartpositie (lat/lon of RD), maar {first} staat in meters op een eigen raster;"
+            " geef alle posten op dezelfde manier",
+            "a map position (lat/lon or RD), but {first} is in metres on a local grid;"
+            " give every site the same way",
         ),
         "scenario.unreadable": (
             "Scenariobestand {file} is niet te lezen: {detail}",
@@ -47,10 +84,115 @@ register(
     }
 )
 
+# Every problem a scenario file can have, in both languages (docs/scenario-handleiding.md §9).
+register(
+    {
+        f"scenario.problem.{k}": v
+        for k, v in {
+            "mapping": (
+                "verwacht een lijst van sleutel: waarde",
+                "expected a mapping (key: value)",
+            ),
+            "unknown_field": (
+                "onbekend veld (toegestaan: {allowed})",
+                "unknown field (allowed: {allowed})",
+            ),
+            "twice": ("veld staat er twee keer", "field given twice"),
+            "required": ("verplicht veld ontbreekt", "required field missing"),
+            "list": ("verwacht een lijst", "expected a list"),
+            "scalar": ("verwacht één waarde", "expected a single value"),
+            "too_long": ("langer dan {max} tekens", "longer than {max} characters"),
+            "not_int": (
+                "verwacht een geheel getal, kreeg {got}",
+                "expected a whole number, got {got}",
+            ),
+            "not_number": ("verwacht een getal, kreeg {got}", "expected a number, got {got}"),
+            "range": (
+                "moet tussen {lo} en {hi} liggen, kreeg {got}",
+                "must be between {lo} and {hi}, got {got}",
+            ),
+            "duration": (
+                "verwacht een duur zoals 90m, 1h30m of 2d, kreeg {got}",
+                "expected a duration like 90m, 1h30m or 2d, got {got}",
+            ),
+            "over_30_days": ("langer dan 30 dagen", "longer than 30 days"),
+            "choice": ("{got} is niet een van {choices}", "{got} is not one of {choices}"),
+            "yaml": ("geen geldige YAML: {detail}", "not valid YAML: {detail}"),
+            "empty": ("het bestand is leeg", "the file is empty"),
+            "aliases": (
+                "YAML-aliassen (*naam) mogen niet in een scenario",
+                "YAML aliases (*name) are not allowed in a scenario",
+            ),
+            "site_twice": ("post {name} staat er twee keer in", "site {name} defined twice"),
+            "node_twice": (
+                "nodenummer {number} twee keer gebruikt",
+                "node number {number} used twice",
+            ),
+            "no_cp": (
+                "een scenario heeft minstens één cp nodig",
+                "a scenario needs at least one cp",
+            ),
+            "too_many_actions": ("meer dan {max} acties", "more than {max} actions"),
+            "no_site": ("geen post met de naam {name}", "no site called {name}"),
+            "wrong_role": (
+                "{name} is een {role}, verwacht {roles}",
+                "{name} is a {role}, expected {roles}",
+            ),
+            "name_chars": (
+                "gebruik letters, cijfers, spatie, '.', '_' en '-'",
+                "use letters, digits, space, '.', '_' and '-'",
+            ),
+            "name_group": ("{name} betekent een groep posten", "{name} means a group of sites"),
+            "from_to": ("verwacht [van, tot]", "expected [from, to]"),
+            "end_before_start": (
+                "het einde moet na het begin komen",
+                "the end must come after the start",
+            ),
+            "staff_pair": (
+                "verwacht [beroeps, vrijwilligers]",
+                "expected [professionals, volunteers]",
+            ),
+            "after_end": (
+                "na het einde van het scenario (duration)",
+                "after the end of the scenario (duration)",
+            ),
+            "one_action": ("geef precies één van: {actions}", "give exactly one of: {actions}"),
+            "at_least": ("minstens {min}", "at least {min}"),
+            "two_groups": (
+                "geef minstens twee groepen posten",
+                "give at least two groups of sites",
+            ),
+            "no_generator": ("{name} heeft geen aggregaat", "{name} has no generator"),
+            "id_one": (
+                "een id hoort bij één bericht: niet met every of meerdere posten",
+                "an id names one message: not with every or many sites",
+            ),
+            "supersedes_bulletin": (
+                "alleen een bulletin kan een ander vervangen",
+                "only a bulletin supersedes",
+            ),
+            "no_earlier": ("geen eerder bericht met id {id}", "no earlier message with id {id}"),
+            "id_twice": ("id {id} twee keer gebruikt", "id {id} used twice"),
+            "protocol": ("{error}", "{error}"),
+            "not_settable": (
+                "dit veld kan niet vanuit een scenario worden gezet",
+                "this field cannot be set from a scenario",
+            ),
+            "site_pair": ("verwacht [post, post]", "expected [site, site]"),
+            "same_site": (
+                "een verbinding heeft twee verschillende posten nodig",
+                "a link needs two different sites",
+            ),
+        }.items()
+    }
+)
+
 MAX_FILE_BYTES = 2_000_000
 MAX_ACTIONS = 100_000
 ROLES = ("cp", "nsp", "relay")
 RADIO_ROLES = ("CLIENT", "CLIENT_MUTE", "ROUTER", "ROUTER_LATE", "REPEATER")
+# set by the runner or the sender's key, never in a scenario file
+NOT_FROM_SCENARIO = frozenset({"sealed_personal", "sites", "supersedes"})
 BODY_TYPES: dict[str, type[Message]] = {
     "emergency": Emergency,
     "supply": Supply,
@@ -64,11 +206,31 @@ class ScenarioError(NsplinkError):
     code = "scenario.invalid"
     key = "scenario.invalid"
 
-    def __init__(self, file: str, line: int, field: str, problem: str) -> None:
+    def __init__(
+        self, file: str, line: int, field: str, problem: str = "", *, why: str = "", **params: Any
+    ) -> None:
+        """`why` names a registered problem text (`scenario.problem.<why>`, Dutch and English)
+        filled with `params`; `problem` is a plain English text for the older checks."""
         self.line = line
         self.field = field
-        self.problem = problem
-        super().__init__(problem, file=file, line=line, field=field, problem=problem)
+        self.why = why
+        self.why_params = params
+        self.problem = _problem(why, params, "en") if why else problem
+        super().__init__(self.problem, file=file, line=line, field=field, problem=self.problem)
+
+
+def _problem(why: str, params: dict[str, Any], lang: Lang | None) -> str:
+    # a protocol validation error inside is rendered in the same language
+    shown = {
+        k: render_error(v, lang) if isinstance(v, NsplinkError) else v for k, v in params.items()
+    }
+    return t(f"scenario.problem.{why}", lang, **shown)
+
+
+@render_error.register
+def _render_scenario_error(err: ScenarioError, lang: Lang | None = None) -> str:
+    problem = _problem(err.why, err.why_params, lang) if err.why else err.problem
+    return t(err.key, lang, **{**err.params, "problem": problem})
 
 
 class ScenarioUnreadable(NsplinkError):
@@ -103,6 +265,7 @@ class SiteSpec:
     battery_h: int = 0  # hours of battery if there is no generator
     antenna_dbi: float = 0.0  # a mast or tower: gain and height folded into one figure
     line: int = 0
+    geo: tuple[float, float] | None = None  # (lat, lon) WGS84 when given on a map; position is RD
 
 
 @dataclass(frozen=True)
@@ -184,44 +347,45 @@ class _Reader:
     def __init__(self, file: str) -> None:
         self.file = file
 
-    def fail(self, node: Node | None, path: str, problem: str) -> ScenarioError:
+    def refuse(self, node: Node | None, path: str, why: str, /, **params: Any) -> ScenarioError:
+        """The error for `node`: a registered problem text, Dutch and English, with params."""
         line = node.start_mark.line + 1 if node is not None else 1
-        return ScenarioError(self.file, line, path, problem)
+        return ScenarioError(self.file, line, path, why=why, **params)
 
     def mapping(
         self, node: Node, path: str, required: tuple[str, ...], optional: tuple[str, ...]
     ) -> dict[str, Node]:
         if not isinstance(node, MappingNode):
-            raise self.fail(node, path, "expected a mapping (key: value)")
+            raise self.refuse(node, path, "mapping")
         out: dict[str, Node] = {}
         for knode, vnode in node.value:
             key = self.scalar_text(knode, path)
             where = f"{path}.{key}" if path else key
             if key not in required and key not in optional:
                 allowed = ", ".join(required + optional)
-                raise self.fail(knode, where, f"unknown field (allowed: {allowed})")
+                raise self.refuse(knode, where, "unknown_field", allowed=allowed)
             if key in out:
-                raise self.fail(knode, where, "field given twice")
+                raise self.refuse(knode, where, "twice")
             out[key] = vnode
         for key in required:
             if key not in out:
-                raise self.fail(node, f"{path}.{key}" if path else key, "required field missing")
+                raise self.refuse(node, f"{path}.{key}" if path else key, "required")
         return out
 
     def sequence(self, node: Node, path: str) -> list[Node]:
         if not isinstance(node, SequenceNode):
-            raise self.fail(node, path, "expected a list")
+            raise self.refuse(node, path, "list")
         return list(node.value)
 
     def scalar_text(self, node: Node, path: str) -> str:
         if not isinstance(node, ScalarNode):
-            raise self.fail(node, path, "expected a single value")
+            raise self.refuse(node, path, "scalar")
         return str(node.value)
 
     def text(self, node: Node, path: str, max_len: int = 500) -> str:
         value = self.scalar_text(node, path)
         if len(value) > max_len:
-            raise self.fail(node, path, f"longer than {max_len} characters")
+            raise self.refuse(node, path, "too_long", max=max_len)
         return value
 
     def integer(self, node: Node, path: str, lo: int, hi: int) -> int:
@@ -229,9 +393,9 @@ class _Reader:
         try:
             value = int(raw, 0)
         except ValueError:
-            raise self.fail(node, path, f"expected a whole number, got {raw!r}") from None
+            raise self.refuse(node, path, "not_int", got=repr(raw)) from None
         if not lo <= value <= hi:
-            raise self.fail(node, path, f"must be between {lo} and {hi}, got {value}")
+            raise self.refuse(node, path, "range", lo=lo, hi=hi, got=value)
         return value
 
     def number(self, node: Node, path: str, lo: float, hi: float) -> float:
@@ -239,9 +403,9 @@ class _Reader:
         try:
             value = float(raw)
         except ValueError:
-            raise self.fail(node, path, f"expected a number, got {raw!r}") from None
+            raise self.refuse(node, path, "not_number", got=repr(raw)) from None
         if not lo <= value <= hi:
-            raise self.fail(node, path, f"must be between {lo:g} and {hi:g}, got {raw}")
+            raise self.refuse(node, path, "range", lo=f"{lo:g}", hi=f"{hi:g}", got=raw)
         return value
 
     def duration(self, node: Node, path: str) -> float:
@@ -250,17 +414,17 @@ class _Reader:
         if raw.strip() == "0":
             return 0.0
         if m is None or not any(m.groups()):
-            raise self.fail(node, path, f"expected a duration like 90m, 1h30m or 2d, got {raw!r}")
+            raise self.refuse(node, path, "duration", got=repr(raw))
         d, h, mi, s = (int(g) if g else 0 for g in m.groups())
         value = float(((d * 24 + h) * 60 + mi) * 60 + s)
         if value > 30 * 86400:
-            raise self.fail(node, path, "longer than 30 days")
+            raise self.refuse(node, path, "over_30_days")
         return value
 
     def choice(self, node: Node, path: str, choices: tuple[str, ...]) -> str:
         value = self.scalar_text(node, path)
         if value not in choices:
-            raise self.fail(node, path, f"{value!r} is not one of {', '.join(choices)}")
+            raise self.refuse(node, path, "choice", got=repr(value), choices=", ".join(choices))
         return value
 
     def names(self, node: Node, path: str) -> list[str]:
@@ -293,13 +457,13 @@ def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else 1
-        raise ScenarioError(file, line, "-", f"not valid YAML: {exc.problem}") from None
+        raise ScenarioError(file, line, "-", why="yaml", detail=exc.problem) from None
     except yaml.YAMLError as exc:
-        raise ScenarioError(file, 1, "-", f"not valid YAML: {exc}") from None
+        raise ScenarioError(file, 1, "-", why="yaml", detail=str(exc)) from None
     if root is None:
-        raise ScenarioError(file, 1, "-", "the file is empty")
+        raise ScenarioError(file, 1, "-", why="empty")
     if _alias_used(root):
-        raise r.fail(root, "-", "YAML aliases (*name) are not allowed in a scenario")
+        raise r.refuse(root, "-", "aliases")
     top = r.mapping(
         root,
         "",
@@ -326,19 +490,26 @@ def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
     nodes: set[int] = set()
     for s, n in zip(sites, r.sequence(top["sites"], "sites"), strict=True):
         if s.name in by_name:
-            raise r.fail(n, "sites.name", f"site {s.name!r} defined twice")
+            raise r.refuse(n, "sites.name", "site_twice", name=repr(s.name))
         if s.node in nodes:
-            raise r.fail(n, "sites.node", f"node number {s.node:#x} used twice")
+            raise r.refuse(n, "sites.node", "node_twice", number=f"{s.node:#x}")
         by_name[s.name] = s
         nodes.add(s.node)
+    kinds = {s.geo is None for s in sites}
+    if len(kinds) > 1:  # a local grid has no anchor on the map: the two cannot be combined
+        first_geo = sites[0].geo is not None
+        odd = next(s for s in sites if (s.geo is not None) != first_geo)
+        i = sites.index(odd)
+        why = "position_mixed_grid" if odd.geo is None else "position_mixed_map"
+        raise ScenarioError(r.file, odd.line, f"sites[{i}].position", why=why, first=sites[0].name)
     if not any(s.role == "cp" for s in sites):
-        raise r.fail(top["sites"], "sites", "a scenario needs at least one cp")
+        raise r.refuse(top["sites"], "sites", "no_cp")
     ctx = _Ctx(r, by_name, duration)
     actions: list[Action] = []
     for i, n in enumerate(r.sequence(top["timeline"], "timeline")):
         actions.extend(_timeline_entry(ctx, n, f"timeline[{i}]"))
         if len(actions) > MAX_ACTIONS:
-            raise r.fail(n, f"timeline[{i}]", f"more than {MAX_ACTIONS} actions")
+            raise r.refuse(n, f"timeline[{i}]", "too_many_actions", max=MAX_ACTIONS)
     _check_supersedes(r, actions, top["timeline"])
     rates, em_sites = _emergencies(ctx, top.get("emergencies"))
     every, start = _sitreps(r, top.get("sitreps"))
@@ -389,9 +560,11 @@ class _Ctx:
         name = self.r.scalar_text(node, path)
         spec = self.sites.get(name)
         if spec is None:
-            raise self.r.fail(node, path, f"no site called {name!r}")
+            raise self.r.refuse(node, path, "no_site", name=repr(name))
         if spec.role not in roles:
-            raise self.r.fail(node, path, f"{name!r} is a {spec.role}, expected {'/'.join(roles)}")
+            raise self.r.refuse(
+                node, path, "wrong_role", name=repr(name), role=spec.role, roles="/".join(roles)
+            )
         return name
 
     def site_set(self, node: Node, path: str, roles: tuple[str, ...] = ROLES) -> list[str]:
@@ -425,25 +598,19 @@ def _site(r: _Reader, node: Node, path: str, duration: float) -> SiteSpec:
     )
     name = r.text(m["name"], f"{path}.name", 40)
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,39}", name):  # also a file name
-        raise r.fail(m["name"], f"{path}.name", "use letters, digits, space, '.', '_' and '-'")
+        raise r.refuse(m["name"], f"{path}.name", "name_chars")
     if name in ("cps", "nsps", "relays", "all"):
-        raise r.fail(m["name"], f"{path}.name", f"{name!r} means a group of sites")
-    pos = r.sequence(m["position"], f"{path}.position")
-    if len(pos) != 2:
-        raise r.fail(m["position"], f"{path}.position", "expected [x, y] in metres")
-    position = (
-        r.number(pos[0], f"{path}.position", -200_000, 200_000),
-        r.number(pos[1], f"{path}.position", -200_000, 200_000),
-    )
+        raise r.refuse(m["name"], f"{path}.name", "name_group", name=repr(name))
+    position, geo = _position(r, m["position"], f"{path}.position")
     closed: list[tuple[float, float]] = []
     if "closed" in m:
         for wnode in r.sequence(m["closed"], f"{path}.closed"):
             pair = r.sequence(wnode, f"{path}.closed")
             if len(pair) != 2:
-                raise r.fail(wnode, f"{path}.closed", "expected [from, to]")
+                raise r.refuse(wnode, f"{path}.closed", "from_to")
             a, b = (r.duration(x, f"{path}.closed") for x in pair)
             if b <= a:
-                raise r.fail(wnode, f"{path}.closed", "the end must come after the start")
+                raise r.refuse(wnode, f"{path}.closed", "end_before_start")
             closed.append((a, b))
     gen = None
     if "generator" in m:
@@ -477,7 +644,69 @@ def _site(r: _Reader, node: Node, path: str, duration: float) -> SiteSpec:
         if "antenna_dbi" in m
         else 0.0,
         line=node.start_mark.line + 1,
+        geo=geo,
     )
+
+
+def _position(
+    r: _Reader, node: Node, path: str
+) -> tuple[tuple[float, float], tuple[float, float] | None]:
+    """Metres for the simulator, and (lat, lon) when the position was given on a map.
+
+    `[x, y]` is a local metre grid (the older scenarios); `{lat: .., lon: ..}` is WGS84 and
+    `{rd: [x, y]}` Rijksdriehoeksmeting, both turned into RD metres. Degrees typed as metres
+    would put every site within a few metres of each other, so such a pair is refused."""
+    from nsplink.scenario import geo
+
+    if isinstance(node, SequenceNode):
+        pos = node.value
+        if len(pos) != 2:
+            raise r.refuse(node, path, "position_shape")
+        x = r.number(pos[0], path, -200_000, 200_000)
+        y = r.number(pos[1], path, -200_000, 200_000)
+        if geo.looks_like_latlon(x, y):
+            lat, lon = (x, y) if geo.in_nl(x, y) else (y, x)
+            raise r.refuse(node, path, "position_degrees", x=f"{x:g}", y=f"{y:g}", lat=lat, lon=lon)
+        return (x, y), None
+    if not isinstance(node, MappingNode):
+        raise r.refuse(node, path, "position_shape")
+    m = r.mapping(node, path, (), ("lat", "lon", "rd"))
+    if "rd" in m and len(m) == 1:
+        pair = r.sequence(m["rd"], f"{path}.rd")
+        if len(pair) != 2:
+            raise r.refuse(m["rd"], f"{path}.rd", "position_shape")
+        x = r.number(pair[0], f"{path}.rd", -1e7, 1e7)
+        y = r.number(pair[1], f"{path}.rd", -1e7, 1e7)
+        lo_x, hi_x = geo.RD_X
+        lo_y, hi_y = geo.RD_Y
+        if not geo.rd_in_range(x, y):
+            raise r.refuse(
+                m["rd"], f"{path}.rd", "position_rd_range", x=f"{x:g}", y=f"{y:g}",
+                x0=f"{lo_x:g}", x1=f"{hi_x:g}", y0=f"{lo_y:g}", y1=f"{hi_y:g}",
+            )  # fmt: skip
+        lat, lon = geo.rd_to_wgs84(x, y)
+        _check_nl(r, m["rd"], f"{path}.rd", lat, lon)
+        return (x, y), (round(lat, 6), round(lon, 6))
+    if set(m) != {"lat", "lon"}:
+        raise r.refuse(node, path, "position_shape")
+    lat = r.number(m["lat"], f"{path}.lat", -90, 90)
+    lon = r.number(m["lon"], f"{path}.lon", -180, 180)
+    _check_nl(r, node, path, lat, lon)
+    return geo.wgs84_to_rd(lat, lon), (lat, lon)
+
+
+def _check_nl(r: _Reader, node: Node, path: str, lat: float, lon: float) -> None:
+    from nsplink.scenario import geo
+
+    if geo.in_nl(lat, lon):
+        return
+    if geo.in_nl(lon, lat):
+        raise r.refuse(node, path, "position_swapped", lat=f"{lat:g}", lon=f"{lon:g}")
+    west, south, east, north = geo.nl_bounds()
+    raise r.refuse(
+        node, path, "position_outside_nl", lat=f"{lat:g}", lon=f"{lon:g}",
+        west=f"{west:g}", south=f"{south:g}", east=f"{east:g}", north=f"{north:g}",
+    )  # fmt: skip
 
 
 def _staff(r: _Reader, node: Node | None, path: str) -> tuple[int, int]:
@@ -485,7 +714,7 @@ def _staff(r: _Reader, node: Node | None, path: str) -> tuple[int, int]:
         return (0, 0)
     pair = r.sequence(node, path)
     if len(pair) != 2:
-        raise r.fail(node, path, "expected [professionals, volunteers]")
+        raise r.refuse(node, path, "staff_pair")
     return (r.integer(pair[0], path, 0, 1000), r.integer(pair[1], path, 0, 1000))
 
 
@@ -515,16 +744,16 @@ def _timeline_entry(ctx: _Ctx, node: Node, path: str) -> list[Action]:
     )
     at = r.duration(m["at"], f"{path}.at")
     if at > ctx.duration:
-        raise r.fail(m["at"], f"{path}.at", "after the end of the scenario (duration)")
+        raise r.refuse(m["at"], f"{path}.at", "after_end")
     kinds = [k for k in ("send", *_ACTION_KEYS) if k in m]
     if len(kinds) != 1:
-        raise r.fail(node, path, "give exactly one of: send, " + ", ".join(_ACTION_KEYS))
+        raise r.refuse(node, path, "one_action", actions=", ".join(("send", *_ACTION_KEYS)))
     kind = kinds[0]
     times = [at]
     if "every" in m:
         every = r.duration(m["every"], f"{path}.every")
         if every < 60:
-            raise r.fail(m["every"], f"{path}.every", "at least 1m")
+            raise r.refuse(m["every"], f"{path}.every", "at_least", min="1m")
         until = r.duration(m["until"], f"{path}.until") if "until" in m else ctx.duration
         t = at + every
         while t <= min(until, ctx.duration):
@@ -543,16 +772,16 @@ def _timeline_entry(ctx: _Ctx, node: Node, path: str) -> list[Action]:
             for g in r.sequence(m["partition"], f"{path}.partition")
         )
         if len(groups) < 2:
-            raise r.fail(m["partition"], f"{path}.partition", "give at least two groups of sites")
+            raise r.refuse(m["partition"], f"{path}.partition", "two_groups")
         return [Action(t, "partition", groups=groups, line=node.start_mark.line + 1) for t in times]
     if kind == "heal":
         return [Action(t, "heal", line=node.start_mark.line + 1) for t in times]
     # refuel
     site = ctx.site(m["refuel"], f"{path}.refuel")
     if ctx.sites[site].generator is None:
-        raise r.fail(m["refuel"], f"{path}.refuel", f"{site!r} has no generator")
+        raise r.refuse(m["refuel"], f"{path}.refuel", "no_generator", name=repr(site))
     if "litres" not in m:
-        raise r.fail(node, f"{path}.litres", "required field missing")
+        raise r.refuse(node, f"{path}.litres", "required")
     litres = r.number(m["litres"], f"{path}.litres", 0.1, 10_000)
     return [
         Action(t, "refuel", site=site, litres=litres, line=node.start_mark.line + 1) for t in times
@@ -563,7 +792,7 @@ def _sends(ctx: _Ctx, m: dict[str, Node], path: str, times: list[float]) -> list
     r = ctx.r
     kind = r.choice(m["send"], f"{path}.send", tuple(BODY_TYPES))
     if "site" not in m:
-        raise r.fail(m["send"], f"{path}.site", "required field missing")
+        raise r.refuse(m["send"], f"{path}.site", "required")
     senders = ctx.site_set(m["site"], f"{path}.site")
     fields_node = m.get("fields")
     body = build_body(r, kind, fields_node, f"{path}.fields", m["send"])
@@ -577,10 +806,10 @@ def _sends(ctx: _Ctx, m: dict[str, Node], path: str, times: list[float]) -> list
         prio = Priority(r.choice(m["priority"], f"{path}.priority", ("P1", "P2", "P3", "P4")))
     ref = r.text(m["id"], f"{path}.id", 40) if "id" in m else ""
     if ref and (len(times) > 1 or len(senders) > 1):
-        raise r.fail(m["id"], f"{path}.id", "an id names one message: not with every or many sites")
+        raise r.refuse(m["id"], f"{path}.id", "id_one")
     sup = r.text(m["supersedes"], f"{path}.supersedes", 40) if "supersedes" in m else ""
     if sup and kind != "bulletin":
-        raise r.fail(m["supersedes"], f"{path}.supersedes", "only a bulletin supersedes")
+        raise r.refuse(m["supersedes"], f"{path}.supersedes", "supersedes_bulletin")
     line = m["send"].start_mark.line + 1
     return [
         Action(
@@ -603,11 +832,12 @@ def _check_supersedes(r: _Reader, actions: list[Action], node: Node) -> None:
     known: dict[str, float] = {}
     for a in sorted(actions, key=lambda a: a.at):
         if a.supersedes and a.supersedes not in known:
-            problem = f"no earlier message with id {a.supersedes!r}"
-            raise ScenarioError(r.file, a.line, "supersedes", problem)
+            raise ScenarioError(
+                r.file, a.line, "supersedes", why="no_earlier", id=repr(a.supersedes)
+            )
         if a.ref:
             if a.ref in known:
-                raise ScenarioError(r.file, a.line, "id", f"id {a.ref!r} used twice")
+                raise ScenarioError(r.file, a.line, "id", why="id_twice", id=repr(a.ref))
             known[a.ref] = a.at
 
 
@@ -616,7 +846,7 @@ def build_body(r: _Reader, kind: str, node: Node | None, path: str, where: Node)
     by its own `validate()`; `valid_until` of a bulletin may be a duration from the start."""
     cls = BODY_TYPES[kind]
     hints = typing.get_type_hints(cls)
-    names = {f.name for f in dataclasses.fields(cls)} - {"sealed_personal", "sites", "supersedes"}
+    names = {f.name for f in dataclasses.fields(cls)} - NOT_FROM_SCENARIO
     values: dict[str, Any] = {}
     nodes: dict[str, Node] = {}
     if node is not None:
@@ -632,11 +862,11 @@ def build_body(r: _Reader, kind: str, node: Node | None, path: str, where: Node)
     except TypeError as exc:
         missing = re.findall(r"'(\w+)'", str(exc))
         field_name = f"{path}.{missing[0]}" if missing else path
-        raise r.fail(node or where, field_name, "required field missing") from None
+        raise r.refuse(node or where, field_name, "required") from None
     except ValidationError as exc:
         sub = exc.field.split(".", 1)[-1]
         bad = nodes.get(sub)
-        raise r.fail(bad or node or where, f"{path}.{sub}", str(exc)) from None
+        raise r.refuse(bad or node or where, f"{path}.{sub}", "protocol", error=exc) from None
     return body
 
 
@@ -656,7 +886,9 @@ def _convert(r: _Reader, hint: Any, node: Node, path: str) -> Any:
         value = hint(0)
         for ch in letters:
             if ch not in hint.__members__:
-                raise r.fail(node, path, f"{ch!r} is not one of {', '.join(hint.__members__)}")
+                raise r.refuse(
+                    node, path, "choice", got=repr(ch), choices=", ".join(hint.__members__)
+                )
             value |= hint[ch]
         return value
     if isinstance(hint, type) and issubclass(hint, Enum):
@@ -669,7 +901,7 @@ def _convert(r: _Reader, hint: Any, node: Node, path: str) -> Any:
         return r.number(node, path, -1e9, 1e9)
     if hint is str:
         return r.text(node, path, 2000)
-    raise r.fail(node, path, "this field cannot be set from a scenario")
+    raise r.refuse(node, path, "not_settable")
 
 
 def _emergencies(ctx: _Ctx, node: Node | None) -> tuple[tuple[RateWindow, ...], tuple[str, ...]]:
@@ -688,7 +920,7 @@ def _emergencies(ctx: _Ctx, node: Node | None) -> tuple[tuple[RateWindow, ...], 
         w = r.mapping(wnode, p, ("from", "to", "per_hour"), ("incidents",))
         start, end = r.duration(w["from"], f"{p}.from"), r.duration(w["to"], f"{p}.to")
         if end <= start:
-            raise r.fail(w["to"], f"{p}.to", "the end must come after the start")
+            raise r.refuse(w["to"], f"{p}.to", "end_before_start")
         incidents = tuple(
             Incident(r.choice(n, f"{p}.incidents", tuple(e.value for e in Incident)))
             for n in (r.sequence(w["incidents"], f"{p}.incidents") if "incidents" in w else [])
@@ -705,7 +937,7 @@ def _sitreps(r: _Reader, node: Node | None) -> tuple[float, float]:
     m = r.mapping(node, "sitreps", ("every",), ("from",))
     every = r.duration(m["every"], "sitreps.every")
     if every < 600:
-        raise r.fail(m["every"], "sitreps.every", "at least 10m")
+        raise r.refuse(m["every"], "sitreps.every", "at_least", min="10m")
     return every, r.duration(m["from"], "sitreps.from") if "from" in m else 0.0
 
 
@@ -719,10 +951,10 @@ def _links(ctx: _Ctx, node: Node | None) -> tuple[LinkSpec, ...]:
         m = r.mapping(lnode, p, ("between", "snr_db"), ("loss",))
         pair = r.sequence(m["between"], f"{p}.between")
         if len(pair) != 2:
-            raise r.fail(m["between"], f"{p}.between", "expected [site, site]")
+            raise r.refuse(m["between"], f"{p}.between", "site_pair")
         a, b = (ctx.site(n, f"{p}.between") for n in pair)
         if a == b:
-            raise r.fail(m["between"], f"{p}.between", "a link needs two different sites")
+            raise r.refuse(m["between"], f"{p}.between", "same_site")
         snr = r.number(m["snr_db"], f"{p}.snr_db", -30, 30)
         loss = r.number(m["loss"], f"{p}.loss", 0, 1) if "loss" in m else 0.0
         out.append(LinkSpec(a, b, snr, loss))

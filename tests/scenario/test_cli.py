@@ -68,7 +68,7 @@ def test_png_plots_are_real_images(tmp_path: Path) -> None:
         "scenario", "run", str(ROOT / "smoke.yaml"), "--out", "o", "--format", "png", cwd=tmp_path
     )
     assert r.returncode == 0, r.stderr
-    for name in ("duty.png", "queue.png", "emergencies.png", "power.png"):
+    for name in ("duty.png", "queue.png", "emergencies.png", "power.png", "outages.png"):
         data = (tmp_path / "o" / name).read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000
 

@@ -67,8 +67,8 @@ async def test_smoke_scenario_delivers_everything_once(tmp_path: Path) -> None:
         assert row["sends_max"] >= row["sends_mean"] >= 1  # every message went on the air
     assert rep["delivery"]["emergency"]["sent"] >= 3
     assert rep["nodes"]["relais-watertoren"]["restarts"] == 1
-    handling = rep["pilot"]["emergency_handling_min"]
-    assert handling["typed_to_closed_min"]["n"] == rep["delivery"]["emergency"]["sent"]
+    handling = rep["pilot"]["emergency_handling_s"]
+    assert handling["typed_to_closed"]["n"] == rep["delivery"]["emergency"]["sent"]
     md = (tmp_path / "report.md").read_text("utf-8")
     assert "Verloren berichten (moet 0 zijn): 0" in md
     assert json.loads((tmp_path / "report.json").read_text("utf-8"))["seed"] == 7

@@ -1,0 +1,28 @@
+"""Durations and numbers as an exercise lead reads them: '45 s', '3,0 min', '6,2 h', '2,1 d'.
+
+The report's JSON keeps plain numbers in one stated unit (field names end in _s, _min, _h);
+only Markdown and plot labels go through here. Dutch writes a decimal comma.
+"""
+
+from __future__ import annotations
+
+from nsplink.i18n import Lang, current_lang
+
+
+def number(value: float, decimals: int = 1, lang: Lang | None = None) -> str:
+    text = f"{value:.{decimals}f}"
+    return text.replace(".", ",") if (lang or current_lang()) == "nl" else text
+
+
+def duration(seconds: float | None, lang: Lang | None = None) -> str:
+    """The unit that keeps the number between about 1 and 100: s, min, h or d."""
+    if seconds is None:
+        return "–"
+    s = abs(seconds)
+    if s < 90:
+        return f"{seconds:.0f} s" if s >= 10 else f"{number(seconds, 1, lang)} s"
+    if s < 90 * 60:
+        return f"{number(seconds / 60, 1, lang)} min"
+    if s < 48 * 3600:
+        return f"{number(seconds / 3600, 1, lang)} h"
+    return f"{number(seconds / 86400, 1, lang)} d"

@@ -1,0 +1,77 @@
+"""`nsplink scenario plan`: relays where they connect a cut-off NSP, and a preset that fits."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from nsplink.radio.sim.propagation import Propagation
+from nsplink.scenario.plan import CHANNEL_LIMIT_PCT, plan, render_text
+from nsplink.scenario.radiomap import radio_map
+from nsplink.scenario.schema import load_scenario, parse_scenario
+
+ROOT = Path(__file__).resolve().parents[2] / "scenarios"
+
+# a CP in Winschoten and an NSP in Veendam, 22 km apart over open country
+FAR = """\
+name: Ver weg
+duration: 3h
+sites:
+  - {name: cp-a, role: cp, node: 0x1001, position: {lat: 53.143, lon: 7.034}}
+  - {name: nsp-b, role: nsp, node: 0x2001, position: {lat: 53.02, lon: 6.75}}
+sitreps: {every: 1h}
+timeline:
+  - {at: 1h, site: nsp-b, send: supply, fields: {category: WATER, quantity: 5, unit: L}}
+"""
+
+
+def with_relays(text: str, relays: list[tuple[float, float]]) -> str:
+    lines = [
+        f"  - {{name: relais-plan-{i}, role: relay, node: {0x3000 + i}, radio_role: ROUTER,"
+        f" antenna_dbi: 9, position: {{lat: {lat}, lon: {lon}}}}}"
+        for i, (lat, lon) in enumerate(relays, 1)
+    ]
+    head, tail = text.split("sitreps:", 1)
+    return head + "\n".join(lines) + "\nsitreps:" + tail
+
+
+def test_planned_relays_connect_the_cut_off_nsp_with_the_margin() -> None:
+    sc = parse_scenario(FAR)
+    mean_only = Propagation(shadowing_db=0.0)
+    assert radio_map(sc, propagation=mean_only).path("nsp-b") is None
+    p = plan(sc, target_db=10.0)
+    assert p.still_cut_off == () and p.relays and p.relays[-1].connects == ("nsp-b",)
+    # relays are planned for the preset the plan chose: the amended scenario uses it too
+    amended_text = with_relays(FAR, [r.geo for r in p.relays if r.geo])
+    amended = parse_scenario(amended_text.replace("duration:", f"preset: {p.preset}\nduration:"))
+    rmap = radio_map(amended, propagation=mean_only)
+    best = rmap.best_path("nsp-b")
+    assert best is not None and best[1] >= 10.0
+    assert set(best[0][1:-1]) <= {f"relais-plan-{i}" for i in range(1, len(p.relays) + 1)}
+
+
+def test_the_preset_is_the_longest_range_the_traffic_fits() -> None:
+    sc = load_scenario(ROOT / "long-power-outage.yaml")
+    p = plan(sc)
+    fits = [x.preset for x in p.loads if x.fits]
+    assert p.preset == fits[0]
+    assert all(x.channel_pct <= CHANNEL_LIMIT_PCT for x in p.loads if x.fits)
+    slower = [x.channel_pct for x in p.loads]
+    assert slower == sorted(slower, reverse=True)  # longer range costs more airtime
+    text = render_text(sc, p, "nl")
+    assert "schaduwwerking σ 6,0 dB" in text and "95 %" in text
+
+
+def test_scenario_plan_on_the_command_line(tmp_path: Path) -> None:
+    f = tmp_path / "ver.yaml"
+    f.write_text(FAR, "utf-8")
+    env = dict(os.environ, NSPLINK_LANG="en")
+    cmd = [sys.executable, "-m", "nsplink", "scenario", "plan", str(f), "--margin", "10"]
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    assert r.returncode == 0, r.stderr
+    assert "Preset: " in r.stdout and "→ connects nsp-b" in r.stdout
+    assert "position: {lat: " in r.stdout  # in the scenario's own coordinates, ready to paste
+    bad = subprocess.run([*cmd[:-1], "99"], capture_output=True, text=True, env=env, check=False)
+    assert bad.returncode == 2 and "--margin" in bad.stderr
