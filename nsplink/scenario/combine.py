@@ -108,7 +108,10 @@ register(
         "combine.col.no_radio_path": ("geen radiopad", "no radio path"),
         "combine.col.duplicates_shown": ("dubbel getoond", "duplicates shown"),
         "combine.col.airtime_s": ("zendtijd totaal", "airtime total"),
-        "combine.col.channel_busy_pct": ("kanaal bezet %", "channel busy %"),
+        "combine.col.channel_busy_pct": (
+            "zendtijd alle posten samen, % van de tijd (>100 %: kanaal overvol)",
+            "airtime of all nodes summed, % of the time (>100 %: channel overloaded)",
+        ),
         "combine.col.duty_max_hour_pct": ("drukste post, uur %", "busiest node, hour %"),
         "combine.col.lowest_power_hours": ("laagste uren stroom", "lowest power hours"),
         "combine.col.generators_dry": ("aggregaat droog", "generator dry"),
@@ -138,8 +141,8 @@ register(
             "Visitors per NSP per day (site model)",
         ),
         "combine.plot.channel": (
-            "Kanaal bezet en drukste post (simulator; grens 10 %)",
-            "Channel busy and busiest node (simulator; limit 10 %)",
+            "Zendtijd (simulator; grens 10 % per post)",
+            "Airtime (simulator; limit 10 % per node)",
         ),
         "combine.plot.lost": (
             "Verloren (moet 0 zijn) en zonder radiopad (gemeten)",
