@@ -25,8 +25,8 @@ register_text(
         ),
         "scenario.opt.out": ("Map voor de uitvoer.", "Output directory."),
         "scenario.opt.format": (
-            "Uitvoerformaten, bijvoorbeeld md,json,png.",
-            "Output formats, e.g. md,json,png.",
+            "Uitvoerformaten, bijvoorbeeld md,json,png (html: één afdrukbare pagina).",
+            "Output formats, e.g. md,json,png (html: one printable page).",
         ),
         "scenario.opt.live": (
             "Zet de berichten van één post echt in de wachtrij.",
@@ -51,8 +51,8 @@ register_text(
             "Run a scenario in virtual time (or for real with --live) and write the report.",
         ),
         "scenario.bad_format": (
-            "Onbekend verslagformaat {value}; kies uit md, json, png.",
-            "Unknown report format {value}; choose from md, json, png.",
+            "Onbekend verslagformaat {value}; kies uit md, json, png, html.",
+            "Unknown report format {value}; choose from md, json, png, html.",
         ),
         "scenario.bad_speed": (
             "--speed moet tussen 0.01 en 10000 liggen.",
@@ -168,7 +168,7 @@ scenario_app = typer.Typer(help=t("scenario.help"), no_args_is_help=True)
 def _formats(value: str) -> tuple[str, ...]:
     out = tuple(v.strip().lower() for v in value.split(",") if v.strip())
     for v in out:
-        if v not in ("md", "json", "png"):
+        if v not in ("md", "json", "png", "html"):
             raise BadOption(v, value=v)
     return out or ("md",)
 

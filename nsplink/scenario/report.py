@@ -828,7 +828,15 @@ def _write(
     if "json" in formats:
         write_json(rep, out_dir / "report.json")
         written.append(out_dir / "report.json")
-    if "md" in formats:
-        (out_dir / "report.md").write_text(render_markdown(rep, lang, plots), "utf-8")
-        written.append(out_dir / "report.md")
+    if "md" in formats or "html" in formats:
+        text = render_markdown(rep, lang, plots)
+        if "md" in formats:
+            (out_dir / "report.md").write_text(text, "utf-8")
+            written.append(out_dir / "report.md")
+        if "html" in formats:
+            from nsplink.scenario.printable import render_html
+
+            title = text.splitlines()[0].lstrip("# ") if text else "nsplink"
+            (out_dir / "report.html").write_text(render_html(text, out_dir, title), "utf-8")
+            written.append(out_dir / "report.html")
     return written
