@@ -123,7 +123,16 @@ def open_sealed(env: Envelope, sender_public: bytes, seal_secret: bytes) -> Enve
     body = env.body
     if not isinstance(body, Emergency) or not body.sealed_personal:
         return env
-    key = _shared(seal_secret, box_public_of(sender_public))
+    return open_sealed_pair(env, seal_secret, box_public_of(sender_public))
+
+
+def open_sealed_pair(env: Envelope, secret: bytes, public: bytes) -> Envelope:
+    """`open_sealed` with the raw pair: also how an NSP reads its own sealed report again
+    (its box secret with the CPs' key gives the same shared key)."""
+    body = env.body
+    if not isinstance(body, Emergency) or not body.sealed_personal:
+        return env
+    key = _shared(secret, public)
     mid = f"{env.sender}-{env.seq}"
     try:
         plain = bytes(
