@@ -359,6 +359,8 @@ async def thread_lines(
     store: Store, site: LocalSite, ref: str, lang: Lang, threads: Threads
 ) -> list[str]:
     steps = await thread_steps(store, site, ref, threads)
+    if not steps:
+        return []  # nothing said about it yet: the form alone
     lines = ["", t("thread.title", lang) + ":"]
     lines += ["  " + step_line(s, lang) for s in steps]
     q = open_question(steps)
