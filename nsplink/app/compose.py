@@ -52,6 +52,7 @@ async def queue_message(
     home: SiteHome | None = None,
     seal_to: bytes | _FromRoster | None = FROM_ROSTER,
     previewed: SignedMessage | None = None,
+    seal_with: bytes | None = None,
 ) -> tuple[MessageId, bytes]:
     """Validate, sign and store one message; returns its id and signed frame. Raises the
     protocol's ValidationError (naming the field) before anything is written.
@@ -71,7 +72,7 @@ async def queue_message(
         destination,
         priority,
     ):  # another message took the number meanwhile: sign again with ours
-        draft = Draft(body, destination, priority, seal_to)
+        draft = Draft(body, destination, priority, seal_to, seal_with)
         msg = build_message(draft, identity, seq, now, own_key(identity, site))
     await store.append_many(message_created(msg, recipients, now, site))
     if home is not None:

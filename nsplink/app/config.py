@@ -51,6 +51,7 @@ class SiteConfig:
     carry: bool = False  # take custody of messages for unreachable destinations
     undelivered_after_s: int = 3600
     retention_days: int = 90
+    operator: str = ""  # who works this laptop now (issue 19); the CLI asks once per shell if empty
 
     def to_toml(self) -> str:
         lines = ["# nsplink site settings"]

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import getpass
 import re
 import sys
 import time
@@ -24,6 +23,7 @@ import typer
 
 from nsplink.app.nudge import nudge
 from nsplink.cli.context import get_ctx
+from nsplink.cli.operator import operator_words, resolve_operator
 from nsplink.cli.received import Received, load_received
 from nsplink.cli.render.message import address_line, form_lines, format_lines
 from nsplink.cli.render.table import clock, columns
@@ -32,7 +32,17 @@ from nsplink.cli.sitefiles import LocalSite, run_or_fail, site_or_fail
 from nsplink.errors import NsplinkError
 from nsplink.i18n import Lang, t
 from nsplink.i18n import register as register_texts
-from nsplink.protocol import Bulletin, Emergency, MessageType, Priority, Sitrep, State, Supply
+from nsplink.protocol import (
+    Bulletin,
+    Emergency,
+    MessageId,
+    MessageType,
+    Note,
+    Priority,
+    Sitrep,
+    State,
+    Supply,
+)
 from nsplink.store import Event, InboxItem, Store
 from nsplink.store import events as ev
 from nsplink.texts import code_label
@@ -142,7 +152,6 @@ register_texts(
         ),
         "opt.status": ("Nieuwe status, bijv. gezien of BEH.", "New state, e.g. seen or BEH."),
         "opt.note": ("Korte notitie.", "Short note."),
-        "opt.operator": ("Naam of initialen van de operator.", "Operator name or initials."),
     }
 )
 
@@ -274,10 +283,15 @@ async def queue_lines(
     """The whole queue screen as lines (the same text for one-shot and --watch). A received
     frame never changes, so --watch passes `summaries` to decode each one only once."""
     prio = await priority_overrides(store)
+    threads = await _threads(store, site)
     items = _ordered(await store.inbox(), prio)
-    items = [i for i in items if i.type != MessageType.BULLETIN.value]
-    done = sum(1 for i in items if i.triage in CLOSED)
-    shown = items if show_all else [i for i in items if i.triage not in CLOSED]
+    # a note about a report is part of that report's row, not a row of its own
+    items = [
+        i for i in items if i.type != MessageType.BULLETIN.value and i.ref not in threads.note_about
+    ]
+    news = await _news(store, site, threads, items)
+    done = sum(1 for i in items if i.triage in CLOSED and i.ref not in news)
+    shown = items if show_all else [i for i in items if i.triage not in CLOSED or i.ref in news]
     trusted = [i for i in shown if i.trust != "quarantined"]
     quarantined = [i for i in shown if i.trust == "quarantined"]
     hidden = t("queue.hidden", lang) if done and not show_all else ""
@@ -307,7 +321,7 @@ async def queue_lines(
                     code_label(MessageType(item.type), lang),
                     item.sender_site,
                     age_text(now - item.received_at, lang),
-                    triage_word(item.triage, lang),
+                    news[item.ref](lang) if item.ref in news else triage_word(item.triage, lang),
                     text,
                 ]
             )
@@ -322,6 +336,28 @@ async def queue_lines(
         lines.append(t("queue.quarantine", lang))
         lines.extend(_table(await rows(quarantined), lang))
     return lines
+
+
+async def _news(
+    store: Store, site: LocalSite, threads: Any, items: list[InboxItem]
+) -> dict[str, Any]:
+    """Reports whose NSP answered or added something after our last handling step: back to the
+    operator's attention, answered questions first in words (issue 19)."""
+    from nsplink.cli.thread_cmd import news_words
+
+    last_step: dict[str, int] = {}
+    async for rec in store.iter_events(kinds=(ev.TRIAGE_CHANGED,)):
+        last_step[rec.ref] = rec.id
+    out: dict[str, Any] = {}
+    for item in items:
+        step = threads.last_from(item.ref, ("REPLY", "ADDENDUM"))
+        if (
+            step is not None
+            and step.site != site.config.site
+            and step.log_id > last_step.get(item.ref, 0)
+        ):
+            out[item.ref] = news_words(item.triage, triage_word)
+    return out
 
 
 def _redraw(lines: list[str], first: bool) -> str:
@@ -404,7 +440,7 @@ def handle(
             raise BadNote(note[:40], max=NOTE_MAX)
     except NsplinkError as err:
         c.fail(err)
-    who = (operator or _default_operator()).strip()[:60] or site.config.site
+    who = resolve_operator(site.home, site.config.operator, operator, c.lang)
 
     async def go() -> InboxItem:
         async with await Store.open(site.home.db_path, create=False) as store:
@@ -414,9 +450,10 @@ def handle(
                 data["note"] = note
             if prio is not None:
                 data["priority"] = prio.value  # the CP's own judgement; the queue sorts by it
-            await store.append(
-                Event(ev.TRIAGE_CHANGED, time.time(), site.config.site, item.ref, data)
-            )
+            now = time.time()
+            await store.append(Event(ev.TRIAGE_CHANGED, now, site.config.site, item.ref, data))
+            if note and item.trust != "quarantined":
+                await _send_note(store, site, item, state, note, who, prio, now)
         return item
 
     item = run_or_fail(c, go)
@@ -428,11 +465,35 @@ def handle(
         c.say("handle.receipt")
 
 
-def _default_operator() -> str:
+async def _send_note(
+    store: Store,
+    site: LocalSite,
+    item: InboxItem,
+    state: State,
+    note: str,
+    who: str,
+    prio: Priority | None,
+    now: float,
+) -> None:
+    """The note goes to the report's NSP with its state (a question with NAVR), signed and
+    receipted like the report; sealed when the report is an emergency (issue 19)."""
+    from nsplink.app.thread import Report, note_draft_args, note_kind_for, queue_note
+    from nsplink.cli.sitefiles import load_own_identity
+    from nsplink.cli.thread_cmd import site_keys
+
     try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return ""
+        ref = MessageId.parse(item.ref)
+    except ValueError:
+        return  # not a message of the mesh
+    keys = site_keys(site)
+    priority = prio or Priority((await priority_overrides(store)).get(item.ref, item.priority))
+    report = Report(ref, item.type, priority, False)
+    dest, priority, seal_to, seal_with = note_draft_args(report, "cp", keys, site.ring)
+    body = Note(note_kind_for(state), note, who, ref, state)
+    await queue_note(
+        store, load_own_identity(site), site.config.site, site.home, body, dest, priority, now,
+        seal_to=seal_to, seal_with=seal_with,
+    )  # fmt: skip
 
 
 async def show_lines(store: Store, site: LocalSite, item: InboxItem, lang: Lang) -> list[str]:
@@ -459,8 +520,8 @@ async def show_lines(store: Store, site: LocalSite, item: InboxItem, lang: Lang)
     ]
     if item.note:
         head.append((t("show.note", lang), item.note))
-    if item.operator:
-        head.append((t("show.operator", lang), item.operator))
+    if item.triage != "ONTV":
+        head.append((t("show.operator", lang), operator_words(item.operator, lang)))
     if item.duplicates:
         head.append((t("show.duplicates", lang), str(item.duplicates)))
     if rec.sealed:
@@ -476,7 +537,22 @@ async def show_lines(store: Store, site: LocalSite, item: InboxItem, lang: Lang)
                 spell_names=True,
             )
         )
-    return [*lines, "", format_lines(head)]
+    from nsplink.cli.thread_cmd import thread_lines
+
+    threads = await _threads(store, site)
+    return [
+        *lines,
+        "",
+        format_lines(head),
+        *await thread_lines(store, site, item.ref, lang, threads),
+    ]
+
+
+async def _threads(store: Store, site: LocalSite) -> Any:
+    from nsplink.app.thread import load_threads
+    from nsplink.cli.thread_cmd import site_keys
+
+    return await load_threads(store, site_keys(site), site.ring)
 
 
 def show(
@@ -487,8 +563,20 @@ def show(
     site = site_or_fail(c)
 
     async def go() -> list[str]:
+        from nsplink.cli.thread_cmd import own_report_lines
+
         async with await Store.open(site.home.db_path, create=False, readonly=True) as store:
+            threads = await _threads(store, site)
+            own = await own_report_lines(store, site, ident.strip().lower(), c.lang, threads)
+            if own:
+                return own  # a report this site sent (the NSP reads its own thread)
             item = await _find(store, ident)
+            about = threads.note_about.get(item.ref)
+            if about is not None:  # a note: show the report it is about
+                own = await own_report_lines(store, site, about, c.lang, threads)
+                if own:
+                    return own
+                item = await _find(store, about)
             return await show_lines(store, site, item, c.lang)
 
     typer.echo("\n".join(run_or_fail(c, go)))

@@ -427,4 +427,7 @@ def register(app: typer.Typer) -> None:
     send_app = typer.Typer(help=t("send.help"), no_args_is_help=True)
     for mtype in FORMS:
         send_app.command(mtype.value, help=t(f"send.help.{mtype.value}"))(_make_command(mtype))
+    from nsplink.cli.thread_cmd import register_send  # a report's conversation: issue 19
+
+    register_send(send_app)
     app.add_typer(send_app, name="send")

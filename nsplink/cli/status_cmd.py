@@ -91,12 +91,16 @@ register_texts(
             "No log yet: nothing has been sent or received.",
         ),
         "outbox.header": (
-            "Nummer|Soort|Prio|Aan|Status|Pogingen|Volgende poging|Gemaakt",
-            "Number|Type|Prio|To|State|Attempts|Next retry|Created",
+            "Nummer|Soort|Prio|Aan|Status|Pogingen|Volgende poging|Gemaakt|Inhoud",
+            "Number|Type|Prio|To|State|Attempts|Next retry|Created|Content",
         ),
         "outbox.empty": ("Geen berichten onderweg.", "No messages under way."),
         "outbox.pending": ("nog niet ontvangen door: {sites}", "not yet received by: {sites}"),
         "outbox.to_cps": ("alle CP's", "all CPs"),
+        "outbox.cp_note": (
+            "{kind} van {site} ({who}): {text}",
+            "{kind} from {site} ({who}): {text}",
+        ),
         "outbox.to_nsps": ("alle NSP's", "all NSPs"),
         "outbox.to_all": ("iedereen", "everyone"),
         "opt.outbox_all": (
@@ -180,6 +184,10 @@ async def outbox_lines(
         items = [i for i in items if i.state != "delivered" or now - i.updated_at < 86400]
     if not items:
         return [t("outbox.empty", lang)]
+    from nsplink.app.thread import load_threads
+    from nsplink.cli.thread_cmd import own_report, short_summary, site_keys
+
+    threads = await load_threads(store, site_keys(site), site.ring)
     rows: list[list[str]] = []
     notes: dict[int, str] = {}
     for item in items:
@@ -199,10 +207,22 @@ async def outbox_lines(
                 str(item.attempts),
                 _short(item.next_retry_at) if item.state != "delivered" else "—",
                 age_text(now - item.created_at, lang),
+                short_summary(await own_report(store, site, item.ref), lang)[:48],
             ]
         )
         if pending and recips and item.state != "delivered":
             notes[len(rows) - 1] = t("outbox.pending", lang, sites=", ".join(pending))
+        said = [s for s in threads.steps(item.ref) if s.site != site.config.site]
+        if said:  # what the CP said last about our report: its note or its question
+            last = max(said, key=lambda s: s.log_id)
+            from nsplink.cli.operator import operator_words
+            from nsplink.protocol import NoteKind
+
+            notes[len(rows) - 1] = t(
+                "outbox.cp_note", lang,
+                kind=code_label(NoteKind(last.kind), lang).capitalize(), site=last.site,
+                who=operator_words(last.operator, lang), text=last.text,
+            )  # fmt: skip
     return columns(t("outbox.header", lang).split("|"), rows, notes)
 
 

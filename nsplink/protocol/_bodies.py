@@ -17,6 +17,7 @@ from nsplink.protocol.messages import (
     Bulletin,
     Emergency,
     Message,
+    Note,
     PeerHeard,
     Receipt,
     ReceiptEntry,
@@ -47,6 +48,7 @@ _PB_ENUMS: dict[type[codes.Code], tuple[Any, str]] = {
     codes.Urgent: (pb.Urgent, "URGENT_"),
     codes.ReceiptKind: (pb.ReceiptKind, "RECEIPT_KIND_"),
     codes.State: (pb.State, "STATE_"),
+    codes.NoteKind: (pb.NoteKind, "NOTE_KIND_"),
 }
 # code -> wire number and back; built by name so the .proto and codes.py cannot drift apart.
 # Keyed by (enum, ...) because str codes compare equal across enums (Topic.WATER == "WATER").
@@ -203,6 +205,16 @@ def _enc_roster(b: RosterUpdate) -> PbMessage:
     return pb.RosterUpdate(payload=b.payload)
 
 
+def _enc_note(b: Note) -> PbMessage:
+    m = pb.Note(kind=wire(b.kind), sealed=b.sealed)  # type: ignore[arg-type]
+    if b.about is not None:
+        m.about.sender = b.about.sender.raw
+        m.about.seq = b.about.seq
+    if b.state is not None:
+        m.state = wire(b.state)  # type: ignore[assignment]
+    return m
+
+
 _ENCODERS: dict[type[Body], Callable[[Any], PbMessage]] = {
     Emergency: _enc_emergency,
     Sitrep: _enc_sitrep,
@@ -211,6 +223,7 @@ _ENCODERS: dict[type[Body], Callable[[Any], PbMessage]] = {
     Receipt: _enc_receipt,
     Status: _enc_status,
     RosterUpdate: _enc_roster,
+    Note: _enc_note,
 }
 
 
@@ -340,6 +353,15 @@ def _dec_roster(m: Any, t: tuple[str, ...]) -> RosterUpdate:
     return RosterUpdate(payload=bytes(m.payload))
 
 
+def _dec_note(m: Any, t: tuple[str, ...]) -> Note:
+    about = None
+    if m.HasField("about"):
+        about = MessageId(_key_id(m.about.sender), m.about.seq)
+    state = unwire(codes.State, m.state) if m.HasField("state") else None
+    kind = unwire(codes.NoteKind, m.kind)
+    return Note(kind, t[0], t[1], about, state, bytes(m.sealed))
+
+
 _DECODERS: dict[type[Body], tuple[type[PbMessage], Callable[[Any, tuple[str, ...]], Body]]] = {
     Emergency: (pb.Emergency, _dec_emergency),
     Sitrep: (pb.Sitrep, _dec_sitrep),
@@ -348,6 +370,7 @@ _DECODERS: dict[type[Body], tuple[type[PbMessage], Callable[[Any, tuple[str, ...
     Receipt: (pb.Receipt, _dec_receipt),
     Status: (pb.Status, _dec_status),
     RosterUpdate: (pb.RosterUpdate, _dec_roster),
+    Note: (pb.Note, _dec_note),
 }
 
 

@@ -23,7 +23,7 @@ from nsplink.protocol.sealing import seal
 
 # types whose personal fields travel sealed to the CPs (the emergency report's address, reporter,
 # phone and details); their frames are also the ones the log keeps erasable
-SEALED_TYPES = frozenset({MessageType.EMERGENCY})
+SEALED_TYPES = frozenset({MessageType.EMERGENCY, MessageType.NOTE})
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,9 @@ class Draft:
     destination: Destination
     priority: Priority
     seal_to: bytes | None = None  # the CPs' sealing key, for a type in SEALED_TYPES
+    # our side of the seal when it is not our identity's box key: a CP sealing a note to an
+    # NSP uses the CPs' sealing secret, and `seal_to` is then that NSP's box key
+    seal_with: bytes | None = None
 
 
 def build_message(
@@ -52,5 +55,5 @@ def build_message(
         draft.destination,
     )
     if draft.seal_to is not None and env.type in SEALED_TYPES:
-        env = seal(env, identity, draft.seal_to)
+        env = seal(env, identity, draft.seal_to, secret=draft.seal_with)
     return SignedMessage(env, encode(env, identity), signer)

@@ -29,6 +29,7 @@ class MessageType(Code):
     RECEIPT = "receipt"
     STATUS = "status"
     ROSTER_UPDATE = "roster_update"
+    NOTE = "note"  # issue 19: a step of the conversation about a report (type code 8 on air)
 
 
 class Incident(Code):
@@ -167,6 +168,16 @@ class State(Code):
     DUB = "DUB"
     INGT = "INGT"
     QUAR = "QUAR"
+
+
+class NoteKind(Code):
+    """What one step of a report's conversation is (issue 19)."""
+
+    NOTE = "NOTE"
+    QUESTION = "QUESTION"
+    REPLY = "REPLY"
+    ADDENDUM = "ADDENDUM"
+    MESSAGE = "MESSAGE"
 
 
 class Services(IntFlag):

@@ -79,11 +79,11 @@ from nsplink.protocol.outbox import Outbox
 from nsplink.protocol.outgoing import (
     PRIO_RANK,
     RADIO_PRIORITY,
-    TYPE_RANK,
     UNTRACKED,
     Outgoing,
     recipients,
     tracked,
+    type_rank,
 )
 from nsplink.protocol.planner import AirtimePlanner
 from nsplink.protocol.receipts import ReceiptQueue, superseded_triage
@@ -218,7 +218,7 @@ class SiteEngine:
         return Outgoing(
             msg=msg,
             frames=to_frames(msg.frame, MAX_FRAME),
-            rank=(TYPE_RANK[env.type], PRIO_RANK[env.priority], now, self._order),
+            rank=(type_rank(env), PRIO_RANK[env.priority], now, self._order),
             urgent=env.type is MessageType.EMERGENCY or env.priority is Priority.P1,
             tracked=tracked(env),
             any_of=any_of,

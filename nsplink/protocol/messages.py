@@ -21,6 +21,7 @@ from nsplink.protocol.codes import (
     Hazard,
     Incident,
     MessageType,
+    NoteKind,
     NspState,
     Observation,
     Power,
@@ -442,7 +443,44 @@ class RosterUpdate(Body):
             raise ValidationError("roster_update.payload", "hint.bytes", max=8192)
 
 
-Message = Emergency | Sitrep | Supply | Bulletin | Receipt | Status | RosterUpdate
+NOTE_MAX = 500  # characters of one note, question or answer: a few frames at most
+
+
+@dataclass(frozen=True)
+class Note(Body):
+    """One step of the conversation about a report (issue 19): a CP's note or question with its
+    handling state, an answer from either end, the NSP's addendum; or, without `about`, a free
+    message between a CP and one NSP. Sent like a report: signed, receipted, retried."""
+
+    TYPE: ClassVar[MessageType] = MessageType.NOTE
+    TEXT_FIELDS: ClassVar[tuple[str, ...]] = ("text", "operator")
+
+    kind: NoteKind
+    text: str = ""
+    operator: str = ""
+    about: MessageId | None = None
+    state: State | None = None
+    sealed: bytes = b""  # text and operator sealed between the report's NSP and the CPs
+
+    def validate(self) -> None:
+        p = "note."
+        _check_code(p + "kind", self.kind, NoteKind)
+        _check_text(p + "text", self.text, NOTE_MAX, multiline=True)
+        _check_text(p + "operator", self.operator, 60)
+        if self.about is not None and not isinstance(self.about, MessageId):
+            raise ValidationError(p + "about", "hint.key_id")
+        if (self.about is None) != (self.kind is NoteKind.MESSAGE):
+            raise ValidationError(p + "about", "hint.required")  # only a free message has none
+        if self.state is not None:
+            _check_code(p + "state", self.state, State)
+        if not isinstance(self.sealed, bytes) or len(self.sealed) > 1024:
+            raise ValidationError(p + "sealed", "hint.bytes", max=1024)
+        if not (self.text.strip() or self.sealed or self.state is not None):
+            raise ValidationError(p + "text", "hint.required")
+
+
+Message = Emergency | Sitrep | Supply | Bulletin | Receipt | Status | RosterUpdate | Note
 BODY_TYPES: dict[MessageType, type[Body]] = {
-    cls.TYPE: cls for cls in (Emergency, Sitrep, Supply, Bulletin, Receipt, Status, RosterUpdate)
+    cls.TYPE: cls
+    for cls in (Emergency, Sitrep, Supply, Bulletin, Receipt, Status, RosterUpdate, Note)
 }

@@ -27,6 +27,7 @@ TYPE_RANK: dict[MessageType, int] = {
     MessageType.SITREP: 2,
     MessageType.SUPPLY: 3,
     MessageType.STATUS: 4,
+    MessageType.NOTE: 1,  # a step of a report's conversation; about an emergency: see type_rank
 }
 PRIO_RANK: dict[Priority, int] = {Priority.P1: 0, Priority.P2: 1, Priority.P3: 2, Priority.P4: 3}
 # meshtastic MeshPacket.Priority, so the device's own queue agrees with ours
@@ -37,6 +38,14 @@ RADIO_PRIORITY: dict[Priority, int] = {
     Priority.P4: 10,
 }
 UNTRACKED = (MessageType.RECEIPT, MessageType.STATUS)  # fire and forget, except ...
+
+
+def type_rank(env: Envelope) -> int:
+    """A note about an emergency inherits its P1 and ranks with the emergency reports: the
+    answer to "is the fire out?" must not wait behind bulletins."""
+    if env.type is MessageType.NOTE and env.priority is Priority.P1:
+        return TYPE_RANK[MessageType.EMERGENCY]
+    return TYPE_RANK[env.type]
 
 
 def tracked(env: Envelope) -> bool:

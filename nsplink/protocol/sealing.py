@@ -31,7 +31,7 @@ from nsplink.protocol.compress import CURRENT_DICT, DICTIONARIES, compress_texts
 from nsplink.protocol.envelope import Envelope
 from nsplink.protocol.errors import DecodeError, ValidationError
 from nsplink.protocol.identity import PUBLIC_KEY_LEN, Identity, KeyId
-from nsplink.protocol.messages import Emergency
+from nsplink.protocol.messages import Emergency, Note
 
 # Fields sealed, in plaintext order. `access` stays in the clear: it says how to reach the spot
 # ("achterom, sleutel bij buren"), not who lives there.
@@ -98,10 +98,15 @@ def _plaintext(body: Emergency) -> bytes:
     return bytes([flags]) + coords + compress_texts(texts, CURRENT_DICT)
 
 
-def seal(env: Envelope, identity: Identity, seal_to: bytes) -> Envelope:
+def seal(
+    env: Envelope, identity: Identity, seal_to: bytes, *, secret: bytes | None = None
+) -> Envelope:
     """The envelope with its personal fields moved into `sealed_personal`. Anything but an
-    emergency report with personal fields comes back unchanged."""
+    emergency report with personal fields (or a note in a thread, see `seal_note`) comes back
+    unchanged. `secret`: ours, when it is not our identity's (a CP seals with the CPs' key)."""
     body = env.body
+    if isinstance(body, Note):
+        return seal_note(env, secret or identity.box_secret(), seal_to)
     if not isinstance(body, Emergency) or body.sealed_personal or not has_personal(body):
         return env
     key = _shared(identity.box_secret(), seal_to)
@@ -118,7 +123,16 @@ def open_sealed(env: Envelope, sender_public: bytes, seal_secret: bytes) -> Enve
     body = env.body
     if not isinstance(body, Emergency) or not body.sealed_personal:
         return env
-    key = _shared(seal_secret, box_public_of(sender_public))
+    return open_sealed_pair(env, seal_secret, box_public_of(sender_public))
+
+
+def open_sealed_pair(env: Envelope, secret: bytes, public: bytes) -> Envelope:
+    """`open_sealed` with the raw pair: also how an NSP reads its own sealed report again
+    (its box secret with the CPs' key gives the same shared key)."""
+    body = env.body
+    if not isinstance(body, Emergency) or not body.sealed_personal:
+        return env
+    key = _shared(secret, public)
     mid = f"{env.sender}-{env.seq}"
     try:
         plain = bytes(
@@ -158,3 +172,57 @@ def _with_personal(
         reporter=reporter, callback_number=callback_number, text=text, lat=lat, lon=lon,
         sealed_personal=sealed,
     )  # fmt: skip
+
+
+# -- notes about an emergency (issue 19) --------------------------------------------------------
+# crypto_box is symmetric: the NSP's key with the CPs' public key gives the same shared key as
+# the CPs' key with the NSP's public key. So a note about an NSP's report is sealed with that
+# one pair in either direction, and only that NSP and the CPs can read it: not a relay, not
+# another NSP. The nonce is the note's own (sender, seq, minute), unique like a report's.
+
+
+def seal_note(env: Envelope, secret: bytes, public: bytes) -> Envelope:
+    """A note about a report with its text and operator sealed under (`secret`, `public`):
+    (NSP box secret, CPs' sealing key) at the NSP, (CPs' sealing secret, the NSP's box key) at
+    a CP. A free message, or one already sealed or empty, comes back unchanged."""
+    body = env.body
+    if not isinstance(body, Note) or body.about is None or body.sealed:
+        return env
+    if not (body.text or body.operator):
+        return env
+    plain = bytes([CURRENT_DICT << 4]) + compress_texts((body.text, body.operator), CURRENT_DICT)
+    box = nacl.bindings.crypto_secretbox(
+        plain, _nonce(env.sender, env.seq, env.created), _shared(secret, public)
+    )
+    return dataclasses.replace(
+        env, body=dataclasses.replace(body, text="", operator="", sealed=bytes(box))
+    )
+
+
+def open_note(env: Envelope, secret: bytes, public: bytes) -> Envelope:
+    """The note with its text and operator opened; unchanged if nothing is sealed. SealError if
+    the blob does not open with this pair (another NSP's thread) or is not what we sealed."""
+    body = env.body
+    if not isinstance(body, Note) or not body.sealed:
+        return env
+    mid = f"{env.sender}-{env.seq}"
+    try:
+        plain = bytes(
+            nacl.bindings.crypto_secretbox_open(
+                body.sealed, _nonce(env.sender, env.seq, env.created), _shared(secret, public)
+            )
+        )
+    except (nacl.exceptions.CryptoError, ValueError) as exc:
+        raise SealError("wrong key or altered", mid=mid) from exc
+    if not plain or plain[0] >> 4 not in DICTIONARIES or plain[0] & 0x0F:
+        raise SealError("unknown format", mid=mid)
+    try:
+        text, operator = decompress_texts(plain[1:], 2, plain[0] >> 4)
+    except DecodeError as exc:
+        raise SealError(str(exc.detail), mid=mid) from exc
+    opened = dataclasses.replace(body, text=text, operator=operator, sealed=b"")
+    try:
+        opened.validate()
+    except ValidationError as exc:
+        raise SealError(f"invalid {exc.field}", mid=mid) from exc
+    return dataclasses.replace(env, body=opened)

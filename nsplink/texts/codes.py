@@ -15,6 +15,7 @@ from nsplink.protocol import (
     Hazard,
     Incident,
     MessageType,
+    NoteKind,
     NspState,
     Observation,
     Power,
@@ -61,6 +62,7 @@ _labels(
         "receipt": ("Ontvangstbevestiging", "Receipt"),
         "status": ("Statusbericht", "Status beacon"),
         "roster_update": ("Wijziging deelnemerslijst", "Roster update"),
+        "note": ("Bericht over melding", "Message about a report"),
     },
 )
 _labels(
@@ -215,5 +217,15 @@ _labels(
         "DUB": ("Dubbel", "Duplicate"),
         "INGT": ("Ingetrokken", "Withdrawn"),
         "QUAR": ("Onbetrouwbaar / quarantaine", "Untrusted / quarantined"),
+    },
+)
+_labels(
+    NoteKind,
+    {
+        "NOTE": ("notitie", "note"),
+        "QUESTION": ("navraag", "question"),
+        "REPLY": ("antwoord", "answer"),
+        "ADDENDUM": ("aanvulling", "addendum"),
+        "MESSAGE": ("bericht", "message"),
     },
 )

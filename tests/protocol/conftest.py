@@ -114,4 +114,11 @@ def sample_bodies() -> dict[str, p.Message]:
             snr=-7.25,
         ),
         "roster_update": p.RosterUpdate(payload=b"\x01\x02reserved"),
+        "note": p.Note(
+            p.NoteKind.QUESTION,
+            "Is de brand uit? Hoeveel mensen zijn nog binnen?",
+            "Anna (CP Tiel)",
+            about=p.MessageId(kid, 17),
+            state=p.State.NAVR,
+        ),
     }

@@ -440,6 +440,37 @@ STATE_QUAR: State.ValueType  # 11
 """onbetrouwbaar / quarantaine"""
 Global___State: _TypeAlias = State  # noqa: Y015
 
+class _NoteKind:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _NoteKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_NoteKind.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    NOTE_KIND_NOTE: _NoteKind.ValueType  # 0
+    """a CP's note with a handling step (the state says which)"""
+    NOTE_KIND_QUESTION: _NoteKind.ValueType  # 1
+    """a CP asks the NSP (goes with NAVR): the NSP should answer"""
+    NOTE_KIND_REPLY: _NoteKind.ValueType  # 2
+    """an answer in a report's thread, from either end"""
+    NOTE_KIND_ADDENDUM: _NoteKind.ValueType  # 3
+    """the NSP adds to its own report"""
+    NOTE_KIND_MESSAGE: _NoteKind.ValueType  # 4
+    """free text between a CP and one NSP, about no report"""
+
+class NoteKind(_NoteKind, metaclass=_NoteKindEnumTypeWrapper): ...
+
+NOTE_KIND_NOTE: NoteKind.ValueType  # 0
+"""a CP's note with a handling step (the state says which)"""
+NOTE_KIND_QUESTION: NoteKind.ValueType  # 1
+"""a CP asks the NSP (goes with NAVR): the NSP should answer"""
+NOTE_KIND_REPLY: NoteKind.ValueType  # 2
+"""an answer in a report's thread, from either end"""
+NOTE_KIND_ADDENDUM: NoteKind.ValueType  # 3
+"""the NSP adds to its own report"""
+NOTE_KIND_MESSAGE: NoteKind.ValueType  # 4
+"""free text between a CP and one NSP, about no report"""
+Global___NoteKind: _TypeAlias = NoteKind  # noqa: Y015
+
 @_typing.final
 class Ref(_message.Message):
     """A message id: the sender's short key id and its sequence number."""
@@ -877,6 +908,52 @@ class Status(_message.Message):
     def WhichOneof(self, oneof_group: _WhichOneofArgType__snr_x4) -> _WhichOneofReturnType__snr_x4 | None: ...
 
 Global___Status: _TypeAlias = Status  # noqa: Y015
+
+@_typing.final
+class Note(_message.Message):
+    """Issue 19: one step of the conversation about a report (or a free message), signed and
+    receipted like the report itself. About an emergency, `text` and `operator` travel sealed
+    between the report's NSP and the CPs (sealing.py) and are empty here.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KIND_FIELD_NUMBER: _builtins.int
+    ABOUT_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    SEALED_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
+    OPERATOR_FIELD_NUMBER: _builtins.int
+    kind: Global___NoteKind.ValueType
+    state: Global___State.ValueType
+    """the CP's handling state this note goes with"""
+    sealed: _builtins.bytes
+    text: _builtins.str
+    """text section"""
+    operator: _builtins.str
+    @_builtins.property
+    def about(self) -> Global___Ref:
+        """the report this belongs to; unset for a free message"""
+
+    def __init__(
+        self,
+        *,
+        kind: Global___NoteKind.ValueType = ...,
+        about: Global___Ref | None = ...,
+        state: Global___State.ValueType | None = ...,
+        sealed: _builtins.bytes = ...,
+        text: _builtins.str = ...,
+        operator: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_state", b"_state", "about", b"about", "state", b"state"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_state", b"_state", "about", b"about", "kind", b"kind", "operator", b"operator", "sealed", b"sealed", "state", b"state", "text", b"text"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__state: _TypeAlias = _typing.Literal["state"]  # noqa: Y015
+    _WhichOneofArgType__state: _TypeAlias = _typing.Literal["_state", b"_state"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__state) -> _WhichOneofReturnType__state | None: ...
+
+Global___Note: _TypeAlias = Note  # noqa: Y015
 
 @_typing.final
 class RosterUpdate(_message.Message):
