@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "nsplink.cli.send_cmd",  # nsplink send emergency|sitrep|supply|bulletin
     "nsplink.cli.queue_cmd",  # nsplink queue|handle|show (CP operator)
     "nsplink.cli.thread_cmd",  # nsplink reply (send addendum|message: via send_cmd)
+    "nsplink.cli.handover_cmd",  # nsplink handover (shift change)
     "nsplink.cli.status_cmd",  # nsplink status|outbox
     "nsplink.cli.bulletins_cmd",  # nsplink bulletins
     "nsplink.cli.roster_cmd",  # nsplink roster create|add|revoke|sign|show|install|push

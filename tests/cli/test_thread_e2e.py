@@ -100,6 +100,9 @@ async def test_question_answer_addendum_both_threads_identical(
     shown = nsplink(nsp, "show", ref)
     assert "NAVRAAG van cp-utrecht" in shown and f"nsplink reply {ref}" in shown
     assert "Lindenlaan" in shown  # the NSP reads its own sealed report again
+    # a shift change at the NSP now: the question is open, and listed under what changed
+    unanswered = nsplink(nsp, "handover", "--since", "2h").split("Vragen nog niet beantwoord")[1]
+    assert QUESTION in unanswered and "Anna" in unanswered and ref in unanswered
 
     nsplink(nsp, "reply", ref, ANSWER, "--operator", "Piet")
     nsplink(nsp, "send", "addendum", ref, ADDENDUM, "--operator", "Piet")
@@ -112,6 +115,16 @@ async def test_question_answer_addendum_both_threads_identical(
     assert "antwoord op navraag" in queue
     cp_show = nsplink(cp, "show", "1")
     assert ANSWER in cp_show and ADDENDUM in cp_show and "Piet" in cp_show
+    handover = nsplink(cp, "handover", "--since", "2h")
+    opened, changed, unanswered = (
+        handover.split("Open (")[1].split("Veranderd sinds")[0],
+        handover.split("Veranderd sinds")[1].split("Vragen nog niet beantwoord")[0],
+        handover.split("Vragen nog niet beantwoord")[1],
+    )
+    assert ref in opened and "brand" in opened  # not closed yet: still the next shift's
+    assert "Bericht over melding" not in handover  # notes are steps of the thread, not items
+    assert QUESTION in changed and ANSWER in changed and ADDENDUM in changed
+    assert "(geen)" in unanswered  # the question was answered
 
     # a relay, or any other site, hears only sealed bytes
     for frame in await received_note_frames(cp):
@@ -134,3 +147,4 @@ async def test_question_answer_addendum_both_threads_identical(
     assert nsplink(nsp, "show", ref) == nsp_show
     assert nsplink(cp, "show", "1") == cp_show
     print("\n--- NSP show\n" + nsp_show + "\n--- CP show\n" + cp_show + "\n--- CP queue\n" + queue)
+    print("--- CP handover\n" + handover)
