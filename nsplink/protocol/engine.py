@@ -158,13 +158,14 @@ class SiteEngine:
         now: float,
         *,
         seal_to: bytes | None = None,
+        seal_with: bytes | None = None,
     ) -> SignedMessage | None:
         """Build and sign a message of our own with a reserved sequence number (build.py); None
         if none is left."""
         seq = self._take_seq()
         if seq is None:
             return None
-        draft = Draft(body, destination, priority, seal_to)
+        draft = Draft(body, destination, priority, seal_to, seal_with)
         return build_message(draft, self.identity, seq, now, self._self_key())
 
     def _self_key(self) -> PeerKey:

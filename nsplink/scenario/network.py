@@ -141,16 +141,20 @@ class SimNetwork:
         body: Message,
         destination: Destination,
         priority: Priority | None = None,
+        *,
+        seal: tuple[bytes | None, bytes | None] | None = None,
     ) -> MessageId:
-        """Type a message at a site: build it (sealed, signed) and queue it, as the CLI does."""
+        """Type a message at a site: build it (sealed, signed) and queue it, as the CLI does.
+        `seal`: (to, with) when it is not the CPs' key with our own (a CP's note to an NSP)."""
         from nsplink.protocol import suggested_priority
 
         site = self.sites[site_name]
         prio = priority or suggested_priority(body)
-        msg = site.engine.compose(body, destination, prio, self.now, seal_to=self.seal_key)
+        to, mine = seal if seal is not None else (self.seal_key, None)
+        msg = site.engine.compose(body, destination, prio, self.now, seal_to=to, seal_with=mine)
         if msg is None:  # the reserved block ran out: reserve more, as the driver would
             site.engine.provide_seqs(self._reserve(site, 32), self.now)
-            msg = site.engine.compose(body, destination, prio, self.now, seal_to=self.seal_key)
+            msg = site.engine.compose(body, destination, prio, self.now, seal_to=to, seal_with=mine)
             assert msg is not None
         site.sent[msg.id] = self.now
         self._apply(site, [Created(msg), *site.engine.submit(msg, self.now)])

@@ -32,6 +32,7 @@ STEPS = (
     "typed_to_nsp_sees_seen",
     "typed_to_meldkamer",
     "typed_to_closed",
+    "question_to_answer",
 )
 
 
@@ -72,6 +73,7 @@ async def collect(result: RunResult) -> dict[str, Any]:
     sitrep_frames: dict[str, tuple[str, bytes, float]] = {}  # ref -> origin, frame, at a CP
     hops: dict[str, list[int]] = defaultdict(list)  # origin -> hops seen at a CP
     sends: Counter[str] = Counter()  # ref -> frames handed to the radio (retries, fragments)
+    notes_at: dict[str, float] = {}  # note ref -> created, at the site that wrote it
     for name, path in sorted(result.store_paths.items()):
         async with await Store.open(path) as store:
             async for rec in store.iter_events():
@@ -84,6 +86,8 @@ async def collect(result: RunResult) -> dict[str, Any]:
                         "destination": d["destination"],
                         "at": rec.at - epoch,
                     }
+                elif k == ev.MESSAGE_CREATED and d.get("type") == "note":
+                    notes_at[rec.ref] = rec.at - epoch
                 elif k == ev.MESSAGE_RECEIVED:
                     shown[(name, rec.ref)] += 1
                     received[rec.ref].setdefault(name, rec.at - epoch)
@@ -113,6 +117,12 @@ async def collect(result: RunResult) -> dict[str, Any]:
     for ref, info in created.items():
         info["sends"] = sends[ref]
     sitreps = _sitrep_series(sitrep_frames, created, result)
+    # a scripted question, from the CP's log when it asked to its log when the answer came
+    answered = [
+        received[a][cp] - notes_at[q]
+        for q, a, cp in result.conversations
+        if q in notes_at and cp in received.get(a, {})
+    ]
     return _assemble(
         result,
         created,
@@ -126,6 +136,7 @@ async def collect(result: RunResult) -> dict[str, Any]:
         nsp_saw_triage,
         sitreps,
         hops,
+        answered,
     )
 
 
@@ -192,6 +203,7 @@ def _assemble(
     nsp_saw_triage: dict[str, float],
     sitreps: dict[str, list[dict[str, Any]]],
     hops: dict[str, list[int]],
+    answered: list[float],
 ) -> dict[str, Any]:
     sc = result.scenario
     roles = {s.name: s.role for s in sc.sites}
@@ -286,7 +298,9 @@ def _assemble(
             "queue": {k: v for k, v in sorted(result.samples.queue.items())},
             "duty_pct": {k: v for k, v in sorted(result.samples.duty_pct.items())},
         },
-        "pilot": _pilot(result, created, received, triage, nsp_saw_triage, sitreps, hops, custody),
+        "pilot": _pilot(
+            result, created, received, triage, nsp_saw_triage, sitreps, hops, custody, answered
+        ),
         "outages": [_plain(o) for o in result.outages],
         "sources": dict(SOURCES),
         "radio": {k: result.medium_stats[k] for k in sorted(result.medium_stats)},
@@ -302,6 +316,7 @@ def _pilot(
     sitreps: dict[str, list[dict[str, Any]]],
     hops: dict[str, list[int]],
     custody: dict[str, Counter[str]],
+    answered: list[float],
 ) -> dict[str, Any]:
     """The figures of docs/domain.md §1 the national evaluation asks for."""
     sc = result.scenario
@@ -329,6 +344,7 @@ def _pilot(
                 steps[key].append(tr[state] - info["at"])
         if ref in nsp_saw_triage:
             steps["typed_to_nsp_sees_seen"].append(nsp_saw_triage[ref] - info["at"])
+    steps["question_to_answer"] = sorted(answered)
     emergencies = {
         name: {"total": sum(v), "peak_per_hour": max(v) if v else 0, "per_hour": v}
         for name, v in sorted(per_hour.items())
@@ -351,7 +367,12 @@ def _pilot(
         }
     return {
         "emergencies_per_nsp": emergencies,
-        "emergency_handling_s": {k: _stats(steps.get(k, [])) for k in STEPS},
+        # a scenario without scripted questions has no question -> answer row
+        "emergency_handling_s": {
+            k: _stats(steps.get(k, []))
+            for k in STEPS
+            if k != "question_to_answer" or sc.handling.ask_every
+        },
         # the part of each step the scenario scripts (the CP operator's pace), not measured
         "emergency_handling_scripted_s": {
             "typed_to_cp": 0.0,
@@ -359,6 +380,7 @@ def _pilot(
             "typed_to_nsp_sees_seen": sc.handling.seen_after,
             "typed_to_meldkamer": sc.handling.meldkamer_after,
             "typed_to_closed": sc.handling.closed_after,
+            "question_to_answer": sc.handling.answer_after,
         },
         "sitreps": {k: v for k, v in sorted(sitreps.items())},
         "relay_dependence": dependence,
@@ -452,6 +474,10 @@ register(
         "report.step.typed_to_seen": ("getypt → gezien", "typed → seen"),
         "report.step.typed_to_meldkamer": ("getypt → meldkamer", "typed → dispatch"),
         "report.step.typed_to_closed": ("getypt → afgehandeld", "typed → closed"),
+        "report.step.question_to_answer": (
+            "navraag CP → antwoord NSP bij CP",
+            "CP question → NSP answer at the CP",
+        ),
         "report.step.typed_to_nsp_sees_seen": (
             "getypt → NSP ziet 'gezien'",
             "typed → NSP sees 'seen'",

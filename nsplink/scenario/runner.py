@@ -33,10 +33,15 @@ from nsplink.protocol import (
     Emergency,
     KeyRing,
     MessageId,
+    Note,
+    NoteKind,
     NspState,
     Power,
     Priority,
+    SignedMessage,
+    State,
     Status,
+    box_public_of,
     minutes_since_epoch,
 )
 from nsplink.radio.sim import Medium, Propagation
@@ -47,6 +52,17 @@ from nsplink.scenario.schema import Action, Scenario
 from nsplink.store import Event, Store
 from nsplink.store import events as ev
 
+# what the scripted CP operator asks and the NSP's volunteer answers (docs/domain.md §4.4)
+QUESTIONS = (
+    "Is de plek bereikbaar voor de ambulance? Hoeveel mensen zijn nog binnen?",
+    "Is de melder nog bij u op het NSP? Graag terugbellen via de portofoon.",
+    "Is er nog gevaar ter plaatse (rook, gas, water)?",
+)
+ANSWERS = (
+    "Plek bereikbaar via de achterkant, twee mensen nog binnen.",
+    "Melder is nog hier, wacht bij de ingang.",
+    "Geen rook meer, buurman heeft het gas afgesloten.",
+)
 SAMPLE_S = 600.0  # queue depth and duty-cycle samples
 FLUSH_S = 3600.0  # batched writes to each site's store (and always before a power loss)
 SEQ_BLOCK = 32
@@ -107,6 +123,8 @@ class RunResult:
     key_ids: dict[str, str]  # site name -> key id
     store_s: float = 0.0  # wall seconds in SQLite (for the benchmark; never in the report)
     events_written: int = 0
+    # scripted questions and their answers: (question ref, answer ref, the CP that asked)
+    conversations: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 @dataclass(order=True)
@@ -137,6 +155,10 @@ class ScenarioRun:
         self.airtime_ms: dict[str, float] = defaultdict(float)
         self.refs: dict[str, MessageId] = {}
         self.handled: set[MessageId] = set()
+        self._handled_count = 0
+        self.questions: dict[str, tuple[str, str]] = {}  # question ref -> (CP, report ref)
+        self.answering: set[str] = set()
+        self.answers: list[tuple[str, str, str]] = []  # (question ref, answer ref, CP)
         self._agenda: list[_Item] = []
         self._order = 0
         self._dry_gen: dict[str, int] = defaultdict(int)
@@ -184,6 +206,7 @@ class ScenarioRun:
             key_ids={name: site.key_id for name, site in self.net.sites.items()},
             store_s=self.store_s,
             events_written=self.events_written,
+            conversations=list(self.answers),
         )
 
     async def _open(self) -> None:
@@ -445,27 +468,66 @@ class ScenarioRun:
     def _observe(self, site: SimSite, effect: Effect, now: float) -> None:
         if site.name not in self.journals or self.down[site.name]:
             return
-        if (
-            isinstance(effect, Deliver)
-            and site.role == "cp"
-            and not effect.duplicate
-            and isinstance(effect.msg.envelope.body, Emergency)
-            and effect.msg.id not in self.handled
-        ):
+        if not isinstance(effect, Deliver) or effect.duplicate:
+            return
+        body = effect.msg.envelope.body
+        if site.role == "cp" and isinstance(body, Emergency) and effect.msg.id not in self.handled:
             self.handled.add(effect.msg.id)
-            self._handle(site.name, effect.msg.id)
+            self._handle(site.name, effect.msg.id, effect.msg.envelope.priority)
+        elif (
+            site.role == "nsp"
+            and isinstance(body, Note)
+            and body.kind is NoteKind.QUESTION
+            and str(effect.msg.id) in self.questions
+            and str(effect.msg.id) not in self.answering
+        ):
+            self.answering.add(str(effect.msg.id))
+            at = self.medium.now + self.sc.handling.answer_after
+            self.medium.call_at(at, partial(self._answer, site.name, effect.msg))
 
-    def _handle(self, cp: str, mid: MessageId) -> None:
-        """The CP operator works the report: seen, passed to the meldkamer, closed. Scheduled on
-        the medium, since this runs inside its event loop."""
+    def _handle(self, cp: str, mid: MessageId, priority: Priority) -> None:
+        """The CP operator works the report: seen, passed to the meldkamer, closed; every
+        `ask_every`th report gets a question (navraag) first. Scheduled on the medium, since
+        this runs inside its event loop."""
         h = self.sc.handling
         base = self.medium.now
-        for delay, state in (
-            (h.seen_after, "GEZ"),
-            (h.meldkamer_after, "MKAMER"),
-            (h.closed_after, "AFG"),
-        ):
+        steps = [(h.seen_after, "GEZ"), (h.meldkamer_after, "MKAMER"), (h.closed_after, "AFG")]
+        self._handled_count += 1
+        if h.ask_every and self._handled_count % h.ask_every == 0:
+            ask_at = h.seen_after + (h.meldkamer_after - h.seen_after) / 2
+            self.medium.call_at(base + ask_at, partial(self._ask, cp, mid, priority))
+        for delay, state in steps:
             self.medium.call_at(base + delay, partial(self._triage, cp, mid, state))
+
+    def _ask(self, cp: str, mid: MessageId, priority: Priority) -> None:
+        """A scripted question to the report's NSP, sent as `handle --status NAVR --note` does:
+        the handling step logged, the note sealed between that NSP and the CPs."""
+        if self.down[cp]:
+            self.medium.call_at(self.medium.now + 300, lambda: self._ask(cp, mid, priority))
+            return
+        nsp = self.net.roster.lookup(mid.sender)
+        if nsp is None:
+            return
+        text = QUESTIONS[len(self.questions) % len(QUESTIONS)]
+        note = Note(NoteKind.QUESTION, text, "oefening", mid, State.NAVR)
+        data = {"state": "NAVR", "operator": "oefening", "note": text}
+        self.journals[cp].note(ev.TRIAGE_CHANGED, str(mid), data)
+        seal = (box_public_of(nsp.public_key), self.net.seal_secret)
+        qid = self.net.submit(cp, note, Destination.to_site(mid.sender), priority, seal=seal)
+        self.questions[str(qid)] = (cp, str(mid))
+
+    def _answer(self, nsp: str, question: SignedMessage) -> None:
+        """The NSP's scripted answer to the CPs, sealed like every note about an emergency."""
+        if self.down[nsp]:
+            self.medium.call_at(self.medium.now + 300, lambda: self._answer(nsp, question))
+            return
+        body = question.envelope.body
+        assert isinstance(body, Note) and body.about is not None
+        text = ANSWERS[len(self.answers) % len(ANSWERS)]
+        reply = Note(NoteKind.REPLY, text, "oefening", body.about)
+        aid = self.net.submit(nsp, reply, ALL_CPS, question.envelope.priority)
+        cp, _report = self.questions[str(question.id)]
+        self.answers.append((str(question.id), str(aid), cp))
 
     def _triage(self, cp: str, mid: MessageId, state: str) -> None:
         if self.down[cp]:  # the operator waits for the power to come back

@@ -300,6 +300,8 @@ class Handling:
     seen_after: float = 120.0
     meldkamer_after: float = 420.0
     closed_after: float = 2700.0
+    ask_every: int = 0  # the CP asks the NSP a question (navraag) about every Nth report; 0: never
+    answer_after: float = 600.0  # the NSP's volunteer answers this long after the question came
 
 
 @dataclass(frozen=True)
@@ -974,7 +976,12 @@ def _radio(r: _Reader, node: Node | None) -> float | None:
 def _handling(r: _Reader, node: Node | None) -> Handling:
     if node is None:
         return Handling()
-    m = r.mapping(node, "handling", (), ("seen_after", "meldkamer_after", "closed_after"))
+    m = r.mapping(
+        node,
+        "handling",
+        (),
+        ("seen_after", "meldkamer_after", "closed_after", "ask_every", "answer_after"),
+    )
     h = Handling()
     return Handling(
         r.duration(m["seen_after"], "handling.seen_after") if "seen_after" in m else h.seen_after,
@@ -984,6 +991,12 @@ def _handling(r: _Reader, node: Node | None) -> Handling:
         r.duration(m["closed_after"], "handling.closed_after")
         if "closed_after" in m
         else h.closed_after,
+        r.integer(m["ask_every"], "handling.ask_every", 0, 1000)
+        if "ask_every" in m
+        else h.ask_every,
+        r.duration(m["answer_after"], "handling.answer_after")
+        if "answer_after" in m
+        else h.answer_after,
     )
 
 

@@ -176,3 +176,31 @@ async def test_the_72_hour_exercise_loses_nothing(tmp_path: Path) -> None:
     assert len(pilot["emergencies_per_nsp"]) == 8
     assert all(len(v) >= 10 for v in pilot["sitreps"].values())
     assert any(not d["direct_to_cp"] for d in pilot["relay_dependence"].values())
+
+
+async def test_scripted_questions_are_answered_and_measured_from_the_logs(tmp_path: Path) -> None:
+    """handling.ask_every: the CP asks the report's NSP a question (sealed, as the CLI sends
+    it); the NSP answers after answer_after; the report measures question -> answer at the CP."""
+    text = (ROOT / "smoke.yaml").read_text("utf-8")
+    text = text.replace("closed_after: 30m}", "closed_after: 30m, ask_every: 2, answer_after: 5m}")
+    assert "ask_every" in text
+    rep = await run(text, tmp_path)
+    result = rep["_result"]
+    assert result.conversations, "no scripted question was answered"
+    step = rep["pilot"]["emergency_handling_s"]["question_to_answer"]
+    assert step["n"] == len(result.conversations)
+    assert step["p50"] >= 300  # never sooner than the scripted answer time
+    assert rep["pilot"]["emergency_handling_scripted_s"]["question_to_answer"] == 300
+    # the question about an emergency is sealed on the air: its text is in no frame
+    q_ref, _a_ref, cp = result.conversations[0]
+    async with await Store.open(result.store_paths[cp]) as store:
+        (created,) = await store.events(ref=q_ref, kinds=("message.created",), with_personal=True)
+    assert created.data["type"] == "note" and created.frame
+    from nsplink.scenario.runner import QUESTIONS
+
+    assert not any(q.encode()[:24] in created.frame for q in QUESTIONS)
+
+
+async def test_no_question_row_without_scripted_questions(tmp_path: Path) -> None:
+    rep = await run((ROOT / "smoke.yaml").read_text("utf-8"), tmp_path)
+    assert "question_to_answer" not in rep["pilot"]["emergency_handling_s"]
