@@ -99,6 +99,10 @@ REFUSAL_PAUSE: dict[RefusalReason, float] = {
 }
 
 
+# while a receipt waits for the radio, the next flush is looked at again this often (seconds)
+RECEIPT_RECHECK_S = 2.0
+
+
 class Roster(KeyLookup, Protocol):
     """What the engine needs of the roster: lookup by key id, and every entry (for groups)."""
 
@@ -497,7 +501,21 @@ class SiteEngine:
             self.receipts.queue(ReceiptKind.TRIAGE, mid, state, True, now)
         return self._pump(now)
 
+    def _receipt_waiting(self) -> bool:
+        """Whether a receipt of ours is still waiting for the radio (not yet handed over)."""
+        return any(
+            o.is_receipt and not o.tracked and o.pending and not o.custody
+            for o in self.outbox.values()
+        )
+
     def _flush_receipts(self, now: float) -> list[Effect]:
+        """Sign what is owed. While an earlier receipt still waits for the radio (the CP's duty
+        cycle is the bottleneck of the whole region, docs/congestion.md), what is owed now
+        waits too and goes as one aggregated receipt when that one has been handed over:
+        a burst of reports or duplicates costs one frame per slot, not one each."""
+        if self._receipt_waiting():
+            self.receipts.due = now + RECEIPT_RECHECK_S
+            return []
         effects: list[Effect] = []
         for kind, chunk, dest, prio in self.receipts.batches():
             msg = self.compose(Receipt.build(kind, chunk), dest, prio, now)
@@ -600,6 +618,7 @@ class SiteEngine:
         self._tokens[token] = (out.mid, part)
         self._handing = token
         env = out.msg.envelope
+        hop_limit = self.retry.hop_limit(out, self.heard, self._reach(out))
         return [
             Transmit(
                 token=token,
@@ -608,11 +627,23 @@ class SiteEngine:
                 part=part,
                 attempt=out.attempt,
                 radio_priority=RADIO_PRIORITY[env.priority],
-                want_ack=want_ack(out, self.outbox.ready_count()),
-                hop_limit=self.retry.hop_limit(out, self.heard),
+                want_ack=want_ack(out, self.outbox.ready_count(), hop_limit),
+                hop_limit=hop_limit,
                 airtime_ms=airtime,
             )
         ]
+
+    def _reach(self, out: Outgoing) -> frozenset[KeyId]:
+        """Whom a frame without recipients must reach: a receipt for several senders goes to
+        those senders; an NSP's status beacon is for the CPs (a CP's, for everyone)."""
+        if out.any_of or out.all_of:
+            return frozenset()
+        body = out.msg.envelope.body
+        if isinstance(body, Receipt):
+            return frozenset(e.sender for e in body.entries)
+        if out.msg.envelope.type is MessageType.STATUS and self.config.role != "cp":
+            return frozenset(p.key_id for p in self.roster if p.role == "cp")
+        return frozenset()
 
     def _drop(self, out: Outgoing) -> None:
         self.outbox.drop(out)

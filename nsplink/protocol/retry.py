@@ -71,13 +71,21 @@ class RetryPolicy:
         delay = min(self.cap(out), base * 2.0 ** max(0, out.attempt - 1))
         return delay * rng.uniform(0.85, 1.15)
 
-    def hop_limit(self, out: Outgoing, heard: Heard) -> int:
+    def hop_limit(self, out: Outgoing, heard: Heard, reach: frozenset[KeyId] = frozenset()) -> int:
         """As many hops as the farthest recipient was heard at, one more per retry, at most the
         configured limit: a CP next door must not spend its own airtime relaying our frames
-        (every relay counts against its duty cycle and takes the channel from its receipts)."""
+        (every relay counts against its duty cycle and takes the channel from its receipts).
+        `reach`: whom a frame without recipients of its own must reach (a receipt to several
+        senders: those senders; a status beacon: the CPs), so it is sized the same way instead
+        of flooding the whole hop limit (docs/congestion.md)."""
         cap = self.config.hop_limit
         if out.custody:
             return cap
+        if not out.any_of and not out.all_of and reach:
+            far = [seen[2] for s in reach if (seen := heard.get(s)) and seen[2] is not None]
+            if len(far) < len(reach):
+                return cap  # someone it must reach has not been heard: flood
+            return max(0, min(cap, max(far) + out.attempt - 1))
         targets = (out.all_of - out.got) or out.any_of
         known = [seen[2] for s in targets if (seen := heard.get(s)) and seen[2] is not None]
         if not targets or (len(known) < len(targets) and out.all_of):
@@ -88,12 +96,18 @@ class RetryPolicy:
         return max(0, min(cap, base + out.attempt - 1))
 
 
-def want_ack(out: Outgoing, ready: int) -> bool:
+def want_ack(out: Outgoing, ready: int, hop_limit: int | None = None) -> bool:
     """Ask the device for its implicit ack (the HEARD hint) only when it is cheap. A broadcast
     nobody repeats in time is sent three times by the firmware: under a backlog, where the
     neighbours are busy, that triples the airtime of every frame, and our own signed
     receipts already tell us what arrived. Emergencies always get the device's retries.
-    `ready`: how many outgoing messages have frames waiting to be handed over."""
+    `ready`: how many outgoing messages have frames waiting to be handed over.
+
+    Never at hop limit 0: nobody repeats such a frame, so no implicit ack can come and the
+    firmware always sends it three times (docs/congestion.md: most of the device's
+    retransmissions were CP receipts to NSPs next door)."""
+    if hop_limit == 0:
+        return False
     if out.urgent:
         return True
     if out.custody or not out.tracked:
