@@ -61,7 +61,7 @@ from nsplink.radio.base import (
     RadioError,
     RadioUnavailable,
 )
-from nsplink.store import Store
+from nsplink.store import Event, Store
 from nsplink.store import events as ev
 from nsplink.texts import render_error
 
@@ -159,6 +159,7 @@ class Daemon:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(self.radio.close(), 10)
                 async with self._lock:  # let a transaction in flight finish first
+                    await self._append(self._journal().rejects_flushed())
                     await self._log(ev.DAEMON_STOPPED, data={"reason": "signal"})
 
     async def _run_tasks(self) -> None:
@@ -270,13 +271,19 @@ class Daemon:
                 await self._process(self._driver().on_radio(event, now))
 
     async def _timer_loop(self) -> None:
+        journal = self._journal()
         while True:
-            deadline = self.engine.next_deadline()
-            timeout = None if deadline is None else max(0.0, deadline - self.clock())
+            # the end of a minute of counted rejections is a deadline too: its row is written
+            # then, so a crash loses at most the counts of the minute still open
+            due = (self.engine.next_deadline(), journal.rejects.deadline())
+            times = [t for t in due if t is not None]
+            timeout = max(0.0, min(times) - self.clock()) if times else None
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
             async with self._lock:
-                await self._process(self.engine.handle_timer(self.clock()))
+                now = self.clock()
+                await self._process(self.engine.handle_timer(now))
+                await self._append(journal.rejects_closed(now))
                 self._wake.clear()  # our own processing re-planned the deadline already
 
     async def _scan_loop(self) -> None:
@@ -389,6 +396,10 @@ class Daemon:
         seal: bool = False,
     ) -> None:
         await self._require().append(self._journal().event(kind, ref, data, frame, seal=seal))
+
+    async def _append(self, events: list[Event]) -> None:
+        if events:
+            await self._require().append_many(events)
 
     async def _process(self, effects: list[Effect]) -> None:
         """Carry out effects in order, with the engine's answers (see app/driver.py): each

@@ -18,6 +18,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
+from nsplink.app.rejects import RejectTally
 from nsplink.protocol import (
     SEALED_TYPES,
     Created,
@@ -93,6 +94,7 @@ class Journal:
         self.last_triage_receipt = 0  # log id of our newest triage receipt, found by restore()
         self.inbox_refs: set[str] = set()  # what the inbox shows: never twice
         self.last_heard: dict[str, float] = {}
+        self.rejects = RejectTally()  # rejected frames per (node, code, minute): memory only
 
     @property
     def me(self) -> KeyId:
@@ -248,24 +250,16 @@ class Journal:
 
     def _rejected(self, r: Rejected) -> list[Event]:
         env = r.unverified
-        if env is not None:
-            ref = str(MessageId(env.sender, env.seq))
-        else:
-            ref = "x-" + hashlib.sha256(r.frame).hexdigest()[:12]
-        data: dict[str, Any] = {
-            "code": r.error.code,
-            "detail": render_error(r.error, "en")[:200],  # the English sentence, as always
-            "from_node": r.from_node,
-        }
         if (
             env is not None
             and env.type in QUARANTINE_TYPES
             and isinstance(r.error, VerifyError)
             and self.engine.for_me(env.destination)
-            and ref not in self.inbox_refs
+            and str(MessageId(env.sender, env.seq)) not in self.inbox_refs
         ):
             # never dropped: a report from an unknown or revoked key, or with a bad signature, is
             # shown to the CP operator in a separate, clearly marked list (issue 11)
+            ref = str(MessageId(env.sender, env.seq))
             self.inbox_refs.add(ref)
             peer = self.keys.lookup(env.sender)
             received = {
@@ -277,9 +271,38 @@ class Journal:
             }
             return [
                 self.event(ev.MESSAGE_RECEIVED, ref, received, r.frame, seal=True),
-                self.event(ev.MESSAGE_QUARANTINED, ref, data),
+                self.event(ev.MESSAGE_QUARANTINED, ref, self._rejection(r)),
             ]
-        return [self.event(ev.MESSAGE_REJECTED, ref, data)]
+        # counted, not one row each: a flood costs a bounded number of rows (rejects.py)
+        summary, full = self.rejects.count(r.from_node, r.error.code, self.clock())
+        rows = self._counted(summary)
+        if not full:
+            return rows
+        digest = hashlib.sha256(r.frame).hexdigest()
+        data = self._rejection(r) | {"frame_sha256": digest[:32]}
+        if env is not None:
+            data["claimed"] = str(MessageId(env.sender, env.seq))
+        # named by the frame's hash, never by the id it claims: a forged copy of a real message
+        # (or a repeat of a quarantined one) must not turn that message's inbox row "rejected"
+        return [*rows, self.event(ev.MESSAGE_REJECTED, "x-" + digest[:12], data)]
+
+    def _rejection(self, r: Rejected) -> dict[str, Any]:
+        return {
+            "code": r.error.code,
+            "detail": render_error(r.error, "en")[:200],  # the English sentence, as always
+            "from_node": r.from_node,
+        }
+
+    def _counted(self, summary: dict[str, Any] | None) -> list[Event]:
+        return [] if summary is None else [self.event(ev.REJECTS_COUNTED, data=summary)]
+
+    def rejects_closed(self, now: float) -> list[Event]:
+        """The row of a minute of rejected frames that is over (for the daemon's timer)."""
+        return self._counted(self.rejects.closed(now))
+
+    def rejects_flushed(self) -> list[Event]:
+        """The row of the minute still open (at a clean stop)."""
+        return self._counted(self.rejects.flush())
 
     # -- reading back ------------------------------------------------------------------------
 

@@ -54,7 +54,14 @@ MESSAGE_RECEIVED: Final = "message.received"
 MESSAGE_VERIFIED: Final = "message.verified"
 """Its signature checked against the roster. data: none required."""
 MESSAGE_REJECTED: Final = "message.rejected"
-"""Refused with a typed decode/verify error. data: code; optional detail."""
+"""Refused with a typed decode/verify error (ref: x- and the frame's hash). data: code; optional
+detail, from_node, frame_sha256, claimed (the message id the frame claims, unverified). Only the
+first of a node's frames with one code in a minute, at most a few a minute (REJECTS_COUNTED)."""
+REJECTS_COUNTED: Final = "rejects.counted"
+"""Rejected frames of one wall minute that got no `message.rejected` row of their own
+(app/rejects.py). data: minute_at (wall s), frames (their number), by (list of {node, code,
+count}: frames after that node's first with that code), others ({code: count}: frames past the
+minute's cap on full rows)."""
 MESSAGE_QUARANTINED: Final = "message.quarantined"
 """Kept but flagged untrusted (e.g. unverified emergency report). data: code; optional detail."""
 MESSAGE_DUPLICATE: Final = "message.duplicate"
@@ -156,6 +163,12 @@ _FIELDS: Final[dict[str, dict[str, tuple[tuple[type, ...], bool]]]] = {
     MESSAGE_VERIFIED: {},
     MESSAGE_REJECTED: {"code": (_STR, True), "detail": (_STR, False)},
     MESSAGE_QUARANTINED: {"code": (_STR, True), "detail": (_STR, False)},
+    REJECTS_COUNTED: {
+        "minute_at": (_NUM, True),
+        "frames": (_INT, True),
+        "by": (_LIST, True),
+        "others": ((dict,), True),
+    },
     MESSAGE_DUPLICATE: {"sender": (_STR, True), "seq": (_INT, True)},
     RECEIPT_SENT: {"packet_id": (_INT, False)},
     RECEIPT_RECEIVED: {
