@@ -67,6 +67,14 @@ from nsplink.texts import render_error
 
 log = logging.getLogger("nsplink.app.daemon")
 
+# The timer loop wakes at least this often (real seconds), so the engine sees a clock set back
+# (its deadlines are wall times) and a jump is noticed within a minute.
+CLOCK_CHECK_S = 60.0
+# Wall time that moves forward by more than this between two wakes jumped (or the machine slept):
+# above any engine timer that matters (the hour of undelivered_after_s) plus the check interval.
+FORWARD_JUMP_S = 2 * 3600.0
+BACKWARD_JUMP_S = 2.0  # NTP slews small errors; a step back of more than this is a jump
+
 
 @dataclass
 class DaemonOptions:
@@ -123,6 +131,7 @@ class Daemon:
         self.driver: EngineDriver | None = None
         self._last_data_version = -1
         self._triage_seen = 0  # log id of the last triage change turned into a receipt
+        self._last_wall: float | None = None  # the timer loop's last reading of the clock
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -277,14 +286,28 @@ class Daemon:
             # then, so a crash loses at most the counts of the minute still open
             due = (self.engine.next_deadline(), journal.rejects.deadline())
             times = [t for t in due if t is not None]
-            timeout = max(0.0, min(times) - self.clock()) if times else None
+            timeout = min(
+                CLOCK_CHECK_S, max(0.0, min(times) - self.clock()) if times else CLOCK_CHECK_S
+            )
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
             async with self._lock:
                 now = self.clock()
+                await self._watch_clock(now)
                 await self._process(self.engine.handle_timer(now))
                 await self._append(journal.rejects_closed(now))
                 self._wake.clear()  # our own processing re-planned the deadline already
+
+    async def _watch_clock(self, now: float) -> None:
+        """Log `clock.jumped` when wall time stepped back, or forward by more than any timer.
+        The engine copes by itself (SiteEngine._clock); this is for the operator."""
+        was, self._last_wall = self._last_wall, now
+        if was is None:
+            return
+        by = now - was
+        if by < -BACKWARD_JUMP_S or by > FORWARD_JUMP_S:
+            await self._log(ev.CLOCK_JUMPED, data={"by_s": round(by, 1), "was": was})
+            log.warning("wall clock moved by %.0f s", by)
 
     async def _scan_loop(self) -> None:
         """Pick up what the CLI queued: at once on a nudge, else on a slow data_version check."""

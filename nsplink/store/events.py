@@ -103,6 +103,10 @@ ROSTER_CHANGED: Final = "roster.changed"
 VIEWS_REBUILT: Final = "store.views_rebuilt"
 """At a daemon's start a derived table disagreed with the log (edited behind the program's back)
 and was rebuilt from the log. data: table, key, reason (the first difference)."""
+CLOCK_JUMPED: Final = "clock.jumped"
+"""The daemon saw the wall clock step back, or forward by more than any of its timers (issue 18
+H). Nothing depends on it (order is the log's, replay protection is by sequence number); it is
+for the operator. data: by_s (seconds, negative = back), was (the clock before)."""
 RETENTION_ERASED: Final = "retention.erased"
 """Per-message keys destroyed after the retention term. data: keys (count), before (wall s)."""
 
@@ -179,6 +183,7 @@ _FIELDS: Final[dict[str, dict[str, tuple[tuple[type, ...], bool]]]] = {
     TRIAGE_CHANGED: {"state": (_STR, True), "operator": (_STR, True), "note": (_STR, False)},
     RADIO_ERROR: {"code": (_STR, True), "detail": (_STR, False)},
     RETENTION_ERASED: {"keys": (_INT, True), "before": (_NUM, True)},
+    CLOCK_JUMPED: {"by_s": (_NUM, True), "was": (_NUM, True)},
     VIEWS_REBUILT: {"table": (_STR, True), "key": (_STR, True), "reason": (_STR, True)},
     SEQ_RESERVED: {"sender": (_STR, True), "first": (_INT, True), "last": (_INT, True)},
 }
