@@ -30,7 +30,7 @@ from typing import Any
 from nsplink import __version__
 from nsplink.app.config import SiteConfig, load_config
 from nsplink.app.driver import EngineDriver, Persist, Request, Reserve, Send
-from nsplink.app.journal import Journal
+from nsplink.app.journal import DAEMON, Journal
 from nsplink.app.keys import load_identity
 from nsplink.app.nudge import bind as bind_nudge
 from nsplink.app.nudge import socket_path
@@ -449,7 +449,7 @@ class Daemon:
                 return exc
         if isinstance(request, Reserve):
             return await store.reserve_seqs(
-                str(self.me), request.count, at=self.clock(), site=self.cfg.site
+                str(self.me), request.count, at=self.clock(), site=self.cfg.site, by=DAEMON
             )
         await self._roster_update(request.msg)
         return None

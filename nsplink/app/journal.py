@@ -52,6 +52,8 @@ from nsplink.store import CustodyItem, Event, InboxItem, OutboxItem, Record
 from nsplink.store import events as ev
 from nsplink.texts import render_error
 
+DAEMON = "daemon"  # seq.reserved `by`: a block held in the daemon's memory
+
 # unverified reports that are kept, flagged, for the CP operator (issue 11); others are rejected
 QUARANTINE_TYPES = (MessageType.EMERGENCY, MessageType.SITREP, MessageType.SUPPLY)
 
@@ -352,7 +354,35 @@ class Journal:
                 msg = await self.load_message(held.ref)
                 if msg is not None:
                     effects += self.engine.hold(msg, now)
+        effects += self.engine.provide_seqs(await self.unused_seqs(), now)
         return effects + await self._restore_triage(now)
+
+    async def unused_seqs(self) -> list[int]:
+        """Numbers the previous daemon run reserved for its receipts and beacons and never
+        signed with: its memory of them died with it (a SIGKILL, or a stop). Taken back, so a
+        restart does not make the numbers people see skip a block. Safe: whatever the engine
+        signs is logged before it goes on air (driver.py), so a number without a row never left
+        this site; and only the daemon uses daemon blocks (one daemon per site, sitelock.py),
+        never a number the CLI holds while it writes its message."""
+        me = str(self.me)
+        starts = [r.id for r in await self.store.events(kinds=(ev.DAEMON_STARTED,))]
+        since = starts[-2] if len(starts) >= 2 else 0  # the previous run's start (ours is last)
+        reserved: set[int] = set()
+        for rec in await self.store.events(kinds=(ev.SEQ_RESERVED,)):
+            d = rec.data
+            if rec.id > since and d.get("by") == DAEMON and d.get("sender") == me:
+                first, last = d.get("first"), d.get("last")
+                if isinstance(first, int) and isinstance(last, int) and last - first < 10_000:
+                    reserved.update(range(first, last + 1))
+        if not reserved:
+            return []
+        signed = (ev.MESSAGE_CREATED, ev.RECEIPT_CREATED, "status.sent")
+        for rec in await self.store.events(kinds=signed):
+            with contextlib.suppress(ValueError):
+                mid = MessageId.parse(rec.ref)
+                if str(mid.sender) == me:
+                    reserved.discard(mid.seq)
+        return sorted(reserved)
 
     async def _restore_triage(self, now: float) -> list[Effect]:
         """Triage after a start. At an NSP: the newest state each CP already told us, so that an

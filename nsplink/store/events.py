@@ -83,7 +83,8 @@ operator; optional note."""
 
 SEQ_RESERVED: Final = "seq.reserved"
 """Sequence numbers of our own key handed out ahead of use (see Store.reserve_seqs), so the CLI
-and the daemon never sign two messages with one number. data: sender (key id), first, last."""
+and the daemon never sign two messages with one number. data: sender (key id), first, last;
+optional by ("daemon": a block the daemon holds in memory for its receipts and beacons)."""
 
 # -- lifecycle of the parts ----------------------------------------------------------------------
 RADIO_CONNECTED: Final = "radio.connected"
