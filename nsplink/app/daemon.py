@@ -67,9 +67,6 @@ from nsplink.texts import render_error
 
 log = logging.getLogger("nsplink.app.daemon")
 
-# The timer loop wakes at least this often (real seconds), so the engine sees a clock set back
-# (its deadlines are wall times) and a jump is noticed within a minute.
-CLOCK_CHECK_S = 60.0
 # Wall time that moves forward by more than this between two wakes jumped (or the machine slept):
 # above any engine timer that matters (the hour of undelivered_after_s) plus the check interval.
 FORWARD_JUMP_S = 2 * 3600.0
@@ -82,6 +79,9 @@ class DaemonOptions:
     fallback_check_s: float = 5.0
     seq_block: int = 16
     retention_check_s: float = 6 * 3600.0
+    # the timer loop wakes at least this often (s), so the engine sees a clock set back (its
+    # deadlines are wall times) and a jump is noticed within a minute
+    clock_check_s: float = 60.0
 
 
 def open_radio(cfg: SiteConfig) -> Radio:
@@ -286,9 +286,8 @@ class Daemon:
             # then, so a crash loses at most the counts of the minute still open
             due = (self.engine.next_deadline(), journal.rejects.deadline())
             times = [t for t in due if t is not None]
-            timeout = min(
-                CLOCK_CHECK_S, max(0.0, min(times) - self.clock()) if times else CLOCK_CHECK_S
-            )
+            check = self.options.clock_check_s
+            timeout = min(check, max(0.0, min(times) - self.clock()) if times else check)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
             async with self._lock:

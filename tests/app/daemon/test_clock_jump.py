@@ -43,7 +43,7 @@ async def test_a_report_is_delivered_across_a_30_day_clock_jump(
     def nsp_clock() -> float:
         return EPOCH + driver.virtual_now() + offset[0]
 
-    opts = DaemonOptions(status_interval_s=0, fallback_check_s=3600)
+    opts = DaemonOptions(status_interval_s=0, fallback_check_s=3600, clock_check_s=1.0)
 
     def daemon(name: str, node, clock) -> Daemon:  # type: ignore[no-untyped-def]
         radio = SimRadio(node, driver, portnum=287)
@@ -77,7 +77,7 @@ async def test_a_report_is_delivered_across_a_30_day_clock_jump(
             async def jumped() -> bool:
                 return bool(await nsp_store.events(kinds=(ev.CLOCK_JUMPED,)))
 
-            await wait_for(jumped, timeout=90.0)  # the timer loop wakes every CLOCK_CHECK_S
+            await wait_for(jumped, timeout=90.0)  # the timer loop wakes every clock_check_s
         for d in (nsp, cp):
             d.request_stop()
         await asyncio.gather(*runs)
