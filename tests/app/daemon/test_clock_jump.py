@@ -55,7 +55,11 @@ async def test_a_report_is_delivered_across_a_30_day_clock_jump(
         nsp = daemon("NSP Zuid", nsp_node, nsp_clock)
         cp = daemon("CP Noord", cp_node, cp_clock)
         runs = [tg.create_task(nsp.run()), tg.create_task(cp.run())]
-        await asyncio.sleep(0.2)
+
+        async def radios_open() -> bool:  # a radio powered off before it opened never comes back
+            return all(d.radio.node_num is not None for d in (nsp, cp))
+
+        await wait_for(radios_open)
         medium.power_off(cp_node.node_num)
         async with await Store.open(nsp_home.db_path) as nsp_store:
             mid = await _queue_emergency(nsp_store, nsp_home, nsp_clock())
