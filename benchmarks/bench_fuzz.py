@@ -11,6 +11,10 @@
    way, and the alternatives (anonymous sealed box, explicit nonce, a Meshtastic PKI direct
    message per CP).
 3. Roster update: payload and fragments of a signed 60-site roster.
+4. Junk flood and the log: rows per hour a CP's journal writes under an hour of mutated junk
+   frames at 10 % duty (stock firmware) and at 100 % (altered), LONG_FAST airtime, from one node
+   and from a forged node number per frame; beside it what one row per frame wrote before
+   (issue 18 E).
 
 Asserts nothing; prints figures and ratios.
 """
@@ -18,6 +22,7 @@ Asserts nothing; prints figures and ratios.
 from __future__ import annotations
 
 import collections
+import itertools
 import random
 import time
 
@@ -242,12 +247,71 @@ def roster_update() -> None:
           f"({100 * ms / 360_000:.1f} % of one node's hourly budget)")  # fmt: skip
 
 
+def _flood_hour(short: bool, duty: float, forged: bool) -> tuple[int, int, int, int]:
+    """(frames, rows one row per frame wrote, rows written now, quarantined reports) for one
+    hour of junk at `duty` through a CP's real engine, driver and journal."""
+    from nsplink.app.driver import EngineDriver, Persist, run_now
+    from nsplink.app.journal import Journal
+    from nsplink.radio.base import Received
+    from nsplink.store import events as ev
+
+    corpus = real_frames()
+    rng = random.Random(18)
+    clock = [T0]
+    ring = make_roster()
+    eng = SiteEngine(CP, ring, EngineConfig(role="cp"), rng=random.Random(1), now=T0)
+    journal = Journal("cp", eng, ring, None, lambda: clock[0])  # type: ignore[arg-type]
+    driver = EngineDriver(eng, journal, lambda: clock[0])
+    rows: collections.Counter[str] = collections.Counter()
+    frames = rejected = 0
+
+    def keep(request: object) -> None:
+        if isinstance(request, Persist):
+            rows.update(e.kind for e in request.events)
+
+    def count(effect: object) -> None:
+        nonlocal rejected
+        rejected += isinstance(effect, p.Rejected)
+
+    driver.observe = count
+    while clock[0] < T0 + 3600:
+        frame = rng.randbytes(8) if short else mutated(rng, corpus)[:231] or b"\x10"
+        node = 0x200 + (frames if forged else 0)
+        packet = Received(from_node=node, to_node=0xFFFFFFFF, payload=frame, packet_id=1)
+        run_now(driver.carry_out(driver.on_radio(packet, clock[0])), keep)
+        frames += 1
+        clock[0] += _airtime(len(frame)) / 1000 / duty
+    rows.update(e.kind for e in journal.rejects_flushed())
+    quarantined = rows[ev.MESSAGE_QUARANTINED]
+    after = rows[ev.MESSAGE_REJECTED] + rows[ev.REJECTS_COUNTED]
+    return frames, rejected - quarantined, after, quarantined
+
+
+def junk_flood_rows() -> None:
+    from nsplink.app.rejects import FULL_PER_MINUTE
+
+    print(f"junk flood, one hour, LONG_FAST (rows a CP's log gains; cap {FULL_PER_MINUTE} full "
+          "rows/min + 1 count row):")  # fmt: skip
+    print(f"  {'junk':<16} {'duty':>5} {'senders':<14} {'frames':>7} {'before (1/frame)':>17} "
+          f"{'after':>6} {'quarantined':>12}")  # fmt: skip
+    for short, duty, forged in itertools.product((False, True), (0.10, 1.0), (False, True)):
+        frames, before, after, quarantined = _flood_hour(short, duty, forged)
+        what = "random 8 bytes" if short else "mutated frames"
+        who = "forged/frame" if forged else "one node"
+        print(f"  {what:<16} {duty:>5.0%} {who:<14} {frames:>7,} {before:>17,} {after:>6,} "
+              f"{quarantined:>12,}")  # fmt: skip
+    print("  (quarantined: mangled but readable reports of an unknown key, 2 rows each, kept by"
+          " design for the CP; not capped)")  # fmt: skip
+
+
 def main() -> None:
     fuzz()
     print()
     sealing()
     print()
     roster_update()
+    print()
+    junk_flood_rows()
 
 
 if __name__ == "__main__":

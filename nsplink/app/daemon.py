@@ -30,7 +30,7 @@ from typing import Any
 from nsplink import __version__
 from nsplink.app.config import SiteConfig, load_config
 from nsplink.app.driver import EngineDriver, Persist, Request, Reserve, Send
-from nsplink.app.journal import Journal
+from nsplink.app.journal import DAEMON, Journal
 from nsplink.app.keys import load_identity
 from nsplink.app.nudge import bind as bind_nudge
 from nsplink.app.nudge import socket_path
@@ -61,11 +61,16 @@ from nsplink.radio.base import (
     RadioError,
     RadioUnavailable,
 )
-from nsplink.store import Store
+from nsplink.store import Event, Store
 from nsplink.store import events as ev
 from nsplink.texts import render_error
 
 log = logging.getLogger("nsplink.app.daemon")
+
+# Wall time that moves forward by more than this between two wakes jumped (or the machine slept):
+# above any engine timer that matters (the hour of undelivered_after_s) plus the check interval.
+FORWARD_JUMP_S = 2 * 3600.0
+BACKWARD_JUMP_S = 2.0  # NTP slews small errors; a step back of more than this is a jump
 
 
 @dataclass
@@ -74,6 +79,9 @@ class DaemonOptions:
     fallback_check_s: float = 5.0
     seq_block: int = 16
     retention_check_s: float = 6 * 3600.0
+    # the timer loop wakes at least this often (s), so the engine sees a clock set back (its
+    # deadlines are wall times) and a jump is noticed within a minute
+    clock_check_s: float = 60.0
 
 
 def open_radio(cfg: SiteConfig) -> Radio:
@@ -123,6 +131,7 @@ class Daemon:
         self.driver: EngineDriver | None = None
         self._last_data_version = -1
         self._triage_seen = 0  # log id of the last triage change turned into a receipt
+        self._last_wall: float | None = None  # the timer loop's last reading of the clock
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -159,6 +168,7 @@ class Daemon:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(self.radio.close(), 10)
                 async with self._lock:  # let a transaction in flight finish first
+                    await self._append(self._journal().rejects_flushed())
                     await self._log(ev.DAEMON_STOPPED, data={"reason": "signal"})
 
     async def _run_tasks(self) -> None:
@@ -270,14 +280,33 @@ class Daemon:
                 await self._process(self._driver().on_radio(event, now))
 
     async def _timer_loop(self) -> None:
+        journal = self._journal()
         while True:
-            deadline = self.engine.next_deadline()
-            timeout = None if deadline is None else max(0.0, deadline - self.clock())
+            # the end of a minute of counted rejections is a deadline too: its row is written
+            # then, so a crash loses at most the counts of the minute still open
+            due = (self.engine.next_deadline(), journal.rejects.deadline())
+            times = [t for t in due if t is not None]
+            check = self.options.clock_check_s
+            timeout = min(check, max(0.0, min(times) - self.clock()) if times else check)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
             async with self._lock:
-                await self._process(self.engine.handle_timer(self.clock()))
+                now = self.clock()
+                await self._watch_clock(now)
+                await self._process(self.engine.handle_timer(now))
+                await self._append(journal.rejects_closed(now))
                 self._wake.clear()  # our own processing re-planned the deadline already
+
+    async def _watch_clock(self, now: float) -> None:
+        """Log `clock.jumped` when wall time stepped back, or forward by more than any timer.
+        The engine copes by itself (SiteEngine._clock); this is for the operator."""
+        was, self._last_wall = self._last_wall, now
+        if was is None:
+            return
+        by = now - was
+        if by < -BACKWARD_JUMP_S or by > FORWARD_JUMP_S:
+            await self._log(ev.CLOCK_JUMPED, data={"by_s": round(by, 1), "was": was})
+            log.warning("wall clock moved by %.0f s", by)
 
     async def _scan_loop(self) -> None:
         """Pick up what the CLI queued: at once on a nudge, else on a slow data_version check."""
@@ -390,6 +419,10 @@ class Daemon:
     ) -> None:
         await self._require().append(self._journal().event(kind, ref, data, frame, seal=seal))
 
+    async def _append(self, events: list[Event]) -> None:
+        if events:
+            await self._require().append_many(events)
+
     async def _process(self, effects: list[Effect]) -> None:
         """Carry out effects in order, with the engine's answers (see app/driver.py): each
         request of the driver answered with an await, in the order it asks."""
@@ -415,7 +448,7 @@ class Daemon:
                 return exc
         if isinstance(request, Reserve):
             return await store.reserve_seqs(
-                str(self.me), request.count, at=self.clock(), site=self.cfg.site
+                str(self.me), request.count, at=self.clock(), site=self.cfg.site, by=DAEMON
             )
         await self._roster_update(request.msg)
         return None

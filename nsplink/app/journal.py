@@ -18,6 +18,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
+from nsplink.app.rejects import RejectTally
 from nsplink.protocol import (
     SEALED_TYPES,
     Created,
@@ -50,6 +51,8 @@ from nsplink.protocol import (
 from nsplink.store import CustodyItem, Event, InboxItem, OutboxItem, Record
 from nsplink.store import events as ev
 from nsplink.texts import render_error
+
+DAEMON = "daemon"  # seq.reserved `by`: a block held in the daemon's memory
 
 # unverified reports that are kept, flagged, for the CP operator (issue 11); others are rejected
 QUARANTINE_TYPES = (MessageType.EMERGENCY, MessageType.SITREP, MessageType.SUPPLY)
@@ -93,6 +96,7 @@ class Journal:
         self.last_triage_receipt = 0  # log id of our newest triage receipt, found by restore()
         self.inbox_refs: set[str] = set()  # what the inbox shows: never twice
         self.last_heard: dict[str, float] = {}
+        self.rejects = RejectTally()  # rejected frames per (node, code, minute): memory only
 
     @property
     def me(self) -> KeyId:
@@ -248,24 +252,16 @@ class Journal:
 
     def _rejected(self, r: Rejected) -> list[Event]:
         env = r.unverified
-        if env is not None:
-            ref = str(MessageId(env.sender, env.seq))
-        else:
-            ref = "x-" + hashlib.sha256(r.frame).hexdigest()[:12]
-        data: dict[str, Any] = {
-            "code": r.error.code,
-            "detail": render_error(r.error, "en")[:200],  # the English sentence, as always
-            "from_node": r.from_node,
-        }
         if (
             env is not None
             and env.type in QUARANTINE_TYPES
             and isinstance(r.error, VerifyError)
             and self.engine.for_me(env.destination)
-            and ref not in self.inbox_refs
+            and str(MessageId(env.sender, env.seq)) not in self.inbox_refs
         ):
             # never dropped: a report from an unknown or revoked key, or with a bad signature, is
             # shown to the CP operator in a separate, clearly marked list (issue 11)
+            ref = str(MessageId(env.sender, env.seq))
             self.inbox_refs.add(ref)
             peer = self.keys.lookup(env.sender)
             received = {
@@ -277,9 +273,38 @@ class Journal:
             }
             return [
                 self.event(ev.MESSAGE_RECEIVED, ref, received, r.frame, seal=True),
-                self.event(ev.MESSAGE_QUARANTINED, ref, data),
+                self.event(ev.MESSAGE_QUARANTINED, ref, self._rejection(r)),
             ]
-        return [self.event(ev.MESSAGE_REJECTED, ref, data)]
+        # counted, not one row each: a flood costs a bounded number of rows (rejects.py)
+        summary, full = self.rejects.count(r.from_node, r.error.code, self.clock())
+        rows = self._counted(summary)
+        if not full:
+            return rows
+        digest = hashlib.sha256(r.frame).hexdigest()
+        data = self._rejection(r) | {"frame_sha256": digest[:32]}
+        if env is not None:
+            data["claimed"] = str(MessageId(env.sender, env.seq))
+        # named by the frame's hash, never by the id it claims: a forged copy of a real message
+        # (or a repeat of a quarantined one) must not turn that message's inbox row "rejected"
+        return [*rows, self.event(ev.MESSAGE_REJECTED, "x-" + digest[:12], data)]
+
+    def _rejection(self, r: Rejected) -> dict[str, Any]:
+        return {
+            "code": r.error.code,
+            "detail": render_error(r.error, "en")[:200],  # the English sentence, as always
+            "from_node": r.from_node,
+        }
+
+    def _counted(self, summary: dict[str, Any] | None) -> list[Event]:
+        return [] if summary is None else [self.event(ev.REJECTS_COUNTED, data=summary)]
+
+    def rejects_closed(self, now: float) -> list[Event]:
+        """The row of a minute of rejected frames that is over (for the daemon's timer)."""
+        return self._counted(self.rejects.closed(now))
+
+    def rejects_flushed(self) -> list[Event]:
+        """The row of the minute still open (at a clean stop)."""
+        return self._counted(self.rejects.flush())
 
     # -- reading back ------------------------------------------------------------------------
 
@@ -329,7 +354,35 @@ class Journal:
                 msg = await self.load_message(held.ref)
                 if msg is not None:
                     effects += self.engine.hold(msg, now)
+        effects += self.engine.provide_seqs(await self.unused_seqs(), now)
         return effects + await self._restore_triage(now)
+
+    async def unused_seqs(self) -> list[int]:
+        """Numbers the previous daemon run reserved for its receipts and beacons and never
+        signed with: its memory of them died with it (a SIGKILL, or a stop). Taken back, so a
+        restart does not make the numbers people see skip a block. Safe: whatever the engine
+        signs is logged before it goes on air (driver.py), so a number without a row never left
+        this site; and only the daemon uses daemon blocks (one daemon per site, sitelock.py),
+        never a number the CLI holds while it writes its message."""
+        me = str(self.me)
+        starts = [r.id for r in await self.store.events(kinds=(ev.DAEMON_STARTED,))]
+        since = starts[-2] if len(starts) >= 2 else 0  # the previous run's start (ours is last)
+        reserved: set[int] = set()
+        for rec in await self.store.events(kinds=(ev.SEQ_RESERVED,)):
+            d = rec.data
+            if rec.id > since and d.get("by") == DAEMON and d.get("sender") == me:
+                first, last = d.get("first"), d.get("last")
+                if isinstance(first, int) and isinstance(last, int) and last - first < 10_000:
+                    reserved.update(range(first, last + 1))
+        if not reserved:
+            return []
+        signed = (ev.MESSAGE_CREATED, ev.RECEIPT_CREATED, "status.sent")
+        for rec in await self.store.events(kinds=signed):
+            with contextlib.suppress(ValueError):
+                mid = MessageId.parse(rec.ref)
+                if str(mid.sender) == me:
+                    reserved.discard(mid.seq)
+        return sorted(reserved)
 
     async def _restore_triage(self, now: float) -> list[Effect]:
         """Triage after a start. At an NSP: the newest state each CP already told us, so that an

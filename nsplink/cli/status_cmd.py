@@ -32,6 +32,7 @@ from nsplink.texts import code_label
 T = TypeVar("T")
 AIRTIME_BUDGET_S = 360.0  # 10 % duty cycle of one hour in EU_868 (docs/radio.md §1)
 STALE_S = 30 * 60  # no word from any CP for this long: say there is no connection
+CLOCK_WARN_S = 24 * 3600  # a clock jump the daemon logged this recently is shown
 
 register_texts(
     {
@@ -86,6 +87,18 @@ register_texts(
             "battery {pct} %, {hours:.1f} h left",
         ),
         "status.power_unknown": ("onbekend", "unknown"),
+        "status.clock_back": (
+            "Let op: de klok van deze computer is {size} teruggezet (gezien om {time}). "
+            "Berichten gaan gewoon door; controleer datum en tijd.",
+            "Note: this computer's clock was set back by {size} (seen at {time}). "
+            "Messages carry on; check the date and time.",
+        ),
+        "status.clock_forward": (
+            "Let op: de klok van deze computer is {size} vooruitgesprongen (gezien om {time}). "
+            "Berichten gaan gewoon door; controleer datum en tijd.",
+            "Note: this computer's clock jumped forward by {size} (seen at {time}). "
+            "Messages carry on; check the date and time.",
+        ),
         "status.no_log": (
             "Nog geen logboek: er is nog niets verstuurd of ontvangen.",
             "No log yet: nothing has been sent or received.",
@@ -250,6 +263,7 @@ class LinkState:
     heard: dict[str, float] = field(default_factory=dict)  # site -> last time heard
     beacon: dict[str, dict[str, Any]] = field(default_factory=dict)  # site -> last status data
     airtime_ms: float = 0.0
+    clock_jump: tuple[float, float] | None = None  # (by_s, at) of the newest clock.jumped
 
 
 _HEARD_KINDS = (ev.MESSAGE_RECEIVED, "status.received", "receipt.heard", ev.RECEIPT_RECEIVED)
@@ -258,11 +272,20 @@ _HEARD_KINDS = (ev.MESSAGE_RECEIVED, "status.received", "receipt.heard", ev.RECE
 async def link_state(store: Store, site: LocalSite, now: float) -> LinkState:
     """One pass over the log's radio and reception events."""
     state = LinkState()
-    kinds = (ev.RADIO_CONNECTED, ev.RADIO_DISCONNECTED, ev.MESSAGE_SENT, *_HEARD_KINDS)
+    kinds = (
+        ev.RADIO_CONNECTED,
+        ev.RADIO_DISCONNECTED,
+        ev.MESSAGE_SENT,
+        ev.CLOCK_JUMPED,
+        *_HEARD_KINDS,
+    )
     async for rec in store.iter_events(kinds=kinds):
         d = rec.data
         if rec.kind in (ev.RADIO_CONNECTED, ev.RADIO_DISCONNECTED):
             state.radio = (rec.kind, rec.at)
+        elif rec.kind == ev.CLOCK_JUMPED:
+            if isinstance(d.get("by_s"), int | float):
+                state.clock_jump = (float(d["by_s"]), rec.at)
         elif rec.kind == ev.MESSAGE_SENT:
             if rec.at >= now - 3600 and isinstance(d.get("airtime_ms"), int | float):
                 state.airtime_ms += float(d["airtime_ms"])
@@ -291,6 +314,10 @@ def _own_power(lang: Lang) -> str:
 async def status_lines(store: Store, site: LocalSite, lang: Lang, now: float) -> list[str]:
     link = await link_state(store, site, now)
     lines: list[str] = []
+    if link.clock_jump is not None and abs(now - link.clock_jump[1]) < CLOCK_WARN_S:
+        by, at = link.clock_jump
+        key = "status.clock_back" if by < 0 else "status.clock_forward"
+        lines.append(t(key, lang, size=age_text(abs(by), lang), time=_short(at)))
     if link.radio is None:
         lines.append(t("status.radio_never", lang))
     elif link.radio[0] == ev.RADIO_CONNECTED:

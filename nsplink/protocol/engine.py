@@ -142,11 +142,36 @@ class SiteEngine:
         self._packets: dict[int, tuple[MessageId, int, float, float]] = {}
         self._order = 0
         self._last_now = now
+        # engine time = the driver's wall time + _skew, and it never goes backwards (_clock)
+        self._skew = 0.0
+        self._engine_now = now
+
+    # -- time ----------------------------------------------------------------------------------
+
+    def _clock(self, now: float) -> float:
+        """Engine time for the driver's wall time `now` (every input method starts here).
+
+        Timers, the airtime ledger and the token bucket hold absolute times; a wall clock set
+        back (no NTP during an outage, a laptop corrected by hand) would park them all until the
+        clock caught up again. So a step back is absorbed: engine time stands still at the step
+        and runs on from there. A step forward needs nothing: what is due fires at once (one
+        retry each), and the ledger forgets an hour it cannot see. What leaves the engine is in
+        wall time again (next_deadline, the times in effects, a message's own time)."""
+        t = now + self._skew
+        if t < self._engine_now:
+            self._skew += self._engine_now - t
+            t = self._engine_now
+        self._engine_now = t
+        return t
+
+    def _wall(self, t: float) -> float:
+        return t - self._skew
 
     # -- sequence numbers for what the engine signs itself --------------------------------------
 
     def provide_seqs(self, seqs: Iterable[int], now: float) -> list[Effect]:
         """Sequence numbers the driver reserved in the store for our receipts and beacons."""
+        now = self._clock(now)
         self._seqs.extend(seqs)
         self._seqs.sort()
         return self._pump(now)
@@ -166,11 +191,26 @@ class SiteEngine:
     ) -> SignedMessage | None:
         """Build and sign a message of our own with a reserved sequence number (build.py); None
         if none is left."""
+        return self._compose(
+            body, destination, priority, self._clock(now), seal_to=seal_to, seal_with=seal_with
+        )
+
+    def _compose(
+        self,
+        body: Message,
+        destination: Destination,
+        priority: Priority,
+        now: float,
+        *,
+        seal_to: bytes | None = None,
+        seal_with: bytes | None = None,
+    ) -> SignedMessage | None:
         seq = self._take_seq()
         if seq is None:
             return None
         draft = Draft(body, destination, priority, seal_to, seal_with)
-        return build_message(draft, self.identity, seq, now, self._self_key())
+        # the message's own time is the site's wall clock, as its people see it
+        return build_message(draft, self.identity, seq, self._wall(now), self._self_key())
 
     def _self_key(self) -> PeerKey:
         peer = self.roster.lookup(self.me)
@@ -189,9 +229,22 @@ class SiteEngine:
     ) -> list[Effect]:
         """Queue one of our messages (already durable). After a restart the driver passes what
         the log knows: attempts made and who already receipted."""
+        now = self._clock(now)
+        return self._submit(msg, now, attempts, delivered_to, submitted_at)
+
+    def _submit(
+        self,
+        msg: SignedMessage,
+        now: float,
+        attempts: int = 0,
+        delivered_to: Iterable[KeyId] = (),
+        submitted_at: float | None = None,
+    ) -> list[Effect]:
         if msg.id in self.outbox:
             return []
-        out = self._new_out(msg, DeliveryState.QUEUED, now=submitted_at if submitted_at else now)
+        # submitted_at is the log's wall time; before the current skew it is older still
+        at = min(now, submitted_at + self._skew) if submitted_at else now
+        out = self._new_out(msg, DeliveryState.QUEUED, now=at)
         out.attempt = attempts + 1
         out.got.update(delivered_to)
         if out.tracked and out.complete:
@@ -203,6 +256,7 @@ class SiteEngine:
     def hold(self, msg: SignedMessage, now: float) -> list[Effect]:
         """Carry again, after a restart, a message whose custody we had confirmed: it goes out
         as soon as its destination is heard."""
+        now = self._clock(now)
         if msg.id not in self.outbox and msg.envelope.sender != self.me:
             self.outbox.add(self._new_out(msg, CustodyPhase.HELD, now=now))
         return []
@@ -211,10 +265,11 @@ class SiteEngine:
         self, body: Message, destination: Destination, priority: Priority, now: float
     ) -> list[Effect]:
         """Compose, sign and queue a message the engine makes itself (status beacons)."""
-        msg = self.compose(body, destination, priority, now)
+        now = self._clock(now)
+        msg = self._compose(body, destination, priority, now)
         if msg is None:
             return [NeedSeqs(self.config.seq_low_water * 2)]
-        return [Created(msg), *self.submit(msg, now), *self._need_seqs()]
+        return [Created(msg), *self._submit(msg, now), *self._need_seqs()]
 
     def _new_out(self, msg: SignedMessage, phase: Phase, *, now: float) -> Outgoing:
         env = msg.envelope
@@ -235,6 +290,7 @@ class SiteEngine:
     # -- the radio's answers ---------------------------------------------------------------------
 
     def on_handed(self, token: int, packet_id: int, now: float) -> list[Effect]:
+        now = self._clock(now)
         effects: list[Effect] = []
         if self._handing == token:
             self._handing = None
@@ -261,12 +317,13 @@ class SiteEngine:
                 out.attempt,
                 packet_id,
                 airtime,
-                out.next_retry if out.tracked else None,
+                self._wall(out.next_retry) if out.tracked and out.next_retry else None,
             )
         )
         return effects + self._pump(now)
 
     def on_refused(self, token: int, reason: RefusalReason, now: float) -> list[Effect]:
+        now = self._clock(now)
         if self._handing == token:
             self._handing = None
         ref = self._tokens.pop(token, None)
@@ -278,11 +335,12 @@ class SiteEngine:
             if ref[1] not in out.pending:
                 out.pending.insert(0, ref[1])
                 self.outbox.touch(out)
-            effects.append(Refused(out.mid, reason, now + pause))
+            effects.append(Refused(out.mid, reason, self._wall(now + pause)))
         return effects + self._pump(now)
 
     def on_acked(self, packet_id: int, implicit: bool, now: float) -> list[Effect]:
         """A neighbour repeated our packet (implicit) or the destination node acked: HEARD."""
+        now = self._clock(now)
         info = self._packets.pop(packet_id, None)
         if info is None:
             return []
@@ -298,6 +356,7 @@ class SiteEngine:
     def on_failed(self, packet_id: int, reason: FailureReason, now: float) -> list[Effect]:
         """The device refused after accepting (DUTY_CYCLE_LIMIT: resend later) or gave up
         (MAX_RETRANSMIT: nobody repeated it; our own retry timer stays in charge)."""
+        now = self._clock(now)
         info = self._packets.pop(packet_id, None)
         if info is None:
             return []
@@ -312,7 +371,7 @@ class SiteEngine:
                 out.pending.insert(0, part)
                 self.outbox.touch(out)
                 self.outbox.set_retry(out, None)
-                effects.append(Refused(mid, RefusalReason.DUTY_CYCLE, now + pause))
+                effects.append(Refused(mid, RefusalReason.DUTY_CYCLE, self._wall(now + pause)))
         elif reason is FailureReason.MAX_RETRANSMIT:
             self.planner.record_extra(now, 2 * airtime)
         return effects + self._pump(now)
@@ -320,6 +379,7 @@ class SiteEngine:
     # -- incoming --------------------------------------------------------------------------------
 
     def on_frame(self, frame: bytes, from_node: int, hops: int | None, now: float) -> list[Effect]:
+        now = self._clock(now)
         try:
             msg = self.receiver.receive(frame, now)
         except DecodeError as err:
@@ -370,7 +430,7 @@ class SiteEngine:
         prev = self.heard.get(site)
         self.heard[site] = (now, node, hops)
         fresh_again = prev is None or now - prev[0] > self.config.heard_fresh_s / 3
-        effects: list[Effect] = [PeerSeen(site, node, hops, now)]
+        effects: list[Effect] = [PeerSeen(site, node, hops, self._wall(now))]
         if not fresh_again:
             return effects
         for out in self.outbox.waiting_for(site):
@@ -497,6 +557,7 @@ class SiteEngine:
 
     def receipt(self, items: dict[MessageId, State], now: float) -> list[Effect]:
         """A CP operator's triage change (docs/domain.md §4.2: gezien sends "Ontvangen door CP")."""
+        now = self._clock(now)
         for mid, state in items.items():
             self.receipts.queue(ReceiptKind.TRIAGE, mid, state, True, now)
         return self._pump(now)
@@ -518,7 +579,7 @@ class SiteEngine:
             return []
         effects: list[Effect] = []
         for kind, chunk, dest, prio in self.receipts.batches():
-            msg = self.compose(Receipt.build(kind, chunk), dest, prio, now)
+            msg = self._compose(Receipt.build(kind, chunk), dest, prio, now)
             if msg is None:
                 self.receipts.due = now
                 return [*effects, NeedSeqs(self.config.seq_low_water * 2)]
@@ -528,7 +589,7 @@ class SiteEngine:
                     if superseded_triage(out, chunk):
                         self._drop(out)
             effects.append(Created(msg))
-            effects.extend(self.submit(msg, now))
+            effects.extend(self._submit(msg, now))
         self.receipts.due = None
         return effects + self._need_seqs()
 
@@ -553,9 +614,10 @@ class SiteEngine:
         if reassembly is not None:
             times.append(reassembly)
         finite = [t for t in times if math.isfinite(t)]
-        return min(finite) if finite else None
+        return self._wall(min(finite)) if finite else None
 
     def handle_timer(self, now: float) -> list[Effect]:
+        now = self._clock(now)
         self._last_now = now
         effects: list[Effect] = []
         self.receiver.handle_timer(now)

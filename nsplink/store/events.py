@@ -54,7 +54,14 @@ MESSAGE_RECEIVED: Final = "message.received"
 MESSAGE_VERIFIED: Final = "message.verified"
 """Its signature checked against the roster. data: none required."""
 MESSAGE_REJECTED: Final = "message.rejected"
-"""Refused with a typed decode/verify error. data: code; optional detail."""
+"""Refused with a typed decode/verify error (ref: x- and the frame's hash). data: code; optional
+detail, from_node, frame_sha256, claimed (the message id the frame claims, unverified). Only the
+first of a node's frames with one code in a minute, at most a few a minute (REJECTS_COUNTED)."""
+REJECTS_COUNTED: Final = "rejects.counted"
+"""Rejected frames of one wall minute that got no `message.rejected` row of their own
+(app/rejects.py). data: minute_at (wall s), frames (their number), by (list of {node, code,
+count}: frames after that node's first with that code), others ({code: count}: frames past the
+minute's cap on full rows)."""
 MESSAGE_QUARANTINED: Final = "message.quarantined"
 """Kept but flagged untrusted (e.g. unverified emergency report). data: code; optional detail."""
 MESSAGE_DUPLICATE: Final = "message.duplicate"
@@ -76,7 +83,8 @@ operator; optional note."""
 
 SEQ_RESERVED: Final = "seq.reserved"
 """Sequence numbers of our own key handed out ahead of use (see Store.reserve_seqs), so the CLI
-and the daemon never sign two messages with one number. data: sender (key id), first, last."""
+and the daemon never sign two messages with one number. data: sender (key id), first, last;
+optional by ("daemon": a block the daemon holds in memory for its receipts and beacons)."""
 
 # -- lifecycle of the parts ----------------------------------------------------------------------
 RADIO_CONNECTED: Final = "radio.connected"
@@ -96,6 +104,10 @@ ROSTER_CHANGED: Final = "roster.changed"
 VIEWS_REBUILT: Final = "store.views_rebuilt"
 """At a daemon's start a derived table disagreed with the log (edited behind the program's back)
 and was rebuilt from the log. data: table, key, reason (the first difference)."""
+CLOCK_JUMPED: Final = "clock.jumped"
+"""The daemon saw the wall clock step back, or forward by more than any of its timers (issue 18
+H). Nothing depends on it (order is the log's, replay protection is by sequence number); it is
+for the operator. data: by_s (seconds, negative = back), was (the clock before)."""
 RETENTION_ERASED: Final = "retention.erased"
 """Per-message keys destroyed after the retention term. data: keys (count), before (wall s)."""
 
@@ -156,6 +168,12 @@ _FIELDS: Final[dict[str, dict[str, tuple[tuple[type, ...], bool]]]] = {
     MESSAGE_VERIFIED: {},
     MESSAGE_REJECTED: {"code": (_STR, True), "detail": (_STR, False)},
     MESSAGE_QUARANTINED: {"code": (_STR, True), "detail": (_STR, False)},
+    REJECTS_COUNTED: {
+        "minute_at": (_NUM, True),
+        "frames": (_INT, True),
+        "by": (_LIST, True),
+        "others": ((dict,), True),
+    },
     MESSAGE_DUPLICATE: {"sender": (_STR, True), "seq": (_INT, True)},
     RECEIPT_SENT: {"packet_id": (_INT, False)},
     RECEIPT_RECEIVED: {
@@ -166,6 +184,7 @@ _FIELDS: Final[dict[str, dict[str, tuple[tuple[type, ...], bool]]]] = {
     TRIAGE_CHANGED: {"state": (_STR, True), "operator": (_STR, True), "note": (_STR, False)},
     RADIO_ERROR: {"code": (_STR, True), "detail": (_STR, False)},
     RETENTION_ERASED: {"keys": (_INT, True), "before": (_NUM, True)},
+    CLOCK_JUMPED: {"by_s": (_NUM, True), "was": (_NUM, True)},
     VIEWS_REBUILT: {"table": (_STR, True), "key": (_STR, True), "reason": (_STR, True)},
     SEQ_RESERVED: {"sender": (_STR, True), "first": (_INT, True), "last": (_INT, True)},
 }

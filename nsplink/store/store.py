@@ -171,15 +171,18 @@ class Store:
             lambda c: writer.transaction(c, self.path, lambda c: writer.append(c, prepared))
         )
 
-    async def reserve_seqs(self, sender: str, count: int, *, at: float, site: str) -> list[int]:
+    async def reserve_seqs(
+        self, sender: str, count: int, *, at: float, site: str, by: str = ""
+    ) -> list[int]:
         """`count` fresh sequence numbers for our key `sender`, durable before they are returned
-        and unique across every process writing this file (CLI and daemon)."""
+        and unique across every process writing this file (CLI and daemon). `by` names who
+        reserved them ("daemon": the one process per site that may take back what it left)."""
         if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 10_000:
             raise EventInvalid("count must be 1..10000")
         validate(Event(SEQ_RESERVED, at, site, data={"sender": sender, "first": 1, "last": 1}))
         return await self._on_writer(
             lambda c: writer.transaction(
-                c, self.path, lambda c: writer.reserve_seqs(c, sender, count, float(at), site)
+                c, self.path, lambda c: writer.reserve_seqs(c, sender, count, float(at), site, by)
             )
         )
 

@@ -82,14 +82,17 @@ def erase_personal(conn: sqlite3.Connection, before: float, at: float, site: str
 
 
 def reserve_seqs(
-    conn: sqlite3.Connection, sender: str, count: int, at: float, site: str
+    conn: sqlite3.Connection, sender: str, count: int, at: float, site: str, by: str = ""
 ) -> list[int]:
     """Hand out `count` unused sequence numbers of `sender` and log it (caller's transaction):
     reading the last one and recording the new last happen under the same write lock."""
     row = conn.execute("SELECT last_sent FROM seq_state WHERE sender = ?", (sender,)).fetchone()
     first = (row[0] or 0) + 1 if row else 1
     last = first + count - 1
-    event = Event(SEQ_RESERVED, at, site, data={"sender": sender, "first": first, "last": last})
+    data: dict[str, object] = {"sender": sender, "first": first, "last": last}
+    if by:
+        data["by"] = by
+    event = Event(SEQ_RESERVED, at, site, data=data)
     append(conn, [(event, validate(event))])
     return list(range(first, last + 1))
 
