@@ -8,65 +8,20 @@ NSP's `bulletins`. Everything goes through the real meshtastic library and signe
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from nsplink.app.site import SiteHome
-from nsplink.radio.emulator.mesh import EmulatedMesh, EmulatorThread
 from nsplink.store import Store
 from tests.app.daemon.procs import DaemonProc, radio_connected, wait_until
-from tests.app.daemon.sites import make_sites
+from tests.cli.live import nsplink
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 SITES = [("cp-utrecht", "cp"), ("nsp-houten", "nsp")]
-
-
-@pytest.fixture
-def mesh() -> Iterator[EmulatorThread]:
-    with EmulatorThread(EmulatedMesh(len(SITES), speedup=4.0, seed=11)) as emu:
-        yield emu
-
-
-@pytest.fixture
-def sites(tmp_path: Path, mesh: EmulatorThread) -> dict[str, SiteHome]:
-    radios = {
-        name: f"tcp://127.0.0.1:{dev.tcp_port}"
-        for (name, _), dev in zip(SITES, mesh.mesh.devices, strict=True)
-    }
-    return make_sites(tmp_path, SITES, radios=radios)
-
-
-@pytest.fixture
-def daemons(sites: dict[str, SiteHome], tmp_path: Path) -> Iterator[list[DaemonProc]]:
-    procs = [DaemonProc(home, tmp_path) for home in sites.values()]
-    for p in procs:
-        p.start()
-    yield procs
-    for p in procs:
-        p.stop()
-
-
-def nsplink(home: SiteHome, *args: str) -> str:
-    env = dict(os.environ, NSPLINK_LANG="nl")
-    done = subprocess.run(
-        [sys.executable, "-m", "nsplink", "--home", str(home.root), *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "Traceback" not in done.stderr
-    return done.stdout
+MESH_SEED = 11
 
 
 async def remote_state(home: SiteHome, ref: str) -> str | None:
@@ -76,8 +31,9 @@ async def remote_state(home: SiteHome, ref: str) -> str | None:
 
 
 async def test_volunteer_to_operator_and_back(
-    sites: dict[str, SiteHome], daemons: list[DaemonProc]
+    live_sites: dict[str, SiteHome], live_daemons: list[DaemonProc]
 ) -> None:
+    sites, daemons = live_sites, live_daemons
     cp, nsp = sites["cp-utrecht"], sites["nsp-houten"]
     for home in sites.values():
         await wait_until(lambda h=home: radio_connected(h), 60, "radio link", daemons)

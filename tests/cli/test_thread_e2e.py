@@ -5,49 +5,21 @@ same conversation. Real daemons over the emulated mesh, one of them SIGKILLed on
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from nsplink.app.site import SiteHome
 from nsplink.protocol import Note, decode_unverified
-from nsplink.radio.emulator.mesh import EmulatedMesh, EmulatorThread
 from nsplink.store import Store
 from tests.app.daemon.procs import DaemonProc, radio_connected, wait_until
-from tests.app.daemon.sites import make_sites
-from tests.cli.test_cli_e2e import nsplink
+from tests.cli.live import nsplink
 
 pytestmark = pytest.mark.slow
 SITES = [("cp-utrecht", "cp"), ("nsp-houten", "nsp")]
+MESH_SEED = 19
 QUESTION = "Is de brand uit? Hoeveel mensen nog binnen?"
 ANSWER = "Brand is uit, nog twee mensen binnen op de eerste verdieping."
 ADDENDUM = "Eén bewoner heeft brandwonden aan de hand."
-
-
-@pytest.fixture
-def mesh() -> Iterator[EmulatorThread]:
-    with EmulatorThread(EmulatedMesh(len(SITES), speedup=4.0, seed=19)) as emu:
-        yield emu
-
-
-@pytest.fixture
-def sites(tmp_path: Path, mesh: EmulatorThread) -> dict[str, SiteHome]:
-    radios = {
-        name: f"tcp://127.0.0.1:{dev.tcp_port}"
-        for (name, _), dev in zip(SITES, mesh.mesh.devices, strict=True)
-    }
-    return make_sites(tmp_path, SITES, radios=radios)
-
-
-@pytest.fixture
-def daemons(sites: dict[str, SiteHome], tmp_path: Path) -> Iterator[list[DaemonProc]]:
-    procs = [DaemonProc(home, tmp_path) for home in sites.values()]
-    for p in procs:
-        p.start()
-    yield procs
-    for p in procs:
-        p.stop()
 
 
 def conversation(show_output: str) -> list[str]:
@@ -68,8 +40,9 @@ async def received_note_frames(home: SiteHome) -> list[bytes]:
 
 
 async def test_question_answer_addendum_both_threads_identical(
-    sites: dict[str, SiteHome], daemons: list[DaemonProc]
+    live_sites: dict[str, SiteHome], live_daemons: list[DaemonProc]
 ) -> None:
+    sites, daemons = live_sites, live_daemons
     cp, nsp = sites["cp-utrecht"], sites["nsp-houten"]
     cp_daemon, nsp_daemon = daemons
     for home in sites.values():
