@@ -1,4 +1,4 @@
-"""The coded values of docs/domain.md §3-§4: short ASCII codes, shown translated.
+"""The coded values of docs/setting.md §3-§4: short ASCII codes, shown translated.
 
 Each enum's values are the stable codes (what logs, exports and the CLI use). The Dutch or English
 words a volunteer reads are presentation: `nsplink.texts.code_label(code, lang)`, texts in
@@ -154,7 +154,7 @@ class ReceiptKind(Code):
 
 
 class State(Code):
-    """Delivery and CP handling state carried by receipts (docs/domain.md §4.2), in triage order."""
+    """Delivery and CP handling state carried by receipts (docs/setting.md §4.2), in triage order."""
 
     ONTV = "ONTV"
     GEZ = "GEZ"

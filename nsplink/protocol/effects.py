@@ -106,7 +106,7 @@ class Refused:
 
 @dataclass(frozen=True)
 class Triage:
-    """A CP's signed handling-state receipt for one of our messages (docs/domain.md §4)."""
+    """A CP's signed handling-state receipt for one of our messages (docs/setting.md §4)."""
 
     mid: MessageId
     state: str  # protocol State code, e.g. GEZ, BEH, MKAMER, AFG

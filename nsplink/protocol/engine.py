@@ -556,7 +556,7 @@ class SiteEngine:
     # -- receipts --------------------------------------------------------------------------------
 
     def receipt(self, items: dict[MessageId, State], now: float) -> list[Effect]:
-        """A CP operator's triage change (docs/domain.md §4.2: gezien sends "Ontvangen door CP")."""
+        """A CP operator's triage change (docs/setting.md §4.2: gezien sends "Ontvangen door CP")."""
         now = self._clock(now)
         for mid, state in items.items():
             self.receipts.queue(ReceiptKind.TRIAGE, mid, state, True, now)

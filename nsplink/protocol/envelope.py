@@ -118,7 +118,7 @@ class SignedMessage:
 
 
 def suggested_priority(body: Message) -> Priority:
-    """Default priority per docs/domain.md §4.1; the volunteer or the CP may change it."""
+    """Default priority per docs/setting.md §4.1; the volunteer or the CP may change it."""
     if isinstance(body, Emergency):
         danger = body.life_threat is Answer.JA or body.incident in (
             Incident.REA,

@@ -1,4 +1,4 @@
-"""Typed message bodies (docs/domain.md §3); validation names the field and says how to fix it.
+"""Typed message bodies (docs/setting.md §3); validation names the field and says how to fix it.
 
 Bodies are frozen dataclasses; `validate()` raises `ValidationError` for the first problem. Text
 fields are listed in `TEXT_FIELDS` in wire order (the codec compresses them together).
@@ -131,7 +131,7 @@ class Body:
 
 @dataclass(frozen=True)
 class Emergency(Body):
-    """Noodhulpmelding: a report relayed towards 112 (docs/domain.md §3.1). Time = envelope time."""
+    """Noodhulpmelding: a report relayed towards 112 (docs/setting.md §3.1). Time = envelope time."""
 
     TYPE: ClassVar[MessageType] = MessageType.EMERGENCY
     TEXT_FIELDS: ClassVar[tuple[str, ...]] = (
@@ -199,7 +199,7 @@ class Emergency(Body):
 
 @dataclass(frozen=True)
 class Sitrep(Body):
-    """Situatierapport of an NSP (docs/domain.md §3.2)."""
+    """Situatierapport of an NSP (docs/setting.md §3.2)."""
 
     TYPE: ClassVar[MessageType] = MessageType.SITREP
     TEXT_FIELDS: ClassVar[tuple[str, ...]] = ("text",)
@@ -246,7 +246,7 @@ class Sitrep(Body):
 
 @dataclass(frozen=True)
 class Supply(Body):
-    """Hulpvraag: a supply request (docs/domain.md §3.3). No deliver-to means: the sending NSP."""
+    """Hulpvraag: a supply request (docs/setting.md §3.3). No deliver-to means: the sending NSP."""
 
     TYPE: ClassVar[MessageType] = MessageType.SUPPLY
     TEXT_FIELDS: ClassVar[tuple[str, ...]] = ("item", "deliver_to_address", "text")
@@ -278,7 +278,7 @@ class Supply(Body):
 
 @dataclass(frozen=True)
 class Bulletin(Body):
-    """Mededeling from a CP to the NSPs (docs/domain.md §3.4); the envelope's destination routes it,
+    """Mededeling from a CP to the NSPs (docs/setting.md §3.4); the envelope's destination routes it,
     `municipality`/`sites` narrow who shows it."""
 
     TYPE: ClassVar[MessageType] = MessageType.BULLETIN
@@ -398,7 +398,7 @@ class PeerHeard:
 
 @dataclass(frozen=True)
 class Status(Body):
-    """Small automatic beacon (docs/domain.md §3.5); no free text."""
+    """Small automatic beacon (docs/setting.md §3.5); no free text."""
 
     TYPE: ClassVar[MessageType] = MessageType.STATUS
 

@@ -150,7 +150,7 @@ class SiteModel:
         return max(0, min(255, self.spec.battery_h - int(t / HOUR)))
 
     def sitrep(self, t: float, rng: random.Random, state: NspState = NspState.OPEN) -> Sitrep:
-        """Visitors since the last report grow day by day and fall at night (docs/domain.md §2)."""
+        """Visitors since the last report grow day by day and fall at night (docs/setting.md §2)."""
         hours = max(0.0, (t - self.since) / HOUR)
         self.since = t
         day = int(t // (24 * HOUR))

@@ -318,7 +318,7 @@ def _pilot(
     custody: dict[str, Counter[str]],
     answered: list[float],
 ) -> dict[str, Any]:
-    """The figures of docs/domain.md §1 the national evaluation asks for."""
+    """The figures of docs/setting.md §1 the national evaluation asks for."""
     sc = result.scenario
     roles = {s.name: s.role for s in sc.sites}
     hours = math.ceil(sc.duration / 3600)

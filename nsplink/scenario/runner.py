@@ -52,7 +52,7 @@ from nsplink.scenario.schema import Action, Scenario
 from nsplink.store import Event, Store
 from nsplink.store import events as ev
 
-# what the scripted CP operator asks and the NSP's volunteer answers (docs/domain.md §4.4)
+# what the scripted CP operator asks and the NSP's volunteer answers (docs/setting.md §4.4)
 QUESTIONS = (
     "Is de plek bereikbaar voor de ambulance? Hoeveel mensen zijn nog binnen?",
     "Is de melder nog bij u op het NSP? Graag terugbellen via de portofoon.",

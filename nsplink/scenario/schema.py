@@ -295,7 +295,7 @@ class RateWindow:
 
 @dataclass(frozen=True)
 class Handling:
-    """How fast CP operators work a received emergency report (docs/domain.md §4.2 states)."""
+    """How fast CP operators work a received emergency report (docs/setting.md §4.2 states)."""
 
     seen_after: float = 120.0
     meldkamer_after: float = 420.0

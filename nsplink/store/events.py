@@ -111,7 +111,7 @@ for the operator. data: by_s (seconds, negative = back), was (the clock before).
 RETENTION_ERASED: Final = "retention.erased"
 """Per-message keys destroyed after the retention term. data: keys (count), before (wall s)."""
 
-# Handling states at the CP (docs/domain.md §4.2): the protocol's State codes, ONTV (new) first.
+# Handling states at the CP (docs/setting.md §4.2): the protocol's State codes, ONTV (new) first.
 TRIAGE_STATES: Final = tuple(s.value for s in State)
 PRIORITIES: Final = tuple(p.value for p in Priority)
 MESSAGE_TYPES: Final = tuple(m.value for m in MessageType)

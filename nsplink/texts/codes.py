@@ -1,4 +1,4 @@
-"""Labels of the core's coded values (docs/domain.md §3-§4): what a volunteer reads for a code.
+"""Labels of the core's coded values (docs/setting.md §3-§4): what a volunteer reads for a code.
 
 Keys are `code.<Enum>.<value>` (see `nsplink.texts.code_label`). Every member of every Code enum
 has a label here, checked at import, so a new code without Dutch and English words fails early.
