@@ -22,6 +22,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import logging
+import queue
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -133,11 +134,50 @@ def _queue_reason(res: int) -> str:
     return QUEUE_RES_NAMES.get(res) or routing_error_name(res)
 
 
+class _Worker:
+    """One daemon thread that runs calls in order, like a one-worker ThreadPoolExecutor. The
+    standard executor's threads are joined when the interpreter exits, so a call stuck in the
+    library (waiting for a device that went away) kept a stopped daemon's process alive until
+    it was killed; a daemon thread does not."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[
+            tuple[Callable[[], Any], concurrent.futures.Future[Any]] | None
+        ] = queue.SimpleQueue()
+        threading.Thread(target=self._run, name="nsplink-radio", daemon=True).start()
+
+    def _run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            fn, future = job
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(fn())
+            except BaseException as exc:  # handed to the awaiting side, as an executor does
+                future.set_exception(exc)
+
+    def submit(self, fn: Callable[[], T]) -> concurrent.futures.Future[T]:
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
+        self._jobs.put((fn, future))
+        return future
+
+    def shutdown(self) -> None:
+        """Cancel what waits; the thread ends after the call in hand, if that ever returns."""
+        while True:
+            try:
+                job = self._jobs.get_nowait()
+            except queue.Empty:
+                break
+            if job is not None:
+                job[1].cancel()
+        self._jobs.put(None)
+
+
 class _Connection:
     """One library interface and the worker thread that makes every call into it."""
 
     def __init__(self) -> None:
-        self.executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="nsplink-radio")
+        self.executor = _Worker()
         self.iface: Any = None
         self.abandoned = False  # the adapter gave up on it; a late connect must close itself
         self.node_num: int | None = None
@@ -476,7 +516,7 @@ class MeshtasticRadio:
             except TimeoutError:
                 log.warning("radio close did not finish in %.1f s; abandoned", self.close_timeout)
             _stop_heartbeats(iface)  # a late heartbeat may have re-armed itself meanwhile
-        conn.executor.shutdown(wait=False, cancel_futures=True)
+        conn.executor.shutdown()
 
     def _link_failed(self, conn: _Connection, reason: str) -> None:
         if conn is not self._conn or not self._up.is_set():
