@@ -154,7 +154,7 @@ class ReceiptKind(Code):
 
 
 class State(Code):
-    """Delivery and CP handling state carried by receipts (docs/setting.md §4.2), in triage order."""
+    """Delivery and CP handling state carried by receipts (docs/setting.md §4.2), triage order."""
 
     ONTV = "ONTV"
     GEZ = "GEZ"

@@ -556,7 +556,8 @@ class SiteEngine:
     # -- receipts --------------------------------------------------------------------------------
 
     def receipt(self, items: dict[MessageId, State], now: float) -> list[Effect]:
-        """A CP operator's triage change (docs/setting.md §4.2: gezien sends "Ontvangen door CP")."""
+        """A CP operator's triage change (docs/setting.md §4.2: gezien sends "Ontvangen door
+        CP")."""
         now = self._clock(now)
         for mid, state in items.items():
             self.receipts.queue(ReceiptKind.TRIAGE, mid, state, True, now)
@@ -564,10 +565,8 @@ class SiteEngine:
 
     def _receipt_waiting(self) -> bool:
         """Whether a receipt of ours is still waiting for the radio (not yet handed over)."""
-        return any(
-            o.is_receipt and not o.tracked and o.pending and not o.custody
-            for o in self.outbox.values()
-        )
+        # only messages with frames still pending can be waiting: no scan of the whole outbox
+        return any(o.is_receipt and not o.tracked and not o.custody for o in self.outbox.ready())
 
     def _flush_receipts(self, now: float) -> list[Effect]:
         """Sign what is owed. While an earlier receipt still waits for the radio (the CP's duty

@@ -131,7 +131,8 @@ class Body:
 
 @dataclass(frozen=True)
 class Emergency(Body):
-    """Noodhulpmelding: a report relayed towards 112 (docs/setting.md §3.1). Time = envelope time."""
+    """Noodhulpmelding: a report relayed towards 112 (docs/setting.md §3.1). Its time is the
+    envelope's."""
 
     TYPE: ClassVar[MessageType] = MessageType.EMERGENCY
     TEXT_FIELDS: ClassVar[tuple[str, ...]] = (
@@ -278,8 +279,8 @@ class Supply(Body):
 
 @dataclass(frozen=True)
 class Bulletin(Body):
-    """Mededeling from a CP to the NSPs (docs/setting.md §3.4); the envelope's destination routes it,
-    `municipality`/`sites` narrow who shows it."""
+    """Mededeling from a CP to the NSPs (docs/setting.md §3.4); the envelope's destination routes
+    it, `municipality`/`sites` narrow who shows it."""
 
     TYPE: ClassVar[MessageType] = MessageType.BULLETIN
     TEXT_FIELDS: ClassVar[tuple[str, ...]] = ("headline", "body", "issuer")

@@ -127,6 +127,10 @@ class Outbox:
     def ready_count(self) -> int:
         return len(self._ready)
 
+    def ready(self) -> Iterator[Outgoing]:
+        """The messages with frames still to hand over (any order)."""
+        return (self.items[mid] for mid in self._ready)
+
     # -- timers -----------------------------------------------------------------------------------
 
     def set_retry(self, out: Outgoing, at: float | None) -> None:

@@ -1,7 +1,7 @@
 """End-to-end sealing of an emergency report's personal fields to the region's CPs (sans-IO).
 
-Radio is a broadcast (docs/setting.md §5): the signature gives authenticity, not confidentiality. The
-personal fields (reporter, phone number, address, landmark, free text, coordinates) travel in
+Radio is a broadcast (docs/setting.md §5): the signature gives authenticity, not confidentiality.
+The personal fields (reporter, phone number, address, landmark, free text, coordinates) travel in
 `Emergency.sealed_personal` as one crypto_box (X25519 + XSalsa20-Poly1305) from the NSP's own key
 to the region's CP sealing key named in the signed roster; every CP holds its secret, relays and
 other NSPs do not.
