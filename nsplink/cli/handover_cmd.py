@@ -24,6 +24,7 @@ from nsplink.cli.queue_cmd import priority_overrides, triage_word
 from nsplink.cli.received import load_received
 from nsplink.cli.render.table import clock
 from nsplink.cli.sitefiles import LocalSite, run_or_fail, site_or_fail
+from nsplink.cli.status_cmd import dest_words
 from nsplink.cli.thread_cmd import (
     open_question,
     own_report,
@@ -106,10 +107,10 @@ async def _items(store: Store, site: LocalSite, lang: Lang) -> list[_Item]:
         state = o.remote_state or ""
         words = triage_word(state, lang) if state else o.state
         env = await own_report(store, site, o.ref)
+        to = dest_words(o.destination, site, lang)
         out.append(
             _Item(
-                o.ref, o.priority, o.type, o.destination, words, o.created_at,
-                short_summary(env, lang), False,
+                o.ref, o.priority, o.type, to, words, o.created_at, short_summary(env, lang), False
             )
         )  # fmt: skip
     return out

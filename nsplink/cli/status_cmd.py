@@ -184,7 +184,7 @@ def delivery_words(
     return t(f"delivery.{item.state}", lang)
 
 
-def _dest_words(dest: str, site: LocalSite, lang: Lang) -> str:
+def dest_words(dest: str, site: LocalSite, lang: Lang) -> str:
     key = {"cps": "outbox.to_cps", "nsps": "outbox.to_nsps", "all": "outbox.to_all"}.get(dest)
     return t(key, lang) if key else site.site_name(dest)
 
@@ -215,7 +215,7 @@ async def outbox_lines(
                 item.ref,
                 kind,
                 item.priority,
-                _dest_words(item.destination, site, lang),
+                dest_words(item.destination, site, lang),
                 delivery_words(item, recips, site, lang),
                 str(item.attempts),
                 _short(item.next_retry_at) if item.state != "delivered" else "—",
