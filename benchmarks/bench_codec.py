@@ -27,8 +27,8 @@ from benchmarks.codec_corpus.dictbuild import build, joined_text
 from benchmarks.codec_corpus.heldout import handwritten
 from benchmarks.codec_corpus.stress import stress_set
 from nsplink import protocol as p
-from nsplink.app.config import DEFAULT_PORTNUM
 from nsplink.protocol import Body, body_message, compress_texts, dictionary, encode_body
+from nsplink.radio.base import DEFAULT_PORTNUM
 
 SITREP_200 = (
     "Aggregaat loopt, nog 40 liter diesel. Veel vragen over drinkwater en medicijnen. Waterdruk"
