@@ -21,7 +21,6 @@ NSPLINK_BENCH_COUNTRY=25 is the number of regions (of the smallest size) in the 
 from __future__ import annotations
 
 import asyncio
-import heapq
 import itertools
 import math
 import multiprocessing as mp
@@ -34,6 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from benchmarks.reference import bare_heap
 from nsplink.radio.sim import AppReceive, Medium
 from nsplink.radio.sim.packet import BROADCAST
 
@@ -178,19 +178,6 @@ def isolated(fn: Callable[..., dict[str, float]], *args: Any) -> dict[str, float
     out: dict[str, float] = q.get()
     p.join()
     return out
-
-
-def bare_heap(n: int) -> float:
-    rnd = random.Random(0)
-    heap: list[tuple[float, int, None]] = []
-    t0 = time.process_time()
-    for i in range(n):
-        heapq.heappush(heap, (rnd.random(), i, None))
-        if len(heap) > 64:
-            heapq.heappop(heap)
-    while heap:
-        heapq.heappop(heap)
-    return time.process_time() - t0
 
 
 def exponent(n0: float, c0: float, n1: float, c1: float) -> float:
