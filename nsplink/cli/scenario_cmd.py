@@ -125,6 +125,10 @@ register_text(
             "Radio horizon in km, also the gap between the regions.",
         ),
         "scenario.gen.seed": ("Startwaarde (seed).", "Seed."),
+        "scenario.gen.mute": (
+            "Zet de NSP-radio's die niets hoeven te herhalen op CLIENT_MUTE (zie scenario plan).",
+            "Set the NSP radios that need not repeat anything to CLIENT_MUTE (see scenario plan).",
+        ),
         "scenario.generated": (
             "Scenario geschreven: {where} ({sites} posten in {regions} regio's).",
             "Scenario written: {where} ({sites} sites in {regions} regions).",
@@ -251,6 +255,7 @@ def generate_command(
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help=t("scenario.gen.seed"))] = 1,
     out: Annotated[Path | None, typer.Option("--out", help=t("scenario.gen.out"))] = None,
+    mute: Annotated[bool, typer.Option("--mute-covered", help=t("scenario.gen.mute"))] = False,
 ) -> None:
     cli = get_ctx(ctx)
     from nsplink.scenario.generate import GenerateError, RegionSpec, generate
@@ -260,7 +265,13 @@ def generate_command(
             if density <= 0 or (area is not None and area <= 0):
                 raise GenerateError("density and area must be positive")
             spec = RegionSpec(nsps=nsps, cps=cps, relays=relays, area_km2=area, density=density)
-            text = generate([spec] * max(1, regions), seed=seed, hours=hours, horizon_km=horizon)
+            text = generate(
+                [spec] * max(1, regions),
+                seed=seed,
+                hours=hours,
+                horizon_km=horizon,
+                mute_covered=mute,
+            )
         except GenerateError as exc:
             raise BadGenerate(str(exc)) from None
         if out is None:

@@ -245,9 +245,23 @@ def generate(
     hours: float = 72.0,
     name: str | None = None,
     horizon_km: float | None = None,
+    mute_covered: bool = False,
 ) -> str:
-    """The scenario YAML for `regions` (one: a region; more: side by side, out of range)."""
+    """The scenario YAML for `regions` (one: a region; more: side by side, out of range).
+    `mute_covered` makes every NSP radio that the plan finds can be quiet CLIENT_MUTE."""
     data = build(regions, seed=seed, hours=hours, name=name, horizon_km=horizon_km)
+    if mute_covered:
+        from nsplink.scenario.plan import mutable_nsps
+        from nsplink.scenario.schema import parse_scenario
+
+        quiet = set(mutable_nsps(parse_scenario(_dump(data))))
+        for site in data["sites"]:
+            if site["name"] in quiet:
+                site["radio_role"] = "CLIENT_MUTE"
+    return _dump(data)
+
+
+def _dump(data: dict[str, Any]) -> str:
     return yaml.safe_dump(
         data, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100
     )
