@@ -513,8 +513,8 @@ async def show_lines(store: Store, site: LocalSite, item: InboxItem, lang: Lang)
     trust = "show.verified" if item.trust == "verified" else "show.quarantined"
     head: list[tuple[str, str]] = [
         (t("show.from", lang), item.sender_site),
-        (t("show.created", lang), clock(created)),
-        (t("show.received", lang), clock(item.received_at)),
+        (t("show.created", lang), clock(created, lang)),
+        (t("show.received", lang), clock(item.received_at, lang)),
         (t("show.trust", lang), t(trust, lang)),
         (t("show.triage", lang), triage_word(item.triage, lang)),
     ]

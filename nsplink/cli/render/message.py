@@ -8,10 +8,10 @@ Dutch (or, in English, the international) spelling alphabet.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from nsplink.cli.forms.spec import FORMS, LOCATION, Field, active, label
+from nsplink.cli.render.table import clock
 from nsplink.i18n import Lang, register, t
 from nsplink.protocol import Code, KeyId, Message, MessageId, Services, unix_from_minutes
 from nsplink.texts import code_label
@@ -131,13 +131,6 @@ def spell(text: str, lang: Lang | None = None) -> str:
     return " ".join(out)
 
 
-def _local(at: float) -> str:
-    try:
-        return datetime.fromtimestamp(at).strftime("%Y-%m-%d %H:%M")
-    except (OverflowError, OSError, ValueError):
-        return "?"
-
-
 def value_text(
     f: Field, value: Any, lang: Lang | None, site_name: Callable[[KeyId], str] = str
 ) -> str:
@@ -159,7 +152,7 @@ def value_text(
     if isinstance(value, MessageId):
         return str(value)
     if f.kind == "time" and isinstance(value, int):
-        return _local(unix_from_minutes(value))
+        return clock(unix_from_minutes(value), lang)
     if f.kind == "municipality":
         return f"GM{int(value):04d}"
     return str(value)
