@@ -165,6 +165,41 @@ def address_line(body: Message) -> str:
     return ", ".join(x for x in (street, town) if x)
 
 
+def form_entries(
+    body: Message,
+    lang: Lang | None = None,
+    *,
+    site_name: Callable[[KeyId], str] = str,
+    spell_names: bool = False,
+) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(label, value, the form fields it shows) in the form's order. The address is one line
+    (street, number, postcode, place), spelled if asked; a field the form never asks for
+    (e.g. a bulletin's audience, set by flag or file) only when it has a value."""
+    mtype = body.TYPE
+    values = {f.name: getattr(body, f.name, None) for f in FORMS[mtype]}
+    empty = t("render.empty", lang)
+    out: list[tuple[str, str, tuple[str, ...]]] = []
+    for f in active(mtype, values):
+        if f.name in LOCATION:
+            if f.name == "street":
+                addr = address_line(body)
+                where = ("street", "number", "postcode", "place")
+                out.append((t("field.emergency.location", lang), addr or empty, where))
+                if spell_names and addr:
+                    out.append(("  " + t("render.spelled", lang), spell(addr, lang), ()))
+            elif f.name == "landmark":
+                mark = str(values["landmark"] or "")
+                out.append((label(mtype, f, lang), value_text(f, mark, lang), ("landmark",)))
+                if spell_names and mark:
+                    out.append(("  " + t("render.spelled", lang), spell(mark, lang), ()))
+            continue
+        value = values[f.name]
+        if not f.ask and (value is None or value == "" or value == ()):
+            continue
+        out.append((label(mtype, f, lang), value_text(f, value, lang, site_name), (f.name,)))
+    return out
+
+
 def form_lines(
     body: Message,
     lang: Lang | None = None,
@@ -172,25 +207,9 @@ def form_lines(
     site_name: Callable[[KeyId], str] = str,
     spell_names: bool = False,
 ) -> list[tuple[str, str]]:
-    """(label, value) in the form's order. The address is one line, spelled if asked."""
-    mtype = body.TYPE
-    values = {f.name: getattr(body, f.name, None) for f in FORMS[mtype]}
-    lines: list[tuple[str, str]] = []
-    for f in active(mtype, values):
-        if f.name in LOCATION:
-            if f.name == "street":
-                addr = address_line(body)
-                lines.append((t("field.emergency.location", lang), addr or t("render.empty", lang)))
-                if spell_names and addr:
-                    lines.append(("  " + t("render.spelled", lang), spell(addr, lang)))
-            elif f.name == "landmark":
-                mark = str(values["landmark"] or "")
-                lines.append((label(mtype, f, lang), value_text(f, mark, lang)))
-                if spell_names and mark:
-                    lines.append(("  " + t("render.spelled", lang), spell(mark, lang)))
-            continue
-        lines.append((label(mtype, f, lang), value_text(f, values[f.name], lang, site_name)))
-    return lines
+    """(label, value) in the form's order: `form_entries` without the field names."""
+    entries = form_entries(body, lang, site_name=site_name, spell_names=spell_names)
+    return [(lbl, value) for lbl, value, _ in entries]
 
 
 def format_lines(lines: list[tuple[str, str]]) -> str:
