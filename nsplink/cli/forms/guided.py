@@ -59,7 +59,7 @@ Say = Callable[[str], None]
 BACK = "<"  # no answer to any question is just this: a street, a name or a code never is
 # a house number at the end of "street and number": 12, 12a, 12-2, 12 A, 14 hs, 20 II, 41 bis
 _HOUSE_NUMBER = re.compile(
-    r"^(?P<street>.*?\D)\s+(?P<number>\d{1,5}(?:\s*-?\s*[a-zA-Z0-9]{1,3})?"
+    r"^(?P<street>.*?\S)\s+(?P<number>\d{1,5}(?:-?[a-zA-Z0-9]{1,3}|\s[a-zA-Z]{1,2})?"
     r"(?:\s+(?:hs|bis|[IVX]{1,4}))?)$"
 )
 
@@ -71,7 +71,7 @@ class Back(Exception):
 def split_street(text: str) -> tuple[str, str]:
     """'Kerkstraat 12a' -> ('Kerkstraat', '12a'); 'Kerkstraat' -> ('Kerkstraat', '')."""
     m = _HOUSE_NUMBER.match(text.strip())
-    if m is None:
+    if m is None or not any(ch.isalpha() for ch in m.group("street")):
         return text.strip(), ""
     return m.group("street").strip(), m.group("number").strip()
 
