@@ -299,7 +299,7 @@ def test_back_one_question_and_correct_at_the_preview(sites: dict[str, SiteHome]
     and normalised; life threat with P3 asks once whether P1 was meant, and 'nee' keeps P3."""
     home = sites["nsp-houten"]
     f = Form(home, "send", "emergency", "--incident", "MED", "--services", "A")
-    f.at("Straat en huisnummer (mag leeg blijven)", "<").wrong("Dit is de eerste vraag.", "")
+    f.at("Straat en huisnummer (mag leeg blijven)", "<").wrong("Verder terug kan niet.", "")
     f.at("Postcode (mag leeg blijven; < = vorige vraag)", "<")  # no number without a street
     f.at("Straat en huisnummer", "Kerkstraat 12a")
     f.at("Postcode", "9636 X").wrong("vul een Nederlandse postcode in", "9636ab")
@@ -317,8 +317,9 @@ def test_back_one_question_and_correct_at_the_preview(sites: dict[str, SiteHome]
     f.expect(" 2. Locatie / adres").expect(": Kerkstraat 12a, 9636 AB Zuidbroek\r\n")
     f.expect(" 9. Aantal betrokkenen").expect(": 2")
     f.expect("Versturen? (ja/nee, of 1-15 om die regel te wijzigen) > ").child.sendline("2")
-    f.at("Straat en huisnummer (mag leeg blijven; Enter = Kerkstraat 12a", "Kerkstraat 14")
-    f.at("Postcode (mag leeg blijven; Enter = 9636 AB", "").at("Plaats", "")
+    f.at("Straat en huisnummer (mag leeg blijven; Enter = Kerkstraat 12a)", "<")
+    f.wrong("Verder terug kan niet.", "Kerkstraat 14")  # not into answers not being changed
+    f.at("Postcode (mag leeg blijven; Enter = 9636 AB; < = vorige vraag)", "").at("Plaats", "")
     f.expect("Controleer het bericht:")
     assert "Levensgevaar: ja" not in (f.child.before or "")  # asked once, not at every preview
     f.expect(": Kerkstraat 14, 9636 AB Zuidbroek\r\n")

@@ -34,7 +34,7 @@ register(
         "form.optional": ("mag leeg blijven", "may be left empty"),
         "form.default": ("Enter = {value}", "Enter = {value}"),
         "form.back": ("< = vorige vraag", "< = previous question"),
-        "form.first": ("Dit is de eerste vraag.", "This is the first question."),
+        "form.first": ("Verder terug kan niet.", "You cannot go back further."),
         "form.choose": ("Kies een nummer of code:", "Choose a number or code:"),
         "form.several": (
             "(meerdere mogelijk, met komma's ertussen)",
@@ -137,6 +137,7 @@ class Session:
         self.lang, self.ask, self.say = lang, ask, say
         self.history: list[tuple[str, ...]] = []  # per question asked: the fields it set
         self.keep: dict[str, Any] = {}  # at a correction: the answers Enter keeps
+        self.floor = 0  # at a correction, `<` goes back no further than its first question
 
     def _ask_one(self, f: Field) -> tuple[str, ...]:
         """Ask until the answer is accepted; returns the fields to ask again when the answer
@@ -144,7 +145,8 @@ class Session:
         Raises Back on `<`."""
         mtype, values, lang = self.mtype, self.values, self.lang
         keep = self.keep.get(f.name)
-        _question(mtype, f, values, lang, self.say, back=bool(self.history), keep=keep)
+        can_go_back = len(self.history) > self.floor
+        _question(mtype, f, values, lang, self.say, back=can_go_back, keep=keep)
         while True:
             raw = self.ask("> ")
             if not raw.strip() and keep is not None:
@@ -154,7 +156,7 @@ class Session:
                     self.history.append((f.name,))
                     return ()
             if raw.strip() == BACK:
-                if self.history:
+                if can_go_back:
                     raise Back
                 self.say(t("form.first", lang))
                 continue
@@ -255,11 +257,12 @@ class Session:
             self.keep.pop("number", None)
         for n in names:
             self.values.pop(n, None)
+        self.floor = len(self.history)
         try:
             self.ask_missing(names)
             return self.fill(extra)
         finally:
-            self.keep = {}
+            self.keep, self.floor = {}, 0
 
 
 def fill(
