@@ -303,7 +303,7 @@ def test_back_one_question_and_correct_at_the_preview(sites: dict[str, SiteHome]
     f.at("Postcode (mag leeg blijven; < = vorige vraag)", "<")  # no number without a street
     f.at("Straat en huisnummer", "Kerkstraat 12a")
     f.at("Postcode", "9636 X").wrong("vul een Nederlandse postcode in", "9636ab")
-    f.at("Plaats", "Zuidbroek").at("Herkenningspunt", "")
+    f.at("Plaats", "Zuidbroek").at("Herkenningspunt", "bij de molen")
     f.at("Levensgevaar?", "ja").at("Aanspreekbaar?", "").at("Ademt normaal?", "")
     f.at("Aantal betrokkenen", "1").at("Aantal gewonden", "<")
     f.at("Aantal betrokkenen", "2")  # the corrected answer
@@ -317,12 +317,16 @@ def test_back_one_question_and_correct_at_the_preview(sites: dict[str, SiteHome]
     f.expect(" 2. Locatie / adres").expect(": Kerkstraat 12a, 9636 AB Zuidbroek\r\n")
     f.expect(" 9. Aantal betrokkenen").expect(": 2")
     f.expect("Versturen? (ja/nee, of 1-15 om die regel te wijzigen) > ").child.sendline("2")
-    f.at("Straat en huisnummer (mag leeg blijven; Enter = Kerkstraat 12a)", "<")
+    f.at("Straat en huisnummer (mag leeg blijven; Enter = Kerkstraat 12a; - = leegmaken)", "<")
     f.wrong("Verder terug kan niet.", "Kerkstraat 14")  # not into answers not being changed
-    f.at("Postcode (mag leeg blijven; Enter = 9636 AB; < = vorige vraag)", "").at("Plaats", "")
+    f.at("Postcode (mag leeg blijven; Enter = 9636 AB; - = leegmaken; < = vorige", "")
+    f.at("Plaats", "")
     f.expect("Controleer het bericht:")
     assert "Levensgevaar: ja" not in (f.child.before or "")  # asked once, not at every preview
-    f.expect(": Kerkstraat 14, 9636 AB Zuidbroek\r\n")
+    f.expect(": Kerkstraat 14, 9636 AB Zuidbroek\r\n").expect(" 3. Herkenningspunt").expect("molen")
+    f.expect("Versturen? (ja/nee").expect("> ").child.sendline("3")
+    f.at("Herkenningspunt (mag leeg blijven; Enter = bij de molen; - = leegmaken)", "-")
+    f.expect(" 3. Herkenningspunt").expect(": —\r\n")
     f.expect("Versturen? (ja/nee").expect("> ").child.sendline("ja")
     f.expect("Berichtnummer:")
     assert f.finish() == 0

@@ -35,6 +35,7 @@ register(
         "form.default": ("Enter = {value}", "Enter = {value}"),
         "form.back": ("< = vorige vraag", "< = previous question"),
         "form.first": ("Verder terug kan niet.", "You cannot go back further."),
+        "form.clear": ("- = leegmaken", "- = clear"),
         "form.choose": ("Kies een nummer of code:", "Choose a number or code:"),
         "form.several": (
             "(meerdere mogelijk, met komma's ertussen)",
@@ -57,6 +58,7 @@ register(
 Ask = Callable[[str], str]
 Say = Callable[[str], None]
 BACK = "<"  # no answer to any question is just this: a street, a name or a code never is
+CLEAR = "-"  # at a correction, where Enter keeps the old answer: make it empty
 # a house number at the end of "street and number": 12, 12a, 12-2, 12 A, 14 hs, 20 II, 41 bis
 _HOUSE_NUMBER = re.compile(
     r"^(?P<street>.*?\S)\s+(?P<number>\d{1,5}(?:-?[a-zA-Z0-9]{1,3}|\s[a-zA-Z]{1,2})?"
@@ -90,6 +92,8 @@ def _question(
     parts = [t("form.required" if f.required else "form.optional", lang)]
     if keep is not None:
         parts.append(t("form.default", lang, value=value_text(f, keep, lang)))
+        if not f.required:
+            parts.append(t("form.clear", lang))
     elif f.default is not None:
         parts.append(t("form.default", lang, value=value_text(f, f.default, lang)))
     if back:
@@ -149,7 +153,9 @@ class Session:
         _question(mtype, f, values, lang, self.say, back=can_go_back, keep=keep)
         while True:
             raw = self.ask("> ")
-            if not raw.strip() and keep is not None:
+            if raw.strip() == CLEAR and keep is not None and not f.required:
+                raw = ""  # at a correction: empty this answer (Enter would keep it)
+            elif not raw.strip() and keep is not None:
                 raw = keep if isinstance(keep, str) else ""
                 if not isinstance(keep, str):
                     values[f.name] = keep
