@@ -147,7 +147,7 @@ register_texts(
 
 
 def _short(at: float | None) -> str:
-    return clock(at, short=True)
+    return clock(at)  # the language: NSPLINK_LANG, set from --lang by the app
 
 
 def delivery_words(

@@ -335,7 +335,7 @@ def step_line(step: Step, lang: Lang) -> str:
         parts.append(f"“{shown(step.text)}”")
     who = shown(step.operator) if step.operator else operator_words("", lang)
     return t(
-        "thread.step", lang, when=clock(step.at), site=shown(step.site), who=who,
+        "thread.step", lang, when=clock(step.at, lang), site=shown(step.site), who=who,
         what=" ".join(parts),
     )  # fmt: skip
 
@@ -382,7 +382,7 @@ async def own_report_lines(
             t("show.priority", lang),
             f"{item.priority} — {code_label(Priority(item.priority), lang)}",
         ),
-        (t("show.created", lang), clock(item.created_at)),
+        (t("show.created", lang), clock(item.created_at, lang)),
     ]
     if env is not None:
         head.extend(form_lines(env.body, lang, site_name=lambda k: site.site_name(str(k))))
