@@ -78,16 +78,18 @@ def test_scenario_plan_on_the_command_line(tmp_path: Path) -> None:
     assert bad.returncode == 2 and "--margin" in bad.stderr
 
 
-# On a line, 0 dBi antennas: 1.5 km to the CP is a strong link, 3 km about 12 dB of margin,
-# 6 km about 3 dB (decodes on average, below the 6 dB the quiet rule asks).
+# On a line, 0 dBi antennas, the preset the plan picks (LONG_MODERATE): 1.5 km to the CP is a
+# strong link, 4 km about 11 dB of margin; nsp-far is 16 km from the CP (about -9 dB: beyond
+# even a lucky link) and 12 km from nsp-mid (about -4 dB: within one σ of shadowing, so a link
+# that may well carry its traffic).
 LINE = """\
 name: Op een lijn
 duration: 3h
 sites:
   - {name: cp-a, role: cp, node: 0x1001, position: [0, 0]}
   - {name: nsp-near, role: nsp, node: 0x2001, position: [1500, 0]}
-  - {name: nsp-mid, role: nsp, node: 0x2002, position: [-3000, 0]}
-  - {name: nsp-far, role: nsp, node: 0x2003, position: [-9000, 0]}
+  - {name: nsp-mid, role: nsp, node: 0x2002, position: [-4000, 0]}
+  - {name: nsp-far, role: nsp, node: 0x2003, position: [-16000, 0]}
 sitreps: {every: 1h}
 timeline: []
 """
@@ -95,11 +97,13 @@ timeline: []
 
 def test_an_nsp_goes_quiet_only_when_nobody_leans_on_it() -> None:
     sc = parse_scenario(LINE)
-    # nsp-far reaches the CP only through nsp-mid, on a weak link: nsp-mid keeps forwarding
+    # nsp-far can reach the CP only through nsp-mid, on a weak link: nsp-mid keeps forwarding
     assert mutable_nsps(sc) == ("nsp-near",)
     alone = parse_scenario("\n".join(x for x in LINE.splitlines() if "nsp-far" not in x))
     assert mutable_nsps(alone) == ("nsp-mid", "nsp-near")
-    text = render_text(sc, plan(sc), "nl")
+    p = plan(sc)
+    assert p.preset == "LONG_MODERATE"  # the distances above are for it
+    text = render_text(sc, p, "nl")
     assert "CLIENT_MUTE" in text and "1 van 3: nsp-near" in text
 
 
