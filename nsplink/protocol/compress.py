@@ -35,12 +35,14 @@ def dictionary(version: int) -> bytes:
     entry = DICTIONARIES.get(version)
     if entry is None:
         raise UnknownDictionary(str(version), version=version)
-    name, digest = entry
+    return pinned_data(*entry)
+
+
+def pinned_data(name: str, digest: str) -> bytes:
+    """A file of nsplink/protocol/data whose SHA-256 must be `digest` (else RuntimeError)."""
     data = resources.files("nsplink.protocol").joinpath("data", name).read_bytes()
     if hashlib.sha256(data).hexdigest() != digest:
-        raise RuntimeError(
-            f"dictionary {name} does not match its pinned hash; give it a new version"
-        )
+        raise RuntimeError(f"{name} does not match its pinned hash; give it a new version")
     return data
 
 
