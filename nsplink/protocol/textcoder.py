@@ -40,7 +40,7 @@ import functools
 from bisect import bisect_right
 from collections import Counter
 
-from nsplink.protocol.compress import pinned_data
+from nsplink.protocol.datafiles import pinned_data
 from nsplink.protocol.errors import FrameTooLarge, MalformedFrame, UnknownDictionary
 from nsplink.protocol.messages import MAX_TEXT_BYTES
 
@@ -54,7 +54,7 @@ _MASK = 0xFFFFFFFF
 
 # coder version -> (training file in nsplink/protocol/data, sha256 of its bytes)
 TRAINING: dict[int, tuple[str, str]] = {
-    1: ("train-v1.bin", "b6c0f23595b0d36031c5d9f9141e9a79222837a8c5337d835cfdfd284398cf95"),
+    1: ("train-v1.bin", "13b1973ba33984195fad3bc8e49749880472469546ab0119ca1a0d61c31bf1ee"),
 }
 CURRENT_MODEL = 1
 
