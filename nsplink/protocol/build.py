@@ -58,5 +58,5 @@ def build_message(
         draft.destination,
     )
     if draft.seal_to is not None and env.type in SEALED_TYPES:
-        env = seal(env, identity, draft.seal_to, secret=draft.seal_with)
+        env = seal(env, identity, draft.seal_to, secret=draft.seal_with, coders=draft.text_coders)
     return SignedMessage(env, encode(env, identity, coders=draft.text_coders), signer)

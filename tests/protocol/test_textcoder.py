@@ -215,3 +215,18 @@ def test_training_text_is_pinned() -> None:
     assert hashlib.sha256(data).hexdigest() == digest and data.endswith(b"\xff")
     with pytest.raises(p.UnknownDictionary):
         textcoder.training_text(99)
+
+
+def test_sealed_personal_fields_use_the_smaller_coder(nsp: p.Identity, ring: p.KeyRing) -> None:
+    """The sealed block of an emergency report names its coder the same way (high nibble of
+    its first plaintext byte), so the CPs open both; with coder 2 allowed it is smaller."""
+    cp_secret = bytes(range(50, 82))
+    env = _env(nsp, "emergency")
+    old = p.seal(env, nsp, p.seal_public_key(cp_secret))
+    new = p.seal(env, nsp, p.seal_public_key(cp_secret), coders=(p.CONTEXT_CODER,))
+    assert isinstance(old.body, p.Emergency) and isinstance(new.body, p.Emergency)
+    assert len(new.body.sealed_personal) < len(old.body.sealed_personal)
+    for sealed in (old, new):
+        frame = p.encode(sealed, nsp, coders=(p.CONTEXT_CODER,))
+        got = p.decode(frame, ring).envelope
+        assert p.open_sealed(got, nsp.public_key, cp_secret) == env
