@@ -82,12 +82,12 @@ def test_output_beyond_the_limit_is_refused() -> None:
 
 def test_hostile_bytes_give_typed_errors_quickly() -> None:
     """Junk of every shape: only DecodeError subclasses, never more than the limit of output,
-    and 2,000 junk sections of 231 bytes decode (or fail) in well under the frame rate."""
+    and 1,000 junk sections of up to 231 bytes decode (or fail) in well under the frame rate."""
     import random
 
     rng = random.Random(24)
-    junk = [bytes(rng.randrange(256) for _ in range(rng.randrange(0, 232))) for _ in range(1500)]
-    junk += [b"", b"\x00" * 231, b"\xff" * 231, b"\x80" * 3, bytes(range(256))[:231]] * 100
+    junk = [bytes(rng.randrange(256) for _ in range(rng.randrange(0, 232))) for _ in range(800)]
+    junk += [b"", b"\x00" * 231, b"\xff" * 231, b"\x80" * 3, bytes(range(256))[:231]] * 40
     t0 = time.perf_counter()
     for data in junk:
         try:
