@@ -56,12 +56,15 @@ from nsplink.protocol.codes import (
     Urgent,
 )
 from nsplink.protocol.compress import (
+    CONTEXT_CODER,
     CURRENT_DICT,
     DICTIONARIES,
     SEPARATOR,
+    TEXT_CODERS,
     compress_texts,
     decompress_texts,
     dictionary,
+    smallest_texts,
 )
 from nsplink.protocol.delivery import DeliveryEvent, DeliveryState, TransitionRefused, transition
 from nsplink.protocol.effects import (
@@ -186,6 +189,7 @@ from nsplink.protocol.sealing import (
 __all__ = [
     "ALL_CPS",
     "ALL_NSPS",
+    "CONTEXT_CODER",
     "CURRENT_DICT",
     "DICTIONARIES",
     "EPOCH_UNIX",
@@ -205,6 +209,7 @@ __all__ = [
     "SEPARATOR",
     "SIGNATURE_LEN",
     "SIGN_CONTEXT",
+    "TEXT_CODERS",
     "TEXT_MAX",
     "TYPE_RANK",
     "Answer",
@@ -325,6 +330,7 @@ __all__ = [
     "seal",
     "seal_note",
     "seal_public_key",
+    "smallest_texts",
     "suggested_priority",
     "to_frames",
     "tracked",
