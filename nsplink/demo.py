@@ -67,8 +67,12 @@ register(
             "At the CP after {secs:.1f} s: $ nsplink queue",
         ),
         "demo.receipt": (
-            "Bij {site}: bevestigd door de CP na {secs:.1f} s (status {state}).",
-            "At {site}: confirmed by the CP after {secs:.1f} s (state {state}).",
+            "Bij {site}: ontvangstbevestiging van de CP binnen na {secs:.1f} s.",
+            "At {site}: the CP's receipt came in after {secs:.1f} s.",
+        ),
+        "demo.no_receipt": (
+            "Bij {site}: na {secs:.1f} s nog geen ontvangstbevestiging van de CP.",
+            "At {site}: no receipt from the CP after {secs:.1f} s.",
         ),
         "demo.timeout": ("Niet gelukt binnen {secs} s: {what}", "Not done within {secs} s: {what}"),
         "demo.stopped": ("Diensten en emulator gestopt.", "Daemons and emulator stopped."),
@@ -288,7 +292,8 @@ async def _exchange(lang: Lang, homes: dict[str, Path], tmp: Path) -> bool:
     secs2 = await _wait(receipted, WAIT_S)
     state = await _outbox_state(nsp)
     total = (secs2 if secs2 is not None else WAIT_S) + secs
-    print("  " + t("demo.receipt", lang, site="nsp-dorpshuis", secs=total, state=state))
+    key = "demo.receipt" if state == "delivered" else "demo.no_receipt"
+    print("  " + t(key, lang, site="nsp-dorpshuis", secs=total))
     outbox = _cli(nsp, "outbox", lang=lang)
     print(_indent(outbox.stdout + outbox.stderr))
     return secs2 is not None
