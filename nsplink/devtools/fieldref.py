@@ -232,23 +232,20 @@ def _code_rows(values: list[tuple[str, str, str, str]], lang: Lang) -> list[str]
 def render(lang: Lang) -> str:
     """The whole page in `lang`."""
     import nsplink.texts  # noqa: F401  (registers the field labels and code words)
-    from nsplink.protocol import MessageType, Priority, Services, codes
-    from nsplink.protocol._bodies import _PB_ENUMS
-    from nsplink.protocol.codec import _TYPE_CODE
-    from nsplink.protocol.pb import nsplink_pb2 as pb
+    from nsplink.protocol import SCHEMA, Code, MessageType, Priority, Services, header_code, wire
     from nsplink.texts import code_label
 
     comments = proto_comments(PROTO.read_text(encoding="utf-8"))
     out = [f"# {_w('title', lang)}", "", _w("generated", lang), "", _w("how", lang), ""]
     out += [f"## {_w('messages', lang)}", ""]
     for name, mtype in BODIES:
-        desc = pb.DESCRIPTOR.message_types_by_name[name]
+        desc = SCHEMA.message_types_by_name[name]
         title = code_label(MessageType(mtype), lang)
         out += [f"### {name}", "", f"{_w('type', lang)}: **{title}** (`{mtype}`)", ""]
         out += [*_message_table(desc, mtype, comments, lang), ""]
     out += [f"## {_w('parts', lang)}", ""]
     for name in PARTS:
-        desc = pb.DESCRIPTOR.message_types_by_name[name]
+        desc = SCHEMA.message_types_by_name[name]
         out += [f"### {name}", "", *_message_table(desc, None, comments, lang), ""]
     out += [f"## {_w('codes', lang)}", "", _w("codes_intro", lang), ""]
     out += [f"### {_w('header', lang)}", ""]
@@ -256,7 +253,7 @@ def render(lang: Lang) -> str:
     out += [
         *_code_rows(
             [
-                (m.value, str(_TYPE_CODE[m]), code_label(m, "nl"), code_label(m, "en"))
+                (m.value, str(header_code(m)), code_label(m, "nl"), code_label(m, "en"))
                 for m in MessageType
             ],
             lang,
@@ -267,8 +264,8 @@ def render(lang: Lang) -> str:
     out += [
         *_code_rows(
             [
-                (p.value, str(i), code_label(p, "nl"), code_label(p, "en"))
-                for i, p in enumerate(Priority)
+                (p.value, str(header_code(p)), code_label(p, "nl"), code_label(p, "en"))
+                for p in Priority
             ],
             lang,
         ),
@@ -290,17 +287,15 @@ def render(lang: Lang) -> str:
         ),
         "",
     ]
-    for enum, (wrapper, prefix) in _PB_ENUMS.items():
-        assert issubclass(enum, codes.Code)
+    import nsplink.protocol as protocol
+
+    for schema_enum in SCHEMA.enum_types_by_name.values():
+        enum = getattr(protocol, schema_enum.name)  # the Code enum of the same name
+        assert issubclass(enum, Code), schema_enum.name
         out += [f"### {enum.__name__}", ""]
         rows = [
-            (
-                c.value,
-                str(int(wrapper.Value(prefix + c.value))),
-                code_label(c, "nl"),
-                code_label(c, "en"),
-            )
-            for c in sorted(enum, key=lambda c: int(wrapper.Value(prefix + c.value)))
+            (c.value, str(wire(c)), code_label(c, "nl"), code_label(c, "en"))
+            for c in sorted(enum, key=wire)
         ]
         out += [*_code_rows(rows, lang), ""]
     return "\n".join(out).rstrip() + "\n"

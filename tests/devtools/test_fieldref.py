@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from nsplink.devtools import fieldref
-from nsplink.protocol.pb import nsplink_pb2 as pb
+from nsplink.protocol import SCHEMA
 
 
 def test_the_committed_pages_are_current() -> None:
@@ -14,11 +14,11 @@ def test_the_committed_pages_are_current() -> None:
 def test_every_field_and_code_of_the_proto_is_on_both_pages() -> None:
     for lang in ("nl", "en"):
         page = fieldref.render(lang)
-        for message in pb.DESCRIPTOR.message_types_by_name.values():
+        for message in SCHEMA.message_types_by_name.values():
             assert f"### {message.name}\n" in page
             for field in message.fields:
                 assert f"| {field.number} | `{field.name}` |" in page, (lang, field.full_name)
-        for enum in pb.DESCRIPTOR.enum_types_by_name.values():
+        for enum in SCHEMA.enum_types_by_name.values():
             assert f"### {enum.name}\n" in page, (lang, enum.name)
             prefix = enum.values[0].name.rsplit("_", 1)[0]
             for value in enum.values:
