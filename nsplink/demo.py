@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import signal
 import subprocess
 import sys
 import tempfile
@@ -86,6 +85,31 @@ register(
 
 ROOT = Path(__file__).resolve().parent.parent
 SMOKE = ROOT / "scenarios" / "smoke.yaml"
+# What the NSP volunteer types in the demo (and in the guides' captures, nsplink.devtools).
+EMERGENCY_ARGS: tuple[str, ...] = (
+    "send",
+    "emergency",
+    "--incident",
+    "APP",
+    "--services",
+    "A",
+    "--life-threat",
+    "JA",
+    "--people-involved",
+    "1",
+    "--callback",
+    "NSP",
+    "--street",
+    "Kerkstraat",
+    "--number",
+    "12a",
+    "--place",
+    "Zuidbroek",
+    "--text",
+    "Thuisbeademing nog 2 uur op accu, mevrouw benauwd.",
+    "--yes",
+    "--no-interactive",
+)
 SITES = [("cp-brandweer", "cp"), ("nsp-dorpshuis", "nsp"), ("nsp-bibliotheek", "nsp")]
 WAIT_S = 60.0
 
@@ -187,6 +211,7 @@ async def _wait(check, timeout: float) -> float | None:  # type: ignore[no-untyp
 
 
 def part2(lang: Lang, tmp: Path) -> bool:
+    from nsplink.app.localdaemons import running_daemons
     from nsplink.radio.emulator.mesh import EmulatedMesh, EmulatorThread
 
     print(t("demo.part2", lang))
@@ -199,32 +224,19 @@ def part2(lang: Lang, tmp: Path) -> bool:
         }
         homes = _make_sites(tmp / "sites", radios)
         try:
-            for name, home in homes.items():
-                log = open(tmp / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
-                procs.append(
-                    subprocess.Popen(
-                        [sys.executable, "-m", "nsplink", "--home", str(home), "daemon"],
-                        stdout=log,
-                        stderr=subprocess.STDOUT,
-                        env=dict(os.environ, NSPLINK_LANG=lang),
+            with running_daemons(homes, tmp, dict(os.environ, NSPLINK_LANG=lang)) as started:
+                procs.extend(started)
+                print(
+                    "  "
+                    + t(
+                        "demo.started",
+                        lang,
+                        ports=", ".join(map(str, ports)),
+                        sites=", ".join(homes),
                     )
                 )
-                log.close()
-            print(
-                "  "
-                + t("demo.started", lang, ports=", ".join(map(str, ports)), sites=", ".join(homes))
-            )
-            return asyncio.run(_exchange(lang, homes, tmp))
+                return asyncio.run(_exchange(lang, homes, tmp))
         finally:
-            for proc in procs:
-                if proc.poll() is None:
-                    proc.send_signal(signal.SIGTERM)
-            for proc in procs:
-                try:
-                    proc.wait(15)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(5)
             print("  " + t("demo.stopped", lang))
 
 
@@ -239,30 +251,7 @@ async def _exchange(lang: Lang, homes: dict[str, Path], tmp: Path) -> bool:
         return False
     print("  " + t("demo.connected", lang))
     nsp, cp = homes["nsp-dorpshuis"], homes["cp-brandweer"]
-    args = [
-        "send",
-        "emergency",
-        "--incident",
-        "APP",
-        "--services",
-        "A",
-        "--life-threat",
-        "JA",
-        "--people-involved",
-        "1",
-        "--callback",
-        "NSP",
-        "--street",
-        "Kerkstraat",
-        "--number",
-        "12a",
-        "--place",
-        "Zuidbroek",
-        "--text",
-        "Thuisbeademing nog 2 uur op accu, mevrouw benauwd.",
-        "--yes",
-        "--no-interactive",
-    ]
+    args = list(EMERGENCY_ARGS)
     print(
         "  "
         + t(
