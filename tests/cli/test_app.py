@@ -25,9 +25,12 @@ def test_version() -> None:
 
 
 def test_help_lists_commands() -> None:
-    res = run("--help")
+    env = {k: v for k, v in __import__("os").environ.items() if k != "NSPLINK_LANG"}
+    res = run("--help", env=env)  # Dutch by default, Typer's own words too
     assert res.returncode == 0
-    assert "Usage" in res.stdout
+    assert "Gebruik:" in res.stdout and "Commando's" in res.stdout and "send" in res.stdout
+    res = run("--lang", "en", "--help", env=env)
+    assert "Usage:" in res.stdout and "Commands" in res.stdout
 
 
 def test_unknown_command_is_one_clear_error_without_traceback() -> None:
