@@ -369,3 +369,11 @@ def test_dutch_mistakes_say_what_is_wrong(screens, argv: tuple[str, ...], dutch:
     screen = screens["nl"]["mistakes"][" ".join(argv)]
     assert dutch in _plain(screen["err"])
     assert "Gebruik: nsplink" in screen["err"]
+
+
+def test_dutch_pages_avoid_words_volunteers_do_not_use(screens) -> None:
+    """Issue 20: 'zaad' for a random seed, 'uitbak, inbak' for the outbox and inbox."""
+    for path, s in screens["nl"]["pages"].items():
+        text = _plain(s["out"]).lower()
+        for word in ("zaad", "uitbak", "inbak"):
+            assert not re.search(rf"\b{word}\b", text), f"nsplink {path} --help: {word}"
