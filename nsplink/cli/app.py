@@ -80,6 +80,8 @@ def root(
 ) -> None:
     site = resolve_home(home)
     chosen = parse_lang(lang) if lang else None
+    if chosen is None and "NSPLINK_LANG" in os.environ:
+        chosen = current_lang()  # as the entry point chose it: help, Typer's words and output agree
     if chosen is None:
         from nsplink.app.config import configured_lang
 
