@@ -117,7 +117,7 @@ def run_capture(cap: Capture, lang: Lang, homes: dict[str, Path], root: Path | N
     argv = [sys.executable, "-c", _ENTRY]
     if cap.site is not None:
         argv += ["--home", str(homes[cap.site])]
-    argv += ["--lang", lang]  # a site's own `lang` in site.toml would win over NSPLINK_LANG
+    argv += ["--lang", lang]  # the guide's language, whatever the site's site.toml says
     proc = subprocess.run(
         [*argv, *cap.argv],
         capture_output=True,
