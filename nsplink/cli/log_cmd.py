@@ -39,7 +39,8 @@ register_texts(
             "Check every row of the hash chain.",
         ),
         "log.cmd.rebuild": (
-            "Bouw uitbak, inbak en volgnummers opnieuw op uit het logboek.",
+            "Zet de lijsten van verstuurde en ontvangen berichten en de volgnummers opnieuw"
+            " op uit het logboek.",
             "Recompute outbox, inbox and sequence state from the log.",
         ),
         "log.cmd.show": ("Toon gebeurtenissen, oudste eerst.", "List events, oldest first."),

@@ -16,6 +16,13 @@ from nsplink.i18n import register as register_text
 from nsplink.i18n import t
 
 # Option and argument help texts.
+# The name of a value in the usage line, in the reader's language.
+register_text(
+    {
+        "metavar.file": ("BESTAND", "FILE"),
+    }
+)
+
 register_text(
     {
         "scenario.arg.file": ("Scenariobestand (YAML).", "Scenario YAML file."),
@@ -201,7 +208,7 @@ class _Bar:
 @scenario_app.command("run", help=t("scenario.run_help"))
 def run_command(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help=t("scenario.arg.file"))],
+    file: Annotated[Path, typer.Argument(metavar=t("metavar.file"), help=t("scenario.arg.file"))],
     seed: Annotated[int | None, typer.Option("--seed", help=t("scenario.opt.seed"))] = None,
     out: Annotated[Path | None, typer.Option("--out", help=t("scenario.opt.out"))] = None,
     fmt: Annotated[str, typer.Option("--format", help=t("scenario.opt.format"))] = "md,json,png",
@@ -263,7 +270,7 @@ def generate_command(
     try:
         try:
             if density <= 0 or (area is not None and area <= 0):
-                raise GenerateError("density and area must be positive")
+                raise GenerateError("positive")
             spec = RegionSpec(nsps=nsps, cps=cps, relays=relays, area_km2=area, density=density)
             text = generate(
                 [spec] * max(1, regions),
@@ -273,7 +280,7 @@ def generate_command(
                 mute_covered=mute,
             )
         except GenerateError as exc:
-            raise BadGenerate(str(exc)) from None
+            raise BadGenerate(exc.text(cli.lang)) from None
         if out is None:
             sys.stdout.write(text)
             return

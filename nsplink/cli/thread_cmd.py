@@ -61,6 +61,13 @@ from nsplink.store import events as ev
 from nsplink.texts import code_label
 from nsplink.texts.safe import shown
 
+# The name of a value in the usage line, in the reader's language.
+register_texts(
+    {
+        "metavar.text": ("TEKST", "TEXT"),
+    }
+)
+
 register_texts(
     {
         "reply.help": (
@@ -228,7 +235,7 @@ def _send(
 def reply(
     ctx: typer.Context,
     ident: Annotated[str, typer.Argument(metavar="REF", help=t("thread.arg.ref"))],
-    text: Annotated[str, typer.Argument(help=t("thread.arg.text"))],
+    text: Annotated[str, typer.Argument(metavar=t("metavar.text"), help=t("thread.arg.text"))],
     operator: Annotated[str | None, typer.Option("--operator", help=t("opt.operator"))] = None,
 ) -> None:
     _send(get_ctx(ctx), ident, text, NoteKind.REPLY, operator)
@@ -237,7 +244,7 @@ def reply(
 def addendum(
     ctx: typer.Context,
     ident: Annotated[str, typer.Argument(metavar="REF", help=t("thread.arg.ref"))],
-    text: Annotated[str, typer.Argument(help=t("thread.arg.text"))],
+    text: Annotated[str, typer.Argument(metavar=t("metavar.text"), help=t("thread.arg.text"))],
     operator: Annotated[str | None, typer.Option("--operator", help=t("opt.operator"))] = None,
 ) -> None:
     _send(get_ctx(ctx), ident, text, NoteKind.ADDENDUM, operator, only_ours=True)
@@ -245,7 +252,7 @@ def addendum(
 
 def message(
     ctx: typer.Context,
-    text: Annotated[str, typer.Argument(help=t("thread.arg.text"))],
+    text: Annotated[str, typer.Argument(metavar=t("metavar.text"), help=t("thread.arg.text"))],
     to: Annotated[str, typer.Option("--to", help=t("thread.opt.to"))],
     operator: Annotated[str | None, typer.Option("--operator", help=t("opt.operator"))] = None,
 ) -> None:

@@ -18,7 +18,7 @@ This package's namespace is the one import path for code outside it: everything 
 CLI, the simulator, the tests' helpers and the benchmarks use is re-exported below.
 """
 
-from nsplink.protocol._bodies import body_message, encode_body
+from nsplink.protocol._bodies import body_message, encode_body, wire
 from nsplink.protocol.build import SEALED_TYPES, Draft, build_message
 from nsplink.protocol.codec import (
     FORMAT_VERSION,
@@ -30,6 +30,7 @@ from nsplink.protocol.codec import (
     decode,
     decode_unverified,
     encode,
+    header_code,
     is_fragment,
     parse_header,
     verify_with_key,
@@ -160,6 +161,7 @@ from nsplink.protocol.outgoing import (
     tracked,
     type_rank,
 )
+from nsplink.protocol.pb import nsplink_pb2 as _pb
 from nsplink.protocol.receiver import Receiver, VerifiedFrames
 from nsplink.protocol.replay import ReplayGuard, ReplayVerdict, ReplayWindow
 from nsplink.protocol.rosterdoc import (
@@ -204,6 +206,7 @@ __all__ = [
     "PERSONAL_FIELDS",
     "PRIO_RANK",
     "RADIO_PRIORITY",
+    "SCHEMA",
     "SEALED_TYPES",
     "SEED_LEN",
     "SEPARATOR",
@@ -318,6 +321,7 @@ __all__ = [
     "encode",
     "encode_body",
     "has_personal",
+    "header_code",
     "is_fragment",
     "minutes_since_epoch",
     "open_note",
@@ -338,5 +342,8 @@ __all__ = [
     "type_rank",
     "unix_from_minutes",
     "verify_roster",
-    "verify_with_key"
+    "verify_with_key",
+    "wire"
 ]  # fmt: skip
+
+SCHEMA = _pb.DESCRIPTOR  # the compiled nsplink.proto: messages, fields, enums (field reference)

@@ -62,6 +62,13 @@ _CODE_TYPE: dict[int, MessageType] = {i: t for t, i in _TYPE_CODE.items()}
 _PRIORITIES = tuple(Priority)
 
 
+def header_code(value: MessageType | Priority) -> int:
+    """The number a message type or priority has in the frame header (the field reference)."""
+    if isinstance(value, MessageType):
+        return _TYPE_CODE[value]
+    return _PRIORITIES.index(value)
+
+
 def put_varint(value: int) -> bytes:
     out = bytearray()
     while True:
