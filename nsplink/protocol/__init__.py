@@ -133,10 +133,12 @@ from nsplink.protocol.identity import (
     PeerKey,
 )
 from nsplink.protocol.messages import (
+    HEAD_HASH_BYTES,
     NOTE_MAX,
     TEXT_MAX,
     Body,
     Bulletin,
+    ChainHead,
     Emergency,
     Message,
     Note,
@@ -191,6 +193,7 @@ __all__ = [
     "EPOCH_UNIX",
     "EVERYONE",
     "FORMAT_VERSION",
+    "HEAD_HASH_BYTES",
     "KEY_ID_LEN",
     "MAC_LEN",
     "MAX_FRAGMENTS",
@@ -214,6 +217,7 @@ __all__ = [
     "Bulletin",
     "Callback",
     "Category",
+    "ChainHead",
     "Code",
     "Created",
     "CustodyForwarded",
