@@ -33,9 +33,10 @@ register(
             "{other}: heard no announced heads of {site}; nothing to compare with.",
         ),
         "anchor.ok": (
-            "{other}: alle {n} aangekondigde koppen van {site} kloppen, de laatste #{count} "
-            "(gehoord {when}).",
-            "{other}: all {n} announced heads of {site} match, the last #{count} (heard {when}).",
+            "{other}: {n} aangekondigde koppen van {site} gecontroleerd, alle in orde, de laatste "
+            "#{count} (gehoord {when}).",
+            "{other}: {n} announced heads of {site} checked, all match, the last #{count} "
+            "(heard {when}).",
         ),
         "anchor.rewritten": (
             "{site} HERSCHREVEN: rij #{count} klopt niet meer met wat {site} aankondigde "
@@ -152,6 +153,7 @@ def check(log: LogCopy, site: str, heard: LogCopy, other: str) -> list[Finding]:
     findings: list[Finding] = []
     last = log.last
     matched = 0  # the highest announced count the log still matches
+    checked: list[HeardHead] = []
     rewritten: HeardHead | None = None
     truncated: HeardHead | None = None
     for h in heads:
@@ -167,6 +169,7 @@ def check(log: LogCopy, site: str, heard: LogCopy, other: str) -> list[Finding]:
             rewritten = rewritten or h
         elif rewritten is None:
             matched = max(matched, h.count)
+            checked.append(h)
     bad: list[Finding] = []
     if rewritten is not None:
         params = {**base, "count": rewritten.count, "first": matched + 1, "at": rewritten.at}
@@ -174,9 +177,9 @@ def check(log: LogCopy, site: str, heard: LogCopy, other: str) -> list[Finding]:
     if truncated is not None:
         params = {**base, "count": truncated.count, "last": last, "at": truncated.at}
         bad.append(Finding("anchor.truncated", params, True))
-    if not bad:
-        top = heads[-1]
-        params = {**base, "n": len(heads), "count": top.count, "at": top.at}
+    if not bad and checked:
+        top = checked[-1]
+        params = {**base, "n": len(checked), "count": top.count, "at": top.at}
         findings.insert(0, Finding("anchor.ok", params, False))
     newest = max(h.count for h in heads)
     return [*bad, *findings, Finding("anchor.after", {"count": newest}, False)]

@@ -69,8 +69,8 @@ async def test_beacons_carry_heads_that_the_other_site_records(tmp_path: Path) -
     nsp, cp = nsp_home.root, homes["CP Noord"].root
     res = nsplink(nsp, "verify", "--against", str(cp), lang="en")
     assert res.returncode == 0, res.stdout + res.stderr
-    assert "announced heads of NSP Zuid match" in res.stdout
-    assert "announced heads of CP Noord match" in res.stdout  # the other way round too
+    assert "announced heads of NSP Zuid checked, all match" in res.stdout
+    assert "announced heads of CP Noord checked, all match" in res.stdout  # the other way round too
 
     # the head as words for the paper log, the same in verify, status and handover
     paper = re.search(r"Kop voor het papieren logboek: #\d+( [a-z]+){4}", live(nsp_home, "status"))
