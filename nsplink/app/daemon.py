@@ -24,7 +24,7 @@ import random
 import signal
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from nsplink import __version__
@@ -40,6 +40,8 @@ from nsplink.app.site import SiteHome
 from nsplink.app.sitelock import site_lock
 from nsplink.protocol import (
     EVERYONE,
+    HEAD_HASH_BYTES,
+    ChainHead,
     DecodeError,
     Effect,
     EngineConfig,
@@ -348,7 +350,8 @@ class Daemon:
             return
         await asyncio.sleep(random.uniform(0.1, 1.0) * min(interval, 60.0))
         while True:
-            body = self._status_body()
+            count, digest = await self._require().head()
+            body = replace(self._status_body(), head=ChainHead(count, digest[:HEAD_HASH_BYTES]))
             async with self._lock:
                 await self._process(
                     self.engine.send_message(body, EVERYONE, Priority.P4, self.clock())

@@ -19,7 +19,7 @@ import typer
 
 from nsplink.app.thread import Step
 from nsplink.cli.context import get_ctx
-from nsplink.cli.log_cmd import parse_since
+from nsplink.cli.log_cmd import head_code_line, parse_since
 from nsplink.cli.queue_cmd import priority_overrides, triage_word
 from nsplink.cli.received import load_received
 from nsplink.cli.render.table import clock
@@ -185,7 +185,7 @@ async def handover_lines(store: Store, site: LocalSite, since: float, lang: Lang
         )  # fmt: skip
     if not questions:
         lines.append(t("handover.none", lang))
-    return lines
+    return [*lines, "", await head_code_line(store, lang)]
 
 
 def handover(

@@ -18,6 +18,7 @@ import typer
 from nsplink.app.nudge import nudge
 from nsplink.app.power import read_power
 from nsplink.cli.context import get_ctx
+from nsplink.cli.log_cmd import head_code_line
 from nsplink.cli.queue_cmd import CLOSED, age_text
 from nsplink.cli.render.table import clock, columns
 from nsplink.cli.render.views import warn_if_views_differ
@@ -384,6 +385,7 @@ async def status_lines(store: Store, site: LocalSite, lang: Lang, now: float) ->
             pct=100 * used / AIRTIME_BUDGET_S,
         )
     )
+    lines.append(await head_code_line(store, lang))
     return lines
 
 

@@ -137,10 +137,12 @@ from nsplink.protocol.identity import (
     PeerKey,
 )
 from nsplink.protocol.messages import (
+    HEAD_HASH_BYTES,
     NOTE_MAX,
     TEXT_MAX,
     Body,
     Bulletin,
+    ChainHead,
     Emergency,
     Message,
     Note,
@@ -197,6 +199,7 @@ __all__ = [
     "EPOCH_UNIX",
     "EVERYONE",
     "FORMAT_VERSION",
+    "HEAD_HASH_BYTES",
     "KEY_ID_LEN",
     "MAC_LEN",
     "MAX_FRAGMENTS",
@@ -222,6 +225,7 @@ __all__ = [
     "Bulletin",
     "Callback",
     "Category",
+    "ChainHead",
     "Code",
     "Created",
     "CustodyForwarded",

@@ -26,7 +26,9 @@ from nsplink.protocol import (
     ALL_CPS,
     ALL_NSPS,
     EVERYONE,
+    HEAD_HASH_BYTES,
     Bulletin,
+    ChainHead,
     Deliver,
     Destination,
     Effect,
@@ -380,11 +382,13 @@ class ScenarioRun:
             hours = model.hours_left(now) if spec.generator is not None else 255
         else:
             power, hours = Power.ACCU, model.hours_left(now) if spec.battery_h else 255
+        count, digest = await self.stores[name].head()  # as written so far, like the daemon's
         body = Status(
             power=power,
             battery_pct=100,
             power_hours=hours,
             queue_depth=min(100_000, site.engine.backlog()),
+            head=ChainHead(count, digest[:HEAD_HASH_BYTES]),
         )
         self.net.beacon(site, body)
 
