@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import itertools
 import logging
 import os
 import random
@@ -40,8 +41,6 @@ from nsplink.app.site import SiteHome
 from nsplink.app.sitelock import site_lock
 from nsplink.protocol import (
     EVERYONE,
-    HEAD_HASH_BYTES,
-    ChainHead,
     DecodeError,
     Effect,
     EngineConfig,
@@ -55,6 +54,7 @@ from nsplink.protocol import (
     SiteEngine,
     State,
     Status,
+    beacon_head,
 )
 from nsplink.radio.base import (
     LinkDown,
@@ -349,9 +349,9 @@ class Daemon:
         if interval <= 0:
             return
         await asyncio.sleep(random.uniform(0.1, 1.0) * min(interval, 60.0))
-        while True:
+        for beacon_no in itertools.count():
             count, digest = await self._require().head()
-            body = replace(self._status_body(), head=ChainHead(count, digest[:HEAD_HASH_BYTES]))
+            body = replace(self._status_body(), head=beacon_head(beacon_no, count, digest))
             async with self._lock:
                 await self._process(
                     self.engine.send_message(body, EVERYONE, Priority.P4, self.clock())

@@ -137,6 +137,7 @@ from nsplink.protocol.identity import (
     PeerKey,
 )
 from nsplink.protocol.messages import (
+    HEAD_EVERY,
     HEAD_HASH_BYTES,
     NOTE_MAX,
     TEXT_MAX,
@@ -153,6 +154,7 @@ from nsplink.protocol.messages import (
     Sitrep,
     Status,
     Supply,
+    beacon_head,
 )
 from nsplink.protocol.outgoing import (
     PRIO_RANK,
@@ -199,6 +201,7 @@ __all__ = [
     "EPOCH_UNIX",
     "EVERYONE",
     "FORMAT_VERSION",
+    "HEAD_EVERY",
     "HEAD_HASH_BYTES",
     "KEY_ID_LEN",
     "MAC_LEN",
@@ -314,6 +317,7 @@ __all__ = [
     "VerifiedFrames",
     "VerifyError",
     "WrongKey",
+    "beacon_head",
     "body_message",
     "box_public_of",
     "build_message",

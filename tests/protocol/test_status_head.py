@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from nsplink import protocol as p
-from nsplink.protocol import _bodies, bitpack
+from nsplink.protocol import HEAD_EVERY, HEAD_HASH_BYTES, ChainHead, _bodies, beacon_head, bitpack
 from nsplink.protocol.errors import MalformedFrame
 from nsplink.protocol.pb import nsplink_pb2 as pb
 
@@ -83,3 +83,12 @@ def test_head_is_validated() -> None:
         p.Status(p.Power.NET, 100, 255, 0, head=p.ChainHead(1, b"\x01\x02")).validate()
     with pytest.raises(p.ValidationError):
         p.Status(p.Power.NET, 100, 255, 0, head=p.ChainHead(-1, bytes(6))).validate()
+
+
+def test_the_head_rides_on_one_beacon_in_four() -> None:
+    digest = bytes(range(32))
+    heads = [beacon_head(n, 1234, digest) for n in range(2 * HEAD_EVERY + 1)]
+    assert HEAD_EVERY == 4
+    carried = [n for n, h in enumerate(heads) if h is not None]
+    assert carried == [0, HEAD_EVERY, 2 * HEAD_EVERY]  # the first beacon after a start has it
+    assert heads[0] == ChainHead(1234, digest[:HEAD_HASH_BYTES])
