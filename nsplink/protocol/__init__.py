@@ -65,6 +65,7 @@ from nsplink.protocol.compress import (
 )
 from nsplink.protocol.delivery import DeliveryEvent, DeliveryState, TransitionRefused, transition
 from nsplink.protocol.effects import (
+    ClaimHeard,
     Created,
     CustodyForwarded,
     CustodyReleased,
@@ -157,6 +158,16 @@ from nsplink.protocol.outgoing import (
     tracked,
     type_rank,
 )
+from nsplink.protocol.ownership import (
+    CLAIM_STATES,
+    Claim,
+    Ownership,
+    claims_in,
+    first_claims,
+    may_claim,
+    owner,
+    ownership,
+)
 from nsplink.protocol.receiver import Receiver, VerifiedFrames
 from nsplink.protocol.replay import ReplayGuard, ReplayVerdict, ReplayWindow
 from nsplink.protocol.rosterdoc import (
@@ -186,6 +197,7 @@ from nsplink.protocol.sealing import (
 __all__ = [
     "ALL_CPS",
     "ALL_NSPS",
+    "CLAIM_STATES",
     "CURRENT_DICT",
     "DICTIONARIES",
     "EPOCH_UNIX",
@@ -214,6 +226,8 @@ __all__ = [
     "Bulletin",
     "Callback",
     "Category",
+    "Claim",
+    "ClaimHeard",
     "Code",
     "Created",
     "CustodyForwarded",
@@ -252,6 +266,7 @@ __all__ = [
     "Observation",
     "Outcome",
     "Outgoing",
+    "Ownership",
     "PeerHeard",
     "PeerKey",
     "PeerSeen",
@@ -305,6 +320,7 @@ __all__ = [
     "body_message",
     "box_public_of",
     "build_message",
+    "claims_in",
     "compress_texts",
     "decode",
     "decode_unverified",
@@ -312,12 +328,16 @@ __all__ = [
     "dictionary",
     "encode",
     "encode_body",
+    "first_claims",
     "has_personal",
     "is_fragment",
+    "may_claim",
     "minutes_since_epoch",
     "open_note",
     "open_sealed",
     "open_sealed_pair",
+    "owner",
+    "ownership",
     "parse_fragment",
     "parse_header",
     "parse_roster",

@@ -17,6 +17,7 @@ from nsplink.protocol.delivery import DeliveryState
 from nsplink.protocol.envelope import Envelope, SignedMessage
 from nsplink.protocol.errors import DecodeError
 from nsplink.protocol.identity import KeyId, MessageId
+from nsplink.protocol.ownership import Claim
 
 
 class RefusalReason(StrEnum):
@@ -167,6 +168,15 @@ class PeerSeen:
 
 
 @dataclass(frozen=True)
+class ClaimHeard:
+    """Another CP's signed claim on a report (its triage receipt, overheard or addressed to us;
+    ownership.py): the driver logs it, so that every site names the same owner (issue 23)."""
+
+    msg: SignedMessage
+    claims: tuple[Claim, ...]
+
+
+@dataclass(frozen=True)
 class NeedSeqs:
     """The engine has too few reserved sequence numbers for its own receipts and beacons; the
     driver reserves some in the store and calls `provide_seqs`."""
@@ -187,5 +197,6 @@ Effect = (
     | CustodyForwarded
     | CustodyReleased
     | PeerSeen
+    | ClaimHeard
     | NeedSeqs
 )

@@ -46,6 +46,7 @@ from nsplink.protocol.delivery import (
     transition,
 )
 from nsplink.protocol.effects import (
+    ClaimHeard,
     Created,
     CustodyForwarded,
     CustodyReleased,
@@ -85,6 +86,7 @@ from nsplink.protocol.outgoing import (
     tracked,
     type_rank,
 )
+from nsplink.protocol.ownership import claims_in
 from nsplink.protocol.planner import AirtimePlanner
 from nsplink.protocol.receipts import ReceiptQueue, superseded_triage
 from nsplink.protocol.receiver import Receiver, VerifiedFrames
@@ -127,6 +129,7 @@ class SiteEngine:
         self.rng = rng or random.Random(0)
         self.receiver = Receiver(roster, verified=verified)  # shared by simulated sites
         self.replay = ReplayGuard()
+        self._claims_seen = ReplayGuard()  # CP claims (triage receipts) already reported
         self.planner = AirtimePlanner(
             config.modem, duty_pct=config.duty_pct, routine_share=config.routine_share, boot_s=now
         )
@@ -396,6 +399,7 @@ class SiteEngine:
         duplicate = for_me and self.replay.accept(msg.id) is ReplayVerdict.DUPLICATE
         if isinstance(env.body, Receipt):
             effects.extend(self._on_receipt(env.body, signer, env.seq, now))
+            effects.extend(self._claims(msg))
         if for_me:
             effects.append(Deliver(msg, from_node, hops, duplicate))
             if tracked(env):
@@ -476,6 +480,15 @@ class SiteEngine:
             self._triage_newest[(mid, signer)] = receipt_seq
             effects.append(Triage(mid, entry.state.value, signer, receipt_seq))
         return effects
+
+    def _claims(self, msg: SignedMessage) -> list[Effect]:
+        """Another CP's triage receipt claims reports (ownership.py): every copy of it that we
+        hear, addressed to us or not, is reported once, so each site can name the owner."""
+        peer = self.roster.lookup(msg.envelope.sender)
+        claims = claims_in(msg, peer is not None and peer.role == "cp")
+        if not claims or self._claims_seen.accept(msg.id) is not ReplayVerdict.NEW:
+            return []
+        return [ClaimHeard(msg, tuple(claims))]
 
     def triage_known(self, mid: MessageId, by: KeyId, receipt_seq: int) -> None:
         """After a restart: the newest triage receipt already applied (from the log)."""

@@ -1,0 +1,165 @@
+"""One owner per report (issue 23): the rule as a pure function, and the engine reporting the
+claims it hears. The rule must name the same owner at every site whatever order the claims
+arrive in, and a claim is the CP's triage receipt itself: no extra frame on air."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from nsplink.protocol import (
+    ALL_CPS,
+    Claim,
+    ClaimHeard,
+    Created,
+    Destination,
+    KeyId,
+    MessageId,
+    Priority,
+    Receipt,
+    ReceiptKind,
+    State,
+    claims_in,
+    may_claim,
+    owner,
+    ownership,
+)
+from tests.protocol.test_engine import T0, make, signed
+from tests.scenario.helpers import emergency
+
+REPORT = MessageId(KeyId(b"\x01\x02\x03"), 7)
+NOORD = KeyId(b"\x10\x00\x00")
+ZUID = KeyId(b"\x20\x00\x00")
+OOST = KeyId(b"\x30\x00\x00")
+
+
+def claim(cp: KeyId, minute: int, seq: int = 1, state: State = State.GEZ) -> Claim:
+    return Claim(REPORT, cp, minute, seq, state)
+
+
+def test_the_earliest_signed_minute_owns_the_report() -> None:
+    assert owner([claim(ZUID, 100), claim(NOORD, 101)]) == claim(ZUID, 100)
+
+
+def test_a_tie_in_minutes_goes_to_the_lowest_key_id_then_the_lowest_seq() -> None:
+    assert owner([claim(ZUID, 100), claim(NOORD, 100)]) == claim(NOORD, 100)
+    assert owner([claim(NOORD, 100, 9), claim(NOORD, 100, 3)]) == claim(NOORD, 100, 3)
+
+
+def test_no_claims_no_owner_and_claims_about_two_reports_are_a_mistake() -> None:
+    assert owner([]) is None
+    other = Claim(MessageId(REPORT.sender, 8), NOORD, 1, 1, State.GEZ)
+    with pytest.raises(ValueError):
+        owner([claim(ZUID, 1), other])
+
+
+def test_a_cps_later_steps_do_not_move_its_claim_to_a_later_minute() -> None:
+    """NOORD saw it at 100 and forwarded it at 110; ZUID saw it at 105. NOORD owns it, by its
+    first claim; ZUID is the contender both operators are told about."""
+    seen = ownership(
+        [claim(NOORD, 110, 5, State.MKAMER), claim(ZUID, 105, 2), claim(NOORD, 100, 4)]
+    )
+    assert seen.owner == claim(NOORD, 100, 4)
+    assert seen.contenders == (ZUID,) and seen.conflict
+    assert not ownership([claim(NOORD, 100)]).conflict
+
+
+def test_a_cp_may_claim_only_what_nobody_else_owns() -> None:
+    assert may_claim([], ZUID)
+    assert may_claim([claim(ZUID, 100)], ZUID)
+    assert not may_claim([claim(NOORD, 100)], ZUID)
+
+
+claims_st = st.lists(
+    st.builds(
+        claim,
+        st.sampled_from([NOORD, ZUID, OOST]),
+        st.integers(0, 2**24 - 1),
+        st.integers(0, 2**32 - 1),
+        st.sampled_from([State.GEZ, State.BEH, State.MKAMER]),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@given(claims_st, st.randoms(use_true_random=False))
+def test_every_arrival_order_names_the_same_owner(claims: list[Claim], rnd: random.Random) -> None:
+    """What makes the rule safe: two CPs that heard the same claims in another order agree."""
+    shuffled = list(claims)
+    rnd.shuffle(shuffled)
+    assert ownership(shuffled) == ownership(claims)
+    best = owner(claims)
+    assert best is not None and all(best.key() <= c.key() for c in claims)
+
+
+def test_claims_come_only_from_a_cps_triage_receipt_in_a_claim_state() -> None:
+    sites, _ = make({"nsp": "nsp", "noord": "cp", "zuid": "cp"})
+    nsp, noord = sites["nsp"], sites["noord"]
+    report = signed(nsp, emergency(), ALL_CPS, Priority.P1, 900)
+    dest = Destination.to_site(nsp.ident.key_id)
+    for state, expected in ((State.GEZ, True), (State.MKAMER, True), (State.AFG, False)):
+        body = Receipt.build(ReceiptKind.TRIAGE, {report.id: state})
+        receipt = signed(noord, body, dest, Priority.P1, 40)
+        got = claims_in(receipt, signer_is_cp=True)
+        assert bool(got) is expected
+        if expected:
+            assert got == [
+                Claim(report.id, noord.ident.key_id, receipt.envelope.created, 40, state)
+            ]
+        assert claims_in(receipt, signer_is_cp=False) == []
+    delivery = signed(noord, Receipt.build(ReceiptKind.DELIVERY, {report.id: State.ONTV}), dest,
+                      Priority.P2, 41)  # fmt: skip
+    assert claims_in(delivery, signer_is_cp=True) == []
+    assert claims_in(report, signer_is_cp=True) == []
+
+
+def test_a_cp_hears_anothers_claim_addressed_to_the_nsp_once_and_the_nsp_too() -> None:
+    """ZUID overhears NOORD's triage receipt to the NSP (not addressed to ZUID): one ClaimHeard,
+    however often the receipt is retried. The NSP gets the same claim for its own report.
+    A receipt signed by an NSP claims nothing, even in a claim state."""
+    sites, _ = make({"nsp": "nsp", "noord": "cp", "zuid": "cp"})
+    nsp, noord, zuid = sites["nsp"], sites["noord"], sites["zuid"]
+    report = signed(nsp, emergency(), ALL_CPS, Priority.P1, 901)
+    dest = Destination.to_site(nsp.ident.key_id)
+    body = Receipt.build(ReceiptKind.TRIAGE, {report.id: State.BEH})
+    receipt = signed(noord, body, dest, Priority.P1, 42)
+    for i in range(3):
+        zuid.run(zuid.engine.on_frame(receipt.frame, 5, 1, T0 + i), T0 + i)
+        nsp.run(nsp.engine.on_frame(receipt.frame, 5, 1, T0 + i), T0 + i)
+    for site in (zuid, nsp):
+        heard = [e for e in site.effects if isinstance(e, ClaimHeard)]
+        assert len(heard) == 1
+        assert heard[0].claims == (
+            Claim(report.id, noord.ident.key_id, receipt.envelope.created, 42, State.BEH),
+        )
+    forged_role = signed(nsp, body, Destination.to_site(zuid.ident.key_id), Priority.P1, 43)
+    zuid.run(zuid.engine.on_frame(forged_role.frame, 6, 1, T0 + 9), T0 + 9)
+    assert len([e for e in zuid.effects if isinstance(e, ClaimHeard)]) == 1
+
+
+def test_two_cps_that_claim_at_once_agree_once_they_heard_each_other() -> None:
+    """The race: both CPs take the report before hearing the other. Each hears the other's
+    receipt; both then name the same owner by the rule, and both see the conflict."""
+    sites, _ = make({"nsp": "nsp", "noord": "cp", "zuid": "cp"})
+    nsp, noord, zuid = sites["nsp"], sites["noord"], sites["zuid"]
+    report = signed(nsp, emergency(), ALL_CPS, Priority.P1, 902)
+    own: dict[str, list[Claim]] = {}
+    for name, cp in (("noord", noord), ("zuid", zuid)):
+        cp.run(cp.engine.on_frame(report.frame, 1, 1, T0), T0)
+        cp.run(cp.engine.receipt({report.id: State.GEZ}, T0 + 2), T0 + 2)
+        cp.tick(T0 + 10)
+        made = [e.msg for e in cp.effects if isinstance(e, Created)]
+        own[name] = [c for m in made for c in claims_in(m, signer_is_cp=True)]
+        assert len(own[name]) == 1
+    views = {}
+    for name, site, other in (("noord", noord, zuid), ("zuid", zuid, noord)):
+        for t in list(other.sent):
+            site.run(site.engine.on_frame(t.frame, 9, 1, T0 + 11), T0 + 11)
+        heard = [c for e in site.effects if isinstance(e, ClaimHeard) for c in e.claims]
+        assert heard == own["zuid" if name == "noord" else "noord"]
+        views[name] = ownership([*own[name], *heard])
+    assert views["noord"] == views["zuid"] and views["noord"].conflict
