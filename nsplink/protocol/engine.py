@@ -86,7 +86,7 @@ from nsplink.protocol.outgoing import (
     tracked,
     type_rank,
 )
-from nsplink.protocol.ownership import claims_in
+from nsplink.protocol.ownership import Claim, claims_in
 from nsplink.protocol.planner import AirtimePlanner
 from nsplink.protocol.receipts import ReceiptQueue, superseded_triage
 from nsplink.protocol.receiver import Receiver, VerifiedFrames
@@ -130,6 +130,9 @@ class SiteEngine:
         self.receiver = Receiver(roster, verified=verified)  # shared by simulated sites
         self.replay = ReplayGuard()
         self._claims_seen = ReplayGuard()  # CP claims (triage receipts) already reported
+        # our first claim per report and the signed receipt that made it (ownership.py)
+        self._own_claims: dict[MessageId, tuple[Claim, SignedMessage]] = {}
+        self._reasserted: set[tuple[MessageId, KeyId]] = set()  # (report, rival) said again
         self.planner = AirtimePlanner(
             config.modem, duty_pct=config.duty_pct, routine_share=config.routine_share, boot_s=now
         )
@@ -399,7 +402,7 @@ class SiteEngine:
         duplicate = for_me and self.replay.accept(msg.id) is ReplayVerdict.DUPLICATE
         if isinstance(env.body, Receipt):
             effects.extend(self._on_receipt(env.body, signer, env.seq, now))
-            effects.extend(self._claims(msg))
+            effects.extend(self._claims(msg, now))
         if for_me:
             effects.append(Deliver(msg, from_node, hops, duplicate))
             if tracked(env):
@@ -481,14 +484,36 @@ class SiteEngine:
             effects.append(Triage(mid, entry.state.value, signer, receipt_seq))
         return effects
 
-    def _claims(self, msg: SignedMessage) -> list[Effect]:
+    def _claims(self, msg: SignedMessage, now: float) -> list[Effect]:
         """Another CP's triage receipt claims reports (ownership.py): every copy of it that we
-        hear, addressed to us or not, is reported once, so each site can name the owner."""
+        hear, addressed to us or not, is reported once, so each site can name the owner.
+
+        A claim on a report we claimed earlier (by the rule) is a race that CP lost, and it may
+        never have heard our claim (it was off, or out of range when we sent it): we send our
+        first claim again, the same signed receipt (its signed minute is what the rule reads;
+        a new receipt would carry a later one), once per report and rival. The NSP takes it
+        as the old receipt it is (only a newer one changes its state); the loser does not
+        answer, so a conflict costs one frame."""
         peer = self.roster.lookup(msg.envelope.sender)
         claims = claims_in(msg, peer is not None and peer.role == "cp")
         if not claims or self._claims_seen.accept(msg.id) is not ReplayVerdict.NEW:
             return []
-        return [ClaimHeard(msg, tuple(claims))]
+        effects: list[Effect] = [ClaimHeard(msg, tuple(claims))]
+        for c in claims:
+            ours = self._own_claims.get(c.about)
+            key = (c.about, c.cp)
+            if ours is not None and ours[0].key() < c.key() and key not in self._reasserted:
+                self._reasserted.add(key)
+                if ours[1].id not in self.outbox:
+                    effects.extend(self._submit(ours[1], now))
+        return effects
+
+    def own_claim(self, claim: Claim, msg: SignedMessage) -> None:
+        """One of our claims, with the signed receipt that made it (the engine's own triage
+        receipts, or the log's after a restart): the first one per report is ours in a race."""
+        old = self._own_claims.get(claim.about)
+        if old is None or claim.key() < old[0].key():
+            self._own_claims[claim.about] = (claim, msg)
 
     def triage_known(self, mid: MessageId, by: KeyId, receipt_seq: int) -> None:
         """After a restart: the newest triage receipt already applied (from the log)."""
@@ -597,6 +622,8 @@ class SiteEngine:
                 return [*effects, NeedSeqs(self.config.seq_low_water * 2)]
             self.receipts.sent(kind, chunk)
             if kind is ReceiptKind.TRIAGE:
+                for c in claims_in(msg, self.config.role == "cp"):
+                    self.own_claim(c, msg)
                 for out in self.outbox.triage_receipts():
                     if superseded_triage(out, chunk):
                         self._drop(out)

@@ -85,6 +85,10 @@ CLAIM_HEARD: Final = "claim.heard"
 as we signed it or another CP's as we heard it (issue 23, protocol/ownership.py). data: by (the
 CP's key id), minute (the receipt's signed time), seq (the receipt's own number), state;
 optional receipt (the receipt's id). The owner is derived from all claims by the one rule."""
+CLAIM_CONFLICT: Final = "claim.conflict"
+"""More than one CP claimed a report (ref) before hearing the other: the rule named `owner`;
+`contenders` (key ids) claimed it too. Logged at each site that sees it, for its operator.
+data: owner, contenders (list), mine (whether this site is the owner or a contender)."""
 
 SEQ_RESERVED: Final = "seq.reserved"
 """Sequence numbers of our own key handed out ahead of use (see Store.reserve_seqs), so the CLI
@@ -194,6 +198,7 @@ _FIELDS: Final[dict[str, dict[str, tuple[tuple[type, ...], bool]]]] = {
         "state": (_STR, True),
         "receipt": (_STR, False),
     },
+    CLAIM_CONFLICT: {"owner": (_STR, True), "contenders": (_LIST, True), "mine": ((bool,), True)},
     RADIO_ERROR: {"code": (_STR, True), "detail": (_STR, False)},
     RETENTION_ERASED: {"keys": (_INT, True), "before": (_NUM, True)},
     CLOCK_JUMPED: {"by_s": (_NUM, True), "was": (_NUM, True)},
@@ -202,7 +207,7 @@ _FIELDS: Final[dict[str, dict[str, tuple[tuple[type, ...], bool]]]] = {
 }
 # Kinds about one message must name it.
 _NEEDS_REF: Final = frozenset(k for k in _FIELDS if k.split(".")[0] in ("message", "receipt"))
-_NEEDS_REF_TOO: Final = frozenset({TRIAGE_CHANGED, CLAIM_HEARD})
+_NEEDS_REF_TOO: Final = frozenset({TRIAGE_CHANGED, CLAIM_HEARD, CLAIM_CONFLICT})
 
 KNOWN_KINDS: Final = frozenset(
     {

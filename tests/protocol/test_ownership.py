@@ -21,13 +21,15 @@ from nsplink.protocol import (
     Priority,
     Receipt,
     ReceiptKind,
+    SignedMessage,
     State,
     claims_in,
+    decode,
     may_claim,
     owner,
     ownership,
 )
-from tests.protocol.test_engine import T0, make, signed
+from tests.protocol.test_engine import T0, Site, make, signed
 from tests.scenario.helpers import emergency
 
 REPORT = MessageId(KeyId(b"\x01\x02\x03"), 7)
@@ -163,3 +165,51 @@ def test_two_cps_that_claim_at_once_agree_once_they_heard_each_other() -> None:
         assert heard == own["zuid" if name == "noord" else "noord"]
         views[name] = ownership([*own[name], *heard])
     assert views["noord"] == views["zuid"] and views["noord"].conflict
+
+
+def test_the_owner_says_its_claim_once_more_to_a_rival_that_missed_it() -> None:
+    """NOORD claimed while ZUID was off; ZUID claims later without having heard it. When NOORD
+    hears ZUID's claim it sends its first claim again, the same signed frame (its signed
+    minute is what the rule reads), once: ZUID's repeated claim costs no further frame, and
+    ZUID, the loser, does not answer NOORD's."""
+    sites, _ = make({"nsp": "nsp", "noord": "cp", "zuid": "cp"})
+    nsp, noord, zuid = sites["nsp"], sites["noord"], sites["zuid"]
+    report = signed(nsp, emergency(), ALL_CPS, Priority.P1, 903)
+    noord.run(noord.engine.on_frame(report.frame, 1, 1, T0), T0)
+    noord.run(noord.engine.receipt({report.id: State.MKAMER}, T0 + 1), T0 + 1)
+    noord.tick(T0 + 2)
+    noord.run(noord.engine.receipt({report.id: State.AFG}, T0 + 3), T0 + 3)
+    noord.tick(T0 + 5)
+    later = T0 + 600
+    zuid.run(zuid.engine.on_frame(report.frame, 1, 1, later), later)
+    zuid.run(zuid.engine.receipt({report.id: State.GEZ}, later), later)
+    zuid.tick(later + 5)
+    zuid_claim = [e.msg for e in zuid.effects if isinstance(e, Created) and claims_in(e.msg, True)]
+    assert len(zuid_claim) == 1
+    before = len([e for e in noord.effects if isinstance(e, Created)])
+    sent_before = len(noord.sent)
+    for i in range(3):  # ZUID's receipt retried: heard three times
+        noord.run(noord.engine.on_frame(zuid_claim[0].frame, 7, 1, later + 10 + i), later + 10 + i)
+    noord.tick(later + 20)
+    assert len([e for e in noord.effects if isinstance(e, Created)]) == before  # nothing new
+    first = next(e.msg for e in noord.effects if isinstance(e, Created) and claims_in(e.msg, True))
+    again = [t for t in noord.sent[sent_before:] if t.mid == first.id]
+    # the first claim, the same signed frame, submitted once more (then retried as any triage
+    # receipt to its NSP: attempts count up from one, never restart per copy heard)
+    assert again and all(t.frame == first.frame for t in again)
+    assert [t.attempt for t in again] == list(range(1, len(again) + 1))
+    # ZUID hears it: NOORD is the owner at both, and ZUID sends nothing back
+    zuid_sent, zuid_made = len(zuid.sent), len(zuid.effects)
+    zuid.run(zuid.engine.on_frame(again[0].frame, 8, 1, later + 30), later + 30)
+    zuid.tick(later + 31)
+    assert not [e for e in zuid.effects[zuid_made:] if isinstance(e, Created)]
+    claims_sent = [t for t in zuid.sent[zuid_sent:] if claims_in(_decode(zuid, t.frame), True)]
+    assert all(t.frame == zuid_claim[0].frame for t in claims_sent)  # its own retries only
+    heard = [c for e in zuid.effects if isinstance(e, ClaimHeard) for c in e.claims]
+    own_z = claims_in(zuid_claim[0], True)
+    seen = ownership([*heard, *own_z])
+    assert seen.owner is not None and seen.owner.cp == noord.ident.key_id
+
+
+def _decode(site: Site, frame: bytes) -> SignedMessage:
+    return decode(frame, site.engine.roster)
