@@ -270,7 +270,11 @@ class Journal:
         if isinstance(body, RosterUpdate):
             return []  # the driver hands it to the daemon, which checks and logs it
         if isinstance(body, Receipt):
-            data: dict[str, Any] = {"kind": body.kind.value, "by": msg.signer.site}
+            data: dict[str, Any] = {
+                "kind": body.kind.value,
+                "by": msg.signer.site,
+                "from_node": d.from_node,
+            }
             return [self.event("receipt.heard", ref, data, msg.frame)]
         if isinstance(body, Status):
             data = {

@@ -735,11 +735,21 @@ class SiteEngine:
         ]
 
     def _reach(self, out: Outgoing) -> frozenset[KeyId]:
-        """Whom a frame without recipients must reach: a receipt for several senders goes to
-        those senders; an NSP's status beacon is for the CPs (a CP's, for everyone)."""
+        """Whom a frame must reach besides its recipients: a receipt for several senders goes
+        to those senders; an NSP's status beacon is for the CPs (a CP's, for everyone); a CP's
+        triage receipt, its claim on a report, also to the other CPs (ownership.py)."""
+        body = out.msg.envelope.body
+        if (
+            isinstance(body, Receipt)
+            and body.kind is ReceiptKind.TRIAGE
+            and self.config.role == "cp"
+            and out.any_of
+        ):
+            return frozenset(
+                p.key_id for p in self.roster if p.role == "cp" and p.key_id != self.me
+            )
         if out.any_of or out.all_of:
             return frozenset()
-        body = out.msg.envelope.body
         if isinstance(body, Receipt):
             return frozenset(e.sender for e in body.entries)
         if out.msg.envelope.type is MessageType.STATUS and self.config.role != "cp":

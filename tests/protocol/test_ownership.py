@@ -213,3 +213,25 @@ def test_the_owner_says_its_claim_once_more_to_a_rival_that_missed_it() -> None:
 
 def _decode(site: Site, frame: bytes) -> SignedMessage:
     return decode(frame, site.engine.roster)
+
+
+def test_a_claim_is_sent_far_enough_for_the_other_cps_to_hear_it() -> None:
+    """The triage receipt goes to the NSP one hop away, but it is also the claim the other
+    CP must overhear three hops away: its hop limit covers both. With no other CP it stays
+    sized for the NSP alone."""
+    two = {"nsp": "nsp", "noord": "cp", "zuid": "cp"}
+    for roles, expected in ((two, 3), ({"nsp": "nsp", "noord": "cp"}, 1)):
+        sites, _ = make(roles)
+        nsp, noord = sites["nsp"], sites["noord"]
+        report = signed(nsp, emergency(), ALL_CPS, Priority.P1, 904)
+        noord.run(noord.engine.on_frame(report.frame, 1, 1, T0), T0)
+        if "zuid" in sites:
+            zuid = sites["zuid"]
+            hello = signed(zuid, emergency(), ALL_CPS, Priority.P1, 5)  # any verified frame
+            noord.run(noord.engine.on_frame(hello.frame, 2, 3, T0), T0)
+        noord.tick(T0 + 5)
+        before = len(noord.sent)
+        noord.run(noord.engine.receipt({report.id: State.GEZ}, T0 + 6), T0 + 6)
+        noord.tick(T0 + 7)
+        claim_tx = [t for t in noord.sent[before:] if claims_in(_decode(noord, t.frame), True)]
+        assert claim_tx and claim_tx[0].hop_limit == expected
