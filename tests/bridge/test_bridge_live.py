@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -34,11 +33,13 @@ ISLAND_A = [("cp-a", "cp"), ("nsp-a", "nsp")]
 ISLAND_B = [("cp-b", "cp"), ("nsp-b", "nsp")]
 
 
-class BridgeProc:
+class BridgeProc(DaemonProc):
+    """A real `nsplink bridge` process (kill, stop and output as for a daemon)."""
+
     def __init__(self, home: SiteHome, port: int, log_dir: Path) -> None:
-        self.home, self.port = home, port
+        super().__init__(home, log_dir)
+        self.port = port
         self.log_path = log_dir / f"bridge-{home.root.name}.log"
-        self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         env = dict(os.environ, NSPLINK_LANG="en", PYTHONUNBUFFERED="1")
@@ -48,26 +49,6 @@ class BridgeProc:
                 [sys.executable, "-m", "nsplink", "--home", str(self.home.root), *args],
                 stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT,
             )  # fmt: skip
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-
-    def stop(self) -> int | None:
-        if self.proc is None:
-            return None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        return self.proc.returncode
-
-    def output(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
 @pytest.fixture
