@@ -57,6 +57,9 @@ from nsplink.protocol import KeyId
 from nsplink.store import Event, Record, Store
 
 log = logging.getLogger("nsplink.bridge")
+# the MQTT client's own logger: its "N pending publish calls" is our batch in flight, not news
+QUIET = logging.getLogger("nsplink.bridge.mqtt")
+QUIET.setLevel(logging.ERROR)
 
 MAX_PAYLOAD = 4096  # a signed message is far smaller; the log refuses larger frames anyway
 TOPIC_ROOT = "nsplink/v1"
@@ -270,6 +273,7 @@ class Bridge:
             keepalive=opt.keepalive,
             protocol=aiomqtt.ProtocolVersion.V311,
             timeout=10,
+            logger=QUIET,
         ) as client:
             await client.subscribe(region_topic(self.region) + "/+", qos=1)
             broker = f"{opt.host}:{opt.port}"

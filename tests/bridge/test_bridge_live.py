@@ -22,10 +22,10 @@ import pytest
 
 from nsplink.app.setup import make_sites
 from nsplink.app.site import SiteHome
+from nsplink.devtools.mosquitto import Mosquitto
 from nsplink.radio.emulator.mesh import EmulatedMesh, EmulatorThread
 from nsplink.store import Store
 from tests.app.daemon.procs import DaemonProc, radio_connected, wait_until
-from tests.bridge.mosquitto import Mosquitto
 from tests.cli.live import ROOT, nsplink
 
 pytestmark = pytest.mark.slow

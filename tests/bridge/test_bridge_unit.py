@@ -24,9 +24,9 @@ from nsplink.app.bridge import (
 from nsplink.app.keys import load_identity
 from nsplink.app.setup import make_sites
 from nsplink.cli.bridge_cmd import BadBroker, parse_broker
+from nsplink.devtools.mosquitto import Mosquitto, free_port
 from nsplink.protocol import KeyId
 from nsplink.store import Event, Store
-from tests.bridge.mosquitto import Mosquitto, free_port
 
 KEY = KeyId(b"\xab\xcd\xef")
 

@@ -1,5 +1,5 @@
-"""A real mosquitto broker on 127.0.0.1 for tests and benchmarks (Debian's package; `make
-sysdeps` installs it). Persistence on, so a broker stopped and started again keeps the
+"""A real mosquitto broker on 127.0.0.1 for the bridge tests and `make bench` (Debian's package;
+`make sysdeps` installs it). Persistence on, so a broker stopped and started again keeps the
 persistent sessions and their queued QoS 1 messages, as a crisis partner's broker would."""
 
 from __future__ import annotations
