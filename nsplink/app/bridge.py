@@ -10,7 +10,9 @@ broker is shown once. LoRa stays the fallback; nothing depends on the broker.
 Out: what this CP verified or signed, read from its log: our own messages (`message.created`),
 our receipts, triage receipts (= claims) included (`receipt.created`), verified messages we
 received over the radio (`message.received` once `message.verified`), and receipts addressed to
-us (`receipt.heard`). Frames that came over the bridge are not published again. The log is the
+us (`receipt.heard`), and other CPs' claims heard on our radio (`claim.heard`), so the CPs
+beyond learn of a CP that has no link. Frames that came over the bridge are not published
+again. The log is the
 bridge's outbox: a cursor row (`bridge.published`, data upto = the last log id whose frames the
 broker acknowledged, QoS 1) is written after each acknowledged batch, so a bridge killed or cut
 off mid-publish resumes from the log and loses nothing (the broker may then carry a frame twice;
@@ -340,7 +342,13 @@ class Bridge:
         return frames, upto
 
     async def _candidates(self, after: int) -> AsyncIterator[Record]:
-        kinds = ("message.created", "receipt.created", "message.verified", "receipt.heard")
+        kinds = (
+            "message.created",
+            "receipt.created",
+            "message.verified",
+            "receipt.heard",
+            "claim.heard",
+        )
         async for rec in self._require().iter_events(
             kinds=kinds, after_id=after, with_personal=True
         ):
@@ -355,8 +363,11 @@ class Bridge:
                 if got.data.get("from_node") != BRIDGE_NODE and got.frame:
                     return got.frame
             return None
-        if rec.kind == "receipt.heard" and rec.data.get("from_node") == BRIDGE_NODE:
-            return None
+        if rec.kind in ("receipt.heard", "claim.heard") and rec.data.get("from_node") in (
+            BRIDGE_NODE,
+            None,
+        ):
+            return None  # came over the bridge (or is our own claim: its receipt goes already)
         return rec.frame
 
     # -- in -------------------------------------------------------------------------------------

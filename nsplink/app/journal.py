@@ -159,17 +159,22 @@ class Journal:
         if isinstance(effect, CustodyReleased):
             return [self.event("custody.released", str(effect.mid), {"reason": str(effect.reason)})]
         if isinstance(effect, ClaimHeard):
-            return self._claimed(effect.msg, effect.claims)
+            return self._claimed(effect.msg, effect.claims, effect.from_node)
         if isinstance(effect, PeerSeen):
             self.last_heard[str(effect.site)] = effect.at
         return []
 
     # -- one owner per report (issue 23) --------------------------------------------------------
 
-    def _claimed(self, msg: SignedMessage, claims: Iterable[Claim]) -> list[Event]:
+    def _claimed(
+        self, msg: SignedMessage, claims: Iterable[Claim], from_node: int | None = None
+    ) -> list[Event]:
         """A claim.heard per new claim; a claim.conflict when a report now has claims of more
-        than one CP (both operators are told: the owner and each contender)."""
+        than one CP (both operators are told: the owner and each contender). Another CP's
+        claim keeps its signed frame and the node it came from: a CP with a bridge passes
+        claims heard on its radio to the CPs beyond (app/bridge.py), once per receipt."""
         events: list[Event] = []
+        frame: bytes | None = msg.frame if from_node is not None else None
         for c in claims:
             ref = str(c.about)
             known = self.claims.setdefault(ref, set())
@@ -183,7 +188,10 @@ class Journal:
                 "state": c.state.value,
                 "receipt": str(msg.id),
             }
-            events.append(self.event(ev.CLAIM_HEARD, ref, data))
+            if frame is not None:
+                data["from_node"] = from_node
+            events.append(self.event(ev.CLAIM_HEARD, ref, data, frame))
+            frame = None  # one receipt's frame once, however many reports it claims
             events.extend(self._conflict(ref))
         return events
 

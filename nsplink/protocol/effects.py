@@ -174,6 +174,7 @@ class ClaimHeard:
 
     msg: SignedMessage
     claims: tuple[Claim, ...]
+    from_node: int = -1  # the radio node it came from (the driver's BRIDGE_NODE: the bridge)
 
 
 @dataclass(frozen=True)

@@ -402,7 +402,7 @@ class SiteEngine:
         duplicate = for_me and self.replay.accept(msg.id) is ReplayVerdict.DUPLICATE
         if isinstance(env.body, Receipt):
             effects.extend(self._on_receipt(env.body, signer, env.seq, now))
-            effects.extend(self._claims(msg, now))
+            effects.extend(self._claims(msg, from_node, now))
         if for_me:
             effects.append(Deliver(msg, from_node, hops, duplicate))
             if tracked(env):
@@ -484,7 +484,7 @@ class SiteEngine:
             effects.append(Triage(mid, entry.state.value, signer, receipt_seq))
         return effects
 
-    def _claims(self, msg: SignedMessage, now: float) -> list[Effect]:
+    def _claims(self, msg: SignedMessage, from_node: int, now: float) -> list[Effect]:
         """Another CP's triage receipt claims reports (ownership.py): every copy of it that we
         hear, addressed to us or not, is reported once, so each site can name the owner.
 
@@ -498,7 +498,7 @@ class SiteEngine:
         claims = claims_in(msg, peer is not None and peer.role == "cp")
         if not claims or self._claims_seen.accept(msg.id) is not ReplayVerdict.NEW:
             return []
-        effects: list[Effect] = [ClaimHeard(msg, tuple(claims))]
+        effects: list[Effect] = [ClaimHeard(msg, tuple(claims), from_node)]
         for c in claims:
             ours = self._own_claims.get(c.about)
             key = (c.about, c.cp)

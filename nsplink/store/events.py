@@ -197,6 +197,7 @@ _FIELDS: Final[dict[str, dict[str, tuple[tuple[type, ...], bool]]]] = {
         "seq": (_INT, True),
         "state": (_STR, True),
         "receipt": (_STR, False),
+        "from_node": (_INT, False),
     },
     CLAIM_CONFLICT: {"owner": (_STR, True), "contenders": (_LIST, True), "mine": ((bool,), True)},
     RADIO_ERROR: {"code": (_STR, True), "detail": (_STR, False)},

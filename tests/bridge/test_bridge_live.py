@@ -1,6 +1,7 @@
 """Issue 23, the bridge, end to end with real parts: two LoRa islands (two emulated meshes, no
 radio path between them), each with a CP and an NSP and their daemons, and the two CPs' bridges
-(real `nsplink bridge` processes) on a real mosquitto on 127.0.0.1.
+(real `nsplink bridge` processes) on a real mosquitto on 127.0.0.1. Island A has a second CP
+without any IP link, coordinated over LoRa alone.
 
 On the way: the broker is restarted mid-traffic, one bridge is SIGKILLed mid-publish and started
 again, frames are delivered twice, a forged frame and junk are injected on the broker. At the
@@ -29,7 +30,7 @@ from tests.app.daemon.procs import DaemonProc, radio_connected, wait_until
 from tests.cli.live import ROOT, nsplink
 
 pytestmark = pytest.mark.slow
-ISLAND_A = [("cp-a", "cp"), ("nsp-a", "nsp")]
+ISLAND_A = [("cp-a", "cp"), ("nsp-a", "nsp"), ("cp-a2", "cp")]  # cp-a2: no IP link
 ISLAND_B = [("cp-b", "cp"), ("nsp-b", "nsp")]
 
 
@@ -62,7 +63,7 @@ def broker(tmp_path: Path) -> Iterator[Mosquitto]:
 @pytest.fixture
 def islands(tmp_path: Path) -> Iterator[dict[str, SiteHome]]:
     with (
-        EmulatorThread(EmulatedMesh(2, speedup=4.0, seed=231)) as mesh_a,
+        EmulatorThread(EmulatedMesh(3, speedup=4.0, seed=231)) as mesh_a,
         EmulatorThread(EmulatedMesh(2, speedup=4.0, seed=232)) as mesh_b,
     ):
         radios = {}
@@ -180,6 +181,19 @@ async def test_two_islands_over_the_broker_nothing_lost_nothing_twice_forgery_re
         await wait_until(lambda: _owner_is(cp_a, first, key_b), 120, "B's claim at A", daemons)
         done = handle(cp_a, first, "--status", "BEH", "--operator", "Ada")
         assert done.returncode == 2 and "al in behandeling bij cp-b" in done.stdout + done.stderr
+
+        # 6. a CP without a link takes a report over LoRa: CP A hears its claim on the radio and
+        # passes it over the broker, so CP B, on the other island, does not take it too
+        cp_a2 = homes["cp-a2"]
+        sixth = send_report(nsp_a, 6)
+        refs.append(sixth)
+        await wait_until(lambda: _has(cp_a2, sixth), 120, "report 6 at CP A2", daemons)
+        await wait_until(lambda: _has(cp_b, sixth), 120, "report 6 at CP B", daemons)
+        assert handle(cp_a2, sixth, "--status", "gezien", "--operator", "Cas").returncode == 0
+        key_a2 = _key(cp_a2)
+        await wait_until(lambda: _owner_is(cp_b, sixth, key_a2), 120, "A2's claim at B", daemons)
+        done = handle(cp_b, sixth, "--status", "MKAMER", "--operator", "Bo")
+        assert done.returncode == 2 and "al in behandeling bij cp-a2" in done.stdout + done.stderr
 
         # zero lost, zero shown twice, the forged frame never trusted
         shown = await inbox(cp_b)
