@@ -27,7 +27,7 @@ from nsplink.devtools.mosquitto import Mosquitto
 from nsplink.radio.emulator.mesh import EmulatedMesh, EmulatorThread
 from nsplink.store import Store
 from tests.app.daemon.procs import DaemonProc, radio_connected, wait_until
-from tests.cli.live import ROOT, nsplink
+from tests.cli.live import ROOT, nsplink, run_nsplink
 
 pytestmark = pytest.mark.slow
 ISLAND_A = [("cp-a", "cp"), ("nsp-a", "nsp"), ("cp-a2", "cp")]  # cp-a2: no IP link
@@ -99,11 +99,7 @@ def send_report(nsp: SiteHome, n: int) -> str:
 
 
 def handle(home: SiteHome, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, NSPLINK_LANG="nl")
-    return subprocess.run(
-        [sys.executable, "-m", "nsplink", "--home", str(home.root), "handle", *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+    return run_nsplink(home, "handle", *args)
 
 
 async def test_two_islands_over_the_broker_nothing_lost_nothing_twice_forgery_refused(

@@ -5,17 +5,14 @@ take it further, the NSP sees who handles its report, and a rebuild from the log
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 
 import pytest
 
 from nsplink.app.site import SiteHome
 from nsplink.store import Store
 from tests.app.daemon.procs import DaemonProc, radio_connected, wait_until
-from tests.cli.live import ROOT, nsplink
+from tests.cli.live import nsplink, run_nsplink
 
 pytestmark = pytest.mark.slow
 SITES = [("cp-noord", "cp"), ("cp-zuid", "cp"), ("nsp-houten", "nsp")]
@@ -36,14 +33,6 @@ async def conflicts_at(home: SiteHome, ref: str) -> int:
 async def in_inbox(home: SiteHome, ref: str) -> bool:
     async with await Store.open(home.db_path) as store:
         return any(i.ref == ref for i in await store.inbox())
-
-
-def refused(home: SiteHome, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, NSPLINK_LANG="nl")
-    return subprocess.run(
-        [sys.executable, "-m", "nsplink", "--home", str(home.root), *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
 
 
 async def test_two_cps_take_one_report_and_agree_on_its_owner_over_lora(
@@ -86,7 +75,7 @@ async def test_two_cps_take_one_report_and_agree_on_its_owner_over_lora(
     assert "LET OP: cp-noord nam deze melding eerder" in zuid_show
     assert "in behandeling bij cp-noord" in nsplink(zuid, "queue")
     # the loser cannot take it further: one line, exit 2, nothing logged
-    done = refused(zuid, "handle", ref, "--status", "MKAMER", "--operator", "Bram")
+    done = run_nsplink(zuid, "handle", ref, "--status", "MKAMER", "--operator", "Bram")
     assert done.returncode == 2 and "al in behandeling bij cp-noord" in done.stderr + done.stdout
     assert "Traceback" not in done.stderr
     # the NSP sees which CP handles its report

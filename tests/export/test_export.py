@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import subprocess
-import sys
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -35,19 +33,15 @@ from nsplink.protocol import (
     minutes_since_epoch,
 )
 from nsplink.store import Store
+from tests.cli.live import run_nsplink
 from tests.scenario.helpers import bulletin
 
-ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = xmlschema.XMLSchema(Path(__file__).with_name("cap12_structure.xsd"))
 CAP = "{urn:oasis:names:tc:emergency:cap:1.2}"
 
 
 def run(home: SiteHome, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, NSPLINK_LANG="nl")
-    return subprocess.run(
-        [sys.executable, "-m", "nsplink", "--home", str(home.root), *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+    return run_nsplink(home, *args)
 
 
 async def queue(home: SiteHome, name: str, body: object, dest: object, prio: Priority) -> str:
