@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from typing import Final
 
-BRIDGE_NODE: Final = 0  # the "radio node" of a frame that came over the bridge (none has 0)
+from nsplink.protocol import OFF_AIR_NODE
+
+BRIDGE_NODE: Final = OFF_AIR_NODE  # the "radio node" of a frame that came over the bridge
 
 FRAME_IN: Final = "bridge.frame_in"
 """A frame another CP published on the broker, taken in (frame). data: topic, from (the key id

@@ -65,6 +65,7 @@ from nsplink.protocol.compress import (
 )
 from nsplink.protocol.delivery import DeliveryEvent, DeliveryState, TransitionRefused, transition
 from nsplink.protocol.effects import (
+    OFF_AIR_NODE,
     ClaimHeard,
     Created,
     CustodyForwarded,
@@ -209,6 +210,7 @@ __all__ = [
     "MAX_FRAME",
     "MAX_MESSAGE",
     "NOTE_MAX",
+    "OFF_AIR_NODE",
     "PERSONAL_FIELDS",
     "PRIO_RANK",
     "RADIO_PRIORITY",

@@ -167,6 +167,11 @@ class PeerSeen:
     at: float
 
 
+# The radio node number of a frame that did not come from the radio: no Meshtastic node has
+# number 0, so the driver passes it for frames from its other links (the CP bridge, issue 23).
+OFF_AIR_NODE = 0
+
+
 @dataclass(frozen=True)
 class ClaimHeard:
     """Another CP's signed claim on a report (its triage receipt, overheard or addressed to us;

@@ -46,6 +46,7 @@ from nsplink.protocol.delivery import (
     transition,
 )
 from nsplink.protocol.effects import (
+    OFF_AIR_NODE,
     ClaimHeard,
     Created,
     CustodyForwarded,
@@ -499,6 +500,10 @@ class SiteEngine:
         if not claims or self._claims_seen.accept(msg.id) is not ReplayVerdict.NEW:
             return []
         effects: list[Effect] = [ClaimHeard(msg, tuple(claims), from_node)]
+        if from_node == OFF_AIR_NODE and self.config.role == "cp":
+            # a claim from beyond the bridge: said once on our air too, so that the CPs here
+            # without a link, and the report's NSP, learn who has the report
+            effects.extend(self._relay_once(msg, now))
         for c in claims:
             ours = self._own_claims.get(c.about)
             key = (c.about, c.cp)
@@ -507,6 +512,17 @@ class SiteEngine:
                 if ours[1].id not in self.outbox:
                     effects.extend(self._submit(ours[1], now))
         return effects
+
+    def _relay_once(self, msg: SignedMessage, now: float) -> list[Effect]:
+        """Put another site's signed frame on the air once, untracked: handed over is all there
+        is (no retry, no receipt awaited; the signer's own retries are the retry)."""
+        if msg.id in self.outbox or msg.envelope.sender == self.me:
+            return []
+        out = self._new_out(msg, DeliveryState.QUEUED, now=now)
+        out.tracked = False
+        out.pending = list(range(len(out.frames)))
+        self.outbox.add(out)
+        return self._pump(now)
 
     def own_claim(self, claim: Claim, msg: SignedMessage) -> None:
         """One of our claims, with the signed receipt that made it (the engine's own triage

@@ -177,10 +177,17 @@ async def test_two_islands_over_the_broker_nothing_lost_nothing_twice_forgery_re
         await wait_until(lambda: _owner_is(cp_a, first, key_b), 120, "B's claim at A", daemons)
         done = handle(cp_a, first, "--status", "BEH", "--operator", "Ada")
         assert done.returncode == 2 and "al in behandeling bij cp-b" in done.stdout + done.stderr
+        # ... and CP A says B's claim once on island A's air: the CP there without a link and
+        # the report's NSP learn it over LoRa
+        cp_a2 = homes["cp-a2"]
+        await wait_until(lambda: _owner_is(cp_a2, first, key_b), 120, "B's claim at A2", daemons)
+        await wait_until(lambda: _owner_is(nsp_a, first, key_b), 120, "B's claim at NSP A", daemons)
+        assert (
+            "cp-b" in nsplink(nsp_a, "show", first).split("Afgehandeld door", 1)[1].split("\n")[0]
+        )
 
         # 6. a CP without a link takes a report over LoRa: CP A hears its claim on the radio and
         # passes it over the broker, so CP B, on the other island, does not take it too
-        cp_a2 = homes["cp-a2"]
         sixth = send_report(nsp_a, 6)
         refs.append(sixth)
         await wait_until(lambda: _has(cp_a2, sixth), 120, "report 6 at CP A2", daemons)

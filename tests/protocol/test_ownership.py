@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from nsplink.protocol import (
     ALL_CPS,
+    OFF_AIR_NODE,
     Claim,
     ClaimHeard,
     Created,
@@ -235,3 +236,29 @@ def test_a_claim_is_sent_far_enough_for_the_other_cps_to_hear_it() -> None:
         noord.tick(T0 + 7)
         claim_tx = [t for t in noord.sent[before:] if claims_in(_decode(noord, t.frame), True)]
         assert claim_tx and claim_tx[0].hop_limit == expected
+
+
+def test_a_claim_from_beyond_the_bridge_is_said_once_on_the_air_here() -> None:
+    """A CP with a bridge gets ZUID's claim from node 0 (not a radio): it transmits the same
+    signed frame once, untracked, so the CPs without a link and the NSP here learn it. Heard
+    again (from the bridge or the radio), it is not sent again; a claim heard on the radio is
+    never relayed this way."""
+    sites, _ = make({"nsp": "nsp", "noord": "cp", "zuid": "cp"})
+    nsp, noord, zuid = sites["nsp"], sites["noord"], sites["zuid"]
+    report = signed(nsp, emergency(), ALL_CPS, Priority.P1, 905)
+    body = Receipt.build(ReceiptKind.TRIAGE, {report.id: State.GEZ})
+    claim = signed(zuid, body, Destination.to_site(nsp.ident.key_id), Priority.P1, 44)
+    radio_claim = signed(zuid, body, Destination.to_site(nsp.ident.key_id), Priority.P1, 45)
+    noord.run(noord.engine.on_frame(radio_claim.frame, 9, 1, T0), T0)
+    noord.tick(T0 + 100)
+    assert not [t for t in noord.sent if t.frame == radio_claim.frame]
+    for i, node in enumerate((OFF_AIR_NODE, OFF_AIR_NODE, 9)):
+        noord.run(noord.engine.on_frame(claim.frame, node, None, T0 + 101 + i), T0 + 101 + i)
+    noord.tick(T0 + 2000)
+    relayed = [t for t in noord.sent if t.frame == claim.frame]
+    assert len(relayed) == 1
+    assert not [o for o in noord.engine.outbox.values() if o.mid == claim.id]  # nothing held
+    # the NSP hears the relay: it names ZUID as the owner of its report
+    nsp.run(nsp.engine.on_frame(relayed[0].frame, 3, 1, T0 + 2001), T0 + 2001)
+    heard = [c for e in nsp.effects if isinstance(e, ClaimHeard) for c in e.claims]
+    assert ownership(heard).owner == claims_in(claim, True)[0]
