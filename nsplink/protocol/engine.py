@@ -102,6 +102,9 @@ REFUSAL_PAUSE: dict[RefusalReason, float] = {
 }
 
 
+# how often an owner sends its first claim again to a rival that claimed the report later
+REASSERT_TRIES = 3
+
 # while a receipt waits for the radio, the next flush is looked at again this often (seconds)
 RECEIPT_RECHECK_S = 2.0
 
@@ -492,9 +495,10 @@ class SiteEngine:
         A claim on a report we claimed earlier (by the rule) is a race that CP lost, and it may
         never have heard our claim (it was off, or out of range when we sent it): we send our
         first claim again, the same signed receipt (its signed minute is what the rule reads;
-        a new receipt would carry a later one), once per report and rival. The NSP takes it
-        as the old receipt it is (only a newer one changes its state); the loser does not
-        answer, so a conflict costs one frame."""
+        a new receipt would carry a later one), aimed at the rival: up to REASSERT_TRIES times
+        with the usual back-off (sooner when the rival is heard again), since nothing receipts
+        it. The NSP takes it as the old receipt it is (only a newer one changes its state); the
+        loser does not answer, so a race costs at most REASSERT_TRIES frames."""
         peer = self.roster.lookup(msg.envelope.sender)
         claims = claims_in(msg, peer is not None and peer.role == "cp")
         if not claims or self._claims_seen.accept(msg.id) is not ReplayVerdict.NEW:
@@ -510,8 +514,17 @@ class SiteEngine:
             if ours is not None and ours[0].key() < c.key() and key not in self._reasserted:
                 self._reasserted.add(key)
                 if ours[1].id not in self.outbox:
-                    effects.extend(self._submit(ours[1], now))
+                    effects.extend(self._reassert(ours[1], c.cp, now))
         return effects
+
+    def _reassert(self, msg: SignedMessage, rival: KeyId, now: float) -> list[Effect]:
+        out = self._new_out(msg, DeliveryState.QUEUED, now=now)
+        out.any_of = frozenset({rival})  # sized and brought forward for the rival
+        out.max_attempts = REASSERT_TRIES
+        out.attempt = 1
+        out.pending = list(range(len(out.frames)))
+        self.outbox.add(out)
+        return self._pump(now)
 
     def _relay_once(self, msg: SignedMessage, now: float) -> list[Effect]:
         """Put another site's signed frame on the air once, untracked: handed over is all there
@@ -684,6 +697,9 @@ class SiteEngine:
             if self._times_out(out) and now >= out.submitted_at + self.config.undelivered_after_s:
                 effects.extend(self._advance(out, DeliveryEvent.TIMEOUT, detail="still retrying"))
             if out.next_retry is not None and now >= out.next_retry and not out.pending:
+                if out.max_attempts is not None and out.attempt >= out.max_attempts:
+                    self._drop(out)  # said often enough; nobody receipts it
+                    continue
                 if out.custody and out.attempt >= self.config.custody_max_forwards:
                     self.outbox.set_retry(out, None)  # wait until the destination is heard
                     continue

@@ -155,7 +155,14 @@ async def collect(result: RunResult) -> dict[str, Any]:
         hops,
         answered,
     )
-    report["ownership"] = claims.summary(created, roles)
+    bridge = result.scenario.bridge
+    report["ownership"] = claims.summary(created, roles, received, bridge.start if bridge else None)
+    if bridge is not None:
+        report["ownership"]["bridge"] = {
+            "sites": list(bridge.sites),
+            "from_h": round(bridge.start / 3600, 2),
+            "latency_s": bridge.latency,
+        }
     return report
 
 
@@ -187,7 +194,13 @@ class _Claims:
         best = owner(claims)
         return best.cp if best else None
 
-    def summary(self, created: dict[str, dict[str, Any]], roles: dict[str, str]) -> dict[str, Any]:
+    def summary(
+        self,
+        created: dict[str, dict[str, Any]],
+        roles: dict[str, str],
+        received: dict[str, dict[str, float]],
+        bridge_from: float | None = None,
+    ) -> dict[str, Any]:
         cps = sorted(n for n, r in roles.items() if r == "cp")
         reports = {ref: info for ref, info in created.items() if info["type"] == "emergency"}
         first_claim: list[float] = []
@@ -195,7 +208,17 @@ class _Claims:
         unowned: list[str] = []
         disagree: list[str] = []
         double: list[str] = []
+        every_cp: list[float] = []  # typed -> the report in every CP's queue
+        split: dict[str, list[float]] = {"before": [], "after": []}  # the bridge's start
+        reached = {"before": [0, 0], "after": [0, 0]}  # [in every CP's queue, reports]
         for ref, info in sorted(reports.items()):
+            got = received.get(ref, {})
+            side = "after" if bridge_from is not None and info["at"] >= bridge_from else "before"
+            reached[side][1] += 1
+            if cps and all(cp in got for cp in cps):
+                every_cp.append(max(got[cp] for cp in cps) - info["at"])
+                split[side].append(every_cp[-1])
+                reached[side][0] += 1
             per_cp = self.known.get(ref, {})
             every = {c: at for claims in per_cp.values() for c, at in claims.items()}
             if not every:
@@ -231,6 +254,17 @@ class _Claims:
             "unowned_after_min": UNOWNED_AFTER_MIN,
             "unowned": len(unowned),
             "unowned_refs": unowned[:50],
+            "typed_to_every_cp_s": _stats(every_cp),
+            **(
+                {
+                    "typed_to_every_cp_before_bridge_s": _stats(split["before"]),
+                    "typed_to_every_cp_with_bridge_s": _stats(split["after"]),
+                    "in_every_cp_queue_before_bridge": reached["before"],
+                    "in_every_cp_queue_with_bridge": reached["after"],
+                }
+                if bridge_from is not None
+                else {}
+            ),
             "typed_to_first_claim_s": _stats(first_claim),
             "typed_to_owner_at_every_cp_s": _stats(all_know),
         }
@@ -538,6 +572,23 @@ register(
             "Emergency reports without an owner after {n} minutes",
         ),
         "report.own.typed_to_first_claim_s": ("Gemeld → eerste claim", "Typed → first claim"),
+        "report.own.typed_to_every_cp_before_bridge_s": (
+            "… zonder brug (alleen LoRa)",
+            "… without the bridge (LoRa only)",
+        ),
+        "report.own.typed_to_every_cp_with_bridge_s": ("… met de brug", "… with the bridge"),
+        "report.own.typed_to_every_cp_s": (
+            "Gemeld → bij elke CP binnen",
+            "Typed → in every CP's queue",
+        ),
+        "report.own.reached": (
+            "Bij elke CP binnen: {b0} van {b1} zonder brug, {a0} van {a1} met de brug",
+            "In every CP's queue: {b0} of {b1} without the bridge, {a0} of {a1} with it",
+        ),
+        "report.own.bridge": (
+            "Brug (IP) tussen {sites} vanaf uur {h}, {latency} s per bericht",
+            "Bridge (IP) between {sites} from hour {h}, {latency} s per message",
+        ),
         "report.own.typed_to_owner_at_every_cp_s": (
             "Gemeld → eigenaar bekend bij elke CP",
             "Typed → owner known at every CP",
@@ -726,8 +777,17 @@ def _ownership_md(own: dict[str, Any] | None, T: Any, lang: Lang | None) -> list
     L += [f"- {T('report.own.disagree')}: {own['disagreements']}"]
     n = own["unowned_after_min"]
     L += [f"- {T('report.own.unowned', n=n)}: {own['unowned']} / {own['reports']}", ""]
+    if own.get("bridge"):
+        b = own["bridge"]
+        sites = ", ".join(b["sites"])
+        L += [T("report.own.bridge", sites=sites, h=b["from_h"], latency=b["latency_s"]), ""]
+        before, after = own["in_every_cp_queue_before_bridge"], own["in_every_cp_queue_with_bridge"]
+        L += [T("report.own.reached", b0=before[0], b1=before[1], a0=after[0], a1=after[1]), ""]
     rows = []
-    for key in ("typed_to_first_claim_s", "typed_to_owner_at_every_cp_s"):
+    keys = ["typed_to_every_cp_s", "typed_to_first_claim_s", "typed_to_owner_at_every_cp_s"]
+    if "typed_to_every_cp_with_bridge_s" in own:
+        keys[1:1] = ["typed_to_every_cp_before_bridge_s", "typed_to_every_cp_with_bridge_s"]
+    for key in keys:
         s = own[key]
         rows.append(
             [

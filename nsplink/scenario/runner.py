@@ -26,7 +26,10 @@ from nsplink.protocol import (
     ALL_CPS,
     ALL_NSPS,
     EVERYONE,
+    OFF_AIR_NODE,
     Bulletin,
+    ClaimHeard,
+    Created,
     Deliver,
     Destination,
     Effect,
@@ -233,6 +236,8 @@ class ScenarioRun:
             a, b = self.sc.site(link.a).node, self.sc.site(link.b).node
             self.medium.set_link(a, b, snr_db=link.snr_db, loss=link.loss)
         self.net.observers.append(self._observe)
+        if self.sc.bridge is not None:
+            self.net.observers.append(self._bridge_observe)
         start_tx = self.medium.start_tx
 
         def counted_start_tx(sender: Any, packet: Any) -> Any:
@@ -491,6 +496,31 @@ class ScenarioRun:
             at = self.medium.now + self.sc.handling.answer_after
             self.medium.call_at(at, partial(self._answer, site.name, effect.msg))
 
+    # -- the CP bridge (issue 23) ---------------------------------------------------------------
+
+    def _bridge_observe(self, site: SimSite, effect: Effect, now: float) -> None:
+        """What a linked CP's bridge publishes (app/bridge.py): its own signed frames, verified
+        frames heard on its radio, and other CPs' claims heard on its radio; each reaches the
+        other linked CPs `latency` later. A CP that is down then gets it when it is back (the
+        broker keeps a persistent session's messages)."""
+        spec = self.sc.bridge
+        assert spec is not None
+        if site.name not in spec.sites or self.medium.now < spec.start or self.down[site.name]:
+            return
+        frame = _bridged_frame(effect)
+        if frame is None:
+            return
+        for other in spec.sites:
+            if other != site.name:
+                at = self.medium.now + spec.latency
+                self.medium.call_at(at, partial(self._bridge_deliver, other, frame))
+
+    def _bridge_deliver(self, cp: str, frame: bytes) -> None:
+        if self.down[cp]:
+            self.medium.call_at(self.medium.now + 60, partial(self._bridge_deliver, cp, frame))
+            return
+        self.net.feed(cp, frame)
+
     def _handle(self, cp: str, mid: MessageId, priority: Priority) -> None:
         """A CP operator works the report: seen, passed to the meldkamer, closed; every
         `ask_every`th report gets a question (navraag) first. Every CP that gets the report
@@ -607,3 +637,19 @@ class ScenarioRun:
                     heard.append(b.name)
             out[a.name] = {"role": a.role, "direct": heard}
         return out
+
+
+def _bridged_frame(effect: Effect) -> bytes | None:
+    """The frame a CP's bridge would publish for this effect, if any (app/bridge.py)."""
+    if isinstance(effect, Created):
+        return effect.msg.frame
+    if (
+        isinstance(effect, Deliver)
+        and not effect.duplicate
+        and effect.from_node != OFF_AIR_NODE
+        and not isinstance(effect.msg.envelope.body, Status)
+    ):
+        return effect.msg.frame
+    if isinstance(effect, ClaimHeard) and effect.from_node != OFF_AIR_NODE:
+        return effect.msg.frame
+    return None

@@ -41,3 +41,20 @@ async def test_two_cps_one_owner_per_report_over_lora(tmp_path: Path) -> None:
                 assert o is not None and str(o.cp) == me
     md = render_markdown(rep, "nl")
     assert "Dubbel afgehandeld (door meer dan één CP naar de meldkamer): 0" in md
+
+
+async def test_a_bridge_from_hour_two_puts_every_report_in_both_queues(tmp_path: Path) -> None:
+    """Two CPs 14 km apart behind one lossy relay: over LoRa alone a report reaches the far CP
+    only by chance. From hour 2 both bridge over a broker (simulated, 2 s): every report from
+    then on is in both queues, and the owner stays one, the same at both."""
+    sc = load_scenario(SCENARIO.with_name("two-cps-bridge.yaml"))
+    result = await ScenarioRun(sc, tmp_path).run()
+    rep = await collect(result)
+    own = rep["ownership"]
+    reached, total = own["in_every_cp_queue_with_bridge"]
+    assert total >= 20 and reached == total
+    before, before_total = own["in_every_cp_queue_before_bridge"]
+    assert before < before_total  # without the bridge the far CP misses reports
+    assert own["double_handled"] == 0 and own["disagreements"] == 0 and own["unowned"] == 0
+    assert rep["lost"] == 0 and rep["duplicates_shown"] == 0
+    assert "Bij elke CP binnen" in render_markdown(rep, "nl")
