@@ -231,7 +231,7 @@ class Store:
             "SELECT site, COUNT(*) FROM events GROUP BY site ORDER BY COUNT(*) DESC, site LIMIT 1"
         )
         heads = await self._all(
-            "SELECT id, at, data FROM events WHERE kind = ? ORDER BY id", (HEAD_HEARD,)
+            "SELECT id, at, data, frame FROM events WHERE kind = ? ORDER BY id", (HEAD_HEARD,)
         )
         hashes = await self._all("SELECT id, hash FROM events")
         return anchor.from_rows(sites, heads, hashes)
