@@ -16,6 +16,8 @@ import contextlib
 import re
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
@@ -272,18 +274,38 @@ def _table(rows: list[list[str]], lang: Lang) -> list[str]:
     return columns(t("queue.header", lang).split("|"), rows)
 
 
-async def queue_lines(
+@dataclass(frozen=True)
+class QueueRow:
+    """One row of the CP queue, for the terminal and the browser console alike."""
+
+    item: InboxItem
+    priority: str  # the CP's own priority where it set one
+    received: Received
+    news: Callable[[Lang], str] | None  # the NSP answered or added after our last step
+
+    def state_words(self, lang: Lang) -> str:
+        return self.news(lang) if self.news else triage_word(self.item.triage, lang)
+
+
+@dataclass(frozen=True)
+class QueueView:
+    trusted: list[QueueRow]
+    quarantined: list[QueueRow]
+    open: int
+    done: int
+
+
+async def queue_view(
     store: Store,
     site: LocalSite,
-    lang: Lang,
-    now: float,
     show_all: bool,
-    summaries: dict[str, str] | None = None,
-) -> list[str]:
-    """The whole queue screen as lines (the same text for one-shot and --watch). A received
-    frame never changes, so --watch passes `summaries` to decode each one only once."""
+    received: dict[str, Received] | None = None,
+) -> QueueView:
+    """The queue as rows: most urgent first; notes folded into their report; closed items
+    hidden unless `show_all` or the NSP said something new. A received frame never changes, so
+    a caller that refreshes passes `received` to open each one only once."""
     prio = await priority_overrides(store)
-    threads = await _threads(store, site)
+    threads = await site_threads(store, site)
     items = _ordered(await store.inbox(), prio)
     # a note about a report is part of that report's row, not a row of its own
     items = [
@@ -291,50 +313,66 @@ async def queue_lines(
     ]
     news = await _news(store, site, threads, items)
     done = sum(1 for i in items if i.triage in CLOSED and i.ref not in news)
-    shown = items if show_all else [i for i in items if i.triage not in CLOSED or i.ref in news]
-    trusted = [i for i in shown if i.trust != "quarantined"]
-    quarantined = [i for i in shown if i.trust == "quarantined"]
-    hidden = t("queue.hidden", lang) if done and not show_all else ""
+    picked = items if show_all else [i for i in items if i.triage not in CLOSED or i.ref in news]
+    cache = received if received is not None else {}
+    rows: list[QueueRow] = []
+    for item in picked:
+        rec = cache.get(item.ref)
+        if rec is None:
+            rec = cache[item.ref] = await load_received(store, item.ref, site.ring, site.home)
+        rows.append(QueueRow(item, prio.get(item.ref, item.priority), rec, news.get(item.ref)))
+    return QueueView(
+        trusted=[r for r in rows if r.item.trust != "quarantined"],
+        quarantined=[r for r in rows if r.item.trust == "quarantined"],
+        open=len(items) - done,
+        done=done,
+    )
+
+
+async def queue_lines(
+    store: Store,
+    site: LocalSite,
+    lang: Lang,
+    now: float,
+    show_all: bool,
+    received: dict[str, Received] | None = None,
+) -> list[str]:
+    """The whole queue screen as lines (the same text for one-shot and --watch)."""
+    view = await queue_view(store, site, show_all, received)
+    hidden = t("queue.hidden", lang) if view.done and not show_all else ""
     lines = [
         t(
             "queue.title",
             lang,
             site=site.config.site,
-            open=len(items) - done,
-            done=done,
+            open=view.open,
+            done=view.done,
             hidden=hidden,
         )
     ]
 
-    async def rows(group: list[InboxItem]) -> list[list[str]]:
-        out = []
-        for item in group:
-            text = summaries.get(item.ref) if summaries is not None else None
-            if text is None:
-                text = summary(await load_received(store, item.ref, site.ring, site.home), lang)
-                if summaries is not None:
-                    summaries[item.ref] = text
-            out.append(
-                [
-                    str(item.local_id),
-                    prio.get(item.ref, item.priority),
-                    code_label(MessageType(item.type), lang),
-                    item.sender_site,
-                    age_text(now - item.received_at, lang),
-                    news[item.ref](lang) if item.ref in news else triage_word(item.triage, lang),
-                    text,
-                ]
-            )
-        return out
+    def rows(group: list[QueueRow]) -> list[list[str]]:
+        return [
+            [
+                str(r.item.local_id),
+                r.priority,
+                code_label(MessageType(r.item.type), lang),
+                r.item.sender_site,
+                age_text(now - r.item.received_at, lang),
+                r.state_words(lang),
+                summary(r.received, lang),
+            ]
+            for r in group
+        ]
 
-    if trusted:
-        lines.extend(_table(await rows(trusted), lang))
-    elif not quarantined:
+    if view.trusted:
+        lines.extend(_table(rows(view.trusted), lang))
+    elif not view.quarantined:
         lines.append(t("queue.empty", lang))
-    if quarantined:
+    if view.quarantined:
         lines.append("")
         lines.append(t("queue.quarantine", lang))
-        lines.extend(_table(await rows(quarantined), lang))
+        lines.extend(_table(rows(view.quarantined), lang))
     return lines
 
 
@@ -377,10 +415,10 @@ def queue(
     c = get_ctx(ctx)
     site = site_or_fail(c)
 
-    summaries: dict[str, str] = {}
+    received: dict[str, Received] = {}
 
     async def once(store: Store) -> list[str]:
-        return await queue_lines(store, site, c.lang, time.time(), show_all, summaries)
+        return await queue_lines(store, site, c.lang, time.time(), show_all, received)
 
     async def go() -> None:
         async with await Store.open(site.home.db_path, create=False, readonly=True) as store:
@@ -410,7 +448,7 @@ def queue(
         run_or_fail(c, go)
 
 
-async def _find(store: Store, ident: str) -> InboxItem:
+async def find_item(store: Store, ident: str) -> InboxItem:
     text = ident.strip()
     item = await store.inbox_item(int(text)) if text.isdecimal() and len(text) < 10 else None
     if item is None:
@@ -436,24 +474,15 @@ def handle(
     try:
         state = parse_state(status, c.lang)
         prio = parse_priority(priority) if priority else None
-        if len(note) > NOTE_MAX or _CONTROL.search(note) or shown(note) != note:
-            raise BadNote(note[:40], max=NOTE_MAX)
+        check_note(note)
     except NsplinkError as err:
         c.fail(err)
     who = resolve_operator(site.home, site.config.operator, operator, c.lang)
 
     async def go() -> InboxItem:
         async with await Store.open(site.home.db_path, create=False) as store:
-            item = await _find(store, ident)
-            data: dict[str, Any] = {"state": state.value, "operator": who}
-            if note:
-                data["note"] = note
-            if prio is not None:
-                data["priority"] = prio.value  # the CP's own judgement; the queue sorts by it
-            now = time.time()
-            await store.append(Event(ev.TRIAGE_CHANGED, now, site.config.site, item.ref, data))
-            if note and item.trust != "quarantined":
-                await _send_note(store, site, item, state, note, who, prio, now)
+            item = await find_item(store, ident)
+            await apply_triage(store, site, item, state, note, who, prio, time.time())
         return item
 
     item = run_or_fail(c, go)
@@ -463,6 +492,34 @@ def handle(
         c.say("handle.priority", priority=f"{prio.value} {code_label(prio, c.lang)}")
     if item.trust != "quarantined":
         c.say("handle.receipt")
+
+
+def check_note(note: str) -> None:
+    """A note goes on the air and into the log: short, printable, nothing hidden."""
+    if len(note) > NOTE_MAX or _CONTROL.search(note) or shown(note) != note:
+        raise BadNote(note[:40], max=NOTE_MAX)
+
+
+async def apply_triage(
+    store: Store,
+    site: LocalSite,
+    item: InboxItem,
+    state: State,
+    note: str,
+    who: str,
+    prio: Priority | None,
+    now: float,
+) -> None:
+    """One handling step, by `who`: the `triage.changed` event, and the note to the NSP. The
+    caller nudges the daemon afterwards (the CLI and the browser console share this)."""
+    data: dict[str, Any] = {"state": state.value, "operator": who}
+    if note:
+        data["note"] = note
+    if prio is not None:
+        data["priority"] = prio.value  # the CP's own judgement; the queue sorts by it
+    await store.append(Event(ev.TRIAGE_CHANGED, now, site.config.site, item.ref, data))
+    if note and item.trust != "quarantined":
+        await _send_note(store, site, item, state, note, who, prio, now)
 
 
 async def _send_note(
@@ -539,7 +596,7 @@ async def show_lines(store: Store, site: LocalSite, item: InboxItem, lang: Lang)
         )
     from nsplink.cli.thread_cmd import thread_lines
 
-    threads = await _threads(store, site)
+    threads = await site_threads(store, site)
     return [
         *lines,
         "",
@@ -548,7 +605,7 @@ async def show_lines(store: Store, site: LocalSite, item: InboxItem, lang: Lang)
     ]
 
 
-async def _threads(store: Store, site: LocalSite) -> Any:
+async def site_threads(store: Store, site: LocalSite) -> Any:
     from nsplink.app.thread import load_threads
     from nsplink.cli.thread_cmd import site_keys
 
@@ -566,17 +623,17 @@ def show(
         from nsplink.cli.thread_cmd import own_report_lines
 
         async with await Store.open(site.home.db_path, create=False, readonly=True) as store:
-            threads = await _threads(store, site)
+            threads = await site_threads(store, site)
             own = await own_report_lines(store, site, ident.strip().lower(), c.lang, threads)
             if own:
                 return own  # a report this site sent (the NSP reads its own thread)
-            item = await _find(store, ident)
+            item = await find_item(store, ident)
             about = threads.note_about.get(item.ref)
             if about is not None:  # a note: show the report it is about
                 own = await own_report_lines(store, site, about, c.lang, threads)
                 if own:
                     return own
-                item = await _find(store, about)
+                item = await find_item(store, about)
             return await show_lines(store, site, item, c.lang)
 
     typer.echo("\n".join(run_or_fail(c, go)))
