@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PROTO_DIR := nsplink/protocol/pb
 
-.PHONY: install test test-fast lint bench demo proto clean
+.PHONY: install sysdeps test test-fast lint bench demo proto clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "nsplink needs Python 3.11 or newer")'
@@ -17,10 +17,21 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-test: $(STAMP)
+# The console's browser tests drive the system's Chromium (never a downloaded one). Installed
+# only when missing; quiet when present. Without root or apt it says so and the tests skip.
+CHROMIUM ?= /usr/bin/chromium
+sysdeps:
+	@test -x $(CHROMIUM) || command -v chromium >/dev/null || { \
+	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+	  echo "installing chromium for the console tests"; \
+	  $$SUDO apt-get install -y -q chromium >/dev/null 2>&1 || \
+	  { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium >/dev/null; } || \
+	  echo "chromium could not be installed: the console's browser tests will skip"; }
+
+test: $(STAMP) sysdeps
 	$(PY) -m pytest -n 2 --dist loadfile -q
 
-test-fast: $(STAMP)
+test-fast: $(STAMP) sysdeps
 	$(PY) -m pytest -q -x -m "not slow"
 
 lint: $(STAMP)

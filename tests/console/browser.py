@@ -40,7 +40,10 @@ def chromium_or_skip() -> str:
     """The system browser. `make test` installs it first (the Makefile's sysdeps target); a
     machine where it truly cannot be installed skips with this reason."""
     if not (os.access(CHROMIUM, os.X_OK) or shutil.which("chromium")):
-        pytest.skip(f"no Chromium at {CHROMIUM}: run 'make sysdeps' (apt-get install chromium)")
+        reason = f"no Chromium at {CHROMIUM}: run 'make sysdeps' (apt-get install chromium)"
+        if os.environ.get("CI"):  # CI installs it (.ci/run -> make test -> sysdeps): must run
+            pytest.fail(reason)
+        pytest.skip(reason)
     return CHROMIUM if os.access(CHROMIUM, os.X_OK) else str(shutil.which("chromium"))
 
 
