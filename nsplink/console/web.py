@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -348,6 +349,118 @@ class Console:
             return self.forbidden(request, session)
         return await body(request, session, form)
 
+    # -- map, link and airtime -------------------------------------------------------------
+
+    async def _map_parts(self, session: Session) -> dict[str, Any]:
+        from nsplink.cli.status_cmd import status_lines
+        from nsplink.console.sitemap import site_map
+
+        store = self._store()
+        return {
+            "m": await site_map(store, self.site, session.lang),
+            "link_lines": await status_lines(store, self.site, session.lang, time.time()),
+        }
+
+    async def map(self, request: Request) -> Response:
+        session = self.session(request)
+        if session is None:
+            return RedirectResponse("/login", status_code=303)
+        return self.render("map.html", request, session, **await self._map_parts(session))
+
+    async def map_live(self, request: Request) -> Response:
+        session = self.session(request)
+        if session is None:
+            return Response(status_code=401)
+        return self.render("_map_live.html", request, session, **await self._map_parts(session))
+
+    # -- bulletins -------------------------------------------------------------------------
+
+    async def bulletin(self, request: Request) -> Response:
+        session = self.session(request)
+        if session is None:
+            return RedirectResponse("/login", status_code=303)
+        return await self._bulletin_page(request, session, {})
+
+    async def _bulletin_page(
+        self,
+        request: Request,
+        session: Session,
+        values: dict[str, str],
+        composed: Any = None,
+        message: str = "",
+        ok: bool = False,
+        status: int = 200,
+    ) -> Response:
+        from nsplink.console.bulletin import FIELDS, sent_bulletins
+        from nsplink.protocol import Topic, Urgent
+        from nsplink.texts import code_label
+
+        lang = session.lang
+        return self.render(
+            "bulletin.html", request, session, status, values=values, composed=composed,
+            message=message, ok=ok, fields=FIELDS,
+            sent=await sent_bulletins(self._store(), self.site, lang),
+            urgent=[(u.value, code_label(u, lang)) for u in Urgent],
+            topics=[(c.value, code_label(c, lang)) for c in Topic],
+        )  # fmt: skip
+
+    async def bulletin_live(self, request: Request) -> Response:
+        from nsplink.console.bulletin import sent_bulletins
+
+        session = self.session(request)
+        if session is None:
+            return Response(status_code=401)
+        sent = await sent_bulletins(self._store(), self.site, session.lang)
+        return self.render("_bulletins.html", request, session, sent=sent)
+
+    async def bulletin_post(self, request: Request) -> Response:
+        return await self._change(request, self._bulletin_post)
+
+    async def _bulletin_post(
+        self, request: Request, session: Session, form: dict[str, str]
+    ) -> Response:
+        from nsplink.console.bulletin import FIELDS, compose, send
+
+        values = {k: form.get(k, "") for k in FIELDS}
+        action = form.get("action", "preview")
+        if action == "edit":
+            return await self._bulletin_page(request, session, values)
+        try:
+            composed = await compose(self._store(), self.site, form, session.lang)
+            if action != "send":
+                return await self._bulletin_page(request, session, values, composed)
+            async with self.writing:
+                ref = await send(self._store(), self.site, composed)
+        except NsplinkError as err:
+            return await self._bulletin_page(
+                request, session, values, None, render_error(err, session.lang), status=400
+            )
+        if self.hub is not None:
+            await self.hub.poke()
+        text = t("bulletin.sent", session.lang, ref=ref)
+        return await self._bulletin_page(request, session, {}, None, text, ok=True)
+
+    # -- shift log --------------------------------------------------------------------------
+
+    async def shiftlog(self, request: Request) -> Response:
+        from nsplink.cli.handover_cmd import handover_lines
+        from nsplink.cli.log_cmd import parse_since
+
+        session = self.session(request)
+        if session is None:
+            return RedirectResponse("/login", status_code=303)
+        since_text = request.query_params.get("since", "8h")
+        error = ""
+        try:
+            since = parse_since(since_text, datetime.now().astimezone())
+        except NsplinkError as err:
+            error = render_error(err, session.lang)
+            since = time.time() - 8 * 3600
+        lines = await handover_lines(self._store(), self.site, since, session.lang)
+        return self.render(
+            "shiftlog.html", request, session, lines=lines, since=since_text, error=error
+        )
+
     def app(self) -> Starlette:
         routes = [
             Route("/", self.queue),
@@ -357,6 +470,12 @@ class Console:
             Route("/lang", self.switch_lang, methods=["POST"]),
             Route("/queue/rows", self.queue_rows),
             Route("/events", self.events),
+            Route("/map", self.map),
+            Route("/bulletin", self.bulletin, methods=["GET"]),
+            Route("/bulletin", self.bulletin_post, methods=["POST"]),
+            Route("/bulletin/live", self.bulletin_live),
+            Route("/shiftlog", self.shiftlog),
+            Route("/map/live", self.map_live),
             Route("/item/{ident}", self.item, methods=["GET"]),
             Route("/item/{ident}/live", self.item_live),
             Route("/item/{ident}/triage", self.triage, methods=["POST"]),

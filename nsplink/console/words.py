@@ -77,6 +77,9 @@ register(
         ),
         "console.item.not_found": ("Geen melding met nummer {id}.", "No item with number {id}."),
         "console.item.back": ("Terug naar de wachtrij", "Back to the queue"),
+        "shiftlog.since": ("Dienst sinds (bijv. 8h)", "Shift since (e.g. 8h)"),
+        "shiftlog.show": ("Tonen", "Show"),
+        "shiftlog.print": ("Afdrukken", "Print"),
         "console.serving": (
             "CP-console op {url} — Ctrl-C om te stoppen",
             "CP console at {url} — Ctrl-C to stop",
