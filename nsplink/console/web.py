@@ -88,7 +88,7 @@ class Console:
         self.hub: Hub | None = None
         self.writing = asyncio.Lock()  # check-then-write of one change at a time
         self.received: dict[str, Received] = {}  # opened frames never change
-        self._rows_cache: dict[tuple[int, Lang, bool], str] = {}
+        self._rows_cache: dict[tuple[int, Lang, bool, int], asyncio.Future[str]] = {}
 
     # -- plumbing ------------------------------------------------------------------------------
 
@@ -207,21 +207,28 @@ class Console:
         return HTMLResponse(await self._rows(session, show_all), headers=_headers())
 
     async def _rows(self, session: Session, show_all: bool) -> str:
-        """The queue's live part, rendered once per log head and language for all browsers."""
+        """The queue's live part, rendered once per log head, minute (the ages) and language
+        for all browsers: the five that ask at once after a change wait for one rendering."""
         head = (await self._store().head())[0]
-        key = (head, session.lang, show_all)
-        html = self._rows_cache.get(key)
-        if html is None:
-            q = await queue_page(self._store(), self.site, session.lang, show_all, self.received)
-            lang = session.lang
+        key = (head, session.lang, show_all, int(time.time() // 60))
+        task = self._rows_cache.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self._render_rows(session.lang, show_all))
+            # a failed rendering (say, the file busy) is tried again by the next request
+            task.add_done_callback(
+                lambda done: done.exception() and self._rows_cache.pop(key, None)
+            )
+            self._rows_cache = {key: task, **{k: v for k, v in self._rows_cache.items()
+                                              if k[0] == head and k[3] == key[3]}}  # fmt: skip
+        return await asyncio.shield(task)
 
-            def tr(k: str, **params: object) -> str:
-                return t(k, lang, **params)
+    async def _render_rows(self, lang: Lang, show_all: bool) -> str:
+        q = await queue_page(self._store(), self.site, lang, show_all, self.received)
 
-            html = self.env.get_template("_rows.html").render(t=tr, q=q, show_all=show_all)
-            self._rows_cache = {key: html, **{k: v for k, v in self._rows_cache.items()
-                                              if k[0] == head}}  # fmt: skip
-        return html
+        def tr(k: str, **params: object) -> str:
+            return t(k, lang, **params)
+
+        return self.env.get_template("_rows.html").render(t=tr, q=q, show_all=show_all)
 
     async def events(self, request: Request) -> Response:
         session = self.session(request)

@@ -49,6 +49,7 @@
   const events = new EventSource("/events");
   events.onopen = function () { dot.classList.remove("off"); dot.title = ""; };
   events.onerror = function () { dot.classList.add("off"); dot.title = dot.dataset.off; };
+  setInterval(refresh, 60000);  // the ages in the queue move on without news too
   let last = null;
   events.onmessage = function (event) {
     if (last !== null && event.data !== last) refresh();
