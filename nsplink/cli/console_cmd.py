@@ -19,9 +19,10 @@ import typer
 from nsplink.cli.context import get_ctx
 from nsplink.cli.sitefiles import require_role, site_or_fail
 from nsplink.errors import NsplinkError
-from nsplink.i18n import register, t
+from nsplink.i18n import register as register_texts
+from nsplink.i18n import t
 
-register(
+register_texts(
     {
         "console.help": (
             "De CP-console in de browser, voor meerdere operators tegelijk.",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from nsplink.store import Store
 
@@ -63,7 +63,7 @@ class Hub:
             with contextlib.suppress(Exception):  # a busy or locked file: try again next time
                 await self._check()
 
-    async def subscribe(self) -> AsyncIterator[int]:
+    async def subscribe(self) -> AsyncGenerator[int, None]:
         q: asyncio.Queue[int] = asyncio.Queue(maxsize=1)
         self._subscribers.add(q)
         try:

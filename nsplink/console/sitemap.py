@@ -35,8 +35,8 @@ register(
             "Without a position (put them in positions.toml in the site directory): {names}",
         ),
         "map.bad_positions": (
-            "positions.toml is onleesbaar: {detail}",
-            "positions.toml cannot be read: {detail}",
+            "positions.toml is onleesbaar: {problem}",
+            "positions.toml cannot be read: {problem}",
         ),
         "map.header": (
             "Post|Rol|Toestand|Stroom nog|Laatst gehoord|Via|Zendtijd laatste uur",
@@ -84,7 +84,7 @@ def load_positions(site: LocalSite) -> dict[str, tuple[float, float]]:
     except FileNotFoundError:
         return {}
     except (OSError, tomllib.TOMLDecodeError) as err:
-        raise BadPositions(str(err), detail=str(err)) from err
+        raise BadPositions(str(err), problem=str(err)) from err
     out: dict[str, tuple[float, float]] = {}
     for name, pos in raw.items():
         try:
@@ -93,7 +93,7 @@ def load_positions(site: LocalSite) -> dict[str, tuple[float, float]]:
             else:
                 out[str(name)] = (float(pos["x"]), float(pos["y"]))
         except (TypeError, KeyError, ValueError) as err:
-            raise BadPositions(name, detail=f"{name}: {err}") from err
+            raise BadPositions(name, problem=f"{name}: {err}") from err
     return out
 
 
