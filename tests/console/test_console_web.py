@@ -39,8 +39,29 @@ async def report_at_cp(sites: dict[str, SiteHome], body: Emergency = FIRE) -> st
     return await receive(sites["cp-utrecht"], frame, "nsp-houten")
 
 
+# Count the sounds a page starts (and whether the browser let it play), without changing them.
+PLAYS = """
+window.plays = [];
+const play = HTMLMediaElement.prototype.play;
+HTMLMediaElement.prototype.play = function () {
+  const started = play.call(this);
+  started.then(() => window.plays.push(this.src), () => window.plays.push("refused"));
+  return started;
+};
+"""
+
+
+async def until(page: Any, js: str, timeout: float = 10.0) -> None:
+    """Poll `js` from here: the console's CSP (no eval) stops Playwright's in-page polling."""
+    end = time.monotonic() + timeout
+    while not await page.evaluate(js):
+        assert time.monotonic() < end, f"timed out waiting for {js}"
+        await asyncio.sleep(0.05)
+
+
 async def login(browser: Any, base: str, name: str, password: str | None = None) -> Any:
     context = await browser.new_context(viewport={"width": 1280, "height": 800})
+    await context.add_init_script(PLAYS)
     page = await context.new_page()
     await page.goto(f"{base}/login")
     await page.fill("input[name=name]", name)
@@ -78,6 +99,9 @@ async def test_two_operators_live_queue_triage_and_a_refused_overwrite(
     for page in (anna, piet):
         await page.wait_for_selector(f"tr[data-ref='{second}'].flash", timeout=10_000)
     assert anna.url == anna_url
+    for page in (anna, piet):  # the alert sounded once, from the console's own file
+        await until(page, "window.plays.length > 0")
+        assert await page.evaluate("window.plays") == [f"{console.base}/static/p1.wav"]
     # most urgent first, then what nobody has looked at: both P1 and new, the oldest first
     refs = await anna.locator("table.queue tbody tr").evaluate_all(
         "rows => rows.map(r => r.dataset.ref)"
