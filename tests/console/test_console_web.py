@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from nsplink.app.config import load_config, save_config
 from nsplink.app.site import SiteHome
 from nsplink.protocol import Answer, Emergency, Services
 from nsplink.store import Event, Store
@@ -286,3 +287,26 @@ async def test_accounts_passwords_and_the_delay_after_a_failed_login(
     await page.wait_for_selector("text=Log out")
     await shot(page, "queue-english")
     await asyncio.sleep(0)
+
+
+async def test_english_by_setting_only_at_a_cp_and_logging_out(
+    sites: dict[str, SiteHome], console_at: Any, chromium: Any
+) -> None:
+    at_nsp = _cli(sites["nsp-houten"], "console", "--port", "1")
+    assert at_nsp.returncode == 2 and "coördinatiepunt" in at_nsp.stderr
+    cp = sites["cp-utrecht"]
+    save_config(cp, dataclasses.replace(load_config(cp), lang="en"))  # lang = "en" in site.toml
+    console = console_at(cp)
+    await console.ready()
+    context = await chromium.new_context()
+    page = await context.new_page()
+    await page.goto(console.base + "/")
+    assert page.url == console.base + "/login"  # nothing without logging in
+    assert await page.locator("h1").inner_text() == "Log in"
+    page = await login(chromium, console.base, "Anna")
+    assert "Queue" in await page.locator("main h1").inner_text()
+    await page.click("text=Log out")
+    await page.wait_for_url(console.base + "/login")
+    assert await page.context.cookies() == []
+    got = await page.request.get(console.base + "/queue/rows")
+    assert got.status == 401
