@@ -160,6 +160,8 @@ from nsplink.protocol.outgoing import (
 from nsplink.protocol.receiver import Receiver, VerifiedFrames
 from nsplink.protocol.replay import ReplayGuard, ReplayVerdict, ReplayWindow
 from nsplink.protocol.rosterdoc import (
+    RD_X_RANGE,
+    RD_Y_RANGE,
     RegionRoster,
     RosterDoc,
     RosterMalformed,
@@ -200,6 +202,8 @@ __all__ = [
     "PERSONAL_FIELDS",
     "PRIO_RANK",
     "RADIO_PRIORITY",
+    "RD_X_RANGE",
+    "RD_Y_RANGE",
     "SEALED_TYPES",
     "SEED_LEN",
     "SEPARATOR",
