@@ -31,8 +31,9 @@ register(
     {
         "map.title": ("Kaart van de regio", "Map of the region"),
         "map.no_positions": (
-            "Zonder positie (zet ze in positions.toml in de map van de post): {names}",
-            "Without a position (put them in positions.toml in the site directory): {names}",
+            "Zonder positie (in de deelnemerslijst of positions.toml in de map van de post): "
+            "{names}",
+            "Without a position (in the roster, or positions.toml in the site directory): {names}",
         ),
         "map.bad_positions": (
             "positions.toml is onleesbaar: {problem}",
@@ -74,8 +75,14 @@ class BadPositions(NsplinkError):
     key = "map.bad_positions"
 
 
+def site_positions(site: LocalSite) -> dict[str, tuple[float, float]]:
+    """site name -> RD (x, y) metres: the signed roster's, then the CP's own file for the rest."""
+    signed = {e.site: (float(e.rd[0]), float(e.rd[1])) for e in site.ring.doc.sites if e.rd}
+    return {**load_positions(site), **signed}
+
+
 def load_positions(site: LocalSite) -> dict[str, tuple[float, float]]:
-    """site name -> RD (x, y) metres."""
+    """site name -> RD (x, y) metres from positions.toml in the site home."""
     from nsplink.scenario.geo import wgs84_to_rd
 
     path = site.home.root / "positions.toml"
@@ -164,9 +171,10 @@ async def site_map(store: Store, site: LocalSite, lang: Lang) -> SiteMap:
     now = time.time()
     error = ""
     try:
-        positions = load_positions(site)
+        positions = site_positions(site)
     except BadPositions as err:
-        positions, error = {}, t(err.key, lang, **err.params)
+        positions = {e.site: (float(e.rd[0]), float(e.rd[1])) for e in site.ring.doc.sites if e.rd}
+        error = t(err.key, lang, **err.params)
     link = await link_state(store, site, now)
     sitreps = await _last_sitreps(store, site)
     air = await _airtime(store, site, now)

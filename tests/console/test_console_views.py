@@ -5,8 +5,12 @@ delivery per NSP; the printable shift log. Screenshots of each for a person to l
 from __future__ import annotations
 
 import time
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
+from nsplink.app.roster import load_roster
+from nsplink.app.setup import sign_for_sites
 from nsplink.app.site import SiteHome
 from nsplink.protocol import NspState, Power, Sitrep
 from nsplink.store import Event, Store
@@ -16,15 +20,18 @@ from tests.console.browser import shot
 from tests.console.test_console_web import login, report_at_cp
 
 POSITIONS = """\
-"cp-utrecht" = { lat = 52.0907, lon = 5.1214 }
 "nsp-houten" = { lat = 52.0284, lon = 5.1681 }
 """
 
 
 async def test_map_bulletin_and_shift_log(
-    sites: dict[str, SiteHome], console_at: Any, chromium: Any
+    sites: dict[str, SiteHome], console_at: Any, chromium: Any, tmp_path: Path
 ) -> None:
     cp = sites["cp-utrecht"]
+    # the region placed Utrecht in the signed roster; the CP placed Houten itself
+    entries = [e if e.site != "cp-utrecht" else replace(e, rd=(136_013, 455_998))
+               for e in load_roster(cp.roster_path)[1]]  # fmt: skip
+    sign_for_sites(tmp_path, sites, entries)
     (cp.root / "positions.toml").write_text(POSITIONS)
     sitrep = Sitrep(nsp_state=NspState.OPEN, power=Power.AGG, power_hours=9, staff_pro=1,
                     staff_vol=4, visitors=30, text="Rustig.")  # fmt: skip
