@@ -17,7 +17,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import jinja2
-import markupsafe
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
@@ -60,7 +59,7 @@ def _finalize(value: Any) -> Any:
     """Every value a template prints passes the terminal's filter first (bidi, zero-width,
     controls become visible escapes); autoescape then makes it inert HTML. Markup is HTML our
     own templates rendered, whose values passed here already."""
-    if isinstance(value, str) and not isinstance(value, markupsafe.Markup):
+    if isinstance(value, str) and not hasattr(value, "__html__"):
         return shown(value)
     return value
 
@@ -115,14 +114,20 @@ class Console:
         return self.store
 
     def render(
-        self, name: str, request: Request, session: Session | None, status: int = 200, **kw: Any
+        self,
+        template: str,
+        request: Request,
+        session: Session | None,
+        status: int = 200,
+        /,
+        **kw: Any,  # the template's own names: positional-only above, so none can collide
     ) -> HTMLResponse:
         lang = session.lang if session else self.lang
 
         def tr(key: str, **params: object) -> str:
             return t(key, lang, **params)
 
-        html = self.env.get_template(name).render(
+        html = self.env.get_template(template).render(
             t=tr, lang=lang, session=session, site=self.site.config.site, path=request.url.path,
             **kw,
         )  # fmt: skip
@@ -141,7 +146,9 @@ class Console:
     # -- routes --------------------------------------------------------------------------------
 
     async def login_page(self, request: Request) -> Response:
-        return self.render("login.html", request, None, passwords=self.passwords, error="")
+        return self.render(
+            "login.html", request, None, passwords=self.passwords, error="", typed_name=""
+        )
 
     async def login(self, request: Request) -> Response:
         if not _same_origin(request):
@@ -153,7 +160,7 @@ class Console:
         except BadOperatorName:
             return self.render(
                 "login.html", request, None, 400, passwords=self.passwords,
-                error="console.login.bad_name",
+                error="console.login.bad_name", typed_name="",
             )  # fmt: skip
         if self.passwords:
             accounts = await asyncio.to_thread(load_accounts, self.site.home)
@@ -162,7 +169,7 @@ class Console:
                 await asyncio.sleep(self.sessions.failure_delay(client))
                 return self.render(
                     "login.html", request, None, 401, passwords=self.passwords,
-                    error="console.login.failed",
+                    error="console.login.failed", typed_name=name,
                 )  # fmt: skip
             self.sessions.succeeded(client)
         token, _ = self.sessions.open(name, self.lang)

@@ -80,6 +80,7 @@ register(
         "shiftlog.since": ("Dienst sinds (bijv. 8h)", "Shift since (e.g. 8h)"),
         "shiftlog.show": ("Tonen", "Show"),
         "shiftlog.print": ("Afdrukken", "Print"),
+        "shiftlog.printed_by": ("Afgedrukt door {name}", "Printed by {name}"),
         "console.serving": (
             "CP-console op {url} — Ctrl-C om te stoppen",
             "CP console at {url} — Ctrl-C to stop",

@@ -88,4 +88,5 @@ async def test_map_bulletin_and_shift_log(
     assert "Overdracht cp-utrecht" in log and "Open (2)" in log  # the report and the sitrep
     await page.emulate_media(media="print")
     assert not await page.locator("header.bar").is_visible()  # the printout is the log alone
+    assert await page.locator("text=Afgedrukt door Anna").is_visible()
     await shot(page, "shiftlog-print")
