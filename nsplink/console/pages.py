@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from nsplink.app.thread import Threads
 from nsplink.cli.queue_cmd import (
-    CLOSED,
     SETTABLE,
     QueueRow,
     age_text,
@@ -111,8 +110,6 @@ class ItemPage:
     readout: list[str]  # the read-out form and the thread, as `nsplink show` prints them
     version: int
     state: str
-    priority: str
-    closed: bool
     choices: list[tuple[str, str]]
     priorities: list[tuple[str, str]]
 
@@ -125,8 +122,6 @@ async def item_page(store: Store, site: LocalSite, item: InboxItem, lang: Lang) 
         readout="\n".join(readout).splitlines(),
         version=await item_version(store, site, item, threads),
         state=triage_word(item.triage, lang),
-        priority=item.priority,
-        closed=item.triage in CLOSED,
         choices=[(s.value, triage_word(s.value, lang)) for s in SETTABLE],
         priorities=[(p.value, f"{p.value} {code_label(p, lang)}") for p in Priority],
     )

@@ -88,6 +88,7 @@ class Console:
         self.writing = asyncio.Lock()  # check-then-write of one change at a time
         self.received: dict[str, Received] = {}  # opened frames never change
         self._rows_cache: dict[tuple[int, Lang, bool, int], asyncio.Future[str]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     # -- plumbing ------------------------------------------------------------------------------
 
@@ -105,7 +106,7 @@ class Console:
 
     def stopping(self) -> None:
         """Called from the server's signal handler: end the live streams so it can stop."""
-        loop, hub = getattr(self, "_loop", None), self.hub
+        loop, hub = self._loop, self.hub
         if loop is not None and hub is not None:
             loop.call_soon_threadsafe(hub.close)
 
@@ -475,6 +476,18 @@ class Console:
             "shiftlog.html", request, session, lines=lines, since=since_text, error=error
         )
 
+    async def failed(self, request: Request, exc: Exception) -> Response:
+        """A fault shows as a page in the operator's words, never a bare 'Internal Server
+        Error'; a typed fault (store busy, damaged) says what it is. The traceback of anything
+        else goes to the console's terminal, as uvicorn logs it."""
+        session = self.session(request)
+        lang = session.lang if session else self.lang
+        if isinstance(exc, NsplinkError):
+            text = render_error(exc, lang)
+        else:
+            text = t("console.unexpected", lang, kind=type(exc).__name__)
+        return self.render("error.html", request, session, 500, message="", text=text)
+
     def app(self) -> Starlette:
         routes = [
             Route("/", self.queue),
@@ -496,7 +509,9 @@ class Console:
             Route("/favicon.ico", lambda request: Response(status_code=204)),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ]
-        return Starlette(routes=routes, lifespan=self.lifespan)
+        return Starlette(
+            routes=routes, lifespan=self.lifespan, exception_handlers={Exception: self.failed}
+        )
 
 
 def _headers() -> dict[str, str]:

@@ -81,6 +81,12 @@ register(
         "shiftlog.show": ("Tonen", "Show"),
         "shiftlog.print": ("Afdrukken", "Print"),
         "shiftlog.printed_by": ("Afgedrukt door {name}", "Printed by {name}"),
+        "console.unexpected": (
+            "Er ging iets mis ({kind}); de details staan in het venster waarin de console "
+            "draait. Er is niets half opgeslagen; probeer het opnieuw.",
+            "Something went wrong ({kind}); the details are in the window the console runs "
+            "in. Nothing was half-saved; try again.",
+        ),
         "console.serving": (
             "CP-console op {url} — Ctrl-C om te stoppen",
             "CP console at {url} — Ctrl-C to stop",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import re
+import sqlite3
 import subprocess
 import sys
 import time
@@ -312,3 +313,30 @@ async def test_english_by_setting_only_at_a_cp_and_logging_out(
     assert await page.context.cookies() == []
     got = await page.request.get(console.base + "/queue/rows")
     assert got.status == 401
+
+
+async def test_a_store_fault_is_a_page_in_words_and_nothing_half_done(
+    sites: dict[str, SiteHome], console_at: Any, chromium: Any
+) -> None:
+    cp = sites["cp-utrecht"]
+    await report_at_cp(sites)
+    console = console_at(cp)
+    await console.ready()
+    page = await login(chromium, console.base, "Anna")
+    await page.goto(console.base + "/item/1")
+    # another program holds the log's write lock longer than the store waits (5 s)
+    blocker = sqlite3.connect(cp.db_path, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        await page.click("form#triage button[type=submit]")
+        await page.wait_for_selector("p.error", timeout=20_000)
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    text = await page.locator("main").inner_text()
+    assert "te lang bezet" in text and "Traceback" not in text
+    assert await triage_events(cp) == []
+    await page.goto(console.base + "/item/1")  # once free, the same step goes through
+    await page.click("form#triage button[type=submit]")
+    await page.wait_for_selector("#message.ok")
+    assert len(await triage_events(cp)) == 1
