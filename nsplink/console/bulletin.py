@@ -39,6 +39,10 @@ register(
         "bulletin.urgent": ("Spoed", "Urgency"),
         "bulletin.topic": ("Onderwerp", "Topic"),
         "bulletin.preview": ("Voorbeeld bekijken", "Preview"),
+        "bulletin.sites": (
+            "Alleen voor deze posten (niets aangevinkt: alle NSP's)",
+            "Only for these sites (none ticked: every NSP)",
+        ),
         "bulletin.send": ("Versturen", "Send"),
         "bulletin.edit": ("Aanpassen", "Edit"),
         "bulletin.preview_title": ("Zo gaat de mededeling de lucht in", "This is what goes on air"),
@@ -51,7 +55,7 @@ register(
     }
 )
 
-FIELDS = ("headline", "body", "valid_until", "issuer", "urgent", "topic")
+FIELDS = ("headline", "body", "valid_until", "issuer", "urgent", "topic", "sites")
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ class Row:
     site: str
     age: str
     state: str
+    operator: str  # who took the last handling step: several operators share the queue
     text: str
     new: bool  # not looked at yet, or the NSP said something new since
     life_threat: bool
@@ -66,6 +67,7 @@ def _row(r: QueueRow, lang: Lang, now: float) -> Row:
         site=r.item.sender_site,
         age=age_text(now - r.item.received_at, lang),
         state=r.state_words(lang),
+        operator=(r.item.operator or "") if r.item.triage != "ONTV" else "",
         text=summary(r.received, lang),
         new=r.item.triage == "ONTV" or r.news is not None,
         life_threat=life,

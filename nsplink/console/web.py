@@ -139,7 +139,9 @@ class Console:
 
     async def form(self, request: Request) -> dict[str, str]:
         body = (await request.body()).decode("utf-8", "replace")
-        return {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
+        # a field sent more than once (the bulletin's ticked NSPs) is one comma-separated value,
+        # the form the CLI's parsers read
+        return {k: ",".join(v) for k, v in parse_qs(body, keep_blank_values=True).items()}
 
     def forbidden(self, request: Request, session: Session | None) -> HTMLResponse:
         return self.render("error.html", request, session, 403, message="console.forbidden")
@@ -414,6 +416,8 @@ class Console:
         return self.render(
             "bulletin.html", request, session, status, values=values, composed=composed,
             message=message, ok=ok, fields=FIELDS,
+            nsps=sorted(p.site for p in self.site.ring if p.role == "nsp"),
+            ticked=set(filter(None, values.get("sites", "").split(","))),
             sent=await sent_bulletins(self._store(), self.site, lang),
             urgent=[(u.value, code_label(u, lang)) for u in Urgent],
             topics=[(c.value, code_label(c, lang)) for c in Topic],

@@ -37,6 +37,7 @@ async def test_most_urgent_first_then_new_before_seen_then_oldest(tmp_path: Path
         q = await queue_page(store, site, "nl", False, {})
         assert [r.ref for r in q.rows] == [second, first, report]  # seen sinks below new
         assert [r.new for r in q.rows] == [True, False, True]
+        assert [r.operator for r in q.rows] == ["", "Anna", ""]  # who has it in hand
         item = await find_item(store, "1")
         after = await item_version(store, site, item, await _threads(store, site))
         assert after > before  # a step moves the version a change must have seen

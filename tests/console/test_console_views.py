@@ -83,6 +83,18 @@ async def test_map_bulletin_and_shift_log(
     assert created and created[0].site == "cp-utrecht"
     await shot(page, "bulletin-sent")
 
+    # a second one for Houten alone: only Houten must confirm it
+    await page.fill("input[name=headline]", "Aggregaat Houten")
+    await page.fill("textarea[name=body]", "Monteur komt om 16:00.")
+    await page.fill("input[name=issuer]", "Gemeente Houten")
+    await page.check("input[name=sites][value='nsp-houten']")
+    await page.click("#preview-button")
+    assert "nsp-houten" in await page.locator("#preview").inner_text()
+    await page.click("#send")
+    await page.wait_for_selector("#message.ok")
+    newest = await page.locator("div.bulletin-sent ul.per-nsp").first.inner_text()
+    assert "nsp-houten" in newest and "nsp-bunnik" not in newest
+
     await page.click("text=Dienstlog")
     log = await page.locator("pre.shiftlog").inner_text()
     assert "Overdracht cp-utrecht" in log and "Open (2)" in log  # the report and the sitrep

@@ -111,6 +111,9 @@ async def test_two_operators_live_queue_triage_and_a_refused_overwrite(
     assert refs == [ref, second]
     await shot(anna, "queue-new-p1")
 
+    wall = await piet.context.new_page()  # the queue on the beamer, in Piet's browser
+    await wall.goto(console.base + "/")
+    await wall.wait_for_selector("#live:not(.off)")
     await anna.goto(f"{console.base}/item/1")
     await piet.goto(f"{console.base}/item/1")
     readout = await anna.locator("pre.readout").inner_text()
@@ -123,6 +126,9 @@ async def test_two_operators_live_queue_triage_and_a_refused_overwrite(
     await anna.wait_for_selector("#message.ok")
     assert "Anna" in await anna.locator("#message").inner_text()
 
+    # the queue in the other browser shows Anna's step at once, and whose it is
+    await wall.wait_for_selector(f"tr[data-ref='{ref}'] >> text=in behandeling (Anna)")
+    await shot(wall, "queue-after-triage")
     # Piet sees Anna's step at once, without reloading, with a warning
     await piet.wait_for_selector("#moved", timeout=10_000)
     assert "Ambulance is onderweg." in await piet.locator("pre.readout").inner_text()
