@@ -8,6 +8,7 @@ locking a real operator out for good.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import secrets
 import time
@@ -32,6 +33,12 @@ class Sessions:
     def __init__(self) -> None:
         self._by_token: dict[str, Session] = {}
         self._failures: dict[str, int] = {}
+        self._attempts: dict[str, asyncio.Lock] = {}
+
+    def attempt(self, client: str) -> asyncio.Lock:
+        """One login attempt at a time per address: parallel guesses wait out each other's
+        delay instead of slipping past it."""
+        return self._attempts.setdefault(client, asyncio.Lock())
 
     def open(self, operator: str, lang: Lang) -> tuple[str, Session]:
         token = secrets.token_urlsafe(32)

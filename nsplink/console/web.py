@@ -166,10 +166,13 @@ class Console:
                 error="console.login.bad_name", typed_name="",
             )  # fmt: skip
         if self.passwords:
-            accounts = await asyncio.to_thread(load_accounts, self.site.home)
-            ok = await asyncio.to_thread(check_password, accounts, name, form.get("password", ""))
+            async with self.sessions.attempt(client):
+                accounts = await asyncio.to_thread(load_accounts, self.site.home)
+                password = form.get("password", "")
+                ok = await asyncio.to_thread(check_password, accounts, name, password)
+                if not ok:
+                    await asyncio.sleep(self.sessions.failure_delay(client))
             if not ok:
-                await asyncio.sleep(self.sessions.failure_delay(client))
                 return self.render(
                     "login.html", request, None, 401, passwords=self.passwords,
                     error="console.login.failed", typed_name=name,

@@ -346,3 +346,22 @@ async def test_a_store_fault_is_a_page_in_words_and_nothing_half_done(
     await page.click("form#triage button[type=submit]")
     await page.wait_for_selector("#message.ok")
     assert len(await triage_events(cp)) == 1
+
+
+async def test_parallel_guesses_wait_out_each_others_delay(
+    sites: dict[str, SiteHome], console_at: Any, chromium: Any
+) -> None:
+    cp = sites["cp-utrecht"]
+    assert _cli(cp, "console", "user", "add", "Anna", "--password-stdin",
+                stdin="lang-geheim-1\n").returncode == 0  # fmt: skip
+    console = console_at(cp)
+    await console.ready()
+    context = await chromium.new_context()
+    start = time.monotonic()
+    answers = await asyncio.gather(*(
+        context.request.post(console.base + "/login", max_redirects=0,
+                             form={"name": "Anna", "password": f"gok-nummer-{i}"})
+        for i in range(3)
+    ))  # fmt: skip
+    assert [a.status for a in answers] == [401, 401, 401]
+    assert time.monotonic() - start >= 1 + 2 + 4  # one after the other, each delay in full
