@@ -22,10 +22,11 @@ from nsplink.cli.queue_cmd import (
     triage_word,
 )
 from nsplink.cli.received import Received
+from nsplink.cli.render.message import services_words
 from nsplink.cli.sitefiles import LocalSite
 from nsplink.cli.thread_cmd import thread_steps
-from nsplink.i18n import Lang, t
-from nsplink.protocol import Answer, Emergency, MessageType, Priority, Services
+from nsplink.i18n import Lang
+from nsplink.protocol import Answer, Emergency, MessageType, Priority
 from nsplink.store import InboxItem, Store
 from nsplink.texts import code_label
 
@@ -51,10 +52,7 @@ def _emergency_marks(rec: Received, lang: Lang) -> tuple[bool, str]:
     body = rec.envelope.body if rec.envelope is not None else None
     if not isinstance(body, Emergency):
         return False, ""
-    names = [t(f"code.Services.{s.name}", lang) for s in (Services.A, Services.B, Services.P)]
-    wanted = [n for s, n in zip((Services.A, Services.B, Services.P), names, strict=True)
-              if s in body.services]  # fmt: skip
-    return body.life_threat is Answer.JA, ", ".join(wanted)
+    return body.life_threat is Answer.JA, services_words(body.services, lang)
 
 
 def _row(r: QueueRow, lang: Lang, now: float) -> Row:

@@ -138,6 +138,11 @@ def _local(at: float) -> str:
         return "?"
 
 
+def services_words(value: Services, lang: Lang | None) -> str:
+    """'ambulance, brandweer': the services asked for, in words."""
+    return ", ".join(t(f"code.Services.{s.name}", lang) for s in Services if s and s in value)
+
+
 def value_text(
     f: Field, value: Any, lang: Lang | None, site_name: Callable[[KeyId], str] = str
 ) -> str:
@@ -148,8 +153,7 @@ def value_text(
     if isinstance(value, bool):
         return t("form.yes" if value else "form.no", lang)
     if isinstance(value, Services):
-        names = [t(f"code.Services.{s.name}", lang) for s in Services if s and s in value]
-        return f"{', '.join(names)} ({value.codes()})"
+        return f"{services_words(value, lang)} ({value.codes()})"
     if isinstance(value, Code):
         return f"{code_label(value, lang)} ({value.value})"
     if isinstance(value, tuple):
