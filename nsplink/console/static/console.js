@@ -33,16 +33,28 @@
     if (soundNote) soundNote.hidden = true;
   });
 
+  // One refresh at a time; news during one makes one more afterwards (never an older answer
+  // painted over a newer one).
+  let running = false;
+  let pending = false;
   async function refresh() {
-    for (const part of live) {
-      let url = part.dataset.live;
-      if (part.dataset.seen) url += "?seen=" + encodeURIComponent(part.dataset.seen);
-      const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
-      if (response.status === 401) { window.location = "/login"; return; }
-      if (response.ok) part.innerHTML = await response.text();
+    if (running) { pending = true; return; }
+    running = true;
+    try {
+      for (const part of live) {
+        let url = part.dataset.live;
+        if (part.dataset.seen) url += "?seen=" + encodeURIComponent(part.dataset.seen);
+        const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
+        if (response.status === 401) { window.location = "/login"; return; }
+        if (response.ok) part.innerHTML = await response.text();
+      }
+      newAlerts(false);
+    } catch (err) {
+      // the console is unreachable: the event stream reconnects and the next news refreshes
+    } finally {
+      running = false;
+      if (pending) { pending = false; refresh(); }
     }
-    newAlerts(false);
-    document.body.dataset.head = String(Date.now());
   }
 
   newAlerts(true);
