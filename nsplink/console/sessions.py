@@ -26,6 +26,7 @@ class Session:
     operator: str
     lang: Lang
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    streams: int = 0  # live pages open
     seen: float = field(default_factory=time.monotonic)
 
 
@@ -55,6 +56,10 @@ class Sessions:
             return None
         session.seen = now
         return session
+
+    def online(self) -> list[str]:
+        """Who has a live page open now."""
+        return sorted({s.operator for s in self._by_token.values() if s.streams > 0})
 
     def close(self, token: str | None) -> None:
         self._by_token.pop(token or "", None)

@@ -130,7 +130,7 @@ class Console:
 
         html = self.env.get_template(template).render(
             t=tr, lang=lang, session=session, site=self.site.config.site, path=request.url.path,
-            **kw,
+            online=self.sessions.online(), **kw,
         )  # fmt: skip
         return HTMLResponse(html, status_code=status, headers=_headers())
 
@@ -251,6 +251,8 @@ class Console:
 
         async def stream() -> AsyncIterator[str]:
             heads = hub.subscribe()
+            session.streams += 1
+            hub.presence_changed()
             try:
                 while True:
                     try:
@@ -262,12 +264,26 @@ class Console:
                         continue
                     yield f"data: {head}\n\n"
             finally:
+                session.streams -= 1
+                hub.presence_changed()
                 await heads.aclose()
 
         return StreamingResponse(
             stream(), media_type="text/event-stream",
             headers={**_headers(), "X-Accel-Buffering": "no"},
         )  # fmt: skip
+
+    async def online(self, request: Request) -> Response:
+        session = self.session(request)
+        if session is None:
+            return Response(status_code=401)
+        names = ", ".join(self.sessions.online())
+        return HTMLResponse(
+            self.env.from_string("{{ t('console.online', names=names) }}").render(
+                t=lambda k, **p: t(k, session.lang, **p), names=names
+            ),
+            headers=_headers(),
+        )
 
     async def _item(self, request: Request) -> Any:
         try:
@@ -504,6 +520,7 @@ class Console:
             Route("/lang", self.switch_lang, methods=["POST"]),
             Route("/queue/rows", self.queue_rows),
             Route("/events", self.events),
+            Route("/online", self.online),
             Route("/map", self.map),
             Route("/bulletin", self.bulletin, methods=["GET"]),
             Route("/bulletin", self.bulletin_post, methods=["POST"]),

@@ -59,7 +59,7 @@ async def test_map_bulletin_and_shift_log(
         data = {"sender_site": "nsp-bunnik", "power": "NET", "battery_pct": 80,
                 "power_hours": 30, "queue_depth": 0, "hops": 1}  # fmt: skip
         await store.append(Event("status.received", time.time(), "cp-utrecht", "x-1", data))
-    await page.wait_for_selector("table.sites >> text=30 u", timeout=10_000)
+    await page.wait_for_selector("table.sites >> text=30 u", timeout=20_000)
     assert "1 doorgevers" in await page.locator("table.sites").inner_text()
 
     await page.click("text=Mededeling")

@@ -53,7 +53,7 @@ HTMLMediaElement.prototype.play = function () {
 """
 
 
-async def until(page: Any, js: str, timeout: float = 10.0) -> None:
+async def until(page: Any, js: str, timeout: float = 20.0) -> None:
     """Poll `js` from here: the console's CSP (no eval) stops Playwright's in-page polling."""
     end = time.monotonic() + timeout
     while not await page.evaluate(js):
@@ -89,6 +89,8 @@ async def test_two_operators_live_queue_triage_and_a_refused_overwrite(
     await console.ready()
     anna = await login(chromium, console.base, "Anna")
     piet = await login(chromium, console.base, "Piet")
+    # each sees who else is on, without a reload
+    await anna.wait_for_selector("#online >> text=Anna, Piet")
     row = anna.locator(f"tr[data-ref='{ref}']")
     assert "LEVENSGEVAAR" in await row.inner_text()
     assert "ambulance, brandweer" in await row.inner_text()
@@ -99,7 +101,7 @@ async def test_two_operators_live_queue_triage_and_a_refused_overwrite(
     anna_url = anna.url
     second = await report_at_cp(sites, dataclasses.replace(FIRE, street="Dorpsstraat"))
     for page in (anna, piet):
-        await page.wait_for_selector(f"tr[data-ref='{second}'].flash", timeout=10_000)
+        await page.wait_for_selector(f"tr[data-ref='{second}'].flash", timeout=20_000)
     assert anna.url == anna_url
     for page in (anna, piet):  # the alert sounded once, from the console's own file
         await until(page, "window.plays.length > 0")
@@ -130,7 +132,7 @@ async def test_two_operators_live_queue_triage_and_a_refused_overwrite(
     await wall.wait_for_selector(f"tr[data-ref='{ref}'] >> text=in behandeling (Anna)")
     await shot(wall, "queue-after-triage")
     # Piet sees Anna's step at once, without reloading, with a warning
-    await piet.wait_for_selector("#moved", timeout=10_000)
+    await piet.wait_for_selector("#moved", timeout=20_000)
     assert "Ambulance is onderweg." in await piet.locator("pre.readout").inner_text()
     assert "Anna" in await piet.locator("pre.readout").inner_text()
     # ... and his own change, based on what he saw before, is refused, his note kept
