@@ -14,7 +14,7 @@ register(
         "console.nav.logout": ("Afmelden", "Log out"),
         "console.nav.lang": ("English", "Nederlands"),
         "console.operator": ("Operator: {name}", "Operator: {name}"),
-        "console.online": ("Aan: {names}", "On: {names}"),
+        "console.online": ("Aangemeld: {names}", "Logged in: {names}"),
         "console.login.title": ("Aanmelden", "Log in"),
         "console.login.name": ("Naam of initialen", "Name or initials"),
         "console.login.password": ("Wachtwoord", "Password"),
