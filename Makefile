@@ -17,14 +17,23 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# System packages the tests run for real (issue 23: the bridge tests start a mosquitto broker).
+# System packages the tests run for real, installed only when missing and quiet when present:
+# mosquitto for the bridge tests (issue 23), the system's Chromium for the console's browser tests
+# (issue 22; never a downloaded browser). apt-get update only when a plain install fails.
+CHROMIUM ?= /usr/bin/chromium
+APT_GET = SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+	$$SUDO apt-get install -y -q $(1) >/dev/null 2>&1 || \
+	{ $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q $(1) >/dev/null; }
 sysdeps:
-	command -v mosquitto >/dev/null || command -v /usr/sbin/mosquitto >/dev/null || (apt-get update && apt-get install -y mosquitto)
+	@command -v mosquitto >/dev/null || test -x /usr/sbin/mosquitto || { \
+	  echo "installing mosquitto for the bridge tests"; $(call APT_GET,mosquitto); }
+	@test -x $(CHROMIUM) || command -v chromium >/dev/null || { \
+	  echo "installing chromium for the console tests"; $(call APT_GET,chromium); }
 
 test: $(STAMP) sysdeps
 	$(PY) -m pytest -n 2 --dist loadfile -q
 
-test-fast: $(STAMP)
+test-fast: $(STAMP) sysdeps
 	$(PY) -m pytest -q -x -m "not slow"
 
 lint: $(STAMP)

@@ -5,7 +5,8 @@ A roster is a JSON file (`roster.json` in the site home; any path for the region
 
     {"format": "nsplink-roster v1", "region": "VR01", "version": 3,
      "issued": "2026-11-20T09:00Z", "seal_key": "<64 hex>",
-     "sites": [{"site": "NSP Zuid", "role": "nsp", "public_key": "<64 hex>", "node": 305419896}],
+     "sites": [{"site": "NSP Zuid", "role": "nsp", "public_key": "<64 hex>", "node": 305419896,
+                "rd": [136000, 456000]}],
      "revoked": [...same form...], "signature": "<128 hex>"}
 
 The signature covers the compact binary form (nsplink.protocol.rosterdoc), which the JSON is
@@ -150,6 +151,8 @@ def entry_json(e: SiteEntry) -> dict[str, Any]:
     out: dict[str, Any] = {"site": e.site, "role": e.role, "public_key": e.public_key.hex()}
     if e.node is not None:
         out["node"] = e.node
+    if e.rd is not None:
+        out["rd"] = list(e.rd)
     return out
 
 
@@ -181,7 +184,15 @@ def _entries(raw_list: object, group: str, path: Path | str) -> list[SiteEntry]:
             isinstance(node, bool) or not isinstance(node, int) or not 0 < node < 0xFFFFFFFF
         ):
             raise RosterInvalid(f"{where} ({site}): node must be a radio node number", path=path)
-        entries.append(SiteEntry(site.strip(), str(role), public, node))
+        rd = raw.get("rd")
+        if rd is not None and not (
+            isinstance(rd, list) and len(rd) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in rd)
+        ):  # fmt: skip
+            raise RosterInvalid(f"{where} ({site}): rd must be [x, y] in metres", path=path)
+        entries.append(
+            SiteEntry(site.strip(), str(role), public, node, None if rd is None else (rd[0], rd[1]))
+        )
     return entries
 
 

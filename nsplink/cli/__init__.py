@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "nsplink.cli.bulletins_cmd",  # nsplink bulletins
     "nsplink.cli.roster_cmd",  # nsplink roster create|add|revoke|sign|show|install|push
     "nsplink.cli.privacy_cmd",  # nsplink privacy erase
+    "nsplink.cli.console_cmd",  # nsplink console [user add|remove|list] (CP, browser)
 )
 
 

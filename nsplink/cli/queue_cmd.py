@@ -47,6 +47,7 @@ from nsplink.protocol import (
     MessageId,
     MessageType,
     Note,
+    Ownership,
     Priority,
     Services,
     Sitrep,
@@ -324,18 +325,50 @@ def _table(rows: list[Row], lang: Lang, paint: Callable[[str, str], str] | None)
     ]
 
 
-async def queue_rows(
+@dataclass(frozen=True)
+class QueueRow:
+    """One row of the CP queue, for the terminal and the browser console alike."""
+
+    item: InboxItem
+    priority: str  # the CP's own priority where it set one
+    received: Received
+    news: Callable[[Lang], str] | None  # the NSP answered or added after our last step
+    owner: Ownership | None = None  # when another CP handles it (issue 23), in words below
+    site: LocalSite | None = None
+    me: str = ""
+
+    @property
+    def fresh(self) -> bool:
+        """Nobody here has looked at it yet: new, or the NSP said something new."""
+        return self.item.triage == "ONTV" or self.news is not None
+
+    def state_words(self, lang: Lang) -> str:
+        if self.news:
+            return self.news(lang)
+        other = owner_cell(self.owner, self.site, self.me, lang) if self.site else None
+        return other or triage_word(self.item.triage, lang)
+
+
+@dataclass(frozen=True)
+class QueueView:
+    trusted: list[QueueRow]
+    quarantined: list[QueueRow]
+    open: int
+    done: int
+
+
+async def queue_view(
     store: Store,
     site: LocalSite,
-    lang: Lang,
-    now: float,
     show_all: bool,
-    summaries: dict[str, tuple[str, str, str]] | None = None,
-) -> tuple[str, list[Row], list[Row]]:
-    """(title, verified rows, unverified rows), most urgent first. A received frame never
-    changes, so --watch passes `summaries` to decode each one only once."""
+    received: dict[str, Received] | None = None,
+) -> QueueView:
+    """The queue as rows: most urgent first, within a priority what nobody has looked at before
+    what was seen, then oldest; notes folded into their report; closed items hidden unless
+    `show_all` or the NSP said something new. A received frame never changes, so a caller that
+    refreshes passes `received` to open each one only once."""
     prio = await priority_overrides(store)
-    threads = await _threads(store, site)
+    threads = await site_threads(store, site)
     items = await store.inbox()
     # a note about a report is part of that report's row, not a row of its own
     items = [
@@ -346,49 +379,79 @@ async def queue_rows(
     owners = await store.ownership()
     me = my_key(site)
     done = sum(1 for i in items if i.triage in CLOSED and i.ref not in news)
-    shown = items if show_all else [i for i in items if i.triage not in CLOSED or i.ref in news]
-    hidden = t("queue.hidden", lang) if done and not show_all else ""
-    title = t(
-        "queue.title", lang, site=site.config.site, open=len(items) - done, done=done, hidden=hidden
+    picked = items if show_all else [i for i in items if i.triage not in CLOSED or i.ref in news]
+    cache = received if received is not None else {}
+    rows: list[QueueRow] = []
+    for item in picked:
+        rec = cache.get(item.ref)
+        if rec is None:
+            rec = cache[item.ref] = await load_received(store, item.ref, site.ring, site.home)
+        priority = prio.get(item.ref, item.priority)
+        rows.append(
+            QueueRow(item, priority, rec, news.get(item.ref), owners.get(item.ref), site, me)
+        )
+    return QueueView(
+        trusted=[r for r in rows if r.item.trust != "quarantined"],
+        quarantined=[r for r in rows if r.item.trust == "quarantined"],
+        open=len(items) - done,
+        done=done,
     )
 
-    async def rows(group: list[InboxItem]) -> list[Row]:
+
+async def queue_rows(
+    store: Store,
+    site: LocalSite,
+    lang: Lang,
+    now: float,
+    show_all: bool,
+    received: dict[str, Received] | None = None,
+) -> tuple[str, list[Row], list[Row]]:
+    """(title, verified rows, unverified rows) for the terminal, styled by urgency."""
+    view = await queue_view(store, site, show_all, received)
+    hidden = t("queue.hidden", lang) if view.done and not show_all else ""
+    title = t(
+        "queue.title", lang, site=site.config.site, open=view.open, done=view.done, hidden=hidden
+    )
+
+    def rows(group: list[QueueRow]) -> list[Row]:
         out = []
-        for item in group:
-            found = summaries.get(item.ref) if summaries is not None else None
-            if found is None:
-                found = facts(await load_received(store, item.ref, site.ring, site.home), lang)
-                if summaries is not None:
-                    summaries[item.ref] = found
-            text, life, services = found
-            priority = prio.get(item.ref, item.priority)
-            fresh = item.triage == "ONTV" or item.ref in news
+        for r in group:
+            text, life, services = facts(r.received, lang)
+            item = r.item
             cells = [
                 str(item.local_id),
-                priority,
+                r.priority,
                 code_label(MessageType(item.type), lang),
                 item.sender_site,
                 age_text(now - item.received_at, lang),
-                news[item.ref](lang)
-                if item.ref in news
-                else owner_cell(owners.get(item.ref), site, me, lang)
-                or triage_word(item.triage, lang),
+                r.state_words(lang),
                 life,
                 services,
                 text,
             ]
-            if item.triage in CLOSED and item.ref not in news:
+            if item.triage in CLOSED and r.news is None:
                 style, alarm = "dim", ""
-            elif priority == "P1" and fresh and item.trust != "quarantined":
+            elif r.priority == "P1" and r.fresh and item.trust != "quarantined":
                 style, alarm = STYLE_NEW_P1, item.ref
             else:
-                style, alarm = STYLE.get(priority, ""), ""
+                style, alarm = STYLE.get(r.priority, ""), ""
             out.append(Row(cells, style, alarm))
         return out
 
-    trusted = [i for i in shown if i.trust != "quarantined"]
-    quarantined = [i for i in shown if i.trust == "quarantined"]
-    return title, await rows(trusted), await rows(quarantined)
+    return title, rows(view.trusted), rows(view.quarantined)
+
+
+async def queue_lines(
+    store: Store,
+    site: LocalSite,
+    lang: Lang,
+    now: float,
+    show_all: bool,
+    received: dict[str, Received] | None = None,
+) -> list[str]:
+    """The whole queue screen as plain lines (what `queue` prints off a terminal)."""
+    title, trusted, quarantined = await queue_rows(store, site, lang, now, show_all, received)
+    return screen_lines(title, trusted, quarantined, lang, None)
 
 
 def screen_lines(
@@ -471,14 +534,14 @@ def queue(
     c = get_ctx(ctx)
     site = site_or_fail(c)
 
-    summaries: dict[str, tuple[str, str, str]] = {}
+    received: dict[str, Received] = {}
     paint = painter(sys.stdout)
     rung: set[str] = set()  # the new P1s the bell has rung for
 
     async def once(store: Store) -> tuple[list[str], bool]:
         """The screen, and whether a new P1 appeared since the last one (ring the bell)."""
         title, trusted, quarantined = await queue_rows(
-            store, site, c.lang, time.time(), show_all, summaries
+            store, site, c.lang, time.time(), show_all, received
         )
         alarms = {r.alarm for r in trusted if r.alarm} - rung
         rung.update(alarms)
@@ -520,7 +583,7 @@ def my_key(site: LocalSite) -> str:
         return ""
 
 
-async def _find(store: Store, ident: str) -> InboxItem:
+async def find_item(store: Store, ident: str) -> InboxItem:
     text = ident.strip()
     item = await store.inbox_item(int(text)) if text.isdecimal() and len(text) < 10 else None
     if item is None:
@@ -546,31 +609,15 @@ def handle(
     try:
         state = parse_state(status, c.lang)
         prio = parse_priority(priority) if priority else None
-        if len(note) > NOTE_MAX or _CONTROL.search(note) or shown(note) != note:
-            raise BadNote(note[:40], max=NOTE_MAX)
+        check_note(note)
     except NsplinkError as err:
         c.fail(err)
     who = resolve_operator(site.home, site.config.operator, operator, c.lang)
 
     async def go() -> InboxItem:
         async with await Store.open(site.home.db_path, create=False) as store:
-            item = await _find(store, ident)
-            if state in CLAIM_STATES:
-                # one owner per report (issue 23): never take what another CP already has
-                own = (await store.ownership([item.ref])).get(item.ref)
-                me = my_key(site)
-                if own is not None and own.owner is not None and str(own.owner.cp) != me:
-                    cp = site.site_name(str(own.owner.cp))
-                    raise OwnedElsewhere(item.ref, id=item.local_id, cp=cp)
-            data: dict[str, Any] = {"state": state.value, "operator": who}
-            if note:
-                data["note"] = note
-            if prio is not None:
-                data["priority"] = prio.value  # the CP's own judgement; the queue sorts by it
-            now = time.time()
-            await store.append(Event(ev.TRIAGE_CHANGED, now, site.config.site, item.ref, data))
-            if note and item.trust != "quarantined":
-                await _send_note(store, site, item, state, note, who, prio, now)
+            item = await find_item(store, ident)
+            await apply_triage(store, site, item, state, note, who, prio, time.time())
         return item
 
     item = run_or_fail(c, go)
@@ -580,6 +627,41 @@ def handle(
         c.say("handle.priority", priority=f"{prio.value} {code_label(prio, c.lang)}")
     if item.trust != "quarantined":
         c.say("handle.receipt")
+
+
+def check_note(note: str) -> None:
+    """A note goes on the air and into the log: short, printable, nothing hidden."""
+    if len(note) > NOTE_MAX or _CONTROL.search(note) or shown(note) != note:
+        raise BadNote(note[:40], max=NOTE_MAX)
+
+
+async def apply_triage(
+    store: Store,
+    site: LocalSite,
+    item: InboxItem,
+    state: State,
+    note: str,
+    who: str,
+    prio: Priority | None,
+    now: float,
+) -> None:
+    """One handling step, by `who`: the `triage.changed` event, and the note to the NSP. Never
+    takes a report another CP already owns (issue 23). The caller nudges the daemon afterwards
+    (the CLI and the browser console share this)."""
+    if state in CLAIM_STATES:
+        own = (await store.ownership([item.ref])).get(item.ref)
+        me = my_key(site)
+        if own is not None and own.owner is not None and str(own.owner.cp) != me:
+            cp = site.site_name(str(own.owner.cp))
+            raise OwnedElsewhere(item.ref, id=item.local_id, cp=cp)
+    data: dict[str, Any] = {"state": state.value, "operator": who}
+    if note:
+        data["note"] = note
+    if prio is not None:
+        data["priority"] = prio.value  # the CP's own judgement; the queue sorts by it
+    await store.append(Event(ev.TRIAGE_CHANGED, now, site.config.site, item.ref, data))
+    if note and item.trust != "quarantined":
+        await _send_note(store, site, item, state, note, who, prio, now)
 
 
 async def _send_note(
@@ -659,7 +741,7 @@ async def show_lines(store: Store, site: LocalSite, item: InboxItem, lang: Lang)
         )
     from nsplink.cli.thread_cmd import thread_lines
 
-    threads = await _threads(store, site)
+    threads = await site_threads(store, site)
     return [
         *lines,
         "",
@@ -668,7 +750,7 @@ async def show_lines(store: Store, site: LocalSite, item: InboxItem, lang: Lang)
     ]
 
 
-async def _threads(store: Store, site: LocalSite) -> Any:
+async def site_threads(store: Store, site: LocalSite) -> Any:
     from nsplink.app.thread import load_threads
     from nsplink.cli.thread_cmd import site_keys
 
@@ -686,17 +768,17 @@ def show(
         from nsplink.cli.thread_cmd import own_report_lines
 
         async with await Store.open(site.home.db_path, create=False, readonly=True) as store:
-            threads = await _threads(store, site)
+            threads = await site_threads(store, site)
             own = await own_report_lines(store, site, ident.strip().lower(), c.lang, threads)
             if own:
                 return own  # a report this site sent (the NSP reads its own thread)
-            item = await _find(store, ident)
+            item = await find_item(store, ident)
             about = threads.note_about.get(item.ref)
             if about is not None:  # a note: show the report it is about
                 own = await own_report_lines(store, site, about, c.lang, threads)
                 if own:
                     return own
-                item = await _find(store, about)
+                item = await find_item(store, about)
             return await show_lines(store, site, item, c.lang)
 
     typer.echo("\n".join(run_or_fail(c, go)))

@@ -116,6 +116,18 @@ register_texts(
             "Public key that 'nsplink init' showed.",
         ),
         "roster.opt_node": ("Nodenummer van de radio.", "Radio node number."),
+        "roster.opt_position": (
+            "Waar de post staat, voor de kaart van de CP-console: 'lat,lon' (WGS84) of 'x,y' "
+            "(RD-meters).",
+            "Where the site stands, for the CP console's map: 'lat,lon' (WGS84) or 'x,y' "
+            "(RD metres).",
+        ),
+        "roster.bad_position": (
+            "Positie '{value}' niet begrepen of niet in Nederland: geef 'lat,lon' of 'x,y' in "
+            "RD-meters.",
+            "Position '{value}' not understood or not in the Netherlands: give 'lat,lon' or "
+            "'x,y' in RD metres.",
+        ),
         "roster.opt_revoke_site": (
             "Post waarvan de sleutel wordt ingetrokken.",
             "Site whose key is revoked.",
@@ -304,6 +316,30 @@ def create(
     _run(ctx, go)
 
 
+class BadPosition(NsplinkError):
+    code = "cli.roster.bad_position"
+    key = "roster.bad_position"
+
+
+def parse_position(text: str) -> tuple[int, int]:
+    """'52.03,5.17' (degrees, WGS84) or '136000,456000' (RD metres) -> RD New metres."""
+    from nsplink.protocol import RD_X_RANGE, RD_Y_RANGE
+    from nsplink.scenario.geo import in_nl, wgs84_to_rd
+
+    try:
+        a, b = (float(v) for v in text.replace(";", ",").split(","))
+    except ValueError:
+        raise BadPosition(text, value=text) from None
+    if in_nl(a, b):
+        x, y = wgs84_to_rd(a, b)
+    else:
+        x, y = a, b
+    rd = (round(x), round(y))
+    if not (RD_X_RANGE[0] <= rd[0] <= RD_X_RANGE[1] and RD_Y_RANGE[0] <= rd[1] <= RD_Y_RANGE[1]):
+        raise BadPosition(text, value=text)
+    return rd
+
+
 @roster_app.command("add", help=t("roster.cmd_add"))
 def add(
     ctx: typer.Context,
@@ -311,6 +347,9 @@ def add(
     role: Annotated[str, typer.Option("--role", help=t("roster.opt_role"))],
     public_key: Annotated[str, typer.Option("--public-key", help=t("roster.opt_public_key"))],
     node: Annotated[int | None, typer.Option("--node", help=t("roster.opt_node"))] = None,
+    position: Annotated[
+        str | None, typer.Option("--position", help=t("roster.opt_position"))
+    ] = None,
     roster: RosterOpt = DEFAULT_ROSTER,
 ) -> None:
     cli = get_ctx(ctx)
@@ -327,7 +366,8 @@ def add(
         doc = load_doc(roster)
         if any(e.site == name or e.public_key == key for e in doc.sites + doc.revoked):
             raise DuplicateSite(name, value=name)
-        entry = SiteEntry(name, role.strip().lower(), key, node)
+        rd = parse_position(position) if position else None
+        entry = SiteEntry(name, role.strip().lower(), key, node, rd)
         new = _unsigned(doc, sites=(*doc.sites, entry))
         new.check()
         save_doc(roster, new)
@@ -409,7 +449,8 @@ def show(
         cli.say("roster.header", region=doc.region, version=doc.version, state=state)
         for e in doc.sites:
             node = f"  node {e.node}" if e.node is not None else ""
-            typer.echo(f"  {e.key_id}  {e.role:<5}  {e.site}{node}")
+            rd = f"  RD {e.rd[0]},{e.rd[1]}" if e.rd is not None else ""
+            typer.echo(f"  {e.key_id}  {e.role:<5}  {e.site}{node}{rd}")
         if doc.revoked:
             cli.say("roster.revoked_header")
             for e in doc.revoked:

@@ -149,7 +149,7 @@ class FieldMissing(NsplinkError):
     key = "send.missing"
 
 
-def _parse_context(site: LocalSite, now: float) -> ParseContext:
+def parse_context(site: LocalSite, now: float) -> ParseContext:
     names: dict[str, KeyId] = {}
     for peer in site.ring:
         names[peer.site.casefold()] = peer.key_id
@@ -157,7 +157,7 @@ def _parse_context(site: LocalSite, now: float) -> ParseContext:
     return ParseContext(now=now, sites=names)
 
 
-def _given(
+def given_values(
     mtype: MessageType,
     flags: dict[str, Any],
     from_file: str | None,
@@ -188,7 +188,7 @@ def _priority(raw: Any) -> Priority:
     return Priority(word)
 
 
-def _destination(
+def destination_of(
     mtype: MessageType, body: Message, to: Any, site: LocalSite, lang: Lang
 ) -> tuple[Destination, list[KeyId], str]:
     """Where it goes, who must each confirm it (bulletins), and the words for the preview."""
@@ -213,7 +213,7 @@ def _next_seq_hint(site: LocalSite, identity: Identity) -> int:
     return asyncio.run(go())
 
 
-def _signed(
+def signed_message(
     site: LocalSite,
     identity: Identity,
     seq: int,
@@ -229,7 +229,7 @@ def _signed(
     return build_message(draft, identity, seq, now, signer)
 
 
-def _size_line(frame: bytes, lang: Lang) -> str:
+def size_line(frame: bytes, lang: Lang) -> str:
     if len(frame) <= MAX_FRAME:
         return t("send.fits", lang, size=len(frame), max=MAX_FRAME)
     return t("send.fragments", lang, count=len(to_frames(frame)), size=len(frame))
@@ -259,8 +259,8 @@ def run_send(
         site = load_site(c.home)
         require_role(site, "cp" if mtype is MessageType.BULLETIN else "nsp", lang)
         identity = load_own_identity(site)
-        pctx = _parse_context(site, now)
-        values, envelope = _given(mtype, flags, from_file, json_text, pctx)
+        pctx = parse_context(site, now)
+        values, envelope = given_values(mtype, flags, from_file, json_text, pctx)
         priority = _priority(envelope["priority"]) if "priority" in envelope else None
     except NsplinkError as err:
         c.fail(err)
@@ -276,7 +276,7 @@ def run_send(
             if priority is None and mtype is not MessageType.BULLETIN:  # a bulletin: its own
                 priority, body = _ask_priority(session, body, fits)
         else:
-            body = _check_complete(mtype, values, lang)
+            body = check_complete(mtype, values, lang)
         priority = priority or suggested_priority(body)
         declined: set[Priority] = set()
         if ask_people:
@@ -284,11 +284,11 @@ def run_send(
         else:
             _warn_life_threat(body, priority, lang)
         while True:
-            dest, recipients, to_words = _destination(mtype, body, envelope.get("to"), site, lang)
-            msg = _signed(site, identity, seq, time.time(), body, priority, dest)
-            _refuse_too_big(body, len(msg.frame))
+            dest, recipients, to_words = destination_of(mtype, body, envelope.get("to"), site, lang)
+            msg = signed_message(site, identity, seq, time.time(), body, priority, dest)
+            refuse_too_big(body, len(msg.frame))
             if not ask_people and yes:  # scripted with --yes: still say whether it fits
-                typer.echo(_size_line(msg.frame, lang))
+                typer.echo(size_line(msg.frame, lang))
                 break
             entries = _preview(c, site, msg, body, to_words, numbered=ask_people and not yes)
             if not ask_people or yes:
@@ -328,13 +328,13 @@ def _size_check(
     within what the log keeps per frame (and so within the radio's fragment limit)."""
 
     def check_size(body: Message) -> None:
-        size = len(_signed(site, identity, seq, now, body, Priority.P1, ALL_NSPS).frame)
-        _refuse_too_big(body, size)
+        size = len(signed_message(site, identity, seq, now, body, Priority.P1, ALL_NSPS).frame)
+        refuse_too_big(body, size)
 
     return check_size
 
 
-def _refuse_too_big(body: Message, size: int) -> None:
+def refuse_too_big(body: Message, size: int) -> None:
     """Too big names the longest text field to shorten."""
     if size <= MAX_STORED_FRAME:
         return
@@ -345,7 +345,7 @@ def _refuse_too_big(body: Message, size: int) -> None:
     )
 
 
-def _check_complete(mtype: MessageType, values: dict[str, Any], lang: Lang) -> Message:
+def check_complete(mtype: MessageType, values: dict[str, Any], lang: Lang) -> Message:
     try:
         return check(mtype, values)
     except ValidationError as err:
@@ -431,7 +431,7 @@ def _preview(
             lbl = "    " + lbl
         lines.append((lbl, value))
     typer.echo(format_lines(lines))
-    typer.echo(_size_line(msg.frame, lang))
+    typer.echo(size_line(msg.frame, lang))
     sent = msg.envelope.body
     if isinstance(sent, Emergency) and isinstance(typed, Emergency) and has_personal(typed):
         c.say("send.sealed" if sent.sealed_personal else "send.not_sealed")

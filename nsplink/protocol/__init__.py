@@ -181,6 +181,8 @@ from nsplink.protocol.pb import nsplink_pb2 as _pb
 from nsplink.protocol.receiver import Receiver, VerifiedFrames
 from nsplink.protocol.replay import ReplayGuard, ReplayVerdict, ReplayWindow
 from nsplink.protocol.rosterdoc import (
+    RD_X_RANGE,
+    RD_Y_RANGE,
     RegionRoster,
     RosterDoc,
     RosterMalformed,
@@ -226,6 +228,8 @@ __all__ = [
     "PERSONAL_FIELDS",
     "PRIO_RANK",
     "RADIO_PRIORITY",
+    "RD_X_RANGE",
+    "RD_Y_RANGE",
     "SCHEMA",
     "SEALED_TYPES",
     "SEED_LEN",

@@ -7,8 +7,9 @@
     1 byte     flags: bit 0 = a CP sealing key follows
     [32]       X25519 public key personal data is sealed to (every CP holds its secret)
     varint     number of active sites, then per site:
-                   1+n name (UTF-8), 1 role byte (bit 7: a node number follows),
-                   32 Ed25519 public key, [4 node number, big-endian]
+                   1+n name (UTF-8), 1 role byte (bit 7: a node number follows,
+                   bit 6: a position follows), 32 Ed25519 public key,
+                   [4 node number, big-endian], [4 + 4 RD New x, y in metres, signed big-endian]
     varint     number of revoked sites, each in the same form
     64 bytes   Ed25519 signature of the region key over ROSTER_CONTEXT + every byte before it
 
@@ -40,6 +41,10 @@ ROSTER_CONTEXT = b"nsplink region roster v1\x00"  # never sent; keeps roster sig
 ROLE_CODES = {"nsp": 0, "cp": 1, "relay": 2}
 _ROLE_NAMES = {v: k for k, v in ROLE_CODES.items()}
 _HAS_NODE = 0x80
+_HAS_RD = 0x40  # issue 22: the site's position, for the CP console's map
+# RD New (EPSG:28992) over the Netherlands and its coastal waters, in metres
+RD_X_RANGE = (-7_000, 300_000)
+RD_Y_RANGE = (289_000, 629_000)
 _HAS_SEAL_KEY = 0x01
 MAX_NAME_BYTES = 160  # 40 characters of any script
 MAX_SITES = 1000
@@ -61,6 +66,7 @@ class SiteEntry:
     role: str  # nsp | cp | relay
     public_key: bytes
     node: int | None = None
+    rd: tuple[int, int] | None = None  # RD New (x, y) metres: where it stands, for the map
 
     @property
     def key_id(self) -> KeyId:
@@ -172,7 +178,18 @@ def _entry_bytes(entry: SiteEntry) -> bytes:
             raise RosterMalformed(f"site {entry.site!r}: bad node number")
         role |= _HAS_NODE
         node = entry.node.to_bytes(4, "big")
-    return bytes([len(name)]) + name + bytes([role]) + entry.public_key + node
+    rd = b""
+    if entry.rd is not None:
+        _check_rd(entry.site, entry.rd)
+        role |= _HAS_RD
+        rd = b"".join(v.to_bytes(4, "big", signed=True) for v in entry.rd)
+    return bytes([len(name)]) + name + bytes([role]) + entry.public_key + node + rd
+
+
+def _check_rd(site: str, rd: tuple[int, int]) -> None:
+    x, y = rd
+    if not (RD_X_RANGE[0] <= x <= RD_X_RANGE[1] and RD_Y_RANGE[0] <= y <= RD_Y_RANGE[1]):
+        raise RosterMalformed(f"site {site!r}: position outside the RD New grid")
 
 
 class _Reader:
@@ -207,14 +224,20 @@ class _Reader:
     def entry(self) -> SiteEntry:
         name = self.text()
         role_byte = self.take(1)[0]
-        role = _ROLE_NAMES.get(role_byte & ~_HAS_NODE)
+        role = _ROLE_NAMES.get(role_byte & ~(_HAS_NODE | _HAS_RD))
         if role is None:
             raise RosterMalformed(f"site {name!r}: unknown role {role_byte}")
         key = self.take(PUBLIC_KEY_LEN)
         node = int.from_bytes(self.take(4), "big") if role_byte & _HAS_NODE else None
         if node is not None and not 0 < node < 0xFFFFFFFF:
             raise RosterMalformed(f"site {name!r}: bad node number")
-        return SiteEntry(name, role, key, node)
+        rd = None
+        if role_byte & _HAS_RD:
+            raw = self.take(8)
+            rd = (int.from_bytes(raw[:4], "big", signed=True),
+                  int.from_bytes(raw[4:], "big", signed=True))  # fmt: skip
+            _check_rd(name, rd)
+        return SiteEntry(name, role, key, node, rd)
 
 
 def parse_roster(payload: bytes) -> RosterDoc:

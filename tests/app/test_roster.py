@@ -371,3 +371,44 @@ def test_roster_json_of_any_shape_is_a_roster_or_one_typed_error(data: dict[str,
     except RosterInvalid:
         return
     assert doc.body()  # whatever loads also encodes to the signed form
+
+
+def test_positions_are_signed_and_kept_in_the_rd_grid(
+    region: tuple[Path, p.Identity], tmp_path: Path
+) -> None:
+    """Issue 22: a site's position (RD New metres, for the CP console's map) is part of the
+    signed bytes; one without a position costs no byte more than before."""
+    plain = _entries(3)
+    placed = (replace(plain[0], rd=(136_000, 456_000)), replace(plain[1], rd=(-6_000, 600_000)))
+    doc = RosterDoc("VR01", 2, 0, (*placed, plain[2])).sign(region[1])
+    payload = doc.signed()
+    assert verify_roster(payload, region[1].public_key) == doc
+    assert len(payload) == len(RosterDoc("VR01", 2, 0, plain).sign(region[1]).signed()) + 16
+    for i in range(len(payload)):  # the position bytes too
+        bad = bytearray(payload)
+        bad[i] ^= 0x01
+        with pytest.raises(p.DecodeError):
+            verify_roster(bytes(bad), region[1].public_key)
+    with pytest.raises(RosterMalformed):  # south of the Dutch grid (Antwerp and beyond)
+        RosterDoc("VR01", 2, 0, (replace(plain[0], rd=(150_000, 250_000)),)).body()
+    out = tmp_path / "r.json"
+    save_doc(out, doc)
+    assert load_doc(out) == doc
+    assert json.loads(out.read_text())["sites"][0]["rd"] == [136_000, 456_000]
+
+
+def test_cli_add_with_a_position_in_degrees_or_rd(tmp_path: Path) -> None:
+    assert _run(tmp_path, "roster", "create", "--region", "vr01", "--key-out", "region.key",
+                "--cp-key-out", "cp-seal.key").returncode == 0  # fmt: skip
+    for name, position in (("NSP Houten", "52.0284,5.1681"), ("CP Utrecht", "136000,456000")):
+        res = _run(tmp_path, "roster", "add", "--site", name, "--role", "nsp",
+                   "--public-key", _ident().public_key.hex(), "--position", position)  # fmt: skip
+        assert res.returncode == 0, res.stderr
+    res = _run(tmp_path, "roster", "add", "--site", "Parijs", "--role", "nsp",
+               "--public-key", _ident().public_key.hex(), "--position", "48.85,2.35")  # fmt: skip
+    assert res.returncode == 2 and "Nederland" in res.stderr and "Traceback" not in res.stderr
+    houten, utrecht = load_doc(tmp_path / "roster.json").sites
+    assert houten.rd is not None and abs(houten.rd[0] - 139_500) < 1_500
+    assert abs(houten.rd[1] - 449_000) < 1_500
+    assert utrecht.rd == (136_000, 456_000)
+    assert "RD 136000,456000" in _run(tmp_path, "roster", "show", "--roster", "roster.json").stdout

@@ -131,6 +131,11 @@ def spell(text: str, lang: Lang | None = None) -> str:
     return " ".join(out)
 
 
+def services_words(value: Services, lang: Lang | None) -> str:
+    """'ambulance, brandweer': the services asked for, in words."""
+    return ", ".join(t(f"code.Services.{s.name}", lang) for s in Services if s and s in value)
+
+
 def value_text(
     f: Field, value: Any, lang: Lang | None, site_name: Callable[[KeyId], str] = str
 ) -> str:
@@ -141,8 +146,7 @@ def value_text(
     if isinstance(value, bool):
         return t("form.yes" if value else "form.no", lang)
     if isinstance(value, Services):
-        names = [t(f"code.Services.{s.name}", lang) for s in Services if s and s in value]
-        return f"{', '.join(names)} ({value.codes()})"
+        return f"{services_words(value, lang)} ({value.codes()})"
     if isinstance(value, Code):
         return f"{code_label(value, lang)} ({value.value})"
     if isinstance(value, tuple):
