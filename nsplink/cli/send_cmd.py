@@ -22,6 +22,7 @@ import typer
 
 from nsplink.app.compose import own_key, queue_message
 from nsplink.cli.context import CliContext, get_ctx
+from nsplink.cli.daemon_hint import say_queued
 from nsplink.cli.forms import guided
 from nsplink.cli.forms.sources import ENVELOPE_KEYS, load_file, load_json
 from nsplink.cli.forms.spec import FORMS, ParseContext, check, field_named, parse_value
@@ -269,6 +270,7 @@ def run_send(
             _preview(c, site, msg, body, to_words)
         else:  # scripted with --yes: still say whether it fits one radio message
             typer.echo(_size_line(msg.frame, lang))
+            _warn_unsealed(msg, body, lang)
         if ask_people and not yes and not guided.confirm(t("send.confirm", lang), lang, _ask, _say):
             c.say("send.declined")
             raise typer.Exit(1)
@@ -279,8 +281,17 @@ def run_send(
         raise typer.Exit(130) from None
     except NsplinkError as err:
         c.fail(err)
-    c.say("send.saved")
+    say_queued(c, site.home, "send.saved")
     c.say("send.number", ref=ref)
+
+
+def _warn_unsealed(msg: SignedMessage, typed: Message, lang: Lang) -> None:
+    """Without a preview, still say on stderr when personal data goes out readable."""
+    sent = msg.envelope.body
+    if isinstance(sent, Emergency) and isinstance(typed, Emergency) and has_personal(typed):
+        if sent.sealed_personal:
+            return
+        typer.echo(t("send.not_sealed", lang), err=True)
 
 
 def _size_check(
