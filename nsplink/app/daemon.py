@@ -308,11 +308,12 @@ class Daemon:
                     await self._log(ev.RADIO_DISCONNECTED, data={"reason": event.reason})
                     self._radio_state_changed("down", event.reason)
                 elif isinstance(event, Received):
+                    new = event.from_node not in self.radio_state.neighbours
                     self.radio_state.heard(
                         event.from_node, now, event.rx_snr, event.rx_rssi,
                         event.hop_start, event.hop_limit,
                     )  # fmt: skip
-                    if now - self.radio_state.reported_at >= RADIO_STATE_MIN_S:
+                    if new or now - self.radio_state.reported_at >= RADIO_STATE_MIN_S:
                         self._write_radio_state(now)
                 await self._process(self._driver().on_radio(event, now))
 
@@ -323,7 +324,7 @@ class Daemon:
             # then, so a crash loses at most the counts of the minute still open
             due = (self.engine.next_deadline(), journal.rejects.deadline())
             times = [t for t in due if t is not None]
-            check = self.options.clock_check_s
+            check = min(self.options.clock_check_s, RADIO_STATE_HEARTBEAT_S)
             timeout = min(check, max(0.0, min(times) - self.clock()) if times else check)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)

@@ -219,7 +219,11 @@ class Journal:
         if isinstance(body, RosterUpdate):
             return []  # the driver hands it to the daemon, which checks and logs it
         if isinstance(body, Receipt):
-            data: dict[str, Any] = {"kind": body.kind.value, "by": msg.signer.site}
+            data: dict[str, Any] = {
+                "kind": body.kind.value,
+                "by": msg.signer.site,
+                "from_node": d.from_node,  # the signer's radio, for status's neighbour list
+            }
             return [self.event("receipt.heard", ref, data, msg.frame)]
         if isinstance(body, Status):
             data = {
@@ -229,6 +233,7 @@ class Journal:
                 "power_hours": body.power_hours,
                 "queue_depth": body.queue_depth,
                 "hops": d.hops,
+                "from_node": d.from_node,
             }
             return [self.event("status.received", ref, data)]
         if d.duplicate or ref in self.inbox_refs:

@@ -302,6 +302,7 @@ class LinkState:
     beacon: dict[str, dict[str, Any]] = field(default_factory=dict)  # site -> last status data
     airtime_ms: float = 0.0
     clock_jump: tuple[float, float] | None = None  # (by_s, at) of the newest clock.jumped
+    nodes: dict[int, str] = field(default_factory=dict)  # radio node -> site, from signed frames
 
 
 _HEARD_KINDS = (ev.MESSAGE_RECEIVED, "status.received", "receipt.heard", ev.RECEIPT_RECEIVED)
@@ -333,6 +334,10 @@ async def link_state(store: Store, site: LocalSite, now: float) -> LinkState:
                 who = site.site_name(d["recipient"])
             if isinstance(who, str) and who:
                 state.heard[who] = max(state.heard.get(who, 0.0), rec.at)
+                node = d.get("from_node")
+                if rec.kind in ("status.received", "receipt.heard") and isinstance(node, int):
+                    # signed by `who` and never carried by a relay's custody: its own radio
+                    state.nodes[node] = who
                 if rec.kind == "status.received":
                     state.beacon[who] = dict(d)
     return state
@@ -468,13 +473,17 @@ def _hops(hops: int | None, lang: Lang) -> str:
     return t("status.direct", lang) if hops == 0 else str(hops)
 
 
-def neighbour_lines(state: RadioState | None, site: LocalSite, lang: Lang, now: float) -> list[str]:
-    """Per radio heard: its site (by the roster's node numbers), SNR, RSSI, hops, last heard."""
+def neighbour_lines(
+    state: RadioState | None, site: LocalSite, link: LinkState, lang: Lang, now: float
+) -> list[str]:
+    """Per radio heard: its site (the roster's node number, else the radio a site's signed
+    message came from), SNR, RSSI, hops, last heard."""
     if state is None:
         return []
     if not state.neighbours:
         return [t("status.neighbours_none", lang)]
-    names = {e.node: e.site for e in site.ring.doc.sites if e.node is not None}
+    names = dict(link.nodes)
+    names.update({e.node: e.site for e in site.ring.doc.sites if e.node is not None})
     rows = []
     for n in sorted(state.neighbours.values(), key=lambda x: -x.last_heard):
         rows.append(
@@ -484,7 +493,8 @@ def neighbour_lines(state: RadioState | None, site: LocalSite, lang: Lang, now: 
                 "—" if n.snr is None else f"{n.snr:.1f} dB",
                 "—" if n.rssi is None else f"{n.rssi} dBm",
                 _hops(n.hops, lang),
-                f"{_short(n.last_heard)} ({age_text(now - n.last_heard, lang)})",
+                t("status.heard_line", lang, time=_short(n.last_heard),
+                  age=age_text(now - n.last_heard, lang)),
                 str(n.packets),
             ]
         )
@@ -511,7 +521,7 @@ def status(ctx: typer.Context) -> None:
                 link = await link_state(store, site, now)
                 lines = radio_lines(state, running, link, c.lang, now)
                 lines += await status_lines(store, site, c.lang, now, link)
-                return lines + neighbour_lines(state, site, c.lang, now)
+                return lines + neighbour_lines(state, site, link, c.lang, now)
 
         typer.echo("\n".join(run_or_fail(c, go)))
     else:
