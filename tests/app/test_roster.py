@@ -377,3 +377,21 @@ def test_roster_json_of_any_shape_is_a_roster_or_one_typed_error(data: dict[str,
     except RosterInvalid:
         return
     assert doc.body()  # whatever loads also encodes to the signed form
+
+
+def test_the_no_sealing_choice_travels_signed_in_the_binary_form(
+    region: tuple[Path, p.Identity],
+) -> None:
+    doc = RosterDoc("VR01", 2, 0, _entries(2), no_sealing=True).sign(region[1])
+    back = verify_roster(doc.signed(), region[1].public_key)
+    assert back.no_sealing and back.seal_key is None and back.sealing_decided
+    flags_at = 2 + len("VR01") + 1 + 3  # format, region, version varint, issued
+    assert doc.signed()[flags_at] == 0x02
+    undecided = RosterDoc("VR01", 2, 0, _entries(2)).sign(region[1])
+    assert not verify_roster(undecided.signed(), region[1].public_key).sealing_decided
+    with pytest.raises(RosterMalformed):  # a key and "no sealing" at once is nonsense
+        RosterDoc("VR01", 2, 0, _entries(2), seal_key=SEAL, no_sealing=True).body()
+    body = bytearray(doc.body())
+    body[flags_at] = 0x03
+    with pytest.raises(RosterMalformed):
+        parse_roster(bytes(body) + region[1].sign(b"x"))
