@@ -111,4 +111,7 @@ async def test_send_and_status_with_the_daemon_down(
     # a clean stop: still not "verbonden"
     status = nsplink(nsp, "status")
     assert "Radio: verbonden" not in status and "dienst gestopt" in status
-    assert cp.db_path.exists()
+    # the CP operator marks a report seen with the CP's daemon stopped: the receipt waits
+    handled = _run(cp, "handle", "1", "--status", "gezien", "--operator", "JdV")
+    assert handled.returncode == 0, handled.stderr
+    assert "draait niet" in handled.stderr and f"nsplink --home {cp.root} daemon" in handled.stderr
