@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import stat
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from nsplink.app.roster import (
     seal_key_path,
 )
 from nsplink.protocol import RosterMalformed, seal_public_key
+from tests.app.daemon.procs import DaemonProc
 from tests.app.daemon.sites import make_sites, sign_for_sites
 from tests.security.cli import run_nsplink
 
@@ -145,3 +147,25 @@ def test_send_yes_warns_when_personal_data_goes_out_readable(tmp_path: Path, sea
     res = run_nsplink("--home", str(homes["NSP Zuid"].root), *EMERGENCY)
     assert res.returncode == 0, res.stderr
     assert ("persoonsgegevens gaan leesbaar over de radio" in res.stderr) is not sealed
+
+
+@pytest.mark.parametrize("holds_key", [True, False])
+def test_a_cp_daemon_without_the_sealing_key_says_so_at_start(
+    tmp_path: Path, holds_key: bool
+) -> None:
+    radio = {"CP Noord": "tcp://127.0.0.1:9"}  # nothing listens: the daemon keeps trying
+    cp = make_sites(tmp_path, [("NSP Zuid", "nsp"), ("CP Noord", "cp")], radios=radio)["CP Noord"]
+    if not holds_key:
+        seal_key_path(cp).unlink()
+    proc = DaemonProc(cp, tmp_path)
+    proc.start()
+    try:
+        end = time.monotonic() + 30
+        while "gestart voor" not in proc.output() and time.monotonic() < end:
+            time.sleep(0.2)
+        time.sleep(0.5)
+        out = proc.output()
+        assert "nsplink-dienst gestart voor CP Noord" in out, out  # site.toml says Dutch
+        assert ("heeft niet de CP-sleutel voor persoonsgegevens" in out) is not holds_key, out
+    finally:
+        assert proc.stop() == 0, proc.output()
