@@ -35,8 +35,10 @@ from nsplink.app.roster import (
     load_doc,
     load_pin,
     load_trusted_roster,
+    pin_path,
     require_sealing,
     save_doc,
+    save_pin,
     sign_roster,
     verify_doc,
 )
@@ -553,6 +555,8 @@ def install(
         public = parse_public_key(region_public)
         copy_key = False
         if _role(cli) == "cp":  # checked before anything is written
+            if pin_path(cli.home).exists():
+                save_pin(cli.home, public)  # another region key: that error first
             draft = verify_doc(load_doc(source), public, source)
             require_sealing(draft, source)
             copy_key = check_cp_key(cp_key, cli.home, draft, source)

@@ -288,9 +288,8 @@ def run_send(
 def _warn_unsealed(msg: SignedMessage, typed: Message, lang: Lang) -> None:
     """Without a preview, still say on stderr when personal data goes out readable."""
     sent = msg.envelope.body
-    if isinstance(sent, Emergency) and isinstance(typed, Emergency) and has_personal(typed):
-        if sent.sealed_personal:
-            return
+    personal = isinstance(typed, Emergency) and has_personal(typed)
+    if personal and isinstance(sent, Emergency) and not sent.sealed_personal:
         typer.echo(t("send.not_sealed", lang), err=True)
 
 

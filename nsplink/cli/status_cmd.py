@@ -385,10 +385,10 @@ async def status_lines(
     lines.append(t("status.heard", lang))
     width = max((len(s) for s in others), default=0)
     for name in others:
-        at = link.heard.get(name)
+        heard_at = link.heard.get(name)
         text = (
-            t("status.heard_line", lang, time=_short(at), age=age_text(now - at, lang))
-            if at is not None
+            t("status.heard_line", lang, time=_short(heard_at), age=age_text(now - heard_at, lang))
+            if heard_at is not None
             else t("status.never", lang)
         )
         beacon = link.beacon.get(name)
