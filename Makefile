@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PROTO_DIR := nsplink/protocol/pb
 
-.PHONY: install test test-fast lint bench demo proto clean
+.PHONY: install test test-fast lint bench demo proto docs clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "nsplink needs Python 3.11 or newer")'
@@ -35,6 +35,13 @@ demo: $(STAMP)
 
 proto: $(STAMP)
 	$(PY) -m nsplink.devtools.genproto
+
+# Regenerate what the docs and the CLI derive from the code: the field reference, the gettext
+# catalog of Typer's words (.po updated, .mo compiled) and the guides' terminal captures.
+docs: $(STAMP)
+	$(PY) -m nsplink.devtools.fieldref
+	$(PY) -m nsplink.devtools.clicatalog
+	$(PY) -m nsplink.devtools.captures
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -21,7 +21,6 @@ NSPLINK_BENCH_COUNTRY=25 is the number of regions (of the smallest size) in the 
 from __future__ import annotations
 
 import asyncio
-import heapq
 import itertools
 import math
 import multiprocessing as mp
@@ -34,6 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from benchmarks.reference import bare_heap
 from nsplink.radio.sim import AppReceive, Medium
 from nsplink.radio.sim.packet import BROADCAST
 
@@ -130,13 +130,15 @@ def sim_run(nodes: int, hours: float, seed: int = 7) -> dict[str, float]:
 # -- generated regions through the scenario runner ------------------------------------------------
 
 
-def region_run(nsps: int, hours: float, seed: int = 7, regions: int = 1) -> dict[str, float]:
+def region_run(
+    nsps: int, hours: float, seed: int = 7, regions: int = 1, quiet: bool = False
+) -> dict[str, float]:
     from nsplink.scenario.generate import RegionSpec, generate
     from nsplink.scenario.report import collect
     from nsplink.scenario.runner import ScenarioRun
     from nsplink.scenario.schema import parse_scenario
 
-    text = generate([RegionSpec(nsps=nsps)] * regions, seed=seed, hours=hours)
+    text = generate([RegionSpec(nsps=nsps)] * regions, seed=seed, hours=hours, mute_covered=quiet)
     sc = parse_scenario(text, f"region-{nsps}.yaml")
     with tempfile.TemporaryDirectory() as d:
         t0 = time.process_time()
@@ -178,19 +180,6 @@ def isolated(fn: Callable[..., dict[str, float]], *args: Any) -> dict[str, float
     out: dict[str, float] = q.get()
     p.join()
     return out
-
-
-def bare_heap(n: int) -> float:
-    rnd = random.Random(0)
-    heap: list[tuple[float, int, None]] = []
-    t0 = time.process_time()
-    for i in range(n):
-        heapq.heappush(heap, (rnd.random(), i, None))
-        if len(heap) > 64:
-            heapq.heappop(heap)
-    while heap:
-        heapq.heappop(heap)
-    return time.process_time() - t0
 
 
 def exponent(n0: float, c0: float, n1: float, c1: float) -> float:
@@ -258,6 +247,18 @@ def main() -> None:
     rrows = [isolated(region_run, n, s_hours) for n in nsps]
     label = "" if s_hours >= 72 else f" ({s_hours:g} h + drain simulated; '24h est' extrapolated)"
     _table(f"generated regions through the scenario runner{label}", "NSPs", nsps, rrows)
+    # the same regions with the NSP radios the plan finds can be quiet set to CLIENT_MUTE
+    print("quiet NSP radios (scenario plan / generate --mute-covered), same traffic:")
+    for n, plain in zip(nsps, rrows, strict=True):
+        q = isolated(region_run, n, s_hours, 7, 1, True)
+        per = plain["tx"] / max(plain["messages"], 1)
+        qper = q["tx"] / max(q["messages"], 1)
+        print(
+            f"  {n:>4} NSPs: tx/msg {per:.1f} -> {qper:.1f} (ratio {qper / per:.2f}), "
+            f"airtime ratio {q['occupancy'] / plain['occupancy']:.2f}, "
+            f"lost {plain['lost']:.0f} -> {q['lost']:.0f}, "
+            f"CPU ratio {q['cpu_s'] / plain['cpu_s']:.2f}"
+        )
     # the national comparison: regions a radio horizon apart should cost regions x one region
     n_regions = int(_env_float("NSPLINK_BENCH_COUNTRY", 25))
     if n_regions > 1 and nsps[0] > 0:

@@ -12,6 +12,7 @@ from nsplink.app.site import SiteHome
 from nsplink.bounded import TooDeep, check_depth
 from nsplink.errors import NsplinkError
 from nsplink.i18n import Lang, parse_lang, register
+from nsplink.radio.base import DEFAULT_PORTNUM
 
 register(
     {
@@ -27,7 +28,6 @@ register(
 )
 
 ROLES = ("nsp", "cp", "relay")
-DEFAULT_PORTNUM = 287  # in Meshtastic's private range 256-511; configurable per region
 
 
 class ConfigMissing(NsplinkError):

@@ -18,13 +18,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import itertools
 import logging
 import os
 import random
 import signal
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from nsplink import __version__
@@ -59,6 +60,7 @@ from nsplink.protocol import (
     SiteEngine,
     State,
     Status,
+    beacon_head,
 )
 from nsplink.radio.base import (
     LinkDown,
@@ -387,8 +389,9 @@ class Daemon:
         if interval <= 0:
             return
         await asyncio.sleep(random.uniform(0.1, 1.0) * min(interval, 60.0))
-        while True:
-            body = self._status_body()
+        for beacon_no in itertools.count():
+            count, digest = await self._require().head()
+            body = replace(self._status_body(), head=beacon_head(beacon_no, count, digest))
             async with self._lock:
                 await self._process(
                     self.engine.send_message(body, EVERYONE, Priority.P4, self.clock())

@@ -54,6 +54,10 @@ from nsplink.texts import render_error
 
 DAEMON = "daemon"  # seq.reserved `by`: a block held in the daemon's memory
 
+# A heard log head (issue 18) is recorded when it moved and at most once a site per this many
+# seconds: a talkative neighbour costs at most 6 rows an hour however often it beacons.
+HEAD_RECORD_EVERY_S = 600.0
+
 # unverified reports that are kept, flagged, for the CP operator (issue 11); others are rejected
 QUARANTINE_TYPES = (MessageType.EMERGENCY, MessageType.SITREP, MessageType.SUPPLY)
 
@@ -96,6 +100,7 @@ class Journal:
         self.last_triage_receipt = 0  # log id of our newest triage receipt, found by restore()
         self.inbox_refs: set[str] = set()  # what the inbox shows: never twice
         self.last_heard: dict[str, float] = {}
+        self.heads: dict[str, tuple[float, int, str]] = {}  # per sender: recorded at, head
         self.rejects = RejectTally()  # rejected frames per (node, code, minute): memory only
 
     @property
@@ -235,7 +240,7 @@ class Journal:
                 "hops": d.hops,
                 "from_node": d.from_node,
             }
-            return [self.event("status.received", ref, data)]
+            return [self.event("status.received", ref, data), *self._head_heard(msg)]
         if d.duplicate or ref in self.inbox_refs:
             dup = {"sender": str(env.sender), "seq": env.seq}
             return [self.event(ev.MESSAGE_DUPLICATE, ref, dup)]
@@ -254,6 +259,23 @@ class Journal:
             self.event(ev.MESSAGE_RECEIVED, ref, data, msg.frame, seal=sealed),
             self.event(ev.MESSAGE_VERIFIED, ref),
         ]
+
+    def _head_heard(self, msg: SignedMessage) -> list[Event]:
+        """The sender's announced log head, when it moved and not more often than
+        HEAD_RECORD_EVERY_S: the anchor `nsplink log verify --against` checks its log with."""
+        body = msg.envelope.body
+        sender = msg.envelope.sender
+        if not isinstance(body, Status) or body.head is None or sender == self.me:
+            return []
+        now = self.clock()
+        key = str(sender)
+        head = (body.head.count, body.head.hash.hex())
+        last = self.heads.get(key)
+        if last is not None and (last[1:] == head or 0 <= now - last[0] < HEAD_RECORD_EVERY_S):
+            return []
+        self.heads[key] = (now, *head)
+        data = {"sender_site": msg.signer.site, "sender": key, "count": head[0], "hash": head[1]}
+        return [self.event(ev.HEAD_HEARD, str(msg.id), data, msg.frame)]
 
     def _rejected(self, r: Rejected) -> list[Event]:
         env = r.unverified

@@ -14,6 +14,7 @@ from nsplink import __version__
 from nsplink.app.site import resolve_home
 from nsplink.cli import command_modules
 from nsplink.cli.argv import home_from_argv
+from nsplink.cli.clicktext import bind as bind_cli_words
 from nsplink.cli.context import CliContext
 from nsplink.errors import NsplinkError
 from nsplink.i18n import current_lang, parse_lang, register, t
@@ -49,43 +50,9 @@ register(
     }
 )
 
-# The few words Typer prints around our texts (panel titles, defaults). Its rich_utils keeps them
-# as module settings; click's own "Usage:" and "--help" line stay as click writes them.
-register(
-    {
-        "typer.ARGUMENTS_PANEL_TITLE": ("Argumenten", "Arguments"),
-        "typer.OPTIONS_PANEL_TITLE": ("Opties", "Options"),
-        "typer.COMMANDS_PANEL_TITLE": ("Commando's", "Commands"),
-        "typer.ERRORS_PANEL_TITLE": ("Fout", "Error"),
-        "typer.DEFAULT_STRING": ("[standaard: {}]", "[default: {}]"),
-        "typer.REQUIRED_LONG_STRING": ("[verplicht]", "[required]"),
-        "typer.ABORTED_TEXT": ("Afgebroken.", "Aborted."),
-        "typer.RICH_HELP": (
-            "Probeer [blue]'{command_path} {help_option}'[/] voor hulp.",
-            "Try [blue]'{command_path} {help_option}'[/] for help.",
-        ),
-    }
-)
-
-
-def _typer_words() -> None:
-    from typer import rich_utils
-
-    for name in (
-        "ARGUMENTS_PANEL_TITLE",
-        "OPTIONS_PANEL_TITLE",
-        "COMMANDS_PANEL_TITLE",
-        "ERRORS_PANEL_TITLE",
-        "DEFAULT_STRING",
-        "REQUIRED_LONG_STRING",
-        "ABORTED_TEXT",
-        "RICH_HELP",
-    ):
-        if hasattr(rich_utils, name):  # a Typer without one of them simply keeps its English
-            setattr(rich_utils, name, t(f"typer.{name}"))
-
-
-_typer_words()
+# Typer's and click's own words ("Usage:", "Options", "Show this message and exit.", their
+# errors) come from a gettext catalog of the reader's language: see nsplink.cli.clicktext.
+bind_cli_words(current_lang())
 
 app = typer.Typer(
     name="nsplink",
@@ -113,6 +80,8 @@ def root(
 ) -> None:
     site = resolve_home(home)
     chosen = parse_lang(lang) if lang else None
+    if chosen is None and "NSPLINK_LANG" in os.environ:
+        chosen = current_lang()  # as the entry point chose it: help, Typer's words and output agree
     if chosen is None:
         from nsplink.app.config import configured_lang
 

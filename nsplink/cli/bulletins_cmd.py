@@ -14,7 +14,6 @@ import os
 import sys
 import time
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -22,6 +21,7 @@ import typer
 
 from nsplink.cli.context import get_ctx
 from nsplink.cli.received import load_received
+from nsplink.cli.render.table import clock
 from nsplink.cli.sitefiles import LocalSite, load_site
 from nsplink.errors import NsplinkError
 from nsplink.i18n import Lang, t
@@ -161,11 +161,8 @@ async def collect(store: Store, site: LocalSite, now: float) -> list[Shown]:
     return shown
 
 
-def _when(minutes: int) -> str:
-    try:
-        return datetime.fromtimestamp(unix_from_minutes(minutes)).strftime("%d-%m-%Y %H:%M")
-    except (OverflowError, OSError, ValueError):
-        return "?"
+def _when(minutes: int, lang: Lang) -> str:
+    return clock(unix_from_minutes(minutes), lang)
 
 
 def _marks(s: Shown, lang: Lang) -> list[str]:
@@ -188,17 +185,17 @@ def _meta(s: Shown, lang: Lang) -> str:
     b = s.body
     return " · ".join(
         [
-            f"{t('bulletins.valid_until', lang)}: {_when(b.valid_until)}",
+            f"{t('bulletins.valid_until', lang)}: {_when(b.valid_until, lang)}",
             f"{t('bulletins.issuer', lang)}: {b.issuer}",
             f"{t('bulletins.topic', lang)}: {code_label(b.topic, lang)}",
-            f"{t('bulletins.number', lang)} {s.ref} ({_when(s.env.created)})",
+            f"{t('bulletins.number', lang)} {s.ref} ({_when(s.env.created, lang)})",
         ]
     )
 
 
 def plain_text(shown: list[Shown], lang: Lang, now: float, dim: bool) -> str:
     """Plain text in reading order; with `dim`, old ones are greyed with ANSI faint."""
-    stamp = datetime.fromtimestamp(now).strftime("%d-%m-%Y %H:%M")
+    stamp = clock(now, lang, now=now)
     valid = sum(1 for s in shown if s.current)
     lines = [
         t("bulletins.title", lang),
@@ -238,7 +235,7 @@ def html_page(shown: list[Shown], lang: Lang, now: float) -> str:
     def e(text: str) -> str:
         return html.escape(safe(text, multiline=True))
 
-    stamp = datetime.fromtimestamp(now).strftime("%d-%m-%Y %H:%M")
+    stamp = clock(now, lang, now=now)
     valid = sum(1 for s in shown if s.current)
     parts = [
         f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">',

@@ -13,6 +13,13 @@ from nsplink.errors import NsplinkError
 from nsplink.i18n import register as register_text
 from nsplink.i18n import t
 
+# The name of a value in the usage line, in the reader's language.
+register_text(
+    {
+        "metavar.reports": ("VERSLAGEN", "REPORTS"),
+    }
+)
+
 register_text(
     {
         "evaluation.help": (
@@ -51,7 +58,9 @@ def _split(arg: str) -> tuple[str | None, Path]:
 @evaluation_app.command("combine", help=t("evaluation.combine_help"))
 def combine_command(
     ctx: typer.Context,
-    reports: Annotated[list[str], typer.Argument(help=t("evaluation.arg.reports"))],
+    reports: Annotated[
+        list[str], typer.Argument(metavar=t("metavar.reports"), help=t("evaluation.arg.reports"))
+    ],
     out: Annotated[Path, typer.Option("--out", help=t("evaluation.opt.out"))] = Path(
         "evaluation-out"
     ),

@@ -19,7 +19,7 @@ import typer
 
 from nsplink.app.thread import Step
 from nsplink.cli.context import get_ctx
-from nsplink.cli.log_cmd import parse_since
+from nsplink.cli.log_cmd import head_code_line, parse_since
 from nsplink.cli.queue_cmd import priority_overrides, triage_word
 from nsplink.cli.received import load_received
 from nsplink.cli.render.table import clock
@@ -137,7 +137,13 @@ async def handover_lines(store: Store, site: LocalSite, since: float, lang: Lang
 
     now = time.time()
     lines = [
-        t("handover.title", lang, site=shown(site.config.site), now=clock(now), since=clock(since)),
+        t(
+            "handover.title",
+            lang,
+            site=shown(site.config.site),
+            now=clock(now, lang),
+            since=clock(since, lang),
+        ),
         "",
         t("handover.open", lang, count=len(open_items)) + ":",
     ]
@@ -159,13 +165,13 @@ async def handover_lines(store: Store, site: LocalSite, since: float, lang: Lang
                 else t("handover.went_out", lang)
             )
             kind = code_label(MessageType(i.mtype), lang)
-            changed.append((i.at, f"  {clock(i.at)}  {i.ref}  {kind} {what}"))
+            changed.append((i.at, f"  {clock(i.at, lang)}  {i.ref}  {kind} {what}"))
     for ref, ref_steps in steps.items():
         for s in ref_steps:
             if s.at >= since and s.kind != "REPORT":
                 changed.append((s.at, f"  [{ref}] " + step_line(s, lang)))
     changed.sort(key=lambda c: c[0])
-    lines += ["", t("handover.changed", lang, since=clock(since), count=len(changed)) + ":"]
+    lines += ["", t("handover.changed", lang, since=clock(since, lang), count=len(changed)) + ":"]
     lines += [text for _, text in changed] or [t("handover.none", lang)]
 
     questions = [(ref, q) for ref, s in sorted(steps.items()) if (q := open_question(s))]
@@ -174,12 +180,12 @@ async def handover_lines(store: Store, site: LocalSite, since: float, lang: Lang
         lines.append(
             t(
                 "handover.question", lang, ref=ref, site=shown(q.site),
-                who=shown(q.operator) or "?", when=clock(q.at), text=shown(q.text),
+                who=shown(q.operator) or "?", when=clock(q.at, lang), text=shown(q.text),
             )
         )  # fmt: skip
     if not questions:
         lines.append(t("handover.none", lang))
-    return lines
+    return [*lines, "", await head_code_line(store, lang)]
 
 
 def handover(

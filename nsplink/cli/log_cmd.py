@@ -2,7 +2,9 @@
 
 Exit codes: 0 done (verify: the chain is intact); 1 verify found a broken chain (the first bad
 row is named); 2 bad input or a store fault (missing, damaged, newer, read-only, full disk),
-always as one line without a stack trace. None of these commands creates a database.
+always as one line without a stack trace; 4 `verify --against`: a log no longer holds what its
+site announced in its beacons (rewritten or cut back, store/anchor.py); 5 `verify --code`: the
+head written on paper does not match the log. None of these commands creates a database.
 """
 
 from __future__ import annotations
@@ -20,13 +22,17 @@ from typing import IO, Annotated, Any, TypeVar
 
 import typer
 
+from nsplink.app.config import load_config
+from nsplink.app.site import SiteHome
 from nsplink.cli.context import CliContext, get_ctx
 from nsplink.cli.render.views import view_problem_text
 from nsplink.errors import NsplinkError
+from nsplink.i18n import Lang, t
 from nsplink.i18n import register as register_texts
-from nsplink.i18n import t
-from nsplink.store import Record, Store
+from nsplink.store import Record, Store, VerifyReport
+from nsplink.store.anchor import Finding, LogCopy, check, read_export
 from nsplink.store.events import PERSONAL_DATA_KEYS
+from nsplink.store.headcode import head_code, parse_code
 from nsplink.texts.safe import json_text, shown
 
 T = TypeVar("T")
@@ -39,7 +45,8 @@ register_texts(
             "Check every row of the hash chain.",
         ),
         "log.cmd.rebuild": (
-            "Bouw uitbak, inbak en volgnummers opnieuw op uit het logboek.",
+            "Zet de lijsten van verstuurde en ontvangen berichten en de volgnummers opnieuw"
+            " op uit het logboek.",
             "Recompute outbox, inbox and sequence state from the log.",
         ),
         "log.cmd.show": ("Toon gebeurtenissen, oudste eerst.", "List events, oldest first."),
@@ -70,6 +77,14 @@ register_texts(
         "log.opt.redact": (
             "Laat persoonsgegevens uit noodmeldingen weg.",
             "Leave out personal data of emergency reports.",
+        ),
+        "log.opt.against": (
+            "Vergelijk met een andere post: haar map, nsplink.db of een export.",
+            "Compare with another site: its directory, nsplink.db or an export.",
+        ),
+        "log.opt.code": (
+            'Controleer een kop van papier, bijvoorbeeld "#1234 boom kaas tulp vos".',
+            'Check a head from paper, for example "#1234 boom kaas tulp vos".',
         ),
         "log.opt.output": (
             "Nieuw bestand om te schrijven (standaard: het scherm).",
@@ -115,6 +130,32 @@ register_texts(
             "{count} events exported to {path}.",
         ),
         "log.none": ("Geen gebeurtenissen gevonden.", "No events found."),
+        "log.head_code": (
+            "Kop voor het papieren logboek: {code}",
+            "Head for the paper log: {code}",
+        ),
+        "log.against_bad": (
+            "{path} is geen post-map, nsplink.db of export van nsplink log export ({detail}).",
+            "{path} is not a site directory, nsplink.db or nsplink log export file ({detail}).",
+        ),
+        "log.code_bad": (
+            "'{value}' is geen kop-code. Schrijf het getal en vier woorden, bijvoorbeeld "
+            '"#1234 boom kaas tulp vos".',
+            "'{value}' is not a head code. Write the number and four words, for example "
+            '"#1234 boom kaas tulp vos".',
+        ),
+        "log.code_ok": (
+            "Kop {code} klopt: het logboek bevat nog wat er toen in stond.",
+            "Head {code} matches: the log still holds what it held then.",
+        ),
+        "log.code_differs": (
+            "Kop {code} klopt NIET: rij #{count} is sindsdien gewijzigd (nu: {now}).",
+            "Head {code} does NOT match: row #{count} was changed since (now: {now}).",
+        ),
+        "log.code_truncated": (
+            "Kop {code} klopt NIET: het logboek eindigt nu bij #{last} (ingekort).",
+            "Head {code} does NOT match: the log now ends at #{last} (truncated).",
+        ),
         "log.personal": ("[persoonsgegevens]", "[personal data]"),
         "log.erased": ("[persoonsgegevens gewist]", "[personal data erased]"),
     }
@@ -129,6 +170,16 @@ class SinceInvalid(NsplinkError):
 class KindInvalid(NsplinkError):
     code = "log.kind_bad"
     key = "log.kind_bad"
+
+
+class AgainstInvalid(NsplinkError):
+    code = "log.against_bad"
+    key = "log.against_bad"
+
+
+class CodeInvalid(NsplinkError):
+    code = "log.code_bad"
+    key = "log.code_bad"
 
 
 class FormatInvalid(NsplinkError):
@@ -192,14 +243,99 @@ async def _open(ctx: CliContext, *, readonly: bool = True) -> Store:
     return await Store.open(ctx.home.db_path, create=False, readonly=readonly)
 
 
+async def head_code_line(store: Store, lang: Lang) -> str:
+    """The log's head as a count and four words, for the paper log at shift change."""
+    count, digest = await store.head()
+    return t("log.head_code", lang, code=head_code(count, digest))
+
+
+def _site_name(home: SiteHome, log: LogCopy) -> str:
+    """A site's name from its site.toml, else from its log's rows (a bare file or an export):
+    from the config, so that a log cut back to nothing is still named."""
+    try:
+        return load_config(home).site
+    except NsplinkError:
+        return log.site
+
+
+async def _read_other(path: Path) -> tuple[LogCopy, str]:
+    """OTHER of `--against`: a site directory, its nsplink.db, or a `log export` file."""
+    db = path / "nsplink.db" if path.is_dir() else path
+    try:
+        with open(db, "rb") as fh:
+            magic = fh.read(16)
+    except OSError as exc:
+        raise AgainstInvalid(exc.strerror or str(exc), path=path) from exc
+    if magic == b"SQLite format 3\x00":
+        async with await Store.open(db, create=False, readonly=True) as store:
+            log = await store.log_copy()
+        return log, _site_name(SiteHome(db.parent), log)
+    try:
+        with open(db, encoding="utf-8", newline="") as fh:
+            log = read_export(fh)
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        raise AgainstInvalid(type(exc).__name__, path=path) from exc
+    return log, log.site
+
+
+def _finding_text(f: Finding, lang: Lang) -> str:
+    params = {k: shown(v) if isinstance(v, str) else v for k, v in f.params.items()}
+    if "at" in params:
+        params["when"] = _local(float(params.pop("at")))
+    else:
+        params.setdefault("when", "")
+    return t(f.key, lang, **params)
+
+
+def _check_code(text: str, ours: LogCopy, lang: Lang) -> int:
+    code = parse_code(text)
+    if code is None:
+        raise CodeInvalid(value=text)
+    digest = ours.hashes.get(code.count)
+    if code.count > ours.last or (digest is None and code.count > 0):
+        typer.echo(t("log.code_truncated", lang, code=code, last=ours.last), err=True)
+        return 5
+    if digest is not None and not digest.startswith(code.prefix):
+        now = head_code(code.count, digest)
+        typer.echo(t("log.code_differs", lang, code=code, count=code.count, now=now), err=True)
+        return 5
+    typer.echo(t("log.code_ok", lang, code=code))
+    return 0
+
+
 @log_app.command("verify", help=t("log.cmd.verify"))
-def verify_cmd(ctx: typer.Context) -> None:
+def verify_cmd(
+    ctx: typer.Context,
+    against: Annotated[
+        list[Path] | None, typer.Option("--against", help=t("log.opt.against"))
+    ] = None,
+    code: Annotated[str | None, typer.Option("--code", help=t("log.opt.code"))] = None,
+) -> None:
     """Check every row of the hash chain. / Controleer elke rij van de hashketen."""
     c = get_ctx(ctx)
 
     async def go() -> int:
         async with await _open(c) as store:
             report = await store.verify()
+            ours = await store.log_copy() if against or code else None
+            head_line = await head_code_line(store, c.lang)
+        status = _chain_status(report)
+        if report.problem is None and report.count:
+            typer.echo(head_line)
+        if ours is not None:
+            me = _site_name(c.home, ours)
+            for path in against or []:
+                other, name = await _read_other(path)
+                for f in [*check(ours, me, other, name), *check(other, name, ours, me)]:
+                    typer.echo(_finding_text(f, c.lang), err=f.bad)
+                    if f.bad and status == 0:
+                        status = 4
+            if code is not None:
+                found = _check_code(code, ours, c.lang)
+                status = status or found
+        return status
+
+    def _chain_status(report: VerifyReport) -> int:
         if report.problem is not None:
             p = report.problem
             reason = t(p.reason, c.lang, **p.params)
@@ -217,8 +353,8 @@ def verify_cmd(ctx: typer.Context) -> None:
             return 1
         return 0
 
-    code = _run(c, go)
-    raise typer.Exit(code)
+    code_ = _run(c, go)
+    raise typer.Exit(code_)
 
 
 @log_app.command("rebuild", help=t("log.cmd.rebuild"))

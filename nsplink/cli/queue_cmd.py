@@ -13,13 +13,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
+import os
 import re
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TextIO, TypeVar
 
 import typer
+from rich.console import Console
+from rich.text import Text
 
 from nsplink.app.nudge import nudge
 from nsplink.cli.context import get_ctx
@@ -34,12 +40,14 @@ from nsplink.errors import NsplinkError
 from nsplink.i18n import Lang, t
 from nsplink.i18n import register as register_texts
 from nsplink.protocol import (
+    Answer,
     Bulletin,
     Emergency,
     MessageId,
     MessageType,
     Note,
     Priority,
+    Services,
     Sitrep,
     State,
     Supply,
@@ -78,8 +86,8 @@ register_texts(
         ),
         "queue.hidden": (" (verborgen; --all toont alles)", " (hidden; --all shows all)"),
         "queue.header": (
-            "Nr|Prio|Soort|Van|Leeftijd|Status|Inhoud",
-            "No|Prio|Type|From|Age|State|Content",
+            "Nr|Prio|Soort|Van|Leeftijd|Status|Levensgevaar|Hulpdienst|Inhoud",
+            "No|Prio|Type|From|Age|State|Life threat|Services|Content",
         ),
         "queue.empty": ("Geen openstaande meldingen.", "No open items."),
         "queue.quarantine": (
@@ -93,6 +101,7 @@ register_texts(
             "Updated {time} — Ctrl-C to stop",
         ),
         "age.min": ("{n} min", "{n} min"),
+        "queue.hours": ("{n} uur", "{n} h"),
         "age.hour": ("{h} u {m} min", "{h} h {m} min"),
         "age.day": ("{d} d {h} u", "{d} d {h} h"),
         "handle.done": (
@@ -151,7 +160,7 @@ register_texts(
             "Stop na zoveel verversingen (0 = nooit).",
             "Stop after this many (0 = never).",
         ),
-        "opt.status": ("Nieuwe status, bijv. gezien of BEH.", "New state, e.g. seen or BEH."),
+        "opt.status": ("Nieuwe status: {states}.", "New state: {states}."),
         "opt.note": ("Korte notitie.", "Short note."),
     }
 )
@@ -232,9 +241,21 @@ async def priority_overrides(store: Store) -> dict[str, str]:
     return out
 
 
-def _ordered(items: list[InboxItem], prio: dict[str, str]) -> list[InboxItem]:
-    """Most urgent first (the CP's priority where it set one), then oldest first."""
-    return sorted(items, key=lambda i: (prio.get(i.ref, i.priority), i.received_at, i.local_id))
+def _ordered(items: list[InboxItem], prio: dict[str, str], news: Any = ()) -> list[InboxItem]:
+    """Most urgent first (the CP's priority where it set one); within a priority what nobody
+    has looked at yet (new, or an NSP's answer in `news`) before what was seen; then oldest."""
+
+    def key(i: InboxItem) -> tuple[str, bool, float, int]:
+        fresh = i.triage == "ONTV" or i.ref in news
+        return (prio.get(i.ref, i.priority), not fresh, i.received_at, i.local_id)
+
+    return sorted(items, key=key)
+
+
+def states_help() -> str:
+    """The states `handle --status` takes, in words and code, for its --help."""
+    states = ", ".join(f"{t(f'triage.{s.value}')} ({s.value})" for s in SETTABLE)
+    return t("opt.status", states=states)
 
 
 def age_text(seconds: float, lang: Lang) -> str:
@@ -248,6 +269,17 @@ def age_text(seconds: float, lang: Lang) -> str:
     return t("age.day", lang, d=days, h=hours)
 
 
+def facts(rec: Received, lang: Lang) -> tuple[str, str, str]:
+    """(summary, life threat, services) for a queue row; the last two only for a report."""
+    body = rec.envelope.body if rec.envelope is not None else None
+    if not isinstance(body, Emergency):
+        return summary(rec, lang), "", ""
+    life = code_label(body.life_threat, lang)
+    life = life.upper() if body.life_threat is Answer.JA else life
+    services = ", ".join(t(f"code.Services.{s.name}", lang) for s in Services if s in body.services)
+    return summary(rec, lang), life, services
+
+
 def summary(rec: Received, lang: Lang) -> str:
     """One short line of what it is about, for the queue."""
     if rec.envelope is None:
@@ -259,7 +291,7 @@ def summary(rec: Received, lang: Lang) -> str:
         return f"{incident} — {where}" if where else incident
     if isinstance(body, Sitrep):
         state, power = code_label(body.nsp_state, lang), code_label(body.power, lang)
-        return f"{state}, {power} {body.power_hours} h"
+        return f"{state}, {power} {t('queue.hours', lang, n=body.power_hours)}"
     if isinstance(body, Supply):
         what = body.item or code_label(body.category, lang)
         unit, urgency = code_label(body.unit, lang), code_label(body.urgency, lang)
@@ -269,74 +301,129 @@ def summary(rec: Received, lang: Lang) -> str:
     return ""
 
 
-def _table(rows: list[list[str]], lang: Lang) -> list[str]:
-    return columns(t("queue.header", lang).split("|"), rows)
+# How a row looks in a terminal (Rich styles; no colour with NO_COLOR, none at all off a tty).
+STYLE_NEW_P1 = "bold reverse red"  # a P1 nobody has looked at: impossible to miss
+STYLE = {"P1": "bold red", "P2": "bold yellow", "P3": "", "P4": "dim"}
 
 
-async def queue_lines(
+@dataclass
+class Row:
+    cells: list[str]
+    style: str
+    alarm: str = ""  # the ref, for a P1 nobody has looked at yet (rings the bell once)
+
+
+def _table(rows: list[Row], lang: Lang, paint: Callable[[str, str], str] | None) -> list[str]:
+    lines = columns(t("queue.header", lang).split("|"), [r.cells for r in rows])
+    if paint is None:
+        return lines
+    return [
+        paint(lines[0], "bold"),
+        *(paint(x, r.style) for x, r in zip(lines[1:], rows, strict=True)),
+    ]
+
+
+async def queue_rows(
     store: Store,
     site: LocalSite,
     lang: Lang,
     now: float,
     show_all: bool,
-    summaries: dict[str, str] | None = None,
-) -> list[str]:
-    """The whole queue screen as lines (the same text for one-shot and --watch). A received
-    frame never changes, so --watch passes `summaries` to decode each one only once."""
+    summaries: dict[str, tuple[str, str, str]] | None = None,
+) -> tuple[str, list[Row], list[Row]]:
+    """(title, verified rows, unverified rows), most urgent first. A received frame never
+    changes, so --watch passes `summaries` to decode each one only once."""
     prio = await priority_overrides(store)
     threads = await _threads(store, site)
-    items = _ordered(await store.inbox(), prio)
+    items = await store.inbox()
     # a note about a report is part of that report's row, not a row of its own
     items = [
         i for i in items if i.type != MessageType.BULLETIN.value and i.ref not in threads.note_about
     ]
     news = await _news(store, site, threads, items)
+    items = _ordered(items, prio, news)
     done = sum(1 for i in items if i.triage in CLOSED and i.ref not in news)
     shown = items if show_all else [i for i in items if i.triage not in CLOSED or i.ref in news]
-    trusted = [i for i in shown if i.trust != "quarantined"]
-    quarantined = [i for i in shown if i.trust == "quarantined"]
     hidden = t("queue.hidden", lang) if done and not show_all else ""
-    lines = [
-        t(
-            "queue.title",
-            lang,
-            site=site.config.site,
-            open=len(items) - done,
-            done=done,
-            hidden=hidden,
-        )
-    ]
+    title = t(
+        "queue.title", lang, site=site.config.site, open=len(items) - done, done=done, hidden=hidden
+    )
 
-    async def rows(group: list[InboxItem]) -> list[list[str]]:
+    async def rows(group: list[InboxItem]) -> list[Row]:
         out = []
         for item in group:
-            text = summaries.get(item.ref) if summaries is not None else None
-            if text is None:
-                text = summary(await load_received(store, item.ref, site.ring, site.home), lang)
+            found = summaries.get(item.ref) if summaries is not None else None
+            if found is None:
+                found = facts(await load_received(store, item.ref, site.ring, site.home), lang)
                 if summaries is not None:
-                    summaries[item.ref] = text
-            out.append(
-                [
-                    str(item.local_id),
-                    prio.get(item.ref, item.priority),
-                    code_label(MessageType(item.type), lang),
-                    item.sender_site,
-                    age_text(now - item.received_at, lang),
-                    news[item.ref](lang) if item.ref in news else triage_word(item.triage, lang),
-                    text,
-                ]
-            )
+                    summaries[item.ref] = found
+            text, life, services = found
+            priority = prio.get(item.ref, item.priority)
+            fresh = item.triage == "ONTV" or item.ref in news
+            cells = [
+                str(item.local_id),
+                priority,
+                code_label(MessageType(item.type), lang),
+                item.sender_site,
+                age_text(now - item.received_at, lang),
+                news[item.ref](lang) if item.ref in news else triage_word(item.triage, lang),
+                life,
+                services,
+                text,
+            ]
+            if item.triage in CLOSED and item.ref not in news:
+                style, alarm = "dim", ""
+            elif priority == "P1" and fresh and item.trust != "quarantined":
+                style, alarm = STYLE_NEW_P1, item.ref
+            else:
+                style, alarm = STYLE.get(priority, ""), ""
+            out.append(Row(cells, style, alarm))
         return out
 
+    trusted = [i for i in shown if i.trust != "quarantined"]
+    quarantined = [i for i in shown if i.trust == "quarantined"]
+    return title, await rows(trusted), await rows(quarantined)
+
+
+def screen_lines(
+    title: str,
+    trusted: list[Row],
+    quarantined: list[Row],
+    lang: Lang,
+    paint: Callable[[str, str], str] | None,
+) -> list[str]:
+    """The whole queue screen as lines (the same for one-shot and --watch); with `paint`, each
+    line in its row's style."""
+    lines = [paint(title, "bold") if paint else title]
     if trusted:
-        lines.extend(_table(await rows(trusted), lang))
+        lines.extend(_table(trusted, lang, paint))
     elif not quarantined:
         lines.append(t("queue.empty", lang))
     if quarantined:
-        lines.append("")
-        lines.append(t("queue.quarantine", lang))
-        lines.extend(_table(await rows(quarantined), lang))
+        warning = t("queue.quarantine", lang)
+        lines += ["", paint(warning, "bold magenta") if paint else warning]
+        lines.extend(_table(quarantined, lang, paint))
     return lines
+
+
+def painter(out: TextIO) -> Callable[[str, str], str] | None:
+    """Rich styles as ANSI for a terminal; None (plain text) when `out` is not one. Rich itself
+    drops the colours (keeping bold and reverse) when NO_COLOR is set."""
+    if not out.isatty() or os.environ.get("TERM") == "dumb":
+        return None
+    console = Console(
+        file=io.StringIO(), force_terminal=True, color_system="standard", highlight=False,
+        width=10_000, soft_wrap=True,
+    )  # fmt: skip
+
+    def paint(line: str, style: str) -> str:
+        if not style:
+            return line
+        with console.capture() as cap:
+            console.print(Text(line, style=style), end="")
+        return cap.get()
+
+    return paint
 
 
 async def _news(
@@ -378,26 +465,34 @@ def queue(
     c = get_ctx(ctx)
     site = site_or_fail(c)
 
-    summaries: dict[str, str] = {}
+    summaries: dict[str, tuple[str, str, str]] = {}
+    paint = painter(sys.stdout)
+    rung: set[str] = set()  # the new P1s the bell has rung for
 
-    async def once(store: Store) -> list[str]:
-        return await queue_lines(store, site, c.lang, time.time(), show_all, summaries)
+    async def once(store: Store) -> tuple[list[str], bool]:
+        """The screen, and whether a new P1 appeared since the last one (ring the bell)."""
+        title, trusted, quarantined = await queue_rows(
+            store, site, c.lang, time.time(), show_all, summaries
+        )
+        alarms = {r.alarm for r in trusted if r.alarm} - rung
+        rung.update(alarms)
+        return screen_lines(title, trusted, quarantined, c.lang, paint), bool(alarms)
 
     async def go() -> None:
         async with await Store.open(site.home.db_path, create=False, readonly=True) as store:
             await warn_if_views_differ(store, c.lang)
             if not watch:
-                typer.echo("\n".join(await once(store)))
+                typer.echo("\n".join((await once(store))[0]))
                 return
             out = sys.stdout
             out.write("\x1b[?25l")  # hide the cursor while redrawing
             try:
                 n = 0
                 while True:
-                    lines = await once(store)
+                    lines, ring = await once(store)
                     stamp = datetime.now().strftime("%H:%M:%S")
                     lines += ["", t("queue.watch_footer", c.lang, time=stamp)]
-                    out.write(_redraw(lines, n == 0))
+                    out.write(_redraw(lines, n == 0) + ("\a" if ring else ""))
                     out.flush()
                     n += 1
                     if count and n >= count:
@@ -425,7 +520,7 @@ async def _find(store: Store, ident: str) -> InboxItem:
 def handle(
     ctx: typer.Context,
     ident: Annotated[str, typer.Argument(metavar="ID", help=t("queue.arg.id"))],
-    status: Annotated[str, typer.Option("--status", "-s", help=t("opt.status"))],
+    status: Annotated[str, typer.Option("--status", "-s", help=states_help())],
     note: Annotated[str, typer.Option("--note", "-n", help=t("opt.note"))] = "",
     operator: Annotated[str | None, typer.Option("--operator", help=t("opt.operator"))] = None,
     priority: Annotated[
@@ -516,8 +611,8 @@ async def show_lines(store: Store, site: LocalSite, item: InboxItem, lang: Lang)
     trust = "show.verified" if item.trust == "verified" else "show.quarantined"
     head: list[tuple[str, str]] = [
         (t("show.from", lang), item.sender_site),
-        (t("show.created", lang), clock(created)),
-        (t("show.received", lang), clock(item.received_at)),
+        (t("show.created", lang), clock(created, lang)),
+        (t("show.received", lang), clock(item.received_at, lang)),
         (t("show.trust", lang), t(trust, lang)),
         (t("show.triage", lang), triage_word(item.triage, lang)),
     ]

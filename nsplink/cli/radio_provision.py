@@ -43,6 +43,13 @@ from nsplink.provision.settings import (
 from nsplink.texts import render_error
 
 # Option and argument help texts.
+# The name of a value in the usage line, in the reader's language.
+register_texts(
+    {
+        "metavar.files": ("BESTANDEN", "FILES"),
+    }
+)
+
 register_texts(
     {
         "prov.opt.profile": (
@@ -466,7 +473,9 @@ def _default_psk(c: CliContext) -> bytes | None:
 
 def profiles_cmd(
     ctx: typer.Context,
-    files: Annotated[list[Path] | None, typer.Argument(help=t("prov.arg.files"))] = None,
+    files: Annotated[
+        list[Path] | None, typer.Argument(metavar=t("metavar.files"), help=t("prov.arg.files"))
+    ] = None,
     profiles_dir: DirOpt = None,
 ) -> None:
     """List the profiles and validate them; exit 1 if any is invalid."""

@@ -50,6 +50,13 @@ from nsplink.i18n import t
 from nsplink.protocol import KeyId, RosterDoc, SiteEntry, seal_public_key
 from nsplink.store import Store
 
+# The name of a value in the usage line, in the reader's language.
+register_texts(
+    {
+        "metavar.file": ("BESTAND", "FILE"),
+    }
+)
+
 register_texts(
     {
         "roster.help": (
@@ -543,7 +550,7 @@ def _role(cli: CliContext) -> str:
 @roster_app.command("install", help=t("roster.cmd_install"))
 def install(
     ctx: typer.Context,
-    source: Annotated[Path, typer.Argument(help=t("roster.opt_source"))],
+    source: Annotated[Path, typer.Argument(metavar=t("metavar.file"), help=t("roster.opt_source"))],
     region_public: Annotated[
         str, typer.Option("--region-public", help=t("roster.opt_region_public"))
     ],

@@ -18,6 +18,13 @@ from nsplink.errors import NsplinkError
 from nsplink.i18n import register as register_text
 from nsplink.i18n import t
 
+# The name of a value in the usage line, in the reader's language.
+register_text(
+    {
+        "metavar.file": ("BESTAND", "FILE"),
+    }
+)
+
 register_text(
     {
         "scenario.check_help": (
@@ -55,7 +62,7 @@ register_text(
 @scenario_app.command("check", help=t("scenario.check_help"))
 def check_command(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help=t("scenario.arg.file"))],
+    file: Annotated[Path, typer.Argument(metavar=t("metavar.file"), help=t("scenario.arg.file"))],
     seed: Annotated[int | None, typer.Option("--seed", help=t("scenario.opt.seed"))] = None,
 ) -> None:
     cli = get_ctx(ctx)
@@ -78,7 +85,7 @@ def check_command(
 @scenario_app.command("plan", help=t("scenario.plan_help"))
 def plan_command(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help=t("scenario.arg.file"))],
+    file: Annotated[Path, typer.Argument(metavar=t("metavar.file"), help=t("scenario.arg.file"))],
     margin: Annotated[float, typer.Option("--margin", help=t("scenario.opt.margin"))] = 10.0,
 ) -> None:
     cli = get_ctx(ctx)

@@ -16,6 +16,13 @@ from nsplink.i18n import register as register_text
 from nsplink.i18n import t
 
 # Option and argument help texts.
+# The name of a value in the usage line, in the reader's language.
+register_text(
+    {
+        "metavar.file": ("BESTAND", "FILE"),
+    }
+)
+
 register_text(
     {
         "scenario.arg.file": ("Scenariobestand (YAML).", "Scenario YAML file."),
@@ -125,6 +132,10 @@ register_text(
             "Radio horizon in km, also the gap between the regions.",
         ),
         "scenario.gen.seed": ("Startwaarde (seed).", "Seed."),
+        "scenario.gen.mute": (
+            "Zet de NSP-radio's die niets hoeven te herhalen op CLIENT_MUTE (zie scenario plan).",
+            "Set the NSP radios that need not repeat anything to CLIENT_MUTE (see scenario plan).",
+        ),
         "scenario.generated": (
             "Scenario geschreven: {where} ({sites} posten in {regions} regio's).",
             "Scenario written: {where} ({sites} sites in {regions} regions).",
@@ -197,7 +208,7 @@ class _Bar:
 @scenario_app.command("run", help=t("scenario.run_help"))
 def run_command(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help=t("scenario.arg.file"))],
+    file: Annotated[Path, typer.Argument(metavar=t("metavar.file"), help=t("scenario.arg.file"))],
     seed: Annotated[int | None, typer.Option("--seed", help=t("scenario.opt.seed"))] = None,
     out: Annotated[Path | None, typer.Option("--out", help=t("scenario.opt.out"))] = None,
     fmt: Annotated[str, typer.Option("--format", help=t("scenario.opt.format"))] = "md,json,png",
@@ -251,6 +262,7 @@ def generate_command(
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help=t("scenario.gen.seed"))] = 1,
     out: Annotated[Path | None, typer.Option("--out", help=t("scenario.gen.out"))] = None,
+    mute: Annotated[bool, typer.Option("--mute-covered", help=t("scenario.gen.mute"))] = False,
 ) -> None:
     cli = get_ctx(ctx)
     from nsplink.scenario.generate import GenerateError, RegionSpec, generate
@@ -258,11 +270,17 @@ def generate_command(
     try:
         try:
             if density <= 0 or (area is not None and area <= 0):
-                raise GenerateError("density and area must be positive")
+                raise GenerateError("positive")
             spec = RegionSpec(nsps=nsps, cps=cps, relays=relays, area_km2=area, density=density)
-            text = generate([spec] * max(1, regions), seed=seed, hours=hours, horizon_km=horizon)
+            text = generate(
+                [spec] * max(1, regions),
+                seed=seed,
+                hours=hours,
+                horizon_km=horizon,
+                mute_covered=mute,
+            )
         except GenerateError as exc:
-            raise BadGenerate(str(exc)) from None
+            raise BadGenerate(exc.text(cli.lang)) from None
         if out is None:
             sys.stdout.write(text)
             return

@@ -26,7 +26,7 @@ from nsplink.cli.daemon_hint import say_queued
 from nsplink.cli.forms import guided
 from nsplink.cli.forms.sources import ENVELOPE_KEYS, load_file, load_json
 from nsplink.cli.forms.spec import FORMS, ParseContext, check, field_named, parse_value
-from nsplink.cli.render.message import form_lines, format_lines
+from nsplink.cli.render.message import form_entries, format_lines
 from nsplink.cli.sitefiles import LocalSite, load_own_identity, load_site, require_role
 from nsplink.errors import NsplinkError
 from nsplink.i18n import Lang, t
@@ -35,6 +35,8 @@ from nsplink.protocol import (
     ALL_CPS,
     ALL_NSPS,
     MAX_FRAME,
+    Answer,
+    Bulletin,
     Destination,
     Draft,
     Emergency,
@@ -98,6 +100,17 @@ register_texts(
             "Too large for one radio message: will be sent in {count} parts ({size} bytes).",
         ),
         "send.confirm": ("Versturen?", "Send?"),
+        "send.life_threat": (
+            "Levensgevaar: ja, maar de prioriteit is {priority}.",
+            "Life threatening: yes, but the priority is {priority}.",
+        ),
+        "send.make_p1": ("Prioriteit {p1} maken?", "Make the priority {p1}?"),
+        "send.life_threat_scripted": (
+            "Let op: levensgevaar ja, maar prioriteit {priority}; verstuurd zoals opgegeven "
+            "(--priority P1 als dat bedoeld was).",
+            "Note: life threatening yes, but priority {priority}; sent as given "
+            "(--priority P1 if that was meant).",
+        ),
         "form.hint.too_big": (
             "het bericht wordt {size} bytes, meer dan de {max} die een bericht mag zijn; "
             "maak deze tekst korter.",
@@ -255,25 +268,50 @@ def run_send(
     ask_people = sys.stdin.isatty() if interactive is None else interactive
     try:
         seq = _next_seq_hint(site, identity)
+        flagged = priority  # the envelope priority given by flag or file, if any
         if ask_people:
             fits = _size_check(site, identity, seq, now)
-            body = guided.fill(mtype, values, pctx, lang, _ask, _say, extra=fits)
-            if priority is None:
-                priority = guided.ask_priority(suggested_priority(body), lang, _ask, _say)
+            session = guided.Session(mtype, values, pctx, lang, _ask, _say)
+            _say(t("form.title", lang, kind=code_label(mtype, lang)))
+            body = session.fill(fits)
+            if priority is None and mtype is not MessageType.BULLETIN:  # a bulletin: its own
+                priority, body = _ask_priority(session, body, fits)
         else:
             body = _check_complete(mtype, values, lang)
         priority = priority or suggested_priority(body)
-        dest, recipients, to_words = _destination(mtype, body, envelope.get("to"), site, lang)
-        msg = _signed(site, identity, seq, time.time(), body, priority, dest)
-        _refuse_too_big(body, len(msg.frame))
-        if ask_people or not yes:
-            _preview(c, site, msg, body, to_words)
-        else:  # scripted with --yes: still say whether it fits one radio message
-            typer.echo(_size_line(msg.frame, lang))
-            _warn_unsealed(msg, body, lang)
-        if ask_people and not yes and not guided.confirm(t("send.confirm", lang), lang, _ask, _say):
-            c.say("send.declined")
-            raise typer.Exit(1)
+        declined: set[Priority] = set()
+        if ask_people:
+            priority = _life_threat(body, priority, declined, lang)
+        else:
+            _warn_life_threat(body, priority, lang)
+        while True:
+            dest, recipients, to_words = _destination(mtype, body, envelope.get("to"), site, lang)
+            msg = _signed(site, identity, seq, time.time(), body, priority, dest)
+            _refuse_too_big(body, len(msg.frame))
+            if not ask_people and yes:  # scripted with --yes: still say whether it fits
+                typer.echo(_size_line(msg.frame, lang))
+                _warn_unsealed(msg, body, lang)  # no preview: personal data readable, said
+                break
+            entries = _preview(c, site, msg, body, to_words, numbered=ask_people and not yes)
+            if not ask_people or yes:
+                break
+            answer = guided.confirm_or_change(
+                t("send.confirm", lang), len(entries), lang, _ask, _say
+            )
+            if answer is False:
+                c.say("send.declined")
+                raise typer.Exit(1)
+            if answer is True:
+                break
+            fields = entries[answer - 1]
+            if fields == ("priority",):
+                priority = guided.ask_priority(priority, lang, _ask, _say)
+                declined.discard(priority)
+            else:
+                body = session.again(fields, fits)
+                if mtype is MessageType.BULLETIN and flagged is None:
+                    priority = suggested_priority(body)
+            priority = _life_threat(body, priority, declined, lang)
         ref = _queue(site, identity, msg, body, recipients)
     except (KeyboardInterrupt, EOFError):
         typer.echo("", err=True)
@@ -330,23 +368,84 @@ def _check_complete(mtype: MessageType, values: dict[str, Any], lang: Lang) -> M
         raise
 
 
+def _ask_priority(
+    session: guided.Session, body: Message, fits: Callable[[Message], None]
+) -> tuple[Priority, Message]:
+    """The priority question after the form; `<` there takes back the form's last answer."""
+    while True:
+        try:
+            back = bool(session.history)
+            suggested = suggested_priority(body)
+            return guided.ask_priority(suggested, session.lang, _ask, _say, back=back), body
+        except guided.Back:
+            body = session.back(fits)
+
+
+def _life_threat(
+    body: Message, priority: Priority, declined: set[Priority], lang: Lang
+) -> Priority:
+    """Life threat with P2-P4: ask once whether P1 was meant; never change it unasked."""
+    if not _disagrees(body, priority) or priority in declined:
+        return priority
+    _say(t("send.life_threat", lang, priority=f"{priority.value} {code_label(priority, lang)}"))
+    p1 = f"{Priority.P1.value} {code_label(Priority.P1, lang)}"
+    if guided.confirm(t("send.make_p1", lang, p1=p1), lang, _ask, _say):
+        return Priority.P1
+    declined.add(priority)
+    return priority
+
+
+def _warn_life_threat(body: Message, priority: Priority, lang: Lang) -> None:
+    """Scripted: nobody to ask, so say it on stderr and send as given."""
+    if _disagrees(body, priority):
+        words = f"{priority.value} {code_label(priority, lang)}"
+        typer.echo(t("send.life_threat_scripted", lang, priority=words), err=True)
+
+
+def _disagrees(body: Message, priority: Priority) -> bool:
+    return (
+        isinstance(body, Emergency)
+        and body.life_threat is Answer.JA
+        and priority is not Priority.P1
+    )
+
+
 def _preview(
-    c: CliContext, site: LocalSite, msg: SignedMessage, typed: Message, to_words: str
-) -> None:
-    """The form as typed (never the sealed copy), the destination, and what goes on air."""
+    c: CliContext,
+    site: LocalSite,
+    msg: SignedMessage,
+    typed: Message,
+    to_words: str,
+    *,
+    numbered: bool = False,
+) -> list[tuple[str, ...]]:
+    """The form as typed (never the sealed copy), the destination, and what goes on air. With
+    `numbered`, each line a person can change has a number; returns the fields per number."""
     lang = c.lang
     priority = msg.envelope.priority
     c.say("send.preview")
-    lines = [
-        (t("form.priority", lang), f"{priority.value} {code_label(priority, lang)}"),
-        (t("send.to", lang), to_words),
-        *form_lines(typed, lang, site_name=lambda k: site.site_name(str(k))),
-    ]
+    entries: list[tuple[str, str, tuple[str, ...]]] = []
+    if not (isinstance(typed, Bulletin) and priority is suggested_priority(typed)):
+        # a bulletin's priority follows from its own "Prioriteit" (normaal/spoed): once
+        words = f"{priority.value} {code_label(priority, lang)}"
+        entries.append((t("form.priority", lang), words, ("priority",)))
+    entries.append((t("send.to", lang), to_words, ()))
+    entries += form_entries(typed, lang, site_name=lambda k: site.site_name(str(k)))
+    changeable: list[tuple[str, ...]] = []
+    lines: list[tuple[str, str]] = []
+    for lbl, value, fields in entries:
+        if numbered and fields:
+            changeable.append(fields)
+            lbl = f"{len(changeable):>2}. {lbl}"
+        elif numbered:
+            lbl = "    " + lbl
+        lines.append((lbl, value))
     typer.echo(format_lines(lines))
     typer.echo(_size_line(msg.frame, lang))
     sent = msg.envelope.body
     if isinstance(sent, Emergency) and isinstance(typed, Emergency) and has_personal(typed):
         c.say("send.sealed" if sent.sealed_personal else "send.not_sealed")
+    return changeable
 
 
 def _queue(

@@ -20,6 +20,7 @@ from nsplink.app.power import read_power
 from nsplink.app.radiostate import RadioState, read_state
 from nsplink.cli.context import get_ctx
 from nsplink.cli.daemon_hint import start_command
+from nsplink.cli.log_cmd import head_code_line
 from nsplink.cli.queue_cmd import CLOSED, age_text
 from nsplink.cli.render.table import clock, columns
 from nsplink.cli.render.views import warn_if_views_differ
@@ -185,7 +186,7 @@ register_texts(
 
 
 def _short(at: float | None) -> str:
-    return clock(at, short=True)
+    return clock(at)  # the language: NSPLINK_LANG, set from --lang by the app
 
 
 def delivery_words(
@@ -434,6 +435,7 @@ async def status_lines(
             pct=100 * used / AIRTIME_BUDGET_S,
         )
     )
+    lines.append(await head_code_line(store, lang))
     return lines
 
 

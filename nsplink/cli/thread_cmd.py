@@ -62,6 +62,13 @@ from nsplink.store import events as ev
 from nsplink.texts import code_label
 from nsplink.texts.safe import shown
 
+# The name of a value in the usage line, in the reader's language.
+register_texts(
+    {
+        "metavar.text": ("TEKST", "TEXT"),
+    }
+)
+
 register_texts(
     {
         "reply.help": (
@@ -230,7 +237,7 @@ def _send(
 def reply(
     ctx: typer.Context,
     ident: Annotated[str, typer.Argument(metavar="REF", help=t("thread.arg.ref"))],
-    text: Annotated[str, typer.Argument(help=t("thread.arg.text"))],
+    text: Annotated[str, typer.Argument(metavar=t("metavar.text"), help=t("thread.arg.text"))],
     operator: Annotated[str | None, typer.Option("--operator", help=t("opt.operator"))] = None,
 ) -> None:
     _send(get_ctx(ctx), ident, text, NoteKind.REPLY, operator)
@@ -239,7 +246,7 @@ def reply(
 def addendum(
     ctx: typer.Context,
     ident: Annotated[str, typer.Argument(metavar="REF", help=t("thread.arg.ref"))],
-    text: Annotated[str, typer.Argument(help=t("thread.arg.text"))],
+    text: Annotated[str, typer.Argument(metavar=t("metavar.text"), help=t("thread.arg.text"))],
     operator: Annotated[str | None, typer.Option("--operator", help=t("opt.operator"))] = None,
 ) -> None:
     _send(get_ctx(ctx), ident, text, NoteKind.ADDENDUM, operator, only_ours=True)
@@ -247,7 +254,7 @@ def addendum(
 
 def message(
     ctx: typer.Context,
-    text: Annotated[str, typer.Argument(help=t("thread.arg.text"))],
+    text: Annotated[str, typer.Argument(metavar=t("metavar.text"), help=t("thread.arg.text"))],
     to: Annotated[str, typer.Option("--to", help=t("thread.opt.to"))],
     operator: Annotated[str | None, typer.Option("--operator", help=t("opt.operator"))] = None,
 ) -> None:
@@ -337,7 +344,7 @@ def step_line(step: Step, lang: Lang) -> str:
         parts.append(f"“{shown(step.text)}”")
     who = shown(step.operator) if step.operator else operator_words("", lang)
     return t(
-        "thread.step", lang, when=clock(step.at), site=shown(step.site), who=who,
+        "thread.step", lang, when=clock(step.at, lang), site=shown(step.site), who=who,
         what=" ".join(parts),
     )  # fmt: skip
 
@@ -384,7 +391,7 @@ async def own_report_lines(
             t("show.priority", lang),
             f"{item.priority} — {code_label(Priority(item.priority), lang)}",
         ),
-        (t("show.created", lang), clock(item.created_at)),
+        (t("show.created", lang), clock(item.created_at, lang)),
     ]
     if env is not None:
         head.extend(form_lines(env.body, lang, site_name=lambda k: site.site_name(str(k))))

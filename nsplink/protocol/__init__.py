@@ -18,7 +18,7 @@ This package's namespace is the one import path for code outside it: everything 
 CLI, the simulator, the tests' helpers and the benchmarks use is re-exported below.
 """
 
-from nsplink.protocol._bodies import body_message, encode_body
+from nsplink.protocol._bodies import body_message, encode_body, wire
 from nsplink.protocol.build import SEALED_TYPES, Draft, build_message
 from nsplink.protocol.codec import (
     FORMAT_VERSION,
@@ -30,6 +30,7 @@ from nsplink.protocol.codec import (
     decode,
     decode_unverified,
     encode,
+    header_code,
     is_fragment,
     parse_header,
     verify_with_key,
@@ -56,12 +57,15 @@ from nsplink.protocol.codes import (
     Urgent,
 )
 from nsplink.protocol.compress import (
+    CONTEXT_CODER,
     CURRENT_DICT,
     DICTIONARIES,
     SEPARATOR,
+    TEXT_CODERS,
     compress_texts,
     decompress_texts,
     dictionary,
+    smallest_texts,
 )
 from nsplink.protocol.delivery import DeliveryEvent, DeliveryState, TransitionRefused, transition
 from nsplink.protocol.effects import (
@@ -133,10 +137,13 @@ from nsplink.protocol.identity import (
     PeerKey,
 )
 from nsplink.protocol.messages import (
+    HEAD_EVERY,
+    HEAD_HASH_BYTES,
     NOTE_MAX,
     TEXT_MAX,
     Body,
     Bulletin,
+    ChainHead,
     Emergency,
     Message,
     Note,
@@ -147,6 +154,7 @@ from nsplink.protocol.messages import (
     Sitrep,
     Status,
     Supply,
+    beacon_head,
 )
 from nsplink.protocol.outgoing import (
     PRIO_RANK,
@@ -157,6 +165,7 @@ from nsplink.protocol.outgoing import (
     tracked,
     type_rank,
 )
+from nsplink.protocol.pb import nsplink_pb2 as _pb
 from nsplink.protocol.receiver import Receiver, VerifiedFrames
 from nsplink.protocol.replay import ReplayGuard, ReplayVerdict, ReplayWindow
 from nsplink.protocol.rosterdoc import (
@@ -186,11 +195,14 @@ from nsplink.protocol.sealing import (
 __all__ = [
     "ALL_CPS",
     "ALL_NSPS",
+    "CONTEXT_CODER",
     "CURRENT_DICT",
     "DICTIONARIES",
     "EPOCH_UNIX",
     "EVERYONE",
     "FORMAT_VERSION",
+    "HEAD_EVERY",
+    "HEAD_HASH_BYTES",
     "KEY_ID_LEN",
     "MAC_LEN",
     "MAX_FRAGMENTS",
@@ -200,11 +212,13 @@ __all__ = [
     "PERSONAL_FIELDS",
     "PRIO_RANK",
     "RADIO_PRIORITY",
+    "SCHEMA",
     "SEALED_TYPES",
     "SEED_LEN",
     "SEPARATOR",
     "SIGNATURE_LEN",
     "SIGN_CONTEXT",
+    "TEXT_CODERS",
     "TEXT_MAX",
     "TYPE_RANK",
     "Answer",
@@ -214,6 +228,7 @@ __all__ = [
     "Bulletin",
     "Callback",
     "Category",
+    "ChainHead",
     "Code",
     "Created",
     "CustodyForwarded",
@@ -302,6 +317,7 @@ __all__ = [
     "VerifiedFrames",
     "VerifyError",
     "WrongKey",
+    "beacon_head",
     "body_message",
     "box_public_of",
     "build_message",
@@ -313,6 +329,7 @@ __all__ = [
     "encode",
     "encode_body",
     "has_personal",
+    "header_code",
     "is_fragment",
     "minutes_since_epoch",
     "open_note",
@@ -325,6 +342,7 @@ __all__ = [
     "seal",
     "seal_note",
     "seal_public_key",
+    "smallest_texts",
     "suggested_priority",
     "to_frames",
     "tracked",
@@ -332,5 +350,8 @@ __all__ = [
     "type_rank",
     "unix_from_minutes",
     "verify_roster",
-    "verify_with_key"
+    "verify_with_key",
+    "wire"
 ]  # fmt: skip
+
+SCHEMA = _pb.DESCRIPTOR  # the compiled nsplink.proto: messages, fields, enums (field reference)

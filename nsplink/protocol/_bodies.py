@@ -15,6 +15,7 @@ from nsplink.protocol.identity import KEY_ID_LEN, KeyId, MessageId
 from nsplink.protocol.messages import (
     Body,
     Bulletin,
+    ChainHead,
     Emergency,
     Message,
     Note,
@@ -198,6 +199,9 @@ def _enc_status(b: Status) -> PbMessage:
         m.rssi = b.rssi
     if b.snr is not None:
         m.snr_x4 = round(b.snr * 4)
+    if b.head is not None:
+        m.head.count = b.head.count
+        m.head.hash = b.head.hash
     return m
 
 
@@ -346,6 +350,7 @@ def _dec_status(m: Any, t: tuple[str, ...]) -> Status:
         last_heard=tuple(PeerHeard(_key_id(p.site), p.minutes_ago) for p in m.last_heard),
         rssi=_opt(m, "rssi"),
         snr=None if snr is None else snr / 4,
+        head=ChainHead(m.head.count, bytes(m.head.hash)) if m.HasField("head") else None,
     )
 
 

@@ -15,7 +15,10 @@ definition of the fields, and a field added there is encoded without code here:
 - bytes: `(nsplink.v1.size)` bytes exactly when that option is set (key ids), else the length
   (Exp-Golomb order 5) and the bytes;
 - repeated: each element after a 1 bit, the list closed by a 0 bit;
-- message: its fields, recursively; the whole body padded with 0 bits to a byte boundary.
+- message: its fields, recursively; the whole body padded with 0 bits to a byte boundary;
+- a body's own fields marked `(nsplink.v1.added)` (optional fields added after format 2, last in
+  the message): a body that ends before one means it is absent, and an absent one that would
+  start a new byte is left out, so a body from an older sender decodes and encodes unchanged.
 
 Every value has exactly one encoding and the decoder insists on it (zero padding, nothing left
 over), so no two byte strings decode to the same body. Sans-IO and pure.
@@ -69,6 +72,10 @@ class BitWriter:
             return bytes(self._out) + (self._acc << (8 - self._bits)).to_bytes(1, "big")
         return bytes(self._out)
 
+    @property
+    def aligned(self) -> bool:
+        return self._bits == 0
+
 
 class BitReader:
     def __init__(self, data: bytes) -> None:
@@ -99,6 +106,14 @@ class BitReader:
             raise MalformedFrame("number out of range")
         return value
 
+    @property
+    def aligned(self) -> bool:
+        return self._pos % 8 == 0
+
+    @property
+    def at_end(self) -> bool:
+        return self._pos == self._end
+
     def finish(self) -> None:
         """The rest must be the zero padding of the last byte, nothing more."""
         left = self._end - self._pos
@@ -117,6 +132,7 @@ class _Field:
     name: str
     repeated: bool
     presence: bool
+    added: bool  # (nsplink.v1.added): may be missing at the end of a body
     write: Write
     read: Read
 
@@ -196,19 +212,25 @@ _classes: dict[str, type[PbMessage]] = {
 def _plan(desc: Any) -> tuple[_Field, ...]:  # a Descriptor (upb or pure Python)
     plan = _plans.get(desc.full_name)
     if plan is None:
-        fields = []
+        fields: list[_Field] = []
         for fd in sorted(desc.fields, key=lambda f: f.number):
             if fd.type == FieldDescriptor.TYPE_STRING:
                 continue
             write, read = _scalar(fd)
             repeated = fd.is_repeated
-            fields.append(_Field(fd.name, repeated, fd.has_presence and not repeated, write, read))
+            presence = fd.has_presence and not repeated
+            added = bool(_option(fd, pb.added))
+            if (added and not presence) or (fields and fields[-1].added and not added):
+                raise TypeError(f"{fd.full_name}: an added field is optional and last")
+            fields.append(_Field(fd.name, repeated, presence, added, write, read))
         plan = _plans[desc.full_name] = tuple(fields)
     return plan
 
 
-def _write_fields(w: BitWriter, msg: Any, plan: tuple[_Field, ...]) -> None:
-    for f in plan:
+def _write_fields(w: BitWriter, msg: Any, plan: tuple[_Field, ...], body: bool = False) -> None:
+    for i, f in enumerate(plan):
+        if body and f.added and w.aligned and not any(msg.HasField(g.name) for g in plan[i:]):
+            return  # the body ends here, as an older sender's would
         if f.repeated:
             for item in getattr(msg, f.name):
                 w.write(1, 1)
@@ -223,8 +245,19 @@ def _write_fields(w: BitWriter, msg: Any, plan: tuple[_Field, ...]) -> None:
             f.write(w, getattr(msg, f.name))
 
 
-def _read_fields(r: BitReader, msg: Any, plan: tuple[_Field, ...]) -> Any:
+def _read_fields(r: BitReader, msg: Any, plan: tuple[_Field, ...], body: bool = False) -> Any:
+    left_out = False  # an absent added field flagged from a byte boundary: the packer omits it
     for f in plan:
+        if body and f.added:
+            if r.at_end:
+                break  # an older sender's body: this and the fields after it are absent
+            aligned = r.aligned
+            if not r.read(1):
+                left_out = left_out or aligned
+                continue
+            left_out = False
+            _set(msg, f.name, f.read(r))
+            continue
         if f.repeated:
             items = []
             while r.read(1):
@@ -237,12 +270,17 @@ def _read_fields(r: BitReader, msg: Any, plan: tuple[_Field, ...]) -> Any:
                 else:
                     target.extend(items)
         elif not f.presence or r.read(1):
-            value = f.read(r)
-            if isinstance(value, PbMessage):
-                getattr(msg, f.name).CopyFrom(value)
-            else:
-                setattr(msg, f.name, value)
+            _set(msg, f.name, f.read(r))
+    if left_out:
+        raise MalformedFrame("absent fields at the end of the body are left out, not flagged")
     return msg
+
+
+def _set(msg: Any, name: str, value: Any) -> None:
+    if isinstance(value, PbMessage):
+        getattr(msg, name).CopyFrom(value)
+    else:
+        setattr(msg, name, value)
 
 
 def pack(msg: PbMessage) -> bytes:
@@ -252,13 +290,13 @@ def pack(msg: PbMessage) -> bytes:
         if fd.type == FieldDescriptor.TYPE_STRING and getattr(msg, fd.name):
             raise ValueError(f"text field {fd.name} belongs in the text section")
     w = BitWriter()
-    _write_fields(w, msg, _plan(desc))
+    _write_fields(w, msg, _plan(desc), body=True)
     return w.finish()
 
 
 def unpack(cls: type[PbMessage], data: bytes) -> PbMessage:
     """`data` -> a message of `cls`, or MalformedFrame; the whole of `data` must be used."""
     r = BitReader(data)
-    msg = _read_fields(r, cls(), _plan(cls.DESCRIPTOR))
+    msg = _read_fields(r, cls(), _plan(cls.DESCRIPTOR), body=True)
     r.finish()
     return msg  # type: ignore[no-any-return]

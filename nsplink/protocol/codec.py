@@ -1,13 +1,14 @@
 """The frame format: a few header bytes, the compressed text, the packed body, a signature.
 
-    byte 0     format version (high nibble) | dictionary version of the text section (low
-               nibble; 0 = the message has no text section)
+    byte 0     format version (high nibble) | text coder of the text section (low nibble;
+               0 = the message has no text section, 1 = deflate with dictionary v1,
+               2 = the primed context model of textcoder.py; compress.py)
     byte 1     message type (high nibble, 0 = fragment) | priority P1..P4 (2 bits) | dest kind (2)
     3 bytes    sender key id
     varint     per-sender sequence number (LEB128, at most 5 bytes)
     3 bytes    creation time, minutes since EPOCH_UNIX, big-endian
     [3 bytes]  destination key id, only for a SITE destination
-    ...        raw-deflate text section, if any (self-delimiting: deflate marks its own end)
+    ...        text section, if any (self-delimiting: both coders mark their own end)
     ...        packed body (codes and numbers, bitpack.py) up to the signature
     64 bytes   Ed25519 signature over SIGN_CONTEXT + every byte before it
 
@@ -17,11 +18,12 @@ most MAX_FRAME bytes. Sans-IO: bytes and keys in, bytes or typed errors out.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from nsplink.protocol._bodies import decode_body, encode_body
 from nsplink.protocol.codes import MessageType, Priority
-from nsplink.protocol.compress import CURRENT_DICT, DICTIONARIES, compress_texts, inflate_texts
+from nsplink.protocol.compress import CURRENT_DICT, TEXT_CODERS, inflate_texts, smallest_texts
 from nsplink.protocol.envelope import Destination, DestKind, Envelope, SignedMessage
 from nsplink.protocol.errors import (
     BadSignature,
@@ -58,6 +60,13 @@ NO_TEXT = 0  # dictionary nibble of a message without a text section
 _TYPE_CODE: dict[MessageType, int] = {t: i for i, t in enumerate(MessageType, start=1)}
 _CODE_TYPE: dict[int, MessageType] = {i: t for t, i in _TYPE_CODE.items()}
 _PRIORITIES = tuple(Priority)
+
+
+def header_code(value: MessageType | Priority) -> int:
+    """The number a message type or priority has in the frame header (the field reference)."""
+    if isinstance(value, MessageType):
+        return _TYPE_CODE[value]
+    return _PRIORITIES.index(value)
 
 
 def put_varint(value: int) -> bytes:
@@ -108,7 +117,7 @@ def check_versions(data: bytes) -> tuple[int, int]:
     version, dict_version = data[0] >> 4, data[0] & 0x0F
     if version != FORMAT_VERSION:
         raise UnsupportedVersion(str(version), version=version, supported=FORMAT_VERSION)
-    if dict_version != NO_TEXT and dict_version not in DICTIONARIES:
+    if dict_version != NO_TEXT and dict_version not in TEXT_CODERS:
         raise UnknownDictionary(str(dict_version), version=dict_version)
     return version, dict_version
 
@@ -152,16 +161,24 @@ def parse_header(data: bytes) -> Header:
     )
 
 
-def encode(envelope: Envelope, identity: Identity, *, dict_version: int = CURRENT_DICT) -> bytes:
+def encode(
+    envelope: Envelope,
+    identity: Identity,
+    *,
+    dict_version: int = CURRENT_DICT,
+    coders: Sequence[int] = (),
+) -> bytes:
     """Validate, encode and sign one message. The result may be longer than one frame: pass it to
-    `to_frames`. Raises ValidationError (naming the field) for a bad message."""
+    `to_frames`. Raises ValidationError (naming the field) for a bad message.
+    The text goes with `dict_version`, or with one of `coders` (text coders every recipient
+    reads, e.g. compress.CONTEXT_CODER) if that codes it smaller: never larger than before."""
     if envelope.sender != identity.key_id:
         raise ValueError("the envelope's sender is not this identity's key id")
     envelope.validate()
     dest = envelope.destination
-    texts = compress_texts(envelope.body.texts(), dict_version)
+    coder, texts = smallest_texts(envelope.body.texts(), (dict_version, *coders))
     out = bytearray()
-    out.append(FORMAT_VERSION << 4 | (dict_version if texts else NO_TEXT))
+    out.append(FORMAT_VERSION << 4 | (coder if texts else NO_TEXT))
     prio = _PRIORITIES.index(envelope.priority)
     out.append(_TYPE_CODE[envelope.type] << 4 | prio << 2 | int(dest.kind))
     out += envelope.sender.raw

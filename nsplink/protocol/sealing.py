@@ -27,7 +27,7 @@ import nacl.bindings
 import nacl.exceptions
 
 from nsplink.protocol.codec import put_varint
-from nsplink.protocol.compress import CURRENT_DICT, DICTIONARIES, compress_texts, decompress_texts
+from nsplink.protocol.compress import CURRENT_DICT, TEXT_CODERS, decompress_texts, smallest_texts
 from nsplink.protocol.envelope import Envelope
 from nsplink.protocol.errors import DecodeError, ValidationError
 from nsplink.protocol.identity import PUBLIC_KEY_LEN, Identity, KeyId
@@ -86,32 +86,39 @@ def has_personal(body: Emergency) -> bool:
     return any(getattr(body, f) for f in PERSONAL_FIELDS) or body.lat is not None
 
 
-def _plaintext(body: Emergency) -> bytes:
-    flags = CURRENT_DICT << 4
+def _plaintext(body: Emergency, coders: tuple[int, ...] = ()) -> bytes:
+    texts = tuple(getattr(body, f) for f in PERSONAL_FIELDS)
+    coder, blob = smallest_texts(texts, (CURRENT_DICT, *coders))
+    flags = coder << 4
     coords = b""
     if body.lat is not None and body.lon is not None:
         flags |= _HAS_COORDS
         coords = round(body.lat * 1e5).to_bytes(4, "big", signed=True) + round(
             body.lon * 1e5
         ).to_bytes(4, "big", signed=True)
-    texts = tuple(getattr(body, f) for f in PERSONAL_FIELDS)
-    return bytes([flags]) + coords + compress_texts(texts, CURRENT_DICT)
+    return bytes([flags]) + coords + blob
 
 
 def seal(
-    env: Envelope, identity: Identity, seal_to: bytes, *, secret: bytes | None = None
+    env: Envelope,
+    identity: Identity,
+    seal_to: bytes,
+    *,
+    secret: bytes | None = None,
+    coders: tuple[int, ...] = (),
 ) -> Envelope:
     """The envelope with its personal fields moved into `sealed_personal`. Anything but an
     emergency report with personal fields (or a note in a thread, see `seal_note`) comes back
-    unchanged. `secret`: ours, when it is not our identity's (a CP seals with the CPs' key)."""
+    unchanged. `secret`: ours, when it is not our identity's (a CP seals with the CPs' key).
+    `coders`: text coders besides deflate the recipients read; the smaller text is sealed."""
     body = env.body
     if isinstance(body, Note):
-        return seal_note(env, secret or identity.box_secret(), seal_to)
+        return seal_note(env, secret or identity.box_secret(), seal_to, coders)
     if not isinstance(body, Emergency) or body.sealed_personal or not has_personal(body):
         return env
     key = _shared(identity.box_secret(), seal_to)
     box = nacl.bindings.crypto_secretbox(
-        _plaintext(body), _nonce(env.sender, env.seq, env.created), key
+        _plaintext(body, coders), _nonce(env.sender, env.seq, env.created), key
     )
     sealed = _with_personal(body, ("",) * len(PERSONAL_FIELDS), None, None, bytes(box))
     return dataclasses.replace(env, body=sealed)
@@ -142,7 +149,7 @@ def open_sealed_pair(env: Envelope, secret: bytes, public: bytes) -> Envelope:
         )
     except (nacl.exceptions.CryptoError, ValueError) as exc:
         raise SealError("wrong key or altered", mid=mid) from exc
-    if not plain or plain[0] >> 4 not in DICTIONARIES or plain[0] & 0x0F & ~_HAS_COORDS:
+    if not plain or plain[0] >> 4 not in TEXT_CODERS or plain[0] & 0x0F & ~_HAS_COORDS:
         raise SealError("unknown format", mid=mid)
     pos, lat, lon = 1, None, None
     if plain[0] & _HAS_COORDS:
@@ -181,7 +188,9 @@ def _with_personal(
 # another NSP. The nonce is the note's own (sender, seq, minute), unique like a report's.
 
 
-def seal_note(env: Envelope, secret: bytes, public: bytes) -> Envelope:
+def seal_note(
+    env: Envelope, secret: bytes, public: bytes, coders: tuple[int, ...] = ()
+) -> Envelope:
     """A note about a report with its text and operator sealed under (`secret`, `public`):
     (NSP box secret, CPs' sealing key) at the NSP, (CPs' sealing secret, the NSP's box key) at
     a CP. A free message, or one already sealed or empty, comes back unchanged."""
@@ -190,7 +199,8 @@ def seal_note(env: Envelope, secret: bytes, public: bytes) -> Envelope:
         return env
     if not (body.text or body.operator):
         return env
-    plain = bytes([CURRENT_DICT << 4]) + compress_texts((body.text, body.operator), CURRENT_DICT)
+    coder, blob = smallest_texts((body.text, body.operator), (CURRENT_DICT, *coders))
+    plain = bytes([coder << 4]) + blob
     box = nacl.bindings.crypto_secretbox(
         plain, _nonce(env.sender, env.seq, env.created), _shared(secret, public)
     )
@@ -214,7 +224,7 @@ def open_note(env: Envelope, secret: bytes, public: bytes) -> Envelope:
         )
     except (nacl.exceptions.CryptoError, ValueError) as exc:
         raise SealError("wrong key or altered", mid=mid) from exc
-    if not plain or plain[0] >> 4 not in DICTIONARIES or plain[0] & 0x0F:
+    if not plain or plain[0] >> 4 not in TEXT_CODERS or plain[0] & 0x0F:
         raise SealError("unknown format", mid=mid)
     try:
         text, operator = decompress_texts(plain[1:], 2, plain[0] >> 4)

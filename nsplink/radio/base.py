@@ -12,6 +12,7 @@ from typing import Protocol, runtime_checkable
 
 BROADCAST = 0xFFFFFFFF
 DATA_PAYLOAD_LEN = 233  # meshtastic Constants.DATA_PAYLOAD_LEN
+DEFAULT_PORTNUM = 287  # in Meshtastic's private range 256-511; configurable per region
 
 # meshtastic MeshPacket.Priority values, so adapters can pass them through unchanged
 PRIO_BACKGROUND = 10

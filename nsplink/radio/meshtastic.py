@@ -30,11 +30,11 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 from urllib.parse import unquote, urlsplit
 
-from nsplink.app.config import DEFAULT_PORTNUM
 from nsplink.errors import NsplinkError
 from nsplink.i18n import register
 from nsplink.radio.base import (
     DATA_PAYLOAD_LEN,
+    DEFAULT_PORTNUM,
     Acked,
     Failed,
     LinkDown,

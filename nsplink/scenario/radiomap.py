@@ -178,14 +178,14 @@ def radio_map(
 register(
     {
         "radiomap.title": (
-            "Radiokaart van {name}: {preset}, zaad {seed}, gevoeligheid {sens} dBm.",
+            "Radiokaart van {name}: {preset}, startwaarde (seed) {seed}, gevoeligheid {sens} dBm.",
             "Radio map of {name}: {preset}, seed {seed}, sensitivity {sens} dBm.",
         ),
         "radiomap.model": (
             "Marge = gemiddeld signaal min gevoeligheid, met het model van de simulator. Onzeker:"
-            " schaduwwerking σ {shadow} dB per verbinding (getrokken uit het zaad; een ander zaad"
-            " geeft andere marges) en fading σ {fading} dB per pakket: onder {good} dB marge gaan"
-            " pakketten verloren.",
+            " schaduwwerking σ {shadow} dB per verbinding (getrokken met de startwaarde; een"
+            " andere startwaarde geeft andere marges) en fading σ {fading} dB per pakket: onder"
+            " {good} dB marge gaan pakketten verloren.",
             "Margin = mean signal minus sensitivity, with the simulator's model. Uncertain:"
             " shadowing σ {shadow} dB per link (drawn from the seed; another seed gives other"
             " margins) and fading σ {fading} dB per packet: below {good} dB margin packets get"

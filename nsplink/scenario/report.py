@@ -17,12 +17,13 @@ from typing import Any
 
 from nsplink.errors import NsplinkError
 from nsplink.i18n import Lang, register, t
-from nsplink.protocol import DecodeError, Sitrep, decode, unix_from_minutes
+from nsplink.protocol import DecodeError, MessageType, Sitrep, decode, unix_from_minutes
 from nsplink.scenario import units
 from nsplink.scenario.radiomap import radio_map
 from nsplink.scenario.runner import RunResult
 from nsplink.store import Store
 from nsplink.store import events as ev
+from nsplink.texts import code_label
 
 REPORT_VERSION = 2  # 2: sitreps in typed order, handling in seconds, sources
 USER_TYPES = ("emergency", "sitrep", "supply", "bulletin")
@@ -409,7 +410,7 @@ register(
     {
         "report.title": ("Oefenverslag: {name}", "Exercise report: {name}"),
         "report.meta": (
-            "Scenario `{file}`, zaad {seed}, {hours} uur plus {drain} uur naloop.",
+            "Scenario `{file}`, startwaarde (seed) {seed}, {hours} uur plus {drain} uur naloop.",
             "Scenario `{file}`, seed {seed}, {hours} hours plus {drain} hours drain.",
         ),
         "report.summary": ("Samenvatting", "Summary"),
@@ -582,6 +583,14 @@ register(
 )
 
 
+def _type_name(value: str, lang: Lang) -> str:
+    """A message type as the reader says it (`emergency` -> 'Noodhulpmelding')."""
+    try:
+        return code_label(MessageType(value), lang)
+    except ValueError:
+        return value
+
+
 def _source(kind: str, lang: Lang | None) -> str:
     return t(f"report.source.{kind}", lang)
 
@@ -616,7 +625,8 @@ def render_markdown(rep: dict[str, Any], lang: Lang | None = None, plots: list[s
     L += [f"- {T('report.dup_suppressed')}: {rep['duplicates_suppressed']}", ""]
     for lost in rep["lost_messages"]:
         L.append(
-            f"  - {lost['ref']} ({lost['type']}, {lost['site']}) → {', '.join(lost['missing'])}"
+            f"  - {lost['ref']} ({_type_name(lost['type'], lang)}, {lost['site']})"
+            f" → {', '.join(lost['missing'])}"
         )
     if rep["lost_messages"]:
         L.append("")
@@ -633,7 +643,13 @@ def render_markdown(rep: dict[str, Any], lang: Lang | None = None, plots: list[s
             T("report.col.sends"),
         ],
         [
-            [ty, r["sent"], r["delivered"], r["confirmed"], f"{r['sends_mean']} / {r['sends_max']}"]
+            [
+                _type_name(ty, lang),
+                r["sent"],
+                r["delivered"],
+                r["confirmed"],
+                f"{r['sends_mean']} / {r['sends_max']}",
+            ]
             for ty, r in rep["delivery"].items()
         ],
     )

@@ -41,6 +41,7 @@ from nsplink.protocol import (
     SignedMessage,
     State,
     Status,
+    beacon_head,
     box_public_of,
     minutes_since_epoch,
 )
@@ -149,6 +150,7 @@ class ScenarioRun:
         self.stores: dict[str, Store] = {}
         self.store_paths: dict[str, Path] = {}
         self.down: dict[str, set[str]] = {s.name: set() for s in scenario.sites}
+        self._beacons: dict[str, int] = defaultdict(int)  # sent per site, for beacon_head
         self.restarts: dict[str, int] = defaultdict(int)
         self.outages: list[dict[str, Any]] = []
         self.samples = Samples()
@@ -380,12 +382,15 @@ class ScenarioRun:
             hours = model.hours_left(now) if spec.generator is not None else 255
         else:
             power, hours = Power.ACCU, model.hours_left(now) if spec.battery_h else 255
+        count, digest = await self.stores[name].head()  # as written so far, like the daemon's
         body = Status(
             power=power,
             battery_pct=100,
             power_hours=hours,
             queue_depth=min(100_000, site.engine.backlog()),
+            head=beacon_head(self._beacons[name], count, digest),
         )
+        self._beacons[name] += 1
         self.net.beacon(site, body)
 
     async def _end_of_exercise(self) -> None:

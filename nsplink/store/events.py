@@ -108,6 +108,11 @@ CLOCK_JUMPED: Final = "clock.jumped"
 """The daemon saw the wall clock step back, or forward by more than any of its timers (issue 18
 H). Nothing depends on it (order is the log's, replay protection is by sequence number); it is
 for the operator. data: by_s (seconds, negative = back), was (the clock before)."""
+HEAD_HEARD: Final = "head.heard"
+"""Another site's signed status beacon announced its log head (issue 18, anchoring): what that
+site's log must still contain. ref: the beacon's message id; frame: the signed beacon. data:
+sender_site, sender (key id), count (events), hash (hex of the first bytes of the chain hash of
+event #count). At most one a site per HEAD_RECORD_EVERY_S, and only when the head moved."""
 RETENTION_ERASED: Final = "retention.erased"
 """Per-message keys destroyed after the retention term. data: keys (count), before (wall s)."""
 
@@ -185,6 +190,12 @@ _FIELDS: Final[dict[str, dict[str, tuple[tuple[type, ...], bool]]]] = {
     RADIO_ERROR: {"code": (_STR, True), "detail": (_STR, False)},
     RETENTION_ERASED: {"keys": (_INT, True), "before": (_NUM, True)},
     CLOCK_JUMPED: {"by_s": (_NUM, True), "was": (_NUM, True)},
+    HEAD_HEARD: {
+        "sender_site": (_STR, True),
+        "sender": (_STR, True),
+        "count": (_INT, True),
+        "hash": (_STR, True),
+    },
     VIEWS_REBUILT: {"table": (_STR, True), "key": (_STR, True), "reason": (_STR, True)},
     SEQ_RESERVED: {"sender": (_STR, True), "first": (_INT, True), "last": (_INT, True)},
 }

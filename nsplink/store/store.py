@@ -27,11 +27,12 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-from nsplink.store import schema, writer
+from nsplink.store import anchor, schema, writer
+from nsplink.store.anchor import LogCopy
 from nsplink.store.audit import ViewProblem
 from nsplink.store.chain import VerifyReport
 from nsplink.store.errors import EventInvalid, StoreClosed, StoreError, log, logged, translate
-from nsplink.store.events import SEQ_RESERVED, Event, validate
+from nsplink.store.events import HEAD_HEARD, SEQ_RESERVED, Event, validate
 from nsplink.store.personal import unseal
 from nsplink.store.projector import loads_data
 from nsplink.store.views import (
@@ -220,6 +221,18 @@ class Store:
         """(id, hash) of the last event; (0, 32 zero bytes) for an empty log."""
         rows = await self._all("SELECT head_id, head_hash FROM chain_head")
         return int(rows[0][0]), bytes(rows[0][1])
+
+    async def log_copy(self) -> LogCopy:
+        """Who kept this log, the heads it heard from others, and every row's chain hash: what
+        `nsplink log verify --against` compares (anchor.py)."""
+        sites = await self._all(
+            "SELECT site, COUNT(*) FROM events GROUP BY site ORDER BY COUNT(*) DESC, site LIMIT 1"
+        )
+        heads = await self._all(
+            "SELECT id, at, data FROM events WHERE kind = ? ORDER BY id", (HEAD_HEARD,)
+        )
+        hashes = await self._all("SELECT id, hash FROM events")
+        return anchor.from_rows(sites, heads, hashes)
 
     async def data_version(self) -> int:
         """Changes whenever ANOTHER process (the CLI, the daemon) committed to this file;

@@ -1,10 +1,9 @@
-"""Fixtures of the CLI tests. In-process CLI runs must not leave their language behind for the
-next test; end-to-end tests get a live CP and NSP: emulated radios on 127.0.0.1 and one real
-daemon process per site (a test module sets SITES and MESH_SEED)."""
+"""Fixtures of the CLI tests: end-to-end tests get a live CP and NSP: emulated radios on
+127.0.0.1 and one real daemon process per site (a test module sets SITES and MESH_SEED). That
+in-process CLI runs leave no language behind is tests/conftest.py's, for every test."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,19 +13,6 @@ from nsplink.app.site import SiteHome
 from nsplink.radio.emulator.mesh import EmulatedMesh, EmulatorThread
 from tests.app.daemon.procs import DaemonProc
 from tests.app.daemon.sites import make_sites
-
-
-@pytest.fixture(autouse=True)
-def _restore_nsplink_lang() -> Iterator[None]:
-    # The CLI callback sets os.environ["NSPLINK_LANG"] so texts rendered deeper down match
-    # --lang; CliRunner restores only the variables it was given. Without this, a test that ran
-    # `--lang en` made a later test in the same worker (say, the scenario report) English.
-    before = os.environ.get("NSPLINK_LANG")
-    yield
-    if before is None:
-        os.environ.pop("NSPLINK_LANG", None)
-    else:
-        os.environ["NSPLINK_LANG"] = before
 
 
 @pytest.fixture

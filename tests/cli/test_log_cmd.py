@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import os
+import re
 import resource
 import shutil
 import signal
@@ -122,9 +123,13 @@ def tamper(db: Path, sql: str) -> None:
 def test_verify_good_log_in_dutch_and_english(home: Path) -> None:
     code, out, _ = cli(home, "verify")
     assert code == 0
-    assert out.strip() == "Logboek in orde: 5 gebeurtenissen, keten sluitend tot en met #5."
+    first, paper = out.strip().splitlines()
+    assert first == "Logboek in orde: 5 gebeurtenissen, keten sluitend tot en met #5."
+    assert re.fullmatch(r"Kop voor het papieren logboek: #5( [a-z]+){4}", paper)
     code, out, _ = cli(home, "verify", lang="en")
-    assert code == 0 and out.strip() == "Log is intact: 5 events, chain complete up to #5."
+    first, paper = out.strip().splitlines()
+    assert code == 0 and first == "Log is intact: 5 events, chain complete up to #5."
+    assert re.fullmatch(r"Head for the paper log: #5( [a-z]+){4}", paper)
 
 
 @pytest.mark.parametrize(

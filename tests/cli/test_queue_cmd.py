@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -204,7 +206,7 @@ def test_watch_redraws_in_place_and_shows_new_arrivals(cp_log: dict[str, SiteHom
     sitrep = Sitrep(NspState.DICHT, Power.GEEN, 0, 0, 0, 0, text="Gesloten")
     _, frame = run(queue(cp_log["nsp-houten"], sitrep))
     run(receive(cp, frame, "nsp-houten"))
-    child.expect_exact("dicht, geen stroom 0 h")  # picked up by a later redraw
+    child.expect_exact("dicht, geen stroom 0 uur")  # picked up by a later redraw
     screen += child.before + child.after
     child.expect_exact("Bijgewerkt")
     child.sendintr()
@@ -317,7 +319,90 @@ def test_the_cp_may_change_the_priority_and_the_queue_follows(cp_log: dict[str, 
     lines = out.splitlines()
     marker = next(i for i, line in enumerate(lines) if line.startswith("!!"))
     rows = [line.split()[:2] for line in lines[2:marker] if line.strip()]
-    assert rows == [["1", "P1"], ["3", "P1"], ["2", "P2"]]  # older P1 first
+    assert rows == [["3", "P1"], ["1", "P1"], ["2", "P2"]]  # the new P1 before the one in hand
     assert cli(cp, "show", "1")[1].startswith("PRIORITEIT: P1")
     code, out = cli(cp, "handle", "1", "-s", "BEH", "--priority", "P0")
     assert code == 2 and "Onbekende prioriteit 'P0'. Kies een van: P1, P2, P3, P4." in out
+
+
+def _watch_until_new_p1(cp_log: dict[str, SiteHome], **env: str) -> bytes:
+    """The raw bytes of `queue --watch` in a real terminal while a new P1 arrives: after the
+    first frame, a life-threatening REA report (nr 6) from nsp-houten."""
+    cp = cp_log["cp-utrecht"]
+    environ = {k: v for k, v in os.environ.items() if k not in ("NSPLINK_LANG", "NO_COLOR")}
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "nsplink", "--home", str(cp.root), "queue", "--watch", "--interval", "0.2"],
+        cwd=str(ROOT), env=dict(environ, PYTHONUNBUFFERED="1", TERM="xterm", **env),
+        timeout=30, dimensions=(40, 220),
+    )  # fmt: skip
+    child.expect_exact(b"Bijgewerkt")
+    screen = child.before + child.after
+    report = Emergency(Incident.REA, Services.A | Services.B, 1, life_threat=Answer.JA,
+                       landmark="bij de kerk")  # fmt: skip
+    _, frame = run(queue(cp_log["nsp-houten"], report))
+    run(receive(cp, frame, "nsp-houten"))
+    for _ in range(3):  # the frame with the arrival, and two after it
+        child.expect_exact(b"Bijgewerkt")
+        screen += child.before + child.after
+    child.sendintr()
+    child.expect(pexpect.EOF)
+    child.close()
+    return screen + (child.before or b"")
+
+
+def _rows(frame: bytes) -> list[bytes]:
+    return [line for line in frame.split(b"\r\n") if re.match(rb"^(\x1b\[[\d;]*m)*\d+ ", line)]
+
+
+def test_watch_new_p1_rings_once_stands_out_and_goes_before_the_seen_one(
+    cp_log: dict[str, SiteHome],
+) -> None:
+    """Issue 20: colour and bold in a terminal, the bell (BEL) once for a new P1, which stands
+    first among the P1s in reverse bold red; a life-threat and a services column."""
+    cli(cp_log["cp-utrecht"], "handle", "3", "-s", "gezien", "--operator", "A")
+    screen = _watch_until_new_p1(cp_log)
+    frames = screen.split(b"\x1b[H")
+    assert screen.count(b"\x07") == 1  # rung once, though three frames show it
+    assert b"\x07" not in frames[1]  # ... when it arrived, not at the start
+    header = next(x for x in frames[-1].split(b"\r\n") if b"Levensgevaar" in x)
+    assert b"Hulpdienst" in header and header.startswith(b"\x1b[1m")
+    rows = _rows(frames[-1])
+    first, second = rows[0], rows[1]
+    assert first.startswith(b"\x1b[1;7;31m6 ") and b"nieuw" in first  # reverse bold red
+    assert b"JA" in first and b"ambulance, brandweer" in first
+    assert second.startswith(b"\x1b[1;31m3 ") and b"gezien" in second  # seen: after the new
+    assert rows[2].startswith(b"\x1b[1;33m2 ")  # P2 in yellow
+
+
+def test_watch_without_colour_for_no_color_and_plain_off_a_terminal(
+    cp_log: dict[str, SiteHome],
+) -> None:
+    screen = _watch_until_new_p1(cp_log, NO_COLOR="1")
+    # nr 3, a P1 nobody has seen, rings at the start; the arrival once more; then quiet
+    assert screen.count(b"\x07") == 2 and b"\x07" in screen.split(b"\x1b[H")[1]
+    assert not re.search(rb"\x1b\[[\d;]*3\dm|\x1b\[[\d;]*;3\d", screen)  # no colour at all
+    rows = _rows(screen.split(b"\x1b[H")[-1])
+    assert rows[0].startswith(b"\x1b[1;7m3 ")  # both new P1s still stand out: bold, reverse
+    assert rows[1].startswith(b"\x1b[1;7m6 ")  # ... oldest first among the new ones
+    environ = {k: v for k, v in os.environ.items() if k != "NSPLINK_LANG"}
+    piped = subprocess.run(
+        [sys.executable, "-m", "nsplink", "--home", str(cp_log["cp-utrecht"].root), "queue"],
+        cwd=ROOT, env=environ, capture_output=True, timeout=60,
+    )  # fmt: skip
+    assert piped.returncode == 0 and b"\x1b" not in piped.stdout and b"\x07" not in piped.stdout
+    assert b"Levensgevaar" in piped.stdout
+
+
+def test_handle_help_lists_the_states() -> None:
+    environ = {k: v for k, v in os.environ.items() if k != "NSPLINK_LANG"}
+    for lang, words in (("nl", ["gezien (GEZ)", "in behandeling (BEH)", "navraag (NAVR)"]),
+                        ("en", ["seen (GEZ)", "in progress (BEH)", "done (AFG)"])):  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, "-m", "nsplink", "--lang", lang, "handle", "--help"],
+            cwd=ROOT, env=dict(environ, COLUMNS="200"), capture_output=True, text=True,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        flat = " ".join(done.stdout.split())
+        for word in words:
+            assert word in flat, (lang, word, done.stdout)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import signal
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 
 from nsplink.app.config import load_config, save_config
 from nsplink.app.keys import load_identity
+from nsplink.app.localdaemons import stop_all
 from nsplink.app.roster import load_doc, load_trusted_roster, seal_key_path
 from nsplink.app.site import SiteHome
 from nsplink.protocol import seal_public_key
@@ -124,13 +124,5 @@ def test_running_a_site_as_the_readme_says(tmp_path: Path) -> None:
             assert "zodra er verbinding is" in report.stdout  # the daemon runs: no warning
             assert "leesbaar" not in report.stderr and "draait niet" not in report.stderr
         finally:
-            for proc in daemons:
-                if proc.poll() is None:
-                    proc.send_signal(signal.SIGTERM)
-            for proc in daemons:
-                try:
-                    proc.wait(20)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(5)
+            stop_all(daemons)
     assert [p.returncode for p in daemons] == [0, 0], [p.stdout.read() for p in daemons if p.stdout]

@@ -276,7 +276,7 @@ def test_a_form_too_big_for_the_radio_asks_the_longest_text_again() -> None:
     the volunteer back to the field that made it too big."""
     from nsplink.cli.forms import guided
 
-    answers = iter(["Kop", "x" * 5000, "6h", "VR Utrecht", "", "", "", "", "Korte tekst."])
+    answers = iter(["Kop", "x" * 5000, "6u", "VR Utrecht", "", "", "", "", "Korte tekst."])
     said: list[str] = []
 
     def too_big(body: object) -> None:
@@ -288,7 +288,7 @@ def test_a_form_too_big_for_the_radio_asks_the_longest_text_again() -> None:
     )
     assert isinstance(body, Bulletin) and body.body == "Korte tekst."
     assert any("Veld 'Tekst': het bericht wordt 5100 bytes" in line for line in said)
-    assert said.count("Tekst (verplicht)") == 2
+    assert said.count("Tekst (verplicht; < = vorige vraag)") == 2
 
 
 def test_one_send_seals_and_signs_once_and_reads_the_roster_once(

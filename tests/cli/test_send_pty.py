@@ -8,6 +8,7 @@ or "nee", not one new event.
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from nsplink.app.site import SiteHome
 from nsplink.cli.app import app
 from nsplink.protocol import (
     Answer,
+    Bulletin,
     Callback,
     Emergency,
     Hazard,
@@ -31,6 +33,7 @@ from nsplink.protocol import (
     Sitrep,
     Supply,
     decode,
+    minutes_since_epoch,
 )
 from nsplink.store import events as ev
 from tests.cli.cli_sites import event_count, events, homes, queue, receive, run
@@ -110,9 +113,9 @@ def test_emergency_form_refuses_wrong_answers_and_stores_diacritics(
 ) -> None:
     home = sites["nsp-houten"]
     f = Form(home, "send", "emergency")
-    f.at("Straat", "K" * 61).wrong("te lang (61 tekens), maximaal 60", "IJsselkade")
-    f.at("Huisnummer", "12345678901").wrong("te lang", "3a")
-    f.at("Postcode", "3981 ABCD").wrong("maximaal 7", "3981 AB")
+    f.at("Straat en huisnummer", "K" * 61).wrong("te lang (61 tekens), maximaal 60", "IJsselkade")
+    f.at("Huisnummer", "12345678901").wrong("te lang", "3a")  # asked: the street had none
+    f.at("Postcode", "3981 ABCD").wrong("vul een Nederlandse postcode in", "3981ab")
     f.at("Plaats", "Bunnik")
     f.at("Herkenningspunt", "")
     f.at("Wat is er gebeurd?", "XYZ").wrong("kies een van: MED, LET", "3")
@@ -127,14 +130,16 @@ def test_emergency_form_refuses_wrong_answers_and_stores_diacritics(
     f.at("Bereikbaarheid", "")
     f.at("Melder", REPORTER)
     f.at("Terugbellen / bereikbaar via", "TEL")
-    f.at("Telefoonnummer", "bel maar").wrong("vul een telefoonnummer in", "06-12345678")
+    f.at("Telefoonnummer", "bel maar").wrong("geen bestaand telefoonnummer", "06-1234")
+    f.wrong("geen bestaand telefoonnummer", "06-12345678")
     f.at("Toelichting", TEXT)
     f.at("Prioriteit", "P9").wrong("kies een van: P1, P2, P3, P4", "")
     f.expect("Controleer het bericht:").expect("IJsselkade 3a, 3981 AB Bunnik")
     f.expect("Past in één radiobericht")
     f.expect("Adres, melder, telefoon en toelichting gaan versleuteld: alleen een CP kan ze lezen.")
-    f.expect("Versturen? (ja/nee) > ").child.sendline("misschien")
-    f.expect("antwoord ja of nee").expect("Versturen? (ja/nee) > ").child.sendline("ja")
+    f.expect("Versturen? (ja/nee, of 1-16 om die regel te wijzigen) > ").child.sendline("nooit")
+    f.expect("antwoord ja of nee, of typ het nummer (1-16)").expect("Versturen?")
+    f.expect("> ").child.sendline("ja")
     f.expect("Bericht opgeslagen (nog niet verstuurd).")  # no daemon runs in this test
     f.expect("de achtergronddienst van deze post draait niet")
     assert f.finish() == 0
@@ -143,7 +148,7 @@ def test_emergency_form_refuses_wrong_answers_and_stores_diacritics(
     assert isinstance(body, Emergency)
     shown = _shown_at_cp(sites, "nsp-houten")
     assert "IJsselkade 3a, 3981 AB Bunnik" in shown
-    assert REPORTER in shown and TEXT in shown and "06-12345678" in shown
+    assert REPORTER in shown and TEXT in shown and "06 12345678" in shown  # normalised
     assert body.incident is Incident.REA and body.services == Services.A | Services.B
     assert body.life_threat is Answer.JA and body.conscious is Answer.ONB
     assert body.breathing is Answer.NEE and body.people_involved == 2 and body.injured is None
@@ -156,12 +161,11 @@ def test_emergency_form_refuses_wrong_answers_and_stores_diacritics(
 def test_no_address_and_no_landmark_asks_the_address_again(sites: dict[str, SiteHome]) -> None:
     home = sites["nsp-houten"]
     f = Form(home, "send", "emergency", "--incident", "MED", "--services", "A")
-    for label in ("Straat", "Huisnummer", "Postcode", "Plaats"):
+    for label in ("Straat en huisnummer", "Postcode", "Plaats"):  # no number without a street
         f.at(label, "")
     f.at("Herkenningspunt", "")
     f.expect("vul een adres (straat en huisnummer) of een herkenningspunt in")
-    f.at("Straat", "")
-    for label in ("Huisnummer", "Postcode", "Plaats"):
+    for label in ("Straat en huisnummer", "Postcode", "Plaats"):
         f.at(label, "")
     f.at("Herkenningspunt", "bij de kerk")
     f.at("Levensgevaar?", "")
@@ -173,7 +177,7 @@ def test_no_address_and_no_landmark_asks_the_address_again(sites: dict[str, Site
     f.at("Terugbellen / bereikbaar via", "")
     f.at("Toelichting", "")
     f.at("Prioriteit", "P3")
-    f.expect("Versturen? (ja/nee) > ").child.sendline("j")
+    f.expect("Versturen? (ja/nee").expect("> ").child.sendline("j")
     f.expect("Berichtnummer:")
     assert f.finish() == 0
     assert isinstance(_stored(home), Emergency)
@@ -207,7 +211,7 @@ def test_ctrl_c_at_the_confirmation_writes_nothing(sites: dict[str, SiteHome]) -
         f.at(label, "")
     f.at("Toelichting", "Koud in de zaal")
     f.at("Prioriteit", "")
-    f.expect("Versturen? (ja/nee) > ")
+    f.expect("Versturen? (ja/nee").expect("> ")
     f.child.sendintr()
     f.expect("Afgebroken")
     assert f.finish() == 130
@@ -224,7 +228,7 @@ def test_saying_no_stores_nothing(sites: dict[str, SiteHome]) -> None:
     f.at("Toelichting", "")
     f.at("Prioriteit", "")
     f.expect("P2 Spoed")  # DIRECT supply: suggested P2
-    f.expect("Versturen? (ja/nee) > ").child.sendline("nee")
+    f.expect("Versturen? (ja/nee").expect("> ").child.sendline("nee")
     f.expect("Niet verstuurd; er is niets opgeslagen.")
     assert f.finish() == 1
     assert run(event_count(home)) == 0
@@ -243,7 +247,7 @@ def test_english_form_with_lang_en(sites: dict[str, SiteHome]) -> None:
     f.at("Details", "")
     f.at("Priority", "")
     f.expect("P2 Urgent")  # under 2 hours of power: urgent
-    f.expect("Send? (yes/no) > ").child.sendline("yes")
+    f.expect("Send? (yes/no, or 1-13 to change that line) > ").child.sendline("yes")
     f.expect("Message saved (not sent yet).").expect("background service is not running")
     assert f.finish() == 0
     body = _stored(home)
@@ -251,23 +255,136 @@ def test_english_form_with_lang_en(sites: dict[str, SiteHome]) -> None:
 
 
 def test_bulletin_form_at_a_cp(sites: dict[str, SiteHome]) -> None:
+    """Issue 20: the times its hint suggests are accepted (in Dutch words), Bron and Vervangt
+    have hints, the priority is asked once, the preview shows only what was asked, and a line
+    of the preview can be changed by its number."""
     cp = sites["cp-utrecht"]
     f = Form(cp, "send", "bulletin")
     f.at("Kop", "").wrong("verplicht veld", "W" * 61).wrong(
         "maximaal 60", "Drinkwater bij de kazerne"
     )
     f.at("Tekst", "Neem eigen flessen mee; ook voor de buren’s kinderen.")
-    f.expect("Geldig tot").at("Bijvoorbeeld 18:00", "morgenavond")  # the hint under the label
-    f.wrong("vul een tijd in", "2020-01-01T10:00")
-    f.wrong("dit tijdstip is al voorbij", "6h")
-    f.at("Bron", "Veiligheidsregio Utrecht")
+    f.expect("Geldig tot").expect("morgen 09:00")  # the hint under the label
+    f.at("6u, 90 min, 2 dagen", "morgenavond")
+    f.wrong("vul een tijd in zoals 18:00, morgen 09:00", "2020-01-01T10:00")
+    f.wrong("dit tijdstip is al voorbij", "morgen 09:00")
+    f.expect("Bron").at("Wie de mededeling uitgeeft", "Veiligheidsregio Utrecht")
     f.at("Prioriteit", "").at("Onderwerp", "water").at("Alleen voor medewerkers", "misschien")
     f.wrong("antwoord ja of nee", "nee")
-    f.at("Vervangt", "vorige").wrong("vul een berichtnummer in zoals a1b2c3-42", "")
-    f.at("Prioriteit", "")
-    f.expect("Aan").expect("alle noodsteunpunten (2)")
-    f.expect("Versturen? (ja/nee) > ").child.sendline("ja")
+    f.expect("Vervangt").at("Het nummer van de mededeling die hiermee vervalt", "vorige")
+    f.wrong("vul een berichtnummer in zoals a1b2c3-42", "")
+    f.expect("Controleer het bericht:")
+    assert "Prioriteit (" not in (f.child.before or "")  # no second priority question
+    f.expect(" 3. Geldig tot").expect(" 09:00")
+    f.expect(" 8. Vervangt")
+    f.expect("Versturen? (ja/nee, of 1-8 om die regel te wijzigen) > ")
+    assert "Doelgroep" not in (f.child.before or "")  # never asked, so not in the preview
+    f.child.sendline("3")
+    f.at("Geldig tot", "6u")
+    f.expect("Controleer het bericht:").expect("Aan").expect("alle noodsteunpunten (2)")
+    f.expect("Versturen? (ja/nee").expect("> ").child.sendline("ja")
     f.expect("Bericht opgeslagen")
     assert f.finish() == 0
     [rec] = run(events(cp, ev.MESSAGE_CREATED))
     assert rec.data["type"] == "bulletin" and len(rec.data["recipients"]) == 2
+    ring = keyring(load_roster(cp.roster_path)[1])
+    body = decode(rec.frame, ring).envelope.body
+    assert isinstance(body, Bulletin)
+    minutes_left = body.valid_until - minutes_since_epoch(rec.at)
+    assert 6 * 60 - 2 <= minutes_left <= 6 * 60 + 1  # the corrected '6u', not 'morgen 09:00'
+
+
+def test_back_one_question_and_correct_at_the_preview(sites: dict[str, SiteHome]) -> None:
+    """Issue 20: '<' goes back one question; the preview changes any answer by its number and
+    is shown again; street and number are asked once and shown once; the postcode is checked
+    and normalised; life threat with P3 asks once whether P1 was meant, and 'nee' keeps P3."""
+    home = sites["nsp-houten"]
+    f = Form(home, "send", "emergency", "--incident", "MED", "--services", "A")
+    f.at("Straat en huisnummer (mag leeg blijven)", "<").wrong("Verder terug kan niet.", "")
+    f.at("Postcode (mag leeg blijven; < = vorige vraag)", "<")  # no number without a street
+    f.at("Straat en huisnummer", "Kerkstraat 12a")
+    f.at("Postcode", "9636 X").wrong("vul een Nederlandse postcode in", "9636ab")
+    f.at("Plaats", "Zuidbroek").at("Herkenningspunt", "bij de molen")
+    f.at("Levensgevaar?", "ja").at("Aanspreekbaar?", "").at("Ademt normaal?", "")
+    f.at("Aantal betrokkenen", "1").at("Aantal gewonden", "<")
+    f.at("Aantal betrokkenen", "2")  # the corrected answer
+    for label in ("Aantal gewonden", "Gevaar ter plaatse", "Bereikbaarheid", "Melder"):
+        f.at(label, "")
+    f.at("Terugbellen / bereikbaar via", "").at("Toelichting", "")
+    f.at("Prioriteit (Enter = P1; < = vorige vraag)", "P3")
+    f.expect("Levensgevaar: ja, maar de prioriteit is P3 Normaal.")
+    f.expect("Prioriteit P1 Levensgevaar / direct maken? (ja/nee) > ").child.sendline("nee")
+    f.expect("Controleer het bericht:").expect(" 1. Prioriteit")
+    f.expect(" 2. Locatie / adres").expect(": Kerkstraat 12a, 9636 AB Zuidbroek\r\n")
+    f.expect(" 9. Aantal betrokkenen").expect(": 2")
+    f.expect("Versturen? (ja/nee, of 1-15 om die regel te wijzigen) > ").child.sendline("2")
+    f.at("Straat en huisnummer (mag leeg blijven; Enter = Kerkstraat 12a; - = leegmaken)", "<")
+    f.wrong("Verder terug kan niet.", "Kerkstraat 14")  # not into answers not being changed
+    f.at("Postcode (mag leeg blijven; Enter = 9636 AB; - = leegmaken; < = vorige", "")
+    f.at("Plaats", "")
+    f.expect("Controleer het bericht:")
+    assert "Levensgevaar: ja" not in (f.child.before or "")  # asked once, not at every preview
+    f.expect(": Kerkstraat 14, 9636 AB Zuidbroek\r\n").expect(" 3. Herkenningspunt").expect("molen")
+    f.expect("Versturen? (ja/nee").expect("> ").child.sendline("3")
+    f.at("Herkenningspunt (mag leeg blijven; Enter = bij de molen; - = leegmaken)", "-")
+    f.expect(" 3. Herkenningspunt").expect(": —\r\n")
+    f.expect("Versturen? (ja/nee").expect("> ").child.sendline("ja")
+    f.expect("Berichtnummer:")
+    assert f.finish() == 0
+    body = _stored(home)
+    assert isinstance(body, Emergency) and body.people_involved == 2
+    assert "Kerkstraat 14, 9636 AB Zuidbroek" in _shown_at_cp(sites, "nsp-houten")
+    assert run(events(home, ev.MESSAGE_CREATED))[0].data["priority"] == "P3"  # as chosen
+
+
+def test_life_threat_with_a_lower_priority_becomes_p1_when_the_volunteer_says_so(
+    sites: dict[str, SiteHome],
+) -> None:
+    home = sites["nsp-houten"]
+    args = ["--incident", "MED", "--services", "A", "--landmark", "bij de kerk"]
+    f = Form(home, "send", "emergency", *args, "--priority", "P2", "--callback", "TEL")
+    for label in ("Straat en huisnummer", "Postcode", "Plaats"):
+        f.at(label, "")
+    f.at("Levensgevaar?", "ja").at("Aanspreekbaar?", "").at("Ademt normaal?", "")
+    f.at("Aantal betrokkenen", "1")
+    for label in ("Aantal gewonden", "Gevaar ter plaatse", "Bereikbaarheid", "Melder"):
+        f.at(label, "")
+    f.at("Telefoonnummer", "06-1234").wrong("geen bestaand telefoonnummer", "+31612345678")
+    f.at("Toelichting", "")
+    f.expect("Levensgevaar: ja, maar de prioriteit is P2 Spoed.")
+    f.expect("maken? (ja/nee) > ").child.sendline("ja")
+    f.expect(" 1. Prioriteit").expect(": P1 Levensgevaar / direct")
+    f.expect("15. Telefoonnummer").expect(": 06 12345678")
+    f.expect("Versturen? (ja/nee").expect("> ").child.sendline("ja")
+    f.expect("Berichtnummer:")
+    assert f.finish() == 0
+    assert run(events(home, ev.MESSAGE_CREATED))[0].data["priority"] == "P1"
+
+
+def test_scripted_send_checks_and_normalises_and_warns_without_asking(
+    sites: dict[str, SiteHome],
+) -> None:
+    """With flags and --yes nobody can be asked: postcode and phone are still checked and
+    normalised, and life threat with P3 is said on stderr and sent as given."""
+    home = sites["nsp-houten"]
+    base = [sys.executable, "-m", "nsplink", "--home", str(home.root), "send", "emergency"]
+    args = ["--incident", "MED", "--services", "A", "--people-involved", "1"]
+    args += ["--street", "Kerkstraat", "--number", "3"]
+    env = {k: v for k, v in os.environ.items() if k != "NSPLINK_LANG"}
+
+    def send(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*base, *args, *extra, "--yes"], cwd=ROOT, env=env, capture_output=True, text=True
+        )
+
+    bad = send("--postcode", "9636 X")
+    assert bad.returncode == 2 and "vul een Nederlandse postcode in" in bad.stderr
+    bad = send("--callback", "TEL", "--callback-number", "06-1234")
+    assert bad.returncode == 2 and "geen bestaand telefoonnummer" in bad.stderr
+    assert run(event_count(home)) == 0
+    ok = send("--postcode", "9636ab", "--life-threat", "ja", "--priority", "P3")
+    assert ok.returncode == 0, ok.stderr
+    assert "levensgevaar ja, maar prioriteit P3 Normaal" in ok.stderr
+    assert isinstance(_stored(home), Emergency)
+    assert "Kerkstraat 3, 9636 AB" in _shown_at_cp(sites, "nsp-houten")  # sealed: at the CP
+    assert run(events(home, ev.MESSAGE_CREATED))[0].data["priority"] == "P3"

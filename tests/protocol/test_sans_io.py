@@ -1,8 +1,9 @@
 """protocol/ and lora/ stay sans-IO: no clock, sleep, sockets, files or randomness in the core.
 
 A static check over EVERY module of nsplink/protocol and nsplink/lora (a new one is checked without
-being listed). The one sanctioned read is the versioned dictionary
-from package data in compress.py, done once like an import. The engine and its retry policy may
+being listed). The one sanctioned read is of the versioned, hash-pinned data files (the deflate
+dictionary, the text coder's training text) from package data in datafiles.py, done once like an
+import. The engine and its retry policy may
 import `random` for the type of the seeded generator the driver passes in (same seed, same run)."""
 
 from __future__ import annotations

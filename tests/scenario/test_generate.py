@@ -58,8 +58,10 @@ def test_a_country_is_regions_side_by_side_out_of_each_others_range() -> None:
 
 
 def test_impossible_parameters_are_refused() -> None:
-    with pytest.raises(GenerateError):
+    with pytest.raises(GenerateError) as too_wide:
         generate(country(36, nsps=60), seed=1)  # does not fit in +-200 km
+    assert "passen niet in een vierkant" in too_wide.value.text("nl")
+    assert "do not fit in" in too_wide.value.text("en") == str(too_wide.value)
     with pytest.raises(GenerateError):
         generate([RegionSpec(nsps=0)], seed=1)
 

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 from nsplink.radio.sim.propagation import Propagation
-from nsplink.scenario.plan import CHANNEL_LIMIT_PCT, plan, render_text
+from nsplink.scenario.generate import RegionSpec, generate
+from nsplink.scenario.plan import CHANNEL_LIMIT_PCT, mutable_nsps, plan, render_text
 from nsplink.scenario.radiomap import radio_map
 from nsplink.scenario.schema import load_scenario, parse_scenario
 
@@ -75,3 +76,42 @@ def test_scenario_plan_on_the_command_line(tmp_path: Path) -> None:
     assert "position: {lat: " in r.stdout  # in the scenario's own coordinates, ready to paste
     bad = subprocess.run([*cmd[:-1], "99"], capture_output=True, text=True, env=env, check=False)
     assert bad.returncode == 2 and "--margin" in bad.stderr
+
+
+# On a line, 0 dBi antennas, the preset the plan picks (LONG_MODERATE): 1.5 km to the CP is a
+# strong link, 4 km about 11 dB of margin; nsp-far is 16 km from the CP (about -9 dB: beyond
+# even a lucky link) and 12 km from nsp-mid (about -4 dB: within one σ of shadowing, so a link
+# that may well carry its traffic).
+LINE = """\
+name: Op een lijn
+duration: 3h
+sites:
+  - {name: cp-a, role: cp, node: 0x1001, position: [0, 0]}
+  - {name: nsp-near, role: nsp, node: 0x2001, position: [1500, 0]}
+  - {name: nsp-mid, role: nsp, node: 0x2002, position: [-4000, 0]}
+  - {name: nsp-far, role: nsp, node: 0x2003, position: [-16000, 0]}
+sitreps: {every: 1h}
+timeline: []
+"""
+
+
+def test_an_nsp_goes_quiet_only_when_nobody_leans_on_it() -> None:
+    sc = parse_scenario(LINE)
+    # nsp-far can reach the CP only through nsp-mid, on a weak link: nsp-mid keeps forwarding
+    assert mutable_nsps(sc) == ("nsp-near",)
+    alone = parse_scenario("\n".join(x for x in LINE.splitlines() if "nsp-far" not in x))
+    assert mutable_nsps(alone) == ("nsp-mid", "nsp-near")
+    p = plan(sc)
+    assert p.preset == "LONG_MODERATE"  # the distances above are for it
+    text = render_text(sc, p, "nl")
+    assert "CLIENT_MUTE" in text and "1 van 3: nsp-near" in text
+
+
+def test_generate_mute_covered_makes_exactly_the_planned_radios_quiet() -> None:
+    spec = [RegionSpec(nsps=20)]
+    plain = parse_scenario(generate(spec, seed=4, hours=3))
+    quiet = parse_scenario(generate(spec, seed=4, hours=3, mute_covered=True))
+    muted = {s.name for s in quiet.sites if s.radio_role == "CLIENT_MUTE"}
+    assert muted and muted == set(mutable_nsps(plain))
+    assert [s.name for s in plain.sites] == [s.name for s in quiet.sites]
+    assert all(s.role == "nsp" for s in quiet.sites if s.name in muted)

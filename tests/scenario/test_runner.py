@@ -71,6 +71,9 @@ async def test_smoke_scenario_delivers_everything_once(tmp_path: Path) -> None:
     assert handling["typed_to_closed"]["n"] == rep["delivery"]["emergency"]["sent"]
     md = (tmp_path / "report.md").read_text("utf-8")
     assert "Verloren berichten (moet 0 zijn): 0" in md
+    # message types and the seed in Dutch words, not the codes (issue 20)
+    assert "| Noodhulpmelding |" in md and "| emergency |" not in md
+    assert "startwaarde (seed) 7" in md and "zaad" not in md
     assert json.loads((tmp_path / "report.json").read_text("utf-8"))["seed"] == 7
 
 

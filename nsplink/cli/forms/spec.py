@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from nsplink.cli.forms import checks
 from nsplink.i18n import Lang, register, t
 from nsplink.protocol import (
     Answer,
@@ -52,8 +53,10 @@ register(
             "answer yes, no or unknown.",
         ),
         "form.hint.time": (
-            "vul een tijd in zoals 18:00, 2026-11-24T09:00, of over hoe lang: 6h, 90m, 2d.",
-            "enter a time such as 18:00, 2026-11-24T09:00, or how long from now: 6h, 90m, 2d.",
+            "vul een tijd in zoals 18:00, morgen 09:00, 24-11 09:00, of over hoe lang: "
+            "6u, 90 min, 2 dagen.",
+            "enter a time such as 18:00, tomorrow 09:00, 24-11 09:00, or how long from now: "
+            "6h, 90 min, 2 days.",
         ),
         "form.hint.past": (
             "dit tijdstip is al voorbij; kies een moment in de toekomst.",
@@ -84,8 +87,20 @@ register(
     }
 )
 
-_RELATIVE = re.compile(r"^\+?\s*(\d{1,5})\s*([mhd])$")
-_CLOCK = re.compile(r"^(\d{1,2})[:.](\d{2})$")
+# how long from now, in Dutch or English words: 6u, over 6 uur, 6h, in 90 min, 2 dagen, +2d
+_RELATIVE = re.compile(
+    r"^(?:over|in|\+)?\s*(\d{1,5})\s*"
+    r"(m|min|mins|minuut|minuten|minute|minutes|u|uur|uren|h|hr|hrs|hour|hours|"
+    r"d|dag|dagen|day|days)$"
+)
+_UNIT_SECONDS = {"m": 60, "u": 3600, "h": 3600, "d": 86400}
+_CLOCK = re.compile(r"^(\d{1,2})[:.](\d{2})(?:\s*(?:uur|u|h))?$")
+# a day word or a day-month, then (optionally 'om'/'at') a clock time: morgen 09:00, 24-11 9:00
+_DAY_WORDS = {"vandaag": 0, "today": 0, "morgen": 1, "tomorrow": 1, "overmorgen": 2}
+_DAY_CLOCK = re.compile(
+    r"^(vandaag|today|morgen|tomorrow|overmorgen|(\d{1,2})[-/](\d{1,2})(?:[-/](\d{4}))?)"
+    r"\s+(?:om\s+|at\s+)?(\d{1,2})[:.](\d{2})(?:\s*(?:uur|u|h))?$"
+)
 _GM = re.compile(r"^(?:gm)?0*(\d{1,4})$")
 _YES = {"j", "ja", "y", "yes", "true", "1", "waar"}
 _NO = {"n", "nee", "no", "false", "0", "onwaar"}
@@ -104,7 +119,7 @@ class ParseContext:
 class Field:
     name: str  # body attribute, flag (--name-with-dashes), file key
     kind: str  # text | longtext | int | code | codes | services | answer | bool | time |
-    #            msgid | site | sites | municipality
+    #            msgid | site | sites | municipality | postcode | phone
     enum: type[Code] | None = None
     required: bool = False
     default: Any = None  # taken when the answer is empty (None: leave the body's default)
@@ -132,13 +147,30 @@ def _generator(values: Mapping[str, Any]) -> bool:
 register(
     {
         "form.hint.location": (
-            "Vul straat en huisnummer in, of laat die leeg en geef een herkenningspunt.",
-            "Fill in street and number, or leave them empty and give a landmark.",
+            "Bijvoorbeeld Kerkstraat 12a. Leeg laten als er geen adres is: dan een "
+            "herkenningspunt.",
+            "For example Kerkstraat 12a. Leave empty when there is no address: then a landmark.",
+        ),
+        "form.hint.number": (
+            "Alleen het huisnummer bij {street}, zoals 12a.",
+            "Only the house number in {street}, such as 12a.",
+        ),
+        "form.hint.issuer": (
+            "Wie de mededeling uitgeeft, zoals Gemeente Houten of Veiligheidsregio Utrecht.",
+            "Who issues the bulletin, such as Gemeente Houten or Veiligheidsregio Utrecht.",
+        ),
+        "form.hint.supersedes": (
+            "Het nummer van de mededeling die hiermee vervalt (zie nsplink bulletins), zoals "
+            "a1b2c3-42. Leeg laten als er geen is.",
+            "The number of the bulletin this one replaces (see nsplink bulletins), such as "
+            "a1b2c3-42. Leave empty if there is none.",
         ),
         "form.hint.privacy": ("Geen namen van anderen noemen.", "Do not name other people."),
         "form.hint.when": (
-            "Bijvoorbeeld 18:00 (vandaag of morgen), 2026-11-24T09:00, of over hoe lang: 6h.",
-            "For example 18:00 (today or tomorrow), 2026-11-24T09:00, or how long from now: 6h.",
+            "Bijvoorbeeld 18:00 (vandaag of morgen), morgen 09:00, 24-11 09:00, of over hoe "
+            "lang: 6u, 90 min, 2 dagen.",
+            "For example 18:00 (today or tomorrow), tomorrow 09:00, 24-11 09:00, or how long "
+            "from now: 6h, 90 min, 2 days.",
         ),
         "form.hint.deliver": (
             "Leeg laten = afleveren bij deze post.",
@@ -149,9 +181,9 @@ register(
 
 FORMS: dict[MessageType, tuple[Field, ...]] = {
     MessageType.EMERGENCY: (
-        Field("street", "text", hint="form.hint.location"),
-        Field("number", "text"),
-        Field("postcode", "text"),
+        Field("street", "text", hint="form.hint.location"),  # asked as "street and number"
+        Field("number", "text", hint="form.hint.number"),  # asked only if the street had none
+        Field("postcode", "postcode"),
         Field("place", "text"),
         Field("landmark", "text"),
         Field("incident", "code", Incident, required=True),
@@ -165,7 +197,7 @@ FORMS: dict[MessageType, tuple[Field, ...]] = {
         Field("access", "text"),
         Field("reporter", "text", hint="form.hint.privacy"),
         Field("callback", "code", Callback, required=True, default=Callback.NSP),
-        Field("callback_number", "text", required=True, when=_tel),
+        Field("callback_number", "phone", required=True, when=_tel),
         Field("text", "longtext", hint="form.hint.privacy"),
     ),
     MessageType.SITREP: (
@@ -197,11 +229,11 @@ FORMS: dict[MessageType, tuple[Field, ...]] = {
         Field("headline", "text", required=True),
         Field("body", "longtext", required=True),
         Field("valid_until", "time", required=True, hint="form.hint.when"),
-        Field("issuer", "text", required=True),
+        Field("issuer", "text", required=True, hint="form.hint.issuer"),
         Field("urgent", "code", Urgent, required=True, default=Urgent.NORMAAL),
         Field("topic", "code", Topic, default=Topic.ALG),
         Field("internal", "bool", default=False),
-        Field("supersedes", "msgid"),
+        Field("supersedes", "msgid", hint="form.hint.supersedes"),
         Field("municipality", "municipality", ask=False),
         Field("sites", "sites", ask=False),
     ),
@@ -269,9 +301,13 @@ def parse_value(mtype: MessageType, f: Field, raw: Any, ctx: ParseContext) -> An
         return None
     if isinstance(raw, bool) and f.kind != "bool":
         raise ValidationError(name, "form.hint.type")
-    if f.kind in ("text", "longtext"):
+    if f.kind in ("text", "longtext", "postcode", "phone"):
         if not isinstance(raw, str):
             raise ValidationError(name, "form.hint.type")
+        if f.kind == "postcode":
+            return checks.postcode(name, raw)
+        if f.kind == "phone":
+            return checks.phone(name, raw)
         return raw.strip() if f.kind == "text" else raw.strip("\n")
     if isinstance(raw, list | tuple):
         if f.kind not in ("codes", "sites"):
@@ -359,15 +395,19 @@ def _services(name: str, f: Field, text: str, items: list[str], ctx: ParseContex
 
 
 def parse_time(text: str, now: float) -> float | None:
-    """'18:00' (today, or tomorrow if passed), ISO date-time (local unless zoned), '6h'/'90m'/'2d'
-    from now. Returns Unix seconds, or None if the text is none of these."""
-    word = text.strip().lower()
+    """What the hint suggests, in Dutch or English: '18:00' (today, or tomorrow if passed),
+    'morgen 09:00' / 'tomorrow 9:00', '24-11 09:00' (this year), how long from now ('6u',
+    'over 6 uur', '6h', '90 min', '2 dagen'), or an ISO date-time (local unless zoned).
+    `now` comes from the caller (the CLI's clock). Returns Unix seconds, or None."""
+    word = " ".join(text.strip().lower().split())
     rel = _RELATIVE.match(word)
     if rel:
-        unit = {"m": 60, "h": 3600, "d": 86400}[rel.group(2)]
-        return now + int(rel.group(1)) * unit
-    clock = _CLOCK.match(word)
+        return now + int(rel.group(1)) * _UNIT_SECONDS[rel.group(2)[0]]
     base = datetime.fromtimestamp(now).astimezone()
+    day = _DAY_CLOCK.match(word)
+    if day:
+        return _on_day(base, day)
+    clock = _CLOCK.match(word)
     if clock:
         hour, minute = int(clock.group(1)), int(clock.group(2))
         if hour > 23 or minute > 59:
@@ -383,6 +423,22 @@ def parse_time(text: str, now: float) -> float | None:
     if parsed.tzinfo is None:
         parsed = parsed.astimezone()
     return parsed.timestamp()
+
+
+def _on_day(base: datetime, m: re.Match[str]) -> float | None:
+    hour, minute = int(m.group(5)), int(m.group(6))
+    if hour > 23 or minute > 59:
+        return None
+    try:
+        if m.group(1) in _DAY_WORDS:
+            date = base.date() + timedelta(days=_DAY_WORDS[m.group(1)])
+        else:
+            year = int(m.group(4)) if m.group(4) else base.year
+            date = base.date().replace(year=year, month=int(m.group(3)), day=int(m.group(2)))
+    except ValueError:
+        return None
+    moment = datetime(date.year, date.month, date.day, hour, minute).astimezone()
+    return moment.timestamp()
 
 
 def _time(name: str, f: Field, text: str, items: list[str], ctx: ParseContext) -> int:

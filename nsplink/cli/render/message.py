@@ -8,10 +8,10 @@ Dutch (or, in English, the international) spelling alphabet.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from nsplink.cli.forms.spec import FORMS, LOCATION, Field, active, label
+from nsplink.cli.render.table import clock
 from nsplink.i18n import Lang, register, t
 from nsplink.protocol import Code, KeyId, Message, MessageId, Services, unix_from_minutes
 from nsplink.texts import code_label
@@ -131,13 +131,6 @@ def spell(text: str, lang: Lang | None = None) -> str:
     return " ".join(out)
 
 
-def _local(at: float) -> str:
-    try:
-        return datetime.fromtimestamp(at).strftime("%Y-%m-%d %H:%M")
-    except (OverflowError, OSError, ValueError):
-        return "?"
-
-
 def value_text(
     f: Field, value: Any, lang: Lang | None, site_name: Callable[[KeyId], str] = str
 ) -> str:
@@ -159,7 +152,7 @@ def value_text(
     if isinstance(value, MessageId):
         return str(value)
     if f.kind == "time" and isinstance(value, int):
-        return _local(unix_from_minutes(value))
+        return clock(unix_from_minutes(value), lang)
     if f.kind == "municipality":
         return f"GM{int(value):04d}"
     return str(value)
@@ -172,6 +165,41 @@ def address_line(body: Message) -> str:
     return ", ".join(x for x in (street, town) if x)
 
 
+def form_entries(
+    body: Message,
+    lang: Lang | None = None,
+    *,
+    site_name: Callable[[KeyId], str] = str,
+    spell_names: bool = False,
+) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(label, value, the form fields it shows) in the form's order. The address is one line
+    (street, number, postcode, place), spelled if asked; a field the form never asks for
+    (e.g. a bulletin's audience, set by flag or file) only when it has a value."""
+    mtype = body.TYPE
+    values = {f.name: getattr(body, f.name, None) for f in FORMS[mtype]}
+    empty = t("render.empty", lang)
+    out: list[tuple[str, str, tuple[str, ...]]] = []
+    for f in active(mtype, values):
+        if f.name in LOCATION:
+            if f.name == "street":
+                addr = address_line(body)
+                where = ("street", "number", "postcode", "place")
+                out.append((t("field.emergency.location", lang), addr or empty, where))
+                if spell_names and addr:
+                    out.append(("  " + t("render.spelled", lang), spell(addr, lang), ()))
+            elif f.name == "landmark":
+                mark = str(values["landmark"] or "")
+                out.append((label(mtype, f, lang), value_text(f, mark, lang), ("landmark",)))
+                if spell_names and mark:
+                    out.append(("  " + t("render.spelled", lang), spell(mark, lang), ()))
+            continue
+        value = values[f.name]
+        if not f.ask and (value is None or value == "" or value == ()):
+            continue
+        out.append((label(mtype, f, lang), value_text(f, value, lang, site_name), (f.name,)))
+    return out
+
+
 def form_lines(
     body: Message,
     lang: Lang | None = None,
@@ -179,25 +207,9 @@ def form_lines(
     site_name: Callable[[KeyId], str] = str,
     spell_names: bool = False,
 ) -> list[tuple[str, str]]:
-    """(label, value) in the form's order. The address is one line, spelled if asked."""
-    mtype = body.TYPE
-    values = {f.name: getattr(body, f.name, None) for f in FORMS[mtype]}
-    lines: list[tuple[str, str]] = []
-    for f in active(mtype, values):
-        if f.name in LOCATION:
-            if f.name == "street":
-                addr = address_line(body)
-                lines.append((t("field.emergency.location", lang), addr or t("render.empty", lang)))
-                if spell_names and addr:
-                    lines.append(("  " + t("render.spelled", lang), spell(addr, lang)))
-            elif f.name == "landmark":
-                mark = str(values["landmark"] or "")
-                lines.append((label(mtype, f, lang), value_text(f, mark, lang)))
-                if spell_names and mark:
-                    lines.append(("  " + t("render.spelled", lang), spell(mark, lang)))
-            continue
-        lines.append((label(mtype, f, lang), value_text(f, values[f.name], lang, site_name)))
-    return lines
+    """(label, value) in the form's order: `form_entries` without the field names."""
+    entries = form_entries(body, lang, site_name=site_name, spell_names=spell_names)
+    return [(lbl, value) for lbl, value, _ in entries]
 
 
 def format_lines(lines: list[tuple[str, str]]) -> str:

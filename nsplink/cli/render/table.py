@@ -1,10 +1,24 @@
-"""Plain-text columns and clock times for the CLI's lists (queue, outbox)."""
+"""Plain-text columns and the one way a volunteer or operator reads a moment (queue, show,
+outbox, status, bulletins, handover, the form preview)."""
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
+from nsplink.i18n import Lang, register, t
 from nsplink.texts.safe import shown
+
+register(
+    {
+        "when.days": ("ma di wo do vr za zo", "Mon Tue Wed Thu Fri Sat Sun"),
+        "when.months": (
+            "jan feb mrt apr mei jun jul aug sep okt nov dec",
+            "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec",
+        ),
+        "when.unknown": ("—", "—"),
+    }
+)
 
 
 def columns(
@@ -24,14 +38,18 @@ def columns(
     return out
 
 
-def clock(at: float | None, *, short: bool = False) -> str:
-    """'2026-11-23 14:32'; with `short`, '14:32' today and '22-11 14:32' otherwise."""
+def clock(at: float | None, lang: Lang | None = None, *, now: float | None = None) -> str:
+    """A moment in local time the way people say it: 'wo 4 dec 21:15' ('Wed 4 Dec 21:15'),
+    with the year only when it is not this year's ('di 3 dec 2024 09:00'). The one date format
+    of every screen; `now` (default: the clock) only decides whether the year is shown."""
     if at is None:
-        return "—"
+        return t("when.unknown", lang)
     try:
         moment = datetime.fromtimestamp(at)
+        this_year = datetime.fromtimestamp(time.time() if now is None else now).year
     except (OverflowError, OSError, ValueError):
         return "?"
-    if not short:
-        return moment.strftime("%Y-%m-%d %H:%M")
-    return moment.strftime("%H:%M" if moment.date() == datetime.now().date() else "%d-%m %H:%M")
+    day = t("when.days", lang).split()[moment.weekday()]
+    month = t("when.months", lang).split()[moment.month - 1]
+    year = "" if moment.year == this_year else f" {moment.year}"
+    return f"{day} {moment.day} {month}{year} {moment:%H:%M}"

@@ -874,6 +874,7 @@ class Status(_message.Message):
     LAST_HEARD_FIELD_NUMBER: _builtins.int
     RSSI_FIELD_NUMBER: _builtins.int
     SNR_X4_FIELD_NUMBER: _builtins.int
+    HEAD_FIELD_NUMBER: _builtins.int
     power: Global___Power.ValueType
     battery_pct: _builtins.int
     power_hours: _builtins.int
@@ -883,6 +884,10 @@ class Status(_message.Message):
     """dB * 4"""
     @_builtins.property
     def last_heard(self) -> _containers.RepeatedCompositeFieldContainer[Global___PeerHeard]: ...
+    @_builtins.property
+    def head(self) -> Global___ChainHead:
+        """issue 18: the sender's log head, anchored"""
+
     def __init__(
         self,
         *,
@@ -893,21 +898,53 @@ class Status(_message.Message):
         last_heard: _abc.Iterable[Global___PeerHeard] | None = ...,
         rssi: _builtins.int | None = ...,
         snr_x4: _builtins.int | None = ...,
+        head: Global___ChainHead | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["_rssi", b"_rssi", "_snr_x4", b"_snr_x4", "rssi", b"rssi", "snr_x4", b"snr_x4"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_head", b"_head", "_rssi", b"_rssi", "_snr_x4", b"_snr_x4", "head", b"head", "rssi", b"rssi", "snr_x4", b"snr_x4"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_rssi", b"_rssi", "_snr_x4", b"_snr_x4", "battery_pct", b"battery_pct", "last_heard", b"last_heard", "power", b"power", "power_hours", b"power_hours", "queue_depth", b"queue_depth", "rssi", b"rssi", "snr_x4", b"snr_x4"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_head", b"_head", "_rssi", b"_rssi", "_snr_x4", b"_snr_x4", "battery_pct", b"battery_pct", "head", b"head", "last_heard", b"last_heard", "power", b"power", "power_hours", b"power_hours", "queue_depth", b"queue_depth", "rssi", b"rssi", "snr_x4", b"snr_x4"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__head: _TypeAlias = _typing.Literal["head"]  # noqa: Y015
+    _WhichOneofArgType__head: _TypeAlias = _typing.Literal["_head", b"_head"]  # noqa: Y015
     _WhichOneofReturnType__rssi: _TypeAlias = _typing.Literal["rssi"]  # noqa: Y015
     _WhichOneofArgType__rssi: _TypeAlias = _typing.Literal["_rssi", b"_rssi"]  # noqa: Y015
     _WhichOneofReturnType__snr_x4: _TypeAlias = _typing.Literal["snr_x4"]  # noqa: Y015
     _WhichOneofArgType__snr_x4: _TypeAlias = _typing.Literal["_snr_x4", b"_snr_x4"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__head) -> _WhichOneofReturnType__head | None: ...
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__rssi) -> _WhichOneofReturnType__rssi | None: ...
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__snr_x4) -> _WhichOneofReturnType__snr_x4 | None: ...
 
 Global___Status: _TypeAlias = Status  # noqa: Y015
+
+@_typing.final
+class ChainHead(_message.Message):
+    """The head of the sender's hash-chained log when it sent the beacon: how many events, and the
+    first 6 bytes of the last one's chain hash. Other sites record it, so a rewrite of anything
+    announced shows (`nsplink log verify --against`). 8-9 bytes on air for a log of 1k-100k rows.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    COUNT_FIELD_NUMBER: _builtins.int
+    HASH_FIELD_NUMBER: _builtins.int
+    count: _builtins.int
+    hash: _builtins.bytes
+    def __init__(
+        self,
+        *,
+        count: _builtins.int = ...,
+        hash: _builtins.bytes = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["count", b"count", "hash", b"hash"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ChainHead: _TypeAlias = ChainHead  # noqa: Y015
 
 @_typing.final
 class Note(_message.Message):
@@ -978,6 +1015,7 @@ Global___RosterUpdate: _TypeAlias = RosterUpdate  # noqa: Y015
 
 K_FIELD_NUMBER: _builtins.int
 SIZE_FIELD_NUMBER: _builtins.int
+ADDED_FIELD_NUMBER: _builtins.int
 k: _extension_dict._ExtensionFieldDescriptor[_descriptor_pb2.FieldOptions, _builtins.int]
 """Exp-Golomb order of a number or enum on air, about log2 of its usual value (fitted on the
 training corpus, never on the held-out set). Values below 2^k take 1 + k bits; each
@@ -985,3 +1023,8 @@ doubling beyond adds 2. Changing one changes the wire format: bump FORMAT_VERSIO
 """
 size: _extension_dict._ExtensionFieldDescriptor[_descriptor_pb2.FieldOptions, _builtins.int]
 """A `bytes` field of exactly this many bytes (key ids: 3); no length on air."""
+added: _extension_dict._ExtensionFieldDescriptor[_descriptor_pb2.FieldOptions, _builtins.bool]
+"""An optional field added to a message after format 2 was fixed; only such fields may
+follow it. A body that ends before it means "absent", and the packer leaves an absent one
+out when it would start a new byte, so older senders' bodies still decode, unchanged.
+"""

@@ -10,6 +10,7 @@ import contextlib
 import errno
 import logging
 import os
+import socket
 import tty
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +23,7 @@ from nsplink.radio.emulator.framing import FrameDecoder, encode_frame
 log = logging.getLogger("nsplink.radio.emulator")
 
 MAX_WRITE_BACKLOG = 1 << 20  # a client that reads nothing is cut off rather than fed forever
+DRAIN_CHUNKS = 16  # what a reset client left unread is small: bound the read anyway
 
 
 class LinkOwner(Protocol):
@@ -88,6 +90,23 @@ class TcpLinkProtocol(asyncio.Protocol):
         if self.link is not None:
             self.link.feed(data)
 
+    def _drain(self) -> None:
+        """A write to a client that already reset the connection ends the transport before
+        asyncio reads what the client sent just before: the one-shot `meshtastic --ch-set`
+        writes its admin frame and closes. Those bytes arrived before the reset and a device reading
+        its socket in order acts on them, so read what the kernel still holds first."""
+        assert self.transport is not None and self.link is not None
+        raw = self.transport.get_extra_info("socket")
+        if raw is None:
+            return
+        with contextlib.suppress(OSError), socket.socket(fileno=os.dup(raw.fileno())) as sock:
+            sock.setblocking(False)
+            for _ in range(DRAIN_CHUNKS):
+                data = sock.recv(65536)
+                if not data:
+                    break
+                self.link.feed(data)
+
     def eof_received(self) -> bool:
         # The library's close() half-closes first and may still write (a late heartbeat);
         # keep our side open until it closes fully, or its write fails with EPIPE.
@@ -96,6 +115,8 @@ class TcpLinkProtocol(asyncio.Protocol):
         return True
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self.link is not None and not self.link.closed and exc is not None:
+            self._drain()
         if self.link is not None:
             self.link.closed = True
             self.link.sending_packets = False

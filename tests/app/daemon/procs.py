@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from nsplink.app.site import SiteHome
-from nsplink.store import Store
+from nsplink.store import Store, StoreCorrupt, StoreMissing
 
 
 class DaemonProc:
@@ -70,5 +70,8 @@ async def wait_until(
 async def radio_connected(home: SiteHome) -> bool:
     if not home.db_path.exists():
         return False
-    async with await Store.open(home.db_path) as store:
-        return bool(await store.events(kinds=("radio.connected",)))
+    try:
+        async with await Store.open(home.db_path, create=False, readonly=True) as store:
+            return bool(await store.events(kinds=("radio.connected",)))
+    except (StoreCorrupt, StoreMissing):
+        return False  # the daemon has made the file but not its tables yet: not connected yet

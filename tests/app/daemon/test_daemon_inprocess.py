@@ -133,6 +133,7 @@ async def test_triage_lost_while_the_nsp_is_off_arrives_after_a_cp_restart(tmp_p
 
             await wait_for(lambda: remote_state(None))
             medium.power_off(nsp_node.node_num)
+            sent_before = medium.stats["tx_own"]  # the NSP is off: only the CP transmits now
             triage = Event(ev.TRIAGE_CHANGED, clock(), "CP Noord", str(mid),
                            {"state": "MKAMER", "operator": "Jan"})  # fmt: skip
             await cp_store.append(triage)
@@ -146,12 +147,20 @@ async def test_triage_lost_while_the_nsp_is_off_arrives_after_a_cp_restart(tmp_p
                 return bool(await triage_receipts())
 
             await wait_for(receipt_created)
-            await asyncio.sleep(0.3)  # its first try goes out into nothing
+
+            async def cp_transmitted() -> bool:
+                return medium.stats["tx_own"] > sent_before
+
+            await wait_for(cp_transmitted)  # its first try goes out into nothing
             cp.request_stop()
             await cp_run
             cp = daemon("CP Noord", cp_node)
             cp_run = tg.create_task(cp.run())
-            await asyncio.sleep(0.5)
+
+            async def cp_restarted() -> bool:
+                return len(await cp_store.events(kinds=(ev.DAEMON_STARTED,))) == 2
+
+            await wait_for(cp_restarted)  # its engine memory is gone: only the log has it
             medium.power_on(nsp_node.node_num)
             await wait_for(lambda: remote_state("MKAMER"), timeout=60.0)
 

@@ -5,13 +5,16 @@ and the duty-cycle notice."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
+import struct
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from meshtastic.protobuf import admin_pb2, mesh_pb2, portnums_pb2
+from meshtastic.protobuf import admin_pb2, channel_pb2, mesh_pb2, portnums_pb2
 
 from nsplink.radio.emulator import EmulatedDevice, EmulatedMesh
 from nsplink.radio.emulator.framing import FrameDecoder, encode_frame
@@ -322,3 +325,43 @@ async def test_unwritable_state_dir_refuses_the_setting_and_keeps_serving(tmp_pa
         finally:
             c.close()
     assert state.read_text() == "not a directory"  # stopped cleanly anyway
+
+
+async def test_a_frame_sent_just_before_a_reset_is_still_acted_on(mesh: EmulatedMesh) -> None:
+    """`meshtastic --ch-set` writes its admin frame and closes at once. When the device then
+    writes to that client (a packet heard meanwhile) before reading, asyncio ends the
+    transport on the reset; the frame that arrived before it must still be applied."""
+    dev = mesh.devices[0]
+    sock = socket.create_connection(("127.0.0.1", dev.tcp_port))
+    try:
+        sock.sendall(encode_frame(mesh_pb2.ToRadio(want_config_id=7).SerializeToString()))
+        sock.setblocking(False)
+        decoder, done = FrameDecoder(), False
+        for _ in range(200):  # bounded: the config burst takes a few loop turns
+            await asyncio.sleep(0.01)
+            with contextlib.suppress(BlockingIOError):
+                for f in decoder.feed(sock.recv(65536)):
+                    done = done or mesh_pb2.FromRadio.FromString(f).config_complete_id == 7
+            if done:
+                break
+        assert done, "no config burst"
+        admin = admin_pb2.AdminMessage()
+        admin.set_channel.index = 1
+        admin.set_channel.role = channel_pb2.Channel.Role.SECONDARY
+        admin.set_channel.settings.name = "reset"
+        sock.sendall(
+            encode_frame(
+                packet(dev.node_num, 0x5E7, admin.SerializeToString(), ADMIN).SerializeToString()
+            )
+        )
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    finally:
+        sock.close()  # with linger 0: a reset, while the frame is still unread by the device
+    heard = mesh_pb2.MeshPacket(to=dev.node_num, id=0x1234)
+    setattr(heard, "from", mesh.devices[1].node_num)
+    dev._to_phone(heard)  # the write that meets the reset before the device reads
+    for _ in range(100):
+        await asyncio.sleep(0.01)
+        if dev.state.channels[1].settings.name == "reset":
+            break
+    assert dev.state.channels[1].settings.name == "reset"

@@ -1,0 +1,85 @@
+"""Issue 18, anchoring end to end: two real daemons over the simulated medium send status beacons
+carrying their log heads; each records the other's (head.heard) in its own log; afterwards
+`nsplink log verify --against` (a real process) finds the NSP's log intact, and then finds the
+row an attacker rewrote, hashes and head recomputed, that plain `log verify` cannot see."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+
+from nsplink.app.daemon import Daemon, DaemonOptions
+from nsplink.protocol import HEAD_HASH_BYTES
+from nsplink.radio.sim import Medium
+from nsplink.radio.sim.driver import RealtimeDriver, SimRadio
+from nsplink.store import Record, Store
+from nsplink.store import events as ev
+from tests.app.daemon.sites import make_sites
+from tests.app.daemon.test_daemon_inprocess import EPOCH, SPEEDUP, wait_for
+from tests.cli.live import nsplink as live
+from tests.cli.test_anchor import nsplink, rewrite
+
+
+async def test_beacons_carry_heads_that_the_other_site_records(tmp_path: Path) -> None:
+    homes = make_sites(tmp_path, [("NSP Zuid", "nsp"), ("CP Noord", "cp")])
+    medium = Medium(seed=5)
+    nodes = [medium.add_node(0x30 + i, position=(i * 800.0, 0.0)) for i in range(2)]
+    driver = RealtimeDriver(medium, speedup=SPEEDUP)
+
+    def clock() -> float:
+        return EPOCH + driver.virtual_now()
+
+    opts = DaemonOptions(status_interval_s=2.0, fallback_check_s=3600)
+    daemons = [
+        Daemon(homes[name], radio=SimRadio(node, driver, portnum=287), options=opts, clock=clock)
+        for name, node in zip(("NSP Zuid", "CP Noord"), nodes, strict=True)
+    ]
+    heard: dict[str, list[Record]] = {}
+    async with asyncio.TaskGroup() as tg:
+        drive = tg.create_task(driver.run())
+        runs = [tg.create_task(d.run()) for d in daemons]
+        async with (
+            await Store.open(homes["NSP Zuid"].db_path) as nsp_store,
+            await Store.open(homes["CP Noord"].db_path) as cp_store,
+        ):
+
+            async def both_heard() -> bool:
+                for name, store in (("CP Noord", cp_store), ("NSP Zuid", nsp_store)):
+                    heard[name] = await store.events(kinds=(ev.HEAD_HEARD,))
+                return all(heard.values())
+
+            await wait_for(both_heard, timeout=60.0)
+        for d in daemons:
+            d.request_stop()
+        await asyncio.gather(*runs)
+        drive.cancel()
+
+    async with await Store.open(homes["NSP Zuid"].db_path) as nsp_store:
+        sent = await nsp_store.events(kinds=("status.sent",))
+        rows = {r.id: r.hash for r in await nsp_store.events()}
+    first = heard["CP Noord"][0]
+    assert first.data["sender_site"] == "NSP Zuid" and first.frame in {r.frame for r in sent}
+    count = first.data["count"]
+    assert 0 < count < len(rows)  # what the NSP had logged when it sent that beacon
+    assert rows[count][:HEAD_HASH_BYTES].hex() == first.data["hash"]
+    assert heard["NSP Zuid"][0].data["sender_site"] == "CP Noord"
+
+    nsp_home = homes["NSP Zuid"]
+    nsp, cp = nsp_home.root, homes["CP Noord"].root
+    res = nsplink(nsp, "verify", "--against", str(cp), lang="en")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "announced heads of NSP Zuid checked, all match" in res.stdout
+    assert "announced heads of CP Noord checked, all match" in res.stdout  # the other way round too
+
+    # the head as words for the paper log, the same in verify, status and handover
+    paper = re.search(r"Kop voor het papieren logboek: #\d+( [a-z]+){4}", live(nsp_home, "status"))
+    assert paper is not None
+    assert paper.group(0) in nsplink(nsp, "verify").stdout
+    assert paper.group(0) in live(nsp_home, "handover")
+
+    rewrite(nsp / "nsplink.db", "UPDATE events SET at = at + 1 WHERE id = 1")
+    assert nsplink(nsp, "verify").returncode == 0
+    res = nsplink(nsp, "verify", "--against", str(cp), lang="en")
+    assert res.returncode == 4
+    assert f"NSP Zuid REWRITTEN: row #{count} no longer matches" in res.stderr
