@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PROTO_DIR := nsplink/protocol/pb
 
-.PHONY: install test test-fast lint bench demo proto docs clean
+.PHONY: install sysdeps test test-fast lint bench demo proto docs clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "nsplink needs Python 3.11 or newer")'
@@ -17,7 +17,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-test: $(STAMP)
+# System packages the tests run for real (issue 23: the bridge tests start a mosquitto broker).
+sysdeps:
+	command -v mosquitto >/dev/null || command -v /usr/sbin/mosquitto >/dev/null || (apt-get update && apt-get install -y mosquitto)
+
+test: $(STAMP) sysdeps
 	$(PY) -m pytest -n 2 --dist loadfile -q
 
 test-fast: $(STAMP)

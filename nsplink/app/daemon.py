@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from nsplink import __version__
+from nsplink.app.bridgelog import BRIDGE_NODE, FED, FRAME_IN
 from nsplink.app.config import SiteConfig, load_config
 from nsplink.app.driver import EngineDriver, Persist, Request, Reserve, Send
 from nsplink.app.journal import DAEMON, Journal
@@ -55,12 +56,14 @@ from nsplink.protocol import (
     Power,
     Priority,
     RegionRoster,
+    Rejected,
     RosterUpdate,
     SignedMessage,
     SiteEngine,
     State,
     Status,
     beacon_head,
+    to_frames,
 )
 from nsplink.radio.base import (
     LinkDown,
@@ -144,6 +147,7 @@ class Daemon:
         self.driver: EngineDriver | None = None
         self._last_data_version = -1
         self._triage_seen = 0  # log id of the last triage change turned into a receipt
+        self._bridge_fed = 0  # log id of the last bridge.frame_in given to the engine
         self._last_wall: float | None = None  # the timer loop's last reading of the clock
         self.radio_state = RadioState(pid=os.getpid())  # for `nsplink status` (radiostate.py)
 
@@ -273,7 +277,12 @@ class Daemon:
         # receipts already) still owe the NSP a receipt
         self._triage_seen = max(self._triage_seen, self._journal().last_triage_receipt)
         self._last_data_version = await store.data_version()
+        async for rec in store.iter_events(kinds=(FED,)):
+            upto = rec.data.get("upto")
+            if isinstance(upto, int):
+                self._bridge_fed = max(self._bridge_fed, upto)
         await self._send_triage_receipts(now)
+        await self._feed_bridge(now)
         async with self._lock:
             await self._process(self.engine.handle_timer(now))
 
@@ -367,6 +376,33 @@ class Daemon:
                 async with self._lock:
                     await self._process(await self._journal().resume(item, now))
             await self._send_triage_receipts(now)
+            await self._feed_bridge(now)
+
+    async def _feed_bridge(self, now: float) -> None:
+        """Frames the bridge took in from the broker (issue 23, app/bridge.py) go to the engine
+        exactly as radio frames do, from node BRIDGE_NODE: its signature check refuses a forged
+        one, its duplicate check shows a frame heard over LoRa too only once. A crash between
+        feeding and the `bridge.fed` row feeds them again: the duplicate check absorbs that."""
+        fed = 0
+        upto = self._bridge_fed
+        async for rec in self._require().iter_events(kinds=(FRAME_IN,), after_id=upto):
+            upto = rec.id
+            if not rec.frame:
+                continue
+            async with self._lock:
+                try:
+                    frames = to_frames(rec.frame)
+                except DecodeError as err:
+                    effects: list[Effect] = [Rejected(err, rec.frame, BRIDGE_NODE, None)]
+                else:
+                    effects = []
+                    for frame in frames:
+                        effects += self.engine.on_frame(frame, BRIDGE_NODE, None, self.clock())
+                await self._process(effects)
+            fed += 1
+        if upto > self._bridge_fed:
+            self._bridge_fed = upto
+            await self._log(FED, data={"upto": upto, "frames": fed})
 
     async def _send_triage_receipts(self, now: float) -> None:
         """A CP operator's handling changes (logged by `nsplink handle`) go to the NSP as one

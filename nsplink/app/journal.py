@@ -21,6 +21,8 @@ from typing import Any, Protocol
 from nsplink.app.rejects import RejectTally
 from nsplink.protocol import (
     SEALED_TYPES,
+    Claim,
+    ClaimHeard,
     Created,
     CustodyForwarded,
     CustodyReleased,
@@ -42,10 +44,13 @@ from nsplink.protocol import (
     Sent,
     SignedMessage,
     SiteEngine,
+    State,
     Status,
     Triage,
     VerifyError,
+    claims_in,
     decode,
+    ownership,
     tracked,
 )
 from nsplink.store import CustodyItem, Event, InboxItem, OutboxItem, Record
@@ -102,6 +107,8 @@ class Journal:
         self.last_heard: dict[str, float] = {}
         self.heads: dict[str, tuple[float, int, str]] = {}  # per sender: recorded at, head
         self.rejects = RejectTally()  # rejected frames per (node, code, minute): memory only
+        self.claims: dict[str, set[Claim]] = {}  # report ref -> every claim the log holds
+        self._conflicts: dict[str, tuple[str, ...]] = {}  # ref -> (owner, *contenders) logged
 
     @property
     def me(self) -> KeyId:
@@ -156,9 +163,59 @@ class Journal:
             return [self.event(ev.MESSAGE_CUSTODY, str(effect.mid), {"action": "forwarded"})]
         if isinstance(effect, CustodyReleased):
             return [self.event("custody.released", str(effect.mid), {"reason": str(effect.reason)})]
+        if isinstance(effect, ClaimHeard):
+            return self._claimed(effect.msg, effect.claims, effect.from_node)
         if isinstance(effect, PeerSeen):
             self.last_heard[str(effect.site)] = effect.at
         return []
+
+    # -- one owner per report (issue 23) --------------------------------------------------------
+
+    def _claimed(
+        self, msg: SignedMessage, claims: Iterable[Claim], from_node: int | None = None
+    ) -> list[Event]:
+        """A claim.heard per new claim; a claim.conflict when a report now has claims of more
+        than one CP (both operators are told: the owner and each contender). Another CP's
+        claim keeps its signed frame and the node it came from: a CP with a bridge passes
+        claims heard on its radio to the CPs beyond (app/bridge.py), once per receipt."""
+        events: list[Event] = []
+        frame: bytes | None = msg.frame if from_node is not None else None
+        for c in claims:
+            ref = str(c.about)
+            known = self.claims.setdefault(ref, set())
+            if c in known:
+                continue
+            known.add(c)
+            data = {
+                "by": str(c.cp),
+                "minute": c.minute,
+                "seq": c.seq,
+                "state": c.state.value,
+                "receipt": str(msg.id),
+            }
+            if frame is not None:
+                data["from_node"] = from_node
+            events.append(self.event(ev.CLAIM_HEARD, ref, data, frame))
+            frame = None  # one receipt's frame once, however many reports it claims
+            events.extend(self._conflict(ref))
+        return events
+
+    def _conflict(self, ref: str) -> list[Event]:
+        seen = ownership(self.claims.get(ref, ()))
+        if not seen.conflict or seen.owner is None:
+            return []
+        key = (str(seen.owner.cp), *(str(k) for k in seen.contenders))
+        if self._conflicts.get(ref) == key:
+            return []
+        self._conflicts[ref] = key
+        mine = self.me == seen.owner.cp or self.me in seen.contenders
+        data = {"owner": key[0], "contenders": list(key[1:]), "mine": mine}
+        return [self.event(ev.CLAIM_CONFLICT, ref, data)]
+
+    def owner_of(self, ref: str) -> KeyId | None:
+        """The CP that owns report `ref` as this site knows it (None: no claim yet)."""
+        best = ownership(self.claims.get(ref, ())).owner
+        return best.cp if best else None
 
     def _created(self, msg: SignedMessage) -> list[Event]:
         env = msg.envelope
@@ -173,6 +230,8 @@ class Journal:
             if tracked(env):
                 self.triage_out.add(ref)
             events = [self.event(ev.RECEIPT_CREATED, ref, data, msg.frame)]
+            # our own triage receipt is our claim on those reports (protocol/ownership.py)
+            events += self._claimed(msg, claims_in(msg, self.engine.config.role == "cp"))
             return events + [
                 self.event(ev.RECEIPT_SENT, r) for r in covered if r in self.inbox_refs
             ]
@@ -382,7 +441,39 @@ class Journal:
                 if msg is not None:
                     effects += self.engine.hold(msg, now)
         effects += self.engine.provide_seqs(await self.unused_seqs(), now)
+        await self._restore_claims()
         return effects + await self._restore_triage(now)
+
+    async def _restore_claims(self) -> None:
+        """The claims the log holds, so that a claim heard again is not logged twice and a
+        conflict already told is not told again."""
+        for rec in await self.store.events(kinds=(ev.CLAIM_HEARD,)):
+            d = rec.data
+            with contextlib.suppress(ValueError, TypeError, KeyError):
+                c = Claim(
+                    MessageId.parse(rec.ref),
+                    KeyId.parse(str(d["by"])),
+                    int(d["minute"]),
+                    int(d["seq"]),
+                    State(str(d["state"])),
+                )
+                self.claims.setdefault(rec.ref, set()).add(c)
+        mine = {c for claims in self.claims.values() for c in claims if c.cp == self.me}
+        if mine:
+            frames = {
+                r.ref: r.frame
+                for r in await self.store.events(kinds=(ev.RECEIPT_CREATED,))
+                if r.frame and r.data.get("kind") == "TRIAGE"
+            }
+            for c in mine:
+                frame = frames.get(str(MessageId(self.me, c.seq)))
+                with contextlib.suppress(DecodeError):
+                    if frame:
+                        self.engine.own_claim(c, decode(frame, self.keys))
+        for rec in await self.store.events(kinds=(ev.CLAIM_CONFLICT,)):
+            owner, rest = rec.data.get("owner"), rec.data.get("contenders")
+            if isinstance(owner, str) and isinstance(rest, list):
+                self._conflicts[rec.ref] = (owner, *(str(k) for k in rest))
 
     async def unused_seqs(self) -> list[int]:
         """Numbers the previous daemon run reserved for its receipts and beacons and never

@@ -11,6 +11,8 @@ COMMAND_MODULES = (
     "nsplink.cli.log_cmd",  # nsplink log verify|rebuild|show|export
     "nsplink.cli.radio_cmd",  # nsplink radio emulate|provision|check|profiles|export
     "nsplink.cli.daemon_cmd",  # nsplink daemon
+    "nsplink.cli.bridge_cmd",  # nsplink bridge (CP: the region's MQTT broker)
+    "nsplink.cli.export_cmd",  # nsplink export --cap/--json (crisis organisation)
     "nsplink.cli.scenario_cmd",  # nsplink scenario run
     "nsplink.cli.scenario_check_cmd",  # nsplink scenario check
     "nsplink.cli.evaluation_cmd",  # nsplink evaluation combine

@@ -29,8 +29,9 @@ from nsplink.cli.render.views import view_problem_text
 from nsplink.errors import NsplinkError
 from nsplink.i18n import Lang, t
 from nsplink.i18n import register as register_texts
+from nsplink.protocol import DecodeError, KeyLookup, Status, decode
 from nsplink.store import Record, Store, VerifyReport
-from nsplink.store.anchor import Finding, LogCopy, check, read_export
+from nsplink.store.anchor import Authentic, Finding, HeardHead, LogCopy, check, read_export
 from nsplink.store.events import PERSONAL_DATA_KEYS
 from nsplink.store.headcode import head_code, parse_code
 from nsplink.texts.safe import json_text, shown
@@ -278,6 +279,34 @@ async def _read_other(path: Path) -> tuple[LogCopy, str]:
     return log, log.site
 
 
+def _authentic(home: SiteHome) -> Authentic | None:
+    """Checks a recorded head against its signed beacon with this site's roster; None when the
+    roster cannot be read here (a bare copy of a log): then heads are taken as recorded."""
+    from nsplink.cli.sitefiles import load_site
+
+    try:
+        ring: KeyLookup = load_site(home).ring
+    except NsplinkError:
+        return None
+
+    def authentic(h: HeardHead) -> bool | None:
+        if h.frame is None:
+            return None
+        try:
+            msg = decode(h.frame, ring)
+        except DecodeError:
+            return False
+        head = msg.envelope.body.head if isinstance(msg.envelope.body, Status) else None
+        return (
+            head is not None
+            and msg.signer.site == h.site
+            and head.count == h.count
+            and head.hash.startswith(h.prefix)
+        )
+
+    return authentic
+
+
 def _finding_text(f: Finding, lang: Lang) -> str:
     params = {k: shown(v) if isinstance(v, str) else v for k, v in f.params.items()}
     if "at" in params:
@@ -324,9 +353,14 @@ def verify_cmd(
             typer.echo(head_line)
         if ours is not None:
             me = _site_name(c.home, ours)
+            authentic = _authentic(c.home) if against else None
             for path in against or []:
                 other, name = await _read_other(path)
-                for f in [*check(ours, me, other, name), *check(other, name, ours, me)]:
+                findings = [
+                    *check(ours, me, other, name, authentic),
+                    *check(other, name, ours, me, authentic),
+                ]
+                for f in findings:
                     typer.echo(_finding_text(f, c.lang), err=f.bad)
                     if f.bad and status == 0:
                         status = 4

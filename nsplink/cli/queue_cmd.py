@@ -31,6 +31,7 @@ from nsplink.app.nudge import nudge
 from nsplink.cli.context import get_ctx
 from nsplink.cli.daemon_hint import start_command
 from nsplink.cli.operator import operator_words, resolve_operator
+from nsplink.cli.ownership_words import OwnedElsewhere, owner_cell, owner_lines
 from nsplink.cli.received import Received, load_received
 from nsplink.cli.render.message import address_line, form_lines, format_lines
 from nsplink.cli.render.table import clock, columns
@@ -40,6 +41,7 @@ from nsplink.errors import NsplinkError
 from nsplink.i18n import Lang, t
 from nsplink.i18n import register as register_texts
 from nsplink.protocol import (
+    CLAIM_STATES,
     Answer,
     Bulletin,
     Emergency,
@@ -342,6 +344,8 @@ async def queue_rows(
     ]
     news = await _news(store, site, threads, items)
     items = _ordered(items, prio, news)
+    owners = await store.ownership()
+    me = my_key(site)
     done = sum(1 for i in items if i.triage in CLOSED and i.ref not in news)
     shown = items if show_all else [i for i in items if i.triage not in CLOSED or i.ref in news]
     hidden = t("queue.hidden", lang) if done and not show_all else ""
@@ -366,7 +370,10 @@ async def queue_rows(
                 code_label(MessageType(item.type), lang),
                 item.sender_site,
                 age_text(now - item.received_at, lang),
-                news[item.ref](lang) if item.ref in news else triage_word(item.triage, lang),
+                news[item.ref](lang)
+                if item.ref in news
+                else owner_cell(owners.get(item.ref), site, me, lang)
+                or triage_word(item.triage, lang),
                 life,
                 services,
                 text,
@@ -506,6 +513,14 @@ def queue(
         run_or_fail(c, go)
 
 
+def my_key(site: LocalSite) -> str:
+    """This site's key id as text ('' if the roster does not name it)."""
+    try:
+        return str(site.key_of(site.config.site))
+    except NsplinkError:
+        return ""
+
+
 async def _find(store: Store, ident: str) -> InboxItem:
     text = ident.strip()
     item = await store.inbox_item(int(text)) if text.isdecimal() and len(text) < 10 else None
@@ -541,6 +556,13 @@ def handle(
     async def go() -> InboxItem:
         async with await Store.open(site.home.db_path, create=False) as store:
             item = await _find(store, ident)
+            if state in CLAIM_STATES:
+                # one owner per report (issue 23): never take what another CP already has
+                own = (await store.ownership([item.ref])).get(item.ref)
+                me = my_key(site)
+                if own is not None and own.owner is not None and str(own.owner.cp) != me:
+                    cp = site.site_name(str(own.owner.cp))
+                    raise OwnedElsewhere(item.ref, id=item.local_id, cp=cp)
             data: dict[str, Any] = {"state": state.value, "operator": who}
             if note:
                 data["note"] = note
@@ -620,6 +642,9 @@ async def show_lines(store: Store, site: LocalSite, item: InboxItem, lang: Lang)
         head.append((t("show.note", lang), item.note))
     if item.triage != "ONTV":
         head.append((t("show.operator", lang), operator_words(item.operator, lang)))
+    head.extend(
+        owner_lines((await store.ownership([item.ref])).get(item.ref), site, my_key(site), lang)
+    )
     if item.duplicates:
         head.append((t("show.duplicates", lang), str(item.duplicates)))
     if rec.sealed:

@@ -393,6 +393,10 @@ async def own_report_lines(
         ),
         (t("show.created", lang), clock(item.created_at, lang)),
     ]
+    from nsplink.cli.ownership_words import owner_lines
+
+    # which CP handles it (issue 23): the same rule over the claims the NSP heard
+    head.extend(owner_lines((await store.ownership([ref])).get(ref), site, "", lang))
     if env is not None:
         head.extend(form_lines(env.body, lang, site_name=lambda k: site.site_name(str(k))))
     title = code_label(MessageType(item.type), lang).upper() + f"   {ref}"

@@ -69,6 +69,8 @@ from nsplink.protocol.compress import (
 )
 from nsplink.protocol.delivery import DeliveryEvent, DeliveryState, TransitionRefused, transition
 from nsplink.protocol.effects import (
+    OFF_AIR_NODE,
+    ClaimHeard,
     Created,
     CustodyForwarded,
     CustodyReleased,
@@ -165,6 +167,16 @@ from nsplink.protocol.outgoing import (
     tracked,
     type_rank,
 )
+from nsplink.protocol.ownership import (
+    CLAIM_STATES,
+    Claim,
+    Ownership,
+    claims_in,
+    first_claims,
+    may_claim,
+    owner,
+    ownership,
+)
 from nsplink.protocol.pb import nsplink_pb2 as _pb
 from nsplink.protocol.receiver import Receiver, VerifiedFrames
 from nsplink.protocol.replay import ReplayGuard, ReplayVerdict, ReplayWindow
@@ -195,6 +207,7 @@ from nsplink.protocol.sealing import (
 __all__ = [
     "ALL_CPS",
     "ALL_NSPS",
+    "CLAIM_STATES",
     "CONTEXT_CODER",
     "CURRENT_DICT",
     "DICTIONARIES",
@@ -209,6 +222,7 @@ __all__ = [
     "MAX_FRAME",
     "MAX_MESSAGE",
     "NOTE_MAX",
+    "OFF_AIR_NODE",
     "PERSONAL_FIELDS",
     "PRIO_RANK",
     "RADIO_PRIORITY",
@@ -229,6 +243,8 @@ __all__ = [
     "Callback",
     "Category",
     "ChainHead",
+    "Claim",
+    "ClaimHeard",
     "Code",
     "Created",
     "CustodyForwarded",
@@ -267,6 +283,7 @@ __all__ = [
     "Observation",
     "Outcome",
     "Outgoing",
+    "Ownership",
     "PeerHeard",
     "PeerKey",
     "PeerSeen",
@@ -321,6 +338,7 @@ __all__ = [
     "body_message",
     "box_public_of",
     "build_message",
+    "claims_in",
     "compress_texts",
     "decode",
     "decode_unverified",
@@ -328,13 +346,17 @@ __all__ = [
     "dictionary",
     "encode",
     "encode_body",
+    "first_claims",
     "has_personal",
     "header_code",
     "is_fragment",
+    "may_claim",
     "minutes_since_epoch",
     "open_note",
     "open_sealed",
     "open_sealed_pair",
+    "owner",
+    "ownership",
     "parse_fragment",
     "parse_header",
     "parse_roster",

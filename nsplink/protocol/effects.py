@@ -17,6 +17,7 @@ from nsplink.protocol.delivery import DeliveryState
 from nsplink.protocol.envelope import Envelope, SignedMessage
 from nsplink.protocol.errors import DecodeError
 from nsplink.protocol.identity import KeyId, MessageId
+from nsplink.protocol.ownership import Claim
 
 
 class RefusalReason(StrEnum):
@@ -166,6 +167,21 @@ class PeerSeen:
     at: float
 
 
+# The radio node number of a frame that did not come from the radio: no Meshtastic node has
+# number 0, so the driver passes it for frames from its other links (the CP bridge, issue 23).
+OFF_AIR_NODE = 0
+
+
+@dataclass(frozen=True)
+class ClaimHeard:
+    """Another CP's signed claim on a report (its triage receipt, overheard or addressed to us;
+    ownership.py): the driver logs it, so that every site names the same owner (issue 23)."""
+
+    msg: SignedMessage
+    claims: tuple[Claim, ...]
+    from_node: int = -1  # the radio node it came from (the driver's BRIDGE_NODE: the bridge)
+
+
 @dataclass(frozen=True)
 class NeedSeqs:
     """The engine has too few reserved sequence numbers for its own receipts and beacons; the
@@ -187,5 +203,6 @@ Effect = (
     | CustodyForwarded
     | CustodyReleased
     | PeerSeen
+    | ClaimHeard
     | NeedSeqs
 )

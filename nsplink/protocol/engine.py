@@ -46,6 +46,8 @@ from nsplink.protocol.delivery import (
     transition,
 )
 from nsplink.protocol.effects import (
+    OFF_AIR_NODE,
+    ClaimHeard,
     Created,
     CustodyForwarded,
     CustodyReleased,
@@ -85,6 +87,7 @@ from nsplink.protocol.outgoing import (
     tracked,
     type_rank,
 )
+from nsplink.protocol.ownership import Claim, claims_in
 from nsplink.protocol.planner import AirtimePlanner
 from nsplink.protocol.receipts import ReceiptQueue, superseded_triage
 from nsplink.protocol.receiver import Receiver, VerifiedFrames
@@ -98,6 +101,9 @@ REFUSAL_PAUSE: dict[RefusalReason, float] = {
     RefusalReason.UNAVAILABLE: 5.0,
 }
 
+
+# how often an owner sends its first claim again to a rival that claimed the report later
+REASSERT_TRIES = 3
 
 # while a receipt waits for the radio, the next flush is looked at again this often (seconds)
 RECEIPT_RECHECK_S = 2.0
@@ -127,6 +133,10 @@ class SiteEngine:
         self.rng = rng or random.Random(0)
         self.receiver = Receiver(roster, verified=verified)  # shared by simulated sites
         self.replay = ReplayGuard()
+        self._claims_seen = ReplayGuard()  # CP claims (triage receipts) already reported
+        # our first claim per report and the signed receipt that made it (ownership.py)
+        self._own_claims: dict[MessageId, tuple[Claim, SignedMessage]] = {}
+        self._reasserted: set[tuple[MessageId, KeyId]] = set()  # (report, rival) said again
         self.planner = AirtimePlanner(
             config.modem, duty_pct=config.duty_pct, routine_share=config.routine_share, boot_s=now
         )
@@ -396,6 +406,7 @@ class SiteEngine:
         duplicate = for_me and self.replay.accept(msg.id) is ReplayVerdict.DUPLICATE
         if isinstance(env.body, Receipt):
             effects.extend(self._on_receipt(env.body, signer, env.seq, now))
+            effects.extend(self._claims(msg, from_node, now))
         if for_me:
             effects.append(Deliver(msg, from_node, hops, duplicate))
             if tracked(env):
@@ -476,6 +487,62 @@ class SiteEngine:
             self._triage_newest[(mid, signer)] = receipt_seq
             effects.append(Triage(mid, entry.state.value, signer, receipt_seq))
         return effects
+
+    def _claims(self, msg: SignedMessage, from_node: int, now: float) -> list[Effect]:
+        """Another CP's triage receipt claims reports (ownership.py): every copy of it that we
+        hear, addressed to us or not, is reported once, so each site can name the owner.
+
+        A claim on a report we claimed earlier (by the rule) is a race that CP lost, and it may
+        never have heard our claim (it was off, or out of range when we sent it): we send our
+        first claim again, the same signed receipt (its signed minute is what the rule reads;
+        a new receipt would carry a later one), aimed at the rival: up to REASSERT_TRIES times
+        with the usual back-off (sooner when the rival is heard again), since nothing receipts
+        it. The NSP takes it as the old receipt it is (only a newer one changes its state); the
+        loser does not answer, so a race costs at most REASSERT_TRIES frames."""
+        peer = self.roster.lookup(msg.envelope.sender)
+        claims = claims_in(msg, peer is not None and peer.role == "cp")
+        if not claims or self._claims_seen.accept(msg.id) is not ReplayVerdict.NEW:
+            return []
+        effects: list[Effect] = [ClaimHeard(msg, tuple(claims), from_node)]
+        if from_node == OFF_AIR_NODE and self.config.role == "cp":
+            # a claim from beyond the bridge: said once on our air too, so that the CPs here
+            # without a link, and the report's NSP, learn who has the report
+            effects.extend(self._relay_once(msg, now))
+        for c in claims:
+            ours = self._own_claims.get(c.about)
+            key = (c.about, c.cp)
+            if ours is not None and ours[0].key() < c.key() and key not in self._reasserted:
+                self._reasserted.add(key)
+                if ours[1].id not in self.outbox:
+                    effects.extend(self._reassert(ours[1], c.cp, now))
+        return effects
+
+    def _reassert(self, msg: SignedMessage, rival: KeyId, now: float) -> list[Effect]:
+        out = self._new_out(msg, DeliveryState.QUEUED, now=now)
+        out.any_of = frozenset({rival})  # sized and brought forward for the rival
+        out.max_attempts = REASSERT_TRIES
+        out.attempt = 1
+        out.pending = list(range(len(out.frames)))
+        self.outbox.add(out)
+        return self._pump(now)
+
+    def _relay_once(self, msg: SignedMessage, now: float) -> list[Effect]:
+        """Put another site's signed frame on the air once, untracked: handed over is all there
+        is (no retry, no receipt awaited; the signer's own retries are the retry)."""
+        if msg.id in self.outbox or msg.envelope.sender == self.me:
+            return []
+        out = self._new_out(msg, DeliveryState.QUEUED, now=now)
+        out.tracked = False
+        out.pending = list(range(len(out.frames)))
+        self.outbox.add(out)
+        return self._pump(now)
+
+    def own_claim(self, claim: Claim, msg: SignedMessage) -> None:
+        """One of our claims, with the signed receipt that made it (the engine's own triage
+        receipts, or the log's after a restart): the first one per report is ours in a race."""
+        old = self._own_claims.get(claim.about)
+        if old is None or claim.key() < old[0].key():
+            self._own_claims[claim.about] = (claim, msg)
 
     def triage_known(self, mid: MessageId, by: KeyId, receipt_seq: int) -> None:
         """After a restart: the newest triage receipt already applied (from the log)."""
@@ -584,6 +651,8 @@ class SiteEngine:
                 return [*effects, NeedSeqs(self.config.seq_low_water * 2)]
             self.receipts.sent(kind, chunk)
             if kind is ReceiptKind.TRIAGE:
+                for c in claims_in(msg, self.config.role == "cp"):
+                    self.own_claim(c, msg)
                 for out in self.outbox.triage_receipts():
                     if superseded_triage(out, chunk):
                         self._drop(out)
@@ -628,6 +697,9 @@ class SiteEngine:
             if self._times_out(out) and now >= out.submitted_at + self.config.undelivered_after_s:
                 effects.extend(self._advance(out, DeliveryEvent.TIMEOUT, detail="still retrying"))
             if out.next_retry is not None and now >= out.next_retry and not out.pending:
+                if out.max_attempts is not None and out.attempt >= out.max_attempts:
+                    self._drop(out)  # said often enough; nobody receipts it
+                    continue
                 if out.custody and out.attempt >= self.config.custody_max_forwards:
                     self.outbox.set_retry(out, None)  # wait until the destination is heard
                     continue
@@ -695,11 +767,21 @@ class SiteEngine:
         ]
 
     def _reach(self, out: Outgoing) -> frozenset[KeyId]:
-        """Whom a frame without recipients must reach: a receipt for several senders goes to
-        those senders; an NSP's status beacon is for the CPs (a CP's, for everyone)."""
+        """Whom a frame must reach besides its recipients: a receipt for several senders goes
+        to those senders; an NSP's status beacon is for the CPs (a CP's, for everyone); a CP's
+        triage receipt, its claim on a report, also to the other CPs (ownership.py)."""
+        body = out.msg.envelope.body
+        if (
+            isinstance(body, Receipt)
+            and body.kind is ReceiptKind.TRIAGE
+            and self.config.role == "cp"
+            and out.any_of
+        ):
+            return frozenset(
+                p.key_id for p in self.roster if p.role == "cp" and p.key_id != self.me
+            )
         if out.any_of or out.all_of:
             return frozenset()
-        body = out.msg.envelope.body
         if isinstance(body, Receipt):
             return frozenset(e.sender for e in body.entries)
         if out.msg.envelope.type is MessageType.STATUS and self.config.role != "cp":

@@ -96,6 +96,7 @@ class Outgoing:
     holder: KeyId | None = None  # the first relay that signed custody of it (ours only)
     confirm_at: float = 0.0  # TENTATIVE custody becomes HELD at this time unless released
     slot: int = 0  # its place in the outbox's order (outbox.py)
+    max_attempts: int | None = None  # sent at most this often, then dropped (a re-sent claim)
 
     @property
     def mid(self) -> MessageId:

@@ -81,11 +81,14 @@ class RetryPolicy:
         cap = self.config.hop_limit
         if out.custody:
             return cap
-        if not out.any_of and not out.all_of and reach:
+        if reach:
             far = [seen[2] for s in reach if (seen := heard.get(s)) and seen[2] is not None]
             if len(far) < len(reach):
                 return cap  # someone it must reach has not been heard: flood
-            return max(0, min(cap, max(far) + out.attempt - 1))
+            also = max(0, min(cap, max(far) + out.attempt - 1))
+            if not out.any_of and not out.all_of:
+                return also
+            return max(also, self.hop_limit(out, heard))
         targets = (out.all_of - out.got) or out.any_of
         known = [seen[2] for s in targets if (seen := heard.get(s)) and seen[2] is not None]
         if not targets or (len(known) < len(targets) and out.all_of):

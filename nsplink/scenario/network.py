@@ -166,6 +166,19 @@ class SimNetwork:
         site = self.sites[site_name]
         self._apply(site, site.engine.receipt({mid: State(state)}, self.now))
 
+    def feed(self, site_name: str, frame: bytes) -> None:
+        """A signed frame that came over the CP bridge (issue 23): into the site's engine as a
+        radio frame from node 0, as the daemon feeds `bridge.frame_in` rows."""
+        from nsplink.protocol import OFF_AIR_NODE, DecodeError, to_frames
+
+        site = self.sites[site_name]
+        try:
+            frames = to_frames(frame)
+        except DecodeError:
+            return
+        for f in frames:
+            self._apply(site, site.engine.on_frame(f, OFF_AIR_NODE, None, self.now))
+
     # -- time --------------------------------------------------------------------------------
 
     def run_until(self, t: float) -> None:

@@ -17,7 +17,18 @@ from typing import Any
 
 from nsplink.errors import NsplinkError
 from nsplink.i18n import Lang, register, t
-from nsplink.protocol import DecodeError, MessageType, Sitrep, decode, unix_from_minutes
+from nsplink.protocol import (
+    Claim,
+    DecodeError,
+    KeyId,
+    MessageId,
+    MessageType,
+    Sitrep,
+    State,
+    decode,
+    owner,
+    unix_from_minutes,
+)
 from nsplink.scenario import units
 from nsplink.scenario.radiomap import radio_map
 from nsplink.scenario.runner import RunResult
@@ -75,6 +86,7 @@ async def collect(result: RunResult) -> dict[str, Any]:
     hops: dict[str, list[int]] = defaultdict(list)  # origin -> hops seen at a CP
     sends: Counter[str] = Counter()  # ref -> frames handed to the radio (retries, fragments)
     notes_at: dict[str, float] = {}  # note ref -> created, at the site that wrote it
+    claims = _Claims()
     for name, path in sorted(result.store_paths.items()):
         async with await Store.open(path) as store:
             async for rec in store.iter_events():
@@ -111,6 +123,12 @@ async def collect(result: RunResult) -> dict[str, Any]:
                     custody_fwd[name] += 1
                 elif k == ev.TRIAGE_CHANGED:
                     triage[rec.ref].setdefault(str(d["state"]), rec.at - epoch)
+                    if roles[name] == "cp" and d.get("state") == "MKAMER":
+                        claims.to_meldkamer[rec.ref].add(name)
+                elif k == ev.CLAIM_HEARD and roles[name] == "cp":
+                    claims.heard(name, rec.ref, d, rec.at - epoch)
+                elif k == ev.CLAIM_CONFLICT and roles[name] == "cp":
+                    claims.conflicts[rec.ref].add(name)
                 elif k == ev.RECEIPT_RECEIVED and d.get("state") == "GEZ":
                     nsp_saw_triage.setdefault(rec.ref, rec.at - epoch)
             for item in await store.outbox(states=("delivered",)):
@@ -124,7 +142,7 @@ async def collect(result: RunResult) -> dict[str, Any]:
         for q, a, cp in result.conversations
         if q in notes_at and cp in received.get(a, {})
     ]
-    return _assemble(
+    report = _assemble(
         result,
         created,
         received,
@@ -139,6 +157,119 @@ async def collect(result: RunResult) -> dict[str, Any]:
         hops,
         answered,
     )
+    bridge = result.scenario.bridge
+    report["ownership"] = claims.summary(created, roles, received, bridge.start if bridge else None)
+    if bridge is not None:
+        report["ownership"]["bridge"] = {
+            "sites": list(bridge.sites),
+            "from_h": round(bridge.start / 3600, 2),
+            "latency_s": bridge.latency,
+        }
+    return report
+
+
+UNOWNED_AFTER_MIN = 15  # an emergency report nobody has taken this long after it was typed
+
+
+class _Claims:
+    """Issue 23, from the CPs' own logs: who claimed which report when, as each CP knew it."""
+
+    def __init__(self) -> None:
+        # ref -> CP site -> claims it holds and the time it first knew each
+        self.known: dict[str, dict[str, dict[Claim, float]]] = defaultdict(
+            lambda: defaultdict(dict)
+        )
+        self.to_meldkamer: dict[str, set[str]] = defaultdict(set)
+        self.conflicts: dict[str, set[str]] = defaultdict(set)
+
+    def heard(self, site: str, ref: str, d: dict[str, Any], at: float) -> None:
+        try:
+            mid, by = MessageId.parse(ref), KeyId.parse(str(d["by"]))
+            claim = Claim(mid, by, int(d["minute"]), int(d["seq"]), State(str(d["state"])))
+        except (KeyError, TypeError, ValueError):
+            return
+        self.known[ref][site].setdefault(claim, at)
+
+    @staticmethod
+    def _owner(claims: Any) -> KeyId | None:
+        """The protocol's one rule (ownership.py)."""
+        best = owner(claims)
+        return best.cp if best else None
+
+    def summary(
+        self,
+        created: dict[str, dict[str, Any]],
+        roles: dict[str, str],
+        received: dict[str, dict[str, float]],
+        bridge_from: float | None = None,
+    ) -> dict[str, Any]:
+        cps = sorted(n for n, r in roles.items() if r == "cp")
+        reports = {ref: info for ref, info in created.items() if info["type"] == "emergency"}
+        first_claim: list[float] = []
+        all_know: list[float] = []
+        unowned: list[str] = []
+        disagree: list[str] = []
+        double: list[str] = []
+        every_cp: list[float] = []  # typed -> the report in every CP's queue
+        split: dict[str, list[float]] = {"before": [], "after": []}  # the bridge's start
+        reached = {"before": [0, 0], "after": [0, 0]}  # [in every CP's queue, reports]
+        for ref, info in sorted(reports.items()):
+            got = received.get(ref, {})
+            side = "after" if bridge_from is not None and info["at"] >= bridge_from else "before"
+            reached[side][1] += 1
+            if cps and all(cp in got for cp in cps):
+                every_cp.append(max(got[cp] for cp in cps) - info["at"])
+                split[side].append(every_cp[-1])
+                reached[side][0] += 1
+            per_cp = self.known.get(ref, {})
+            every = {c: at for claims in per_cp.values() for c, at in claims.items()}
+            if not every:
+                unowned.append(ref)
+                continue
+            t0 = min(every.values()) - info["at"]
+            first_claim.append(t0)
+            if t0 > UNOWNED_AFTER_MIN * 60:
+                unowned.append(ref)
+            final = self._owner(every)
+            owners = {cp: self._owner(per_cp[cp]) for cp in per_cp}
+            if any(o != final for o in owners.values()):
+                disagree.append(ref)
+            # when every CP named the final owner: from the first time each knew its claim
+            times = []
+            for cp in cps:
+                mine = per_cp.get(cp, {})
+                hit = [at for c, at in mine.items() if c.cp == final]
+                if not hit:
+                    break
+                times.append(min(hit))
+            else:
+                all_know.append(max(times) - info["at"])
+            if len(self.to_meldkamer.get(ref, ())) > 1:
+                double.append(ref)
+        return {
+            "cps": len(cps),
+            "reports": len(reports),
+            "conflicts": sum(1 for ref in reports if self.conflicts.get(ref)),
+            "double_handled": len(double),
+            "double_handled_refs": double[:50],
+            "disagreements": len(disagree),
+            "unowned_after_min": UNOWNED_AFTER_MIN,
+            "unowned": len(unowned),
+            "unowned_refs": unowned[:50],
+            "typed_to_every_cp_s": _stats(every_cp),
+            **(
+                {
+                    "typed_to_every_cp_before_bridge_s": _stats(split["before"]),
+                    "typed_to_every_cp_with_bridge_s": _stats(split["after"]),
+                    "in_every_cp_queue_before_bridge": reached["before"],
+                    "in_every_cp_queue_with_bridge": reached["after"],
+                }
+                if bridge_from is not None
+                else {}
+            ),
+            "typed_to_first_claim_s": _stats(first_claim),
+            "typed_to_owner_at_every_cp_s": _stats(all_know),
+        }
 
 
 def _sitrep_series(
@@ -422,6 +553,48 @@ register(
             " NSPs without a path to a CP: {sites})",
         ),
         "report.dup_shown": ("Dubbel getoond (moet 0 zijn)", "Duplicates shown (must be 0)"),
+        "report.own.title": (
+            "Eén eigenaar per melding (meerdere CP's)",
+            "One owner per report (several CPs)",
+        ),
+        "report.own.double": (
+            "Dubbel afgehandeld (door meer dan één CP naar de meldkamer)",
+            "Handled twice (passed to dispatch by more than one CP)",
+        ),
+        "report.own.conflicts": (
+            "Gelijktijdige claims, opgelost door de regel",
+            "Simultaneous claims, settled by the rule",
+        ),
+        "report.own.disagree": (
+            "CP's die een andere eigenaar noemen",
+            "CPs naming a different owner",
+        ),
+        "report.own.unowned": (
+            "Noodhulpmeldingen zonder eigenaar na {n} minuten",
+            "Emergency reports without an owner after {n} minutes",
+        ),
+        "report.own.typed_to_first_claim_s": ("Gemeld → eerste claim", "Typed → first claim"),
+        "report.own.typed_to_every_cp_before_bridge_s": (
+            "… zonder brug (alleen LoRa)",
+            "… without the bridge (LoRa only)",
+        ),
+        "report.own.typed_to_every_cp_with_bridge_s": ("… met de brug", "… with the bridge"),
+        "report.own.typed_to_every_cp_s": (
+            "Gemeld → bij elke CP binnen",
+            "Typed → in every CP's queue",
+        ),
+        "report.own.reached": (
+            "Bij elke CP binnen: {b0} van {b1} zonder brug, {a0} van {a1} met de brug",
+            "In every CP's queue: {b0} of {b1} without the bridge, {a0} of {a1} with it",
+        ),
+        "report.own.bridge": (
+            "Brug (IP) tussen {sites} vanaf uur {h}, {latency} s per bericht",
+            "Bridge (IP) between {sites} from hour {h}, {latency} s per message",
+        ),
+        "report.own.typed_to_owner_at_every_cp_s": (
+            "Gemeld → eigenaar bekend bij elke CP",
+            "Typed → owner known at every CP",
+        ),
         "report.dup_suppressed": (
             "Dubbel ontvangen en onderdrukt",
             "Duplicates received and suppressed",
@@ -604,6 +777,39 @@ def _table(head: list[str], rows: list[list[Any]]) -> list[str]:
     return [*out, ""]
 
 
+def _ownership_md(own: dict[str, Any] | None, T: Any, lang: Lang | None) -> list[str]:
+    """Issue 23: one owner per report when a region has several CPs."""
+    if not own or own["cps"] < 2:
+        return []
+    L = [f"## {T('report.own.title')}", "", _source("measured", lang), ""]
+    L += [f"- **{T('report.own.double')}: {own['double_handled']}**"]
+    L += [f"- {T('report.own.conflicts')}: {own['conflicts']}"]
+    L += [f"- {T('report.own.disagree')}: {own['disagreements']}"]
+    n = own["unowned_after_min"]
+    L += [f"- {T('report.own.unowned', n=n)}: {own['unowned']} / {own['reports']}", ""]
+    if own.get("bridge"):
+        b = own["bridge"]
+        sites = ", ".join(b["sites"])
+        L += [T("report.own.bridge", sites=sites, h=b["from_h"], latency=b["latency_s"]), ""]
+        before, after = own["in_every_cp_queue_before_bridge"], own["in_every_cp_queue_with_bridge"]
+        L += [T("report.own.reached", b0=before[0], b1=before[1], a0=after[0], a1=after[1]), ""]
+    rows = []
+    keys = ["typed_to_every_cp_s", "typed_to_first_claim_s", "typed_to_owner_at_every_cp_s"]
+    if "typed_to_every_cp_with_bridge_s" in own:
+        keys[1:1] = ["typed_to_every_cp_before_bridge_s", "typed_to_every_cp_with_bridge_s"]
+    for key in keys:
+        s = own[key]
+        rows.append(
+            [
+                T(f"report.own.{key}"),
+                s["n"],
+                *(units.duration(s[q], lang) for q in ("p50", "p95", "max")),
+            ]
+        )
+    L += _table(["", "n", "p50", "p95", "max"], rows)
+    return L
+
+
 def render_markdown(rep: dict[str, Any], lang: Lang | None = None, plots: list[str] = ()) -> str:  # type: ignore[assignment]
     def T(key: str, **kw: Any) -> str:
         return t(key, lang, **kw)
@@ -662,6 +868,7 @@ def render_markdown(rep: dict[str, Any], lang: Lang | None = None, plots: list[s
             for p, s in rep["latency_s"].items()
         ],
     )
+    L += _ownership_md(rep.get("ownership"), T, lang)
     L += [f"## {T('report.nodes')}", "", _source("simulator", lang), ""]
     L += _table(
         [

@@ -26,7 +26,10 @@ from nsplink.protocol import (
     ALL_CPS,
     ALL_NSPS,
     EVERYONE,
+    OFF_AIR_NODE,
     Bulletin,
+    ClaimHeard,
+    Created,
     Deliver,
     Destination,
     Effect,
@@ -156,7 +159,9 @@ class ScenarioRun:
         self.samples = Samples()
         self.airtime_ms: dict[str, float] = defaultdict(float)
         self.refs: dict[str, MessageId] = {}
-        self.handled: set[MessageId] = set()
+        self.handled: dict[str, set[MessageId]] = defaultdict(set)  # CP -> reports it took up
+        self._reports_seen: set[MessageId] = set()
+        self._steps_done: dict[tuple[str, MessageId], tuple[int, float]] = {}
         self._handled_count = 0
         self.questions: dict[str, tuple[str, str]] = {}  # question ref -> (CP, report ref)
         self.answering: set[str] = set()
@@ -233,6 +238,8 @@ class ScenarioRun:
             a, b = self.sc.site(link.a).node, self.sc.site(link.b).node
             self.medium.set_link(a, b, snr_db=link.snr_db, loss=link.loss)
         self.net.observers.append(self._observe)
+        if self.sc.bridge is not None:
+            self.net.observers.append(self._bridge_observe)
         start_tx = self.medium.start_tx
 
         def counted_start_tx(sender: Any, packet: Any) -> Any:
@@ -476,8 +483,12 @@ class ScenarioRun:
         if not isinstance(effect, Deliver) or effect.duplicate:
             return
         body = effect.msg.envelope.body
-        if site.role == "cp" and isinstance(body, Emergency) and effect.msg.id not in self.handled:
-            self.handled.add(effect.msg.id)
+        if (
+            site.role == "cp"
+            and isinstance(body, Emergency)
+            and effect.msg.id not in self.handled[site.name]
+        ):
+            self.handled[site.name].add(effect.msg.id)
             self._handle(site.name, effect.msg.id, effect.msg.envelope.priority)
         elif (
             site.role == "nsp"
@@ -490,25 +501,65 @@ class ScenarioRun:
             at = self.medium.now + self.sc.handling.answer_after
             self.medium.call_at(at, partial(self._answer, site.name, effect.msg))
 
+    # -- the CP bridge (issue 23) ---------------------------------------------------------------
+
+    def _bridge_observe(self, site: SimSite, effect: Effect, now: float) -> None:
+        """What a linked CP's bridge publishes (app/bridge.py): its own signed frames, verified
+        frames heard on its radio, and other CPs' claims heard on its radio; each reaches the
+        other linked CPs `latency` later. A CP that is down then gets it when it is back (the
+        broker keeps a persistent session's messages)."""
+        spec = self.sc.bridge
+        assert spec is not None
+        if site.name not in spec.sites or self.medium.now < spec.start or self.down[site.name]:
+            return
+        frame = _bridged_frame(effect)
+        if frame is None:
+            return
+        for other in spec.sites:
+            if other != site.name:
+                at = self.medium.now + spec.latency
+                self.medium.call_at(at, partial(self._bridge_deliver, other, frame))
+
+    def _bridge_deliver(self, cp: str, frame: bytes) -> None:
+        if self.down[cp]:
+            self.medium.call_at(self.medium.now + 60, partial(self._bridge_deliver, cp, frame))
+            return
+        self.net.feed(cp, frame)
+
     def _handle(self, cp: str, mid: MessageId, priority: Priority) -> None:
-        """The CP operator works the report: seen, passed to the meldkamer, closed; every
-        `ask_every`th report gets a question (navraag) first. Scheduled on the medium, since
-        this runs inside its event loop."""
+        """A CP operator works the report: seen, passed to the meldkamer, closed; every
+        `ask_every`th report gets a question (navraag) first. Every CP that gets the report
+        has it in its queue; each operator gets to it after their own delay (half to one and
+        a half times `seen_after`), and stops as soon as their site names another CP as the
+        owner (issue 23): the runner knows nothing the site does not. Scheduled on the
+        medium, since this runs inside its event loop."""
         h = self.sc.handling
-        base = self.medium.now
+        jitter = random.Random(f"{self.seed}/handle/{cp}/{mid}").uniform(0.5, 1.5)
+        base = self.medium.now + h.seen_after * (jitter - 1.0)
         steps = [(h.seen_after, "GEZ"), (h.meldkamer_after, "MKAMER"), (h.closed_after, "AFG")]
-        self._handled_count += 1
-        if h.ask_every and self._handled_count % h.ask_every == 0:
-            ask_at = h.seen_after + (h.meldkamer_after - h.seen_after) / 2
-            self.medium.call_at(base + ask_at, partial(self._ask, cp, mid, priority))
-        for delay, state in steps:
-            self.medium.call_at(base + delay, partial(self._triage, cp, mid, state))
+        if mid not in self._reports_seen:
+            self._reports_seen.add(mid)
+            self._handled_count += 1
+            if h.ask_every and self._handled_count % h.ask_every == 0:
+                ask_at = h.seen_after + (h.meldkamer_after - h.seen_after) / 2
+                self.medium.call_at(base + ask_at, partial(self._ask, cp, mid, priority))
+        for i, (delay, state) in enumerate(steps):
+            gap = delay - steps[i - 1][0] if i else 0.0
+            self.medium.call_at(base + delay, partial(self._triage, cp, mid, state, i, gap))
+
+    def _owned_elsewhere(self, cp: str, mid: MessageId) -> bool:
+        """Whether CP `cp`'s own log names another CP as the owner of `mid` (its operator
+        would read "in behandeling bij ..." and leave it, as `nsplink handle` insists)."""
+        owner = self.journals[cp].journal.owner_of(str(mid))
+        return owner is not None and owner != self.net.sites[cp].engine.me
 
     def _ask(self, cp: str, mid: MessageId, priority: Priority) -> None:
         """A scripted question to the report's NSP, sent as `handle --status NAVR --note` does:
         the handling step logged, the note sealed between that NSP and the CPs."""
         if self.down[cp]:
             self.medium.call_at(self.medium.now + 300, lambda: self._ask(cp, mid, priority))
+            return
+        if self._owned_elsewhere(cp, mid):
             return
         nsp = self.net.roster.lookup(mid.sender)
         if nsp is None:
@@ -534,10 +585,24 @@ class ScenarioRun:
         cp, _report = self.questions[str(question.id)]
         self.answers.append((str(question.id), str(aid), cp))
 
-    def _triage(self, cp: str, mid: MessageId, state: str) -> None:
+    def _triage(self, cp: str, mid: MessageId, state: str, step: int = 0, gap: float = 0) -> None:
+        """Handling step `step` of a report at a CP, at least `gap` seconds after the one
+        before: after an outage the operator takes the steps again one by one, not all at
+        once."""
+        again = partial(self._triage, cp, mid, state, step, gap)
         if self.down[cp]:  # the operator waits for the power to come back
-            self.medium.call_at(self.medium.now + 300, lambda: self._triage(cp, mid, state))
+            self.medium.call_at(self.medium.now + 300, again)
             return
+        done = self._steps_done.get((cp, mid))
+        if step and (done is None or done[0] < step - 1):
+            self.medium.call_at(self.medium.now + 60, again)  # the step before comes first
+            return
+        if step and done is not None and self.medium.now < done[1] + gap:
+            self.medium.call_at(done[1] + gap, again)
+            return
+        if self._owned_elsewhere(cp, mid):
+            return  # another CP has it: this operator leaves it
+        self._steps_done[(cp, mid)] = (step, self.medium.now)
         data = {"state": state, "operator": "oefening"}
         self.journals[cp].note(ev.TRIAGE_CHANGED, str(mid), data)
         self.net.triage(cp, mid, state)
@@ -577,3 +642,19 @@ class ScenarioRun:
                     heard.append(b.name)
             out[a.name] = {"role": a.role, "direct": heard}
         return out
+
+
+def _bridged_frame(effect: Effect) -> bytes | None:
+    """The frame a CP's bridge would publish for this effect, if any (app/bridge.py)."""
+    if isinstance(effect, Created):
+        return effect.msg.frame
+    if (
+        isinstance(effect, Deliver)
+        and not effect.duplicate
+        and effect.from_node != OFF_AIR_NODE
+        and not isinstance(effect.msg.envelope.body, Status)
+    ):
+        return effect.msg.frame
+    if isinstance(effect, ClaimHeard) and effect.from_node != OFF_AIR_NODE:
+        return effect.msg.frame
+    return None

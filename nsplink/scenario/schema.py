@@ -315,6 +315,16 @@ class LinkSpec:
 
 
 @dataclass(frozen=True)
+class BridgeSpec:
+    """Issue 23: these CPs get an IP link to a broker from `start` (seconds), each frame taking
+    `latency` seconds CP -> broker -> CP (`bridge: {sites: [...], from: 1h, latency: 2s}`)."""
+
+    sites: tuple[str, ...]
+    start: float = 0.0
+    latency: float = 1.0
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str
     file: str
@@ -332,6 +342,7 @@ class Scenario:
     links: tuple[LinkSpec, ...] = ()
     description: str = ""
     horizon_m: float | None = None  # radio horizon: no signal between sites further apart
+    bridge: BridgeSpec | None = None
     sites_by_name: dict[str, SiteSpec] = field(default_factory=dict, compare=False)
 
     def site(self, name: str) -> SiteSpec:
@@ -480,6 +491,7 @@ def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
             "sitreps",
             "links",
             "radio",
+            "bridge",
         ),
     )
     duration = r.duration(top["duration"], "duration")
@@ -532,6 +544,7 @@ def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
         links=_links(ctx, top.get("links")),
         description=r.text(top["description"], "description", 4000) if "description" in top else "",
         horizon_m=_radio(r, top.get("radio")),
+        bridge=_bridge(ctx, top.get("bridge")),
         sites_by_name=by_name,
     )
 
@@ -963,6 +976,20 @@ def _links(ctx: _Ctx, node: Node | None) -> tuple[LinkSpec, ...]:
     return tuple(out)
 
 
+def _bridge(ctx: _Ctx, node: Node | None) -> BridgeSpec | None:
+    """`bridge: {sites: [cp-a, cp-b], from: 1h, latency: 2s}`: CPs with an IP link (issue 23)."""
+    if node is None:
+        return None
+    r = ctx.r
+    m = r.mapping(node, "bridge", ("sites",), ("from", "latency"))
+    names: list[str] = []
+    for i, n in enumerate(r.sequence(m["sites"], "bridge.sites")):
+        names.append(ctx.site(n, f"bridge.sites[{i}]", ("cp",)))
+    start = r.duration(m["from"], "bridge.from") if "from" in m else 0.0
+    latency = r.duration(m["latency"], "bridge.latency") if "latency" in m else 1.0
+    return BridgeSpec(tuple(names), start, latency)
+
+
 def _radio(r: _Reader, node: Node | None) -> float | None:
     """`radio: {horizon_km: 45}`: regions of a generated country, out of each other's air."""
     if node is None:
@@ -1002,6 +1029,7 @@ def _handling(r: _Reader, node: Node | None) -> Handling:
 
 __all__ = [
     "Action",
+    "BridgeSpec",
     "Generator",
     "Handling",
     "LinkSpec",

@@ -27,10 +27,11 @@ from nsplink.store.errors import (
 from nsplink.store.events import Event
 from nsplink.store.schema import SCHEMA_VERSION
 from nsplink.store.store import Store
-from nsplink.store.views import CustodyItem, InboxItem, OutboxItem, Record, SeqState
+from nsplink.store.views import ClaimItem, CustodyItem, InboxItem, OutboxItem, Record, SeqState
 
 __all__ = [
     "SCHEMA_VERSION",
+    "ClaimItem",
     "CustodyItem",
     "Event",
     "EventInvalid",

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +54,12 @@ register(
             "{other}: rij #{count} van {site} staat niet in deze kopie; niet te controleren.",
             "{other}: row #{count} of {site} is not in this copy; cannot be checked.",
         ),
+        "anchor.forged": (
+            "{other}: {n} vastgelegde kop(pen) van {site} zijn niet door {site} ondertekend; die"
+            " kopie is aangepast en die koppen tellen niet mee.",
+            "{other}: {n} recorded head(s) of {site} are not signed by {site}; that copy was"
+            " altered and those heads do not count.",
+        ),
         "anchor.after": (
             "Let op: rijen na #{count} zijn nooit aangekondigd en dus niet zo te controleren.",
             "Note: rows after #{count} were never announced, so they cannot be checked this way.",
@@ -71,6 +77,12 @@ class HeardHead:
     site: str
     count: int
     prefix: bytes
+    frame: bytes | None = None  # the signed beacon it was read from, when the copy has it
+
+
+# Is a recorded head really the signed beacon of its site? True, False, or None: cannot tell
+# (no frame in the copy, or no roster to check it with). The caller has the keys; this is pure.
+Authentic = Callable[[HeardHead], "bool | None"]
 
 
 @dataclass(frozen=True)
@@ -98,22 +110,23 @@ def from_rows(
     heads: Iterable[tuple[Any, ...]],
     hashes: Iterable[tuple[Any, ...]],
 ) -> LogCopy:
-    """Rows as SQL gives them: (site, n) most common first; (id, at, data) of head.heard rows;
-    (id, hash) of every row."""
+    """Rows as SQL gives them: (site, n) most common first; (id, at, data, frame) of head.heard
+    rows; (id, hash) of every row."""
     site = str(sites[0][0]) if sites else ""
-    found = [h for row_id, at, data in heads if (h := _head(row_id, at, data)) is not None]
+    found = [h for row in heads if (h := _head(*row)) is not None]
     table = {int(i): bytes(h) for i, h in hashes if isinstance(i, int) and isinstance(h, bytes)}
     return LogCopy(site, tuple(found), table)
 
 
-def _head(row_id: Any, at: Any, data: Any) -> HeardHead | None:
+def _head(row_id: Any, at: Any, data: Any, frame: Any = None) -> HeardHead | None:
     try:
         d = json.loads(data) if isinstance(data, str) else data
         prefix = bytes.fromhex(str(d["hash"]))
         count = d["count"]
         if not isinstance(count, int) or count < 0 or not prefix:
             return None
-        return HeardHead(int(row_id), float(at), str(d["sender_site"]), count, prefix)
+        raw = bytes(frame) if isinstance(frame, bytes | bytearray | memoryview) else None
+        return HeardHead(int(row_id), float(at), str(d["sender_site"]), count, prefix, raw)
     except (ValueError, TypeError, KeyError):
         return None  # a row the program did not write: it proves nothing either way
 
@@ -136,20 +149,31 @@ def read_export(lines: Iterable[str]) -> LogCopy:
         counts[str(row["site"])] = counts.get(str(row["site"]), 0) + 1
         hashes.append((row_id, bytes.fromhex(str(row["hash"]))))
         if row["kind"] == HEAD_HEARD:
-            heads.append((row_id, row["at"], row["data"]))
+            frame = row.get("frame")
+            heads.append((row_id, row["at"], row["data"], bytes.fromhex(frame) if frame else None))
     if not hashes:
         raise ValueError("no rows of a log export")
     sites = sorted(counts.items(), key=lambda kv: -kv[1])
     return from_rows(sites, heads, hashes)
 
 
-def check(log: LogCopy, site: str, heard: LogCopy, other: str) -> list[Finding]:
+def check(
+    log: LogCopy, site: str, heard: LogCopy, other: str, authentic: Authentic | None = None
+) -> list[Finding]:
     """Does `log` (kept by `site`) still hold every head of `site` that `heard` recorded?
-    `other` names the copy the heads come from. The bad findings first, one line each."""
+    `other` names the copy the heads come from. The bad findings first, one line each. A head
+    whose recorded beacon is not `site`'s signed one (`authentic` says False) was put into the
+    other copy by hand: it is left out and named, so an altered witness cannot raise an alarm."""
     heads = sorted((h for h in heard.heads if h.site == site), key=lambda h: (h.count, h.row))
     base = {"site": site, "other": other}
+    forged = [h for h in heads if authentic is not None and authentic(h) is False]
+    if forged:
+        heads = [h for h in heads if h not in forged]
     if not heads:
-        return [Finding("anchor.none", base, False)]
+        none = [Finding("anchor.none", base, False)]
+        return (
+            [*none, Finding("anchor.forged", {**base, "n": len(forged)}, False)] if forged else none
+        )
     findings: list[Finding] = []
     last = log.last
     matched = 0  # the highest announced count the log still matches
@@ -181,5 +205,7 @@ def check(log: LogCopy, site: str, heard: LogCopy, other: str) -> list[Finding]:
         top = checked[-1]
         params = {**base, "n": len(checked), "count": top.count, "at": top.at}
         findings.insert(0, Finding("anchor.ok", params, False))
+    if forged:
+        findings.append(Finding("anchor.forged", {**base, "n": len(forged)}, False))
     newest = max(h.count for h in heads)
     return [*bad, *findings, Finding("anchor.after", {"count": newest}, False)]

@@ -25,6 +25,7 @@ KEYS: Final[dict[str, tuple[str, ...]]] = {
     "inbox": ("local_id",),
     "seq_state": ("sender",),
     "custody": ("ref",),
+    "claims": ("ref", "cp", "seq"),
 }
 
 register(
@@ -94,7 +95,7 @@ def _key_text(key: tuple[Any, ...]) -> str:
 
 def compare(conn: sqlite3.Connection) -> ViewProblem | None:
     """The first difference between main's projections and the replayed temp ones."""
-    for table in ("outbox", "outbox_recipients", "inbox", "seq_state", "custody"):
+    for table in ("outbox", "outbox_recipients", "inbox", "seq_state", "custody", "claims"):
         names, live = _rows(conn, "main", table)
         expected_names, replay = _rows(conn, "temp", table)
         if names != expected_names:

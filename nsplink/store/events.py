@@ -80,6 +80,15 @@ recipient."""
 TRIAGE_CHANGED: Final = "triage.changed"
 """A CP operator changed a received message's handling state. data: state (TRIAGE_STATES),
 operator; optional note."""
+CLAIM_HEARD: Final = "claim.heard"
+"""A CP's signed claim on a report (ref: the report): its triage receipt in a claim state, ours
+as we signed it or another CP's as we heard it (issue 23, protocol/ownership.py). data: by (the
+CP's key id), minute (the receipt's signed time), seq (the receipt's own number), state;
+optional receipt (the receipt's id). The owner is derived from all claims by the one rule."""
+CLAIM_CONFLICT: Final = "claim.conflict"
+"""More than one CP claimed a report (ref) before hearing the other: the rule named `owner`;
+`contenders` (key ids) claimed it too. Logged at each site that sees it, for its operator.
+data: owner, contenders (list), mine (whether this site is the owner or a contender)."""
 
 SEQ_RESERVED: Final = "seq.reserved"
 """Sequence numbers of our own key handed out ahead of use (see Store.reserve_seqs), so the CLI
@@ -187,6 +196,15 @@ _FIELDS: Final[dict[str, dict[str, tuple[tuple[type, ...], bool]]]] = {
         "state": (_STR, False),
     },
     TRIAGE_CHANGED: {"state": (_STR, True), "operator": (_STR, True), "note": (_STR, False)},
+    CLAIM_HEARD: {
+        "by": (_STR, True),
+        "minute": (_INT, True),
+        "seq": (_INT, True),
+        "state": (_STR, True),
+        "receipt": (_STR, False),
+        "from_node": (_INT, False),
+    },
+    CLAIM_CONFLICT: {"owner": (_STR, True), "contenders": (_LIST, True), "mine": ((bool,), True)},
     RADIO_ERROR: {"code": (_STR, True), "detail": (_STR, False)},
     RETENTION_ERASED: {"keys": (_INT, True), "before": (_NUM, True)},
     CLOCK_JUMPED: {"by_s": (_NUM, True), "was": (_NUM, True)},
@@ -201,7 +219,7 @@ _FIELDS: Final[dict[str, dict[str, tuple[tuple[type, ...], bool]]]] = {
 }
 # Kinds about one message must name it.
 _NEEDS_REF: Final = frozenset(k for k in _FIELDS if k.split(".")[0] in ("message", "receipt"))
-_NEEDS_REF_TOO: Final = frozenset({TRIAGE_CHANGED})
+_NEEDS_REF_TOO: Final = frozenset({TRIAGE_CHANGED, CLAIM_HEARD, CLAIM_CONFLICT})
 
 KNOWN_KINDS: Final = frozenset(
     {
@@ -288,9 +306,9 @@ def validate(ev: Event) -> str:
 
 def _check_codes(ev: Event) -> None:
     d = ev.data
-    if ev.kind in (TRIAGE_CHANGED, RECEIPT_RECEIVED) and d.get("state", TRIAGE_STATES[0]) not in (
-        TRIAGE_STATES
-    ):
+    if ev.kind in (TRIAGE_CHANGED, RECEIPT_RECEIVED, CLAIM_HEARD) and d.get(
+        "state", TRIAGE_STATES[0]
+    ) not in (TRIAGE_STATES):
         raise EventInvalid(
             f"unknown triage state {d['state']!r} (one of {', '.join(TRIAGE_STATES)})"
         )

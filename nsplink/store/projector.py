@@ -25,7 +25,14 @@ Handler = Callable[[int, float, str, Mapping[str, Any]], list[Statement]]
 
 OUTBOX_STATES: Final = ("created", *(s.value for s in DeliveryState))  # the enum is in rank order
 TRUST_STATES: Final = ("unverified", "verified", "quarantined", "rejected")
-PROJECTION_TABLES: Final = ("outbox_recipients", "outbox", "inbox", "seq_state", "custody")
+PROJECTION_TABLES: Final = (
+    "outbox_recipients",
+    "outbox",
+    "inbox",
+    "seq_state",
+    "custody",
+    "claims",
+)
 
 _RANK = (
     "CASE state " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(OUTBOX_STATES)) + " END"
@@ -214,6 +221,18 @@ def _triage(eid: int, at: float, ref: str, d: Mapping[str, Any]) -> list[Stateme
     ]
 
 
+def _claim(eid: int, at: float, ref: str, d: Mapping[str, Any]) -> list[Statement]:
+    """Every claim once (the same receipt heard again changes nothing): the owner is not
+    stored but derived from all claims by protocol.ownership, so live and rebuild agree."""
+    return [
+        (
+            "INSERT INTO claims (ref, cp, seq, minute, state, heard_at, last_event) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(ref, cp, seq) DO NOTHING",
+            (ref, d["by"], d["seq"], d["minute"], d["state"], at, eid),
+        )
+    ]
+
+
 _HANDLERS: Final[dict[str, Handler]] = {
     ev.MESSAGE_CREATED: _created,
     ev.MESSAGE_QUEUED: _queued,
@@ -232,6 +251,7 @@ _HANDLERS: Final[dict[str, Handler]] = {
     ev.RECEIPT_SENT: _receipt_sent,
     ev.TRIAGE_CHANGED: _triage,
     ev.SEQ_RESERVED: _seq_reserved,
+    ev.CLAIM_HEARD: _claim,
 }
 
 

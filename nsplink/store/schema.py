@@ -125,6 +125,20 @@ V3: Final = (
     "CREATE INDEX personal_keys_age ON personal_keys (created_at)",
 )
 
+V4: Final = (
+    # Issue 23: every CP's claim on a report (claim.heard); the owner is derived by the rule.
+    """CREATE TABLE claims (
+        ref TEXT NOT NULL,
+        cp TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        minute INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        heard_at REAL NOT NULL,
+        last_event INTEGER NOT NULL,
+        PRIMARY KEY (ref, cp, seq)
+    ) STRICT""",
+)
+
 
 def _run(statements: tuple[str, ...]) -> Callable[[sqlite3.Connection], None]:
     def step(conn: sqlite3.Connection) -> None:
@@ -134,13 +148,20 @@ def _run(statements: tuple[str, ...]) -> Callable[[sqlite3.Connection], None]:
     return step
 
 
-def _v2(conn: sqlite3.Connection) -> None:
-    _run(V2)(conn)
-    rebuild_projections(conn)  # a v1 log already holds messages: give them their views
+def _v4(conn: sqlite3.Connection) -> None:
+    _run(V4)(conn)
+    # an older log already holds messages: give them their views (every projection, so this
+    # runs last: the step to v2 once did it, before the claims table existed)
+    rebuild_projections(conn)
 
 
 # MIGRATIONS[i] takes a database from user_version i to i + 1.
-MIGRATIONS: Final[tuple[Callable[[sqlite3.Connection], None], ...]] = (_run(V1), _v2, _run(V3))
+MIGRATIONS: Final[tuple[Callable[[sqlite3.Connection], None], ...]] = (
+    _run(V1),
+    _run(V2),
+    _run(V3),
+    _v4,
+)
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 OUR_TABLES: Final = frozenset(
     {"events", "chain_head", "personal_keys", "outbox", *PROJECTION_TABLES}
@@ -298,7 +319,7 @@ def views_path(
     conn = connect(path, create=False, busy_ms=busy_ms, readonly=readonly)
     try:
         conn.execute("BEGIN")
-        problem = check_views(conn, V2)
+        problem = check_views(conn, V2 + V4)
         conn.execute("COMMIT")
         return problem
     except sqlite3.Error as exc:
@@ -325,7 +346,7 @@ def verify_path(
             raise StoreCorrupt(str(problems[0]), path=path)
         report = verify_connection(conn)
         if report.ok:  # views are only worth comparing with a log that is itself intact
-            report = dataclasses.replace(report, views=check_views(conn, V2))
+            report = dataclasses.replace(report, views=check_views(conn, V2 + V4))
         conn.execute("COMMIT")
         return report
     except sqlite3.Error as exc:

@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from nsplink.protocol import Claim, KeyId, MessageId, Ownership, State, ownership
 from nsplink.store import anchor, schema, writer
 from nsplink.store.anchor import LogCopy
 from nsplink.store.audit import ViewProblem
@@ -36,6 +37,7 @@ from nsplink.store.events import HEAD_HEARD, SEQ_RESERVED, Event, validate
 from nsplink.store.personal import unseal
 from nsplink.store.projector import loads_data
 from nsplink.store.views import (
+    ClaimItem,
     CustodyItem,
     InboxItem,
     OutboxItem,
@@ -229,7 +231,7 @@ class Store:
             "SELECT site, COUNT(*) FROM events GROUP BY site ORDER BY COUNT(*) DESC, site LIMIT 1"
         )
         heads = await self._all(
-            "SELECT id, at, data FROM events WHERE kind = ? ORDER BY id", (HEAD_HEARD,)
+            "SELECT id, at, data, frame FROM events WHERE kind = ? ORDER BY id", (HEAD_HEARD,)
         )
         hashes = await self._all("SELECT id, hash FROM events")
         return anchor.from_rows(sites, heads, hashes)
@@ -346,6 +348,28 @@ class Store:
         state = await self.seq_state(sender)
         return (state.last_sent or 0) + 1 if state else 1
 
+    async def claims(self, refs: Sequence[str] = ()) -> list[ClaimItem]:
+        """The CPs' claims on reports (all, or about `refs`); `ownership()` names the owner."""
+        sql = f"SELECT {columns(ClaimItem)} FROM claims"
+        if refs:
+            sql += f" WHERE ref IN ({', '.join('?' * len(refs))})"
+        rows = await self._all(sql + " ORDER BY ref, minute, cp, seq", refs)
+        return [ClaimItem(*r) for r in rows]
+
+    async def ownership(self, refs: Sequence[str] = ()) -> dict[str, Ownership]:
+        """Per report with a claim: who owns it and who else claimed it, by the protocol's rule
+        (protocol/ownership.py), so that every site names the same owner from the same claims."""
+        by_ref: dict[str, list[Claim]] = {}
+        for c in await self.claims(refs):
+            try:
+                claim = Claim(
+                    MessageId.parse(c.ref), KeyId.parse(c.cp), c.minute, c.seq, State(c.state)
+                )
+            except ValueError:
+                continue  # not a claim the rule can read: the log is not ours to fix
+            by_ref.setdefault(c.ref, []).append(claim)
+        return {ref: ownership(cs) for ref, cs in by_ref.items()}
+
     async def custody(self) -> list[CustodyItem]:
         rows = await self._all(f"SELECT {columns(CustodyItem)} FROM custody ORDER BY ref")
         return [CustodyItem(*r) for r in rows]
@@ -353,7 +377,7 @@ class Store:
     async def projections(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every projection table's rows in a fixed order (for comparing live with rebuilt)."""
         out: dict[str, list[tuple[Any, ...]]] = {}
-        for table in ("outbox", "outbox_recipients", "inbox", "seq_state", "custody"):
+        for table in ("outbox", "outbox_recipients", "inbox", "seq_state", "custody", "claims"):
             rows = await self._all(f"SELECT * FROM {table} ORDER BY 1, 2")
             out[table] = [tuple(r) for r in rows]
         return out

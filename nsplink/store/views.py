@@ -86,5 +86,16 @@ class CustodyItem:
     last_event: int
 
 
+@dataclass(frozen=True, slots=True)
+class ClaimItem:
+    ref: str
+    cp: str
+    seq: int
+    minute: int
+    state: str
+    heard_at: float
+    last_event: int
+
+
 def columns(cls: type) -> str:
     return ", ".join(f.name for f in fields(cls))

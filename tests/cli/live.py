@@ -13,10 +13,10 @@ from nsplink.app.site import SiteHome
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def nsplink(home: SiteHome, *args: str) -> str:
-    """One CLI command at a site, as a person runs it (Dutch); its output, or the test fails."""
+def run_nsplink(home: SiteHome, *args: str) -> subprocess.CompletedProcess[str]:
+    """One CLI command at a site, as a person runs it (Dutch), whatever its exit code."""
     env = dict(os.environ, NSPLINK_LANG="nl")
-    done = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "nsplink", "--home", str(home.root), *args],
         cwd=ROOT,
         env=env,
@@ -25,6 +25,11 @@ def nsplink(home: SiteHome, *args: str) -> str:
         timeout=60,
         stdin=subprocess.DEVNULL,
     )
+
+
+def nsplink(home: SiteHome, *args: str) -> str:
+    """One CLI command at a site, as a person runs it (Dutch); its output, or the test fails."""
+    done = run_nsplink(home, *args)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Traceback" not in done.stderr
     return done.stdout

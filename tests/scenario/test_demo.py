@@ -41,7 +41,7 @@ def test_demo_shows_the_report_in_the_cp_queue_and_cleans_up(tmp_path: Path) -> 
     # the CP operator's queue lists the NSP's report, and the NSP sees the CP's receipt
     queue = out.split("nsplink queue", 1)[1]
     assert "nsp-dorpshuis" in queue and "P1" in queue
-    assert "confirmed by the CP" in out
+    assert "the CP's receipt came in after" in out
     assert "Messages lost (must be 0): 0" in out and "Duplicates shown (must be 0): 0" in out
     assert _processes_mentioning(str(tmp_path)) == []
     assert list(tmp_path.iterdir()) == []  # the temporary directory is gone too

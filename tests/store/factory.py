@@ -162,6 +162,13 @@ def random_run(rng: random.Random, n: int) -> list[Event]:
                     },
                 )
             )
+            # a claim per triage step (ours or another CP's, heard once or twice), drawn
+            # without the generator so the rest of the run stays what it was
+            n = len(out)
+            claim = {"by": ("0a0b0c", "0d0e0f")[n % 2], "minute": int(t // 60), "seq": n // 3}
+            claim["state"] = "GEZ"
+            for _ in range(1 + (n % 3 == 0)):
+                out.append(Event(k.CLAIM_HEARD, t, "cp", out[-1].ref, dict(claim)))
         elif got and roll < 0.95:
             out.append(Event(k.RECEIPT_SENT, t, "cp", rng.choice(got), {"packet_id": 9}))
         else:

@@ -37,3 +37,17 @@ def test_a_rewrite_and_a_cut_are_both_named() -> None:
     ]
     assert (found[0].params["first"], found[0].params["count"]) == (3, 4)
     assert (found[1].params["count"], found[1].params["last"]) == (9, 5)
+
+
+def test_a_head_the_witness_made_up_is_left_out_and_named() -> None:
+    log = LogCopy("a", (), {i: bytes([i]) * 32 for i in range(1, 6)})
+    heard = _heard((2, b"\x02" * 6), (4, b"\xff" * 6))  # #4 does not match: rewritten, or made up
+    assert check(log, "a", heard, "b")[0].key == "anchor.rewritten"
+    found = check(log, "a", heard, "b", authentic=lambda h: h.count != 4)
+    assert [(f.key, f.bad) for f in found] == [
+        ("anchor.ok", False),
+        ("anchor.forged", False),
+        ("anchor.after", False),
+    ]
+    unknown = check(log, "a", heard, "b", authentic=lambda h: None)  # no roster: as recorded
+    assert unknown[0].key == "anchor.rewritten"

@@ -39,6 +39,7 @@ EDITS = [
         "views.column",
     ),
     ("DELETE FROM custody", "custody", "views.missing"),
+    ("UPDATE claims SET minute = minute - 1", "claims", "views.column"),
 ]
 
 

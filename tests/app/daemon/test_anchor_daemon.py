@@ -83,3 +83,20 @@ async def test_beacons_carry_heads_that_the_other_site_records(tmp_path: Path) -
     res = nsplink(nsp, "verify", "--against", str(cp), lang="en")
     assert res.returncode == 4
     assert f"NSP Zuid REWRITTEN: row #{count} no longer matches" in res.stderr
+
+    # An altered witness: a head "heard" from the NSP that its beacon never said (the data of a
+    # head.heard row in the CP's copy changed, that copy's chain recomputed). The recorded
+    # beacon is the NSP's signed frame, so the CP's copy is named as altered and no false alarm
+    # is raised against the NSP; nor does plain verify of the CP's file see it.
+    rewrite(nsp / "nsplink.db", "UPDATE events SET at = at - 1 WHERE id = 1")  # undo the attack
+    assert nsplink(nsp, "verify", "--against", str(cp), lang="en").returncode == 0
+    rewrite(
+        cp / "nsplink.db",
+        "UPDATE events SET data = json_set(data, '$.hash', 'ffffffffffff') WHERE id = ?",
+        first.id,
+    )
+    assert nsplink(cp, "verify").returncode == 0
+    res = nsplink(nsp, "verify", "--against", str(cp), lang="en")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "recorded head(s) of NSP Zuid are not signed by NSP Zuid" in res.stdout
+    assert "REWRITTEN" not in res.stdout + res.stderr

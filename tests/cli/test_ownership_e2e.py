@@ -1,0 +1,95 @@
+"""Issue 23 end to end: two CPs of one region take the same emergency report at once, one of
+them with its daemon down (SIGKILL) so it cannot have heard the other. Over the emulated LoRa
+mesh alone both CPs end up naming the same owner, both operators are told, the loser cannot
+take it further, the NSP sees who handles its report, and a rebuild from the log agrees."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from nsplink.app.site import SiteHome
+from nsplink.store import Store
+from tests.app.daemon.procs import DaemonProc, radio_connected, wait_until
+from tests.cli.live import nsplink, run_nsplink
+
+pytestmark = pytest.mark.slow
+SITES = [("cp-noord", "cp"), ("cp-zuid", "cp"), ("nsp-houten", "nsp")]
+MESH_SEED = 23
+
+
+async def owner_at(home: SiteHome, ref: str) -> str | None:
+    async with await Store.open(home.db_path) as store:
+        own = (await store.ownership([ref])).get(ref)
+        return str(own.owner.cp) if own and own.owner else None
+
+
+async def conflicts_at(home: SiteHome, ref: str) -> int:
+    async with await Store.open(home.db_path) as store:
+        return len(await store.events(kinds=("claim.conflict",), ref=ref))
+
+
+async def in_inbox(home: SiteHome, ref: str) -> bool:
+    async with await Store.open(home.db_path) as store:
+        return any(i.ref == ref for i in await store.inbox())
+
+
+async def test_two_cps_take_one_report_and_agree_on_its_owner_over_lora(
+    live_sites: dict[str, SiteHome], live_daemons: list[DaemonProc]
+) -> None:
+    sites, daemons = live_sites, live_daemons
+    noord, zuid, nsp = sites["cp-noord"], sites["cp-zuid"], sites["nsp-houten"]
+    noord_d, zuid_d, nsp_d = daemons
+    for home in sites.values():
+        await wait_until(lambda h=home: radio_connected(h), 60, "radio link", daemons)
+    out = nsplink(
+        nsp, "send", "emergency", "--no-interactive", "--incident", "BRA", "--services", "B",
+        "--people-involved", "2", "--street", "Dorpsstraat", "--number", "9", "--place", "Houten",
+        "--text", "Schuurbrand naast woning",
+    )  # fmt: skip
+    ref = re.search(r"Berichtnummer: (\S+)", out).group(1)  # type: ignore[union-attr]
+    for cp in (noord, zuid):
+        await wait_until(lambda h=cp: in_inbox(h, ref), 120, "the report at both CPs", daemons)
+
+    # ZUID's daemon dies hard; NOORD takes the report, and the NSP learns who handles it
+    zuid_d.kill()
+    nsplink(noord, "handle", ref, "--status", "gezien", "--operator", "Anna")
+    await wait_until(lambda: _has_owner(nsp, ref), 120, "the owner at the NSP", [noord_d, nsp_d])
+    noord_key = await owner_at(nsp, ref) or ""
+    assert noord_key == await owner_at(noord, ref)
+    # ZUID, not knowing, takes it too (its CLI writes to its log while its daemon is down)
+    nsplink(zuid, "handle", ref, "--status", "BEH", "--operator", "Bram")
+    zuid_d.start()
+
+    async def agreed() -> bool:
+        return await owner_at(zuid, ref) == noord_key and await conflicts_at(noord, ref) > 0
+
+    await wait_until(agreed, 180, "both CPs naming the same owner", daemons)
+    assert await conflicts_at(zuid, ref) > 0  # both operators are told
+
+    noord_show = nsplink(noord, "show", ref)
+    assert "Afgehandeld door" in noord_show and "bij deze CP" in noord_show
+    assert "ook genomen door cp-zuid" in noord_show
+    zuid_show = nsplink(zuid, "show", ref)
+    assert "LET OP: cp-noord nam deze melding eerder" in zuid_show
+    assert "in behandeling bij cp-noord" in nsplink(zuid, "queue")
+    # the loser cannot take it further: one line, exit 2, nothing logged
+    done = run_nsplink(zuid, "handle", ref, "--status", "MKAMER", "--operator", "Bram")
+    assert done.returncode == 2 and "al in behandeling bij cp-noord" in done.stderr + done.stdout
+    assert "Traceback" not in done.stderr
+    # the NSP sees which CP handles its report
+    nsp_show = nsplink(nsp, "show", ref)
+    assert "Afgehandeld door" in nsp_show and "cp-noord" in nsp_show
+
+    for p in daemons:
+        assert p.stop() == 0, p.output()[-2000:]
+    for home in (noord, zuid, nsp):
+        before = await owner_at(home, ref)
+        nsplink(home, "log", "rebuild")
+        assert await owner_at(home, ref) == before == noord_key
+    assert nsplink(zuid, "show", ref) == zuid_show
+
+
+async def _has_owner(home: SiteHome, ref: str) -> bool:
+    return await owner_at(home, ref) is not None
