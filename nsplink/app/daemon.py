@@ -83,7 +83,8 @@ log = logging.getLogger("nsplink.app.daemon")
 # above any engine timer that matters (the hour of undelivered_after_s) plus the check interval.
 FORWARD_JUMP_S = 2 * 3600.0
 BACKWARD_JUMP_S = 2.0  # NTP slews small errors; a step back of more than this is a jump
-RADIO_STATE_HEARTBEAT_S = 30.0  # radio-state.json is rewritten at least this often
+RADIO_STATE_HEARTBEAT_S = 30.0  # the timer loop (it wakes at least every clock_check_s) rewrites
+# radio-state.json when it is older than this, so its age tells status the daemon lives
 RADIO_STATE_MIN_S = 5.0  # ... and at most this often for received packets alone
 
 
@@ -335,7 +336,7 @@ class Daemon:
             # then, so a crash loses at most the counts of the minute still open
             due = (self.engine.next_deadline(), journal.rejects.deadline())
             times = [t for t in due if t is not None]
-            check = min(self.options.clock_check_s, RADIO_STATE_HEARTBEAT_S)
+            check = self.options.clock_check_s
             timeout = min(check, max(0.0, min(times) - self.clock()) if times else check)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
