@@ -37,7 +37,13 @@ from nsplink.app.keys import load_identity
 from nsplink.app.nudge import bind as bind_nudge
 from nsplink.app.nudge import socket_path
 from nsplink.app.power import read_power
-from nsplink.app.roster import apply_update, check_not_older, load_trusted_roster
+from nsplink.app.radiostate import RadioState, write_state
+from nsplink.app.roster import (
+    apply_update,
+    check_not_older,
+    load_trusted_roster,
+    require_sealing,
+)
 from nsplink.app.site import SiteHome
 from nsplink.app.sitelock import site_lock
 from nsplink.protocol import (
@@ -65,6 +71,7 @@ from nsplink.radio.base import (
     Radio,
     RadioError,
     RadioUnavailable,
+    Received,
 )
 from nsplink.store import Event, Store
 from nsplink.store import events as ev
@@ -76,6 +83,9 @@ log = logging.getLogger("nsplink.app.daemon")
 # above any engine timer that matters (the hour of undelivered_after_s) plus the check interval.
 FORWARD_JUMP_S = 2 * 3600.0
 BACKWARD_JUMP_S = 2.0  # NTP slews small errors; a step back of more than this is a jump
+RADIO_STATE_HEARTBEAT_S = 30.0  # the timer loop (it wakes at least every clock_check_s) rewrites
+# radio-state.json when it is older than this, so its age tells status the daemon lives
+RADIO_STATE_MIN_S = 5.0  # ... and at most this often for received packets alone
 
 
 @dataclass
@@ -110,6 +120,8 @@ class Daemon:
         self.me = self.identity.key_id
         # only a roster the pinned region key signed (issue 11); updated in place over the air
         self.roster: RegionRoster = load_trusted_roster(home, self.cfg.region)
+        # personal data sealed to the CPs, unless the region signed that it goes without
+        require_sealing(self.roster.doc, home.roster_path)
         self.region = self.roster.region
         if self.roster.lookup(self.me) is None:  # our own frames must verify too
             self.roster.add_local(PeerKey(self.cfg.site, self.cfg.role, self.identity.public_key))
@@ -138,6 +150,7 @@ class Daemon:
         self._triage_seen = 0  # log id of the last triage change turned into a receipt
         self._bridge_fed = 0  # log id of the last bridge.frame_in given to the engine
         self._last_wall: float | None = None  # the timer loop's last reading of the clock
+        self.radio_state = RadioState(pid=os.getpid())  # for `nsplink status` (radiostate.py)
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -173,6 +186,7 @@ class Daemon:
                     socket_path(self.home).unlink()
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(self.radio.close(), 10)
+                self._radio_state_changed("stopped", "daemon stopped")
                 async with self._lock:  # let a transaction in flight finish first
                     await self._append(self._journal().rejects_flushed())
                     await self._log(ev.DAEMON_STOPPED, data={"reason": "signal"})
@@ -275,7 +289,22 @@ class Daemon:
 
     # -- tasks -------------------------------------------------------------------------------
 
+    def _radio_state_changed(self, link: str, reason: str = "", node: int | None = None) -> None:
+        state = self.radio_state
+        now = self.clock()
+        if state.link != link:
+            state.link, state.since = link, now
+        state.reason = reason
+        if node is not None:
+            state.node_num = node
+        self._write_radio_state(now)
+
+    def _write_radio_state(self, now: float) -> None:
+        self.radio_state.reported_at = now
+        write_state(self.home, self.radio_state)
+
     async def _radio_loop(self) -> None:
+        self._write_radio_state(self.clock())  # "never connected" until the radio says more
         try:
             await self.radio.open()
         except RadioUnavailable as exc:  # the adapter keeps reconnecting by itself
@@ -286,8 +315,18 @@ class Daemon:
             async with self._lock:
                 if isinstance(event, LinkUp):
                     await self._log(ev.RADIO_CONNECTED, data={"node_num": event.node_num})
+                    self._radio_state_changed("up", node=event.node_num)
                 elif isinstance(event, LinkDown):
                     await self._log(ev.RADIO_DISCONNECTED, data={"reason": event.reason})
+                    self._radio_state_changed("down", event.reason)
+                elif isinstance(event, Received):
+                    new = event.from_node not in self.radio_state.neighbours
+                    self.radio_state.heard(
+                        event.from_node, now, event.rx_snr, event.rx_rssi,
+                        event.hop_start, event.hop_limit,
+                    )  # fmt: skip
+                    if new or now - self.radio_state.reported_at >= RADIO_STATE_MIN_S:
+                        self._write_radio_state(now)
                 await self._process(self._driver().on_radio(event, now))
 
     async def _timer_loop(self) -> None:
@@ -303,6 +342,8 @@ class Daemon:
                 await asyncio.wait_for(self._wake.wait(), timeout)
             async with self._lock:
                 now = self.clock()
+                if now - self.radio_state.reported_at >= RADIO_STATE_HEARTBEAT_S:
+                    self._write_radio_state(now)  # its age tells status the daemon lives
                 await self._watch_clock(now)
                 await self._process(self.engine.handle_timer(now))
                 await self._append(journal.rejects_closed(now))

@@ -286,7 +286,7 @@ class Journal:
             data: dict[str, Any] = {
                 "kind": body.kind.value,
                 "by": msg.signer.site,
-                "from_node": d.from_node,
+                "from_node": d.from_node,  # the signer's radio, for status's neighbour list
             }
             return [self.event("receipt.heard", ref, data, msg.frame)]
         if isinstance(body, Status):
@@ -297,6 +297,7 @@ class Journal:
                 "power_hours": body.power_hours,
                 "queue_depth": body.queue_depth,
                 "hops": d.hops,
+                "from_node": d.from_node,
             }
             return [self.event("status.received", ref, data), *self._head_heard(msg)]
         if d.duplicate or ref in self.inbox_refs:

@@ -34,12 +34,17 @@ def running_daemons(
                 )
         yield procs
     finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in procs:
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
+        stop_all(procs)
+
+
+def stop_all(procs: list[subprocess.Popen[bytes]] | list[subprocess.Popen[str]]) -> None:
+    """SIGTERM to every process still running, then SIGKILL to any not gone within 15 s."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)

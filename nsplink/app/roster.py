@@ -4,7 +4,7 @@ keys are revoked, and the key the CPs receive personal data under; signed by the
 A roster is a JSON file (`roster.json` in the site home; any path for the region's draft):
 
     {"format": "nsplink-roster v1", "region": "VR01", "version": 3,
-     "issued": "2026-11-20T09:00Z", "seal_key": "<64 hex>",
+     "issued": "2026-11-20T09:00Z", "seal_key": "<64 hex>",   (or "sealing": "none")
      "sites": [{"site": "NSP Zuid", "role": "nsp", "public_key": "<64 hex>", "node": 305419896,
                 "rd": [136000, 456000]}],
      "revoked": [...same form...], "signature": "<128 hex>"}
@@ -20,6 +20,7 @@ site's identity (nsplink.app.keys: 0600, refused when others can read them).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import replace
@@ -46,6 +47,7 @@ from nsplink.protocol import (
     SiteEntry,
     minutes_since_epoch,
     open_sealed,
+    seal_public_key,
     verify_roster,
 )
 
@@ -94,6 +96,30 @@ register(
             "The roster {path} is version {version}, but this site already had version {seen}."
             " An older roster is refused; install the newest.",
         ),
+        "roster.no_sealing": (
+            "De deelnemerslijst {path} heeft geen CP-sleutel voor persoonsgegevens: adressen en"
+            " telefoonnummers zouden leesbaar over de radio gaan. Regio: maak er een met"
+            " 'nsplink roster seal-key --cp-key-out cp-seal.key' en onderteken opnieuw, of kies"
+            " bewust voor onversleuteld met 'nsplink roster sign --no-sealing'.",
+            "The roster {path} has no CP key for personal data: addresses and phone numbers"
+            " would go over the radio readable. Region: make one with 'nsplink roster seal-key"
+            " --cp-key-out cp-seal.key' and sign again, or choose unsealed on purpose with"
+            " 'nsplink roster sign --no-sealing'.",
+        ),
+        "roster.cp_key_wrong": (
+            "De CP-sleutel {path} hoort niet bij deze deelnemerslijst (die noemt sleutel"
+            " {wanted}). Vraag de regio om de cp-seal.key die bij deze lijst hoort.",
+            "The CP key {path} does not belong to this roster (it names key {wanted}). Ask the"
+            " region for the cp-seal.key that goes with this roster.",
+        ),
+        "roster.cp_key_needed": (
+            "Deze post is een CP: geef ook de CP-sleutel voor persoonsgegevens van de regio,"
+            " 'nsplink roster install {source} --region-public ... --cp-key cp-seal.key'."
+            " Zonder die sleutel kan deze CP adressen en telefoonnummers niet lezen.",
+            "This site is a CP: also give the region's CP key for personal data, 'nsplink"
+            " roster install {source} --region-public ... --cp-key cp-seal.key'. Without it"
+            " this CP cannot read addresses and phone numbers.",
+        ),
         "roster.wrong_region": (
             "De deelnemerslijst is van regio {roster}, deze post hoort bij {site}.",
             "The roster is for region {roster}; this site belongs to {site}.",
@@ -139,6 +165,21 @@ class RegionPinMismatch(RosterError):
 class RosterRollback(RosterError):
     code = "roster.rollback"
     key = "roster.rollback"
+
+
+class RosterNoSealing(RosterError):
+    code = "roster.no_sealing"
+    key = "roster.no_sealing"
+
+
+class CpKeyWrong(RosterError):
+    code = "roster.cp_key_wrong"
+    key = "roster.cp_key_wrong"
+
+
+class CpKeyNeeded(RosterError):
+    code = "roster.cp_key_needed"
+    key = "roster.cp_key_needed"
 
 
 class RosterWrongRegion(RosterError):
@@ -283,6 +324,9 @@ def doc_from_json(data: Any, path: Path | str = "<roster>") -> RosterDoc:
         raise RosterInvalid("'version' must be a whole number", path=path)
     seal = data.get("seal_key")
     seal_key = _hex32(seal, "seal_key", path) if seal is not None else None
+    sealing = data.get("sealing")
+    if sealing not in (None, "none"):
+        raise RosterInvalid("'sealing' can only be \"none\"", path=path)
     signature = data.get("signature") or ""
     try:
         sig = bytes.fromhex(signature) if isinstance(signature, str) else b"?"
@@ -298,6 +342,7 @@ def doc_from_json(data: Any, path: Path | str = "<roster>") -> RosterDoc:
         tuple(_entries(data.get("revoked", []), "revoked", path)),
         seal_key,
         sig,
+        no_sealing=sealing == "none",
     )
     try:
         doc.check()
@@ -313,6 +358,8 @@ def doc_to_json(doc: RosterDoc) -> dict[str, Any]:
         out["issued"] = _iso(doc.issued)
     if doc.seal_key is not None:
         out["seal_key"] = doc.seal_key.hex()
+    if doc.no_sealing:
+        out["sealing"] = "none"  # the region's choice, signed, visible to anyone who opens it
     out["sites"] = [entry_json(e) for e in doc.sites]
     out["revoked"] = [entry_json(e) for e in doc.revoked]
     if doc.signature:
@@ -326,6 +373,13 @@ def load_doc(path: Path) -> RosterDoc:
 
 def save_doc(path: Path, doc: RosterDoc) -> None:
     _write_atomic(path, json.dumps(doc_to_json(doc), indent=2, ensure_ascii=False) + "\n")
+
+
+def require_sealing(doc: RosterDoc, path: Path | str) -> None:
+    """RosterNoSealing unless the roster names the CPs' sealing key or the region chose,
+    signed and visibly, to go without one (`roster sign --no-sealing`)."""
+    if not doc.sealing_decided:
+        raise RosterNoSealing(str(path), path=path)
 
 
 def verify_doc(doc: RosterDoc, region_public: bytes, path: Path | str) -> RosterDoc:
@@ -395,6 +449,7 @@ def install_roster(home: SiteHome, source: Path, region_public: bytes) -> Roster
     if pin_path(home).exists():
         save_pin(home, region_public)  # refuses another region key
     doc = verify_doc(load_doc(source), region_public, source)
+    require_sealing(doc, source)
     if home.roster_path.exists():
         try:
             current = load_trusted_roster(home)
@@ -414,13 +469,19 @@ def apply_update(home: SiteHome, roster: RegionRoster, payload: bytes) -> Roster
     doc = verify_roster(payload, load_pin(home))
     if doc.region != roster.region or doc.version <= roster.version:
         return None
+    if not doc.sealing_decided:  # only an old signer makes these; keep the roster we run
+        raise RosterMalformed("no sealing key and no choice of no sealing")
     save_doc(home.roster_path, doc)
     roster.replace(doc)
     return doc
 
 
-def sign_roster(doc: RosterDoc, region_key_path: Path, now: float) -> RosterDoc:
-    """A draft signed with the region key file, one version above the last signed one."""
+def sign_roster(
+    doc: RosterDoc, region_key_path: Path, now: float, path: Path | str = "<roster>"
+) -> RosterDoc:
+    """A draft signed with the region key file, one version above the last signed one. Refused
+    (RosterNoSealing) while the draft has neither a CP sealing key nor `no_sealing`."""
+    require_sealing(doc, path)
     key = load_identity(region_key_path)
     doc.check()
     draft = replace(doc, version=doc.version + 1, issued=minutes_since_epoch(now))
@@ -433,6 +494,44 @@ def sign_roster(doc: RosterDoc, region_key_path: Path, now: float) -> RosterDoc:
 def load_seal_secret(home: SiteHome) -> bytes:
     """The region's CP sealing secret held by this CP (a 0600 seed file, see module doc)."""
     return load_identity(seal_key_path(home)).box_secret()
+
+
+def cp_key_matches(path: Path, seal_key: bytes) -> bool:
+    """Whether the sealing key file at `path` (0600, checked) opens what is sealed to
+    `seal_key`."""
+    return seal_public_key(load_identity(path).box_secret()) == seal_key
+
+
+def check_cp_key(source: Path | None, home: SiteHome, doc: RosterDoc, where: Path | str) -> bool:
+    """Before a CP installs `doc`: the sealing key it will need. True when `source` must be
+    copied in; CpKeyWrong for a key of another roster; CpKeyNeeded when none is given and the
+    site holds no matching one. Nothing to do for a roster without sealing."""
+    if doc.seal_key is None:
+        return False
+    if source is not None:
+        if not cp_key_matches(source, doc.seal_key):
+            raise CpKeyWrong(str(source), path=source, wanted=str(KeyId.of(doc.seal_key)))
+        return True
+    held = seal_key_path(home)
+    if held.exists() and cp_key_matches(held, doc.seal_key):
+        return False
+    raise CpKeyNeeded(str(where), source=where)
+
+
+def install_cp_key(home: SiteHome, source: Path) -> Path:
+    """Copy the region's CP sealing key into this CP's home as cp-seal.key, mode 0600."""
+    target = seal_key_path(home)
+    data = source.read_bytes()
+    tmp = target.with_name(target.name + ".tmp")
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, target)
+    return target
 
 
 def seal_key_for(home: SiteHome) -> bytes | None:

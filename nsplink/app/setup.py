@@ -46,7 +46,8 @@ def sign_for_sites(
     root: Path, homes: dict[str, SiteHome], entries: list[SiteEntry], *, cp_seal: bool = True
 ) -> None:
     """Sign the roster with a fresh region key (kept in `root`, as the region keeps it offline),
-    install it in every home with the region key pinned, and give every CP the sealing key."""
+    install it in every home with the region key pinned, and give every CP the sealing key.
+    `cp_seal=False` signs the region's explicit choice to go without one (`--no-sealing`)."""
     region_key = root / "region.key"
     draft = root / "roster-draft.json"
     save_roster(draft, "VR01", entries)
@@ -56,6 +57,8 @@ def sign_for_sites(
     if cp_seal:
         seal = save_identity(root / "cp-seal.key", generate_seed(), site="CPs", force=True)
         doc = replace(doc, seal_key=seal_public_key(seal.box_secret()))
+    else:
+        doc = replace(doc, no_sealing=True)
     signed = sign_roster(doc, region_key, time.time())
     save_doc(draft, signed)
     public = load_identity(region_key).public_key

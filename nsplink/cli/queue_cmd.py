@@ -29,6 +29,7 @@ from rich.text import Text
 
 from nsplink.app.nudge import nudge
 from nsplink.cli.context import get_ctx
+from nsplink.cli.daemon_hint import start_command
 from nsplink.cli.operator import operator_words, resolve_operator
 from nsplink.cli.ownership_words import OwnedElsewhere, owner_cell, owner_lines
 from nsplink.cli.received import Received, load_received
@@ -621,12 +622,14 @@ def handle(
         return item
 
     item = run_or_fail(c, go)
-    nudge(site.home)  # the daemon sends the signed triage receipt now, not at its next check
+    running = nudge(site.home)  # the daemon sends the signed triage receipt now
     c.say("handle.done", id=item.local_id, ref=item.ref, state=triage_word(state.value, c.lang))
     if prio is not None:
         c.say("handle.priority", priority=f"{prio.value} {code_label(prio, c.lang)}")
     if item.trust != "quarantined":
         c.say("handle.receipt")
+        if not running:  # the receipt waits in the log until the daemon runs: say so
+            typer.echo(t("daemon.not_running", c.lang, command=start_command(site.home)), err=True)
 
 
 def check_note(note: str) -> None:

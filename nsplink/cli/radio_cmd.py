@@ -23,8 +23,9 @@ radio_app = typer.Typer(
 
 
 def register(app: typer.Typer) -> None:
-    from nsplink.cli import radio_emulate, radio_provision
+    from nsplink.cli import radio_emulate, radio_provision, radio_rangetest
 
     radio_emulate.register(radio_app)
     radio_provision.register(radio_app)
+    radio_rangetest.register(radio_app)
     app.add_typer(radio_app, name="radio")

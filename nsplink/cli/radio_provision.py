@@ -8,6 +8,7 @@ configured (only when even restoring its old settings failed).
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +21,7 @@ from nsplink.i18n import t
 from nsplink.provision.device import DEFAULT_TIMEOUT_S, RadioLink, parse_radio_url
 from nsplink.provision.errors import ProfileInvalid, ProvisionError, PskExists, PskInvalid
 from nsplink.provision.export import export_profile, guess_kind, write_new_file
+from nsplink.provision.mark import marked, read_mark
 from nsplink.provision.profile import (
     Profile,
     default_profiles_dir,
@@ -189,6 +191,28 @@ register_texts(
             "geef --psk-file om hem te vergelijken.)",
             "(Channel key only checked to be private; give --psk-file to compare it.)",
         ),
+        "provision.check_mark_head": (
+            "FOUT PROFIEL: radio {url} ({node}) is met een ander profiel ingericht:",
+            "WRONG PROFILE: radio {url} ({node}) was provisioned with another profile:",
+        ),
+        "provision.check_other_profile": (
+            "de radio is ingericht met profiel {mark}, niet met {profile}. Is dit de goede"
+            " radio? Zo ja: 'nsplink radio provision --profile {profile} ...'.",
+            "the radio was provisioned with profile {mark}, not {profile}. Is this the right"
+            " radio? If so: 'nsplink radio provision --profile {profile} ...'.",
+        ),
+        "provision.check_other_version": (
+            "de radio is ingericht met {mark}; het profiel is nu {profile}. Richt hem opnieuw"
+            " in met 'nsplink radio provision'.",
+            "the radio was provisioned with {mark}; the profile is now {profile}. Provision it"
+            " again with 'nsplink radio provision'.",
+        ),
+        "provision.check_no_mark": (
+            "(De radio draagt geen profielmerk in zijn naam, zoals '[{profile}]': hij is niet"
+            " met 'nsplink radio provision' ingericht. Alleen de instellingen zijn vergeleken.)",
+            "(The radio's name carries no profile mark such as '[{profile}]': it was not set"
+            " up with 'nsplink radio provision'. Only the settings were compared.)",
+        ),
         "provision.profiles_none": (
             "Geen profielen gevonden in {dir}.",
             "No profiles found in {dir}.",
@@ -311,8 +335,10 @@ def provision_cmd(
     prof = _profile(c, profile, profiles_dir)
     try:
         addr = parse_radio_url(radio)
-        long_name = name.strip()
-        short = short_name if short_name is not None else derive_short_name(long_name)
+        plain = name.strip()
+        short = short_name if short_name is not None else derive_short_name(plain)
+        check_names(plain, short)
+        long_name = marked(plain, prof.name, prof.version)  # the profile, kept on the radio
         check_names(long_name, short)
         psk = _psk_for_provision(c, psk_file, new_psk)
         runner = Provisioner(
@@ -399,12 +425,18 @@ def check_cmd(
     try:
         addr = parse_radio_url(radio)
         psk = read_psk(psk_file.expanduser()) if psk_file is not None else _default_psk(c)
-        target = Target(prof, psk, name.strip() if name else None)
+        long_name = marked(name.strip(), prof.name, prof.version) if name else None
+        target = Target(prof, psk, long_name)
         settings, drifts = check(addr, target, timeout)
     except ProvisionError as err:
         c.fail(err)
     node = _node(settings)
-    if not drifts:
+    wrong = _mark_lines(c, settings, prof)
+    if wrong:
+        c.say("provision.check_mark_head", url=radio, node=node)
+        for line in wrong:
+            typer.echo("  " + line)
+    if not drifts and not wrong:
         c.say(
             "provision.check_ok",
             url=radio,
@@ -412,12 +444,26 @@ def check_cmd(
             profile=prof.label,
             count=len(wanted(target)),
         )
-    else:
+    elif drifts:
         c.say("provision.check_drift", url=radio, node=node, profile=prof.label, count=len(drifts))
         _drift_lines(c, drifts)
     if psk is None:
         c.say("provision.check_no_psk")
-    raise typer.Exit(1 if drifts else 0)
+    raise typer.Exit(1 if drifts or wrong else 0)
+
+
+def _mark_lines(c: CliContext, settings: RadioSettings, prof: Profile) -> list[str]:
+    """What the radio's profile mark says against the profile checked: a line per problem (a
+    different profile, another version); a radio without a mark gets a note, not a failure."""
+    mark = read_mark(settings.long_name)
+    if mark is None:
+        c.say("provision.check_no_mark", profile=prof.label)
+        return []
+    if mark.profile != prof.name:
+        return [t("provision.check_other_profile", c.lang, mark=mark.label, profile=prof.name)]
+    if mark.version != prof.version:
+        return [t("provision.check_other_version", c.lang, mark=mark.label, profile=prof.label)]
+    return []
 
 
 def _default_psk(c: CliContext) -> bytes | None:
@@ -502,7 +548,8 @@ def export_cmd(
             link.close()
     except ProvisionError as err:
         c.fail(err)
-    text = export_profile(settings, out.stem, kind or guess_kind(settings))
+    day = time.strftime("%d-%m-%Y")
+    text = export_profile(settings, out.stem, kind or guess_kind(settings), lang=c.lang, date=day)
     write_new_file(out, text, overwrite=force)
     c.say("provision.exported", url=radio, node=_node(settings), file=out)
     try:

@@ -1,10 +1,13 @@
-"""`nsplink roster create|add|revoke|sign|show|install|push`: the region's signed roster.
+"""`nsplink roster create|seal-key|add|revoke|sign|show|install|push`: the region's signed roster.
 
 The region's coordinator keeps the region key on an offline laptop and edits a draft there:
-create (region key 0600, optional CP sealing key 0600), add and revoke sites, sign (the version
-goes up by one), then hands the signed file to every site, where `install` checks it against the
-region's public key and pins that key; `push` at a CP sends the installed roster over the air,
-and every daemon applies it if the region signed it and it is newer. Any edit after signing
+create (region key 0600 and the CPs' sealing key 0600, which every CP receives and installs with
+`install --cp-key`), add and revoke sites, sign (the version goes up by one), then hands the
+signed file to every site, where `install` checks it against the region's public key and pins
+that key. A roster without a sealing key is signed only when the region says so with
+`--no-sealing`, which the roster then records (signed) for every site to see. `push` at a CP
+sends the installed roster over the air, and every daemon applies it if the region signed it
+and it is newer. Any edit after signing
 drops the signature: a draft is never mistaken for the signed roster.
 """
 
@@ -26,15 +29,21 @@ from nsplink.app.config import ROLES, load_config
 from nsplink.app.keys import generate_seed, load_identity, save_identity
 from nsplink.app.roster import (
     RosterInvalid,
+    check_cp_key,
+    install_cp_key,
     install_roster,
     load_doc,
     load_pin,
     load_trusted_roster,
+    pin_path,
+    require_sealing,
     save_doc,
+    save_pin,
     sign_roster,
     verify_doc,
 )
-from nsplink.cli.context import get_ctx
+from nsplink.cli.context import CliContext, get_ctx
+from nsplink.cli.daemon_hint import say_queued
 from nsplink.errors import NsplinkError
 from nsplink.i18n import register as register_texts
 from nsplink.i18n import t
@@ -64,9 +73,52 @@ register_texts(
             "Public region key (for 'roster install' at every site): {public}",
         ),
         "roster.cp_key": (
-            "CP-sleutel voor persoonsgegevens (geheim, rechten 600; kopieer naar elke CP als"
-            " cp-seal.key): {path}",
-            "CP key for personal data (secret, mode 600; copy to every CP as cp-seal.key): {path}",
+            "CP-sleutel voor persoonsgegevens (geheim, rechten 600): {path}\n"
+            "Breng dit bestand op een USB-stick naar elke CP en installeer het daar samen met de"
+            " lijst: 'nsplink roster install roster.json --region-public ... --cp-key {path}'."
+            " Alleen CP's krijgen het; wis de stick daarna.",
+            "CP key for personal data (secret, mode 600): {path}\n"
+            "Take this file on a USB stick to every CP and install it there with the roster:"
+            " 'nsplink roster install roster.json --region-public ... --cp-key {path}'. Only CPs"
+            " get it; wipe the stick afterwards.",
+        ),
+        "roster.no_sealing_chosen": (
+            "LET OP: gekozen voor GEEN versleuteling: persoonsgegevens in noodhulpmeldingen gaan"
+            " leesbaar over de radio. Dit staat ondertekend in de lijst.",
+            "NOTE: chosen NOT to seal: personal data in emergency reports goes over the radio"
+            " readable. This is signed into the roster.",
+        ),
+        "roster.seal_state_key": (
+            "Persoonsgegevens: versleuteld voor de CP's (CP-sleutel {key_id})",
+            "Personal data: sealed to the CPs (CP key {key_id})",
+        ),
+        "roster.seal_state_none": (
+            "Persoonsgegevens: NIET versleuteld (bewuste keuze van de regio, --no-sealing)",
+            "Personal data: NOT sealed (the region's choice, --no-sealing)",
+        ),
+        "roster.seal_state_missing": (
+            "Persoonsgegevens: geen CP-sleutel en geen keuze — 'roster sign' weigert deze lijst",
+            "Personal data: no CP key and no choice — 'roster sign' refuses this roster",
+        ),
+        "roster.seal_both": (
+            "Kies één: een CP-sleutel (--cp-key-out) of bewust geen versleuteling"
+            " (--no-sealing).",
+            "Choose one: a CP key (--cp-key-out) or no sealing on purpose (--no-sealing).",
+        ),
+        "roster.seal_has_key": (
+            "De lijst {path} heeft een CP-sleutel; --no-sealing zou die weggooien. Laat"
+            " --no-sealing weg.",
+            "The roster {path} has a CP key; --no-sealing would drop it. Leave out"
+            " --no-sealing.",
+        ),
+        "roster.seal_key_set": (
+            "Nieuwe CP-sleutel in de lijst {roster}; onderteken de lijst en geef {path} aan elke"
+            " CP.",
+            "New CP key in the roster {roster}; sign the roster and give {path} to every CP.",
+        ),
+        "roster.cp_key_installed": (
+            "CP-sleutel voor persoonsgegevens geïnstalleerd: {path}",
+            "CP key for personal data installed: {path}",
         ),
         "roster.added": (
             "{site} ({role}) toegevoegd, sleutel-id {key_id}.",
@@ -106,8 +158,20 @@ register_texts(
             "Region key file to write (mode 600).",
         ),
         "roster.opt_cp_key_out": (
-            "Maak ook de CP-sleutel voor persoonsgegevens (rechten 600).",
-            "Also make the CPs' key for personal data (mode 600).",
+            "Te schrijven bestand voor de CP-sleutel voor persoonsgegevens (rechten 600).",
+            "File to write the CPs' key for personal data to (mode 600).",
+        ),
+        "roster.opt_no_sealing": (
+            "Bewust GEEN versleuteling van persoonsgegevens (komt ondertekend in de lijst).",
+            "Choose NOT to seal personal data (signed into the roster).",
+        ),
+        "roster.opt_cp_key": (
+            "Alleen op een CP: de CP-sleutel voor persoonsgegevens van de regio (cp-seal.key).",
+            "At a CP only: the region's CP key for personal data (cp-seal.key).",
+        ),
+        "roster.cmd_seal_key": (
+            "Maak een nieuwe CP-sleutel voor persoonsgegevens in de lijst (of vervang hem).",
+            "Make a new CP key for personal data in the roster (or replace it).",
         ),
         "roster.opt_site": ("Naam van de post.", "Site name."),
         "roster.opt_role": ("nsp, cp of relay.", "nsp, cp or relay."),
@@ -245,10 +309,22 @@ class DuplicateSite(RosterInputError):
     key = "roster.duplicate"
 
 
+class SealBoth(RosterInputError):
+    code = "roster.seal_both"
+    key = "roster.seal_both"
+
+
+class SealHasKey(RosterInputError):
+    code = "roster.seal_has_key"
+    key = "roster.seal_has_key"
+
+
 roster_app = typer.Typer(help=t("roster.help"), no_args_is_help=True)
 
 RosterOpt = Annotated[Path, typer.Option("--roster", help=t("roster.opt_roster"))]
+NoSealingOpt = Annotated[bool, typer.Option("--no-sealing", help=t("roster.opt_no_sealing"))]
 DEFAULT_ROSTER = Path("roster.json")
+DEFAULT_CP_KEY = Path("cp-seal.key")
 
 
 def parse_public_key(text: str) -> bytes:
@@ -288,21 +364,28 @@ def create(
         Path | None,
         typer.Option("--cp-key-out", help=t("roster.opt_cp_key_out")),
     ] = None,
+    no_sealing: NoSealingOpt = False,
 ) -> None:
     cli = get_ctx(ctx)
 
     def go() -> None:
+        if no_sealing and cp_key_out is not None:
+            raise SealBoth()
         if roster.exists():
             raise FileExists(str(roster), path=roster)
+        cp_out = None if no_sealing else (cp_key_out or DEFAULT_CP_KEY)
+        for path in (key_out, cp_out):
+            if path is not None and path.exists():
+                raise FileExists(str(path), path=path)
         code = region.strip().upper()
         if not code or len(code) > 12 or not code.replace("-", "").isalnum():
             raise BadRosterSite(region, value=region)
         key = save_identity(key_out, generate_seed(), site=f"region {code} (roster signing)")
         seal = None
-        if cp_key_out is not None:
-            cp = save_identity(cp_key_out, generate_seed(), site=f"CPs of {code} (personal data)")
+        if cp_out is not None:
+            cp = save_identity(cp_out, generate_seed(), site=f"CPs of {code} (personal data)")
             seal = seal_public_key(cp.box_secret())
-        save_doc(roster, RosterDoc(code, 0, 0, seal_key=seal))
+        save_doc(roster, RosterDoc(code, 0, 0, seal_key=seal, no_sealing=no_sealing))
         cli.say(
             "roster.created",
             path=roster,
@@ -310,8 +393,34 @@ def create(
             key_file=key_out,
             public=key.public_key.hex(),
         )
-        if cp_key_out is not None:
-            cli.say("roster.cp_key", path=cp_key_out)
+        if cp_out is not None:
+            cli.say("roster.cp_key", path=cp_out)
+        else:
+            cli.say("roster.no_sealing_chosen")
+
+    _run(ctx, go)
+
+
+@roster_app.command("seal-key", help=t("roster.cmd_seal_key"))
+def seal_key(
+    ctx: typer.Context,
+    cp_key_out: Annotated[
+        Path, typer.Option("--cp-key-out", help=t("roster.opt_cp_key_out"))
+    ] = DEFAULT_CP_KEY,
+    roster: RosterOpt = DEFAULT_ROSTER,
+) -> None:
+    cli = get_ctx(ctx)
+
+    def go() -> None:
+        doc = load_doc(roster)
+        if cp_key_out.exists():
+            raise FileExists(str(cp_key_out), path=cp_key_out)
+        cp = save_identity(
+            cp_key_out, generate_seed(), site=f"CPs of {doc.region} (personal data)"
+        )
+        new = _unsigned(doc, seal_key=seal_public_key(cp.box_secret()), no_sealing=False)
+        save_doc(roster, new)
+        cli.say("roster.seal_key_set", roster=roster, path=cp_key_out)
 
     _run(ctx, go)
 
@@ -402,11 +511,17 @@ def sign(
     region_key: Annotated[Path, typer.Option("--region-key", help=t("roster.opt_region_key"))],
     roster: RosterOpt = DEFAULT_ROSTER,
     out: Annotated[Path | None, typer.Option("--out", help=t("roster.opt_out"))] = None,
+    no_sealing: NoSealingOpt = False,
 ) -> None:
     cli = get_ctx(ctx)
 
     def go() -> None:
-        signed = sign_roster(load_doc(roster), region_key, time.time())
+        doc = load_doc(roster)
+        if no_sealing:
+            if doc.seal_key is not None:
+                raise SealHasKey(str(roster), path=roster)
+            doc = dataclasses.replace(doc, no_sealing=True)
+        signed = sign_roster(doc, region_key, time.time(), roster)
         target = out or roster
         save_doc(target, signed)
         cli.say(
@@ -416,6 +531,8 @@ def sign(
             revoked=len(signed.revoked),
             path=target,
         )
+        if signed.no_sealing:
+            cli.say("roster.no_sealing_chosen")
 
     _run(ctx, go)
 
@@ -447,6 +564,10 @@ def show(
                 verify_doc(doc, public, path)  # a forged file fails here, with its one line
                 state = t("roster.state_signed", cli.lang, key_id=KeyId.of(public))
         cli.say("roster.header", region=doc.region, version=doc.version, state=state)
+        if doc.seal_key is not None:
+            cli.say("roster.seal_state_key", key_id=KeyId.of(doc.seal_key))
+        else:
+            cli.say("roster.seal_state_none" if doc.no_sealing else "roster.seal_state_missing")
         for e in doc.sites:
             node = f"  node {e.node}" if e.node is not None else ""
             rd = f"  RD {e.rd[0]},{e.rd[1]}" if e.rd is not None else ""
@@ -459,6 +580,14 @@ def show(
     _run(ctx, go)
 
 
+def _role(cli: CliContext) -> str:
+    """This site's role, or "" when `nsplink init` has not run here yet."""
+    try:
+        return load_config(cli.home).role
+    except NsplinkError:
+        return ""
+
+
 @roster_app.command("install", help=t("roster.cmd_install"))
 def install(
     ctx: typer.Context,
@@ -466,12 +595,25 @@ def install(
     region_public: Annotated[
         str, typer.Option("--region-public", help=t("roster.opt_region_public"))
     ],
+    cp_key: Annotated[Path | None, typer.Option("--cp-key", help=t("roster.opt_cp_key"))] = None,
 ) -> None:
     cli = get_ctx(ctx)
 
     def go() -> None:
-        doc = install_roster(cli.home, source, parse_public_key(region_public))
+        public = parse_public_key(region_public)
+        copy_key = False
+        if _role(cli) == "cp":  # checked before anything is written
+            if pin_path(cli.home).exists():
+                save_pin(cli.home, public)  # another region key: that error first
+            draft = verify_doc(load_doc(source), public, source)
+            require_sealing(draft, source)
+            copy_key = check_cp_key(cp_key, cli.home, draft, source)
+        doc = install_roster(cli.home, source, public)
         cli.say("roster.installed", version=doc.version, region=doc.region, sites=len(doc.sites))
+        if copy_key and cp_key is not None:
+            cli.say("roster.cp_key_installed", path=install_cp_key(cli.home, cp_key))
+        if doc.no_sealing:
+            cli.say("roster.no_sealing_chosen")
 
     _run(ctx, go)
 
@@ -491,7 +633,7 @@ def push(ctx: typer.Context) -> None:
 
         ref = asyncio.run(queue())
         version = load_trusted_roster(cli.home).version
-        cli.say("roster.pushed", version=version, ref=ref)
+        say_queued(cli, cli.home, "roster.pushed", version=version, ref=ref)
 
     _run(ctx, go)
 

@@ -22,6 +22,7 @@ import typer
 
 from nsplink.app.compose import own_key, queue_message
 from nsplink.cli.context import CliContext, get_ctx
+from nsplink.cli.daemon_hint import say_queued
 from nsplink.cli.forms import guided
 from nsplink.cli.forms.sources import ENVELOPE_KEYS, load_file, load_json
 from nsplink.cli.forms.spec import FORMS, ParseContext, check, field_named, parse_value
@@ -289,6 +290,7 @@ def run_send(
             refuse_too_big(body, len(msg.frame))
             if not ask_people and yes:  # scripted with --yes: still say whether it fits
                 typer.echo(size_line(msg.frame, lang))
+                _warn_unsealed(msg, body, lang)  # no preview: personal data readable, said
                 break
             entries = _preview(c, site, msg, body, to_words, numbered=ask_people and not yes)
             if not ask_people or yes:
@@ -317,8 +319,16 @@ def run_send(
         raise typer.Exit(130) from None
     except NsplinkError as err:
         c.fail(err)
-    c.say("send.saved")
+    say_queued(c, site.home, "send.saved")
     c.say("send.number", ref=ref)
+
+
+def _warn_unsealed(msg: SignedMessage, typed: Message, lang: Lang) -> None:
+    """Without a preview, still say on stderr when personal data goes out readable."""
+    sent = msg.envelope.body
+    personal = isinstance(typed, Emergency) and has_personal(typed)
+    if personal and isinstance(sent, Emergency) and not sent.sealed_personal:
+        typer.echo(t("send.not_sealed", lang), err=True)
 
 
 def _size_check(

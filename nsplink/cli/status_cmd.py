@@ -17,7 +17,9 @@ import typer
 
 from nsplink.app.nudge import nudge
 from nsplink.app.power import read_power
+from nsplink.app.radiostate import RadioState, read_state
 from nsplink.cli.context import get_ctx
+from nsplink.cli.daemon_hint import start_command
 from nsplink.cli.log_cmd import head_code_line
 from nsplink.cli.queue_cmd import CLOSED, age_text
 from nsplink.cli.render.table import clock, columns
@@ -34,6 +36,7 @@ T = TypeVar("T")
 AIRTIME_BUDGET_S = 360.0  # 10 % duty cycle of one hour in EU_868 (docs/radio.md §1)
 STALE_S = 30 * 60  # no word from any CP for this long: say there is no connection
 CLOCK_WARN_S = 24 * 3600  # a clock jump the daemon logged this recently is shown
+REPORT_STALE_S = 180.0  # a running daemon rewrites radio-state.json at least every minute
 
 register_texts(
     {
@@ -51,9 +54,44 @@ register_texts(
         ),
         "status.daemon_on": ("Achtergronddienst: actief", "Background service: running"),
         "status.daemon_off": (
-            "Achtergronddienst: niet actief — start 'nsplink daemon'",
-            "Background service: not running — start 'nsplink daemon'",
+            "Achtergronddienst: NIET actief — er gaat niets de lucht in. Start hem met: {command}",
+            "Background service: NOT running — nothing goes on air. Start it with: {command}",
         ),
+        "status.radio_unknown": (
+            "Radio: onbekend, want de dienst draait niet (laatst gemeld {time}, {age} geleden:"
+            " {what})",
+            "Radio: unknown, as the service is not running (last reported {time}, {age} ago:"
+            " {what})",
+        ),
+        "status.radio_unknown_never": (
+            "Radio: onbekend, want de dienst draait niet",
+            "Radio: unknown, as the service is not running",
+        ),
+        "status.what_up": ("verbonden", "connected"),
+        "status.what_down": ("geen verbinding", "not connected"),
+        "status.what_never": ("nog niet verbonden", "not connected yet"),
+        "status.what_stopped": ("dienst gestopt", "service stopped"),
+        "status.reported": (
+            "(gemeld door de dienst {age} geleden)",
+            "(reported by the service {age} ago)",
+        ),
+        "status.report_stale": (
+            "Let op: de dienst heeft {age} niets over de radio gemeld; hij kan vastzitten.",
+            "Note: the service has said nothing about the radio for {age}; it may be stuck.",
+        ),
+        "status.neighbours": (
+            "Buren van de radio (wat de dienst ontving; SNR en RSSI van de laatste sprong):",
+            "The radio's neighbours (what the service received; SNR and RSSI of the last hop):",
+        ),
+        "status.neighbours_none": (
+            "Buren van de radio: nog niets ontvangen sinds de dienst startte.",
+            "The radio's neighbours: nothing received since the service started.",
+        ),
+        "status.neighbour_header": (
+            "Radio|Post|SNR|RSSI|Sprongen|Laatst gehoord|Pakketten",
+            "Radio|Site|SNR|RSSI|Hops|Last heard|Packets",
+        ),
+        "status.direct": ("0 (direct)", "0 (direct)"),
         "status.radio_up": ("Radio: verbonden sinds {time}", "Radio: connected since {time}"),
         "status.radio_down": (
             "Radio: geen verbinding sinds {time}",
@@ -265,6 +303,7 @@ class LinkState:
     beacon: dict[str, dict[str, Any]] = field(default_factory=dict)  # site -> last status data
     airtime_ms: float = 0.0
     clock_jump: tuple[float, float] | None = None  # (by_s, at) of the newest clock.jumped
+    nodes: dict[int, str] = field(default_factory=dict)  # radio node -> site, from signed frames
 
 
 _HEARD_KINDS = (ev.MESSAGE_RECEIVED, "status.received", "receipt.heard", ev.RECEIPT_RECEIVED)
@@ -296,6 +335,10 @@ async def link_state(store: Store, site: LocalSite, now: float) -> LinkState:
                 who = site.site_name(d["recipient"])
             if isinstance(who, str) and who:
                 state.heard[who] = max(state.heard.get(who, 0.0), rec.at)
+                node = d.get("from_node")
+                if rec.kind in ("status.received", "receipt.heard") and isinstance(node, int):
+                    # signed by `who` and never carried by a relay's custody: its own radio
+                    state.nodes[node] = who
                 if rec.kind == "status.received":
                     state.beacon[who] = dict(d)
     return state
@@ -312,19 +355,26 @@ def _own_power(lang: Lang) -> str:
     return t("status.power_unknown", lang)
 
 
-async def status_lines(store: Store, site: LocalSite, lang: Lang, now: float) -> list[str]:
-    link = await link_state(store, site, now)
+def _log_radio_line(link: LinkState, lang: Lang) -> str:
+    if link.radio is None:
+        return t("status.radio_never", lang)
+    if link.radio[0] == ev.RADIO_CONNECTED:
+        return t("status.radio_up", lang, time=_short(link.radio[1]))
+    return t("status.radio_down", lang, time=_short(link.radio[1]))
+
+
+async def status_lines(
+    store: Store, site: LocalSite, lang: Lang, now: float, link: LinkState | None = None
+) -> list[str]:
+    """Clock warnings, last contact per site, queues and airtime. The radio line comes from
+    `radio_lines` (what the running daemon reports), not from here."""
+    if link is None:
+        link = await link_state(store, site, now)
     lines: list[str] = []
     if link.clock_jump is not None and abs(now - link.clock_jump[1]) < CLOCK_WARN_S:
         by, at = link.clock_jump
         key = "status.clock_back" if by < 0 else "status.clock_forward"
         lines.append(t(key, lang, size=age_text(abs(by), lang), time=_short(at)))
-    if link.radio is None:
-        lines.append(t("status.radio_never", lang))
-    elif link.radio[0] == ev.RADIO_CONNECTED:
-        lines.append(t("status.radio_up", lang, time=_short(link.radio[1])))
-    else:
-        lines.append(t("status.radio_down", lang, time=_short(link.radio[1])))
     me = site.config.site
     others = sorted(p.site for p in site.ring if p.site != me)
     cps = [p.site for p in site.ring if p.role == "cp" and p.site != me]
@@ -336,10 +386,10 @@ async def status_lines(store: Store, site: LocalSite, lang: Lang, now: float) ->
     lines.append(t("status.heard", lang))
     width = max((len(s) for s in others), default=0)
     for name in others:
-        at = link.heard.get(name)
+        heard_at = link.heard.get(name)
         text = (
-            t("status.heard_line", lang, time=_short(at), age=age_text(now - at, lang))
-            if at is not None
+            t("status.heard_line", lang, time=_short(heard_at), age=age_text(now - heard_at, lang))
+            if heard_at is not None
             else t("status.never", lang)
         )
         beacon = link.beacon.get(name)
@@ -389,17 +439,91 @@ async def status_lines(store: Store, site: LocalSite, lang: Lang, now: float) ->
     return lines
 
 
+def radio_lines(
+    state: RadioState | None, running: bool, link: LinkState, lang: Lang, now: float
+) -> list[str]:
+    """The radio as the daemon last reported it, with the age of that report; with the daemon
+    stopped, "unknown" and what it last said (never a stale "verbonden")."""
+    if not running:
+        if state is not None and state.reported_at:
+            what = t(f"status.what_{state.link}", lang) if state.link in _LINKS else state.link
+            age = age_text(now - state.reported_at, lang)
+            at = _short(state.reported_at)
+            return [t("status.radio_unknown", lang, time=at, age=age, what=what)]
+        return [t("status.radio_unknown_never", lang)]
+    if state is None:  # a daemon of an older version: only the log's link events
+        return [_log_radio_line(link, lang)]
+    if state.link == "up":
+        line = t("status.radio_up", lang, time=_short(state.since))
+    elif state.link == "never":
+        line = t("status.radio_never", lang)
+    else:
+        line = t("status.radio_down", lang, time=_short(state.since))
+    silent = max(0.0, now - state.reported_at)
+    lines = [f"{line} {t('status.reported', lang, age=age_text(silent, lang))}"]
+    if silent > REPORT_STALE_S:
+        lines.append(t("status.report_stale", lang, age=age_text(silent, lang)))
+    return lines
+
+
+_LINKS = ("up", "down", "never", "stopped")
+
+
+def _hops(hops: int | None, lang: Lang) -> str:
+    if hops is None:
+        return "?"
+    return t("status.direct", lang) if hops == 0 else str(hops)
+
+
+def neighbour_lines(
+    state: RadioState | None, site: LocalSite, link: LinkState, lang: Lang, now: float
+) -> list[str]:
+    """Per radio heard: its site (the roster's node number, else the radio a site's signed
+    message came from), SNR, RSSI, hops, last heard."""
+    if state is None:
+        return []
+    if not state.neighbours:
+        return [t("status.neighbours_none", lang)]
+    names = dict(link.nodes)
+    names.update({e.node: e.site for e in site.ring.doc.sites if e.node is not None})
+    rows = []
+    for n in sorted(state.neighbours.values(), key=lambda x: -x.last_heard):
+        rows.append(
+            [
+                f"!{n.node:08x}",
+                names.get(n.node, "?"),
+                "—" if n.snr is None else f"{n.snr:.1f} dB",
+                "—" if n.rssi is None else f"{n.rssi} dBm",
+                _hops(n.hops, lang),
+                t("status.heard_line", lang, time=_short(n.last_heard),
+                  age=age_text(now - n.last_heard, lang)),
+                str(n.packets),
+            ]
+        )
+    head = t("status.neighbour_header", lang).split("|")
+    return [t("status.neighbours", lang), *("  " + ln for ln in columns(head, rows, {}))]
+
+
 def status(ctx: typer.Context) -> None:
     c = get_ctx(ctx)
     site = site_or_fail(c)
     cfg = site.config
     c.say("status.site", site=cfg.site, role=t(f"role.{cfg.role}", c.lang), region=cfg.region)
-    c.say("status.daemon_on" if nudge(site.home) else "status.daemon_off")
+    running = nudge(site.home)
+    if running:
+        c.say("status.daemon_on")
+    else:
+        c.say("status.daemon_off", command=start_command(site.home))
+    state = read_state(site.home)
     if site.home.db_path.exists():
 
         async def go() -> list[str]:
             async with await Store.open(site.home.db_path, create=False, readonly=True) as store:
-                return await status_lines(store, site, c.lang, time.time())
+                now = time.time()
+                link = await link_state(store, site, now)
+                lines = radio_lines(state, running, link, c.lang, now)
+                lines += await status_lines(store, site, c.lang, now, link)
+                return lines + neighbour_lines(state, site, link, c.lang, now)
 
         typer.echo("\n".join(run_or_fail(c, go)))
     else:

@@ -32,6 +32,7 @@ from nsplink.app.thread import (
     triage_steps,
 )
 from nsplink.cli.context import CliContext, get_ctx
+from nsplink.cli.daemon_hint import say_queued
 from nsplink.cli.operator import operator_words, resolve_operator
 from nsplink.cli.render.message import address_line, form_lines, format_lines
 from nsplink.cli.render.table import clock
@@ -229,7 +230,8 @@ def _send(
         mid, ref = run_or_fail(c, go)
     except ValidationError as err:
         c.fail(BadText(str(err.field), max=NOTE_MAX))
-    c.say("thread.queued", kind=code_label(kind, c.lang).capitalize(), ref=ref, mid=mid)
+    kind_words = code_label(kind, c.lang).capitalize()
+    say_queued(c, site.home, "thread.queued", kind=kind_words, ref=ref, mid=mid)
 
 
 def reply(
@@ -277,7 +279,7 @@ def message(
             return str(mid)
 
     mid = run_or_fail(c, go)
-    c.say("thread.queued_free", site=site.site_name(str(dest_key)), mid=mid)
+    say_queued(c, site.home, "thread.queued_free", site=site.site_name(str(dest_key)), mid=mid)
 
 
 # -- the thread on screen ------------------------------------------------------------------

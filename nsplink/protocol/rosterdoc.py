@@ -4,7 +4,8 @@
     1+n        region code (length byte, UTF-8)
     varint     roster version (each signing raises it; older versions are refused)
     3 bytes    issued, minutes since EPOCH_UNIX (informative)
-    1 byte     flags: bit 0 = a CP sealing key follows
+    1 byte     flags: bit 0 = a CP sealing key follows; bit 1 = the region chose to send
+               personal data unsealed (`roster sign --no-sealing`), never with bit 0
     [32]       X25519 public key personal data is sealed to (every CP holds its secret)
     varint     number of active sites, then per site:
                    1+n name (UTF-8), 1 role byte (bit 7: a node number follows,
@@ -46,6 +47,7 @@ _HAS_RD = 0x40  # issue 22: the site's position, for the CP console's map
 RD_X_RANGE = (-7_000, 300_000)
 RD_Y_RANGE = (289_000, 629_000)
 _HAS_SEAL_KEY = 0x01
+_NO_SEALING = 0x02  # a signed, visible choice: no sealing key on purpose
 MAX_NAME_BYTES = 160  # 40 characters of any script
 MAX_SITES = 1000
 
@@ -84,6 +86,12 @@ class RosterDoc:
     revoked: tuple[SiteEntry, ...] = ()
     seal_key: bytes | None = None  # X25519 public key of the region's CPs
     signature: bytes = field(default=b"", compare=False)
+    no_sealing: bool = False  # the region chose explicitly to send personal data unsealed
+
+    @property
+    def sealing_decided(self) -> bool:
+        """A sealing key, or the region's signed choice to go without one."""
+        return self.seal_key is not None or self.no_sealing
 
     def body(self) -> bytes:
         """The canonical bytes the region key signs (everything but the signature)."""
@@ -95,9 +103,11 @@ class RosterDoc:
         if self.seal_key is not None:
             if len(self.seal_key) != PUBLIC_KEY_LEN:
                 raise RosterMalformed("the sealing key is 32 bytes")
+            if self.no_sealing:
+                raise RosterMalformed("a sealing key and the choice of no sealing")
             out += bytes([_HAS_SEAL_KEY]) + self.seal_key
         else:
-            out.append(0)
+            out.append(_NO_SEALING if self.no_sealing else 0)
         for group in (self.sites, self.revoked):
             out += put_varint(len(group))
             for entry in group:
@@ -145,7 +155,14 @@ class RosterDoc:
 
 def _replace_signature(doc: RosterDoc, signature: bytes) -> RosterDoc:
     return RosterDoc(
-        doc.region, doc.version, doc.issued, doc.sites, doc.revoked, doc.seal_key, signature
+        doc.region,
+        doc.version,
+        doc.issued,
+        doc.sites,
+        doc.revoked,
+        doc.seal_key,
+        signature,
+        doc.no_sealing,
     )
 
 
@@ -250,7 +267,7 @@ def parse_roster(payload: bytes) -> RosterDoc:
     version = r.varint()
     issued = int.from_bytes(r.take(3), "big")
     flags = r.take(1)[0]
-    if flags & ~_HAS_SEAL_KEY:
+    if flags & ~(_HAS_SEAL_KEY | _NO_SEALING) or flags == _HAS_SEAL_KEY | _NO_SEALING:
         raise RosterMalformed(f"unknown flags {flags}")
     seal_key = r.take(PUBLIC_KEY_LEN) if flags & _HAS_SEAL_KEY else None
     groups: list[tuple[SiteEntry, ...]] = []
@@ -259,7 +276,8 @@ def parse_roster(payload: bytes) -> RosterDoc:
         groups.append(tuple(r.entry() for _ in range(count)))
     if r.pos != len(r.data):
         raise RosterMalformed("bytes after the last entry")
-    doc = RosterDoc(region, version, issued, groups[0], groups[1], seal_key)
+    no_sealing = bool(flags & _NO_SEALING)
+    doc = RosterDoc(region, version, issued, groups[0], groups[1], seal_key, no_sealing=no_sealing)
     doc.check()
     return _replace_signature(doc, payload[-SIGNATURE_LEN:])
 

@@ -78,6 +78,12 @@ register(
             "the short name is longer than 4 bytes; give --short-name",
         ),
         "provision.d_name_ctrl": ("bevat stuurtekens", "contains control characters"),
+        "provision.name_mark": (
+            "Radionaam '{name}' is te lang: met het profielmerk {mark} erachter mag de naam"
+            " hoogstens {room} bytes zijn. Kies een kortere --name.",
+            "Radio name '{name}' is too long: with the profile mark {mark} after it the name"
+            " may be at most {room} bytes. Choose a shorter --name.",
+        ),
         "provision.d_psk_lines": ("niet precies één regel", "not exactly one line"),
         "provision.d_psk_b64": ("geen base64", "not base64"),
         "provision.d_psk_len": ("verkeerde lengte", "wrong length"),
@@ -208,6 +214,11 @@ class PskInvalid(ProvisionError):
 class PskExposed(ProvisionError):
     code = "provision.psk_open"
     key = "provision.psk_open"
+
+
+class RadioNameTooLongForMark(ProvisionError):
+    code = "provision.name_mark"
+    key = "provision.name_mark"
 
 
 class RadioNameInvalid(ProvisionError):

@@ -70,8 +70,13 @@ def region(tmp_path: Path) -> tuple[Path, p.Identity]:
     return path, save_identity(path, generate_seed(), site="region VR01")
 
 
+SEAL = b"\x09" * 32  # a CP sealing key, as every roster needs one unless it says no sealing
+
+
 def _signed(region: tuple[Path, p.Identity], doc: RosterDoc, tmp_path: Path) -> Path:
     out = tmp_path / f"signed-{doc.version}.json"
+    if not doc.sealing_decided:
+        doc = replace(doc, seal_key=SEAL)
     save_doc(out, sign_roster(doc, region[0], NOW))
     return out
 
@@ -191,6 +196,7 @@ def test_install_pins_and_loads_only_what_the_region_signed(
         lambda d: d["sites"][0].update(node=4242),
         lambda d: d.update(version=d["version"] + 5),
         lambda d: d.update(seal_key="11" * 32),
+        lambda d: (d.pop("seal_key"), d.update(sealing="none")),  # the sealing choice is signed
         lambda d: d["revoked"].clear(),
         lambda d: d["sites"].append(dict(d["sites"][0], site="Extra", public_key="22" * 32)),
     ],
@@ -224,7 +230,7 @@ def test_damaged_roster_files_are_one_typed_error(tmp_path: Path, text: str) -> 
 
 def test_over_the_air_update_newer_only(tmp_path: Path, region: tuple[Path, p.Identity]) -> None:
     home = _home(tmp_path)
-    base = RosterDoc("VR01", 0, 0, _entries(2))
+    base = RosterDoc("VR01", 0, 0, _entries(2), seal_key=SEAL)
     install_roster(home, _signed(region, base, tmp_path), region[1].public_key)
     roster = load_trusted_roster(home)
     newer = sign_roster(replace(load_doc(home.roster_path), sites=_entries(4)), region[0], NOW)
@@ -257,7 +263,7 @@ def test_region_key_with_loose_permissions_is_refused(
 ) -> None:
     os.chmod(region[0], 0o640)
     with pytest.raises(KeyPermissions) as err:
-        sign_roster(RosterDoc("VR01", 0, 0, _entries(1)), region[0], NOW)
+        sign_roster(RosterDoc("VR01", 0, 0, _entries(1), seal_key=SEAL), region[0], NOW)
     assert "chmod 600" in render_error(err.value, "nl")
 
 
@@ -412,3 +418,21 @@ def test_cli_add_with_a_position_in_degrees_or_rd(tmp_path: Path) -> None:
     assert abs(houten.rd[1] - 449_000) < 1_500
     assert utrecht.rd == (136_000, 456_000)
     assert "RD 136000,456000" in _run(tmp_path, "roster", "show", "--roster", "roster.json").stdout
+
+
+def test_the_no_sealing_choice_travels_signed_in_the_binary_form(
+    region: tuple[Path, p.Identity],
+) -> None:
+    doc = RosterDoc("VR01", 2, 0, _entries(2), no_sealing=True).sign(region[1])
+    back = verify_roster(doc.signed(), region[1].public_key)
+    assert back.no_sealing and back.seal_key is None and back.sealing_decided
+    flags_at = 2 + len("VR01") + 1 + 3  # format, region, version varint, issued
+    assert doc.signed()[flags_at] == 0x02
+    undecided = RosterDoc("VR01", 2, 0, _entries(2)).sign(region[1])
+    assert not verify_roster(undecided.signed(), region[1].public_key).sealing_decided
+    with pytest.raises(RosterMalformed):  # a key and "no sealing" at once is nonsense
+        RosterDoc("VR01", 2, 0, _entries(2), seal_key=SEAL, no_sealing=True).body()
+    body = bytearray(doc.body())
+    body[flags_at] = 0x03
+    with pytest.raises(RosterMalformed):
+        parse_roster(bytes(body) + region[1].sign(b"x"))

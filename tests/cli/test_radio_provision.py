@@ -97,7 +97,7 @@ def test_provision_prints_a_verified_diff_and_check_passes(
     assert res.returncode == 0, res.stderr
     assert "is ingericht met profiel nsp v1" in res.stdout
     assert "config.lora.tx_power: 27 -> 22" in res.stdout
-    assert "owner.long_name: Meshtastic 0001 -> NSP Zuid-Ölst" in res.stdout
+    assert "owner.long_name: Meshtastic 0001 -> NSP Zuid-Ölst [nsp v1]" in res.stdout
     assert "Gecontroleerd: alle" in res.stdout
     assert base64.b64encode(KEY).decode() not in res.stdout + res.stderr  # never the key
     chk = nsplink(home, "radio", "check", "--profile", "nsp", "--radio", radio.url,
@@ -186,9 +186,75 @@ def test_export_writes_a_valid_profile_without_secrets(
     assert valid.returncode == 0, valid.stdout
     chk = nsplink(home, "radio", "check", "--profile", str(out), "--radio", radio.url,
                   "--psk-file", str(psk_file))  # fmt: skip
+    # every setting matches, but the radio says it runs relay v1: true, and said so
+    assert chk.returncode == 1 and "profile relay v1, not dak-noord" not in chk.stdout
+    assert "ingericht met profiel relay v1, niet met dak-noord" in chk.stdout
+    assert "wijkt af" not in chk.stdout
+    prov = nsplink(home, "radio", "provision", "--profile", str(out), "--radio", radio.url,
+                   "--name", "Relais", "--psk-file", str(psk_file))  # fmt: skip
+    assert prov.returncode == 0 and "Relais [dak-noord v1]" in prov.stdout, prov.stderr
+    chk = nsplink(home, "radio", "check", "--profile", str(out), "--radio", radio.url,
+                  "--psk-file", str(psk_file))  # fmt: skip
     assert chk.returncode == 0, chk.stdout
     again = nsplink(home, "radio", "export", "--radio", radio.url, "--out", str(out))
     assert again.returncode == 2 and "bestaat al" in again.stderr
+
+
+def test_the_radio_keeps_its_profile_so_checking_another_profile_is_caught(
+    radio: Radio, home: Path, psk_file: Path
+) -> None:
+    prov = nsplink(home, "radio", "provision", "--profile", "nsp", "--radio", radio.url,
+                   "--name", "NSP Zuid", "--psk-file", str(psk_file))  # fmt: skip
+    assert prov.returncode == 0, prov.stderr
+    # kept on the device: the owner's long name, as the firmware stores it in flash
+    assert radio.state_json()["owner"]["long_name"] == "NSP Zuid [nsp v1]"  # type: ignore[index]
+    # the meshtastic tool shows it too
+    info = meshtastic("--host", radio.host, "--info")
+    assert "NSP Zuid [nsp v1]" in info.stdout
+    res = nsplink(home, "radio", "check", "--profile", "cp", "--radio", radio.url,
+                  "--psk-file", str(psk_file))  # fmt: skip
+    clean(res)
+    assert res.returncode == 1, res.stdout
+    assert "FOUT PROFIEL" in res.stdout and "voldoet aan" not in res.stdout
+    assert "ingericht met profiel nsp v1, niet met cp" in res.stdout
+    en = nsplink(home, "--lang", "en", "radio", "check", "--profile", "cp", "--radio", radio.url,
+                 "--psk-file", str(psk_file))  # fmt: skip
+    assert en.returncode == 1 and "provisioned with profile nsp v1, not cp" in en.stdout
+    ok = nsplink(home, "radio", "check", "--profile", "nsp", "--radio", radio.url,
+                 "--psk-file", str(psk_file), "--name", "NSP Zuid")  # fmt: skip
+    assert ok.returncode == 0 and "voldoet aan profiel nsp v1" in ok.stdout, ok.stdout
+    # a newer version of the same profile: provision again
+    newer = Path(str(psk_file)).parent / "nsp.yaml"
+    newer.write_text((PROFILES / "nsp.yaml").read_text().replace("version: 1", "version: 2"))
+    old = nsplink(home, "radio", "check", "--profile", str(newer), "--radio", radio.url,
+                  "--psk-file", str(psk_file))  # fmt: skip
+    assert old.returncode == 1 and "ingericht met nsp v1; het profiel is nu nsp v2" in old.stdout
+    # a name that leaves no room for the mark: one line, exit 2, nothing written
+    long = nsplink(home, "radio", "provision", "--profile", "nsp", "--radio", radio.url,
+                   "--name", "N" * 35, "--psk-file", str(psk_file))  # fmt: skip
+    assert long.returncode == 2 and "profielmerk [nsp v1]" in long.stderr, long.stderr
+    assert len(long.stderr.strip().splitlines()) == 1
+
+
+def test_export_is_written_in_the_technicians_language(
+    radio: Radio, home: Path, psk_file: Path, tmp_path: Path
+) -> None:
+    prov = nsplink(home, "radio", "provision", "--profile", "cp", "--radio", radio.url,
+                   "--name", "CP Noord", "--psk-file", str(psk_file))  # fmt: skip
+    assert prov.returncode == 0, prov.stderr
+    nl = nsplink(home, "radio", "export", "--radio", radio.url, "--out", str(tmp_path / "a.yaml"))
+    assert nl.returncode == 0, nl.stderr
+    text = (tmp_path / "a.yaml").read_text()
+    assert "# nsplink-profiel, overgenomen van radio !" in text
+    assert "staan er bewust niet in" in text and "verhoog 'version'" in text
+    assert "ingericht met profiel cp v1" in text and "left out" not in text
+    assert "CP Noord" not in text
+    en = nsplink(home, "--lang", "en", "radio", "export", "--radio", radio.url,
+                 "--out", str(tmp_path / "b.yaml"))  # fmt: skip
+    assert en.returncode == 0, en.stderr
+    assert "left out on purpose" in (tmp_path / "b.yaml").read_text()
+    valid = nsplink(home, "radio", "profiles", str(tmp_path / "a.yaml"))
+    assert valid.returncode == 0, valid.stdout
 
 
 def test_export_of_an_unprovisioned_radio_warns_about_the_rules(

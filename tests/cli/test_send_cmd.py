@@ -69,7 +69,8 @@ def test_flags_queue_a_durable_emergency_with_the_suggested_priority(
     code, out = send(home, "emergency", *EMERGENCY, *ADDRESS, "--hazards", "rook, gas")
     assert code == 0, out
     assert "Past in één radiobericht" in out
-    assert "Bericht opgeslagen — wordt verstuurd zodra er verbinding is." in out
+    assert "Bericht opgeslagen (nog niet verstuurd)." in out  # no daemon runs here
+    assert "Start hem met: nsplink --home" in out
     [(data, env)] = created(home)
     assert data["priority"] == "P1" and data["destination"] == "cps"
     assert isinstance(env.body, Emergency)

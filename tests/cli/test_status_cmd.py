@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from nsplink.app.radiostate import RadioState, write_state
 from nsplink.app.site import SiteHome
 from nsplink.cli.app import app
 from nsplink.cli.sitefiles import load_site
@@ -138,10 +139,15 @@ def test_status_radio_last_heard_power_queues_and_airtime(sites: dict[str, SiteH
         (ev.MESSAGE_SENT, ref, sent, now - 60),
         ("status.received", "cp-1", beacon, now - 120),
     )
+    # what the daemon wrote before it was stopped ten minutes ago
+    write_state(home, RadioState(now - 600, 1, "up", now - 900, 1))
     out = cli(home, "status")
     assert "Post: nsp-houten — noodsteunpunt (NSP), regio VR01" in out
-    assert "Achtergronddienst: niet actief" in out
-    assert "Radio: verbonden sinds" in out
+    assert "Achtergronddienst: NIET actief" in out and f"nsplink --home {home.root} daemon" in out
+    # never a stale "verbonden": the link is unknown with the daemon stopped, and its last word
+    assert "Radio: verbonden" not in out
+    assert "Radio: onbekend, want de dienst draait niet (laatst gemeld" in out
+    assert "10 min geleden: verbonden)" in out
     heard = next(line for line in out.splitlines() if line.strip().startswith("cp-utrecht"))
     assert "(2 min geleden)" in heard and "aggregaat, accu 62 %, nog 5 uur, wachtrij 3" in heard
     assert next(ln for ln in out.splitlines() if "nsp-bunnik" in ln).endswith("nooit")
@@ -160,7 +166,7 @@ def test_status_says_when_no_cp_was_heard_for_long(sites: dict[str, SiteHome]) -
         ("status.received", "cp-2", {"sender_site": "cp-utrecht", "power": "NET"}, NOW - 7200),
     )
     out = cli(home, "status", lang="en")
-    assert "Radio: not connected since" in out
+    assert "Radio: unknown, as the service is not running" in out
     assert "No connection with a CP — last contact:" in out
 
 

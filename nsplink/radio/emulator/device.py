@@ -387,7 +387,13 @@ class EmulatedDevice:
         elif kind == "RoutingEvent":
             if ev.error_reason == Routing.Error.DUTY_CYCLE_LIMIT and ev.from_node == self.node_num:
                 self._duty_cycle_notice(ev.request_id)
-            self._to_phone(self._routing(ev.request_id, ev.error_reason, ev.from_node, 0))
+            packet = self._routing(ev.request_id, ev.error_reason, ev.from_node, 0)
+            if ev.from_node != self.node_num:  # heard over the air: as received
+                packet.rx_snr, packet.rx_rssi = ev.rx_snr, ev.rx_rssi
+                packet.hop_start, packet.hop_limit = ev.hop_start, ev.hop_limit
+                if ev.rx_time:
+                    packet.rx_time = self._epoch(ev.rx_time)
+            self._to_phone(packet)
         elif kind == "QueueStatusEvent":
             self._free, self._maxlen = ev.free, ev.maxlen
             if not self.faults.silent:

@@ -73,6 +73,12 @@ class RoutingEvent:
     error_reason: int
     from_node: int
     rx_time: float = 0.0
+    # a routing packet that came over the air (a real ack or nak from another node) carries what
+    # the radio measured receiving it, as the firmware hands any received packet to the phone
+    rx_snr: float = 0.0
+    rx_rssi: int = 0
+    hop_start: int = 0
+    hop_limit: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -578,7 +578,8 @@ class SimNode:
             if p.portnum == PORT_ROUTING and p.request_id:
                 self._stop_retransmission((me, p.request_id))
                 stats["routing_acks" if p.error_reason == ERR_NONE else "routing_naks"] += 1
-                self._emit(RoutingEvent(p.request_id, p.error_reason, p.frm, now))
+                got = (p.rx_snr, p.rx_rssi, p.hop_start, p.hop_limit)
+                self._emit(RoutingEvent(p.request_id, p.error_reason, p.frm, now, *got))
                 return
         if p.to in (me, BROADCAST) and p.portnum != PORT_ROUTING:
             self._deliver(p)
