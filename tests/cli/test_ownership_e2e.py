@@ -62,33 +62,52 @@ async def test_two_cps_take_one_report_and_agree_on_its_owner_over_lora(
     nsplink(zuid, "handle", ref, "--status", "BEH", "--operator", "Bram")
     zuid_d.start()
 
+    # The rule reads the claims' signed minutes, then the lowest key id: when both fall in the
+    # same minute either CP may win, but every site must name the same one and both are told.
     async def agreed() -> bool:
-        return await owner_at(zuid, ref) == noord_key and await conflicts_at(noord, ref) > 0
+        owners = {await owner_at(h, ref) for h in (noord, zuid, nsp)}
+        return len(owners) == 1 and None not in owners and await conflicts_at(noord, ref) > 0
 
-    await wait_until(agreed, 180, "both CPs naming the same owner", daemons)
+    await wait_until(agreed, 180, "every site naming the same owner", daemons)
     assert await conflicts_at(zuid, ref) > 0  # both operators are told
+    owner = await owner_at(noord, ref)
+    minutes = await claim_minutes(noord, ref)
+    if minutes[noord_key] < min(m for k, m in minutes.items() if k != noord_key):
+        assert owner == noord_key  # the earlier minute wins
+    win, lose = (noord, zuid) if owner == noord_key else (zuid, noord)
+    win_name, lose_name = ("cp-noord", "cp-zuid") if win is noord else ("cp-zuid", "cp-noord")
 
-    noord_show = nsplink(noord, "show", ref)
-    assert "Afgehandeld door" in noord_show and "bij deze CP" in noord_show
-    assert "ook genomen door cp-zuid" in noord_show
-    zuid_show = nsplink(zuid, "show", ref)
-    assert "LET OP: cp-noord nam deze melding eerder" in zuid_show
-    assert "in behandeling bij cp-noord" in nsplink(zuid, "queue")
+    win_show = nsplink(win, "show", ref)
+    assert "Afgehandeld door" in win_show and "bij deze CP" in win_show
+    assert f"ook genomen door {lose_name}" in win_show
+    lose_show = nsplink(lose, "show", ref)
+    assert f"LET OP: {win_name} nam deze melding eerder" in lose_show
+    assert f"in behandeling bij {win_name}" in nsplink(lose, "queue")
     # the loser cannot take it further: one line, exit 2, nothing logged
-    done = run_nsplink(zuid, "handle", ref, "--status", "MKAMER", "--operator", "Bram")
-    assert done.returncode == 2 and "al in behandeling bij cp-noord" in done.stderr + done.stdout
+    done = run_nsplink(lose, "handle", ref, "--status", "MKAMER", "--operator", "Bram")
+    assert done.returncode == 2
+    assert f"al in behandeling bij {win_name}" in done.stderr + done.stdout
     assert "Traceback" not in done.stderr
     # the NSP sees which CP handles its report
     nsp_show = nsplink(nsp, "show", ref)
-    assert "Afgehandeld door" in nsp_show and "cp-noord" in nsp_show
+    assert "Afgehandeld door" in nsp_show and win_name in nsp_show
 
     for p in daemons:
         assert p.stop() == 0, p.output()[-2000:]
     for home in (noord, zuid, nsp):
         before = await owner_at(home, ref)
         nsplink(home, "log", "rebuild")
-        assert await owner_at(home, ref) == before == noord_key
-    assert nsplink(zuid, "show", ref) == zuid_show
+        assert await owner_at(home, ref) == before == owner
+    assert nsplink(lose, "show", ref) == lose_show
+
+
+async def claim_minutes(home: SiteHome, ref: str) -> dict[str, int]:
+    """The signed minute of each CP's first claim on `ref`, as this site heard them."""
+    async with await Store.open(home.db_path) as store:
+        out: dict[str, int] = {}
+        for rec in await store.events(kinds=("claim.heard",), ref=ref):
+            out.setdefault(str(rec.data["by"]), int(rec.data["minute"]))
+        return out
 
 
 async def _has_owner(home: SiteHome, ref: str) -> bool:
