@@ -6,6 +6,7 @@ row an attacker rewrote, hashes and head recomputed, that plain `log verify` can
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from pathlib import Path
 
@@ -84,19 +85,21 @@ async def test_beacons_carry_heads_that_the_other_site_records(tmp_path: Path) -
     assert res.returncode == 4
     assert f"NSP Zuid REWRITTEN: row #{count} no longer matches" in res.stderr
 
-    # An altered witness: a head "heard" from the NSP that its beacon never said (the data of a
-    # head.heard row in the CP's copy changed, that copy's chain recomputed). The recorded
-    # beacon is the NSP's signed frame, so the CP's copy is named as altered and no false alarm
-    # is raised against the NSP; nor does plain verify of the CP's file see it.
+    # An altered witness: a copy of the CP's log (its export) in which a head "heard" from the
+    # NSP says what the NSP's beacon never said. The recorded beacon is the NSP's signed frame,
+    # so that copy is named as altered and no false alarm is raised against the NSP.
     rewrite(nsp / "nsplink.db", "UPDATE events SET at = at - 1 WHERE id = 1")  # undo the attack
     assert nsplink(nsp, "verify", "--against", str(cp), lang="en").returncode == 0
-    rewrite(
-        cp / "nsplink.db",
-        "UPDATE events SET data = json_set(data, '$.hash', 'ffffffffffff') WHERE id = ?",
-        first.id,
-    )
-    assert nsplink(cp, "verify").returncode == 0
-    res = nsplink(nsp, "verify", "--against", str(cp), lang="en")
+    export = cp / "copy.jsonl"
+    assert nsplink(cp, "export", "--output", str(export)).returncode == 0
+    rows = [json.loads(line) for line in export.read_text().splitlines()]
+    for row in rows:
+        if row["id"] == first.id:
+            data = json.loads(row["data"]) if isinstance(row["data"], str) else row["data"]
+            data["hash"] = "ffffffffffff"
+            row["data"] = json.dumps(data) if isinstance(row["data"], str) else data
+    export.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    res = nsplink(nsp, "verify", "--against", str(export), lang="en")
     assert res.returncode == 0, res.stdout + res.stderr
     assert "recorded head(s) of NSP Zuid are not signed by NSP Zuid" in res.stdout
     assert "REWRITTEN" not in res.stdout + res.stderr
