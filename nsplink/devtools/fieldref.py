@@ -36,7 +36,7 @@ BODIES: tuple[tuple[str, str], ...] = (
     ("Receipt", "receipt"),
 )
 # Helper messages inside those bodies.
-PARTS: tuple[str, ...] = ("Ref", "AckGroup", "PeerHeard", "RosterUpdate")
+PARTS: tuple[str, ...] = ("Ref", "AckGroup", "PeerHeard", "ChainHead", "RosterUpdate")
 
 _W: dict[str, tuple[str, str]] = {
     "title": ("Veldenreferentie", "Field reference"),
