@@ -71,8 +71,7 @@ register_texts(
         ),
         "rangetest.timed_out": ("niet binnen {wait} s", "not within {wait} s"),
         "rangetest.repeated": (
-            "; wel doorgegeven door een buur, dus het kanaal werkt, maar die radio antwoordde"
-            " niet",
+            "; wel doorgegeven door een buur, dus het kanaal werkt, maar die radio antwoordde niet",
             "; a neighbour did pass it on, so the channel works, but that radio did not answer",
         ),
         "rangetest.gave_up": (
@@ -105,9 +104,9 @@ register_texts(
             " rangetest !4e530002'.",
         ),
         "rangetest.no_radio": (
-            "Geen radio ingesteld voor deze post: zet radio = \"serial:///dev/ttyUSB0\" in"
+            'Geen radio ingesteld voor deze post: zet radio = "serial:///dev/ttyUSB0" in'
             " site.toml, of geef --radio.",
-            "No radio set for this site: put radio = \"serial:///dev/ttyUSB0\" in site.toml, or"
+            'No radio set for this site: put radio = "serial:///dev/ttyUSB0" in site.toml, or'
             " give --radio.",
         ),
         "rangetest.daemon": (

@@ -101,15 +101,13 @@ register_texts(
             "Personal data: no CP key and no choice — 'roster sign' refuses this roster",
         ),
         "roster.seal_both": (
-            "Kies één: een CP-sleutel (--cp-key-out) of bewust geen versleuteling"
-            " (--no-sealing).",
+            "Kies één: een CP-sleutel (--cp-key-out) of bewust geen versleuteling (--no-sealing).",
             "Choose one: a CP key (--cp-key-out) or no sealing on purpose (--no-sealing).",
         ),
         "roster.seal_has_key": (
             "De lijst {path} heeft een CP-sleutel; --no-sealing zou die weggooien. Laat"
             " --no-sealing weg.",
-            "The roster {path} has a CP key; --no-sealing would drop it. Leave out"
-            " --no-sealing.",
+            "The roster {path} has a CP key; --no-sealing would drop it. Leave out --no-sealing.",
         ),
         "roster.seal_key_set": (
             "Nieuwe CP-sleutel in de lijst {roster}; onderteken de lijst en geef {path} aan elke"
@@ -415,9 +413,7 @@ def seal_key(
         doc = load_doc(roster)
         if cp_key_out.exists():
             raise FileExists(str(cp_key_out), path=cp_key_out)
-        cp = save_identity(
-            cp_key_out, generate_seed(), site=f"CPs of {doc.region} (personal data)"
-        )
+        cp = save_identity(cp_key_out, generate_seed(), site=f"CPs of {doc.region} (personal data)")
         new = _unsigned(doc, seal_key=seal_public_key(cp.box_secret()), no_sealing=False)
         save_doc(roster, new)
         cli.say("roster.seal_key_set", roster=roster, path=cp_key_out)

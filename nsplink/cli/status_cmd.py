@@ -495,8 +495,12 @@ def neighbour_lines(
                 "—" if n.snr is None else f"{n.snr:.1f} dB",
                 "—" if n.rssi is None else f"{n.rssi} dBm",
                 _hops(n.hops, lang),
-                t("status.heard_line", lang, time=_short(n.last_heard),
-                  age=age_text(now - n.last_heard, lang)),
+                t(
+                    "status.heard_line",
+                    lang,
+                    time=_short(n.last_heard),
+                    age=age_text(now - n.last_heard, lang),
+                ),
                 str(n.packets),
             ]
         )
