@@ -15,6 +15,7 @@ import tomllib
 from dataclasses import dataclass
 from typing import Any
 
+from nsplink.app.radiostate import Neighbour, read_state
 from nsplink.cli.queue_cmd import age_text
 from nsplink.cli.received import Received, load_received
 from nsplink.cli.sitefiles import LocalSite
@@ -40,15 +41,28 @@ register(
             "positions.toml cannot be read: {problem}",
         ),
         "map.header": (
-            "Post|Rol|Toestand|Stroom nog|Laatst gehoord|Via|Zendtijd laatste uur",
-            "Site|Role|State|Power left|Last heard|Via|Airtime last hour",
+            "Post|Rol|Toestand|Stroom nog|Laatst gehoord|Via|Verbinding met onze radio"
+            "|Zendtijd laatste uur (kanaal: deel van het uur)",
+            "Site|Role|State|Power left|Last heard|Via|Link to our radio"
+            "|Airtime last hour (channel: share of the hour)",
         ),
+        "map.link": (
+            "SNR {snr} dB, RSSI {rssi} dBm ({quality})",
+            "SNR {snr} dB, RSSI {rssi} dBm ({quality})",
+        ),
+        "map.link.good": ("goed", "good"),
+        "map.link.fair": ("matig", "fair"),
+        "map.link.weak": ("zwak", "weak"),
+        "map.link.relayed": ("alleen via doorgevers", "only through relays"),
         "map.never": ("nooit", "never"),
         "map.unknown": ("onbekend", "unknown"),
         "map.hours": ("{h} u", "{h} h"),
         "map.direct": ("direct", "direct"),
         "map.hops": ("{n} doorgevers", "{n} relays"),
-        "map.airtime": ("{s:.1f} s ({pct:.1f} %)", "{s:.1f} s ({pct:.1f} %)"),
+        "map.airtime": (
+            "{s} s · {pct} % budget · {occ} % kanaal",
+            "{s} s · {pct} % budget · {occ} % channel",
+        ),
         "map.key.open": ("open", "open"),
         "map.key.limited": ("beperkt", "limited"),
         "map.key.closed": ("dicht", "closed"),
@@ -115,6 +129,7 @@ class SiteDot:
     via: str
     airtime: str
     direct: bool | None  # None: never heard
+    link: str = "—"  # SNR and RSSI of this site's radio as ours last heard it directly
     x: float | None = None  # SVG coordinates
     y: float | None = None
     own: bool = False
@@ -167,6 +182,30 @@ def _state(sitrep: Sitrep | None, lang: Lang) -> tuple[str, str]:
     return css, code_label(sitrep.nsp_state, lang)
 
 
+# LONG_FAST decodes down to about -7.5 dB SNR; a link with 10 dB more survives fading and rain
+LINK_GOOD_SNR_DB = 2.5
+LINK_FAIR_SNR_DB = -2.5
+
+
+def _dec(value: float, lang: Lang) -> str:
+    text = f"{value:.1f}"
+    return text.replace(".", ",") if lang == "nl" else text
+
+
+def _link_words(n: Neighbour | None, lang: Lang) -> str:
+    """The link our radio has with a site's radio, from the last packet heard from it."""
+    if n is None:
+        return "—"
+    if n.snr is None or n.hops:
+        return t("map.link.relayed", lang) if n.hops else "—"
+    quality = (
+        "good" if n.snr >= LINK_GOOD_SNR_DB else "fair" if n.snr >= LINK_FAIR_SNR_DB else "weak"
+    )
+    snr = _dec(n.snr, lang)
+    rssi = "?" if n.rssi is None else str(n.rssi)
+    return t("map.link", lang, snr=snr, rssi=rssi, quality=t(f"map.link.{quality}", lang))
+
+
 async def site_map(store: Store, site: LocalSite, lang: Lang) -> SiteMap:
     now = time.time()
     error = ""
@@ -176,6 +215,9 @@ async def site_map(store: Store, site: LocalSite, lang: Lang) -> SiteMap:
         positions = {e.site: (float(e.rd[0]), float(e.rd[1])) for e in site.ring.doc.sites if e.rd}
         error = t(err.key, lang, **err.params)
     link = await link_state(store, site, now)
+    radio = read_state(site.home)
+    heard_by_node = radio.neighbours if radio is not None else {}
+    nodes = {e.site: e.node for e in site.ring.doc.sites if e.node is not None}
     sitreps = await _last_sitreps(store, site)
     air = await _airtime(store, site, now)
     placed = [n for n in positions if any(p.site == n for p in site.ring)]
@@ -214,7 +256,14 @@ async def site_map(store: Store, site: LocalSite, lang: Lang) -> SiteMap:
                 via="—" if own or heard_at is None else (
                     t("map.direct", lang) if not hops else t("map.hops", lang, n=hops)
                 ),
-                airtime=t("map.airtime", lang, s=secs, pct=100 * secs / AIRTIME_BUDGET_S),
+                airtime=t(
+                    "map.airtime",
+                    lang,
+                    s=_dec(secs, lang),
+                    pct=_dec(100 * secs / AIRTIME_BUDGET_S, lang),
+                    occ=_dec(100 * secs / 3600, lang),  # the share of the hour's channel time
+                ),
+                link="—" if own else _link_words(heard_by_node.get(nodes.get(name, -1)), lang),
                 direct=direct if not own else None,
                 x=None if pos is None else WIDTH / 2 + (pos[0] - cx) * scale,
                 y=None if pos is None else HEIGHT / 2 - (pos[1] - cy) * scale,  # north is up

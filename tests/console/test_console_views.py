@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from nsplink.app.radiostate import Neighbour, RadioState, write_state
 from nsplink.app.roster import load_roster
 from nsplink.app.setup import sign_for_sites
 from nsplink.app.site import SiteHome
@@ -31,7 +32,11 @@ async def test_map_bulletin_and_shift_log(
     # the region placed Utrecht in the signed roster; the CP placed Houten itself
     entries = [e if e.site != "cp-utrecht" else replace(e, rd=(136_013, 455_998))
                for e in load_roster(cp.roster_path)[1]]  # fmt: skip
+    entries = [e if e.site != "nsp-houten" else replace(e, node=0x4E530002) for e in entries]
     sign_for_sites(tmp_path, sites, entries)
+    # what the CP's daemon last heard of Houten's radio, directly (radio-state.json)
+    heard = Neighbour(0x4E530002, time.time(), snr=6.5, rssi=-98, hops=0, packets=3)
+    write_state(cp, RadioState(reported_at=time.time(), link="up", neighbours={heard.node: heard}))
     (cp.root / "positions.toml").write_text(POSITIONS)
     sitrep = Sitrep(nsp_state=NspState.OPEN, power=Power.AGG, power_hours=9, staff_pro=1,
                     staff_vol=4, visitors=30, text="Rustig.")  # fmt: skip
@@ -51,6 +56,8 @@ async def test_map_bulletin_and_shift_log(
     assert u["y"] < h["y"] and u["x"] < h["x"]  # Utrecht lies north-west of Houten
     table = await page.locator("table.sites").inner_text()
     assert "9 u" in table and "nsp-bunnik" in table
+    assert "SNR 6,5 dB, RSSI -98 dBm (goed)" in table  # link quality from our radio
+    assert "1,1 s · 0,3 % budget · 0,0 % kanaal" in table
     assert "nsp-bunnik" in await page.locator("p.warn").inner_text()  # no position given
     await shot(page, "map")
 
