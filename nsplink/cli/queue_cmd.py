@@ -33,7 +33,7 @@ from nsplink.cli.daemon_hint import start_command
 from nsplink.cli.operator import operator_words, resolve_operator
 from nsplink.cli.ownership_words import OwnedElsewhere, owner_cell, owner_lines
 from nsplink.cli.received import Received, load_received
-from nsplink.cli.render.message import address_line, form_lines, format_lines
+from nsplink.cli.render.message import address_line, form_lines, format_lines, services_words
 from nsplink.cli.render.table import clock, columns
 from nsplink.cli.render.views import warn_if_views_differ
 from nsplink.cli.sitefiles import LocalSite, run_or_fail, site_or_fail
@@ -50,7 +50,6 @@ from nsplink.protocol import (
     Note,
     Ownership,
     Priority,
-    Services,
     Sitrep,
     State,
     Supply,
@@ -279,8 +278,7 @@ def facts(rec: Received, lang: Lang) -> tuple[str, str, str]:
         return summary(rec, lang), "", ""
     life = code_label(body.life_threat, lang)
     life = life.upper() if body.life_threat is Answer.JA else life
-    services = ", ".join(t(f"code.Services.{s.name}", lang) for s in Services if s in body.services)
-    return summary(rec, lang), life, services
+    return summary(rec, lang), life, services_words(body.services, lang)
 
 
 def summary(rec: Received, lang: Lang) -> str:

@@ -67,7 +67,7 @@ def _row(r: QueueRow, lang: Lang, now: float) -> Row:
         state=r.state_words(lang),
         operator=(r.item.operator or "") if r.item.triage != "ONTV" else "",
         text=summary(r.received, lang),
-        new=r.item.triage == "ONTV" or r.news is not None,
+        new=r.fresh,
         life_threat=life,
         services=services,
         quarantined=r.item.trust == "quarantined",
