@@ -202,9 +202,7 @@ def mutable_nsps(sc: Scenario, target_db: float = MUTE_MARGIN_DB) -> tuple[str, 
     # a post that no relay or CP covers well gets a flood through whichever neighbour's repeat
     # arrives: it keeps two of them where it had two
     needed = {
-        m: min(MIN_REPEATERS, repeaters(m))
-        for m in weak
-        if role[m] == "nsp" and not covered(m)
+        m: min(MIN_REPEATERS, repeaters(m)) for m in weak if role[m] == "nsp" and not covered(m)
     }
     muted: list[str] = []
     for n in sorted((n for n in edges if role[n] == "nsp" and forwards[n]),
