@@ -53,6 +53,7 @@ from nsplink.app.bridgelog import (
 )
 from nsplink.app.nudge import nudge
 from nsplink.app.site import SiteHome
+from nsplink.app.tasks import run_until_stopped
 from nsplink.errors import NsplinkError
 from nsplink.i18n import register
 from nsplink.protocol import KeyId
@@ -282,20 +283,8 @@ class Bridge:
             await self._append(Event(CONNECTED, self.clock(), self.site, data={"broker": broker}))
             self.say("bridge.connected", {"broker": broker, "region": self.region})
 
-            class _Stopped(Exception):
-                pass
-
-            async def stopper() -> None:
-                await self._stop.wait()
-                raise _Stopped
-
             try:
-                async with asyncio.TaskGroup() as tg:
-                    tg.create_task(stopper())
-                    tg.create_task(self._publisher(client))
-                    tg.create_task(self._receiver(client))
-            except* _Stopped:
-                pass
+                await run_until_stopped(self._stop, self._publisher(client), self._receiver(client))
             except* aiomqtt.MqttError as group:
                 raise group.exceptions[0] from None
 

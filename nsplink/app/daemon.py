@@ -46,6 +46,7 @@ from nsplink.app.roster import (
 )
 from nsplink.app.site import SiteHome
 from nsplink.app.sitelock import site_lock
+from nsplink.app.tasks import run_until_stopped
 from nsplink.protocol import (
     EVERYONE,
     DecodeError,
@@ -192,23 +193,14 @@ class Daemon:
                     await self._log(ev.DAEMON_STOPPED, data={"reason": "signal"})
 
     async def _run_tasks(self) -> None:
-        class _Stopped(Exception):
-            pass
-
-        async def stopper() -> None:
-            await self._stop.wait()
-            raise _Stopped
-
-        try:
-            async with asyncio.TaskGroup() as tg:
-                tg.create_task(stopper())
-                tg.create_task(self._radio_loop())
-                tg.create_task(self._timer_loop())
-                tg.create_task(self._scan_loop())
-                tg.create_task(self._beacon_loop())
-                tg.create_task(self._retention_loop())
-        except* _Stopped:
-            pass
+        await run_until_stopped(
+            self._stop,
+            self._radio_loop(),
+            self._timer_loop(),
+            self._scan_loop(),
+            self._beacon_loop(),
+            self._retention_loop(),
+        )
 
     def _on_nudge(self, sock: Any) -> None:
         with contextlib.suppress(OSError):

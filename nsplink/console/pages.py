@@ -85,16 +85,15 @@ class Queue:
 async def queue_page(
     store: Store, site: LocalSite, lang: Lang, show_all: bool, received: dict[str, Received]
 ) -> Queue:
-    """Most urgent first; within a priority what nobody has looked at yet, then oldest first
-    (the terminal keeps plain oldest-first: it has no highlight to draw the eye)."""
+    """In queue_view's order, the terminal's too: most urgent first; within a priority what
+    nobody has looked at yet, then oldest first."""
     view = await queue_view(store, site, show_all, received)
     now = time.time()
 
-    def order(rows: list[QueueRow]) -> list[Row]:
-        out = [_row(r, lang, now) for r in rows]
-        return sorted(out, key=lambda r: (r.priority, not r.new))  # stable: age order stays
+    def rows(group: list[QueueRow]) -> list[Row]:
+        return [_row(r, lang, now) for r in group]
 
-    return Queue(order(view.trusted), order(view.quarantined), view.open, view.done)
+    return Queue(rows(view.trusted), rows(view.quarantined), view.open, view.done)
 
 
 async def item_version(store: Store, site: LocalSite, item: InboxItem, threads: Threads) -> int:
