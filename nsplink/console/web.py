@@ -366,8 +366,12 @@ class Console:
                 return await self._item_response(
                     request, session, 409, t("console.item.conflict", lang), note, chosen=form
                 )
-            await apply_triage(store, self.site, item, state, note, session.operator, prio,
-                               time.time())  # fmt: skip
+            try:
+                await apply_triage(store, self.site, item, state, note, session.operator, prio,
+                                   time.time())  # fmt: skip
+            except NsplinkError as err:  # another CP handles it: one line, the note is kept
+                text = render_error(err, lang)
+                return await self._item_response(request, session, 409, text, note, chosen=form)
         nudge(self.site.home)  # the daemon sends the signed triage receipt now
         if self.hub is not None:
             await self.hub.poke()

@@ -367,3 +367,27 @@ async def test_parallel_guesses_wait_out_each_others_delay(
     ))  # fmt: skip
     assert [a.status for a in answers] == [401, 401, 401]
     assert time.monotonic() - start >= 1 + 2 + 4  # one after the other, each delay in full
+
+
+async def test_a_report_another_cp_took_is_refused_in_words_and_the_note_kept(
+    sites: dict[str, SiteHome], console_at: Any, chromium: Any
+) -> None:
+    """Issue 23 in the browser: while the operator reads the report, another CP's claim on it
+    is heard. Their step is refused with the CLI's one line (not a server error), nothing is
+    logged, and what they typed stays in the form."""
+    cp = sites["cp-utrecht"]
+    ref = await report_at_cp(sites)
+    console = console_at(cp)
+    await console.ready()
+    page = await login(chromium, console.base, "Anna")
+    await page.goto(console.base + "/item/1")
+    async with await Store.open(cp.db_path) as store:  # CP Noord's claim, as the daemon logs it
+        claim = {"by": "0d0e0f", "minute": int(time.time() // 60), "seq": 4, "state": "GEZ"}
+        await store.append(Event(ev.CLAIM_HEARD, time.time(), "cp-utrecht", ref, claim))
+    await page.fill("textarea[name=note]", "Ambulance onderweg?")
+    await page.click("form#triage button[type=submit]")
+    await page.wait_for_selector("p.error")
+    text = await page.locator("#message").inner_text()
+    assert "al in behandeling bij 0d0e0f" in text and "Traceback" not in text
+    assert await page.input_value("textarea[name=note]") == "Ambulance onderweg?"
+    assert await triage_events(cp) == []
