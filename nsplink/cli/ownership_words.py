@@ -1,16 +1,32 @@
 """How the CLI says who handles a report when a region has several CPs (issue 23).
 
 The owner is the protocol's rule over the claims in the site's log (`Store.ownership`); this
-module only turns it into words, Dutch first: "in behandeling bij CP Noord".
+module only turns it into words, Dutch first: "in behandeling bij CP Noord". Before anyone
+claims a report sent to all CPs, the report's turn order says which CP takes it up first
+(`turn_order`); the others see "eerst voor CP Noord (tot 14:32)" and may take it over sooner
+only on purpose (`handle --take-over`).
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
+from nsplink.app.radiostate import read_state
+from nsplink.cli.render.table import clock
 from nsplink.cli.sitefiles import LocalSite
 from nsplink.errors import NsplinkError
 from nsplink.i18n import Lang, t
 from nsplink.i18n import register as register_texts
-from nsplink.protocol import Ownership
+from nsplink.protocol import (
+    ALL_CPS,
+    Destination,
+    KeyId,
+    MessageId,
+    Ownership,
+    turn_order,
+    turn_starts,
+)
 
 register_texts(
     {
@@ -26,6 +42,27 @@ register_texts(
             "NOTE: {owner} took this report first; stop handling it, {owner} does",
         ),
         "owner.conflict_label": ("Dubbele claim", "Double claim"),
+        "owner.turn": (
+            "eerst voor {cps} (stil; daarna voor u, vanaf {until})",
+            "first for {cps} (silent; then yours, from {until})",
+        ),
+        "owner.turn_open": (
+            "eerst voor {cps}; geen claim gehoord sinds {since}",
+            "first for {cps}; no claim heard since {since}",
+        ),
+        "owner.not_heard": (
+            "Melding {id} is eerst voor {cps}. Die post is hier niet gehoord, dus niemand weet of "
+            "hij de melding heeft. Weet u dat {cps} niet kan, neem hem dan over met --take-over.",
+            "Report {id} is first for {cps}. That site has not been heard here, so nobody knows "
+            "whether it has the report. If you know {cps} cannot, take it over with --take-over.",
+        ),
+        "owner.turn_label": ("Beurt", "Turn"),
+        "owner.not_yet": (
+            "Melding {id} is eerst voor {cps}: die kan hem tot {until} oppakken en heeft nog "
+            "niet geclaimd. Weet u dat {cps} niet kan, neem hem dan over met --take-over.",
+            "Report {id} is first for {cps}: it may take it up until {until} and has not "
+            "claimed it yet. If you know {cps} cannot, take it over with --take-over.",
+        ),
         "owner.taken": (
             "Melding {id} is al in behandeling bij {cp} (eerste claim). Niet dubbel afhandelen; "
             "overleg met {cp}.",
@@ -41,8 +78,91 @@ class OwnedElsewhere(NsplinkError):
     key = "owner.taken"
 
 
+class NotYourTurn(NsplinkError):
+    code = "cli.queue.not_your_turn"
+    key = "owner.not_yet"
+
+
+class FirstCpNotHeard(NotYourTurn):
+    key = "owner.not_heard"
+
+
 def cp_name(site: LocalSite, key_id: str) -> str:
     return site.site_name(key_id)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """A report that is not yet this CP's to take up: the CPs before it, and when its turn
+    starts (ownership.py `turn_order`)."""
+
+    before: tuple[str, ...]  # key ids, first one first
+    until: float  # infinity: not by itself (the operator's call)
+    arrived: float  # when the report reached us
+
+    def names(self, site: LocalSite) -> str:
+        return ", ".join(cp_name(site, k) for k in self.before)
+
+
+def cp_distances(site: LocalSite, nsp: KeyId) -> dict[KeyId, float]:
+    """Each CP's distance in metres from an NSP, from the signed roster's positions (RD New);
+    empty when the NSP has none. The nearest CP takes the NSP's reports up first."""
+    entries = {e.key_id: e for e in site.ring.doc.sites}
+    here = entries[nsp].rd if nsp in entries else None
+    if here is None:
+        return {}
+    return {
+        k: math.hypot(e.rd[0] - here[0], e.rd[1] - here[1])
+        for k, e in entries.items()
+        if e.role == "cp" and e.rd is not None
+    }
+
+
+def cps_heard_ago(site: LocalSite, now: float) -> dict[KeyId, float]:
+    """How long ago our radio last heard each CP (ownership.py), from what the daemon wrote in
+    radio-state.json; a CP it has not heard (or no file) is absent: nothing is known of it."""
+    state = read_state(site.home)
+    if state is None:
+        return {}
+    out: dict[KeyId, float] = {}
+    for entry in site.ring.doc.sites:
+        heard = state.neighbours.get(entry.node) if entry.node is not None else None
+        if entry.role == "cp" and heard is not None:
+            out[entry.key_id] = max(0.0, now - heard.last_heard)
+    return out
+
+
+def waiting_turn(
+    own: Ownership | None,
+    site: LocalSite,
+    me: str,
+    ref: str,
+    destination: Destination | None,
+    arrived: float,
+    heard_ago: dict[KeyId, float],
+) -> Turn | None:
+    """Whether a report sent to all CPs still waits for another CP to take it up (None: nobody
+    is before us, somebody claimed it already, or it was sent to this CP alone)."""
+    if destination != ALL_CPS or (own is not None and own.owner is not None):
+        return None
+    try:
+        mid, mine = MessageId.parse(ref), KeyId.parse(me)
+    except ValueError:
+        return None
+    cps, near = site.keys_with_role("cp"), cp_distances(site, mid.sender)
+    start = turn_starts(mid, cps, mine, heard_ago, near)
+    if not start:
+        return None
+    order = turn_order(mid, cps, near)
+    return Turn(tuple(str(k) for k in order[: order.index(mine)]), arrived + start, arrived)
+
+
+def turn_cell(turn: Turn | None, site: LocalSite, lang: Lang) -> str | None:
+    if turn is None:
+        return None
+    if math.isinf(turn.until):
+        return t("owner.turn_open", lang, cps=turn.names(site), since=clock(turn.arrived, lang))
+    return t("owner.turn", lang, cps=turn.names(site), until=clock(turn.until, lang))
 
 
 def owner_cell(own: Ownership | None, site: LocalSite, me: str, lang: Lang) -> str | None:

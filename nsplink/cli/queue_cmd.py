@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import math
 import os
 import re
 import sys
@@ -31,7 +32,17 @@ from nsplink.app.nudge import nudge
 from nsplink.cli.context import get_ctx
 from nsplink.cli.daemon_hint import start_command
 from nsplink.cli.operator import operator_words, resolve_operator
-from nsplink.cli.ownership_words import OwnedElsewhere, owner_cell, owner_lines
+from nsplink.cli.ownership_words import (
+    FirstCpNotHeard,
+    NotYourTurn,
+    OwnedElsewhere,
+    Turn,
+    cps_heard_ago,
+    owner_cell,
+    owner_lines,
+    turn_cell,
+    waiting_turn,
+)
 from nsplink.cli.received import Received, load_received
 from nsplink.cli.render.message import address_line, form_lines, format_lines, services_words
 from nsplink.cli.render.table import clock, columns
@@ -130,6 +141,10 @@ register_texts(
         "opt.priority": (
             "Prioriteit aanpassen: P1, P2, P3 of P4.",
             "Change the priority: P1, P2, P3 or P4.",
+        ),
+        "opt.take_over": (
+            "Neem een melding over die eerst voor een andere CP is (die CP kan niet).",
+            "Take over a report that is first for another CP (that CP cannot act).",
         ),
         "handle.bad_note": (
             "De notitie is te lang of bevat stuurtekens (maximaal {max} tekens).",
@@ -335,6 +350,7 @@ class QueueRow:
     owner: Ownership | None = None  # when another CP handles it (issue 23), in words below
     site: LocalSite | None = None
     me: str = ""
+    turn: Turn | None = None  # nobody claimed it and another CP comes first (ownership.py)
 
     @property
     def fresh(self) -> bool:
@@ -344,8 +360,10 @@ class QueueRow:
     def state_words(self, lang: Lang) -> str:
         if self.news:
             return self.news(lang)
-        other = owner_cell(self.owner, self.site, self.me, lang) if self.site else None
-        return other or triage_word(self.item.triage, lang)
+        if self.site is None:
+            return triage_word(self.item.triage, lang)
+        other = owner_cell(self.owner, self.site, self.me, lang)
+        return other or turn_cell(self.turn, self.site, lang) or triage_word(self.item.triage, lang)
 
 
 @dataclass(frozen=True)
@@ -377,6 +395,7 @@ async def queue_view(
     items = _ordered(items, prio, news)
     owners = await store.ownership()
     me = my_key(site)
+    ago = cps_heard_ago(site, time.time())
     done = sum(1 for i in items if i.triage in CLOSED and i.ref not in news)
     picked = items if show_all else [i for i in items if i.triage not in CLOSED or i.ref in news]
     cache = received if received is not None else {}
@@ -386,9 +405,11 @@ async def queue_view(
         if rec is None:
             rec = cache[item.ref] = await load_received(store, item.ref, site.ring, site.home)
         priority = prio.get(item.ref, item.priority)
-        rows.append(
-            QueueRow(item, priority, rec, news.get(item.ref), owners.get(item.ref), site, me)
-        )
+        own = owners.get(item.ref)
+        dest = rec.envelope.destination if rec.envelope is not None else None
+        fresh = item.triage == "ONTV"  # a step of ours is a claim on its way
+        turn = waiting_turn(own, site, me, item.ref, dest, item.received_at, ago) if fresh else None
+        rows.append(QueueRow(item, priority, rec, news.get(item.ref), own, site, me, turn))
     return QueueView(
         trusted=[r for r in rows if r.item.trust != "quarantined"],
         quarantined=[r for r in rows if r.item.trust == "quarantined"],
@@ -602,6 +623,7 @@ def handle(
     priority: Annotated[
         str | None, typer.Option("--priority", "-p", help=t("opt.priority"))
     ] = None,
+    take_over: Annotated[bool, typer.Option("--take-over", help=t("opt.take_over"))] = False,
 ) -> None:
     c = get_ctx(ctx)
     site = site_or_fail(c)
@@ -616,7 +638,7 @@ def handle(
     async def go() -> InboxItem:
         async with await Store.open(site.home.db_path, create=False) as store:
             item = await find_item(store, ident)
-            await apply_triage(store, site, item, state, note, who, prio, time.time())
+            await apply_triage(store, site, item, state, note, who, prio, time.time(), take_over)
         return item
 
     item = run_or_fail(c, go)
@@ -645,16 +667,28 @@ async def apply_triage(
     who: str,
     prio: Priority | None,
     now: float,
+    take_over: bool = False,
 ) -> None:
     """One handling step, by `who`: the `triage.changed` event, and the note to the NSP. Never
-    takes a report another CP already owns (issue 23). The caller nudges the daemon afterwards
-    (the CLI and the browser console share this)."""
+    takes a report another CP already owns (issue 23), nor, unless `take_over`, one that is
+    still another CP's turn to take up. The caller nudges the daemon afterwards (the CLI and
+    the browser console share this)."""
     if state in CLAIM_STATES:
         own = (await store.ownership([item.ref])).get(item.ref)
         me = my_key(site)
         if own is not None and own.owner is not None and str(own.owner.cp) != me:
             cp = site.site_name(str(own.owner.cp))
             raise OwnedElsewhere(item.ref, id=item.local_id, cp=cp)
+        rec = await load_received(store, item.ref, site.ring, site.home)
+        dest = rec.envelope.destination if rec.envelope is not None else None
+        turn = waiting_turn(
+            own, site, me, item.ref, dest, item.received_at, cps_heard_ago(site, now)
+        )
+        if turn is not None and now < turn.until and not take_over and item.triage == "ONTV":
+            if math.isinf(turn.until):
+                raise FirstCpNotHeard(item.ref, id=item.local_id, cps=turn.names(site))
+            until = clock(turn.until, None, now=now)
+            raise NotYourTurn(item.ref, id=item.local_id, cps=turn.names(site), until=until)
     data: dict[str, Any] = {"state": state.value, "operator": who}
     if note:
         data["note"] = note
@@ -722,9 +756,13 @@ async def show_lines(store: Store, site: LocalSite, item: InboxItem, lang: Lang)
         head.append((t("show.note", lang), item.note))
     if item.triage != "ONTV":
         head.append((t("show.operator", lang), operator_words(item.operator, lang)))
-    head.extend(
-        owner_lines((await store.ownership([item.ref])).get(item.ref), site, my_key(site), lang)
-    )
+    own = (await store.ownership([item.ref])).get(item.ref)
+    head.extend(owner_lines(own, site, my_key(site), lang))
+    dest = rec.envelope.destination if rec.envelope is not None else None
+    ago = cps_heard_ago(site, time.time())
+    turn = waiting_turn(own, site, my_key(site), item.ref, dest, item.received_at, ago)
+    if turn is not None and item.triage == "ONTV":
+        head.append((t("owner.turn_label", lang), turn_cell(turn, site, lang) or ""))
     if item.duplicates:
         head.append((t("show.duplicates", lang), str(item.duplicates)))
     if rec.sealed:

@@ -368,8 +368,8 @@ class Console:
                 )
             try:
                 await apply_triage(store, self.site, item, state, note, session.operator, prio,
-                                   time.time())  # fmt: skip
-            except NsplinkError as err:  # another CP handles it: one line, the note is kept
+                                   time.time(), take_over=form.get("take_over") == "1")  # fmt: skip
+            except NsplinkError as err:  # another CP has it, or comes first: one line, note kept
                 text = render_error(err, lang)
                 return await self._item_response(request, session, 409, text, note, chosen=form)
         nudge(self.site.home)  # the daemon sends the signed triage receipt now

@@ -61,6 +61,10 @@ register(
             "Notitie (gaat naar de post; bij navraag is het de vraag)",
             "Note (goes to the site; with 'more information asked' it is the question)",
         ),
+        "console.item.take_over": (
+            "Overnemen, ook als een andere CP eerst aan de beurt is (die CP kan niet)",
+            "Take over, even when another CP's turn comes first (that CP cannot act)",
+        ),
         "console.item.submit": ("Vastleggen", "Record"),
         "console.item.done": (
             "Vastgelegd: {state}, door {who}. De post krijgt een ontvangstbevestiging.",

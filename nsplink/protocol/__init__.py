@@ -169,13 +169,18 @@ from nsplink.protocol.outgoing import (
 )
 from nsplink.protocol.ownership import (
     CLAIM_STATES,
+    QUIET_S,
+    QUIET_TURN_S,
     Claim,
     Ownership,
     claims_in,
     first_claims,
     may_claim,
+    may_take_up,
     owner,
     ownership,
+    turn_order,
+    turn_starts,
 )
 from nsplink.protocol.pb import nsplink_pb2 as _pb
 from nsplink.protocol.receiver import Receiver, VerifiedFrames
@@ -227,6 +232,8 @@ __all__ = [
     "OFF_AIR_NODE",
     "PERSONAL_FIELDS",
     "PRIO_RANK",
+    "QUIET_S",
+    "QUIET_TURN_S",
     "RADIO_PRIORITY",
     "RD_X_RANGE",
     "RD_Y_RANGE",
@@ -355,6 +362,7 @@ __all__ = [
     "header_code",
     "is_fragment",
     "may_claim",
+    "may_take_up",
     "minutes_since_epoch",
     "open_note",
     "open_sealed",
@@ -373,6 +381,8 @@ __all__ = [
     "to_frames",
     "tracked",
     "transition",
+    "turn_order",
+    "turn_starts",
     "type_rank",
     "unix_from_minutes",
     "verify_roster",

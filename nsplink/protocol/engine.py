@@ -107,6 +107,7 @@ REASSERT_TRIES = 3
 
 # while a receipt waits for the radio, the next flush is looked at again this often (seconds)
 RECEIPT_RECHECK_S = 2.0
+MAX_ARBITRATED = 512  # an NSP's reports whose claims it keeps (each a handful of bytes)
 
 
 class Roster(KeyLookup, Protocol):
@@ -137,6 +138,9 @@ class SiteEngine:
         # our first claim per report and the signed receipt that made it (ownership.py)
         self._own_claims: dict[MessageId, tuple[Claim, SignedMessage]] = {}
         self._reasserted: set[tuple[MessageId, KeyId]] = set()  # (report, rival) said again
+        # an NSP: each CP's first claim on each of our reports, and whom we told of the winner
+        self._claims_on_ours: dict[MessageId, dict[KeyId, tuple[Claim, SignedMessage]]] = {}
+        self._told: set[tuple[MessageId, KeyId, KeyId]] = set()  # (report, loser, winner)
         self.planner = AirtimePlanner(
             config.modem, duty_pct=config.duty_pct, routine_share=config.routine_share, boot_s=now
         )
@@ -515,6 +519,34 @@ class SiteEngine:
                 self._reasserted.add(key)
                 if ours[1].id not in self.outbox:
                     effects.extend(self._reassert(ours[1], c.cp, now))
+        if self.config.role == "nsp":
+            effects.extend(self._arbitrate(msg, claims, now))
+        return effects
+
+    def _arbitrate(self, msg: SignedMessage, claims: list[Claim], now: float) -> list[Effect]:
+        """The report's NSP is where every CP's claim on it meets: each is a triage receipt
+        addressed to the NSP and retried until the NSP confirms it, while CPs only overhear
+        each other (measured in a busy 30-NSP region: two CPs two hops apart heard almost none
+        of each other's claims, and both passed the report to the meldkamer). So when an NSP
+        holds the claims of two CPs, it puts the winner's signed receipt (ownership.py) on
+        the air once, aimed at each loser: the loser's site then names the owner and its
+        operator stops. One frame per race; nothing for a report only one CP took."""
+        effects: list[Effect] = []
+        for c in claims:
+            if c.about.sender != self.me:
+                continue
+            firsts = self._claims_on_ours.setdefault(c.about, {})
+            if len(self._claims_on_ours) > MAX_ARBITRATED:  # the oldest report leaves first
+                del self._claims_on_ours[next(iter(self._claims_on_ours))]
+            old = firsts.get(c.cp)
+            if old is None or c.key() < old[0].key():
+                firsts[c.cp] = (c, msg)
+            win, win_msg = min(firsts.values(), key=lambda v: v[0].key())
+            for loser in firsts:
+                told = (c.about, loser, win.cp)
+                if loser != win.cp and told not in self._told:
+                    self._told.add(told)
+                    effects.extend(self._relay_once(win_msg, now, aim=loser))
         return effects
 
     def _reassert(self, msg: SignedMessage, rival: KeyId, now: float) -> list[Effect]:
@@ -526,13 +558,16 @@ class SiteEngine:
         self.outbox.add(out)
         return self._pump(now)
 
-    def _relay_once(self, msg: SignedMessage, now: float) -> list[Effect]:
+    def _relay_once(self, msg: SignedMessage, now: float, aim: KeyId | None = None) -> list[Effect]:
         """Put another site's signed frame on the air once, untracked: handed over is all there
-        is (no retry, no receipt awaited; the signer's own retries are the retry)."""
+        is (no retry, no receipt awaited; the signer's own retries are the retry). `aim`: the
+        site it is for, so that its hop limit is sized to reach it."""
         if msg.id in self.outbox or msg.envelope.sender == self.me:
             return []
         out = self._new_out(msg, DeliveryState.QUEUED, now=now)
         out.tracked = False
+        if aim is not None:  # sized like a first try to that site: as far as it was heard
+            out.any_of, out.attempt = frozenset({aim}), 1
         out.pending = list(range(len(out.frames)))
         self.outbox.add(out)
         return self._pump(now)
@@ -639,12 +674,13 @@ class SiteEngine:
         """Sign what is owed. While an earlier receipt still waits for the radio (the CP's duty
         cycle is the bottleneck of the whole region, docs/congestion.md), what is owed now
         waits too and goes as one aggregated receipt when that one has been handed over:
-        a burst of reports or duplicates costs one frame per slot, not one each."""
-        if self._receipt_waiting():
-            self.receipts.due = now + RECEIPT_RECHECK_S
-            return []
+        a burst of reports or duplicates costs one frame per slot, not one each. An operator's
+        triage step never waits behind them: it is the CP's claim on the report, and the
+        other CPs read its signed minute (ownership.py); held back, a later step replaced it
+        and the claim went out late, or not at all once the report was closed."""
+        hold = self._receipt_waiting()
         effects: list[Effect] = []
-        for kind, chunk, dest, prio in self.receipts.batches():
+        for kind, chunk, dest, prio in self.receipts.batches(ReceiptKind.TRIAGE if hold else None):
             msg = self._compose(Receipt.build(kind, chunk), dest, prio, now)
             if msg is None:
                 self.receipts.due = now
@@ -658,7 +694,7 @@ class SiteEngine:
                         self._drop(out)
             effects.append(Created(msg))
             effects.extend(self._submit(msg, now))
-        self.receipts.due = None
+        self.receipts.due = now + RECEIPT_RECHECK_S if hold and self.receipts.owes() else None
         return effects + self._need_seqs()
 
     def _need_seqs(self) -> list[Effect]:

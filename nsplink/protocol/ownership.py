@@ -15,11 +15,32 @@ Clock skew: the signed minute is the claiming CP's clock. A CP whose clock runs 
 without a shared clock. It cannot steal a report knowingly: a CP does not claim a report that it
 already knows to be owned (the CLI refuses), so the rule only ever decides between claims made
 before either CP heard of the other. Both operators are told when that happens (a conflict).
+
+Whose turn (`turn_order`): claims alone did not keep two CPs from working the same report. In
+a busy region their claims seldom cross in time (measured: two CPs two hops apart heard almost
+none of each other's claims, and both passed reports to the meldkamer). So every report also
+has a fixed order of the region's CPs, the same at every site and known without a frame on
+air: the CP nearest to the report's NSP first, by the positions on the signed roster (the
+report reaches it first and most surely), then by rendezvous hashing of the report id with each
+CP's key id, which spreads the reports evenly and moves only a CP's own share when a CP joins
+or leaves the roster.
+
+- The first CP in that order takes the report up.
+- Another CP that has it never takes it over by itself from a CP it still hears: that CP most
+  likely has the report, and its claim is on its way over a slow channel. (Passing the report
+  on to the first CP was tried: in the 72-hour exercise it cost a third more airtime and got
+  no more reports claimed.)
+- A CP before it that has gone quiet (heard before, not for `QUIET_S`: probably down) keeps its
+  turn for `QUIET_TURN_S`; then the next CP takes the report up.
+- A CP never heard keeps its turn, as does a CP still heard: an operator who knows that CP
+  cannot act takes the report over on purpose (`handle --take-over`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from nsplink.protocol.codes import ReceiptKind, State
@@ -33,6 +54,11 @@ CLAIM_STATES = frozenset({State.GEZ, State.BEH, State.MKAMER, State.TOEG})
 
 _STATE_ORDER = {s: i for i, s in enumerate(State)}
 MAX_CLAIM_RANGE = 64  # a receipt range is read, never trusted blindly (as the engine does)
+# A CP heard before but not for an hour (two beacon intervals; a working CP is heard far more
+# often) is taken as down: after QUIET_TURN_S the next CP takes its reports up.
+QUIET_S = 3600
+QUIET_TURN_S = 300
+_TURN_CONTEXT = b"nsplink turn v1\x00"  # keeps these hashes apart from every other use
 
 
 @dataclass(frozen=True)
@@ -115,3 +141,62 @@ def may_claim(known: Iterable[Claim], me: KeyId) -> bool:
     """Whether a CP may take a report: nobody owns it yet, or it owns it itself."""
     best = owner(first_claims(known).values())
     return best is None or best.cp == me
+
+
+def turn_order(
+    report: MessageId, cps: Iterable[KeyId], near: Mapping[KeyId, float] | None = None
+) -> list[KeyId]:
+    """The region's CPs in the order they take up `report`: the same list at every site that
+    has the same roster, whatever order `cps` comes in. With `near` (each CP's distance from
+    the report's NSP, from the positions on the signed roster) the nearest CP comes first: the
+    report reaches it first and most surely. CPs without a distance follow; ties go by
+    rendezvous hashing (see above)."""
+    who = report.sender.raw + report.seq.to_bytes(8, "big")
+    dist = near or {}
+
+    def rank(cp: KeyId) -> tuple[float, bytes, bytes]:
+        score = hashlib.blake2b(_TURN_CONTEXT + who + cp.raw, digest_size=8).digest()
+        return (dist.get(cp, math.inf), score, cp.raw)
+
+    return sorted(set(cps), key=rank)
+
+
+def turn_starts(
+    report: MessageId,
+    cps: Iterable[KeyId],
+    me: KeyId,
+    heard_ago: Mapping[KeyId, float],
+    near: Mapping[KeyId, float] | None = None,
+) -> float:
+    """Seconds after the report reached CP `me` from which `me` takes it up when nobody has
+    claimed it: 0 for the first CP in the order (and for a CP the roster does not list as one);
+    `QUIET_TURN_S` for each CP before it that has gone quiet by `heard_ago` (how long ago `me`
+    last heard each CP); never (infinity) while a CP before it is still heard, or was never
+    heard: then taking the report is the operator's call."""
+    order = turn_order(report, cps, near)
+    if me not in order:
+        return 0.0
+    total = 0.0
+    for cp in order[: order.index(me)]:
+        ago = heard_ago.get(cp)
+        if ago is None or ago < QUIET_S:
+            return math.inf
+        total += QUIET_TURN_S
+    return total
+
+
+def may_take_up(
+    report: MessageId,
+    cps: Iterable[KeyId],
+    me: KeyId,
+    known: Iterable[Claim],
+    since_arrival: float,
+    heard_ago: Mapping[KeyId, float],
+    near: Mapping[KeyId, float] | None = None,
+) -> bool:
+    """Whether CP `me` takes up `report` now, `since_arrival` seconds after it reached `me`: it
+    owns it already, or nobody does and its turn has come."""
+    best = owner(first_claims(known).values())
+    if best is not None:
+        return best.cp == me
+    return since_arrival >= turn_starts(report, cps, me, heard_ago, near)

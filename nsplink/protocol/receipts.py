@@ -33,11 +33,16 @@ class ReceiptQueue:
         due = now if urgent else now + self.delay_s
         self.due = due if self.due is None else min(self.due, due)
 
-    def batches(self) -> Iterator[tuple[ReceiptKind, Batch, Destination, Priority]]:
-        """What is owed now, one frame's worth at a time, with its destination and priority."""
+    def batches(
+        self, only: ReceiptKind | None = None
+    ) -> Iterator[tuple[ReceiptKind, Batch, Destination, Priority]]:
+        """What is owed now (of kind `only`, if given), one frame's worth at a time, with its
+        destination and priority."""
         by_kind: dict[ReceiptKind, Batch] = {}
         urgent_kinds: set[ReceiptKind] = set()
-        for (kind, mid), (state, urgent) in self._owed.items():
+        for (kind, mid), (state, urgent) in list(self._owed.items()):
+            if only is not None and kind is not only:
+                continue
             by_kind.setdefault(kind, {})[mid] = state
             if urgent:
                 urgent_kinds.add(kind)
@@ -51,6 +56,9 @@ class ReceiptQueue:
                 )
                 prio = Priority.P1 if kind in urgent_kinds else Priority.P2
                 yield kind, chunk, dest, prio
+
+    def owes(self) -> bool:
+        return bool(self._owed)
 
     def sent(self, kind: ReceiptKind, chunk: Batch) -> None:
         for mid in chunk:

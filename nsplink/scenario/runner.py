@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import glob
 import heapq
+import math
 import random
 import time
 from collections import defaultdict
@@ -34,6 +35,7 @@ from nsplink.protocol import (
     Destination,
     Effect,
     Emergency,
+    KeyId,
     KeyRing,
     MessageId,
     Note,
@@ -46,7 +48,9 @@ from nsplink.protocol import (
     Status,
     beacon_head,
     box_public_of,
+    may_take_up,
     minutes_since_epoch,
+    turn_starts,
 )
 from nsplink.radio.sim import Medium, Propagation
 from nsplink.scenario.journal import SiteJournal, fresh_engine
@@ -71,6 +75,7 @@ SAMPLE_S = 600.0  # queue depth and duty-cycle samples
 FLUSH_S = 3600.0  # batched writes to each site's store (and always before a power loss)
 SEQ_BLOCK = 32
 BEACON_S = 1800.0  # DaemonOptions.status_interval_s
+TURN_RECHECK_S = 600.0  # how often an operator looks again at a report still another CP's turn
 
 
 class ScenarioNetwork(SimNetwork):
@@ -161,6 +166,8 @@ class ScenarioRun:
         self.refs: dict[str, MessageId] = {}
         self.handled: dict[str, set[MessageId]] = defaultdict(set)  # CP -> reports it took up
         self._reports_seen: set[MessageId] = set()
+        self._to_ask: dict[MessageId, Priority] = {}  # every `ask_every`th report: a question
+        self._arrived: dict[tuple[str, MessageId], float] = {}  # (CP, report) -> in its queue
         self._steps_done: dict[tuple[str, MessageId], tuple[int, float]] = {}
         self._handled_count = 0
         self.questions: dict[str, tuple[str, str]] = {}  # question ref -> (CP, report ref)
@@ -528,24 +535,60 @@ class ScenarioRun:
 
     def _handle(self, cp: str, mid: MessageId, priority: Priority) -> None:
         """A CP operator works the report: seen, passed to the meldkamer, closed; every
-        `ask_every`th report gets a question (navraag) first. Every CP that gets the report
-        has it in its queue; each operator gets to it after their own delay (half to one and
-        a half times `seen_after`), and stops as soon as their site names another CP as the
-        owner (issue 23): the runner knows nothing the site does not. Scheduled on the
-        medium, since this runs inside its event loop."""
-        h = self.sc.handling
-        jitter = random.Random(f"{self.seed}/handle/{cp}/{mid}").uniform(0.5, 1.5)
-        base = self.medium.now + h.seen_after * (jitter - 1.0)
-        steps = [(h.seen_after, "GEZ"), (h.meldkamer_after, "MKAMER"), (h.closed_after, "AFG")]
+        `ask_every`th report gets a question (navraag) after it was seen. Every CP that gets
+        the report has it in its queue; the first CP in the report's turn order takes it up
+        after its operator's own delay (half to one and a half times `seen_after`), another
+        only when its turn comes and its site knows no claim by then (ownership.py), and each
+        stops as soon as its site names another CP as the owner: the runner knows nothing the
+        site does not. Scheduled on the medium, since this runs inside its event loop."""
+        self._arrived[(cp, mid)] = self.medium.now
         if mid not in self._reports_seen:
             self._reports_seen.add(mid)
             self._handled_count += 1
+            h = self.sc.handling
             if h.ask_every and self._handled_count % h.ask_every == 0:
-                ask_at = h.seen_after + (h.meldkamer_after - h.seen_after) / 2
-                self.medium.call_at(base + ask_at, partial(self._ask, cp, mid, priority))
-        for i, (delay, state) in enumerate(steps):
-            gap = delay - steps[i - 1][0] if i else 0.0
-            self.medium.call_at(base + delay, partial(self._triage, cp, mid, state, i, gap))
+                self._to_ask[mid] = priority
+        self._turn(cp, mid)
+
+    def _turn(self, cp: str, mid: MessageId) -> None:
+        """Schedule CP `cp`'s first step on `mid` for when its turn comes; while a CP before it
+        keeps its turn open (never heard: the operator's call, ownership.py), look again
+        later, as an operator glancing at the queue would."""
+        if self.down[cp] or cp not in self.journals:  # the operator waits for the power
+            self.medium.call_at(self.medium.now + 300, partial(self._turn, cp, mid))
+            return
+        if self.journals[cp].journal.owner_of(str(mid)) is not None:
+            return  # somebody has it: nothing to take up
+        me, arrived = self.net.sites[cp].engine.me, self._arrived[(cp, mid)]
+        turn = turn_starts(mid, self._cp_keys(), me, self._heard_ago(cp), self._near(mid))
+        if math.isinf(turn):
+            self.medium.call_at(self.medium.now + TURN_RECHECK_S, partial(self._turn, cp, mid))
+            return
+        jitter = random.Random(f"{self.seed}/handle/{cp}/{mid}").uniform(0.5, 1.5)
+        at = max(self.medium.now, arrived + turn + self.sc.handling.seen_after * jitter)
+        self.medium.call_at(at, partial(self._triage, cp, mid, "GEZ", 0, 0.0))
+
+    def _cp_keys(self) -> list[KeyId]:
+        return [s.engine.me for s in self.net.sites.values() if s.role == "cp"]
+
+    def _near(self, mid: MessageId) -> dict[KeyId, float]:
+        """Each CP's distance from the report's NSP: the positions a region's roster carries
+        (`roster add --position`), here the scenario's."""
+        sites = {s.name: s for s in self.sc.sites}
+        nsp = self.net.roster.lookup(mid.sender)
+        if nsp is None or nsp.site not in sites:
+            return {}
+        x, y = sites[nsp.site].position
+        return {
+            s.engine.me: math.hypot(sites[n].position[0] - x, sites[n].position[1] - y)
+            for n, s in self.net.sites.items()
+            if s.role == "cp"
+        }
+
+    def _heard_ago(self, cp: str) -> dict[KeyId, float]:
+        """How long ago CP `cp` last heard each other CP, as its engine knows (ownership.py)."""
+        heard, now = self.net.sites[cp].engine.heard, self.medium.now
+        return {k: now - heard[k][0] for k in self._cp_keys() if k in heard}
 
     def _owned_elsewhere(self, cp: str, mid: MessageId) -> bool:
         """Whether CP `cp`'s own log names another CP as the owner of `mid` (its operator
@@ -602,10 +645,34 @@ class ScenarioRun:
             return
         if self._owned_elsewhere(cp, mid):
             return  # another CP has it: this operator leaves it
+        if not step and not self._may_take_up(cp, mid):
+            self._turn(cp, mid)  # a CP before it was heard again meanwhile: a longer turn
+            return
         self._steps_done[(cp, mid)] = (step, self.medium.now)
         data = {"state": state, "operator": "oefening"}
         self.journals[cp].note(ev.TRIAGE_CHANGED, str(mid), data)
         self.net.triage(cp, mid, state)
+        if step:
+            return
+        h = self.sc.handling  # taken up: the next steps follow from here
+        for i, (delay, later) in enumerate(
+            ((h.meldkamer_after, "MKAMER"), (h.closed_after, "AFG"))
+        ):
+            gap = delay - (h.seen_after, h.meldkamer_after)[i]
+            at = self.medium.now + delay - h.seen_after
+            self.medium.call_at(at, partial(self._triage, cp, mid, later, i + 1, gap))
+        ask = self._to_ask.pop(mid, None)
+        if ask is not None:  # asked once, by the CP that took the report up
+            at = self.medium.now + (h.meldkamer_after - h.seen_after) / 2
+            self.medium.call_at(at, partial(self._ask, cp, mid, ask))
+
+    def _may_take_up(self, cp: str, mid: MessageId) -> bool:
+        """The protocol's rule (ownership.py) over what CP `cp`'s own log knows."""
+        known = self.journals[cp].journal.claims.get(str(mid), ())
+        since = self.medium.now - self._arrived[(cp, mid)]
+        me = self.net.sites[cp].engine.me
+        ago, near = self._heard_ago(cp), self._near(mid)
+        return may_take_up(mid, self._cp_keys(), me, known, since, ago, near)
 
     async def _sample(self) -> None:
         s = self.samples

@@ -1,7 +1,10 @@
 """Issue 23 end to end: two CPs of one region take the same emergency report at once, one of
 them with its daemon down (SIGKILL) so it cannot have heard the other. Over the emulated LoRa
 mesh alone both CPs end up naming the same owner, both operators are told, the loser cannot
-take it further, the NSP sees who handles its report, and a rebuild from the log agrees."""
+take it further, the NSP sees who handles its report, and a rebuild from the log agrees.
+
+The report's turn order (ownership.py) names one CP first; the other's operator is refused
+until its turn comes, and takes it anyway with --take-over: the race this test is about."""
 
 from __future__ import annotations
 
@@ -10,6 +13,9 @@ import re
 import pytest
 
 from nsplink.app.site import SiteHome
+from nsplink.cli.queue_cmd import my_key
+from nsplink.cli.sitefiles import load_site
+from nsplink.protocol import KeyId, MessageId, turn_order
 from nsplink.store import Store
 from tests.app.daemon.procs import DaemonProc, radio_connected, wait_until
 from tests.cli.live import nsplink, run_nsplink
@@ -39,8 +45,8 @@ async def test_two_cps_take_one_report_and_agree_on_its_owner_over_lora(
     live_sites: dict[str, SiteHome], live_daemons: list[DaemonProc]
 ) -> None:
     sites, daemons = live_sites, live_daemons
-    noord, zuid, nsp = sites["cp-noord"], sites["cp-zuid"], sites["nsp-houten"]
-    noord_d, zuid_d, nsp_d = daemons
+    nsp = sites["nsp-houten"]
+    nsp_d = daemons[2]
     for home in sites.values():
         await wait_until(lambda h=home: radio_connected(h), 60, "radio link", daemons)
     out = nsplink(
@@ -49,17 +55,37 @@ async def test_two_cps_take_one_report_and_agree_on_its_owner_over_lora(
         "--text", "Schuurbrand naast woning",
     )  # fmt: skip
     ref = re.search(r"Berichtnummer: (\S+)", out).group(1)  # type: ignore[union-attr]
-    for cp in (noord, zuid):
-        await wait_until(lambda h=cp: in_inbox(h, ref), 120, "the report at both CPs", daemons)
+    for cp in ("cp-noord", "cp-zuid"):
+        await wait_until(
+            lambda h=sites[cp]: in_inbox(h, ref), 120, "the report at both CPs", daemons
+        )
+
+    # "noord" is the CP whose turn comes first for this report, "zuid" the other
+    keys = {cp: my_key(load_site(sites[cp])) for cp in ("cp-noord", "cp-zuid")}
+    first = str(turn_order(MessageId.parse(ref), [KeyId.parse(k) for k in keys.values()])[0])
+    order = sorted(keys, key=lambda cp: keys[cp] != first)
+    noord, zuid = sites[order[0]], sites[order[1]]
+    noord_d, zuid_d = (
+        daemons[0 if order[0] == "cp-noord" else 1],
+        daemons[1 if order[0] == "cp-noord" else 0],
+    )
+
+    # the second CP's operator is refused while it is the first CP's turn: one line, exit 2
+    early = run_nsplink(zuid, "handle", ref, "--status", "gezien", "--operator", "Bram")
+    assert early.returncode == 2 and "Traceback" not in early.stderr
+    assert f"eerst voor {order[0]}" in early.stderr + early.stdout
+    assert "--take-over" in early.stderr + early.stdout
+    assert f"eerst voor {order[0]}" in nsplink(zuid, "queue")
+    assert await owner_at(zuid, ref) is None
 
     # ZUID's daemon dies hard; NOORD takes the report, and the NSP learns who handles it
     zuid_d.kill()
     nsplink(noord, "handle", ref, "--status", "gezien", "--operator", "Anna")
     await wait_until(lambda: _has_owner(nsp, ref), 120, "the owner at the NSP", [noord_d, nsp_d])
     noord_key = await owner_at(nsp, ref) or ""
-    assert noord_key == await owner_at(noord, ref)
-    # ZUID, not knowing, takes it too (its CLI writes to its log while its daemon is down)
-    nsplink(zuid, "handle", ref, "--status", "BEH", "--operator", "Bram")
+    assert noord_key == await owner_at(noord, ref) == first
+    # ZUID, not knowing, takes it over on purpose (its CLI writes to its log, daemon down)
+    nsplink(zuid, "handle", ref, "--status", "BEH", "--operator", "Bram", "--take-over")
     zuid_d.start()
 
     # The rule reads the claims' signed minutes, then the lowest key id: when both fall in the
@@ -75,7 +101,7 @@ async def test_two_cps_take_one_report_and_agree_on_its_owner_over_lora(
     if minutes[noord_key] < min(m for k, m in minutes.items() if k != noord_key):
         assert owner == noord_key  # the earlier minute wins
     win, lose = (noord, zuid) if owner == noord_key else (zuid, noord)
-    win_name, lose_name = ("cp-noord", "cp-zuid") if win is noord else ("cp-zuid", "cp-noord")
+    win_name, lose_name = (order[0], order[1]) if win is noord else (order[1], order[0])
 
     win_show = nsplink(win, "show", ref)
     assert "Afgehandeld door" in win_show and "bij deze CP" in win_show

@@ -344,3 +344,30 @@ def test_a_late_or_repeated_older_triage_receipt_does_not_turn_the_state_back() 
     eng = fresh["nsp"].engine
     eng.triage_known(m.id, cp.ident.key_id, 31)
     assert not [e for e in eng.on_frame(older.frame, 2, 1, T0) if isinstance(e, Triage)]
+
+
+def test_an_operator_s_step_is_signed_at_once_while_a_delivery_receipt_waits_for_the_radio() -> (
+    None
+):
+    """Under load a CP's delivery receipts queue behind one that waits for the radio; the
+    operator's triage step must not: it is the CP's claim, and a held one was replaced by the
+    next step (gezien -> meldkamer -> afgesloten) so that no claim went out at all."""
+    sites, _ = make({"nsp": "nsp", "cp": "cp"})
+    nsp, cp = sites["nsp"], sites["cp"]
+    eng = cp.engine
+
+    def at(t: float, effects: list[Effect]) -> None:
+        cp.run(effects, t, accept=False)  # the radio takes nothing: the hand-over gate stays shut
+        while (d := eng.next_deadline()) is not None and d <= t:
+            cp.run(eng.handle_timer(t), t, accept=False)
+
+    m = signed(nsp, emergency(), ALL_CPS, Priority.P1, 820)
+    at(T0, eng.on_frame(m.frame, 1, 1, T0))  # its receipt is handed over, never answered
+    other = signed(nsp, sitrep(3), ALL_CPS, Priority.P3, 821)
+    at(T0 + 1, eng.on_frame(other.frame, 1, 1, T0 + 1))
+    at(T0 + 40, [])
+    assert any(o.is_receipt and not o.tracked for o in eng.outbox.ready())  # one waits
+    at(T0 + 60, eng.receipt({m.id: State.GEZ}, T0 + 60))
+    created = [e.msg.envelope.body for e in cp.effects if isinstance(e, Created)]
+    triage = [b for b in created if isinstance(b, Receipt) and b.kind is ReceiptKind.TRIAGE]
+    assert len(triage) == 1 and triage[0].state_of(m.id) is State.GEZ

@@ -186,6 +186,7 @@ class SimNode:
             try:
                 self.on_power(up)
             except Exception:
+                self.medium.stats["app_errors"] += 1
                 log.exception("sim.on_power_failed node=%#x", self.node_num)
 
     @property
@@ -277,7 +278,8 @@ class SimNode:
             return
         try:
             self.on_event(event)
-        except Exception:  # the app's bug must not stop the medium
+        except Exception:  # the app's bug must not stop the medium, but it is counted:
+            self.medium.stats["app_errors"] += 1  # a run with any is not a valid result
             log.exception("sim.on_event_failed node=%#x", self.node_num)
 
     # -- router: sending ---------------------------------------------------------------------

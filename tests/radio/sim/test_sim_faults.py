@@ -109,6 +109,10 @@ def test_a_crashing_app_callback_does_not_stop_the_medium() -> None:
         raise RuntimeError("app bug")
 
     m.node(2).on_event = boom
+    assert "app_errors" not in m.stats
     m.node(1).send(dest=BROADCAST, payload=b"x", portnum=PORT)
     m.advance_to(30)
     assert len(apps(got[3])) == 1
+    # but it is counted: a scenario report with any is not a valid result (its log rows of
+    # that moment were never written)
+    assert m.stats["app_errors"] >= 1
