@@ -7,7 +7,9 @@ the site's log, fed by the daemon to `SiteEngine.on_frame`), so the engine's sig
 its duplicate check apply: a forged frame is refused, a frame heard over LoRa and again over the
 broker is shown once. LoRa stays the fallback; nothing depends on the broker.
 
-Out: what this CP verified or signed, read from its log: our own messages (`message.created`),
+Out: the feed for the crisis organisation (app/feed.py: bulletins as CAP, sitreps and supply
+requests as JSON, retained), when the bridge is given the keys to read the frames with; and
+what this CP verified or signed, read from its log: our own messages (`message.created`),
 our receipts, triage receipts (= claims) included (`receipt.created`), verified messages we
 received over the radio (`message.received` once `message.verified`), and receipts addressed to
 us (`receipt.heard`), and other CPs' claims heard on our radio (`claim.heard`), so the CPs
@@ -62,12 +64,20 @@ from nsplink.app.bridgelog import (
     PUBLISHED,
     REJECTED,
 )
+from nsplink.app.feed import FeedMessage, feed_message
 from nsplink.app.nudge import nudge
 from nsplink.app.site import SiteHome
 from nsplink.app.tasks import run_until_stopped
 from nsplink.errors import NsplinkError
 from nsplink.i18n import register
-from nsplink.protocol import KeyId
+from nsplink.protocol import (
+    Bulletin,
+    DecodeError,
+    KeyId,
+    KeyLookup,
+    SignedMessage,
+    decode,
+)
 from nsplink.store import Event, Record, Store
 
 log = logging.getLogger("nsplink.bridge")
@@ -294,6 +304,7 @@ class Bridge:
         *,
         clock: Callable[[], float] = time.time,
         say: Callable[[str, dict[str, Any]], None] | None = None,
+        feed_keys: KeyLookup | None = None,  # the crisis organisation's feed on; None: off
     ) -> None:
         if not _REGION_RE.match(region):
             raise BadTopic(region, topic=region)
@@ -304,6 +315,7 @@ class Bridge:
         self.opt = options
         self.clock = clock
         self.say = say or (lambda key, kw: None)
+        self.feed_keys = feed_keys
         self.store: Store | None = None
         self.cursor = 0
         self.seen = _Seen()
@@ -314,6 +326,7 @@ class Bridge:
         self._rejects_counted = 0
         self.refused_acks: list[str] = []
         self.published = 0  # frames acknowledged by the broker in this run (for tests, bench)
+        self.fed = 0  # feed messages acknowledged
         self.taken_in = 0
 
     def request_stop(self) -> None:
@@ -405,30 +418,62 @@ class Bridge:
             if version != last_version:
                 last_version = version
                 while True:
-                    batch, upto = await self._next_batch()
+                    batch, feed, upto = await self._next_batch()
                     if upto <= self.cursor:
                         break
-                    await asyncio.gather(*(client.publish(topic, f, qos=1) for f in batch))
+                    await asyncio.gather(
+                        *(client.publish(topic, f, qos=1) for f in batch),
+                        *(client.publish(m.topic, m.payload, qos=1, retain=True) for m in feed),
+                    )
                     if self.refused_acks:
                         self._refuse_topic(topic, self.refused_acks[0])
                     self.published += len(batch)
+                    self.fed += len(feed)
                     self.cursor = upto
-                    data = {"upto": upto, "frames": len(batch)}
+                    data = {"upto": upto, "frames": len(batch), "feed": len(feed)}
                     await self._append(Event(PUBLISHED, self.clock(), self.site, data=data))
             await asyncio.sleep(self.opt.poll_s)
 
-    async def _next_batch(self) -> tuple[list[bytes], int]:
-        """The next frames to publish after the cursor, and the log id they reach to."""
+    async def _next_batch(self) -> tuple[list[bytes], list[FeedMessage], int]:
+        """The next frames (and feed messages) to publish after the cursor, and the log id they
+        reach to."""
         frames: list[bytes] = []
+        feed: list[FeedMessage] = []
         upto = self.cursor
         async for rec in self._candidates(self.cursor):
             upto = rec.id
             frame = await self._frame_of(rec)
-            if frame is not None:
-                frames.append(frame)
+            if frame is None:
+                continue
+            frames.append(frame)
+            if rec.kind in ("message.created", "message.verified"):
+                fed = await self._feed_of(frame)
+                feed += [fed] if fed is not None else []
             if len(frames) >= BATCH:
                 break
-        return frames, upto
+        return frames, feed, upto
+
+    async def _feed_of(self, frame: bytes) -> FeedMessage | None:
+        if self.feed_keys is None:
+            return None
+        msg = self._decode(frame)
+        if msg is None:
+            return None
+        body = msg.envelope.body
+        old = None
+        if isinstance(body, Bulletin) and body.supersedes is not None:
+            for rec in await self._require().events(
+                kinds=("message.created", "message.received"), ref=str(body.supersedes)
+            ):
+                old = old or (self._decode(rec.frame) if rec.frame else None)
+        return feed_message(msg, self.region, old)
+
+    def _decode(self, frame: bytes) -> SignedMessage | None:
+        assert self.feed_keys is not None
+        try:
+            return decode(frame, self.feed_keys)
+        except DecodeError:
+            return None  # verified once already; a roster change since: not for the feed
 
     async def _candidates(self, after: int) -> AsyncIterator[Record]:
         kinds = (

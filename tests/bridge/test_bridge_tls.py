@@ -104,8 +104,15 @@ async def test_two_cps_over_tls_each_with_its_own_login_carry_a_signed_frame(
         for h in (cp_a, cp_b)
     ]
     try:
-        for p in procs:
+        # cp-b first: a persistent session holds frames for a CP once it has subscribed
+        for p in reversed(procs):
             p.start()
+            h = p.home
+
+            async def subscribed(h: SiteHome = h) -> bool:
+                return bool(await rows(h, "bridge.connected"))
+
+            await wait_until(subscribed, 60, f"{h.root.name} on the broker", procs)  # type: ignore[arg-type]
 
         async def arrived() -> bool:
             return any(
