@@ -50,9 +50,11 @@ proto: $(STAMP)
 	$(PY) -m nsplink.devtools.genproto
 
 # Regenerate what the docs and the CLI derive from the code: the field reference, the gettext
-# catalog of Typer's words (.po updated, .mo compiled) and the guides' terminal captures.
+# catalog of Typer's words (.po updated, .mo compiled), the export's JSON Schema and the guides'
+# terminal captures.
 docs: $(STAMP)
 	$(PY) -m nsplink.devtools.fieldref
+	$(PY) -m nsplink.app.exportschema
 	$(PY) -m nsplink.devtools.clicatalog
 	$(PY) -m nsplink.devtools.captures
 

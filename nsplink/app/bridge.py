@@ -7,7 +7,9 @@ the site's log, fed by the daemon to `SiteEngine.on_frame`), so the engine's sig
 its duplicate check apply: a forged frame is refused, a frame heard over LoRa and again over the
 broker is shown once. LoRa stays the fallback; nothing depends on the broker.
 
-Out: what this CP verified or signed, read from its log: our own messages (`message.created`),
+Out: the feed for the crisis organisation (app/feed.py: bulletins as CAP, sitreps and supply
+requests as JSON, retained), when the bridge is given the keys to read the frames with; and
+what this CP verified or signed, read from its log: our own messages (`message.created`),
 our receipts, triage receipts (= claims) included (`receipt.created`), verified messages we
 received over the radio (`message.received` once `message.verified`), and receipts addressed to
 us (`receipt.heard`), and other CPs' claims heard on our radio (`claim.heard`), so the CPs
@@ -19,8 +21,15 @@ off mid-publish resumes from the log and loses nothing (the broker may then carr
 the receivers' duplicate check makes that harmless).
 
 In: one topic per region and CP, `nsplink/v1/<region>/<key id>`, payload the signed frame. A
-persistent session (clean_session off, a fixed client id per CP) with QoS 1, so frames published
-while this bridge was away are delivered when it is back. Bad input from the broker (a topic not
+persistent MQTT 5 session (clean start off, a session that outlives the connection by
+SESSION_EXPIRY_S, a fixed client id per CP) with QoS 1, so frames published while this bridge was
+away are delivered when it is back.
+
+Refused by the broker (issue 23): a login it does not accept, a broker certificate the CA file
+does not vouch for, or a publish or subscribe its ACL denies (MQTT 5 says so in the PUBACK; 3.1.1
+would drop it in silence, which is why this is MQTT 5) stop the bridge with `BrokerRefused`, one
+clear line: retrying cannot help until someone fixes the credentials, and nothing is marked
+published, so the log still holds every frame for then. Bad input from the broker (a topic not
 of our form, an empty or oversized payload) is a typed error: a `bridge.rejected` row (at most
 a few a minute, the rest counted) and no crash.
 """
@@ -42,6 +51,10 @@ from pathlib import Path
 from typing import Any
 
 import aiomqtt
+from aiomqtt.exceptions import MqttConnectError
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
 
 from nsplink.app.bridgelog import (
     BRIDGE_NODE,
@@ -51,12 +64,20 @@ from nsplink.app.bridgelog import (
     PUBLISHED,
     REJECTED,
 )
+from nsplink.app.feed import FeedMessage, feed_message
 from nsplink.app.nudge import nudge
 from nsplink.app.site import SiteHome
 from nsplink.app.tasks import run_until_stopped
 from nsplink.errors import NsplinkError
 from nsplink.i18n import register
-from nsplink.protocol import KeyId
+from nsplink.protocol import (
+    Bulletin,
+    DecodeError,
+    KeyId,
+    KeyLookup,
+    SignedMessage,
+    decode,
+)
 from nsplink.store import Event, Record, Store
 
 log = logging.getLogger("nsplink.bridge")
@@ -68,6 +89,9 @@ MAX_PAYLOAD = 4096  # a signed message is far smaller; the log refuses larger fr
 TOPIC_ROOT = "nsplink/v1"
 BATCH = 32  # frames in flight at once (QoS 1: each awaits its PUBACK)
 REJECTS_PER_MINUTE = 4  # full rows a minute for bad input; the rest are counted
+SESSION_EXPIRY_S = 7 * 24 * 3600  # the broker keeps our subscription and queue that long
+# CONNACK reasons that mean: these credentials are not welcome (MQTT 5; paho maps 3.1.1's 4, 5)
+LOGIN_REFUSED = {"Bad user name or password", "Not authorized", "Bad authentication method"}
 
 
 register(
@@ -91,6 +115,24 @@ register(
         "bridge.lost": (
             "Verbinding met de broker weg ({reason}); opnieuw over {delay:.1f} s.",
             "Lost the broker ({reason}); again in {delay:.1f} s.",
+        ),
+        "bridge.refused_login": (
+            "De broker {broker} weigert de aanmelding van deze CP ({reason}): controleer "
+            "gebruikersnaam en wachtwoordbestand. De brug stopt.",
+            "The broker {broker} refuses this CP's login ({reason}): check the user name and "
+            "password file. The bridge stops.",
+        ),
+        "bridge.refused_tls": (
+            "Het certificaat van broker {broker} is niet te vertrouwen met dit CA-bestand "
+            "({reason}). De brug stopt.",
+            "The certificate of broker {broker} is not trusted with this CA file ({reason}). "
+            "The bridge stops.",
+        ),
+        "bridge.refused_topic": (
+            "De broker {broker} weigert deze CP op {topic} ({reason}): deze inlog mag niet "
+            "voor regio {region}. De brug stopt.",
+            "The broker {broker} refuses this CP on {topic} ({reason}): this login may not act "
+            "for region {region}. The bridge stops.",
         ),
     }
 )
@@ -116,6 +158,40 @@ class BadPayload(BridgeInputError):
 class PasswordUnreadable(NsplinkError):
     code = "bridge.no_password"
     key = "bridge.no_password"
+
+
+class BrokerRefused(NsplinkError):
+    """The broker will not have this CP as configured; retrying cannot help."""
+
+    code = "bridge.refused"
+    key = "bridge.refused_login"
+
+
+class LoginRefused(BrokerRefused):
+    code = "bridge.refused_login"
+    key = "bridge.refused_login"
+
+
+class TlsRefused(BrokerRefused):
+    code = "bridge.refused_tls"
+    key = "bridge.refused_tls"
+
+
+class TopicRefused(BrokerRefused):
+    code = "bridge.refused_topic"
+    key = "bridge.refused_topic"
+
+
+def refusal(exc: aiomqtt.MqttError, broker: str) -> BrokerRefused | None:
+    """The refusal an MQTT error means, or None for a plain loss of the link (retried)."""
+    rc = exc.rc if isinstance(exc, MqttConnectError) else None
+    if isinstance(rc, ReasonCode) and rc.getName() in LOGIN_REFUSED:
+        return LoginRefused(rc.getName(), broker=broker, reason=rc.getName())
+    cause = exc.__cause__ or exc.__context__
+    if isinstance(cause, ssl.SSLCertVerificationError):
+        reason = cause.verify_message or str(cause)
+        return TlsRefused(reason, broker=broker, reason=reason)
+    return None
 
 
 _KEY_RE = re.compile(r"^[0-9a-f]{6}$")
@@ -176,6 +252,22 @@ class BridgeOptions:
         )
 
 
+def _watch_pubacks(client: aiomqtt.Client) -> list[str]:
+    """The reasons of PUBACKs that refused a publish (an ACL says no): aiomqtt drops a PUBACK's
+    reason code, so its paho callback is wrapped to keep them."""
+    refused: list[str] = []
+    paho = client._client  # aiomqtt 2 keeps its paho client here; pinned <3 in pyproject
+    inner = paho.on_publish
+
+    def on_publish(c: Any, userdata: Any, mid: int, rc: ReasonCode, props: Any) -> None:
+        if isinstance(rc, ReasonCode) and rc.is_failure:
+            refused.append(rc.getName())
+        inner(c, userdata, mid, rc, props)
+
+    paho.on_publish = on_publish
+    return refused
+
+
 def backoff(attempt: int, lo: float, hi: float, rng: random.Random) -> float:
     """Bounded exponential back-off with jitter: lo, 2 lo, 4 lo ... at most hi."""
     return min(hi, lo * 2.0 ** min(attempt, 30)) * rng.uniform(0.7, 1.0)
@@ -212,6 +304,7 @@ class Bridge:
         *,
         clock: Callable[[], float] = time.time,
         say: Callable[[str, dict[str, Any]], None] | None = None,
+        feed_keys: KeyLookup | None = None,  # the crisis organisation's feed on; None: off
     ) -> None:
         if not _REGION_RE.match(region):
             raise BadTopic(region, topic=region)
@@ -222,6 +315,7 @@ class Bridge:
         self.opt = options
         self.clock = clock
         self.say = say or (lambda key, kw: None)
+        self.feed_keys = feed_keys
         self.store: Store | None = None
         self.cursor = 0
         self.seen = _Seen()
@@ -230,7 +324,9 @@ class Bridge:
         self._reject_minute = -1
         self._rejects_full = 0
         self._rejects_counted = 0
+        self.refused_acks: list[str] = []
         self.published = 0  # frames acknowledged by the broker in this run (for tests, bench)
+        self.fed = 0  # feed messages acknowledged
         self.taken_in = 0
 
     def request_stop(self) -> None:
@@ -247,7 +343,11 @@ class Bridge:
                 try:
                     await self._session()
                     attempt = 0
+                except BrokerRefused as refused:
+                    await self._stop_refused(refused)
                 except aiomqtt.MqttError as exc:
+                    if (refused := refusal(exc, self.broker)) is not None:
+                        await self._stop_refused(refused)
                     delay = backoff(
                         attempt, self.opt.backoff_min_s, self.opt.backoff_max_s, self._rng
                     )
@@ -262,30 +362,41 @@ class Bridge:
                         await asyncio.wait_for(self._stop.wait(), delay)
             await self._flush_rejects()
 
+    @property
+    def broker(self) -> str:
+        return f"{self.opt.host}:{self.opt.port}"
+
     async def _session(self) -> None:
         opt = self.opt
         client_id = opt.client_id or f"nsplink-{self.region}-{self.me}"
+        session = Properties(PacketTypes.CONNECT)
+        session.SessionExpiryInterval = SESSION_EXPIRY_S
         async with aiomqtt.Client(
             opt.host,
             opt.port,
             identifier=client_id,
-            clean_session=False,
+            clean_start=False,
+            properties=session,
             username=opt.username,
             password=opt.password(),
             tls_params=opt.tls(),
             keepalive=opt.keepalive,
-            protocol=aiomqtt.ProtocolVersion.V311,
+            protocol=aiomqtt.ProtocolVersion.V5,
             timeout=10,
             logger=QUIET,
         ) as client:
-            await client.subscribe(region_topic(self.region) + "/+", qos=1)
-            broker = f"{opt.host}:{opt.port}"
+            self.refused_acks = _watch_pubacks(client)
+            pattern = region_topic(self.region) + "/+"
+            for code in await client.subscribe(pattern, qos=1):
+                if isinstance(code, ReasonCode) and code.is_failure:
+                    self._refuse_topic(pattern, code.getName())
+            broker = self.broker
             await self._append(Event(CONNECTED, self.clock(), self.site, data={"broker": broker}))
             self.say("bridge.connected", {"broker": broker, "region": self.region})
 
             try:
                 await run_until_stopped(self._stop, self._publisher(client), self._receiver(client))
-            except* aiomqtt.MqttError as group:
+            except* (aiomqtt.MqttError, BrokerRefused) as group:
                 raise group.exceptions[0] from None
 
     # -- out ------------------------------------------------------------------------------------
@@ -307,28 +418,62 @@ class Bridge:
             if version != last_version:
                 last_version = version
                 while True:
-                    batch, upto = await self._next_batch()
+                    batch, feed, upto = await self._next_batch()
                     if upto <= self.cursor:
                         break
-                    await asyncio.gather(*(client.publish(topic, f, qos=1) for f in batch))
+                    await asyncio.gather(
+                        *(client.publish(topic, f, qos=1) for f in batch),
+                        *(client.publish(m.topic, m.payload, qos=1, retain=True) for m in feed),
+                    )
+                    if self.refused_acks:
+                        self._refuse_topic(topic, self.refused_acks[0])
                     self.published += len(batch)
+                    self.fed += len(feed)
                     self.cursor = upto
-                    data = {"upto": upto, "frames": len(batch)}
+                    data = {"upto": upto, "frames": len(batch), "feed": len(feed)}
                     await self._append(Event(PUBLISHED, self.clock(), self.site, data=data))
             await asyncio.sleep(self.opt.poll_s)
 
-    async def _next_batch(self) -> tuple[list[bytes], int]:
-        """The next frames to publish after the cursor, and the log id they reach to."""
+    async def _next_batch(self) -> tuple[list[bytes], list[FeedMessage], int]:
+        """The next frames (and feed messages) to publish after the cursor, and the log id they
+        reach to."""
         frames: list[bytes] = []
+        feed: list[FeedMessage] = []
         upto = self.cursor
         async for rec in self._candidates(self.cursor):
             upto = rec.id
             frame = await self._frame_of(rec)
-            if frame is not None:
-                frames.append(frame)
+            if frame is None:
+                continue
+            frames.append(frame)
+            if rec.kind in ("message.created", "message.verified"):
+                fed = await self._feed_of(frame)
+                feed += [fed] if fed is not None else []
             if len(frames) >= BATCH:
                 break
-        return frames, upto
+        return frames, feed, upto
+
+    async def _feed_of(self, frame: bytes) -> FeedMessage | None:
+        if self.feed_keys is None:
+            return None
+        msg = self._decode(frame)
+        if msg is None:
+            return None
+        body = msg.envelope.body
+        old = None
+        if isinstance(body, Bulletin) and body.supersedes is not None:
+            for rec in await self._require().events(
+                kinds=("message.created", "message.received"), ref=str(body.supersedes)
+            ):
+                old = old or (self._decode(rec.frame) if rec.frame else None)
+        return feed_message(msg, self.region, old)
+
+    def _decode(self, frame: bytes) -> SignedMessage | None:
+        assert self.feed_keys is not None
+        try:
+            return decode(frame, self.feed_keys)
+        except DecodeError:
+            return None  # verified once already; a roster change since: not for the feed
 
     async def _candidates(self, after: int) -> AsyncIterator[Record]:
         kinds = (
@@ -399,6 +544,20 @@ class Bridge:
             data = {"counted": self._rejects_counted}
             await self._append(Event(REJECTED, self.clock(), self.site, data=data))
         self._rejects_full = self._rejects_counted = 0
+
+    # -- refused -------------------------------------------------------------------------------
+
+    def _refuse_topic(self, topic: str, reason: str) -> None:
+        raise TopicRefused(
+            f"{topic}: {reason}", broker=self.broker, topic=topic, reason=reason, region=self.region
+        )
+
+    async def _stop_refused(self, refused: BrokerRefused) -> None:
+        await self._append(
+            Event(DISCONNECTED, self.clock(), self.site, data={"refused": refused.code,
+                                                                "reason": refused.detail})
+        )  # fmt: skip
+        raise refused
 
     # -- plumbing -------------------------------------------------------------------------------
 

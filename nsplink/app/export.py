@@ -3,11 +3,15 @@ NL-Alert), and a documented JSON feed of bulletins, situation reports, supply re
 emergency reports, for a USB stick when there is no link at all.
 
 Only what this site verified (or signed itself) is exported, from the log. Personal data leaves
-only sealed, or not at all: an emergency report's reporter, callback number and address travel
-sealed to the CPs on the air and are never opened here. The region's policy file
-(`export-policy.toml` in the site directory, `personal = "none"` by default, or `"sealed"`)
-decides whether the sealed block goes along (base64), for the meldkamer liaison who holds the
-key. Nothing here reads a clock: the caller passes the time of the export.
+only sealed, or not at all, unless the region allows more: an emergency report's reporter,
+callback number and address travel sealed to the CPs on the air. The region's policy file
+(`export-policy.toml` in the site directory) decides: `personal = "none"` (the default: codes
+only), `"sealed"` (the sealed block goes along, base64, for the meldkamer liaison who holds the
+key) or `"open"` with `liaison = "<who>"` (a CP opens the block with its sealing key and the
+fields go in the clear, for that liaison only; a report this site cannot open goes sealed).
+The JSON feed's shape is the JSON Schema `export.schema.json` beside this module
+(app/exportschema.py writes it from the codes). Nothing here reads a clock: the caller passes
+the time of the export.
 """
 
 from __future__ import annotations
@@ -16,18 +20,22 @@ import base64
 import json
 import tomllib
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from nsplink.app.roster import open_personal
 from nsplink.app.site import SiteHome
 from nsplink.errors import NsplinkError
 from nsplink.i18n import register
 from nsplink.protocol import (
+    PERSONAL_FIELDS,
     Bulletin,
     DecodeError,
     Emergency,
+    Envelope,
     KeyLookup,
     SignedMessage,
     Sitrep,
@@ -40,15 +48,23 @@ from nsplink.protocol import (
 from nsplink.store import Store
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
-JSON_SCHEMA_VERSION = 1
+JSON_SCHEMA_VERSION = 2  # 2: services as letters, the "open" policy, the JSON Schema
 POLICY_FILE = "export-policy.toml"
-PERSONAL_CHOICES = ("none", "sealed")
+PERSONAL_CHOICES = ("none", "sealed", "open")
+# an item's "personal": withheld (codes only), sealed (block attached), open (fields attached)
+ITEM_PERSONAL = ("withheld", "sealed", "open")
 
 register(
     {
         "export.bad_policy": (
             "Exportbeleid {path} niet bruikbaar: personal moet een van {choices} zijn.",
             "Export policy {path} not usable: personal must be one of {choices}.",
+        ),
+        "export.open_needs_liaison": (
+            'Exportbeleid {path}: personal = "open" alleen met liaison = "<voor wie>" '
+            "(de meldkamer-liaison die de gegevens krijgt).",
+            'Export policy {path}: personal = "open" only with liaison = "<for whom>" '
+            "(the meldkamer liaison who receives the data).",
         ),
     }
 )
@@ -59,9 +75,15 @@ class BadPolicy(NsplinkError):
     key = "export.bad_policy"
 
 
+class OpenNeedsLiaison(BadPolicy):
+    code = "export.open_needs_liaison"
+    key = "export.open_needs_liaison"
+
+
 @dataclass(frozen=True)
 class Policy:
-    personal: str = "none"  # "none": personal data stays home; "sealed": the sealed block goes
+    personal: str = "none"  # "none": stays home; "sealed": the sealed block; "open": the fields
+    liaison: str | None = None  # with "open": the meldkamer liaison the region allows it for
 
 
 def load_policy(home: SiteHome) -> Policy:
@@ -75,7 +97,14 @@ def load_policy(home: SiteHome) -> Policy:
     personal = data.get("personal", "none")
     if personal not in PERSONAL_CHOICES:
         raise BadPolicy(str(path), path=path, choices=", ".join(PERSONAL_CHOICES))
-    return Policy(personal)
+    liaison = data.get("liaison")
+    if personal == "open" and not (isinstance(liaison, str) and liaison.strip()):
+        raise OpenNeedsLiaison(str(path), path=path)
+    return Policy(personal, liaison.strip() if personal == "open" and liaison else None)
+
+
+Opener = Callable[[SignedMessage], Envelope | None]
+"""Opens an emergency report's sealed personal fields (None: this site cannot)."""
 
 
 # CAP categories and events for our bulletin topics (CAP 1.2 §3.2.2 <category>)
@@ -193,71 +222,108 @@ def cap_files(msgs: list[SignedMessage], region: str) -> dict[str, bytes]:
     return files
 
 
-def json_feed(
-    msgs: list[SignedMessage], region: str, site: str, now: float, policy: Policy
-) -> dict[str, Any]:
-    """The documented JSON feed (docs/design.md §8): one object per message, codes as on the air
-    (docs/setting.md §3), times in ISO 8601 UTC."""
-    items: list[dict[str, Any]] = []
-    for m in msgs:
-        env = m.envelope
-        body = env.body
-        item: dict[str, Any] = {
-            "id": str(m.id),
-            "type": env.type.value,
-            "from": m.signer.site,
-            "priority": env.priority.value,
-            "created": cap_time(unix_from_minutes(env.created)),
+def json_item(
+    m: SignedMessage, policy: Policy = Policy(), opener: Opener | None = None
+) -> dict[str, Any] | None:
+    """One message as an item of the JSON feed (the item schemas of export.schema.json); None
+    for what is not for the crisis organisation (receipts, beacons, notes). `opener` is used
+    only under the "open" policy."""
+    env = m.envelope
+    body = env.body
+    item: dict[str, Any] = {
+        "id": str(m.id),
+        "type": env.type.value,
+        "from": m.signer.site,
+        "priority": env.priority.value,
+        "created": cap_time(unix_from_minutes(env.created)),
+    }
+    if isinstance(body, Bulletin):
+        item |= {
+            "headline": body.headline,
+            "body": body.body,
+            "issuer": body.issuer,
+            "valid_until": cap_time(unix_from_minutes(body.valid_until)),
+            "topic": body.topic.value,
+            "urgent": body.urgent is Urgent.SPOED,
+            "internal": body.internal,
+            "supersedes": str(body.supersedes) if body.supersedes else None,
         }
-        if isinstance(body, Bulletin):
-            item |= {
-                "headline": body.headline,
-                "body": body.body,
-                "issuer": body.issuer,
-                "valid_until": cap_time(unix_from_minutes(body.valid_until)),
-                "topic": body.topic.value,
-                "urgent": body.urgent is Urgent.SPOED,
-                "internal": body.internal,
-                "supersedes": str(body.supersedes) if body.supersedes else None,
-            }
-        elif isinstance(body, Sitrep):
-            item |= {
-                "nsp_state": body.nsp_state.value,
-                "power": body.power.value,
-                "power_hours": body.power_hours,
-                "fuel_l": body.fuel_l,
-                "staff_pro": body.staff_pro,
-                "staff_vol": body.staff_vol,
-                "visitors": body.visitors,
-                "needs": [c.value for c in body.needs],
-                "observations": [o.value for o in body.observations],
-                "text": body.text,
-            }
-        elif isinstance(body, Supply):
-            item |= {
-                "category": body.category.value,
-                "item": body.item,
-                "quantity": body.quantity,
-                "unit": body.unit.value,
-                "persons": body.persons,
-                "urgency": body.urgency.value,
-                "text": body.text,
-            }
-        elif isinstance(body, Emergency):
-            # codes only; the reporter, callback and address never leave opened
-            item |= {
-                "incident": body.incident.value,
-                "services": body.services,
-                "life_threat": body.life_threat.value,
-                "people_involved": body.people_involved,
-                "personal": "sealed" if policy.personal == "sealed" else "withheld",
-            }
-            if policy.personal == "sealed" and body.sealed_personal:
-                item["sealed_personal_b64"] = base64.b64encode(body.sealed_personal).decode()
-        else:
-            continue  # receipts, beacons, notes: not for the crisis organisation
-        items.append(item)
-    return {
+    elif isinstance(body, Sitrep):
+        item |= {
+            "nsp_state": body.nsp_state.value,
+            "power": body.power.value,
+            "power_hours": body.power_hours,
+            "fuel_l": body.fuel_l,
+            "staff_pro": body.staff_pro,
+            "staff_vol": body.staff_vol,
+            "visitors": body.visitors,
+            "needs": [c.value for c in body.needs],
+            "observations": [o.value for o in body.observations],
+            "text": body.text,
+        }
+    elif isinstance(body, Supply):
+        item |= {
+            "category": body.category.value,
+            "item": body.item,
+            "quantity": body.quantity,
+            "unit": body.unit.value,
+            "persons": body.persons,
+            "urgency": body.urgency.value,
+            "text": body.text,
+        }
+    elif isinstance(body, Emergency):
+        item |= {
+            "incident": body.incident.value,
+            "services": body.services.codes(),
+            "life_threat": body.life_threat.value,
+            "people_involved": body.people_involved,
+        }
+        item |= _personal_part(m, policy, opener)
+    else:
+        return None
+    return item
+
+
+def _personal_part(m: SignedMessage, policy: Policy, opener: Opener | None) -> dict[str, Any]:
+    """What an emergency report carries of its reporter, callback number and address."""
+    body = m.envelope.body
+    assert isinstance(body, Emergency)
+    if policy.personal == "open":
+        opened = opener(m) if opener is not None and body.sealed_personal else m.envelope
+        if opened is not None and isinstance(opened.body, Emergency):
+            fields = {f: getattr(opened.body, f) for f in PERSONAL_FIELDS}
+            fields |= {"lat": opened.body.lat, "lon": opened.body.lon}
+            return {"personal": "open", "personal_data": fields}
+    if policy.personal in ("sealed", "open") and body.sealed_personal:
+        sealed = base64.b64encode(body.sealed_personal).decode()
+        return {"personal": "sealed", "sealed_personal_b64": sealed}
+    return {"personal": "withheld"}  # codes only; nothing of the person leaves
+
+
+def site_opener(home: SiteHome) -> Opener:
+    """Opens with this CP's sealing key; an NSP, or a CP without the key file, cannot."""
+
+    def opener(m: SignedMessage) -> Envelope | None:
+        try:
+            return open_personal(home, m.envelope, m.signer.public_key)
+        except (NsplinkError, OSError):
+            return None
+
+    return opener
+
+
+def json_feed(
+    msgs: list[SignedMessage],
+    region: str,
+    site: str,
+    now: float,
+    policy: Policy,
+    opener: Opener | None = None,
+) -> dict[str, Any]:
+    """The documented JSON feed (export.schema.json, docs/design.md §8): one item per message,
+    codes as on the air (docs/setting.md §3), times in CAP's form (UTC)."""
+    items = [i for m in msgs if (i := json_item(m, policy, opener)) is not None]
+    feed: dict[str, Any] = {
         "schema": "nsplink-export",
         "version": JSON_SCHEMA_VERSION,
         "region": region,
@@ -266,6 +332,9 @@ def json_feed(
         "personal": policy.personal,
         "items": items,
     }
+    if policy.liaison is not None:
+        feed["liaison"] = policy.liaison
+    return feed
 
 
 def write_json(path: Path, feed: dict[str, Any]) -> None:

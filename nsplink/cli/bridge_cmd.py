@@ -52,6 +52,12 @@ register_text(
             "Langste wachttijd tussen verbindpogingen, in seconden.",
             "Longest wait between connection attempts, in seconds.",
         ),
+        "bridge.opt.feed": (
+            "Zet ook de feed voor de crisisorganisatie op de broker: mededelingen als CAP 1.2, "
+            "situatierapporten en hulpvragen als JSON (nsplink/feed/v1/<regio>/...).",
+            "Also put the crisis organisation's feed on the broker: bulletins as CAP 1.2, "
+            "situation reports and supply requests as JSON (nsplink/feed/v1/<region>/...).",
+        ),
         "bridge.bad_broker": (
             "Broker '{value}' niet begrepen; geef host of host:poort.",
             "Broker '{value}' not understood; give host or host:port.",
@@ -101,6 +107,7 @@ def register(app: typer.Typer) -> None:
         backoff_max: Annotated[
             float, typer.Option("--backoff-max", min=0.1, help=t("bridge.opt.backoff_max"))
         ] = 30.0,
+        feed: Annotated[bool, typer.Option("--feed/--no-feed", help=t("bridge.opt.feed"))] = True,
     ) -> None:
         from nsplink.app.bridge import Bridge, BridgeOptions
 
@@ -122,7 +129,10 @@ def register(app: typer.Typer) -> None:
         def say(key: str, kw: dict[str, Any]) -> None:
             typer.echo(t(key, c.lang, **kw))
 
-        bridge = Bridge(site.home, site.config.site, site.config.region, me, options, say=say)
+        bridge = Bridge(
+            site.home, site.config.site, site.config.region, me, options, say=say,
+            feed_keys=site.ring if feed else None,
+        )  # fmt: skip
 
         async def go() -> None:
             loop = asyncio.get_running_loop()

@@ -19,9 +19,11 @@ register_text(
     {
         "export.help": (
             "Exporteer voor de crisisorganisatie: mededelingen als CAP 1.2 (XML), alles als JSON. "
-            "Persoonsgegevens alleen versleuteld, of niet.",
+            "Persoonsgegevens alleen versleuteld, of niet; open alleen als het exportbeleid van "
+            "de regio dat toestaat voor de meldkamer-liaison.",
             "Export for the crisis organisation: bulletins as CAP 1.2 (XML), everything as JSON. "
-            "Personal data only sealed, or not at all.",
+            "Personal data only sealed, or not at all; opened only where the region's export "
+            "policy allows it for the meldkamer liaison.",
         ),
         "export.opt.cap": (
             "Map voor de CAP-bestanden (één per mededeling).",
@@ -40,6 +42,10 @@ register_text(
             "{n} bericht(en) als JSON in {file} (persoonsgegevens: {personal}).",
             "{n} message(s) as JSON in {file} (personal data: {personal}).",
         ),
+        "export.json_done_open": (
+            "{n} bericht(en) als JSON in {file}; persoonsgegevens OPEN, alleen voor {liaison}.",
+            "{n} message(s) as JSON in {file}; personal data OPEN, for {liaison} only.",
+        ),
     }
 )
 
@@ -55,6 +61,7 @@ def register(app: typer.Typer) -> None:
             cap_files,
             json_feed,
             load_policy,
+            site_opener,
             verified_messages,
             write_json,
         )
@@ -77,11 +84,16 @@ def register(app: typer.Typer) -> None:
                     (cap / name).write_bytes(data)
                 typer.echo(t("export.cap_done", c.lang, n=len(files), dir=cap))
             if json_file is not None:
-                feed = json_feed(msgs, region, site.config.site, time.time(), policy)
+                opener = site_opener(site.home) if policy.personal == "open" else None
+                feed = json_feed(msgs, region, site.config.site, time.time(), policy, opener)
                 write_json(json_file, feed)
                 n = len(feed["items"])
-                typer.echo(
-                    t("export.json_done", c.lang, n=n, file=json_file, personal=policy.personal)
-                )
+                if policy.liaison is not None:
+                    done = t("export.json_done_open", c.lang, n=n, file=json_file,
+                             liaison=policy.liaison)  # fmt: skip
+                else:
+                    done = t("export.json_done", c.lang, n=n, file=json_file,
+                             personal=policy.personal)  # fmt: skip
+                typer.echo(done)
 
         run_or_fail(c, go)

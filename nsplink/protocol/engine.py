@@ -442,6 +442,11 @@ class SiteEngine:
 
     def _seen(self, site: KeyId, node: int, hops: int | None, now: float) -> list[Effect]:
         """A verified frame from `site`: remember the link, and let waiting messages go."""
+        if node == OFF_AIR_NODE:
+            # over the bridge: nothing about our radio path to that site. Its hop count
+            # (unknown) must not make our LoRa frames to it flood, nor its sighting start
+            # LoRa retries; the bridge carries our frames to it anyway.
+            return [PeerSeen(site, node, hops, self._wall(now))]
         prev = self.heard.get(site)
         self.heard[site] = (now, node, hops)
         fresh_again = prev is None or now - prev[0] > self.config.heard_fresh_s / 3

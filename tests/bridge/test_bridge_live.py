@@ -11,10 +11,8 @@ trusted, and the CPs agree on one owner per report."""
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,29 +25,12 @@ from nsplink.devtools.mosquitto import Mosquitto
 from nsplink.radio.emulator.mesh import EmulatedMesh, EmulatorThread
 from nsplink.store import Store
 from tests.app.daemon.procs import DaemonProc, radio_connected, wait_until
-from tests.cli.live import ROOT, nsplink, run_nsplink
+from tests.bridge.procs import BridgeProc
+from tests.cli.live import nsplink, run_nsplink
 
 pytestmark = pytest.mark.slow
 ISLAND_A = [("cp-a", "cp"), ("nsp-a", "nsp"), ("cp-a2", "cp")]  # cp-a2: no IP link
 ISLAND_B = [("cp-b", "cp"), ("nsp-b", "nsp")]
-
-
-class BridgeProc(DaemonProc):
-    """A real `nsplink bridge` process (kill, stop and output as for a daemon)."""
-
-    def __init__(self, home: SiteHome, port: int, log_dir: Path) -> None:
-        super().__init__(home, log_dir)
-        self.port = port
-        self.log_path = log_dir / f"bridge-{home.root.name}.log"
-
-    def start(self) -> None:
-        env = dict(os.environ, NSPLINK_LANG="en", PYTHONUNBUFFERED="1")
-        args = ["bridge", "--broker", f"127.0.0.1:{self.port}", "--backoff-max", "1"]
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "nsplink", "--home", str(self.home.root), *args],
-                stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT,
-            )  # fmt: skip
 
 
 @pytest.fixture
