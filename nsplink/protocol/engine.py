@@ -745,13 +745,13 @@ class SiteEngine:
         self.outbox.touch(out)
         frame = out.frames[part]
         airtime = self.planner.airtime_ms(len(frame))
-        self.planner.record(now, airtime)
+        hop_limit = self.retry.hop_limit(out, self.heard, self._reach(out))
+        self.planner.record(now, airtime, hop_limit)
         token = self._next_token
         self._next_token += 1
         self._tokens[token] = (out.mid, part)
         self._handing = token
         env = out.msg.envelope
-        hop_limit = self.retry.hop_limit(out, self.heard, self._reach(out))
         return [
             Transmit(
                 token=token,

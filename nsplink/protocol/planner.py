@@ -12,6 +12,10 @@ it handed over and plans below that wall:
 - routine traffic is spread over the hour by a token bucket (the hourly share as a steady rate,
   with a small burst): a burst that fills the channel for minutes leaves the neighbours no gap to
   send receipts or relay, and every missed receipt costs a retry;
+- after a frame that relays repeat, the next waits until the second relay's repeat is over:
+  we cannot hear that relay, but the first relay can, so a frame of ours on air then collides
+  at the first relay (the hidden terminal of a chain; in bench_delivery most lost emergency
+  frames were lost this way, docs/congestion.md);
 - that rate adapts to what the mesh can carry (AIMD, as TCP does): a routine message whose
   receipt did not come back in time cuts the rate by 30 %, each delivery adds a
   little back. Relays spend their own 10 % on everything they repeat and drop what exceeds it,
@@ -25,8 +29,18 @@ from __future__ import annotations
 
 import math
 
-from nsplink.lora.airtime import ModemParams, packet_airtime_ms, slot_time_ms, tx_delay_window
+from nsplink.lora.airtime import (
+    ModemParams,
+    packet_airtime_ms,
+    rebroadcast_delay_range_ms,
+    slot_time_ms,
+    tx_delay_window,
+)
 from nsplink.lora.dutycycle import DutyCycleLedger
+
+# repeats of our frame that can still collide with our next one at the first relay: its own
+# (we hear it, the device waits) and the next hop's (hidden from us)
+HIDDEN_REPEATS = 2
 
 
 class AirtimePlanner:
@@ -50,6 +64,9 @@ class AirtimePlanner:
         self.blocked_until = -math.inf  # device back-pressure
         # mean contention delay before the device transmits (half the CW at idle channel)
         self._mean_tx_delay_s = tx_delay_window(0.0) * slot_time_ms(modem) / 2000.0
+        lo, hi = rebroadcast_delay_range_ms(modem, 0.0, router=False)
+        self.flood_delay_s = (lo + hi) / 2000.0  # mean wait of a node before it repeats
+        self.quiet_at = -math.inf  # when the relays' repeats of our last frame should be over
         # token bucket for routine airtime, in ms: fills at the routine share of the duty cycle
         self._rate_ms_per_s = self.limit_ms(urgent=False) / 3600.0
         self._bucket_cap = max(self.limit_ms(urgent=False) * burst_share, 2500.0)
@@ -68,7 +85,7 @@ class AirtimePlanner:
         """The earliest time (>= now) at which a frame of `airtime_ms` may be handed over."""
         t = max(now, self.blocked_until)
         lead = self.lead_frames * airtime_ms / 1000.0
-        t = max(t, self.channel_free_at - lead)
+        t = max(t, self.channel_free_at - lead, self.quiet_at)
         if not urgent:
             t = max(t, now + self._wait_for_tokens(now, airtime_ms))
         return max(t, now + self._wait_for_budget(now, airtime_ms, self.limit_ms(urgent)))
@@ -94,13 +111,18 @@ class AirtimePlanner:
     def _wait_for_budget(self, now: float, airtime_ms: float, limit_ms: float) -> float:
         return self.ledger.time_until_fits(now, airtime_ms, limit_ms)
 
-    def record(self, now: float, airtime_ms: float) -> None:
-        """A frame was handed over: book it and move the channel estimate on."""
+    def record(self, now: float, airtime_ms: float, hop_limit: int = 0) -> None:
+        """A frame was handed over: book it and move the channel estimate on. `hop_limit`:
+        how many relays may repeat it, one after the other."""
         self.ledger.record(now, airtime_ms)
         self._bucket = self._tokens(now) - airtime_ms  # urgent frames may take it below zero
         self._bucket_at = now
         start = max(now, self.channel_free_at)
         self.channel_free_at = start + self._mean_tx_delay_s + airtime_ms / 1000.0
+        repeats = min(hop_limit, HIDDEN_REPEATS)
+        if repeats:  # a frame nobody repeats keeps the lead of one frame in the device
+            repeat_s = repeats * (self.flood_delay_s + airtime_ms / 1000.0)
+            self.quiet_at = self.channel_free_at + repeat_s
 
     def record_extra(self, now: float, airtime_ms: float) -> None:
         """Airtime the device spent on its own retransmissions of a frame we handed over."""
