@@ -21,6 +21,12 @@ it handed over and plans below that wall:
   little back. Relays spend their own 10 % on everything they repeat and drop what exceeds it,
   so a sender that keeps its full share on a multi-hop path would starve everyone's
   emergencies at the relay;
+- the device's own measurements (its DeviceMetrics, every minute) gate the channel as the
+  firmware gates its own chatter: above 25 % channel utilisation routine traffic (P3, P4) waits,
+  above 40 % everything but urgent traffic (emergencies, P1 and their receipts) waits; a report
+  older than three minutes gates nothing. The device's airtime of the hour (airUtilTx) includes
+  what it relayed and retransmitted, which our ledger cannot see: that difference is taken off
+  the routine share (never the emergency reserve) until the next report;
 - `DUTY_CYCLE_LIMIT` or a full queue from the device (it also spends its budget on relaying, which
   we cannot see) blocks hand-offs for a while: back-pressure, never a lost frame.
 """
@@ -36,11 +42,14 @@ from nsplink.lora.airtime import (
     slot_time_ms,
     tx_delay_window,
 )
-from nsplink.lora.dutycycle import DutyCycleLedger
+from nsplink.lora.dutycycle import MS_PER_HOUR, DutyCycleLedger
 
 # repeats of our frame that can still collide with our next one at the first relay: its own
 # (we hear it, the device waits) and the next hop's (hidden from us)
 HIDDEN_REPEATS = 2
+POLITE_CHANNEL_UTIL_PCT = 25.0  # firmware airtime.h polite_channel_util_percent
+MAX_CHANNEL_UTIL_PCT = 40.0  # max_channel_util_percent
+CHANNEL_REPORT_STALE_S = 180.0  # the device reports every 60 s: three missed, the figure is old
 
 
 class AirtimePlanner:
@@ -74,21 +83,34 @@ class AirtimePlanner:
         self._bucket_at = boot_s
         self.rate_factor = 1.0  # AIMD share of the routine rate the mesh is carrying now
         self._last_cut = -math.inf
+        # the device's last report: channel utilisation and airtime we did not book ourselves
+        self.channel_util_pct = 0.0
+        self.unseen_ms = 0.0
+        self._report_at = -math.inf
 
     def airtime_ms(self, frame_len: int) -> float:
         return packet_airtime_ms(frame_len, self.modem)
 
-    def limit_ms(self, urgent: bool) -> float:
-        return self.ledger.budget_ms * (1.0 if urgent else self.routine_share)
+    def limit_ms(self, urgent: bool, now: float | None = None) -> float:
+        """Our share of the hour's airtime. At `now`, routine traffic's share less what the
+        device spent that we did not hand it (its relays and retransmissions, from its last
+        report): relaying for others takes from our routine traffic, never from the reserve."""
+        if urgent:
+            return self.ledger.budget_ms
+        unseen = self.unseen_ms if now is not None and self._fresh_report(now) else 0.0
+        return max(0.0, self.ledger.budget_ms * self.routine_share - unseen)
 
-    def earliest(self, now: float, airtime_ms: float, *, urgent: bool) -> float:
-        """The earliest time (>= now) at which a frame of `airtime_ms` may be handed over."""
-        t = max(now, self.blocked_until)
+    def earliest(
+        self, now: float, airtime_ms: float, *, urgent: bool, routine: bool = False
+    ) -> float:
+        """The earliest time (>= now) at which a frame of `airtime_ms` may be handed over.
+        `routine`: P3/P4, the first to wait on a busy channel."""
+        t = max(now, self.blocked_until, self._channel_gate(now, urgent, routine))
         lead = self.lead_frames * airtime_ms / 1000.0
         t = max(t, self.channel_free_at - lead, self.quiet_at)
         if not urgent:
             t = max(t, now + self._wait_for_tokens(now, airtime_ms))
-        return max(t, now + self._wait_for_budget(now, airtime_ms, self.limit_ms(urgent)))
+        return max(t, now + self._wait_for_budget(now, airtime_ms, self.limit_ms(urgent, now)))
 
     def _tokens(self, now: float) -> float:
         refill = (now - self._bucket_at) * self._rate_ms_per_s * self.rate_factor
@@ -107,6 +129,30 @@ class AirtimePlanner:
 
     def on_delivery(self) -> None:
         self.rate_factor = min(1.0, self.rate_factor + 0.02)
+
+    def on_channel(self, now: float, channel_util_pct: float, air_util_tx_pct: float) -> None:
+        """The device's DeviceMetrics: channel utilisation (60 s) and its airtime this hour."""
+        self.channel_util_pct = channel_util_pct
+        device_ms = air_util_tx_pct / 100.0 * MS_PER_HOUR
+        self.unseen_ms = max(0.0, device_ms - self.ledger.used_ms(now))
+        self._report_at = now
+
+    def _fresh_report(self, now: float) -> bool:
+        return now - self._report_at <= CHANNEL_REPORT_STALE_S
+
+    def channel_busy(self, now: float, routine: bool) -> bool:
+        """Whether the last report holds non-urgent traffic of this class now."""
+        return self._channel_gate(now, False, routine) > now
+
+    def _channel_gate(self, now: float, urgent: bool, routine: bool) -> float:
+        """Until when a busy channel holds this class of traffic (`now`: not at all). The
+        next report, or the report going stale, opens it again."""
+        if urgent or not self._fresh_report(now):
+            return now
+        limit = POLITE_CHANNEL_UTIL_PCT if routine else MAX_CHANNEL_UTIL_PCT
+        if self.channel_util_pct < limit:
+            return now
+        return self._report_at + CHANNEL_REPORT_STALE_S
 
     def _wait_for_budget(self, now: float, airtime_ms: float, limit_ms: float) -> float:
         return self.ledger.time_until_fits(now, airtime_ms, limit_ms)

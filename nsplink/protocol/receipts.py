@@ -33,8 +33,15 @@ class ReceiptQueue:
         due = now if urgent else now + self.delay_s
         self.due = due if self.due is None else min(self.due, due)
 
-    def batches(self) -> Iterator[tuple[ReceiptKind, Batch, Destination, Priority]]:
-        """What is owed now, one frame's worth at a time, with its destination and priority."""
+    def owed(self) -> bool:
+        return bool(self._owed)
+
+    def batches(
+        self, *, urgent_only: bool = False
+    ) -> Iterator[tuple[ReceiptKind, Batch, Destination, Priority]]:
+        """What is owed now, one frame's worth at a time, with its destination and priority.
+        `urgent_only`: the kinds with something urgent owed (the rest waits for a quieter
+        channel)."""
         by_kind: dict[ReceiptKind, Batch] = {}
         urgent_kinds: set[ReceiptKind] = set()
         for (kind, mid), (state, urgent) in self._owed.items():
@@ -42,6 +49,8 @@ class ReceiptQueue:
             if urgent:
                 urgent_kinds.add(kind)
         for kind, items in by_kind.items():
+            if urgent_only and kind not in urgent_kinds:
+                continue
             for chunk in _chunks(kind, items):
                 senders = {mid.sender for mid in chunk}
                 dest = (
