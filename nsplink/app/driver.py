@@ -39,6 +39,7 @@ from nsplink.protocol import (
 from nsplink.radio.base import (
     BROADCAST,
     Acked,
+    ChannelLoad,
     Failed,
     LinkDown,
     LinkUp,
@@ -138,6 +139,8 @@ class EngineDriver:
             return engine.on_acked(event.packet_id, event.implicit, now)
         if isinstance(event, Failed):
             return engine.on_failed(event.packet_id, FailureReason.of(event.reason), now)
+        if isinstance(event, ChannelLoad):
+            return engine.on_channel_load(event.channel_util_pct, event.air_util_tx_pct, now)
         if isinstance(event, LinkUp):
             return engine.handle_timer(now)
         if isinstance(event, QueueStatus):

@@ -168,13 +168,25 @@ class DutyCycleLedger:
 class ChannelUtilization:
     """All airtime on the channel (own TX and everything received) over 60 s in 10 s buckets."""
 
-    __slots__ = ("_window",)
+    __slots__ = ("_busy_until", "_window")
 
     def __init__(self, *, boot_s: float = 0.0) -> None:
         self._window = RollingWindow(10.0, 6, boot_s)
+        self._busy_until = -math.inf
 
     def record(self, now_s: float, airtime_ms: float) -> None:
         self._window.add(now_s, airtime_ms)
+
+    def record_on_air(self, start_s: float, end_s: float, *, at_s: float) -> None:
+        """A frame on air from `start_s` to `end_s`, booked at `at_s` (the firmware books a
+        transmission when it starts, a reception when it ends). The radio is busy with one
+        frame at a time: time already booked for a frame that overlaps this one is not booked
+        again, so the figure stays a share of the minute (at most 100 %) as a device reports
+        it, however many frames a simulated receiver senses at once."""
+        new_ms = (end_s - max(start_s, self._busy_until)) * 1000.0
+        self._busy_until = max(self._busy_until, end_s)
+        if new_ms > 0:
+            self._window.add(at_s, new_ms)
 
     def percent(self, now_s: float) -> float:
         return self._window.total(now_s) / 60_000.0 * 100.0

@@ -94,6 +94,9 @@ from nsplink.protocol.receiver import Receiver, VerifiedFrames
 from nsplink.protocol.replay import ReplayGuard, ReplayVerdict
 from nsplink.protocol.retry import RetryPolicy, want_ack
 
+# what waits first when the channel is busy (planner.py)
+ROUTINE = frozenset({Priority.P3, Priority.P4})
+
 # Back-pressure pauses after the radio said no (seconds)
 REFUSAL_PAUSE: dict[RefusalReason, float] = {
     RefusalReason.DUTY_CYCLE: 60.0,
@@ -390,6 +393,15 @@ class SiteEngine:
             self.planner.record_extra(now, 2 * airtime)
         return effects + self._pump(now)
 
+    def on_channel_load(
+        self, channel_util_pct: float, air_util_tx_pct: float, now: float
+    ) -> list[Effect]:
+        """The device's own measurements (planner.py): a busy channel holds routine traffic,
+        a quieter one lets it go again."""
+        now = self._clock(now)
+        self.planner.on_channel(now, channel_util_pct, air_util_tx_pct)
+        return self._pump(now)
+
     # -- incoming --------------------------------------------------------------------------------
 
     def on_frame(self, frame: bytes, from_node: int, hops: int | None, now: float) -> list[Effect]:
@@ -670,10 +682,14 @@ class SiteEngine:
             self.receipts.queue(ReceiptKind.TRIAGE, mid, state, True, now)
         return self._pump(now)
 
-    def _receipt_waiting(self) -> bool:
-        """Whether a receipt of ours is still waiting for the radio (not yet handed over)."""
+    def _receipt_waiting(self, held: bool) -> bool:
+        """Whether a receipt of ours is still waiting for the radio (not yet handed over).
+        `held`: the channel holds non-urgent receipts; those do not hold up urgent ones."""
         # only messages with frames still pending can be waiting: no scan of the whole outbox
-        return any(o.is_receipt and not o.tracked and not o.custody for o in self.outbox.ready())
+        return any(
+            o.is_receipt and not o.tracked and not o.custody and (o.urgent or not held)
+            for o in self.outbox.ready()
+        )
 
     def _flush_receipts(self, now: float) -> list[Effect]:
         """Sign what is owed. While an earlier receipt still waits for the radio (the CP's duty
@@ -682,10 +698,12 @@ class SiteEngine:
         a burst of reports or duplicates costs one frame per slot, not one each. An operator's
         triage step never waits behind them: it is the CP's claim on the report, and the
         other CPs read its signed minute (ownership.py); held back, a later step replaced it
-        and the claim went out late, or not at all once the report was closed."""
-        hold = self._receipt_waiting()
+        and the claim went out late, or not at all once the report was closed. A busy channel
+        holds what is not urgent (planner.py)."""
+        held = self.planner.channel_busy(now, routine=False)
+        only = ReceiptKind.TRIAGE if self._receipt_waiting(held) else None
         effects: list[Effect] = []
-        for kind, chunk, dest, prio in self.receipts.batches(ReceiptKind.TRIAGE if hold else None):
+        for kind, chunk, dest, prio in self.receipts.batches(only, urgent_only=held):
             msg = self._compose(Receipt.build(kind, chunk), dest, prio, now)
             if msg is None:
                 self.receipts.due = now
@@ -699,7 +717,8 @@ class SiteEngine:
                         self._drop(out)
             effects.append(Created(msg))
             effects.extend(self._submit(msg, now))
-        self.receipts.due = now + RECEIPT_RECHECK_S if hold and self.receipts.owes() else None
+        # what a busy channel or a waiting receipt holds stays owed, to go as one receipt later
+        self.receipts.due = now + RECEIPT_RECHECK_S if self.receipts.owed() else None
         return effects + self._need_seqs()
 
     def _need_seqs(self) -> list[Effect]:
@@ -716,7 +735,7 @@ class SiteEngine:
         timer = self.outbox.next_time()
         if timer is not None:
             times.append(timer)
-        best = self._best_ready()
+        best = self._best_ready(self._last_now)
         if best is not None and self._handing is None:
             times.append(self._earliest(best, self._last_now))
         reassembly = self.receiver.next_deadline()
@@ -767,32 +786,42 @@ class SiteEngine:
 
     # -- the scheduler ---------------------------------------------------------------------------
 
-    def _best_ready(self) -> Outgoing | None:
-        return self.outbox.best_ready()
+    def _best_ready(self, now: float) -> Outgoing | None:
+        """The best-ranked ready message; while a busy channel holds it, the best urgent one
+        (a P1 sitrep ranks behind a P3 bulletin, but only the bulletin waits for the channel)."""
+        best = self.outbox.best_ready()
+        if best is None or best.urgent or not self.planner.channel_busy(now, self._routine(best)):
+            return best
+        urgent = [o for o in self.outbox.ready() if o.urgent]
+        return min(urgent, key=lambda o: o.rank) if urgent else best
+
+    @staticmethod
+    def _routine(out: Outgoing) -> bool:
+        return out.msg.envelope.priority in ROUTINE
 
     def _earliest(self, out: Outgoing, now: float) -> float:
         airtime = self.planner.airtime_ms(len(out.frames[out.pending[0]]))
-        return self.planner.earliest(now, airtime, urgent=out.urgent)
+        return self.planner.earliest(now, airtime, urgent=out.urgent, routine=self._routine(out))
 
     def _pump(self, now: float) -> list[Effect]:
         """Hand the most urgent ready frame to the radio if the airtime plan allows it."""
         self._last_now = max(self._last_now, now)
         if self._handing is not None:
             return []
-        out = self._best_ready()
+        out = self._best_ready(now)
         if out is None or self._earliest(out, now) > now:
             return []
         part = out.pending.pop(0)
         self.outbox.touch(out)
         frame = out.frames[part]
         airtime = self.planner.airtime_ms(len(frame))
-        self.planner.record(now, airtime)
+        hop_limit = self.retry.hop_limit(out, self.heard, self._reach(out))
+        self.planner.record(now, airtime, hop_limit)
         token = self._next_token
         self._next_token += 1
         self._tokens[token] = (out.mid, part)
         self._handing = token
         env = out.msg.envelope
-        hop_limit = self.retry.hop_limit(out, self.heard, self._reach(out))
         return [
             Transmit(
                 token=token,

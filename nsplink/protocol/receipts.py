@@ -33,11 +33,15 @@ class ReceiptQueue:
         due = now if urgent else now + self.delay_s
         self.due = due if self.due is None else min(self.due, due)
 
+    def owed(self) -> bool:
+        return bool(self._owed)
+
     def batches(
-        self, only: ReceiptKind | None = None
+        self, only: ReceiptKind | None = None, *, urgent_only: bool = False
     ) -> Iterator[tuple[ReceiptKind, Batch, Destination, Priority]]:
         """What is owed now (of kind `only`, if given), one frame's worth at a time, with its
-        destination and priority."""
+        destination and priority. `urgent_only`: the kinds with something urgent owed (the
+        rest waits for a quieter channel)."""
         by_kind: dict[ReceiptKind, Batch] = {}
         urgent_kinds: set[ReceiptKind] = set()
         for (kind, mid), (state, urgent) in list(self._owed.items()):
@@ -47,6 +51,8 @@ class ReceiptQueue:
             if urgent:
                 urgent_kinds.add(kind)
         for kind, items in by_kind.items():
+            if urgent_only and kind not in urgent_kinds:
+                continue
             for chunk in _chunks(kind, items):
                 senders = {mid.sender for mid in chunk}
                 dest = (
@@ -56,9 +62,6 @@ class ReceiptQueue:
                 )
                 prio = Priority.P1 if kind in urgent_kinds else Priority.P2
                 yield kind, chunk, dest, prio
-
-    def owes(self) -> bool:
-        return bool(self._owed)
 
     def sent(self, kind: ReceiptKind, chunk: Batch) -> None:
         for mid in chunk:

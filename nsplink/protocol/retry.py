@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from nsplink.lora.airtime import rebroadcast_delay_range_ms, retry_timeout_ms
+from nsplink.lora.airtime import retry_timeout_ms
 from nsplink.protocol.engineconfig import EngineConfig
 from nsplink.protocol.identity import KeyId
 from nsplink.protocol.outgoing import Outgoing
@@ -27,7 +27,7 @@ class RetryPolicy:
     def __init__(self, config: EngineConfig, planner: AirtimePlanner) -> None:
         self.config = config
         self.planner = planner
-        self.flood_s = self._mean_flood_delay_s()
+        self.flood_s = planner.flood_delay_s
 
     def hops(self, out: Outgoing, heard: Heard) -> int:
         known = [
@@ -39,10 +39,6 @@ class RetryPolicy:
 
     def device_retry_ms(self, airtime_ms: float) -> float:
         return float(retry_timeout_ms(airtime_ms, self.config.modem))
-
-    def _mean_flood_delay_s(self) -> float:
-        lo, hi = rebroadcast_delay_range_ms(self.config.modem, 0.0, router=False)
-        return (lo + hi) / 2000.0
 
     def cap(self, out: Outgoing) -> float:
         """Longest wait between retries. An emergency retries every couple of minutes at first;

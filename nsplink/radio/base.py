@@ -74,6 +74,16 @@ class QueueStatus:
 
 
 @dataclass(frozen=True)
+class ChannelLoad:
+    """The device's own measurements, reported to the app every minute (its DeviceMetrics):
+    all airtime it heard or sent in the last 60 s, and its own transmissions (relays included)
+    in the rolling hour, both in percent."""
+
+    channel_util_pct: float
+    air_util_tx_pct: float
+
+
+@dataclass(frozen=True)
 class LinkUp:
     node_num: int
 
@@ -83,7 +93,7 @@ class LinkDown:
     reason: str
 
 
-RadioEvent = Received | Acked | Failed | QueueStatus | LinkUp | LinkDown
+RadioEvent = Received | Acked | Failed | QueueStatus | ChannelLoad | LinkUp | LinkDown
 
 
 def routing_error_name(code: int) -> str:

@@ -36,6 +36,7 @@ from nsplink.radio.base import (
     DATA_PAYLOAD_LEN,
     DEFAULT_PORTNUM,
     Acked,
+    ChannelLoad,
     Failed,
     LinkDown,
     LinkUp,
@@ -64,6 +65,7 @@ register(
 )
 
 ROUTING_APP = 5  # meshtastic PortNum.ROUTING_APP
+TELEMETRY_APP = 67  # meshtastic PortNum.TELEMETRY_APP
 TCP_DEFAULT_PORT = 4403
 # QueueStatus.res carries firmware ErrorCodes: Routing.Error values, plus these two, after which
 # no routing NAK follows because the packet never entered the TX queue (same names as SimRadio)
@@ -669,6 +671,11 @@ class MeshtasticRadio:
             elif self._send_lock.locked():  # may answer the send whose id we do not know yet
                 _remember(self._recent_routing, d.request_id, (sender, routing.error_reason))
             return
+        if d.portnum == TELEMETRY_APP and sender == conn.own_num():
+            load = channel_load(bytes(d.payload))
+            if load is not None:
+                self._emit(conn, load)
+            return
         if d.portnum != self.portnum:
             self.ignored_packets += 1
             return
@@ -697,6 +704,29 @@ class MeshtasticRadio:
             self._emit(conn, Acked(packet_id=pid, from_node=sender, implicit=implicit))
         else:
             self._fail(pid, routing_error_name(error))
+
+
+def channel_load(payload: bytes) -> ChannelLoad | None:
+    """The device's own measurements from a Telemetry packet it sent us (its DeviceMetrics
+    every minute, or LocalStats); None for any other telemetry or an unreadable one."""
+    from meshtastic.protobuf import telemetry_pb2
+
+    tele = telemetry_pb2.Telemetry()
+    try:
+        tele.ParseFromString(payload)
+    except Exception:
+        log.warning("unreadable telemetry from our own device")
+        return None
+    if tele.HasField("device_metrics"):
+        dm = tele.device_metrics
+        if dm.HasField("channel_utilization") and dm.HasField("air_util_tx"):
+            return ChannelLoad(float(dm.channel_utilization), float(dm.air_util_tx))
+        return None
+    if tele.HasField("local_stats"):
+        return ChannelLoad(
+            float(tele.local_stats.channel_utilization), float(tele.local_stats.air_util_tx)
+        )
+    return None
 
 
 def _stop_heartbeats(iface: Any) -> None:

@@ -37,6 +37,7 @@ from nsplink.protocol import (
 from nsplink.radio.base import RadioError
 from nsplink.radio.sim import Medium, NodeEvent, SimNode
 from nsplink.radio.sim.driver import radio_event, refusal, send_to_node
+from nsplink.radio.sim.telemetry import report_metrics
 from nsplink.store import Event
 
 DEFAULT_EPOCH = 1_767_225_600.0  # 2026-01-01T00:00:00Z: virtual t=0 in unix seconds
@@ -125,6 +126,7 @@ class SimNetwork:
         self.sites[name] = site
         self.by_node[node_num] = site
         node.on_event = lambda ev, s=site: self._on_node_event(s, ev)
+        report_metrics(self.medium, node)  # the device's channel load, every minute
         self._apply(site, engine.provide_seqs(self._reserve(site, 32), self.now))
         return site
 

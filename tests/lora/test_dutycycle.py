@@ -131,6 +131,19 @@ def test_channel_utilization_window_is_one_minute() -> None:
     assert cu.percent(80.0) == 0.0
 
 
+def test_overlapping_frames_keep_the_channel_busy_once() -> None:
+    """A radio receives one frame at a time: frames sensed together are one busy period, so
+    the figure is a share of the minute, as the device reports it."""
+    cu = ChannelUtilization()
+    cu.record_on_air(10.0, 12.0, at_s=10.0)  # our own transmission, booked when it starts
+    cu.record_on_air(11.0, 13.0, at_s=13.0)  # a frame heard while (and after) we sent: 1 s new
+    cu.record_on_air(11.5, 12.5, at_s=12.5)  # inside what is booked already: nothing
+    assert cu.percent(13.0) == pytest.approx(3000 / 60_000 * 100)
+    for k in range(200):  # ten frames at once, for a minute
+        cu.record_on_air(20.0 + k * 0.3, 21.0 + k * 0.3, at_s=21.0 + k * 0.3)
+    assert cu.percent(80.0) <= 100.0
+
+
 @given(
     st.lists(
         st.tuples(st.floats(0, 20_000, allow_nan=False), st.integers(0, 5000)),

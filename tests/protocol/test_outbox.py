@@ -102,5 +102,6 @@ def test_indexes_agree_with_a_scan(steps: list[tuple[int, int]]) -> None:
         expected = _scan_deadline(engine)
         got = engine.outbox.next_time()
         assert got == expected
-        assert (engine._best_ready().mid if engine._best_ready() else None) == _scan_best(engine)
+        best = engine.outbox.best_ready()
+        assert (best.mid if best else None) == _scan_best(engine)
         assert engine.outbox.ready_count() == sum(1 for o in engine.outbox.values() if o.pending)

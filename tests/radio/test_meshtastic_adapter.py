@@ -18,6 +18,7 @@ import pytest
 from nsplink.radio.base import (
     BROADCAST,
     Acked,
+    ChannelLoad,
     Failed,
     LinkDown,
     LinkUp,
@@ -35,6 +36,7 @@ from nsplink.radio.meshtastic import (
     PayloadTooLarge,
     RadioUrl,
     RadioUrlInvalid,
+    channel_load,
     default_interface_factory,
     parse_radio_url,
 )
@@ -537,3 +539,41 @@ async def test_ble_url_goes_to_the_ble_interface() -> None:
     assert await expect(radio, LinkUp) == LinkUp(node_num=0x4E53BEEF)
     await radio.close()
     assert fake.closed
+
+
+# --- the device's channel load -------------------------------------------------------------------
+
+
+async def test_the_devices_minute_report_arrives_as_channel_load(mesh: EmulatedMesh) -> None:
+    """The device's DeviceMetrics (its channel utilisation and airUtilTx, as the simulated
+    firmware measures them) reach us through the real library as ChannelLoad."""
+    _, b = mesh.devices
+    ra = await opened(tcp_url(mesh, 0))
+    try:
+        for _ in range(3):
+            await ra.send(OutgoingPacket(b"\x00" * 120, dest=b.node_num))
+        load = await expect(ra, ChannelLoad, lambda e: e.air_util_tx_pct > 0, timeout=30)
+        assert load.channel_util_pct >= load.air_util_tx_pct  # a minute's share vs an hour's
+        assert load.channel_util_pct <= 100.0
+    finally:
+        await ra.close()
+
+
+def test_channel_load_reads_device_metrics_and_local_stats_only() -> None:
+    from meshtastic.protobuf import telemetry_pb2
+
+    tele = telemetry_pb2.Telemetry()
+    tele.device_metrics.channel_utilization = 31.5
+    tele.device_metrics.air_util_tx = 4.25
+    assert channel_load(tele.SerializeToString()) == ChannelLoad(31.5, 4.25)
+    stats = telemetry_pb2.Telemetry()
+    stats.local_stats.channel_utilization = 12.0
+    stats.local_stats.air_util_tx = 1.5
+    assert channel_load(stats.SerializeToString()) == ChannelLoad(12.0, 1.5)
+    battery_only = telemetry_pb2.Telemetry()
+    battery_only.device_metrics.battery_level = 80
+    assert channel_load(battery_only.SerializeToString()) is None
+    env = telemetry_pb2.Telemetry()
+    env.environment_metrics.temperature = 21.0
+    assert channel_load(env.SerializeToString()) is None
+    assert channel_load(b"\xff\xff\xff") is None

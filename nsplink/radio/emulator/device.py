@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from google.protobuf.message import DecodeError
-from meshtastic.protobuf import admin_pb2, mesh_pb2, portnums_pb2
+from meshtastic.protobuf import admin_pb2, mesh_pb2, portnums_pb2, telemetry_pb2
 
 from nsplink.errors import NsplinkError
 from nsplink.radio.emulator.admin import AdminHandler
@@ -34,6 +34,8 @@ log = logging.getLogger("nsplink.radio.emulator")
 Routing = mesh_pb2.Routing
 ADMIN_APP = portnums_pb2.PortNum.ADMIN_APP
 ROUTING_APP = portnums_pb2.PortNum.ROUTING_APP
+TELEMETRY_APP = portnums_pb2.PortNum.TELEMETRY_APP
+BROADCAST = 0xFFFFFFFF
 MAX_TOPHONE = 32  # firmware MAX_RX_TOPHONE on larger targets
 SEEN_IDS = 256  # packet ids from the client remembered to drop resends (wasSeenRecently)
 PRIO_ACK = mesh_pb2.MeshPacket.Priority.ACK
@@ -394,12 +396,33 @@ class EmulatedDevice:
                 if ev.rx_time:
                     packet.rx_time = self._epoch(ev.rx_time)
             self._to_phone(packet)
+        elif kind == "DeviceMetricsEvent":
+            self._device_metrics(ev)
         elif kind == "QueueStatusEvent":
             self._free, self._maxlen = ev.free, ev.maxlen
             if not self.faults.silent:
                 for link in self.links:
                     if link.sending_packets:
                         link.send(self._queue_status(ev.res, ev.mesh_packet_id))
+
+    def _device_metrics(self, ev: Any) -> None:
+        """DeviceTelemetryModule's minute report to the phone: the device's own DeviceMetrics,
+        sent only while nothing else waits for the phone (isToPhoneQueueEmpty), so a report
+        never queues for a phone that is not there."""
+        targets = [link for link in self.links if link.sending_packets]
+        if self.faults.silent or not targets or self._tophone:
+            return
+        tele = telemetry_pb2.Telemetry(time=self._epoch(self._medium_now()))
+        dm = tele.device_metrics
+        dm.battery_level = 101  # on external power, as in the handshake's node info
+        dm.channel_utilization = ev.channel_util_pct
+        dm.air_util_tx = ev.air_util_tx_pct
+        out = mesh_pb2.MeshPacket(to=BROADCAST, id=self._rng.getrandbits(32))
+        setattr(out, "from", self.node_num)
+        out.decoded.portnum = TELEMETRY_APP
+        out.decoded.payload = tele.SerializeToString()
+        for link in targets:
+            link.send(mesh_pb2.FromRadio(packet=out))
 
     def _duty_cycle_notice(self, packet_id: int) -> None:
         """Router::send tells the app when it may send again, next to the NAK."""

@@ -86,6 +86,7 @@ class EmulatedMesh:
     async def start(self) -> None:
         from nsplink.radio.sim.driver import RealtimeDriver
         from nsplink.radio.sim.medium import Medium
+        from nsplink.radio.sim.telemetry import report_metrics
 
         self.medium = Medium(preset=self.preset, seed=self.seed, duty_pct=self.duty_pct)
         self._driver = RealtimeDriver(self.medium, speedup=self.speedup)
@@ -101,6 +102,7 @@ class EmulatedMesh:
         try:
             for i, num in enumerate(self.node_nums):
                 node = self.medium.add_node(num, position=self.positions[i], role=self.roles[i])
+                report_metrics(self.medium, node)  # the device's minute DeviceMetrics
                 dev = EmulatedDevice(
                     num,
                     node,

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from nsplink.lora.airtime import PRIVATE_APP
 from nsplink.radio.base import (
     Acked,
+    ChannelLoad,
     Failed,
     LinkDown,
     LinkUp,
@@ -33,6 +34,7 @@ from nsplink.radio.sim.events import (
     ERRNO_DISABLED,
     ERRNO_UNKNOWN,
     AppReceive,
+    DeviceMetricsEvent,
     NodeEvent,
     QueueStatusEvent,
     RoutingEvent,
@@ -207,4 +209,6 @@ def radio_event(node_num: int, portnum: int, event: NodeEvent) -> RadioEvent | N
         return Failed(event.request_id, error_name(event.error_reason))
     if isinstance(event, QueueStatusEvent):
         return QueueStatus(event.free, event.maxlen, event.mesh_packet_id, event.res)
+    if isinstance(event, DeviceMetricsEvent):
+        return ChannelLoad(event.channel_util_pct, event.air_util_tx_pct)
     return None

@@ -91,4 +91,12 @@ class QueueStatusEvent:
     mesh_packet_id: int
 
 
-NodeEvent = AppReceive | RoutingEvent | QueueStatusEvent
+@dataclass(frozen=True, slots=True)
+class DeviceMetricsEvent:
+    """The device's own DeviceMetrics, sent to the phone every minute (telemetry.py)."""
+
+    channel_util_pct: float  # all airtime heard or sent in the last 60 s
+    air_util_tx_pct: float  # own transmissions (relays included) in the rolling hour
+
+
+NodeEvent = AppReceive | RoutingEvent | QueueStatusEvent | DeviceMetricsEvent

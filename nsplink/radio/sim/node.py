@@ -472,7 +472,7 @@ class SimNode:
             self._emit(QueueStatusEvent(ERR_NONE, self.queue.free, self.queue.maxlen, 0))
         airtime_ms = at.firmware_airtime_ms(p.phy_len, self.medium.params)
         self.ledger.record(now, airtime_ms)
-        self.channel_util.record(now, airtime_ms)
+        self.channel_util.record_on_air(now, now + airtime_ms / 1000.0, at_s=now)
         self.medium.start_tx(self, p)
 
     def tx_done(self) -> None:
@@ -537,7 +537,8 @@ class SimNode:
     ) -> None:
         """ISR_RX: a frame ended at this receiver; `packet` is None if it did not decode.
         `packet` is the transmitter's object, shared by all receivers: never modified here."""
-        self.channel_util.record(self.medium.now, rx_airtime_ms)
+        now = self.medium.now
+        self.channel_util.record_on_air(now - rx_airtime_ms / 1000.0, now, at_s=now)
         if packet is not None:
             self._handle_received(packet, snr, rssi, rx_airtime_ms)
         self.set_transmit_delay()
