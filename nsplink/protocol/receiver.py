@@ -16,7 +16,14 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Collection
 
-from nsplink.protocol.codec import READ_FORMATS, decode, decode_bundle, is_bundle, is_fragment
+from nsplink.protocol.codec import (
+    READ_FORMATS,
+    check_versions,
+    decode,
+    decode_bundle,
+    is_bundle,
+    is_fragment,
+)
 from nsplink.protocol.envelope import SignedMessage
 from nsplink.protocol.errors import DecodeError, RevokedKey, UnknownKey
 from nsplink.protocol.fragments import Reassembler, parse_fragment
@@ -78,6 +85,7 @@ class Receiver:
             except DecodeError:
                 self.reassembler.forget(frag.msg_id)  # junk mixed in: let the retry complete
                 raise
+        check_versions(frame, self.formats)  # the cache may be shared with sites reading more
         known = self.verified.get(frame, self.keys)
         if known is not None:
             return known
