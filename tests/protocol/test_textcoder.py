@@ -20,7 +20,7 @@ from benchmarks.codec_corpus.dictbuild import joined_text
 from benchmarks.codec_corpus.heldout import handwritten
 from benchmarks.codec_corpus.stress import stress_set
 from nsplink import protocol as p
-from nsplink.protocol import codec, compress, textcoder
+from nsplink.protocol import compress, textcoder
 from nsplink.protocol.messages import MAX_TEXT_BYTES
 from tests.protocol.conftest import sample_bodies
 
