@@ -5,9 +5,12 @@ may send format 3 instead (codec.py: the context coder, and bundles of several m
 one signature), re-signed at the moment it hands the frame over, but only where every site the
 message is addressed to reads it:
 
-- each site announces the newest format it reads in its signed status beacon (`Status.reads`);
-  the latest beacon heard from a site counts, so a site that was downgraded withdraws it with
-  its next beacon. Unheard means format 2;
+- each site announces the newest format it reads in its signed status beacon (`Status.reads`),
+  in the beacons that carry its log head (every HEAD_EVERY-th). A release that does not know a
+  field refuses the whole body (bitpack.py: nothing may follow the fields it knows), so riding
+  with the head costs releases from before anchoring no beacon they read now, and releases
+  from anchoring to issue 24 only those; see docs/design.md. The latest such beacon from a site
+  counts, so a site that was downgraded withdraws it with its next one. Unheard means format 2;
 - a message to one site goes in format 3 when that site announced it; to a group (all CPs, all
   NSPs, everyone) only when every such site on the roster did;
 - a site configured with formats {2} (`EngineConfig.formats`) behaves as a release from before
@@ -56,12 +59,16 @@ class Capabilities:
         return max(self.formats)
 
     def announce(self, status: Status) -> Status:
-        """Our beacon, saying what we read (nothing beyond format 2: the field stays out)."""
-        return replace(status, reads=self.newest if self.newest > FORMAT_VERSION else None)
+        """Our beacon, saying what we read if it carries our log head (nothing beyond format 2:
+        the field stays out)."""
+        if status.head is None or self.newest == FORMAT_VERSION:
+            return status
+        return replace(status, reads=self.newest)
 
     def heard(self, site: KeyId, status: Status) -> None:
-        """A verified beacon of `site`: its latest word on what it reads."""
-        self._reads[site] = status.reads or FORMAT_VERSION
+        """A verified beacon of `site`: with a head, its latest word on what it reads."""
+        if status.head is not None:
+            self._reads[site] = status.reads or FORMAT_VERSION
 
     def reads(self, site: KeyId) -> int:
         return self._reads.get(site, FORMAT_VERSION)

@@ -12,6 +12,7 @@ from nsplink.protocol import (
     EVERYONE,
     FORMAT_V3,
     FORMAT_VERSION,
+    ChainHead,
     Deliver,
     Power,
     Priority,
@@ -46,7 +47,9 @@ def _mesh(sites: list[tuple[str, str, bool]]) -> tuple[SimNetwork, Recorder]:
 
 
 def _beacon(net: SimNetwork, site: SimSite) -> None:
-    body = Status(power=Power.NET, battery_pct=100, power_hours=255, queue_depth=0)
+    # an announcing beacon carries the log head (capability.py), as every HEAD_EVERY-th does
+    head = ChainHead(1, bytes(6))
+    body = Status(power=Power.NET, battery_pct=100, power_hours=255, queue_depth=0, head=head)
     net._apply(site, site.engine.send_message(body, EVERYONE, Priority.P4, net.now))
 
 
@@ -76,6 +79,21 @@ def test_format_3_only_after_the_recipient_announced_it() -> None:
     assert rec.delivered_to(first) == rec.delivered_to(second) == ["cp"]
     got = [d.msg for n, d, _ in rec.deliveries if n == "cp" and d.msg.id == second]
     assert got[0].frame[0] >> 4 == FORMAT_V3  # the CP logs what it heard, signed as it came
+
+
+def test_beacons_without_a_head_neither_announce_nor_withdraw() -> None:
+    """A release without `reads` refuses the whole beacon, so the field rides only with the head
+    (which such a release already refuses): the other beacons stay readable for it."""
+    net, rec = _mesh([("nsp", "nsp", False), ("cp", "cp", False)])
+    _beacons(net)
+    cp = net.sites["cp"]
+    plain = Status(power=Power.NET, battery_pct=100, power_hours=255, queue_depth=0)
+    net._apply(cp, cp.engine.send_message(plain, EVERYONE, Priority.P4, net.now))
+    net.run_for(120)
+    bodies = [_body(net, t) for t in _sent(rec, "cp")]
+    statuses = [b for b in bodies if isinstance(b, Status)]
+    assert [(b.head is not None, b.reads) for b in statuses] == [(True, FORMAT_V3), (False, None)]
+    assert net.sites["nsp"].engine.capabilities.reads(cp.identity.key_id) == FORMAT_V3
 
 
 def test_an_old_cp_is_never_sent_format_3_and_rejects_nothing() -> None:
@@ -135,7 +153,7 @@ def test_a_stale_announcement_falls_back_to_format_2() -> None:
     format 3 by name, and after FALLBACK_AFTER attempts the message goes in format 2."""
     net, rec = _mesh([("nsp", "nsp", False), ("cp", "cp", True)])
     cp = net.sites["cp"]
-    stale = Status(Power.NET, 100, 255, 0, reads=FORMAT_V3)
+    stale = Status(Power.NET, 100, 255, 0, head=ChainHead(1, bytes(6)), reads=FORMAT_V3)
     net.sites["nsp"].engine.capabilities.heard(cp.identity.key_id, stale)
     mid = net.submit("nsp", sitrep(40), ALL_CPS)
     net.run_for(3 * 3600)

@@ -884,8 +884,9 @@ class Status(_message.Message):
     snr_x4: _builtins.int
     """dB * 4"""
     reads: _builtins.int
-    """Issue 24: the newest frame format the sender reads (3: the context coder and bundles);
-    unset: format 2 only. Others send it format 3 only while its latest beacon says so.
+    """Others send a site format 3 (the context coder, bundles) only while its latest beacon
+    says it reads it (capability.py).
+    issue 24: newest frame format read; unset: 2
     """
     @_builtins.property
     def last_heard(self) -> _containers.RepeatedCompositeFieldContainer[Global___PeerHeard]: ...
