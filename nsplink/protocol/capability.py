@@ -17,7 +17,8 @@ message is addressed to reads it:
   issue 24: it announces nothing and refuses format 3 by name (UnsupportedVersion);
 - a stale announcement (downgraded since its last beacon) costs no new message type: the old
   release would not understand a NACK either, and its refusal sends no receipt. After
-  FALLBACK_AFTER unanswered attempts a message's further attempts go in format 2.
+  FALLBACK_AFTER unanswered attempts, while every addressee is heard on the air (so it is not
+  simply away), a message's further attempts go in format 2.
 
 Sans-IO: beacons in, decisions out.
 """
@@ -73,8 +74,9 @@ class Capabilities:
     def reads(self, site: KeyId) -> int:
         return self._reads.get(site, FORMAT_VERSION)
 
-    def format_for(self, sites: frozenset[KeyId], attempt: int) -> int:
-        """The format to send a message addressed to `sites` in, at its `attempt` (1, 2, ...)."""
-        if self.newest < FORMAT_V3 or not sites or attempt > FALLBACK_AFTER:
+    def format_for(self, sites: frozenset[KeyId], attempt: int, heard: bool) -> int:
+        """The format to send a message addressed to `sites` in, at its `attempt` (1, 2, ...);
+        `heard`: every one of them was heard recently, yet none receipted."""
+        if self.newest < FORMAT_V3 or not sites or (attempt > FALLBACK_AFTER and heard):
             return FORMAT_VERSION
         return FORMAT_V3 if all(self.reads(s) >= FORMAT_V3 for s in sites) else FORMAT_VERSION

@@ -784,7 +784,7 @@ class SiteEngine:
             return []
         part = out.pending.pop(0)
         self.outbox.touch(out)
-        frame, riders = self._on_air(out, part)
+        frame, riders = self._on_air(out, part, now)
         for rider in riders:
             rider.pending.clear()
             self.outbox.touch(rider)
@@ -812,12 +812,13 @@ class SiteEngine:
             )
         ]
 
-    def _on_air(self, out: Outgoing, part: int) -> tuple[bytes, list[Outgoing]]:
+    def _on_air(self, out: Outgoing, part: int, now: float) -> tuple[bytes, list[Outgoing]]:
         """The bytes that go on air for `out`'s part: its logged frame, or, where every site
         addressed reads it (capability.py), format 3, re-signed now; with other messages of
-        ours that wait, read format 3 too and fit, riding in one bundle. Someone else's
+        ours that wait, read format 3 too and fit (the frame and the airtime plan), riding in one
+        bundle. Someone else's
         message (custody, a relayed claim) and fragments go as they are."""
-        if not self._v3(out) or len(out.frames) != 1:
+        if not self._v3(out, now) or len(out.frames) != 1:
             return out.frames[part], []
         envs = [out.msg.envelope]
         riders: list[Outgoing] = []
@@ -827,10 +828,14 @@ class SiteEngine:
                 continue
             if out.urgent and not other.urgent:
                 continue  # routine messages do not ride on the emergency reserve
-            if not self._v3(other):
+            if not self._v3(other, now):
                 continue
             trial = encode_bundle([*envs, other.msg.envelope], self.identity)
-            if len(trial) <= MAX_FRAME:
+            airtime = self.planner.airtime_ms(len(trial))
+            if (
+                len(trial) <= MAX_FRAME
+                and self.planner.earliest(now, airtime, urgent=out.urgent) <= now
+            ):
                 envs.append(other.msg.envelope)
                 riders.append(other)
                 bundle = trial
@@ -840,13 +845,14 @@ class SiteEngine:
             return bundle, riders
         return encode(out.msg.envelope, self.identity, version=FORMAT_V3), []
 
-    def _v3(self, out: Outgoing) -> bool:
+    def _v3(self, out: Outgoing, now: float) -> bool:
         """Whether `out` may go on air in format 3 now (ours, every addressee reads it)."""
         env = out.msg.envelope
         if env.sender != self.me or out.custody:
             return False
         sites = addressed(env.destination, self.roster, self.me)
-        return self.capabilities.format_for(sites, out.attempt) == FORMAT_V3
+        heard = all(self._fresh(s, now) for s in sites)
+        return self.capabilities.format_for(sites, out.attempt, heard) == FORMAT_V3
 
     def _reach(self, out: Outgoing) -> frozenset[KeyId]:
         """Whom a frame must reach besides its recipients: a receipt for several senders goes

@@ -150,13 +150,17 @@ def test_waiting_messages_share_one_bundle_and_are_receipted_each() -> None:
 
 def test_a_stale_announcement_falls_back_to_format_2() -> None:
     """The NSP believes the CP reads format 3 (it did, then was downgraded): the CP refuses
-    format 3 by name, and after FALLBACK_AFTER attempts the message goes in format 2."""
+    format 3 by name; after FALLBACK_AFTER attempts, while the CP is heard, it goes in format 2."""
     net, rec = _mesh([("nsp", "nsp", False), ("cp", "cp", True)])
     cp = net.sites["cp"]
     stale = Status(Power.NET, 100, 255, 0, head=ChainHead(1, bytes(6)), reads=FORMAT_V3)
     net.sites["nsp"].engine.capabilities.heard(cp.identity.key_id, stale)
     mid = net.submit("nsp", sitrep(40), ALL_CPS)
-    net.run_for(3 * 3600)
+    # the downgraded CP is on the air (a beacon without a head neither announces nor withdraws)
+    plain = Status(power=Power.NET, battery_pct=100, power_hours=255, queue_depth=0)
+    for _ in range(12):
+        net._apply(cp, cp.engine.send_message(plain, EVERYONE, Priority.P4, net.now))
+        net.run_for(900)
     versions = [t.frame[0] >> 4 for t in _sent(rec, "nsp") if t.mid == mid]
     assert versions[:2] == [FORMAT_V3, FORMAT_V3] and versions[-1] == FORMAT_VERSION
     assert rec.delivered_to(mid) == ["cp"]
