@@ -24,7 +24,7 @@ Rules of the state machine, in one place:
 
 Its parts: delivery.py (the state table), outgoing.py (one outgoing message, its rank, what is
 tracked), retry.py (retry delays, hop limit, want_ack), receipts.py (batching the receipts we
-owe), engineconfig.py.
+owe), capability.py (who reads format 3: the context coder and bundles), engineconfig.py.
 """
 
 from __future__ import annotations
