@@ -831,11 +831,10 @@ class SiteEngine:
             if not self._v3(other, now):
                 continue
             trial = encode_bundle([*envs, other.msg.envelope], self.identity)
+            if len(trial) > MAX_FRAME:
+                continue
             airtime = self.planner.airtime_ms(len(trial))
-            if (
-                len(trial) <= MAX_FRAME
-                and self.planner.earliest(now, airtime, urgent=out.urgent) <= now
-            ):
+            if self.planner.earliest(now, airtime, urgent=out.urgent) <= now:
                 envs.append(other.msg.envelope)
                 riders.append(other)
                 bundle = trial
