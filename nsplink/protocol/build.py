@@ -3,7 +3,8 @@
 Every producer calls `build_message`: the CLI (for its preview and then for the queue, with the
 same result when the sequence number is the one it previewed), `app.compose`, the engine (its
 receipts and beacons) and the scenario (its scripted reports). So the size a volunteer sees, the
-frame the daemon sends and the airtime an exercise counts are the same bytes.
+frame the daemon sends and the airtime an exercise counts are the same bytes, except where the
+engine sends the same message in format 3 to sites that read it (capability.py): then smaller.
 
 Sealing (sealing.py): a type whose body carries personal data (`SEALED_TYPES`) has those fields
 sealed to the CPs' key when one is given. Without a key it goes out readable: a report is never
