@@ -842,7 +842,9 @@ class SiteEngine:
                     break
         if riders:
             return bundle, riders
-        return encode(out.msg.envelope, self.identity, version=FORMAT_V3), []
+        if not out.v3_frame:  # coded and signed once: its retries are the same bytes
+            out.v3_frame = encode(out.msg.envelope, self.identity, version=FORMAT_V3)
+        return out.v3_frame, []
 
     def _v3(self, out: Outgoing, now: float) -> bool:
         """Whether `out` may go on air in format 3 now (ours, every addressee reads it)."""
