@@ -378,8 +378,8 @@ def _stress_on_air() -> None:
     for (name, content, body), lx in zip(three, lxmf, strict=True):
         dest = p.ALL_CPS
         env = p.Envelope(NSP.key_id, SEQ, NOW_MIN, body, p.suggested_priority(body), dest)
-        old, new = (on_air(p.encode(env, NSP, coders=c), DEFAULT_PORTNUM)
-                    for c in ((), (p.CONTEXT_CODER,)))  # fmt: skip
+        old, new = (on_air(p.encode(env, NSP, version=v), DEFAULT_PORTNUM)
+                    for v in (p.FORMAT_VERSION, p.FORMAT_V3))  # fmt: skip
         mesh = on_air(content.encode(), portnums_pb2.TEXT_MESSAGE_APP)
         r1, r2 = (f"{n / lx:.2f}" if lx else "n/a" for n in (old, new))
         print(f"           {name:<22}{old:>8}{new:>8}{lx:>6}{r1:>8}{r2:>8}{mesh:>9}"
@@ -395,7 +395,8 @@ def _stress_on_air() -> None:
         for name, coders in (("coder 1", ()), ("coder 2", (p.CONTEXT_CODER,))):
             # emergency reports travel sealed; the sealed fields may use coder 2 as well
             sealed = p.seal(env, sender, seal_key, coders=coders)
-            sizes[name].append(len(p.encode(sealed, sender, coders=coders)))
+            version = p.FORMAT_V3 if coders else p.FORMAT_VERSION
+            sizes[name].append(len(p.encode(sealed, sender, version=version)))
     n = len(sizes["coder 1"])
     print(f"   stress-set messages with <= 280 characters of text (emergencies sealed): {n};"
           " in one frame: " + ", ".join(
@@ -404,11 +405,67 @@ def _stress_on_air() -> None:
               for k, v in sizes.items()))  # fmt: skip
 
 
+def section_bundles() -> None:
+    """Issue 24: messages waiting for the same CPs share one format 3 frame and one signature."""
+    print("\n-- bundles: several messages in one frame, one signature (format 3, issue 24) --")
+    three = _three()
+    envs = [p.Envelope(NSP.key_id, SEQ + i, NOW_MIN, body, p.suggested_priority(body), p.ALL_CPS)
+            for i, (_, _, body) in enumerate(three)]  # fmt: skip
+    alone = [on_air(p.encode(e, NSP, version=p.FORMAT_V3), DEFAULT_PORTNUM) for e in envs]
+    try:
+        lxmf = [raw for _, raw in lxmf_packet_sizes([c for _, c, _ in three])]
+    except Exception:  # Reticulum may refuse a second start in one process
+        lxmf = [403, 323, 291]  # the issue's reference figures, measured the same way
+    print(f"   {'messages':<30}{'alone':>7}{'frames':>7}{'bundle':>7}{'frames':>7}{'ratio':>7}"
+          f"{'per msg':>8}{'x LXMF':>7}")  # fmt: skip
+    for pick in ((0, 2), (1, 2), (0, 1)):
+        together = on_air(p.encode_bundle([envs[i] for i in pick], NSP), DEFAULT_PORTNUM)
+        apart = sum(alone[i] for i in pick)
+        names = " + ".join(three[i][0].split()[0] for i in pick)
+        ref = sum(lxmf[i] for i in pick)
+        print(f"   {names:<30}{apart:>7}{len(pick):>7}{together:>7}{1:>7}{together / apart:>7.2f}"
+              f"{together / len(pick):>8.1f}{together / ref:>7.2f}")  # fmt: skip
+    receipts = [p.Envelope(CP.key_id, SEQ + i, NOW_MIN,
+                           p.Receipt.build(p.ReceiptKind.DELIVERY, {p.MessageId(NSP.key_id, 9 + i):
+                                                                   p.State.ONTV}),
+                           p.Priority.P2, p.Destination.to_site(NSP.key_id))
+                for i in range(4)]  # fmt: skip
+    beacon = p.Envelope(CP.key_id, SEQ + 9, NOW_MIN, p.Status(p.Power.AGG, 100, 255, 3, reads=3),
+                        p.Priority.P4, p.EVERYONE)  # fmt: skip
+    members = [*receipts, beacon]
+    apart = sum(on_air(p.encode(e, CP, version=p.FORMAT_V3), DEFAULT_PORTNUM) for e in members)
+    together = on_air(p.encode_bundle(members, CP), DEFAULT_PORTNUM)
+    print(f"   4 receipts + a status beacon (CP){apart:>7}{len(members):>7}{together:>7}{1:>7}"
+          f"{together / apart:>7.2f}")  # fmt: skip
+    pairs = [b for b in stress_set() if not isinstance(b, p.Bulletin)]
+    fit = total_apart = total_together = n = 0
+    for a, b in zip(pairs[::2], pairs[1::2], strict=False):
+        ea, eb = (p.Envelope(NSP.key_id, SEQ + i, NOW_MIN, body, p.suggested_priority(body),
+                             p.ALL_CPS) for i, body in enumerate((a, b)))  # fmt: skip
+        bundle = p.encode_bundle([ea, eb], NSP)
+        n += 1
+        if len(bundle) <= p.MAX_FRAME:
+            fit += 1
+            total_together += on_air(bundle, DEFAULT_PORTNUM)
+            total_apart += sum(on_air(p.encode(e, NSP, version=p.FORMAT_V3), DEFAULT_PORTNUM)
+                               for e in (ea, eb))  # fmt: skip
+    print(
+        f"   stress-set reports in pairs (unsealed): {fit}/{n} pairs fit one frame; those take"
+        f" {total_together / max(1, total_apart):.2f} of the bytes and half the transmissions"
+    )
+    print(
+        f"   a single message's floor: Meshtastic header 16 + Data 8 + our header 10 +"
+        f" signature {p.SIGNATURE_LEN} = {16 + 8 + 10 + p.SIGNATURE_LEN} bytes before any"
+        " text or code; 0.35 x LXMF is 141/113/101 for the three above"
+    )
+
+
 def main() -> None:
     section_on_air()
     section_fit()
     section_compression()
     section_text_coders()
+    section_bundles()
     section_rates()
 
 

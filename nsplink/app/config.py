@@ -12,6 +12,7 @@ from nsplink.app.site import SiteHome
 from nsplink.bounded import TooDeep, check_depth
 from nsplink.errors import NsplinkError
 from nsplink.i18n import Lang, parse_lang, register
+from nsplink.protocol.codec import READ_FORMATS
 from nsplink.radio.base import DEFAULT_PORTNUM
 
 register(
@@ -52,6 +53,13 @@ class SiteConfig:
     undelivered_after_s: int = 3600
     retention_days: int = 90
     operator: str = ""  # who works this laptop now (issue 19); the CLI asks once per shell if empty
+    # the newest frame format this site reads and announces (issue 24); 2 makes it behave as a
+    # release from before format 3, for a region that upgrades site by site
+    newest_format: int = max(READ_FORMATS)
+
+    @property
+    def formats(self) -> frozenset[int]:
+        return frozenset(f for f in READ_FORMATS if f <= self.newest_format)
 
     def to_toml(self) -> str:
         lines = ["# nsplink site settings"]
@@ -77,6 +85,9 @@ class SiteConfig:
             raise ConfigInvalid(str(exc), path=path) from exc
         if cfg.role not in ROLES:
             raise ConfigInvalid(f"role must be one of {', '.join(ROLES)}", path=path)
+        if cfg.newest_format not in READ_FORMATS:
+            formats = ", ".join(map(str, sorted(READ_FORMATS)))
+            raise ConfigInvalid(f"newest_format must be one of {formats}", path=path)
         return cfg
 
 

@@ -136,6 +136,7 @@ class Daemon:
                 role=self.cfg.role,
                 carry=self.cfg.carry or self.cfg.role == "relay",
                 undelivered_after_s=float(self.cfg.undelivered_after_s),
+                formats=self.cfg.formats,
             ),
             rng=random.Random(),
             now=clock(),

@@ -202,6 +202,8 @@ def _enc_status(b: Status) -> PbMessage:
     if b.head is not None:
         m.head.count = b.head.count
         m.head.hash = b.head.hash
+    if b.reads is not None:
+        m.reads = b.reads
     return m
 
 
@@ -351,6 +353,7 @@ def _dec_status(m: Any, t: tuple[str, ...]) -> Status:
         rssi=_opt(m, "rssi"),
         snr=None if snr is None else snr / 4,
         head=ChainHead(m.head.count, bytes(m.head.hash)) if m.HasField("head") else None,
+        reads=_opt(m, "reads"),
     )
 
 

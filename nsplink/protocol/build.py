@@ -3,7 +3,8 @@
 Every producer calls `build_message`: the CLI (for its preview and then for the queue, with the
 same result when the sequence number is the one it previewed), `app.compose`, the engine (its
 receipts and beacons) and the scenario (its scripted reports). So the size a volunteer sees, the
-frame the daemon sends and the airtime an exercise counts are the same bytes.
+frame the daemon sends and the airtime an exercise counts are the same bytes, except where the
+engine sends the same message in format 3 to sites that read it (capability.py): then smaller.
 
 Sealing (sealing.py): a type whose body carries personal data (`SEALED_TYPES`) has those fields
 sealed to the CPs' key when one is given. Without a key it goes out readable: a report is never
@@ -37,8 +38,9 @@ class Draft:
     # our side of the seal when it is not our identity's box key: a CP sealing a note to an
     # NSP uses the CPs' sealing secret, and `seal_to` is then that NSP's box key
     seal_with: bytes | None = None
-    # text coders besides deflate that EVERY recipient reads (compress.CONTEXT_CODER): the
-    # smaller text wins; empty (the default) sends what every release reads
+    # text coders besides deflate that every reader of the SEALED fields reads (the CPs): the
+    # smaller sealed text wins. The frame itself is always format 2, what every release reads;
+    # the engine sends format 3 on air where recipients read it (capability.py)
     text_coders: tuple[int, ...] = ()
 
 
@@ -59,4 +61,4 @@ def build_message(
     )
     if draft.seal_to is not None and env.type in SEALED_TYPES:
         env = seal(env, identity, draft.seal_to, secret=draft.seal_with, coders=draft.text_coders)
-    return SignedMessage(env, encode(env, identity, coders=draft.text_coders), signer)
+    return SignedMessage(env, encode(env, identity), signer)

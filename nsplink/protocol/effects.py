@@ -64,6 +64,7 @@ class Transmit:
     want_ack: bool
     airtime_ms: float
     hop_limit: int | None = None  # None: the device's configured hop limit
+    riders: tuple[MessageId, ...] = ()  # more of our messages in the same bundle (codec.py)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ Rules of the state machine, in one place:
 
 Its parts: delivery.py (the state table), outgoing.py (one outgoing message, its rank, what is
 tracked), retry.py (retry delays, hop limit, want_ack), receipts.py (batching the receipts we
-owe), engineconfig.py.
+owe), capability.py (who reads format 3: the context coder and bundles), engineconfig.py.
 """
 
 from __future__ import annotations
@@ -35,7 +35,15 @@ from collections.abc import Iterable, Iterator
 from typing import Protocol
 
 from nsplink.protocol.build import Draft, build_message
-from nsplink.protocol.codec import MAX_FRAME, decode_unverified
+from nsplink.protocol.capability import Capabilities, addressed
+from nsplink.protocol.codec import (
+    FORMAT_V3,
+    MAX_FRAME,
+    MAX_MEMBERS,
+    decode_unverified,
+    encode,
+    encode_bundle,
+)
 from nsplink.protocol.codes import MessageType, Priority, ReceiptKind, State
 from nsplink.protocol.delivery import (
     CustodyPhase,
@@ -76,7 +84,7 @@ from nsplink.protocol.envelope import (
 from nsplink.protocol.errors import DecodeError
 from nsplink.protocol.fragments import to_frames
 from nsplink.protocol.identity import Identity, KeyId, KeyLookup, MessageId, PeerKey
-from nsplink.protocol.messages import Message, Receipt, ReceiptEntry
+from nsplink.protocol.messages import Message, Receipt, ReceiptEntry, Status
 from nsplink.protocol.outbox import Outbox
 from nsplink.protocol.outgoing import (
     PRIO_RANK,
@@ -104,6 +112,9 @@ REFUSAL_PAUSE: dict[RefusalReason, float] = {
     RefusalReason.UNAVAILABLE: 5.0,
 }
 
+
+# how many waiting messages the scheduler looks at for a bundle (the best ranked first)
+MAX_RIDERS = 24
 
 # how often an owner sends its first claim again to a rival that claimed the report later
 REASSERT_TRIES = 3
@@ -135,7 +146,9 @@ class SiteEngine:
         self.roster = roster
         self.config = config
         self.rng = rng or random.Random(0)
-        self.receiver = Receiver(roster, verified=verified)  # shared by simulated sites
+        # the verified-frame cache is shared by simulated sites
+        self.receiver = Receiver(roster, verified=verified, formats=config.formats)
+        self.capabilities = Capabilities(config.formats)
         self.replay = ReplayGuard()
         self._claims_seen = ReplayGuard()  # CP claims (triage receipts) already reported
         # our first claim per report and the signed receipt that made it (ownership.py)
@@ -154,6 +167,8 @@ class SiteEngine:
         self.receipts = ReceiptQueue(config.receipt_delay_s)
         self._triage_newest: dict[tuple[MessageId, KeyId], int] = {}  # -> receipt seq applied
         self._tokens: dict[int, tuple[MessageId, int]] = {}
+        # token -> (bytes on air, messages riding in the same bundle), see _on_air
+        self._air: dict[int, tuple[int, tuple[MessageId, ...]]] = {}
         self._next_token = 1
         self._handing: int | None = None  # one hand-off at a time, like the device's API
         self._packets: dict[int, tuple[MessageId, int, float, float]] = {}
@@ -283,6 +298,8 @@ class SiteEngine:
     ) -> list[Effect]:
         """Compose, sign and queue a message the engine makes itself (status beacons)."""
         now = self._clock(now)
+        if isinstance(body, Status):
+            body = self.capabilities.announce(body)
         msg = self._compose(body, destination, priority, now)
         if msg is None:
             return [NeedSeqs(self.config.seq_low_water * 2)]
@@ -312,12 +329,23 @@ class SiteEngine:
         if self._handing == token:
             self._handing = None
         ref = self._tokens.pop(token, None)
+        size, riders = self._air.pop(token, (0, ()))
         out = self.outbox.get(ref[0]) if ref else None
         if ref is None or out is None:
             return self._pump(now)
         part = ref[1]
-        airtime = self.planner.airtime_ms(len(out.frames[part]))
+        airtime = self.planner.airtime_ms(size)
         self._packets[packet_id] = (out.mid, part, now, airtime)
+        for mid in riders:  # in the same frame: handed over too (its airtime counted once)
+            rider = self.outbox.get(mid)
+            if rider is not None:
+                effects.extend(self._handed(rider, 0, packet_id, 0.0, now))
+        return self._handed(out, part, packet_id, airtime, now) + effects + self._pump(now)
+
+    def _handed(
+        self, out: Outgoing, part: int, packet_id: int, airtime: float, now: float
+    ) -> list[Effect]:
+        effects: list[Effect] = []
         if not out.pending and out.tracked:
             self.outbox.set_retry(out, now + self.retry.delay(out, self.heard, self.rng))
         elif not out.pending:
@@ -337,13 +365,18 @@ class SiteEngine:
                 self._wall(out.next_retry) if out.tracked and out.next_retry else None,
             )
         )
-        return effects + self._pump(now)
+        return effects
 
     def on_refused(self, token: int, reason: RefusalReason, now: float) -> list[Effect]:
         now = self._clock(now)
         if self._handing == token:
             self._handing = None
         ref = self._tokens.pop(token, None)
+        for mid in self._air.pop(token, (0, ()))[1]:  # riders go back to waiting as well
+            rider = self.outbox.get(mid)
+            if rider is not None and not rider.pending:
+                rider.pending = [0]
+                self.outbox.touch(rider)
         pause = REFUSAL_PAUSE[reason]
         self.planner.block(now + pause)
         effects: list[Effect] = []
@@ -407,17 +440,25 @@ class SiteEngine:
     def on_frame(self, frame: bytes, from_node: int, hops: int | None, now: float) -> list[Effect]:
         now = self._clock(now)
         try:
-            msg = self.receiver.receive(frame, now)
+            msgs = self.receiver.receive_all(frame, now)  # none: a fragment, kept for reassembly
         except DecodeError as err:
             return [Rejected(err, frame, from_node, _peek(frame))]
-        if msg is None:
-            return []  # a fragment, kept for reassembly
+        effects: list[Effect] = []
+        for msg in msgs:  # a bundle's messages, each as if it came alone
+            effects.extend(self._on_message(msg, from_node, hops, now))
+        return effects + self._pump(now) if msgs else []
+
+    def _on_message(
+        self, msg: SignedMessage, from_node: int, hops: int | None, now: float
+    ) -> list[Effect]:
         env = msg.envelope
         effects: list[Effect] = []
         signer = env.sender
         if signer == self.me:
             return []  # our own message coming back (a custodian forwarding it)
         effects.extend(self._seen(signer, from_node, hops, now))
+        if isinstance(env.body, Status):
+            self.capabilities.heard(signer, env.body)
         for_me = self._for_me(env.destination)
         duplicate = for_me and self.replay.accept(msg.id) is ReplayVerdict.DUPLICATE
         if isinstance(env.body, Receipt):
@@ -437,7 +478,7 @@ class SiteEngine:
             effects.append(Deliver(msg, from_node, hops, False))
         elif self.config.carry and env.type not in UNTRACKED:
             effects.extend(self._maybe_take_custody(msg, now))
-        return effects + self._pump(now)
+        return effects
 
     def for_me(self, dest: Destination) -> bool:
         """Whether a message to `dest` is addressed to this site (also for unverified ones)."""
@@ -813,13 +854,17 @@ class SiteEngine:
             return []
         part = out.pending.pop(0)
         self.outbox.touch(out)
-        frame = out.frames[part]
+        frame, riders = self._on_air(out, part, now)
+        for rider in riders:
+            rider.pending.clear()
+            self.outbox.touch(rider)
         airtime = self.planner.airtime_ms(len(frame))
         hop_limit = self.retry.hop_limit(out, self.heard, self._reach(out))
         self.planner.record(now, airtime, hop_limit)
         token = self._next_token
         self._next_token += 1
         self._tokens[token] = (out.mid, part)
+        self._air[token] = (len(frame), tuple(r.mid for r in riders))
         self._handing = token
         env = out.msg.envelope
         return [
@@ -833,8 +878,52 @@ class SiteEngine:
                 want_ack=want_ack(out, self.outbox.ready_count(), hop_limit),
                 hop_limit=hop_limit,
                 airtime_ms=airtime,
+                riders=self._air[token][1],
             )
         ]
+
+    def _on_air(self, out: Outgoing, part: int, now: float) -> tuple[bytes, list[Outgoing]]:
+        """The bytes that go on air for `out`'s part: its logged frame, or, where every site
+        addressed reads it (capability.py), format 3, re-signed now; with other messages of
+        ours that wait, read format 3 too and fit (the frame and the airtime plan), riding in one
+        bundle. Someone else's
+        message (custody, a relayed claim) and fragments go as they are."""
+        if not self._v3(out, now) or len(out.frames) != 1:
+            return out.frames[part], []
+        envs = [out.msg.envelope]
+        riders: list[Outgoing] = []
+        bundle = b""
+        for other in sorted(self.outbox.ready(), key=lambda o: (o.rank, o.slot))[:MAX_RIDERS]:
+            if other is out or len(other.frames) != 1 or other.pending != [0]:
+                continue
+            if out.urgent and not other.urgent:
+                continue  # routine messages do not ride on the emergency reserve
+            if not self._v3(other, now):
+                continue
+            trial = encode_bundle([*envs, other.msg.envelope], self.identity)
+            if len(trial) > MAX_FRAME:
+                continue
+            airtime = self.planner.airtime_ms(len(trial))
+            if self.planner.earliest(now, airtime, urgent=out.urgent) <= now:
+                envs.append(other.msg.envelope)
+                riders.append(other)
+                bundle = trial
+                if len(envs) == MAX_MEMBERS:
+                    break
+        if riders:
+            return bundle, riders
+        if not out.v3_frame:  # coded and signed once: its retries are the same bytes
+            out.v3_frame = encode(out.msg.envelope, self.identity, version=FORMAT_V3)
+        return out.v3_frame, []
+
+    def _v3(self, out: Outgoing, now: float) -> bool:
+        """Whether `out` may go on air in format 3 now (ours, every addressee reads it)."""
+        env = out.msg.envelope
+        if env.sender != self.me or out.custody:
+            return False
+        sites = addressed(env.destination, self.roster, self.me)
+        heard = all(self._fresh(s, now) for s in sites)
+        return self.capabilities.format_for(sites, out.attempt, heard) == FORMAT_V3
 
     def _reach(self, out: Outgoing) -> frozenset[KeyId]:
         """Whom a frame must reach besides its recipients: a receipt for several senders goes

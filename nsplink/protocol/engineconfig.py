@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from nsplink.lora.airtime import ModemParams, preset
+from nsplink.protocol.codec import READ_FORMATS
 
 
 @dataclass(frozen=True)
@@ -24,3 +25,6 @@ class EngineConfig:
     custody_max_forwards: int = 8
     custody_confirm_s: float = 60.0  # wait for the destination's own receipt before confirming
     seq_low_water: int = 8
+    # frame formats this site reads and announces (capability.py); {2}: as a release from
+    # before issue 24, for a mixed region during an upgrade and the tests of one
+    formats: frozenset[int] = READ_FORMATS

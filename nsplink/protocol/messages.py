@@ -437,6 +437,7 @@ class Status(Body):
     rssi: int | None = None
     snr: float | None = None
     head: ChainHead | None = None
+    reads: int | None = None  # the newest frame format the sender reads; None: format 2
 
     def validate(self) -> None:
         p = "status."
@@ -462,6 +463,7 @@ class Status(Body):
             _check_int(p + "head", self.head.count, 0, U32)
             if not isinstance(self.head.hash, bytes) or len(self.head.hash) != HEAD_HASH_BYTES:
                 raise ValidationError(p + "head", "hint.bytes", max=HEAD_HASH_BYTES)
+        _check_opt_int(p + "reads", self.reads, 3, 15)
 
 
 @dataclass(frozen=True)

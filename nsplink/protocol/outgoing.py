@@ -97,6 +97,7 @@ class Outgoing:
     confirm_at: float = 0.0  # TENTATIVE custody becomes HELD at this time unless released
     slot: int = 0  # its place in the outbox's order (outbox.py)
     max_attempts: int | None = None  # sent at most this often, then dropped (a re-sent claim)
+    v3_frame: bytes = b""  # the same message in format 3, signed once when first sent
 
     @property
     def mid(self) -> MessageId:

@@ -6,13 +6,24 @@ signature checked out, by their exact bytes, so such a copy costs a lookup inste
 verification and a decode. The copy is still handed on as a message: what it means (a duplicate
 to receipt again, a relay's repeat) stays the engine's decision. Sites simulated in one process
 share one cache, so each distinct frame is verified once for all that hear it.
+
+A format 3 bundle (codec.py) yields all of its messages; it is verified at each hearing (the
+cache holds single messages), which costs one verification for several messages.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Collection
 
-from nsplink.protocol.codec import decode, is_fragment
+from nsplink.protocol.codec import (
+    READ_FORMATS,
+    check_versions,
+    decode,
+    decode_bundle,
+    is_bundle,
+    is_fragment,
+)
 from nsplink.protocol.envelope import SignedMessage
 from nsplink.protocol.errors import DecodeError, RevokedKey, UnknownKey
 from nsplink.protocol.fragments import Reassembler, parse_fragment
@@ -51,8 +62,10 @@ class Receiver:
         keys: KeyLookup,
         reassembler: Reassembler | None = None,
         verified: VerifiedFrames | None = None,
+        formats: Collection[int] = READ_FORMATS,
     ) -> None:
         self.keys = keys
+        self.formats = formats  # the frame formats this site reads (capability.py)
         self.reassembler = reassembler or Reassembler()
         self.verified = verified if verified is not None else VerifiedFrames()
 
@@ -68,16 +81,24 @@ class Receiver:
                 whole = self.reassembler.add(frag, now)
                 if whole is None:
                     return None
-                return decode(whole, self.keys)
+                return decode(whole, self.keys, self.formats)
             except DecodeError:
                 self.reassembler.forget(frag.msg_id)  # junk mixed in: let the retry complete
                 raise
+        check_versions(frame, self.formats)  # the cache may be shared with sites reading more
         known = self.verified.get(frame, self.keys)
         if known is not None:
             return known
-        msg = decode(frame, self.keys)
+        msg = decode(frame, self.keys, self.formats)
         self.verified.put(msg)
         return msg
+
+    def receive_all(self, frame: bytes, now: float) -> list[SignedMessage]:
+        """Like `receive`, for any frame: a bundle's messages, one message, or none yet."""
+        if is_bundle(frame):  # as sent, or a relay forwarding one member's log copy: all of it
+            return decode_bundle(frame, self.keys, self.formats)
+        msg = self.receive(frame, now)
+        return [] if msg is None else [msg]
 
     def next_deadline(self) -> float | None:
         return self.reassembler.next_deadline()

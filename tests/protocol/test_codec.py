@@ -144,12 +144,33 @@ def test_forged_signature_by_other_key(nsp: p.Identity, cp: p.Identity, ring: p.
 
 def test_unsupported_format_version(nsp: p.Identity, ring: p.KeyRing) -> None:
     """Format 1 (protobuf bodies) and any newer one: refused with a clear error, never misread."""
-    for version in (1, p.FORMAT_VERSION + 1):
+    for version in (1, max(p.READ_FORMATS) + 1):
         signed = bytearray(p.encode(_env(nsp, "status"), nsp))
         signed[0] = version << 4 | p.CURRENT_DICT
         with pytest.raises(p.UnsupportedVersion) as err:
             p.decode(bytes(signed), ring)
         assert "nsplink" in render_error(err.value, "nl")
+
+
+def test_site_reading_only_format_2_refuses_format_3_by_name(
+    nsp: p.Identity, ring: p.KeyRing
+) -> None:
+    """A site configured as an older release (formats={2}) names the version it cannot read;
+    the same frame decodes at a site reading both, to the same envelope as format 2."""
+    env = _env(nsp, "sitrep")
+    new = p.encode(env, nsp, version=p.FORMAT_V3)
+    with pytest.raises(p.UnsupportedVersion) as err:
+        p.decode(new, ring, formats={p.FORMAT_VERSION})
+    assert err.value.params["version"] == p.FORMAT_V3
+    assert p.decode(new, ring).envelope == p.decode(p.encode(env, nsp), ring).envelope
+
+
+def test_context_coder_only_in_format_3(nsp: p.Identity, ring: p.KeyRing) -> None:
+    """Coder 2 in a format 2 frame is refused: format 2 is what every release reads."""
+    signed = bytearray(p.encode(_env(nsp, "sitrep"), nsp))
+    signed[0] = p.FORMAT_VERSION << 4 | p.CONTEXT_CODER
+    with pytest.raises(p.UnknownDictionary):
+        p.decode(bytes(signed), ring)
 
 
 def test_unknown_dictionary(nsp: p.Identity, ring: p.KeyRing) -> None:

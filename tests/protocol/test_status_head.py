@@ -19,7 +19,7 @@ def _older_sender(body: p.Status) -> tuple[bytes, bool]:
     and whether its bits ended on a byte boundary."""
     msg = _bodies._enc_status(body)
     w = bitpack.BitWriter()
-    plan = tuple(f for f in bitpack._plan(pb.Status.DESCRIPTOR) if f.name != "head")
+    plan = tuple(f for f in bitpack._plan(pb.Status.DESCRIPTOR) if not f.added)
     bitpack._write_fields(w, msg, plan)
     on_boundary = w.aligned
     return w.finish(), on_boundary

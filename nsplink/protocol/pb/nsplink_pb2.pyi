@@ -875,6 +875,7 @@ class Status(_message.Message):
     RSSI_FIELD_NUMBER: _builtins.int
     SNR_X4_FIELD_NUMBER: _builtins.int
     HEAD_FIELD_NUMBER: _builtins.int
+    READS_FIELD_NUMBER: _builtins.int
     power: Global___Power.ValueType
     battery_pct: _builtins.int
     power_hours: _builtins.int
@@ -882,6 +883,11 @@ class Status(_message.Message):
     rssi: _builtins.int
     snr_x4: _builtins.int
     """dB * 4"""
+    reads: _builtins.int
+    """Others send a site format 3 (the context coder, bundles) only while its latest beacon
+    says it reads it (capability.py).
+    issue 24: newest frame format read; unset: 2
+    """
     @_builtins.property
     def last_heard(self) -> _containers.RepeatedCompositeFieldContainer[Global___PeerHeard]: ...
     @_builtins.property
@@ -899,19 +905,24 @@ class Status(_message.Message):
         rssi: _builtins.int | None = ...,
         snr_x4: _builtins.int | None = ...,
         head: Global___ChainHead | None = ...,
+        reads: _builtins.int | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["_head", b"_head", "_rssi", b"_rssi", "_snr_x4", b"_snr_x4", "head", b"head", "rssi", b"rssi", "snr_x4", b"snr_x4"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_head", b"_head", "_reads", b"_reads", "_rssi", b"_rssi", "_snr_x4", b"_snr_x4", "head", b"head", "reads", b"reads", "rssi", b"rssi", "snr_x4", b"snr_x4"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_head", b"_head", "_rssi", b"_rssi", "_snr_x4", b"_snr_x4", "battery_pct", b"battery_pct", "head", b"head", "last_heard", b"last_heard", "power", b"power", "power_hours", b"power_hours", "queue_depth", b"queue_depth", "rssi", b"rssi", "snr_x4", b"snr_x4"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_head", b"_head", "_reads", b"_reads", "_rssi", b"_rssi", "_snr_x4", b"_snr_x4", "battery_pct", b"battery_pct", "head", b"head", "last_heard", b"last_heard", "power", b"power", "power_hours", b"power_hours", "queue_depth", b"queue_depth", "reads", b"reads", "rssi", b"rssi", "snr_x4", b"snr_x4"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__head: _TypeAlias = _typing.Literal["head"]  # noqa: Y015
     _WhichOneofArgType__head: _TypeAlias = _typing.Literal["_head", b"_head"]  # noqa: Y015
+    _WhichOneofReturnType__reads: _TypeAlias = _typing.Literal["reads"]  # noqa: Y015
+    _WhichOneofArgType__reads: _TypeAlias = _typing.Literal["_reads", b"_reads"]  # noqa: Y015
     _WhichOneofReturnType__rssi: _TypeAlias = _typing.Literal["rssi"]  # noqa: Y015
     _WhichOneofArgType__rssi: _TypeAlias = _typing.Literal["_rssi", b"_rssi"]  # noqa: Y015
     _WhichOneofReturnType__snr_x4: _TypeAlias = _typing.Literal["snr_x4"]  # noqa: Y015
     _WhichOneofArgType__snr_x4: _TypeAlias = _typing.Literal["_snr_x4", b"_snr_x4"]  # noqa: Y015
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__head) -> _WhichOneofReturnType__head | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__reads) -> _WhichOneofReturnType__reads | None: ...
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__rssi) -> _WhichOneofReturnType__rssi | None: ...
     @_typing.overload

@@ -1,0 +1,90 @@
+"""Issue 24: format 3 bundles, several messages of one sender under one signature, and the
+capability table that decides who is sent format 3."""
+
+from __future__ import annotations
+
+import pytest
+
+from nsplink import protocol as p
+from nsplink.protocol.capability import FALLBACK_AFTER, Capabilities, addressed
+from nsplink.protocol.codec import MAX_MEMBERS
+from tests.protocol.conftest import sample_bodies
+
+BODIES = sample_bodies()
+HEAD = p.ChainHead(3, bytes(6))
+
+
+def _env(sender: p.Identity, name: str, seq: int) -> p.Envelope:
+    return p.Envelope(sender.key_id, seq, 510_000, BODIES[name], p.Priority.P3, p.ALL_CPS)
+
+
+def test_a_bundle_yields_each_message_and_each_log_copy_decodes_alone(
+    nsp: p.Identity, ring: p.KeyRing
+) -> None:
+    envs = [_env(nsp, "sitrep", 7), _env(nsp, "supply", 8), _env(nsp, "status", 9)]
+    bundle = p.encode_bundle(envs, nsp)
+    assert p.is_bundle(bundle) and bundle[0] == p.FORMAT_V3 << 4
+    members = p.decode_bundle(bundle, ring)
+    assert [m.envelope for m in members] == envs
+    for i, m in enumerate(members, start=1):
+        assert m.frame[0] & 0x0F == i and m.frame[1:] == bundle[1:]
+        assert p.decode(m.frame, ring).envelope == envs[i - 1]  # what a log keeps re-verifies
+    alone = sum(len(p.encode(e, nsp, version=p.FORMAT_V3)) for e in envs)
+    assert len(bundle) < alone - 2 * p.SIGNATURE_LEN  # one signature instead of three
+
+
+def test_the_bundle_as_sent_is_not_one_message(nsp: p.Identity, ring: p.KeyRing) -> None:
+    bundle = p.encode_bundle([_env(nsp, "sitrep", 1), _env(nsp, "supply", 2)], nsp)
+    with pytest.raises(p.MalformedFrame):
+        p.decode(bundle, ring)
+    with pytest.raises(p.MalformedFrame):  # a selector beyond the members
+        p.decode(bytes([bundle[0] | 5]) + bundle[1:], ring)
+
+
+def test_any_altered_byte_but_the_selector_breaks_the_signature(
+    nsp: p.Identity, ring: p.KeyRing
+) -> None:
+    bundle = p.encode_bundle([_env(nsp, "sitrep", 1), _env(nsp, "supply", 2)], nsp)
+    for pos in range(1, len(bundle)):
+        forged = bytearray(bundle)
+        forged[pos] ^= 0x01
+        with pytest.raises(p.DecodeError):
+            p.decode_bundle(bytes(forged), ring)
+
+
+def test_a_site_reading_only_format_2_refuses_a_bundle_by_name(
+    nsp: p.Identity, ring: p.KeyRing
+) -> None:
+    bundle = p.encode_bundle([_env(nsp, "sitrep", 1), _env(nsp, "supply", 2)], nsp)
+    with pytest.raises(p.UnsupportedVersion):
+        p.Receiver(ring, formats={p.FORMAT_VERSION}).receive_all(bundle, 0.0)
+    assert len(p.Receiver(ring).receive_all(bundle, 0.0)) == 2
+
+
+def test_only_our_own_messages_and_two_to_fifteen_of_them(nsp: p.Identity, cp: p.Identity) -> None:
+    with pytest.raises(ValueError):
+        p.encode_bundle([_env(nsp, "sitrep", 1), _env(cp, "supply", 2)], nsp)
+    with pytest.raises(ValueError):
+        p.encode_bundle([_env(nsp, "sitrep", 1)], nsp)
+    with pytest.raises(ValueError):
+        p.encode_bundle([_env(nsp, "status", i) for i in range(MAX_MEMBERS + 1)], nsp)
+
+
+def test_capabilities_need_every_addressee_and_fall_back_when_heard_but_silent(
+    nsp: p.Identity, cp: p.Identity, ring: p.KeyRing
+) -> None:
+    caps = Capabilities()
+    cps = addressed(p.ALL_CPS, ring, nsp.key_id)
+    assert cps == {cp.key_id}
+    assert caps.format_for(cps, 1, heard=True) == p.FORMAT_VERSION  # nothing announced yet
+    caps.heard(cp.key_id, p.Status(p.Power.NET, 100, 255, 0, head=HEAD, reads=p.FORMAT_V3))
+    assert caps.format_for(cps, 1, heard=True) == p.FORMAT_V3
+    assert caps.format_for(cps, FALLBACK_AFTER + 1, heard=False) == p.FORMAT_V3  # away
+    assert caps.format_for(cps, FALLBACK_AFTER + 1, heard=True) == p.FORMAT_VERSION
+    everyone = addressed(p.EVERYONE, ring, cp.key_id)
+    assert caps.format_for(everyone, 1, heard=True) == p.FORMAT_VERSION  # the NSP did not say
+    caps.heard(cp.key_id, p.Status(p.Power.NET, 100, 255, 0, head=HEAD))  # downgraded
+    assert caps.format_for(cps, 1, heard=True) == p.FORMAT_VERSION
+    old = Capabilities({p.FORMAT_VERSION})
+    assert old.announce(p.Status(p.Power.NET, 100, 255, 0, head=HEAD)).reads is None
+    assert Capabilities().announce(p.Status(p.Power.NET, 100, 255, 0, head=HEAD)).reads == 3
