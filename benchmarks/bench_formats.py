@@ -19,6 +19,7 @@ from nsplink.protocol import (
     FORMAT_VERSION,
     HEAD_EVERY,
     DeliveryState,
+    EngineConfig,
     Outcome,
     Power,
     Priority,
@@ -28,7 +29,6 @@ from nsplink.protocol import (
     Transmit,
     beacon_head,
 )
-from nsplink.protocol.engineconfig import EngineConfig
 from nsplink.radio.sim import Medium
 from nsplink.scenario.network import SimNetwork, SimSite
 

@@ -12,7 +12,7 @@ from nsplink.app.site import SiteHome
 from nsplink.bounded import TooDeep, check_depth
 from nsplink.errors import NsplinkError
 from nsplink.i18n import Lang, parse_lang, register
-from nsplink.protocol.codec import READ_FORMATS
+from nsplink.protocol import READ_FORMATS
 from nsplink.radio.base import DEFAULT_PORTNUM
 
 register(

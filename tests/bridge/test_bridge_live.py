@@ -153,7 +153,9 @@ async def test_two_islands_over_the_broker_nothing_lost_nothing_twice_forgery_re
         await wait_until(lambda: _dup_seen(cp_b, refs[1]), 60, "the replay counted", daemons)
 
         # 5. CP B takes report 1: its claim reaches CP A over the broker; A may not take it
-        assert handle(cp_b, first, "--status", "gezien", "--operator", "Bo").returncode == 0
+        # (its operator takes it on purpose: the report's turn order may name another CP first)
+        took = handle(cp_b, first, "--status", "gezien", "--operator", "Bo", "--take-over")
+        assert took.returncode == 0, took.stderr
         key_b = _key(cp_b)
         await wait_until(lambda: _owner_is(cp_a, first, key_b), 120, "B's claim at A", daemons)
         done = handle(cp_a, first, "--status", "BEH", "--operator", "Ada")
@@ -173,7 +175,8 @@ async def test_two_islands_over_the_broker_nothing_lost_nothing_twice_forgery_re
         refs.append(sixth)
         await wait_until(lambda: _has(cp_a2, sixth), 120, "report 6 at CP A2", daemons)
         await wait_until(lambda: _has(cp_b, sixth), 120, "report 6 at CP B", daemons)
-        assert handle(cp_a2, sixth, "--status", "gezien", "--operator", "Cas").returncode == 0
+        took = handle(cp_a2, sixth, "--status", "gezien", "--operator", "Cas", "--take-over")
+        assert took.returncode == 0, took.stderr
         key_a2 = _key(cp_a2)
         await wait_until(lambda: _owner_is(cp_b, sixth, key_a2), 120, "A2's claim at B", daemons)
         done = handle(cp_b, sixth, "--status", "MKAMER", "--operator", "Bo")

@@ -4,6 +4,7 @@ delivery per NSP; the printable shift log. Screenshots of each for a person to l
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -51,7 +52,14 @@ async def test_map_bulletin_and_shift_log(
     houten = page.locator("g.site[data-site='nsp-houten']")
     utrecht = page.locator("g.site[data-site='cp-utrecht']")
     assert await houten.get_attribute("class") == "site open nsp"
-    h, u = await houten.bounding_box(), await utrecht.bounding_box()
+    # the live map is drawn anew on every log change: ask again if it was swapped meanwhile
+    for _ in range(50):
+        await houten.wait_for(state="visible")
+        await utrecht.wait_for(state="visible")
+        h, u = await houten.bounding_box(), await utrecht.bounding_box()
+        if h is not None and u is not None:
+            break
+        await asyncio.sleep(0.1)
     assert h is not None and u is not None
     assert u["y"] < h["y"] and u["x"] < h["x"]  # Utrecht lies north-west of Houten
     table = await page.locator("table.sites").inner_text()

@@ -12,18 +12,20 @@ from nsplink.protocol import (
     EVERYONE,
     FORMAT_V3,
     FORMAT_VERSION,
+    Category,
     ChainHead,
     Deliver,
+    EngineConfig,
     Power,
     Priority,
     Rejected,
     Status,
     Supply,
     Transmit,
+    Unit,
+    Urgency,
     minutes_since_epoch,
 )
-from nsplink.protocol.codes import Category, Unit, Urgency
-from nsplink.protocol.engineconfig import EngineConfig
 from nsplink.radio.sim import Medium
 from nsplink.scenario.network import SimNetwork, SimSite
 from tests.scenario.helpers import Recorder, bulletin, sitrep
