@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -164,8 +165,39 @@ async def collect(result: RunResult) -> dict[str, Any]:
             "sites": list(bridge.sites),
             "from_h": round(bridge.start / 3600, 2),
             "latency_s": bridge.latency,
+            "feed": _feed_reach(created, received, bridge.sites, bridge.start, bridge.latency),
         }
     return report
+
+
+FEED_TYPES = ("sitrep", "supply", "bulletin")  # what the bridge's feed carries (app/feed.py)
+
+
+def _feed_reach(
+    created: dict[str, dict[str, Any]],
+    received: dict[str, dict[str, float]],
+    linked: Sequence[str],
+    start: float,
+    latency: float,
+) -> dict[str, Any]:
+    """How soon the crisis organisation has what the feed carries (issue 23), for what was
+    typed once the link was up: from typing to the moment a CP with the link had it (wrote or
+    received it) and its bridge published it, `latency` later. Without the link nothing reaches
+    them but a USB stick with `nsplink export`."""
+    times: list[float] = []
+    items = reached = 0
+    for ref, info in created.items():
+        if info["type"] not in FEED_TYPES or info["at"] < start:
+            continue
+        items += 1
+        have = [received.get(ref, {}).get(cp) for cp in linked]
+        if info["site"] in linked:
+            have.append(info["at"])
+        at = [t for t in have if t is not None]
+        if at:
+            reached += 1
+            times.append(min(at) + latency - info["at"])
+    return {"items": items, "reached": reached, "typed_to_feed_s": _stats(times)}
 
 
 UNOWNED_AFTER_MIN = 15  # an emergency report nobody has taken this long after it was typed
@@ -587,6 +619,14 @@ register(
             "Bij elke CP binnen: {b0} van {b1} zonder brug, {a0} van {a1} met de brug",
             "In every CP's queue: {b0} of {b1} without the bridge, {a0} of {a1} with it",
         ),
+        "report.own.feed": (
+            "Bij de crisisorganisatie (feed: situatierapporten, aanvragen, bulletins, gemeld met "
+            "de brug): {n} van {of}, gemeld → op de feed p50 {p50}, p95 {p95}; zonder brug "
+            "alleen per USB-export",
+            "At the crisis organisation (feed: situation reports, requests, bulletins typed with "
+            "the bridge up): {n} of {of}, typed → on the feed p50 {p50}, p95 {p95}; without the "
+            "bridge only by USB export",
+        ),
         "report.own.bridge": (
             "Brug (IP) tussen {sites} vanaf uur {h}, {latency} s per bericht",
             "Bridge (IP) between {sites} from hour {h}, {latency} s per message",
@@ -793,6 +833,10 @@ def _ownership_md(own: dict[str, Any] | None, T: Any, lang: Lang | None) -> list
         L += [T("report.own.bridge", sites=sites, h=b["from_h"], latency=b["latency_s"]), ""]
         before, after = own["in_every_cp_queue_before_bridge"], own["in_every_cp_queue_with_bridge"]
         L += [T("report.own.reached", b0=before[0], b1=before[1], a0=after[0], a1=after[1]), ""]
+        if "feed" in b:
+            f, st = b["feed"], b["feed"]["typed_to_feed_s"]
+            p50, p95 = (units.duration(st[q], lang) for q in ("p50", "p95"))
+            L += [T("report.own.feed", n=f["reached"], of=f["items"], p50=p50, p95=p95), ""]
     rows = []
     keys = ["typed_to_every_cp_s", "typed_to_first_claim_s", "typed_to_owner_at_every_cp_s"]
     if "typed_to_every_cp_with_bridge_s" in own:

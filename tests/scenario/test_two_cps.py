@@ -68,4 +68,10 @@ async def test_a_bridge_from_hour_two_puts_every_report_in_both_queues(tmp_path:
     # other: that happens only before the bridge
     assert own["unowned"] <= before_total - before
     assert rep["lost"] == 0 and rep["duplicates_shown"] == 0
-    assert "Bij elke CP binnen" in render_markdown(rep, "nl")
+    # the crisis organisation's feed: what a linked CP had from hour 2 on, seconds after that
+    # (what was typed before the link reaches it when the link comes, or by USB)
+    feed = own["bridge"]["feed"]
+    assert feed["items"] >= 5 and 0 < feed["reached"] <= feed["items"]
+    assert feed["typed_to_feed_s"]["p50"] is not None
+    md = render_markdown(rep, "nl")
+    assert "Bij elke CP binnen" in md and "Bij de crisisorganisatie" in md
