@@ -254,14 +254,23 @@ def prepare(path: Path, *, create: bool, busy_ms: int = DEFAULT_BUSY_MS) -> int:
 
 
 def _check_version(conn: sqlite3.Connection, path: Path) -> int:
-    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-    if version > SCHEMA_VERSION:
-        raise StoreTooNew(path=path, found=version, known=SCHEMA_VERSION)
+    version = _user_version(conn)
     if version == 0:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         if tables:
-            raise StoreCorrupt("not an nsplink log", path=path)
+            # Outside a transaction each statement reads its own snapshot: the daemon creating
+            # this log may have committed its tables and their version between our two reads
+            # (seen as a false "not an nsplink log" in a reader started with the daemon).
+            version = _user_version(conn)
+            if version == 0:
+                raise StoreCorrupt("not an nsplink log", path=path)
+    if version > SCHEMA_VERSION:
+        raise StoreTooNew(path=path, found=version, known=SCHEMA_VERSION)
     return version
+
+
+def _user_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
 def migrate(conn: sqlite3.Connection, path: Path, target: int = SCHEMA_VERSION) -> None:

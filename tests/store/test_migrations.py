@@ -95,3 +95,39 @@ async def test_foreign_sqlite_file_is_refused_and_left_untouched(tmp_path: Path)
     with pytest.raises(StoreCorrupt, match="not an nsplink log"):
         await Store.open(db)
     assert digest(db) == before
+
+
+async def test_a_log_created_between_a_readers_two_looks_is_not_called_foreign(
+    tmp_path: Path,
+) -> None:
+    """A reader started together with the daemon: it reads the version (0, nothing yet), the
+    daemon commits the tables and their version at once, the reader then sees tables. That is
+    a new log, not a foreign file. The reader's second look is forced here by a connection that
+    answers the first version query from before the daemon's commit."""
+    from nsplink.store.schema import _check_version
+
+    path = tmp_path / "nsplink.db"
+    async with await Store.open(path):
+        pass  # the daemon created the log
+
+    class BeforeTheCommit(sqlite3.Connection):
+        first = True
+
+        def execute(self, sql: str, *args: object) -> sqlite3.Cursor:  # type: ignore[override]
+            if sql == "PRAGMA user_version" and BeforeTheCommit.first:
+                BeforeTheCommit.first = False
+                return super().execute("SELECT 0")
+            return super().execute(sql, *args)  # type: ignore[arg-type]
+
+    conn = sqlite3.connect(path, factory=BeforeTheCommit)
+    try:
+        assert _check_version(conn, path) == SCHEMA_VERSION
+    finally:
+        conn.close()
+    foreign = tmp_path / "other.db"
+    other = sqlite3.connect(foreign)
+    other.execute("CREATE TABLE t (x)")
+    other.commit()
+    with pytest.raises(StoreCorrupt):
+        _check_version(other, foreign)
+    other.close()
