@@ -47,8 +47,8 @@ register_texts(
             "first for {cps} (silent; then yours, from {until})",
         ),
         "owner.turn_open": (
-            "eerst voor {cps}; geen claim gehoord sinds {since}",
-            "first for {cps}; no claim heard since {since}",
+            "eerst voor {cps}, geen claim sinds {since}",
+            "first for {cps}, no claim since {since}",
         ),
         "owner.not_heard": (
             "Melding {id} is eerst voor {cps}. Die post is hier niet gehoord, dus niemand weet of "

@@ -354,8 +354,9 @@ class QueueRow:
 
     @property
     def fresh(self) -> bool:
-        """Nobody here has looked at it yet: new, or the NSP said something new."""
-        return self.item.triage == "ONTV" or self.news is not None
+        """Nobody here has looked at it yet: new, or the NSP said something new. A report that
+        waits for another CP's turn is not this operator's news (no badge, no bell)."""
+        return (self.item.triage == "ONTV" and self.turn is None) or self.news is not None
 
     def state_words(self, lang: Lang) -> str:
         if self.news:
@@ -410,6 +411,8 @@ async def queue_view(
         fresh = item.triage == "ONTV"  # a step of ours is a claim on its way
         turn = waiting_turn(own, site, me, item.ref, dest, item.received_at, ago) if fresh else None
         rows.append(QueueRow(item, priority, rec, news.get(item.ref), own, site, me, turn))
+    # within a priority, what is this CP's to take up comes before what waits for another CP
+    rows.sort(key=lambda r: (r.priority, r.turn is not None))  # stable: the order above stays
     return QueueView(
         trusted=[r for r in rows if r.item.trust != "quarantined"],
         quarantined=[r for r in rows if r.item.trust == "quarantined"],

@@ -24,6 +24,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from nsplink.app.nudge import nudge
+from nsplink.cli.ownership_words import NotYourTurn
 from nsplink.cli.queue_cmd import (
     apply_triage,
     check_note,
@@ -371,6 +372,9 @@ class Console:
                                    time.time(), take_over=form.get("take_over") == "1")  # fmt: skip
             except NsplinkError as err:  # another CP has it, or comes first: one line, note kept
                 text = render_error(err, lang)
+                if isinstance(err, NotYourTurn):  # the terminal's flag is a checkbox here
+                    p = err.params
+                    text = t("console.item.not_your_turn", lang, id=p["id"], cps=p["cps"])
                 return await self._item_response(request, session, 409, text, note, chosen=form)
         nudge(self.site.home)  # the daemon sends the signed triage receipt now
         if self.hub is not None:

@@ -61,9 +61,20 @@ register(
             "Notitie (gaat naar de post; bij navraag is het de vraag)",
             "Note (goes to the site; with 'more information asked' it is the question)",
         ),
+        # one cell carries life threat, services and the summary (the terminal has three)
+        "console.queue.header": (
+            "Nr|Prio|Soort|Van|Leeftijd|Status|Melding",
+            "No|Prio|Type|From|Age|State|Report",
+        ),
+        "console.item.not_your_turn": (
+            "Melding {id} is eerst voor {cps}, en een claim daarvan is hier nog niet gehoord. "
+            "Weet u dat {cps} hem niet afhandelt? Vink dan 'Overnemen' aan.",
+            "Report {id} is first for {cps}, and no claim of theirs has been heard here yet. "
+            "If you know {cps} is not handling it, tick 'Take over'.",
+        ),
         "console.item.take_over": (
-            "Overnemen, ook als een andere CP eerst aan de beurt is (die CP kan niet)",
-            "Take over, even when another CP's turn comes first (that CP cannot act)",
+            "Overnemen: ook als een andere CP eerst aan de beurt is (die CP kan niet)",
+            "Take over: even when another CP's turn comes first (that CP cannot act)",
         ),
         "console.item.submit": ("Vastleggen", "Record"),
         "console.item.done": (

@@ -391,3 +391,39 @@ async def test_a_report_another_cp_took_is_refused_in_words_and_the_note_kept(
     assert "al in behandeling bij 0d0e0f" in text and "Traceback" not in text
     assert await page.input_value("textarea[name=note]") == "Ambulance onderweg?"
     assert await triage_events(cp) == []
+
+
+async def test_a_report_first_for_another_cp_is_taken_only_with_the_checkbox(
+    tmp_path: Path, console_at: Any, chromium: Any
+) -> None:
+    """Issue 23: a report whose turn order names the other CP first is refused in words that
+    point at the 'Overnemen' checkbox; ticked, the step is recorded."""
+    from nsplink.cli.queue_cmd import my_key
+    from nsplink.cli.sitefiles import load_site
+    from nsplink.protocol import KeyId, MessageId, turn_order
+    from tests.app.daemon.sites import make_sites
+
+    sites = make_sites(tmp_path, [("cp-noord", "cp"), ("cp-zuid", "cp"), ("nsp-houten", "nsp")])
+    zuid = sites["cp-zuid"]
+    keys = [KeyId.parse(my_key(load_site(sites[n]))) for n in ("cp-noord", "cp-zuid")]
+    number = 0
+    for n in range(1, 65):  # until one report is first for CP Noord (the keys are new each run)
+        _, frame = await queue(sites["nsp-houten"], FIRE)
+        ref = await receive(zuid, frame, "nsp-houten")
+        if turn_order(MessageId.parse(ref), keys)[0] == keys[0]:
+            number = n
+            break
+    assert number
+    console = console_at(zuid)
+    await console.ready()
+    page = await login(chromium, console.base, "Anna")
+    await page.goto(f"{console.base}/item/{number}")
+    await page.click("form#triage button[type=submit]")
+    await page.wait_for_selector("p.error")
+    text = await page.locator("#message").inner_text()
+    assert "eerst voor cp-noord" in text and "Overnemen" in text and "--take-over" not in text
+    assert await triage_events(zuid) == []
+    await page.check("input[name=take_over]")
+    await page.click("form#triage button[type=submit]")
+    await page.wait_for_selector("#message.ok")
+    assert [e.ref for e in await triage_events(zuid)] == [ref]
