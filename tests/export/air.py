@@ -14,7 +14,7 @@ from nsplink.protocol import Destination, Message, Priority
 from nsplink.radio.sim import Medium
 from nsplink.radio.sim.driver import RealtimeDriver, SimRadio
 from nsplink.store import Store
-from tests.app.daemon.test_daemon_inprocess import SPEEDUP, wait_for
+from tests.app.daemon.simmesh import SPEEDUP, wait_for
 
 
 async def queue(

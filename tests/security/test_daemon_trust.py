@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from nsplink.app.compose import push_roster, queue_message
-from nsplink.app.daemon import Daemon, DaemonOptions
+from nsplink.app.daemon import DaemonOptions
 from nsplink.app.keys import KeyMissing, load_identity
 from nsplink.app.nudge import nudge
 from nsplink.app.roster import (
@@ -32,15 +32,12 @@ from nsplink.app.roster import (
 )
 from nsplink.app.site import SiteHome
 from nsplink.protocol import ALL_CPS, Callback, Emergency, Incident, Priority, Services, decode
-from nsplink.radio.sim import Medium
-from nsplink.radio.sim.driver import RealtimeDriver, SimRadio
 from nsplink.store import Store
 from nsplink.store import events as ev
+from tests.app.daemon.simmesh import EPOCH, SimMesh, wait_for
 from tests.app.daemon.sites import make_sites
 from tests.security.cli import run_nsplink
 
-EPOCH = 1_767_225_600.0
-SPEEDUP = 20.0
 NAMES = ("NSP Zuid", "CP Noord", "NSP Dief")
 REPORT = Emergency(
     incident=Incident.MED,
@@ -54,14 +51,6 @@ REPORT = Emergency(
     callback_number="06 12345678",
     text="Mevrouw op thuisbeademing, accu nog 2 uur. Zoon: Daniël.",
 )
-
-
-async def wait_for(pred, timeout: float = 40.0) -> None:  # type: ignore[no-untyped-def]
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not await pred():
-        assert loop.time() < end, "condition not reached in time"
-        await asyncio.sleep(0.05)
 
 
 def _revoke_thief(root: Path, cp: SiteHome) -> int:
@@ -88,21 +77,10 @@ async def test_revocation_roster_push_sealing_and_retention(tmp_path: Path) -> N
     homes = make_sites(tmp_path, [(NAMES[0], "nsp"), (NAMES[1], "cp"), (NAMES[2], "nsp")])
     nsp, cp, thief = (homes[n] for n in NAMES)
     v2 = _revoke_thief(tmp_path, cp)
-    medium = Medium(seed=5)
-    nodes = [medium.add_node(0x10 + i, position=(i * 500.0, 0.0)) for i in range(3)]
-    driver = RealtimeDriver(medium, speedup=SPEEDUP)
-
-    def clock() -> float:
-        return EPOCH + driver.virtual_now()
-
     opts = DaemonOptions(status_interval_s=0, fallback_check_s=3600)
-    daemons = [
-        Daemon(homes[n], radio=SimRadio(node, driver, portnum=287), options=opts, clock=clock)
-        for n, node in zip(NAMES, nodes, strict=True)
-    ]
-    async with asyncio.TaskGroup() as tg:
-        drive = tg.create_task(driver.run())
-        runs = [tg.create_task(d.run()) for d in daemons]
+    mesh = SimMesh(homes, NAMES, seed=5, first_node=0x10, spacing=500.0, options=opts)
+    clock = mesh.clock
+    async with mesh.running():
         await asyncio.sleep(0.2)
         async with await Store.open(cp.db_path) as cp_store:
             # 1. the stolen laptop reports: quarantined at the CP, not dropped, not trusted
@@ -137,10 +115,6 @@ async def test_revocation_roster_push_sealing_and_retention(tmp_path: Path) -> N
                 return any(i.ref == ref for i in await cp_store.inbox(trust=("verified",)))
 
             await wait_for(verified)
-        for d in daemons:
-            d.request_stop()
-        await asyncio.gather(*runs)
-        drive.cancel()
 
     roster = load_trusted_roster(cp)
     async with await Store.open(cp.db_path) as cp_store:

@@ -5,58 +5,39 @@ row an attacker rewrote, hashes and head recomputed, that plain `log verify` can
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from pathlib import Path
 
 from nsplink.app.config import load_config
-from nsplink.app.daemon import Daemon, DaemonOptions
+from nsplink.app.daemon import DaemonOptions
 from nsplink.app.roster import load_trusted_roster
 from nsplink.protocol import HEAD_HASH_BYTES, decode
-from nsplink.radio.sim import Medium
-from nsplink.radio.sim.driver import RealtimeDriver, SimRadio
 from nsplink.store import Record, Store
 from nsplink.store import events as ev
+from tests.app.daemon.simmesh import SimMesh, wait_for
 from tests.app.daemon.sites import make_sites
-from tests.app.daemon.test_daemon_inprocess import EPOCH, SPEEDUP, wait_for
 from tests.cli.live import nsplink as live
 from tests.cli.test_anchor import nsplink, rewrite
 
 
 async def test_beacons_carry_heads_that_the_other_site_records(tmp_path: Path) -> None:
     homes = make_sites(tmp_path, [("NSP Zuid", "nsp"), ("CP Noord", "cp")])
-    medium = Medium(seed=5)
-    nodes = [medium.add_node(0x30 + i, position=(i * 800.0, 0.0)) for i in range(2)]
-    driver = RealtimeDriver(medium, speedup=SPEEDUP)
-
-    def clock() -> float:
-        return EPOCH + driver.virtual_now()
-
     opts = DaemonOptions(status_interval_s=2.0, fallback_check_s=3600)
-    daemons = [
-        Daemon(homes[name], radio=SimRadio(node, driver, portnum=287), options=opts, clock=clock)
-        for name, node in zip(("NSP Zuid", "CP Noord"), nodes, strict=True)
-    ]
+    mesh = SimMesh(homes, ("NSP Zuid", "CP Noord"), seed=5, first_node=0x30, options=opts)
     heard: dict[str, list[Record]] = {}
-    async with asyncio.TaskGroup() as tg:
-        drive = tg.create_task(driver.run())
-        runs = [tg.create_task(d.run()) for d in daemons]
-        async with (
-            await Store.open(homes["NSP Zuid"].db_path) as nsp_store,
-            await Store.open(homes["CP Noord"].db_path) as cp_store,
-        ):
+    async with (
+        mesh.running(),
+        await Store.open(homes["NSP Zuid"].db_path) as nsp_store,
+        await Store.open(homes["CP Noord"].db_path) as cp_store,
+    ):
 
-            async def both_heard() -> bool:
-                for name, store in (("CP Noord", cp_store), ("NSP Zuid", nsp_store)):
-                    heard[name] = await store.events(kinds=(ev.HEAD_HEARD,))
-                return all(heard.values())
+        async def both_heard() -> bool:
+            for name, store in (("CP Noord", cp_store), ("NSP Zuid", nsp_store)):
+                heard[name] = await store.events(kinds=(ev.HEAD_HEARD,))
+            return all(heard.values())
 
-            await wait_for(both_heard, timeout=60.0)
-        for d in daemons:
-            d.request_stop()
-        await asyncio.gather(*runs)
-        drive.cancel()
+        await wait_for(both_heard, timeout=60.0)
 
     async with await Store.open(homes["NSP Zuid"].db_path) as nsp_store:
         sent = await nsp_store.events(kinds=("status.sent",))

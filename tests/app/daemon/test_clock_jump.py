@@ -21,8 +21,9 @@ from nsplink.radio.sim import Medium
 from nsplink.radio.sim.driver import RealtimeDriver, SimRadio
 from nsplink.store import Store
 from nsplink.store import events as ev
+from tests.app.daemon.simmesh import EPOCH, SPEEDUP, wait_for
 from tests.app.daemon.sites import make_sites
-from tests.app.daemon.test_daemon_inprocess import EPOCH, SPEEDUP, _queue_emergency, wait_for
+from tests.app.daemon.test_daemon_inprocess import _queue_emergency
 
 DAY = 86400.0
 

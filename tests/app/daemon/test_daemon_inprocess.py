@@ -16,19 +16,9 @@ from nsplink.radio.sim import Medium
 from nsplink.radio.sim.driver import RealtimeDriver, SimRadio
 from nsplink.store import Event, Record, Store
 from nsplink.store import events as ev
+from tests.app.daemon.simmesh import EPOCH, SPEEDUP, SimMesh, wait_for
 from tests.app.daemon.sites import make_sites
 from tests.scenario.helpers import emergency
-
-EPOCH = 1_767_225_600.0
-SPEEDUP = 20.0
-
-
-async def wait_for(pred, timeout: float = 30.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not await pred():
-        assert loop.time() < end, "condition not reached in time"
-        await asyncio.sleep(0.05)
 
 
 async def _queue_emergency(store: Store, home: SiteHome, now: float) -> MessageId:
@@ -42,22 +32,11 @@ async def _queue_emergency(store: Store, home: SiteHome, now: float) -> MessageI
 
 async def test_emergency_delivered_and_receipted(tmp_path: Path) -> None:
     homes = make_sites(tmp_path, [("NSP Zuid", "nsp"), ("CP Noord", "cp")])
-    medium = Medium(seed=3)
-    nodes = [medium.add_node(0x10 + i, position=(i * 800.0, 0.0)) for i in range(2)]
-    driver = RealtimeDriver(medium, speedup=SPEEDUP)
-
-    def clock() -> float:
-        return EPOCH + driver.virtual_now()
-
     # no fallback check within the test: the CLI's nudge alone must wake the daemons
     opts = DaemonOptions(status_interval_s=0, fallback_check_s=3600)
-    daemons = [
-        Daemon(homes[name], radio=SimRadio(node, driver, portnum=287), options=opts, clock=clock)
-        for name, node in zip(("NSP Zuid", "CP Noord"), nodes, strict=True)
-    ]
-    async with asyncio.TaskGroup() as tg:
-        drive = tg.create_task(driver.run())
-        runs = [tg.create_task(d.run()) for d in daemons]
+    mesh = SimMesh(homes, ("NSP Zuid", "CP Noord"), seed=3, first_node=0x10, options=opts)
+    clock = mesh.clock
+    async with mesh.running():
         await asyncio.sleep(0.2)
         async with await Store.open(homes["NSP Zuid"].db_path) as nsp_store:
             mid = await _queue_emergency(nsp_store, homes["NSP Zuid"], clock())
@@ -85,10 +64,6 @@ async def test_emergency_delivered_and_receipted(tmp_path: Path) -> None:
                 return item is not None and item.remote_state == "GEZ"
 
             await wait_for(seen_by_cp)
-        for d in daemons:
-            d.request_stop()
-        await asyncio.gather(*runs)
-        drive.cancel()
 
     async with await Store.open(homes["CP Noord"].db_path) as cp_store:
         inbox = await cp_store.inbox()

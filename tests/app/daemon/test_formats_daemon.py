@@ -5,20 +5,17 @@ format 2, and both are delivered on the CP's signed receipt."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from nsplink.app.compose import queue_message
 from nsplink.app.config import load_config, save_config
-from nsplink.app.daemon import Daemon, DaemonOptions
+from nsplink.app.daemon import DaemonOptions
 from nsplink.app.keys import load_identity
 from nsplink.protocol import ALL_CPS, FORMAT_V3, FORMAT_VERSION, Priority
-from nsplink.radio.sim import Medium
-from nsplink.radio.sim.driver import RealtimeDriver, SimRadio
 from nsplink.store import Store
 from nsplink.store import events as ev
+from tests.app.daemon.simmesh import SimMesh, wait_for
 from tests.app.daemon.sites import make_sites
-from tests.app.daemon.test_daemon_inprocess import EPOCH, SPEEDUP, wait_for
 from tests.scenario.helpers import sitrep
 
 NAMES = ("NSP Zuid", "NSP West", "CP Noord")
@@ -29,48 +26,33 @@ async def test_old_and_new_sites_on_one_mesh(tmp_path: Path) -> None:
     cfg = load_config(homes["NSP West"])
     cfg.newest_format = FORMAT_VERSION
     save_config(homes["NSP West"], cfg)
-    medium = Medium(seed=7)
-    nodes = [medium.add_node(0x40 + i, position=(i * 500.0, 0.0)) for i in range(3)]
-    driver = RealtimeDriver(medium, speedup=SPEEDUP)
-
-    def clock() -> float:
-        return EPOCH + driver.virtual_now()
-
     opts = DaemonOptions(status_interval_s=2.0, fallback_check_s=3600)
-    daemons = [
-        Daemon(homes[name], radio=SimRadio(node, driver, portnum=287), options=opts, clock=clock)
-        for name, node in zip(NAMES, nodes, strict=True)
-    ]
-    async with asyncio.TaskGroup() as tg:
-        drive = tg.create_task(driver.run())
-        runs = [tg.create_task(d.run()) for d in daemons]
-        async with (
-            await Store.open(homes["NSP Zuid"].db_path) as zuid,
-            await Store.open(homes["NSP West"].db_path) as west,
-        ):
+    mesh = SimMesh(homes, NAMES, seed=7, first_node=0x40, spacing=500.0, options=opts)
+    clock = mesh.clock
+    async with (
+        mesh.running(),
+        await Store.open(homes["NSP Zuid"].db_path) as zuid,
+        await Store.open(homes["NSP West"].db_path) as west,
+    ):
 
-            async def zuid_heard_the_cp() -> bool:
-                heads = await zuid.events(kinds=(ev.HEAD_HEARD,))
-                return any(r.data.get("sender_site") == "CP Noord" for r in heads)
+        async def zuid_heard_the_cp() -> bool:
+            heads = await zuid.events(kinds=(ev.HEAD_HEARD,))
+            return any(r.data.get("sender_site") == "CP Noord" for r in heads)
 
-            await wait_for(zuid_heard_the_cp, timeout=60.0)
-            mids = {}
-            for name, store in (("NSP Zuid", zuid), ("NSP West", west)):
-                ident = load_identity(homes[name].key_path)
-                mids[name], _ = await queue_message(
-                    store, ident, name, sitrep(12), ALL_CPS, Priority.P3, clock(), home=homes[name]
-                )
+        await wait_for(zuid_heard_the_cp, timeout=60.0)
+        mids = {}
+        for name, store in (("NSP Zuid", zuid), ("NSP West", west)):
+            ident = load_identity(homes[name].key_path)
+            mids[name], _ = await queue_message(
+                store, ident, name, sitrep(12), ALL_CPS, Priority.P3, clock(), home=homes[name]
+            )
 
-            async def both_delivered() -> bool:
-                pairs = (("NSP Zuid", zuid), ("NSP West", west))
-                items = [await s.outbox_item(str(mids[n])) for n, s in pairs]
-                return all(i is not None and i.state == "delivered" for i in items)
+        async def both_delivered() -> bool:
+            pairs = (("NSP Zuid", zuid), ("NSP West", west))
+            items = [await s.outbox_item(str(mids[n])) for n, s in pairs]
+            return all(i is not None and i.state == "delivered" for i in items)
 
-            await wait_for(both_delivered, timeout=90.0)
-        for d in daemons:
-            d.request_stop()
-        await asyncio.gather(*runs)
-        drive.cancel()
+        await wait_for(both_delivered, timeout=90.0)
 
     async with await Store.open(homes["CP Noord"].db_path) as cp:
         got = {r.ref: r.frame for r in await cp.events(kinds=(ev.MESSAGE_RECEIVED,))}

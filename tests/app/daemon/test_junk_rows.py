@@ -17,8 +17,8 @@ from nsplink.radio.sim import Medium
 from nsplink.radio.sim.driver import RealtimeDriver, SimRadio
 from nsplink.store import Store
 from nsplink.store import events as ev
+from tests.app.daemon.simmesh import EPOCH, SPEEDUP, wait_for
 from tests.app.daemon.sites import make_sites
-from tests.app.daemon.test_daemon_inprocess import EPOCH, SPEEDUP, wait_for
 
 ROGUE = 0x1FF
 
