@@ -418,22 +418,25 @@ class Medium:
         # or senses. They go to the node's tally in `air`; a node is looked at one by one only
         # when one of its receptions may be within the capture margin of the faint signal.
         faint = rssi < faint_below
-        f_at = np.flatnonzero(faint)
-        f_slots, f_rssi = heard_at[f_at], rssi[f_at]
-        near = np.flatnonzero(air.floor[f_slots] - f_rssi < capture)
-        for j, weak in zip(pick[f_at[near]].tolist(), f_rssi[near].tolist(), strict=True):
-            for other in nodes[j].active_rx:
-                if other.rssi - weak < capture:
-                    otx = other.tx
-                    if otx.end > now and not otx.aborted:
-                        other.corrupted = True
-        air.remember(f_slots, f_rssi, tx.end, tx.serial, now)
+        n_faint = int(np.count_nonzero(faint))
+        r_pick, r_slots, r_rssi = pick, heard_at, rssi
+        if n_faint:
+            f_at = np.flatnonzero(faint)
+            f_slots, f_rssi = heard_at[f_at], rssi[f_at]
+            near = np.flatnonzero(air.floor[f_slots] - f_rssi < capture)
+            for j, weak in zip(pick[f_at[near]].tolist(), f_rssi[near].tolist(), strict=True):
+                for other in nodes[j].active_rx:
+                    if other.rssi - weak < capture:
+                        otx = other.tx
+                        if otx.end > now and not otx.aborted:
+                            other.corrupted = True
+            air.remember(f_slots, f_rssi, tx.end, tx.serial, now)
+            r_at = np.flatnonzero(~faint)
+            r_pick, r_slots, r_rssi = pick[r_at], heard_at[r_at], rssi[r_at]
         # Receptions: decoded or sensed, each a Reception until the transmission ends.
-        r_at = np.flatnonzero(~faint)
-        r_slots, r_rssi = heard_at[r_at], rssi[r_at]
-        drowned = (r_rssi - air.strongest(r_slots, now) < capture).tolist()
+        drowned = (r_rssi - air.strongest(r_slots, now) < capture).tolist() if len(r_pick) else []
         receptions = tx.receptions
-        for j, rssi_j, hit in zip(pick[r_at].tolist(), r_rssi.tolist(), drowned, strict=True):
+        for j, rssi_j, hit in zip(r_pick.tolist(), r_rssi.tolist(), drowned, strict=True):
             node = nodes[j]
             rx = Reception(
                 node, tx, rssi_j, rssi_j >= decode_dbm and node not in lost, rssi_j >= sens
@@ -450,8 +453,9 @@ class Medium:
                     other.corrupted = True
             active.append(rx)
             receptions.append(rx)
-        air.floor[r_slots] = np.minimum(air.floor[r_slots], r_rssi)
-        stats["rx_weak"] += len(f_at)
+        if len(r_pick):
+            air.floor[r_slots] = np.minimum(air.floor[r_slots], r_rssi)
+        stats["rx_weak"] += n_faint
         self.schedule(tx.end, self._end_tx, tx)
         return tx
 

@@ -62,10 +62,10 @@ class OnAir:
             return
         while True:
             ends = self.itf_end[slots]
-            col = ends.argmin(axis=1)
-            if not (ends[np.arange(len(slots)), col] > now).any():
+            if ends.min(axis=1).max() <= now:  # every slot has an entry that ended: reuse it
                 break
             self._widen()
+        col = ends.argmin(axis=1)
         self.itf_rssi[slots, col] = rssi
         self.itf_end[slots, col] = end
         self.itf_serial[slots, col] = serial
