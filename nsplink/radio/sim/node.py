@@ -150,9 +150,11 @@ class SimNode:
         self.radio_enabled = True
         self.epoch = 0  # bumped on power/radio loss: receptions from before are void
         self.transmitting: Transmission | None = None
-        # what it decodes or senses, until each ends; fainter signals on the air here are only
-        # interferers, tallied by the medium (onair.py)
-        self.active_rx: list[Reception] = []
+        self.active_rx: list[Reception] = []  # what it decodes or senses, until each ends
+        # signals too faint to decode or sense that are on air here: they can still corrupt
+        # a reception (capture), nothing else; stale ones are dropped lazily by the medium
+        # (when it handles receivers one by one; in bulk it keeps them in onair.OnAir)
+        self.interference: list[tuple[Transmission, float]] = []
         self.boot()
 
     # -- lifecycle -------------------------------------------------------------------------
