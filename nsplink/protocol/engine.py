@@ -632,8 +632,8 @@ class SiteEngine:
 
     def _receipt_waiting(self) -> bool:
         """Whether a receipt of ours is still waiting for the radio (not yet handed over)."""
-        # only messages with frames still pending can be waiting: no scan of the whole outbox
-        return any(o.is_receipt and not o.tracked and not o.custody for o in self.outbox.ready())
+        # only receipts with frames still pending can be waiting: no scan of the whole outbox
+        return any(not o.tracked and not o.custody for o in self.outbox.ready_receipts())
 
     def _flush_receipts(self, now: float) -> list[Effect]:
         """Sign what is owed. While an earlier receipt still waits for the radio (the CP's duty
