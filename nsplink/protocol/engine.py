@@ -726,10 +726,10 @@ class SiteEngine:
     def _receipt_waiting(self, held: bool) -> bool:
         """Whether a receipt of ours is still waiting for the radio (not yet handed over).
         `held`: the channel holds non-urgent receipts; those do not hold up urgent ones."""
-        # only messages with frames still pending can be waiting: no scan of the whole outbox
+        # only receipts with frames still pending can be waiting: no scan of the whole outbox
         return any(
-            o.is_receipt and not o.tracked and not o.custody and (o.urgent or not held)
-            for o in self.outbox.ready()
+            not o.tracked and not o.custody and (o.urgent or not held)
+            for o in self.outbox.ready_receipts()
         )
 
     def _flush_receipts(self, now: float) -> list[Effect]:

@@ -40,6 +40,9 @@ class Outbox:
         self.items: dict[MessageId, Outgoing] = {}
         self._slot = 0
         self._ready: set[MessageId] = set()
+        # the ready ones that are receipts: the engine asks after them on every receipt flush,
+        # and a backlog of hundreds of reports must not be walked each time
+        self._ready_receipts: set[MessageId] = set()
         self._ready_heap: list[tuple[tuple[int, int, float, int], int, MessageId]] = []
         self._timers: list[tuple[float, int, int, MessageId]] = []
         self._by_peer: dict[KeyId, dict[MessageId, None]] = {}
@@ -85,6 +88,7 @@ class Outbox:
             return
         del self.items[mid]
         self._ready.discard(mid)
+        self._ready_receipts.discard(mid)
         for peer in out.any_of | out.all_of:
             index = self._by_peer.get(peer)
             if index is not None:
@@ -110,8 +114,11 @@ class Outbox:
             if out.mid not in self._ready:
                 self._ready.add(out.mid)
                 heapq.heappush(self._ready_heap, (out.rank, out.slot, out.mid))
+                if out.is_receipt:
+                    self._ready_receipts.add(out.mid)
         else:
             self._ready.discard(out.mid)
+            self._ready_receipts.discard(out.mid)
 
     def best_ready(self) -> Outgoing | None:
         """The ready message of the best rank (emergencies first, then by priority, age)."""
@@ -130,6 +137,10 @@ class Outbox:
     def ready(self) -> Iterator[Outgoing]:
         """The messages with frames still to hand over (any order)."""
         return (self.items[mid] for mid in self._ready)
+
+    def ready_receipts(self) -> Iterator[Outgoing]:
+        """The receipts among `ready()` (any order)."""
+        return (self.items[mid] for mid in self._ready_receipts)
 
     # -- timers -----------------------------------------------------------------------------------
 

@@ -105,3 +105,36 @@ def test_indexes_agree_with_a_scan(steps: list[tuple[int, int]]) -> None:
         best = engine.outbox.best_ready()
         assert (best.mid if best else None) == _scan_best(engine)
         assert engine.outbox.ready_count() == sum(1 for o in engine.outbox.values() if o.pending)
+
+
+def test_ready_receipts_are_the_receipts_a_scan_finds() -> None:
+    """A CP receipting a stream of reports while its radio takes frames slowly: the receipts
+    `ready_receipts()` gives (what the receipt flush asks after) are the pending ones a scan of
+    every message finds, at every step."""
+    cp, nsp = Identity(bytes(32)), Identity(bytes(range(32)))
+    ring = KeyRing()
+    ring.add(PeerKey("cp", "cp", cp.public_key))
+    ring.add(PeerKey("nsp", "nsp", nsp.public_key))
+    engine = SiteEngine(cp, ring, EngineConfig(role="cp"), rng=random.Random(5), now=T0)
+    engine.provide_seqs(range(1, 2000), T0)
+    rnd = random.Random(7)
+    now = T0
+    pending: list[Transmit] = []
+    owed = 0
+    for step in range(1, 400):
+        now += rnd.uniform(0, 40)
+        op = rnd.randrange(4)
+        if op == 0:  # a report arrives from the NSP
+            body = emergency() if rnd.random() < 0.3 else sitrep(step)
+            draft = Draft(body, ALL_CPS, Priority.P1 if rnd.random() < 0.3 else Priority.P3)
+            signer = PeerKey("nsp", "nsp", nsp.public_key)
+            effects = engine.on_frame(build_message(draft, nsp, step, now, signer).frame, 3, 1, now)
+        elif op == 1 and pending:  # the radio takes a frame
+            effects = engine.on_handed(pending.pop(0).token, step, now)
+        else:  # time passes
+            effects = engine.handle_timer(now)
+        pending += [e for e in effects if isinstance(e, Transmit)]
+        scan = {o.mid for o in engine.outbox.values() if o.pending and o.is_receipt}
+        assert {o.mid for o in engine.outbox.ready_receipts()} == scan
+        owed += bool(scan)
+    assert owed > 20  # receipts did wait for the radio, often

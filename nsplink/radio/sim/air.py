@@ -69,11 +69,27 @@ class Reception:
 class Transmission:
     """One packet on the air from `start` to `end`, and who is receiving it."""
 
-    __slots__ = ("aborted", "airtime_ms", "end", "packet", "receptions", "sender", "start")
+    __slots__ = (
+        "aborted",
+        "airtime_ms",
+        "end",
+        "packet",
+        "receptions",
+        "sender",
+        "serial",
+        "start",
+    )
 
     def __init__(
-        self, sender: Station, packet: AirPacket, start: float, end: float, airtime_ms: int
+        self,
+        sender: Station,
+        packet: AirPacket,
+        start: float,
+        end: float,
+        airtime_ms: int,
+        serial: int = 0,
     ) -> None:
+        self.serial = serial  # the medium's count of transmissions: names it in receivers' tallies
         self.sender = sender
         self.packet = packet
         self.start = start

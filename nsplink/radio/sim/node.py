@@ -153,6 +153,7 @@ class SimNode:
         self.active_rx: list[Reception] = []  # what it decodes or senses, until each ends
         # signals too faint to decode or sense that are on air here: they can still corrupt
         # a reception (capture), nothing else; stale ones are dropped lazily by the medium
+        # (when it handles receivers one by one; in bulk it keeps them in onair.OnAir)
         self.interference: list[tuple[Transmission, float]] = []
         self.boot()
 
