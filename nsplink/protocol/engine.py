@@ -399,7 +399,9 @@ class SiteEngine:
         if retries:
             self.planner.record_extra(now, airtime * min(retries, 2))
         out = self.outbox.get(mid)
-        if out is None or out.custody:
+        if out is None or out.custody or not allowed(out.state, DeliveryEvent.HEARD):
+            # a late hint for an earlier copy of a message that is queued again (a claim said
+            # once more, a relay of a frame we sent before): stale, not a transition to refuse
             return []
         return self._advance(out, DeliveryEvent.HEARD, detail="implicit" if implicit else "routing")
 

@@ -412,3 +412,28 @@ def test_the_nearest_cp_goes_first_and_cps_without_a_position_follow() -> None:
     assert turn_starts(REPORT, [NOORD, ZUID, OOST], ZUID, HEARD, near) == 0
     quiet = {**HEARD, ZUID: QUIET_S, OOST: QUIET_S}
     assert turn_starts(REPORT, [NOORD, ZUID, OOST], NOORD, quiet, near) == 2 * QUIET_TURN_S
+
+
+def test_a_late_ack_for_a_claim_said_again_and_still_queued_is_a_stale_hint() -> None:
+    """NOORD's claim went out (packet A) and the NSP confirmed it; then a rival's later claim
+    makes NOORD queue the same receipt again, and the radio is busy. The device's late ack for
+    packet A is a hint about the old copy: ignored, not a refused transition (it stopped the
+    application in large simulated regions)."""
+    sites, _ = make({"nsp": "nsp", "noord": "cp", "zuid": "cp"})
+    nsp, noord, zuid = sites["nsp"], sites["noord"], sites["zuid"]
+    report = signed(nsp, emergency(), ALL_CPS, Priority.P1, 930)
+    noord.run(noord.engine.on_frame(report.frame, 1, 1, T0), T0)
+    noord.run(noord.engine.receipt({report.id: State.GEZ}, T0 + 1), T0 + 1)
+    for now in (T0 + 2, T0 + 10, T0 + 20):  # paced behind the delivery receipt
+        noord.run(noord.engine.handle_timer(now), now)
+    claim_tx = [t for t in noord.sent if claims_in(_decode(noord, t.frame), True)]
+    packet_a = noord.next_pid  # what the radio answered for it (Site.run accepts at once)
+    first = _decode(noord, claim_tx[0].frame)
+    confirm = signed(nsp, Receipt.build(ReceiptKind.DELIVERY, {first.id: State.ONTV}),
+                     Destination.to_site(noord.ident.key_id), Priority.P1, 931)  # fmt: skip
+    noord.run(noord.engine.on_frame(confirm.frame, 1, 1, T0 + 25), T0 + 25)
+    assert first.id not in noord.engine.outbox
+    rival = _claim_at(zuid, nsp, report, first.envelope.created + 2, 70)
+    noord.run(noord.engine.on_frame(rival.frame, 2, 1, T0 + 26), T0 + 26, accept=False)
+    assert first.id in noord.engine.outbox  # said again, waiting for the radio
+    assert noord.engine.on_acked(packet_a, True, T0 + 27) == []
