@@ -15,7 +15,15 @@ from collections.abc import Callable
 from typing import Any
 
 from nsplink.app.journal import Journal
-from nsplink.protocol import Effect, EngineConfig, Identity, KeyRing, SiteEngine, VerifiedFrames
+from nsplink.protocol import (
+    READ_FORMATS,
+    Effect,
+    EngineConfig,
+    Identity,
+    KeyRing,
+    SiteEngine,
+    VerifiedFrames,
+)
 from nsplink.store import Event, Store
 
 
@@ -67,9 +75,11 @@ def fresh_engine(
     rng_seed: int,
     now: float,
     verified: VerifiedFrames | None = None,
+    formats: frozenset[int] = READ_FORMATS,
 ) -> SiteEngine:
     """An engine with empty memory, as a daemon process starts one (the simulation's shared
-    memory of verified frames is not the site's: it only saves the same work twice)."""
-    config = EngineConfig(role=role, carry=role == "relay")
+    memory of verified frames is not the site's: it only saves the same work twice).
+    `formats`: the frame formats its release reads (issue 24)."""
+    config = EngineConfig(role=role, carry=role == "relay", formats=formats)
     rng = random.Random(rng_seed)
     return SiteEngine(identity, roster, config, rng=rng, now=now, verified=verified)

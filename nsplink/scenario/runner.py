@@ -28,6 +28,7 @@ from nsplink.protocol import (
     ALL_NSPS,
     EVERYONE,
     OFF_AIR_NODE,
+    READ_FORMATS,
     Bulletin,
     ClaimHeard,
     Created,
@@ -35,6 +36,7 @@ from nsplink.protocol import (
     Destination,
     Effect,
     Emergency,
+    EngineConfig,
     KeyId,
     KeyRing,
     MessageId,
@@ -56,7 +58,7 @@ from nsplink.radio.sim import Medium, Propagation
 from nsplink.scenario.journal import SiteJournal, fresh_engine
 from nsplink.scenario.model import SiteModel, plan_emergencies
 from nsplink.scenario.network import SimNetwork, SimSite
-from nsplink.scenario.schema import Action, Scenario
+from nsplink.scenario.schema import Action, Scenario, SiteSpec
 from nsplink.store import Event, Store
 from nsplink.store import events as ev
 
@@ -231,7 +233,14 @@ class ScenarioRun:
                 old.unlink()
         for spec in self.sc.sites:
             site = self.net.add_site(
-                spec.name, spec.role, spec.node, position=spec.position, radio_role=spec.radio_role
+                spec.name,
+                spec.role,
+                spec.node,
+                position=spec.position,
+                radio_role=spec.radio_role,
+                config=EngineConfig(
+                    role=spec.role, carry=spec.role == "relay", formats=_formats(spec)
+                ),
             )
             if spec.antenna_dbi:
                 site.node.antenna_gain_dbi = spec.antenna_dbi
@@ -461,8 +470,9 @@ class ScenarioRun:
         journal = await self._attach(site)
         now = self.net.now
         seed = self.rng.getrandbits(64)
+        formats = _formats(self.sc.site(name))
         engine = fresh_engine(
-            site.identity, self.net.roster, site.role, seed, now, self.net.verified
+            site.identity, self.net.roster, site.role, seed, now, self.net.verified, formats
         )
         effects = await journal.restore(engine, now)
         self.net.restart(site, engine, effects + engine.handle_timer(now))
@@ -709,6 +719,11 @@ class ScenarioRun:
                     heard.append(b.name)
             out[a.name] = {"role": a.role, "direct": heard}
         return out
+
+
+def _formats(spec: SiteSpec) -> frozenset[int]:
+    """The frame formats a site's release reads (`newest_format` in the scenario, issue 24)."""
+    return frozenset(f for f in READ_FORMATS if f <= spec.newest_format)
 
 
 def _bridged_frame(effect: Effect) -> bytes | None:

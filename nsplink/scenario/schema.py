@@ -24,6 +24,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from nsplink.errors import NsplinkError
 from nsplink.i18n import Lang, register, t
 from nsplink.protocol import (
+    READ_FORMATS,
     Bulletin,
     Emergency,
     Incident,
@@ -264,6 +265,7 @@ class SiteSpec:
     generator: Generator | None = None
     battery_h: int = 0  # hours of battery if there is no generator
     antenna_dbi: float = 0.0  # a mast or tower: gain and height folded into one figure
+    newest_format: int = max(READ_FORMATS)  # 2: the site runs a release from before format 3
     line: int = 0
     geo: tuple[float, float] | None = None  # (lat, lon) WGS84 when given on a map; position is RD
 
@@ -609,6 +611,7 @@ def _site(r: _Reader, node: Node, path: str, duration: float) -> SiteSpec:
             "generator",
             "battery_h",
             "antenna_dbi",
+            "newest_format",
         ),
     )
     name = r.text(m["name"], f"{path}.name", 40)
@@ -658,6 +661,11 @@ def _site(r: _Reader, node: Node, path: str, duration: float) -> SiteSpec:
         antenna_dbi=r.number(m["antenna_dbi"], f"{path}.antenna_dbi", -10, 15)
         if "antenna_dbi" in m
         else 0.0,
+        newest_format=r.integer(
+            m["newest_format"], f"{path}.newest_format", min(READ_FORMATS), max(READ_FORMATS)
+        )
+        if "newest_format" in m
+        else max(READ_FORMATS),
         line=node.start_mark.line + 1,
         geo=geo,
     )

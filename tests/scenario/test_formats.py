@@ -6,6 +6,8 @@ context coder, bundles) only to sites whose signed beacons announced it."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from nsplink.protocol import (
     ALL_CPS,
     ALL_NSPS,
@@ -168,3 +170,32 @@ def test_a_stale_announcement_falls_back_to_format_2() -> None:
     assert rec.delivered_to(mid) == ["cp"]
     assert any(n == "cp" and isinstance(e, Rejected) for n, e, _ in rec.effects)
     assert all(isinstance(d, Deliver) for _, d, _ in rec.deliveries)
+
+
+async def test_an_exercise_with_one_post_on_the_old_release(tmp_path: Path) -> None:
+    """`newest_format: 2` on a site of a scenario: that post's release predates format 3. The
+    exercise runs a mixed region: the CPs log the old post's reports as format 2 frames and the
+    others' as format 3, and nothing is lost either way (the old post also restarts: its
+    release stays old)."""
+    from nsplink.scenario.report import collect
+    from nsplink.scenario.runner import ScenarioRun
+    from nsplink.scenario.schema import load_scenario
+    from nsplink.store import Store
+    from nsplink.store import events as ev
+
+    text = (Path(__file__).resolve().parents[2] / "scenarios" / "two-cps.yaml").read_text()
+    text = text.replace("    node: 0x2003\n", "    node: 0x2003\n    newest_format: 2\n")
+    assert "newest_format: 2" in text
+    (tmp_path / "mixed.yaml").write_text(text)
+    sc = load_scenario(tmp_path / "mixed.yaml")
+    assert sc.site("nsp-kerk").newest_format == FORMAT_VERSION
+    result = await ScenarioRun(sc, tmp_path / "out").run()
+    rep = await collect(result)
+    assert rep["lost"] == 0
+    versions: dict[str, set[int]] = {}
+    async with await Store.open(result.store_paths["cp-noord"]) as store:
+        for r in await store.events(kinds=(ev.MESSAGE_RECEIVED,)):
+            if r.frame:
+                versions.setdefault(str(r.data["sender_site"]), set()).add(r.frame[0] >> 4)
+    assert versions["nsp-kerk"] == {FORMAT_VERSION}
+    assert FORMAT_V3 in versions["nsp-dorpshuis"] and FORMAT_V3 in versions["nsp-bibliotheek"]
