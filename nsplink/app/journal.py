@@ -53,6 +53,7 @@ from nsplink.protocol import (
     ownership,
     tracked,
 )
+from nsplink.protocol import recipients as members_of
 from nsplink.store import CustodyItem, Event, InboxItem, OutboxItem, Record
 from nsplink.store import events as ev
 from nsplink.texts import render_error
@@ -238,7 +239,10 @@ class Journal:
         if isinstance(env.body, Status):
             return [self.event("status.sent", ref, {"seq": env.seq}, msg.frame)]
         self.submitted.add(ref)
-        return message_created(msg, (), self.clock(), self.site)
+        # a message to a group is delivered when every member has receipted: the log names
+        # them now, as the CLI does, so the outbox never reads "delivered" after the first
+        _, every = members_of(env.destination, self.engine.roster, self.engine.me)
+        return message_created(msg, every, self.clock(), self.site)
 
     def _sent(self, sent: Sent) -> list[Event]:
         if str(sent.mid) not in self.submitted:
@@ -265,7 +269,9 @@ class Journal:
         state = out.state
         if state is DeliveryState.HEARD:
             return [self.event(ev.MESSAGE_HEARD_REPEATED, ref)]
-        if state in (DeliveryState.DELIVERED, DeliveryState.PARTIAL):
+        if state is DeliveryState.PARTIAL:
+            return [self.event(ev.MESSAGE_DELIVERED, ref, {**who, "partial": True})]
+        if state is DeliveryState.DELIVERED:
             return [self.event(ev.MESSAGE_DELIVERED, ref, who)]
         if state is DeliveryState.CUSTODY:
             holder = str(out.recipient) if out.recipient else ""
