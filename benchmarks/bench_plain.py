@@ -26,7 +26,8 @@ shorter than the compact frame, but has no 64-byte signature.
 Printed: transmissions per message, channel airtime, delivered share (the report's definition:
 a report at any CP, a bulletin at every NSP), emergencies at a CP within 10 minutes; the ratio
 nsplink / plain for each. NSPLINK_BENCH_NSPS (30), NSPLINK_BENCH_SCENARIO_HOURS (8) and
-NSPLINK_BENCH_SEED (3) pick the region; NSPLINK_BENCH_QUIET=1 uses --mute-covered radios.
+NSPLINK_BENCH_SEED (3), NSPLINK_BENCH_CPS and NSPLINK_BENCH_RELAYS (in proportion) pick the
+region; NSPLINK_BENCH_QUIET=1 uses --mute-covered radios.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class Plain:
     delivered: int
     sent: int
     emergencies_10min: tuple[int, int]
+    by_type: dict[str, list[int]]  # type -> [delivered, sent]
 
 
 def plain_run(
@@ -118,11 +120,15 @@ def plain_run(
     m.advance_to(sc.duration + sc.drain)
     delivered = 0
     em_ok = 0
+    by_type: dict[str, list[int]] = {}
+    for o in offered:
+        by_type.setdefault(o.type, [0, 0])[1] += 1
     for o, key, expect in sent:
         times = [got.get((node_of[n.lstrip("*")], key)) for n in expect]
         arrived = [t for t in times if t is not None]
         ok = bool(arrived) if expect and expect[0].startswith("*") else len(arrived) == len(times)
         delivered += ok
+        by_type[o.type][0] += ok
         if o.type == "emergency" and arrived and min(arrived) - o.t <= TEN_MIN:
             em_ok += 1
     em_total = sum(1 for o in offered if o.type == "emergency")
@@ -132,6 +138,7 @@ def plain_run(
         delivered=delivered,
         sent=len(offered),
         emergencies_10min=(em_ok, em_total),
+        by_type=by_type,
     )
 
 
@@ -147,7 +154,11 @@ def main() -> None:
     hours = float(os.environ.get("NSPLINK_BENCH_SCENARIO_HOURS", "8") or 8)
     seed = int(os.environ.get("NSPLINK_BENCH_SEED", "3") or 3)
     quiet = os.environ.get("NSPLINK_BENCH_QUIET", "") == "1"
-    ours: RegionRun = run_region(region_text(nsps, hours, seed, quiet=quiet))
+    cps = int(os.environ.get("NSPLINK_BENCH_CPS", "0") or 0) or None  # None: 1 per 15 NSPs
+    relays = int(os.environ.get("NSPLINK_BENCH_RELAYS", "0") or 0) or None  # 1 per 10 NSPs
+    ours: RegionRun = run_region(
+        region_text(nsps, hours, seed, cps=cps, relays=relays, quiet=quiet)
+    )
     sc = ours.sc
     kinds = ", ".join(f"{k} {v['sent']}" for k, v in ours.report["delivery"].items())
     print(
@@ -169,6 +180,8 @@ def main() -> None:
         print(
             _row(f"plain text, {mode}", p.tx, p.sent, p.airtime_s, p.delivered, p.emergencies_10min)
         )
+        each = ", ".join(f"{k} {d}/{n}" for k, (d, n) in sorted(p.by_type.items()))
+        print(f"    plain {mode} delivered per type: {each}")
         print(
             f"    nsplink / plain {mode}: "
             f"tx per message x{tx / ours.messages / (p.tx / p.sent):.1f}, "
