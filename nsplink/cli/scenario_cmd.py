@@ -132,6 +132,10 @@ register_text(
             "Radio horizon in km, also the gap between the regions.",
         ),
         "scenario.gen.seed": ("Startwaarde (seed).", "Seed."),
+        "scenario.gen.load": (
+            "Belasting: 2 is twee keer zoveel noodhulpmeldingen en situatierapporten.",
+            "Load: 2 is twice as many emergency reports and sitreps.",
+        ),
         "scenario.gen.mute": (
             "Zet de NSP-radio's die niets hoeven te herhalen op CLIENT_MUTE (zie scenario plan).",
             "Set the NSP radios that need not repeat anything to CLIENT_MUTE (see scenario plan).",
@@ -263,6 +267,7 @@ def generate_command(
     seed: Annotated[int, typer.Option("--seed", help=t("scenario.gen.seed"))] = 1,
     out: Annotated[Path | None, typer.Option("--out", help=t("scenario.gen.out"))] = None,
     mute: Annotated[bool, typer.Option("--mute-covered", help=t("scenario.gen.mute"))] = False,
+    load: Annotated[float, typer.Option("--load", help=t("scenario.gen.load"))] = 1.0,
 ) -> None:
     cli = get_ctx(ctx)
     from nsplink.scenario.generate import GenerateError, RegionSpec, generate
@@ -278,6 +283,7 @@ def generate_command(
                 hours=hours,
                 horizon_km=horizon,
                 mute_covered=mute,
+                load=load,
             )
         except GenerateError as exc:
             raise BadGenerate(exc.text(cli.lang)) from None

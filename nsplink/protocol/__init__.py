@@ -188,6 +188,7 @@ from nsplink.protocol.ownership import (
     turn_starts,
 )
 from nsplink.protocol.pb import nsplink_pb2 as _pb
+from nsplink.protocol.planner import MAX_CHANNEL_UTIL_PCT, POLITE_CHANNEL_UTIL_PCT
 from nsplink.protocol.receiver import Receiver, VerifiedFrames
 from nsplink.protocol.replay import ReplayGuard, ReplayVerdict, ReplayWindow
 from nsplink.protocol.rosterdoc import (
@@ -231,12 +232,14 @@ __all__ = [
     "HEAD_HASH_BYTES",
     "KEY_ID_LEN",
     "MAC_LEN",
+    "MAX_CHANNEL_UTIL_PCT",
     "MAX_FRAGMENTS",
     "MAX_FRAME",
     "MAX_MESSAGE",
     "NOTE_MAX",
     "OFF_AIR_NODE",
     "PERSONAL_FIELDS",
+    "POLITE_CHANNEL_UTIL_PCT",
     "PRIO_RANK",
     "QUIET_S",
     "QUIET_TURN_S",

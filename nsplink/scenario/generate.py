@@ -25,6 +25,7 @@ DEFAULT_DENSITY = 4.0  # NSPs per 100 km²: a region of 60 NSPs is about 39 km s
 DEFAULT_HORIZON_KM = 45.0  # two 30 m masts see each other over about 45 km
 MAX_EXTENT_M = 200_000.0  # schema: positions within +-200 km
 HOUR = 3600.0
+SITREP_EVERY_S = 3 * HOUR  # long-power-outage.yaml: a sitrep every 3 h
 
 # emergency rates per open NSP, as in long-power-outage.yaml: (from h, to h, per hour, incidents)
 RATES: tuple[tuple[float, float, float, tuple[str, ...]], ...] = (
@@ -240,6 +241,10 @@ register(
                 "het aantal uren moet tussen 1 en 720 liggen",
                 "hours must be between 1 and 720",
             ),
+            "load": (
+                "de belasting moet tussen 0,1 en 18 liggen",
+                "the load must be between 0.1 and 18",
+            ),
             "counts": (
                 "per regio 1 tot 4000 CP's, 0 tot 4000 relais en 1 tot 4000 NSP's",
                 "per region: 1..4000 CPs, 0..4000 relays, 1..4000 NSPs",
@@ -288,10 +293,12 @@ def generate(
     name: str | None = None,
     horizon_km: float | None = None,
     mute_covered: bool = False,
+    load: float = 1.0,
 ) -> str:
     """The scenario YAML for `regions` (one: a region; more: side by side, out of range).
-    `mute_covered` makes every NSP radio that the plan finds can be quiet CLIENT_MUTE."""
-    data = build(regions, seed=seed, hours=hours, name=name, horizon_km=horizon_km)
+    `mute_covered` makes every NSP radio that the plan finds can be quiet CLIENT_MUTE; `load`
+    multiplies the offered traffic (see `build`)."""
+    data = build(regions, seed=seed, hours=hours, name=name, horizon_km=horizon_km, load=load)
     if mute_covered:
         from nsplink.scenario.plan import mutable_nsps
         from nsplink.scenario.schema import parse_scenario
@@ -316,12 +323,17 @@ def build(
     hours: float = 72.0,
     name: str | None = None,
     horizon_km: float | None = None,
+    load: float = 1.0,
 ) -> dict[str, Any]:
-    """The scenario as plain data (what `generate` writes)."""
+    """The scenario as plain data (what `generate` writes). `load` multiplies the offered
+    traffic: emergency rates times `load`, sitreps `load` times as often (at most every 10
+    minutes, the schema's floor); the timeline's supply requests and bulletins stay as they are."""
     if not regions:
         raise GenerateError("no_region")
     if not 1 <= hours <= 30 * 24:
         raise GenerateError("hours")
+    if not 0.1 <= load <= 18:  # 18: sitreps every 10 minutes
+        raise GenerateError("load")
     for spec in regions:
         cps, relays, nsps = spec.counts()
         if not (1 <= cps <= 4000 and 0 <= relays <= 4000 and 1 <= nsps <= 4000):
@@ -371,14 +383,14 @@ def build(
             {
                 "from": _hm(a * HOUR),
                 "to": _hm(min(b, hours) * HOUR),
-                "per_hour": rate,
+                "per_hour": round(rate * load, 3),
                 "incidents": list(inc),
             }
             for a, b, rate, inc in RATES
             if a < hours
         ]
     }
-    data["sitreps"] = {"every": "3h", "from": "1h"}
+    data["sitreps"] = {"every": _hm(max(SITREP_EVERY_S / load, 600.0)), "from": "1h"}
     data["timeline"] = timeline
     return data
 

@@ -24,6 +24,17 @@ register(
             "grens 10 % zendtijd (869,4–869,65 MHz)",
             "limit 10 % duty cycle (869.4–869.65 MHz)",
         ),
+        "plot.occupancy": (
+            "Kanaalbezetting per gebied per uur — gemeten door de radio's",
+            "Channel occupancy per area per hour — measured by the radios",
+        ),
+        "plot.occupancy.y": ("kanaal bezet (%)", "channel busy (%)"),
+        "plot.occupancy.polite": (
+            "{pct} %: routine wacht",
+            "{pct} %: routine waits",
+        ),
+        "plot.occupancy.max": ("{pct} %: overbelast", "{pct} %: over capacity"),
+        "plot.occupancy.region": ("hele regio", "whole region"),
         "plot.queue": (
             "Wachtrij per post — gemeten (simulator)",
             "Queue depth per site — measured (simulator)",
@@ -273,6 +284,34 @@ def render_png(rep: dict[str, Any], out_dir: Path, lang: Lang | None = None) -> 
 
     save(two_panels("duty_pct", T("plot.duty"), T("plot.duty.y"), True), "duty.png")
     save(two_panels("queue", T("plot.queue"), T("plot.queue.y"), False), "queue.png")
+
+    occ = rep.get("occupancy")
+    if occ and occ["areas"]:
+        fig, ax = plt.subplots(figsize=A4_WIDE)
+        top = 0.0
+        for hub, a in sorted(occ["areas"].items()):  # the same legend after a JSON reload
+            ys = a["hourly_pct"]
+            top = max([top, *ys])
+            if hub == "*":
+                ax.step(
+                    range(len(ys) + 1),
+                    [*ys, ys[-1]],
+                    where="post",
+                    color="0.3",
+                    label=T("plot.occupancy.region"),
+                )
+            else:
+                ax.step(range(len(ys) + 1), [*ys, *ys[-1:]], where="post", **style(hub))
+        for pct, key, colour in (
+            (occ["polite_pct"], "plot.occupancy.polite", "#d08000"),
+            (occ["max_pct"], "plot.occupancy.max", "#b00000"),
+        ):
+            ax.axhline(pct, color=colour, linestyle="--", linewidth=1.2)
+            ax.text(0.5, pct, T(key, pct=f"{pct:g}"), color=colour, va="bottom", fontsize=9)
+        frame(ax, T("plot.occupancy"), T("plot.occupancy.y"))
+        ax.set_ylim(0, max(occ["max_pct"] * 1.2, top * 1.15))
+        legend(ax)
+        save(fig, "occupancy.png")
 
     fig, ax = plt.subplots(figsize=A4_WIDE)
     per = rep["pilot"]["emergencies_per_nsp"]

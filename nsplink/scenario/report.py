@@ -31,6 +31,7 @@ from nsplink.protocol import (
     unix_from_minutes,
 )
 from nsplink.scenario import units
+from nsplink.scenario.occupancy import occupancy
 from nsplink.scenario.radiomap import radio_map
 from nsplink.scenario.runner import RunResult
 from nsplink.store import Store
@@ -468,6 +469,7 @@ def _assemble(
         "outages": [_plain(o) for o in result.outages],
         "sources": dict(SOURCES),
         "radio": {k: result.medium_stats[k] for k in sorted(result.medium_stats)},
+        "occupancy": occupancy(sc.sites, result.channel),
     }
 
 
@@ -747,6 +749,7 @@ SOURCES = {
     "delivery": "measured",
     "latency": "measured",
     "nodes": "simulator",
+    "occupancy": "radio",
     "series": "simulator",
     "custody": "measured",
     "emergencies_per_nsp": "measured_rates",
@@ -765,6 +768,12 @@ register(
         "report.source.simulator": (
             "*Bron: gemeten door de simulator (zendtijd, wachtrij); staat niet in de logboeken.*",
             "*Source: measured by the simulator (airtime, queue); not in the sites' logs.*",
+        ),
+        "report.source.radio": (
+            "*Bron: gemeten door de radio's — de kanaalbezetting die elk apparaat elke minuut"
+            " meldt (alle zend- en ontvangsttijd in de laatste 60 s).*",
+            "*Source: measured by the radios — the channel utilisation each device reports every"
+            " minute (all airtime sent or heard in the last 60 s).*",
         ),
         "report.source.measured+scripted": (
             "*Bron: gemeten, plus een gescript deel (zie de laatste kolom).*",
@@ -937,6 +946,7 @@ def render_markdown(rep: dict[str, Any], lang: Lang | None = None, plots: list[s
             for n, v in rep["nodes"].items()
         ],
     )
+    L += _occupancy_md(rep.get("occupancy"), T, lang)
     L += [f"### {T('report.duty_blocks')}", ""]
     L += _blocks(rep, "duty_pct")
     L += [f"### {T('report.queue_blocks')}", ""]
@@ -1048,6 +1058,87 @@ def render_markdown(rep: dict[str, Any], lang: Lang | None = None, plots: list[s
     if plots:
         L += [f"## {T('report.plots')}", ""] + [f"![{x}]({x})" for x in plots] + [""]
     return "\n".join(L)
+
+
+register(
+    {
+        "report.occ.title": ("Kanaalbezetting per gebied", "Channel occupancy per area"),
+        "report.occ.note": (
+            "Een gebied is een relais of CP met de posten die dichter bij dat relais of CP liggen"
+            " dan bij een ander. Een uur telt alle minuutmeldingen van de radio's in het gebied."
+            " Boven {polite} % houdt de firmware haar eigen verkeer in en houdt nsplink"
+            " routineberichten vast; boven {max} % gaan alleen noodhulpmeldingen, P1 en hun"
+            " bevestigingen nog uit: daar is het gebied overbelast.",
+            "An area is a relay or CP with the sites nearer to it than to any other relay or CP."
+            " An hour pools every minute report of the area's radios. Above {polite} % the"
+            " firmware holds its own traffic and nsplink holds routine messages; above {max} %"
+            " only emergency reports, P1 and their receipts still go: there the area is over"
+            " capacity.",
+        ),
+        "report.occ.col.area": ("gebied", "area"),
+        "report.occ.col.radios": ("radio's", "radios"),
+        "report.occ.col.mean": ("gem. %", "mean %"),
+        "report.occ.col.peak": ("drukste uur", "busiest hour"),
+        "report.occ.col.polite": ("uren > {pct} %", "hours > {pct} %"),
+        "report.occ.col.level": ("oordeel", "verdict"),
+        "report.occ.col.sites": ("posten", "sites"),
+        "report.occ.peak": ("{h}–{h1} h: {pct} %", "{h}–{h1} h: {pct} %"),
+        "report.occ.level.ok": ("binnen de grens", "within the limit"),
+        "report.occ.level.over_polite": (
+            "**boven {pct} %: routine wacht**",
+            "**above {pct} %: routine waits**",
+        ),
+        "report.occ.level.over_max": (
+            "**boven {pct} %: overbelast**",
+            "**above {pct} %: over capacity**",
+        ),
+        "report.occ.region": ("hele regio", "whole region"),
+    }
+)
+
+
+def _occupancy_md(occ: dict[str, Any] | None, T: Any, lang: Lang | None) -> list[str]:
+    if not occ or not occ["areas"]:
+        return []
+    polite, top = f"{occ['polite_pct']:g}", f"{occ['max_pct']:g}"
+    L = [f"## {T('report.occ.title')}", "", _source("radio", lang), ""]
+    L += [T("report.occ.note", polite=polite, max=top), ""]
+    limit = {"ok": "", "over_polite": polite, "over_max": top}
+    L += _table(
+        [
+            T("report.occ.col.area"),
+            T("report.col.role"),
+            T("report.occ.col.radios"),
+            T("report.occ.col.mean"),
+            T("report.occ.col.peak"),
+            T("report.occ.col.polite", pct=polite),
+            T("report.occ.col.polite", pct=top),
+            T("report.occ.col.level"),
+            T("report.occ.col.sites"),
+        ],
+        [
+            [
+                T("report.occ.region") if hub == "*" else hub,
+                a["role"],
+                a["radios"],
+                a["mean_pct"],
+                T(
+                    "report.occ.peak",
+                    h=a["peak_hour"],
+                    h1=a["peak_hour"] + 1,
+                    pct=a["peak_hour_pct"],
+                ),
+                a["hours_over_polite"],
+                a["hours_over_max"],
+                T(f"report.occ.level.{a['level']}", pct=limit[a["level"]]),
+                ", ".join(a["sites"] if hub == "*" else a["sites"][1:]) or "–",
+            ]
+            for hub, a in sorted(
+                occ["areas"].items(), key=lambda kv: (-kv[1]["peak_hour_pct"], kv[0])
+            )
+        ],
+    )
+    return L
 
 
 def _blocks(rep: dict[str, Any], series: str, hours: int = 12) -> list[str]:

@@ -54,10 +54,12 @@ from nsplink.protocol import (
     minutes_since_epoch,
     turn_starts,
 )
-from nsplink.radio.sim import Medium, Propagation
+from nsplink.radio.sim import Medium, NodeEvent, Propagation
+from nsplink.radio.sim.events import DeviceMetricsEvent
 from nsplink.scenario.journal import SiteJournal, fresh_engine
 from nsplink.scenario.model import SiteModel, plan_emergencies
 from nsplink.scenario.network import SimNetwork, SimSite
+from nsplink.scenario.occupancy import ChannelLog
 from nsplink.scenario.schema import Action, Scenario, SiteSpec
 from nsplink.store import Event, Store
 from nsplink.store import events as ev
@@ -85,6 +87,14 @@ class ScenarioNetwork(SimNetwork):
     carry out its effects."""
 
     journals: dict[str, SiteJournal]
+    channel: ChannelLog
+
+    def _on_node_event(self, site: SimSite, ev: NodeEvent) -> None:
+        # the device's minute report, as its app sees it (once: a report held while the site
+        # hands a frame to its radio comes back through here)
+        if isinstance(ev, DeviceMetricsEvent) and not site.handing:
+            self.channel.record(site.name, self.medium.now, ev.channel_util_pct)
+        super()._on_node_event(site, ev)
 
     def persist(self, site: SimSite, events: list[Event]) -> None:
         journal = self.journals.get(site.name)
@@ -136,6 +146,7 @@ class RunResult:
     events_written: int = 0
     # scripted questions and their answers: (question ref, answer ref, the CP that asked)
     conversations: list[tuple[str, str, str]] = field(default_factory=list)
+    channel: ChannelLog = field(default_factory=ChannelLog)  # each radio's minute reports
 
 
 @dataclass(order=True)
@@ -157,6 +168,7 @@ class ScenarioRun:
         self.models = {s.name: SiteModel(s) for s in scenario.sites}
         self.journals: dict[str, SiteJournal] = {}
         self.net.journals = self.journals
+        self.net.channel = self.channel = ChannelLog()
         self.stores: dict[str, Store] = {}
         self.store_paths: dict[str, Path] = {}
         self.down: dict[str, set[str]] = {s.name: set() for s in scenario.sites}
@@ -223,6 +235,7 @@ class ScenarioRun:
             store_s=self.store_s,
             events_written=self.events_written,
             conversations=list(self.answers),
+            channel=self.channel,
         )
 
     async def _open(self) -> None:

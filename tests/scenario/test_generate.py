@@ -91,3 +91,22 @@ def test_cli_writes_the_file_and_says_so(tmp_path: Path) -> None:
         env=dict(env, NSPLINK_LANG="nl"),
     )
     assert nl.returncode != 0 and "kan niet gemaakt worden" in nl.stdout + nl.stderr
+
+
+def test_load_scales_emergencies_and_sitreps_and_nothing_else() -> None:
+    one = build([RegionSpec(nsps=15)], seed=4, hours=8)
+    two = build([RegionSpec(nsps=15)], seed=4, hours=8, load=2)
+    assert [r["per_hour"] for r in two["emergencies"]["rates"]] == [
+        round(r["per_hour"] * 2, 3) for r in one["emergencies"]["rates"]
+    ]
+    assert (one["sitreps"]["every"], two["sitreps"]["every"]) == ("3h", "1h30m")
+    assert one["sites"] == two["sites"] and one["timeline"] == two["timeline"]
+    # and the scenario the runner reads offers twice the traffic
+    sc1 = parse_scenario(generate([RegionSpec(nsps=15)], seed=4, hours=8))
+    sc2 = parse_scenario(generate([RegionSpec(nsps=15)], seed=4, hours=8, load=2))
+    assert sc2.sitrep_every == sc1.sitrep_every / 2
+    assert [w.per_hour for w in sc2.emergency_rates] == [
+        pytest.approx(w.per_hour * 2) for w in sc1.emergency_rates
+    ]
+    with pytest.raises(GenerateError):
+        build([RegionSpec(nsps=15)], load=0)

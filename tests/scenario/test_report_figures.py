@@ -109,7 +109,9 @@ async def test_plots_of_a_report_reloaded_from_json_are_the_same_files(tmp_path:
     write_json(rep, tmp_path / "rep.json")
     again = render_png(json.loads((tmp_path / "rep.json").read_text("utf-8")), tmp_path / "b", "en")
     assert (
-        names == again == ["duty.png", "queue.png", "emergencies.png", "power.png", "outages.png"]
+        names
+        == again
+        == ["duty.png", "queue.png", "occupancy.png", "emergencies.png", "power.png", "outages.png"]
     )
     for name in names:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
