@@ -464,14 +464,7 @@ class Medium:
             )
             rx.corrupted = hit
             active = node.active_rx
-            for other in active:
-                otx = other.tx
-                if otx.end <= now or otx.aborted:  # over (its end event may be due now)
-                    continue
-                if rssi_j - other.rssi < capture:
-                    rx.corrupted = True
-                if other.rssi - rssi_j < capture:
-                    other.corrupted = True
+            _capture(rx, active, now, capture)
             active.append(rx)
             receptions.append(rx)
         if len(r_pick):
@@ -516,14 +509,7 @@ class Medium:
                 ok = False
             rx = Reception(node, tx, rssi, ok, rssi >= sens)
             active = node.active_rx
-            for other in active:
-                otx = other.tx
-                if otx.end <= now or otx.aborted:  # over (its end event may be due now)
-                    continue
-                if rssi - other.rssi < capture:
-                    rx.corrupted = True
-                if other.rssi - rssi < capture:
-                    other.corrupted = True
+            _capture(rx, active, now, capture)
             tally = node.interference
             if tally:
                 live = [i for i in tally if i[0].end > now and not i[0].aborted]
@@ -736,3 +722,16 @@ def _position(position: object) -> tuple[float, float]:
     if not (math.isfinite(x) and math.isfinite(y)):
         raise BadPosition(position=position)
     return (x, y)
+
+
+def _capture(rx: Reception, active: list[Reception], now: float, capture: float) -> None:
+    """A new reception against those under way at the same receiver: whichever is not `capture`
+    dB stronger than the other is corrupted (the firmware's capture effect; both can be)."""
+    for other in active:
+        otx = other.tx
+        if otx.end <= now or otx.aborted:  # over (its end event may be due now)
+            continue
+        if rx.rssi - other.rssi < capture:
+            rx.corrupted = True
+        if other.rssi - rx.rssi < capture:
+            other.corrupted = True
