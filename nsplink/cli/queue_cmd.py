@@ -677,21 +677,7 @@ async def apply_triage(
     still another CP's turn to take up. The caller nudges the daemon afterwards (the CLI and
     the browser console share this)."""
     if state in CLAIM_STATES:
-        own = (await store.ownership([item.ref])).get(item.ref)
-        me = my_key(site)
-        if own is not None and own.owner is not None and str(own.owner.cp) != me:
-            cp = site.site_name(str(own.owner.cp))
-            raise OwnedElsewhere(item.ref, id=item.local_id, cp=cp)
-        rec = await load_received(store, item.ref, site.ring, site.home)
-        dest = rec.envelope.destination if rec.envelope is not None else None
-        turn = waiting_turn(
-            own, site, me, item.ref, dest, item.received_at, cps_heard_ago(site, now)
-        )
-        if turn is not None and now < turn.until and not take_over and item.triage == "ONTV":
-            if math.isinf(turn.until):
-                raise FirstCpNotHeard(item.ref, id=item.local_id, cps=turn.names(site))
-            until = clock(turn.until, None, now=now)
-            raise NotYourTurn(item.ref, id=item.local_id, cps=turn.names(site), until=until)
+        await _check_claim(store, site, item, now, take_over)
     data: dict[str, Any] = {"state": state.value, "operator": who}
     if note:
         data["note"] = note
@@ -700,6 +686,27 @@ async def apply_triage(
     await store.append(Event(ev.TRIAGE_CHANGED, now, site.config.site, item.ref, data))
     if note and item.trust != "quarantined":
         await _send_note(store, site, item, state, note, who, prio, now)
+
+
+async def _check_claim(
+    store: Store, site: LocalSite, item: InboxItem, now: float, take_over: bool
+) -> None:
+    """Whether this CP may claim `item` now (ownership.py): one typed error if not."""
+    own = (await store.ownership([item.ref])).get(item.ref)
+    me = my_key(site)
+    if own is not None and own.owner is not None and str(own.owner.cp) != me:
+        raise OwnedElsewhere(item.ref, id=item.local_id, cp=site.site_name(str(own.owner.cp)))
+    if take_over or item.triage != "ONTV":
+        return  # on purpose, or a step of ours is already a claim on its way
+    rec = await load_received(store, item.ref, site.ring, site.home)
+    dest = rec.envelope.destination if rec.envelope is not None else None
+    turn = waiting_turn(own, site, me, item.ref, dest, item.received_at, cps_heard_ago(site, now))
+    if turn is None or now >= turn.until:
+        return
+    if math.isinf(turn.until):
+        raise FirstCpNotHeard(item.ref, id=item.local_id, cps=turn.names(site))
+    until = clock(turn.until, None, now=now)
+    raise NotYourTurn(item.ref, id=item.local_id, cps=turn.names(site), until=until)
 
 
 async def _send_note(
