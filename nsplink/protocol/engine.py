@@ -597,7 +597,9 @@ class SiteEngine:
                 continue
             firsts = self._claims_on_ours.setdefault(c.about, {})
             if len(self._claims_on_ours) > MAX_ARBITRATED:  # the oldest report leaves first
-                del self._claims_on_ours[next(iter(self._claims_on_ours))]
+                gone = next(iter(self._claims_on_ours))
+                del self._claims_on_ours[gone]
+                self._told = {t for t in self._told if t[0] != gone}
             old = firsts.get(c.cp)
             if old is None or c.key() < old[0].key():
                 firsts[c.cp] = (c, msg)
