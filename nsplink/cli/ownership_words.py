@@ -51,17 +51,17 @@ register_texts(
             "first for {cps}, no claim since {since}",
         ),
         "owner.not_heard": (
-            "Melding {id} is eerst voor {cps}. Die post is hier niet gehoord, dus niemand weet of "
-            "hij de melding heeft. Weet u dat {cps} niet kan, neem hem dan over met --take-over.",
-            "Report {id} is first for {cps}. That site has not been heard here, so nobody knows "
-            "whether it has the report. If you know {cps} cannot, take it over with --take-over.",
+            "Melding {id} is eerst voor {cps}; een claim daarvan is hier nog niet gehoord. Neem "
+            "hem alleen over als u weet dat {cps} hem niet afhandelt: --take-over.",
+            "Report {id} is first for {cps}; no claim of theirs has been heard here yet. Take it "
+            "over only if you know {cps} is not handling it: --take-over.",
         ),
         "owner.turn_label": ("Beurt", "Turn"),
         "owner.not_yet": (
-            "Melding {id} is eerst voor {cps}: die kan hem tot {until} oppakken en heeft nog "
-            "niet geclaimd. Weet u dat {cps} niet kan, neem hem dan over met --take-over.",
-            "Report {id} is first for {cps}: it may take it up until {until} and has not "
-            "claimed it yet. If you know {cps} cannot, take it over with --take-over.",
+            "Melding {id} is eerst voor {cps}, die al een tijd niet gehoord is; vanaf {until} "
+            "neemt u hem op. Weet u dat {cps} niet kan, neem hem nu over met --take-over.",
+            "Report {id} is first for {cps}, which has not been heard for a while; from {until} "
+            "it is yours. If you know {cps} cannot, take it over now with --take-over.",
         ),
         "owner.taken": (
             "Melding {id} is al in behandeling bij {cp} (eerste claim). Niet dubbel afhandelen; "
@@ -83,7 +83,10 @@ class NotYourTurn(NsplinkError):
     key = "owner.not_yet"
 
 
-class FirstCpNotHeard(NotYourTurn):
+class OtherCpFirst(NotYourTurn):
+    """The report is another CP's, which is still heard or was never heard: no end to its turn
+    by itself (ownership.py); only the operator's --take-over."""
+
     key = "owner.not_heard"
 
 

@@ -33,8 +33,8 @@ from nsplink.cli.context import get_ctx
 from nsplink.cli.daemon_hint import start_command
 from nsplink.cli.operator import operator_words, resolve_operator
 from nsplink.cli.ownership_words import (
-    FirstCpNotHeard,
     NotYourTurn,
+    OtherCpFirst,
     OwnedElsewhere,
     Turn,
     cps_heard_ago,
@@ -704,7 +704,7 @@ async def _check_claim(
     if turn is None or now >= turn.until:
         return
     if math.isinf(turn.until):
-        raise FirstCpNotHeard(item.ref, id=item.local_id, cps=turn.names(site))
+        raise OtherCpFirst(item.ref, id=item.local_id, cps=turn.names(site))
     until = clock(turn.until, None, now=now)
     raise NotYourTurn(item.ref, id=item.local_id, cps=turn.names(site), until=until)
 
