@@ -12,7 +12,7 @@ from nsplink.protocol import (
     Priority,
     Transmit,
 )
-from tests.protocol.test_engine import T0, Site, make, signed
+from tests.protocol.test_engine import T0, Site, make, retry_when_the_cp_is_heard, signed
 from tests.scenario.helpers import bulletin, sitrep
 
 CAP = EngineConfig(role="cp").hop_limit
@@ -47,13 +47,5 @@ def test_a_site_heard_only_over_the_bridge_is_flooded_to_as_before() -> None:
 
 
 def test_a_site_heard_over_the_bridge_does_not_bring_a_lora_retry_forward() -> None:
-    sites, _ = make({"nsp": "nsp", "cp": "cp"})
-    nsp, cp = sites["nsp"], sites["cp"]
-    m = signed(nsp, sitrep(), ALL_CPS, Priority.P3, 600)
-    nsp.run(nsp.engine.submit(m, T0), T0)
-    nsp.tick(T0 + 1200)
-    pending = nsp.engine.outbox[m.id].next_retry
-    assert pending is not None and pending > T0 + 1300
-    beacon = signed(cp, sitrep(), Destination.to_site(cp.ident.key_id), Priority.P4, 9)
-    nsp.run(nsp.engine.on_frame(beacon.frame, OFF_AIR_NODE, None, T0 + 1250), T0 + 1250)
-    assert nsp.engine.outbox[m.id].next_retry == pending
+    pending, after = retry_when_the_cp_is_heard(OFF_AIR_NODE, None)
+    assert after == pending

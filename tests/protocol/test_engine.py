@@ -208,7 +208,9 @@ def test_undelivered_is_reported_and_retries_continue_with_backoff() -> None:
     assert max(gaps) <= nsp.engine.config.retry_cap_s * 1.2
 
 
-def test_hearing_the_destination_brings_the_retry_forward() -> None:
+def retry_when_the_cp_is_heard(from_node: int, hops: int | None) -> tuple[float, float | None]:
+    """An NSP's sitrep waits for its next retry (due after T0 + 1300); at T0 + 1250 a frame of
+    the CP's arrives from `from_node`. (The retry time before, the retry time after.)"""
     sites, _ = make({"nsp": "nsp", "cp": "cp"})
     nsp, cp = sites["nsp"], sites["cp"]
     m = signed(nsp, sitrep(), ALL_CPS, Priority.P3, 600)
@@ -217,8 +219,13 @@ def test_hearing_the_destination_brings_the_retry_forward() -> None:
     pending = nsp.engine.outbox[m.id].next_retry
     assert pending is not None and pending > T0 + 1300
     beacon = signed(cp, sitrep(), Destination.to_site(cp.ident.key_id), Priority.P4, 9)
-    nsp.run(nsp.engine.on_frame(beacon.frame, 2, 1, T0 + 1250), T0 + 1250)
-    assert nsp.engine.outbox[m.id].next_retry <= T0 + 1253
+    nsp.run(nsp.engine.on_frame(beacon.frame, from_node, hops, T0 + 1250), T0 + 1250)
+    return pending, nsp.engine.outbox[m.id].next_retry
+
+
+def test_hearing_the_destination_brings_the_retry_forward() -> None:
+    _, after = retry_when_the_cp_is_heard(2, 1)
+    assert after is not None and after <= T0 + 1253
 
 
 def test_receipts_are_batched_and_duplicates_receipted_but_delivered_once() -> None:
