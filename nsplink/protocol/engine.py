@@ -113,6 +113,9 @@ REFUSAL_PAUSE: dict[RefusalReason, float] = {
 }
 
 
+# how many messages for us the engine counts the copies of (oldest forgotten first)
+MAX_ASKED = 2048
+
 # how many waiting messages the scheduler looks at for a bundle (the best ranked first)
 MAX_RIDERS = 24
 
@@ -163,6 +166,7 @@ class SiteEngine:
         self.retry = RetryPolicy(config, self.planner)
         self.outbox = Outbox(config.undelivered_after_s, self._times_out)
         self.heard: dict[KeyId, tuple[float, int, int | None]] = {}  # site -> (at, node, hops)
+        self._copies: dict[MessageId, int] = {}  # copies received of messages for us (_asked)
         self._seqs: list[int] = []
         self.receipts = ReceiptQueue(config.receipt_delay_s)
         self._triage_newest: dict[tuple[MessageId, KeyId], int] = {}  # -> receipt seq applied
@@ -473,7 +477,10 @@ class SiteEngine:
                     Priority.P1,
                     Priority.P2,
                 )
-                self.receipts.queue(ReceiptKind.DELIVERY, msg.id, State.ONTV, urgent, now)
+                # a copy of a message to a group is no sign that our receipt was lost
+                group = env.destination.kind is DestKind.NSPS
+                asked = 1 if group else self._asked(msg.id)
+                self.receipts.queue(ReceiptKind.DELIVERY, msg.id, State.ONTV, urgent, now, asked)
         elif env.type is MessageType.ROSTER_UPDATE:
             # a region-signed roster helps every site that overhears it (the driver checks the
             # region's signature and the version); no receipt: we are not its recipient
@@ -481,6 +488,15 @@ class SiteEngine:
         elif self.config.carry and env.type not in UNTRACKED:
             effects.extend(self._maybe_take_custody(msg, now))
         return effects
+
+    def _asked(self, mid: MessageId) -> int:
+        """How many copies of `mid` we have received, this one included (the newest
+        MAX_ASKED messages are remembered; an older one counts from one again)."""
+        asked = self._copies.pop(mid, 0) + 1
+        self._copies[mid] = asked
+        if len(self._copies) > MAX_ASKED:
+            del self._copies[next(iter(self._copies))]
+        return asked
 
     def for_me(self, dest: Destination) -> bool:
         """Whether a message to `dest` is addressed to this site (also for unverified ones)."""
@@ -748,7 +764,7 @@ class SiteEngine:
         held = self.planner.channel_busy(now, routine=False)
         only = ReceiptKind.TRIAGE if self._receipt_waiting(held) else None
         effects: list[Effect] = []
-        for kind, chunk, dest, prio in self.receipts.batches(only, urgent_only=held):
+        for kind, chunk, dest, prio, asked in self.receipts.batches(only, urgent_only=held):
             msg = self._compose(Receipt.build(kind, chunk), dest, prio, now)
             if msg is None:
                 self.receipts.due = now
@@ -761,7 +777,9 @@ class SiteEngine:
                     if superseded_triage(out, chunk):
                         self._drop(out)
             effects.append(Created(msg))
-            effects.extend(self._submit(msg, now))
+            # the sender's n-th copy: our n-1 receipts were lost, so this one goes n-1 hops
+            # farther than we heard the sender (a link may carry one way only)
+            effects.extend(self._submit(msg, now, attempts=asked - 1))
         # what a busy channel or a waiting receipt holds stays owed, to go as one receipt later
         self.receipts.due = now + RECEIPT_RECHECK_S if self.receipts.owed() else None
         return effects + self._need_seqs()

@@ -21,15 +21,25 @@ Batch = dict[MessageId, State]
 class ReceiptQueue:
     def __init__(self, delay_s: float) -> None:
         self.delay_s = delay_s
-        self._owed: dict[tuple[ReceiptKind, MessageId], tuple[State, bool]] = {}
+        # (kind, message) -> (state, urgent, how many copies its sender has sent us)
+        self._owed: dict[tuple[ReceiptKind, MessageId], tuple[State, bool, int]] = {}
         self.due: float | None = None
 
     def queue(
-        self, kind: ReceiptKind, mid: MessageId, state: State, urgent: bool, now: float
+        self,
+        kind: ReceiptKind,
+        mid: MessageId,
+        state: State,
+        urgent: bool,
+        now: float,
+        asked: int = 1,
     ) -> None:
+        """Owe a receipt; `asked`: how many copies of the message its sender has sent us."""
         key = (kind, mid)
         old = self._owed.get(key)
-        self._owed[key] = (state, urgent or (old is not None and old[1]))
+        if old is not None:
+            urgent, asked = urgent or old[1], max(asked, old[2])
+        self._owed[key] = (state, urgent, asked)
         due = now if urgent else now + self.delay_s
         self.due = due if self.due is None else min(self.due, due)
 
@@ -38,16 +48,19 @@ class ReceiptQueue:
 
     def batches(
         self, only: ReceiptKind | None = None, *, urgent_only: bool = False
-    ) -> Iterator[tuple[ReceiptKind, Batch, Destination, Priority]]:
+    ) -> Iterator[tuple[ReceiptKind, Batch, Destination, Priority, int]]:
         """What is owed now (of kind `only`, if given), one frame's worth at a time, with its
-        destination and priority. `urgent_only`: the kinds with something urgent owed (the
-        rest waits for a quieter channel)."""
+        destination, priority, and the most copies of one of its messages the sender sent.
+        `urgent_only`: the kinds with something urgent owed (the rest waits for a quieter
+        channel)."""
         by_kind: dict[ReceiptKind, Batch] = {}
         urgent_kinds: set[ReceiptKind] = set()
-        for (kind, mid), (state, urgent) in list(self._owed.items()):
+        asked: dict[MessageId, int] = {}
+        for (kind, mid), (state, urgent, times) in list(self._owed.items()):
             if only is not None and kind is not only:
                 continue
             by_kind.setdefault(kind, {})[mid] = state
+            asked[mid] = times
             if urgent:
                 urgent_kinds.add(kind)
         for kind, items in by_kind.items():
@@ -61,7 +74,7 @@ class ReceiptQueue:
                     else Destination(DestKind.ALL)
                 )
                 prio = Priority.P1 if kind in urgent_kinds else Priority.P2
-                yield kind, chunk, dest, prio
+                yield kind, chunk, dest, prio, max(asked[mid] for mid in chunk)
 
     def sent(self, kind: ReceiptKind, chunk: Batch) -> None:
         for mid in chunk:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from nsplink.protocol import (
     ALL_CPS,
+    ALL_NSPS,
     Destination,
     Envelope,
     Identity,
@@ -243,6 +244,37 @@ def test_receipts_are_batched_and_duplicates_receipted_but_delivered_once() -> N
     body = receipts[0].envelope.body
     assert isinstance(body, Receipt)
     assert all(body.state_of(m.id) is State.ONTV for m in msgs)
+
+
+def _receipt_hops(sender: Site, receiver: Site, msg: SignedMessage, copies: int) -> list[int]:
+    """The hop limit of `receiver`'s receipt to each of `copies` copies of `msg`, all heard
+    straight from `sender` (0 hops) and none of the receipts arriving."""
+    hops = []
+    for i in range(copies):
+        t = T0 + 300 * i
+        receiver.run(receiver.engine.on_frame(msg.frame, 1, 0, t), t)
+        receiver.tick(t + 200)
+        mine = [tx for tx in receiver.sent if tx.mid.sender == receiver.ident.key_id]
+        hops.append(mine[-1].hop_limit)
+    return hops
+
+
+def test_a_receipt_to_a_sender_that_keeps_sending_goes_one_hop_farther_each_time() -> None:
+    """A link may carry one way only: the CP hears the NSP at 0 hops, yet its receipts at hop
+    limit 0 never reach the NSP, which sends the report again. Each copy means a receipt of
+    ours was lost, so the next one is sized a hop farther, up to the hop limit (measured in
+    generated regions: fewer retries and transmissions, docs/congestion.md)."""
+    sites, _ = make({"nsp": "nsp", "cp": "cp"})
+    report = signed(sites["nsp"], emergency(), ALL_CPS, Priority.P1, 700)
+    assert _receipt_hops(sites["nsp"], sites["cp"], report, 5) == [0, 1, 2, 3, 3]
+
+
+def test_copies_of_a_bulletin_do_not_widen_the_receipt() -> None:
+    """A bulletin's retries are for the NSPs that have not receipted yet, not a sign that our
+    receipt was lost: our receipts stay as far as we heard the CP."""
+    sites, _ = make({"nsp": "nsp", "nsp2": "nsp", "cp": "cp"})
+    news = signed(sites["cp"], bulletin(minutes_since_epoch(T0) + 600), ALL_NSPS, Priority.P3, 9)
+    assert _receipt_hops(sites["cp"], sites["nsp"], news, 3) == [0, 0, 0]
 
 
 def test_an_emergency_without_a_path_backs_off_and_custody_slows_it_further() -> None:

@@ -15,6 +15,10 @@ Modelled on meshtastic/firmware v2.7 (next-hop routing since 2.6; no route-healt
   (from, id) with the cancel / "repeated reliable tx" / hop-limit-upgrade rules of
   `FloodingRouter` and `NextHopRouter::shouldFilterReceived`, rebroadcast with hop_limit - 1,
   routing acks for DMs to us (`ReliableRouter::sniffReceived`), delivery to the app once.
+- PKI direct messages (`Router::perhapsEncode`, 2.5+): a DM we originate is encrypted to the
+  destination's public key, 12 bytes more on air, and refused (TOO_LARGE) when it would not fit.
+  Every node is taken to know every key (NodeInfo at boot; 2.7 refuses a DM to a node whose key
+  it lacks, PKI_SEND_FAIL_PUBLIC_KEY, which is not modelled).
 - Retransmissions: 3 transmissions in all, `getRetransmissionMsec` apart, the deadline pushed back
   by the airtime of every packet sent or heard meanwhile; then a MAX_RETRANSMIT nak.
 """
@@ -241,7 +245,9 @@ class SimNode:
         wire = at.data_wire_len(
             len(payload), portnum=portnum, want_response=want_response, request_id=request_id
         )
-        if len(payload) > at.DATA_PAYLOAD_LEN or wire > at.MAX_ENCRYPTED_LEN:
+        pki = dest not in (BROADCAST, self.node_num) and portnum != PORT_ROUTING
+        extra = at.PKC_OVERHEAD if pki else 0
+        if len(payload) > at.DATA_PAYLOAD_LEN or wire + extra > at.MAX_ENCRYPTED_LEN:
             # Router::send -> perhapsEncode fails -> abortSendAndNak(TOO_LARGE)
             self.medium.stats["too_large"] += 1
             self._emit(RoutingEvent(pid, ERR_TOO_LARGE, self.node_num, self.medium.now))
@@ -256,7 +262,7 @@ class SimNode:
             channel=channel,
             portnum=portnum,
             payload=payload,
-            phy_len=at.HEADER_LEN + wire,
+            phy_len=at.HEADER_LEN + wire + extra,
             want_response=want_response,
             request_id=request_id,
             priority=priority,

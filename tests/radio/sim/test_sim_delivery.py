@@ -125,16 +125,32 @@ def test_lost_ack_means_retries_reacks_and_a_single_delivery() -> None:
 
 
 def test_too_large_matches_the_firmware_encoding_limit() -> None:
+    """231 bytes on a private port fit a broadcast; a DM is PKI-encrypted, 12 bytes more, so
+    219 is its largest payload (Router::perhapsEncode)."""
     m = chain(2)
     got = collect(m)
-    res = m.node(1).send(dest=2, payload=b"z" * 232, portnum=PORT)
+    res = m.node(1).send(dest=BROADCAST, payload=b"z" * 232, portnum=PORT)
     assert res.res == ev.ERR_TOO_LARGE
     assert of(got[1], RoutingEvent) == [RoutingEvent(res.packet_id, 7, 1, 0.0)]
     res = m.node(1).send(dest=2, payload=b"z" * 300, portnum=PORT)
     assert res.res == ev.ERR_TOO_LARGE
-    assert m.node(1).send(dest=2, payload=b"z" * 231, portnum=PORT).ok
+    assert m.node(1).send(dest=2, payload=b"z" * 220, portnum=PORT).res == ev.ERR_TOO_LARGE
+    assert m.node(1).send(dest=2, payload=b"z" * 219, portnum=PORT).ok
+    assert m.node(1).send(dest=BROADCAST, payload=b"z" * 231, portnum=PORT).ok
     m.advance_to(30)
-    assert [len(r.payload) for r in of(got[2], AppReceive)] == [231]
+    assert sorted(len(r.payload) for r in of(got[2], AppReceive)) == [219, 231]
+
+
+def test_a_direct_message_costs_the_pki_overhead_on_air() -> None:
+    m = chain(2)
+    airtime = []
+    for dest in (BROADCAST, 2):
+        before = m.stats["airtime_ms"]
+        assert m.node(1).send(dest=dest, payload=b"z" * 100, portnum=PORT, hop_limit=0).ok
+        m.advance_to(m.now + 30)
+        airtime.append(m.stats["airtime_ms"] - before)
+    phy = at.packet_phy_len(100, portnum=PORT)
+    assert airtime == [at.firmware_airtime_ms(n, m.params) for n in (phy, phy + at.PKC_OVERHEAD)]
 
 
 def test_duty_cycle_limit_naks_own_packets_and_reopens_after_the_hour() -> None:
