@@ -148,3 +148,34 @@ def test_a_bundle_heard_again_is_not_verified_again_yet_receipted_again(
     assert repeats == [(7, True), (8, True)] * 2  # taken as the duplicates they are
     # each hearing is receipted again: the NSP retries because our receipt was lost
     assert _receipted(first, nsp.key_id) == {7, 8} == _receipted(again, nsp.key_id)
+
+
+def test_every_message_of_a_bundle_is_heard_when_the_radio_hears_the_packet(
+    nsp: p.Identity, cp: p.Identity, ring: p.KeyRing
+) -> None:
+    engine = p.SiteEngine(nsp, ring, p.EngineConfig(role="nsp"), now=T0)
+    _drive(engine, engine.provide_seqs(range(1, 40), T0), T0)
+    engine.capabilities.heard(cp.key_id, p.Status(p.Power.NET, 100, 255, 0, head=HEAD, reads=3))
+    peer = ring.lookup(nsp.key_id)
+    assert peer is not None
+    msgs = [
+        p.SignedMessage(env, p.encode(env, nsp), peer)
+        for env in (_env(nsp, "status", 7), _env(nsp, "sitrep", 8), _env(nsp, "supply", 9))
+    ]
+    [lone] = [e for e in engine.submit(msgs[0], T0) if isinstance(e, p.Transmit)]
+    for m in msgs[1:]:  # the radio has not taken the first frame yet: these two wait
+        assert not [e for e in engine.submit(m, T0) if isinstance(e, p.Transmit)]
+    effects = engine.on_handed(lone.token, 1, T0)
+    while not any(isinstance(e, p.Transmit) for e in effects):  # the airtime plan's gap
+        now = engine.next_deadline()
+        assert now is not None
+        effects = engine.handle_timer(now)
+    [bundle] = [e for e in effects if isinstance(e, p.Transmit)]
+    assert p.is_bundle(bundle.frame) and len(bundle.riders) == 1
+    engine.on_handed(bundle.token, 2, now)
+    heard = {
+        e.mid.seq
+        for e in engine.on_acked(2, True, now + 5)
+        if isinstance(e, p.Outcome) and e.state is p.DeliveryState.HEARD
+    }
+    assert heard == {msgs[1].id.seq, msgs[2].id.seq}  # the rider too, not only the first
