@@ -56,12 +56,14 @@ def run(formats: frozenset[int] | None) -> dict[str, float]:
         "delivered": 0.0,
         "messages": 0.0,
         "bundles": 0.0,
+        "carried": 0.0,  # messages on air: one per frame, plus a bundle's riders
     }
 
     def observe(site: SimSite, effect: object, now: float) -> None:
         if isinstance(effect, Transmit):
             tally["tx"] += 1
             tally["bundles"] += bool(effect.riders)
+            tally["carried"] += 1 + len(effect.riders)
             tally["bytes"] += len(effect.frame)
             tally["airtime_s"] += effect.airtime_ms / 1000
         elif isinstance(effect, Outcome) and effect.state is DeliveryState.DELIVERED:
@@ -105,10 +107,15 @@ def main() -> None:
     print(f"   {'':<28}{'format 2 only':>14}{'format 3':>10}{'ratio':>7}")
     rows = (("tx", "transmissions (all sites)"), ("bytes", "frame bytes on air"),
             ("airtime_s", "airtime (s)"), ("messages", "reports typed"),
-            ("delivered", "delivered (outcomes)"), ("bundles", "bundles sent"))  # fmt: skip
+            ("delivered", "delivered (outcomes)"), ("bundles", "bundles sent"),
+            ("carried", "messages on air"))  # fmt: skip
     for key, label in rows:
         ratio = f"{new[key] / old[key]:7.2f}" if old[key] else "      -"
         print(f"   {label:<28}{old[key]:>14.0f}{new[key]:>10.0f}{ratio}")
+    # every transmission carries one signature: per message sent, what a bundle shares
+    per_old, per_new = (t["bytes"] / t["carried"] for t in (old, new))
+    print(f"   {'frame bytes per message':<28}{per_old:>14.1f}{per_new:>10.1f}"
+          f"{per_new / per_old:7.2f}   (receipts and beacons included)")  # fmt: skip
 
 
 if __name__ == "__main__":

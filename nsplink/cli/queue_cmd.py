@@ -407,9 +407,9 @@ async def queue_view(
             rec = cache[item.ref] = await load_received(store, item.ref, site.ring, site.home)
         priority = prio.get(item.ref, item.priority)
         own = owners.get(item.ref)
-        dest = rec.envelope.destination if rec.envelope is not None else None
-        fresh = item.triage == "ONTV"  # a step of ours is a claim on its way
-        turn = waiting_turn(own, site, me, item.ref, dest, item.received_at, ago) if fresh else None
+        turn = None
+        if item.triage == "ONTV":  # a step of ours is a claim on its way
+            turn = waiting_turn(own, site, me, item.ref, rec.destination, item.received_at, ago)
         rows.append(QueueRow(item, priority, rec, news.get(item.ref), own, site, me, turn))
     # within a priority, what is this CP's to take up comes before what waits for another CP
     rows.sort(key=lambda r: (r.priority, r.turn is not None))  # stable: the order above stays
@@ -641,7 +641,8 @@ def handle(
     async def go() -> InboxItem:
         async with await Store.open(site.home.db_path, create=False) as store:
             item = await find_item(store, ident)
-            await apply_triage(store, site, item, state, note, who, prio, time.time(), take_over)
+            step = TriageStep(item, state, note, who, prio, time.time(), take_over)
+            await apply_triage(store, site, step)
         return item
 
     item = run_or_fail(c, go)
@@ -661,46 +662,49 @@ def check_note(note: str) -> None:
         raise BadNote(note[:40], max=NOTE_MAX)
 
 
-async def apply_triage(
-    store: Store,
-    site: LocalSite,
-    item: InboxItem,
-    state: State,
-    note: str,
-    who: str,
-    prio: Priority | None,
-    now: float,
-    take_over: bool = False,
-) -> None:
-    """One handling step, by `who`: the `triage.changed` event, and the note to the NSP. Never
-    takes a report another CP already owns (issue 23), nor, unless `take_over`, one that is
-    still another CP's turn to take up. The caller nudges the daemon afterwards (the CLI and
-    the browser console share this)."""
-    if state in CLAIM_STATES:
-        await _check_claim(store, site, item, now, take_over)
-    data: dict[str, Any] = {"state": state.value, "operator": who}
-    if note:
-        data["note"] = note
-    if prio is not None:
-        data["priority"] = prio.value  # the CP's own judgement; the queue sorts by it
-    await store.append(Event(ev.TRIAGE_CHANGED, now, site.config.site, item.ref, data))
-    if note and item.trust != "quarantined":
-        await _send_note(store, site, item, state, note, who, prio, now)
+@dataclass(frozen=True)
+class TriageStep:
+    """One handling step an operator takes on a report (the CLI's `handle`, the console's form)."""
+
+    item: InboxItem
+    state: State
+    note: str  # to the report's NSP with the state; "" for none
+    who: str  # the operator
+    prio: Priority | None  # the CP's own priority for the report, when changed
+    now: float
+    take_over: bool = False  # even when another CP's turn comes first (ownership.py)
 
 
-async def _check_claim(
-    store: Store, site: LocalSite, item: InboxItem, now: float, take_over: bool
-) -> None:
-    """Whether this CP may claim `item` now (ownership.py): one typed error if not."""
+async def apply_triage(store: Store, site: LocalSite, step: TriageStep) -> None:
+    """One handling step: the `triage.changed` event, and the note to the NSP. Never takes a
+    report another CP already owns (issue 23), nor, unless `take_over`, one that is still
+    another CP's turn to take up. The caller nudges the daemon afterwards (the CLI and the
+    browser console share this)."""
+    item = step.item
+    if step.state in CLAIM_STATES:
+        await _check_claim(store, site, step)
+    data: dict[str, Any] = {"state": step.state.value, "operator": step.who}
+    if step.note:
+        data["note"] = step.note
+    if step.prio is not None:
+        data["priority"] = step.prio.value  # the CP's own judgement; the queue sorts by it
+    await store.append(Event(ev.TRIAGE_CHANGED, step.now, site.config.site, item.ref, data))
+    if step.note and item.trust != "quarantined":
+        await _send_note(store, site, step)
+
+
+async def _check_claim(store: Store, site: LocalSite, step: TriageStep) -> None:
+    """Whether this CP may claim the step's report now (ownership.py): one typed error if not."""
+    item, now = step.item, step.now
     own = (await store.ownership([item.ref])).get(item.ref)
     me = my_key(site)
     if own is not None and own.owner is not None and str(own.owner.cp) != me:
         raise OwnedElsewhere(item.ref, id=item.local_id, cp=site.site_name(str(own.owner.cp)))
-    if take_over or item.triage != "ONTV":
+    if step.take_over or item.triage != "ONTV":
         return  # on purpose, or a step of ours is already a claim on its way
     rec = await load_received(store, item.ref, site.ring, site.home)
-    dest = rec.envelope.destination if rec.envelope is not None else None
-    turn = waiting_turn(own, site, me, item.ref, dest, item.received_at, cps_heard_ago(site, now))
+    ago = cps_heard_ago(site, now)
+    turn = waiting_turn(own, site, me, item.ref, rec.destination, item.received_at, ago)
     if turn is None or now >= turn.until:
         return
     if math.isinf(turn.until):
@@ -709,34 +713,26 @@ async def _check_claim(
     raise NotYourTurn(item.ref, id=item.local_id, cps=turn.names(site), until=until)
 
 
-async def _send_note(
-    store: Store,
-    site: LocalSite,
-    item: InboxItem,
-    state: State,
-    note: str,
-    who: str,
-    prio: Priority | None,
-    now: float,
-) -> None:
+async def _send_note(store: Store, site: LocalSite, step: TriageStep) -> None:
     """The note goes to the report's NSP with its state (a question with NAVR), signed and
     receipted like the report; sealed when the report is an emergency (issue 19)."""
     from nsplink.app.thread import Report, note_draft_args, note_kind_for, queue_note
     from nsplink.cli.sitefiles import load_own_identity
     from nsplink.cli.thread_cmd import site_keys
 
+    item = step.item
     try:
         ref = MessageId.parse(item.ref)
     except ValueError:
         return  # not a message of the mesh
     keys = site_keys(site)
-    priority = prio or Priority((await priority_overrides(store)).get(item.ref, item.priority))
+    priority = step.prio or Priority((await priority_overrides(store)).get(item.ref, item.priority))
     report = Report(ref, item.type, priority, False)
     dest, priority, seal_to, seal_with = note_draft_args(report, "cp", keys, site.ring)
-    body = Note(note_kind_for(state), note, who, ref, state)
+    body = Note(note_kind_for(step.state), step.note, step.who, ref, step.state)
     await queue_note(
-        store, load_own_identity(site), site.config.site, site.home, body, dest, priority, now,
-        seal_to=seal_to, seal_with=seal_with,
+        store, load_own_identity(site), site.config.site, site.home, body, dest, priority,
+        step.now, seal_to=seal_to, seal_with=seal_with,
     )  # fmt: skip
 
 
@@ -768,9 +764,8 @@ async def show_lines(store: Store, site: LocalSite, item: InboxItem, lang: Lang)
         head.append((t("show.operator", lang), operator_words(item.operator, lang)))
     own = (await store.ownership([item.ref])).get(item.ref)
     head.extend(owner_lines(own, site, my_key(site), lang))
-    dest = rec.envelope.destination if rec.envelope is not None else None
     ago = cps_heard_ago(site, time.time())
-    turn = waiting_turn(own, site, my_key(site), item.ref, dest, item.received_at, ago)
+    turn = waiting_turn(own, site, my_key(site), item.ref, rec.destination, item.received_at, ago)
     if turn is not None and item.triage == "ONTV":
         head.append((t("owner.turn_label", lang), turn_cell(turn, site, lang) or ""))
     if item.duplicates:

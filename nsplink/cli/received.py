@@ -15,6 +15,7 @@ from nsplink.app.site import SiteHome
 from nsplink.errors import NsplinkError
 from nsplink.protocol import (
     DecodeError,
+    Destination,
     Emergency,
     Envelope,
     KeyRing,
@@ -33,6 +34,11 @@ class Received:
     erased: bool
     received_at: float | None
     sealed: bool = False  # personal fields still sealed: this site holds no key to open them
+
+    @property
+    def destination(self) -> Destination | None:
+        """Whom the message was addressed to; None when the log no longer holds it readably."""
+        return self.envelope.destination if self.envelope is not None else None
 
 
 def open_personal_fields(home: SiteHome, msg: SignedMessage) -> tuple[Envelope, bool]:

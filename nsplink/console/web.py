@@ -24,8 +24,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from nsplink.app.nudge import nudge
-from nsplink.cli.ownership_words import NotYourTurn
+from nsplink.cli.ownership_words import NotYourTurn, OtherCpFirst
 from nsplink.cli.queue_cmd import (
+    TriageStep,
     apply_triage,
     check_note,
     find_item,
@@ -368,13 +369,11 @@ class Console:
                     request, session, 409, t("console.item.conflict", lang), note, chosen=form
                 )
             try:
-                await apply_triage(store, self.site, item, state, note, session.operator, prio,
-                                   time.time(), take_over=form.get("take_over") == "1")  # fmt: skip
+                step = TriageStep(item, state, note, session.operator, prio, time.time(),
+                                  take_over=form.get("take_over") == "1")  # fmt: skip
+                await apply_triage(store, self.site, step)
             except NsplinkError as err:  # another CP has it, or comes first: one line, note kept
-                text = render_error(err, lang)
-                if isinstance(err, NotYourTurn):  # the terminal's flag is a checkbox here
-                    p = err.params
-                    text = t("console.item.not_your_turn", lang, id=p["id"], cps=p["cps"])
+                text = refusal(err, lang)
                 return await self._item_response(request, session, 409, text, note, chosen=form)
         nudge(self.site.home)  # the daemon sends the signed triage receipt now
         if self.hub is not None:
@@ -544,6 +543,20 @@ class Console:
         return Starlette(
             routes=routes, lifespan=self.lifespan, exception_handlers={Exception: self.failed}
         )
+
+
+# an ownership refusal in the console's words: each its own, with the checkbox for --take-over
+_REFUSALS: dict[type[NsplinkError], str] = {
+    OtherCpFirst: "console.item.other_cp_first",
+    NotYourTurn: "console.item.not_your_turn",
+}
+
+
+def refusal(err: NsplinkError, lang: Lang) -> str:
+    """Why a step was refused, in one line (another CP owns the report: the terminal's words,
+    which name no flag)."""
+    key = _REFUSALS.get(type(err))
+    return t(key, lang, **err.params) if key else render_error(err, lang)
 
 
 def _headers() -> dict[str, str]:

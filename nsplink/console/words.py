@@ -66,11 +66,18 @@ register(
             "Nr|Prio|Soort|Van|Leeftijd|Status|Melding",
             "No|Prio|Type|From|Age|State|Report",
         ),
-        "console.item.not_your_turn": (
+        # the refusals of a step (web.py `refusal`): the terminal's --take-over is a checkbox
+        "console.item.other_cp_first": (
             "Melding {id} is eerst voor {cps}, en een claim daarvan is hier nog niet gehoord. "
             "Weet u dat {cps} hem niet afhandelt? Vink dan 'Overnemen' aan.",
             "Report {id} is first for {cps}, and no claim of theirs has been heard here yet. "
             "If you know {cps} is not handling it, tick 'Take over'.",
+        ),
+        "console.item.not_your_turn": (
+            "Melding {id} is eerst voor {cps}, die hier al een tijd niet gehoord is; vanaf "
+            "{until} is hij van u. Weet u dat {cps} niet kan? Vink dan nu 'Overnemen' aan.",
+            "Report {id} is first for {cps}, which has not been heard here for a while; from "
+            "{until} it is yours. If you know {cps} cannot act, tick 'Take over' now.",
         ),
         "console.item.take_over": (
             "Overnemen: ook als een andere CP eerst aan de beurt is (die CP kan niet)",

@@ -282,7 +282,7 @@ def decode_unverified(data: bytes) -> Envelope:
     is shown flagged, never trusted). Everything else must use `decode`."""
     if is_bundle(data):
         check_versions(data)
-        return _member(_bundle_members(data, _bundle_sender(data)), data)
+        return bundle_member(_bundle_members(data, _bundle_sender(data)), data)
     header = parse_header(data)
     return _decode_envelope(data, header, len(data) - SIGNATURE_LEN)
 
@@ -313,7 +313,7 @@ def decode(data: bytes, keys: KeyLookup, formats: Collection[int] = READ_FORMATS
     The signature is checked BEFORE the body is inflated, so unauthenticated bytes never reach
     the decompressor."""
     if is_bundle(data):
-        return _member(decode_bundle(data, keys, formats), data)
+        return bundle_member(decode_bundle(data, keys, formats), data)
     if len(data) > MAX_MESSAGE:
         raise FrameTooLarge(f"{len(data)} bytes")
     header = parse_header(data, formats)
@@ -323,8 +323,8 @@ def decode(data: bytes, keys: KeyLookup, formats: Collection[int] = READ_FORMATS
     return SignedMessage(envelope, bytes(data), peer)
 
 
-def _member(members: Sequence[_T], data: bytes) -> _T:
-    """The member a log copy's selector names."""
+def bundle_member(members: Sequence[_T], data: bytes) -> _T:
+    """The member a bundle log copy's selector names."""
     selector = data[0] & 0x0F
     if not 1 <= selector <= len(members):
         raise MalformedFrame("a bundle as sent holds several messages: decode_bundle reads it")
@@ -341,12 +341,18 @@ def decode_bundle(
         raise MalformedFrame("not a bundle")
     sender = _bundle_sender(data)
     peer = _signer(sender, keys)
-    _check(bytes([data[0] & 0xF0]) + data[1:], sender, peer.public_key)
+    _check(as_sent(data), sender, peer.public_key)
     members = _bundle_members(data, sender)
     return [
         SignedMessage(env, bytes([data[0] & 0xF0 | i]) + data[1:], peer)
         for i, env in enumerate(members, start=1)
     ]
+
+
+def as_sent(data: bytes) -> bytes:
+    """The bytes a frame went on air as: a bundle member's log copy without its selector (the
+    signed bytes of every copy of one bundle), any other frame as it is."""
+    return bytes([data[0] & 0xF0]) + data[1:] if is_bundle(data) else data
 
 
 def _bundle_sender(data: bytes) -> KeyId:

@@ -175,7 +175,8 @@ class SiteEngine:
         self._air: dict[int, tuple[int, tuple[MessageId, ...]]] = {}
         self._next_token = 1
         self._handing: int | None = None  # one hand-off at a time, like the device's API
-        self._packets: dict[int, tuple[MessageId, int, float, float]] = {}
+        # packet id -> (message, part, handed at, airtime, the bundle's riders)
+        self._packets: dict[int, tuple[MessageId, int, float, float, tuple[MessageId, ...]]] = {}
         self._order = 0
         self._last_now = now
         # engine time = the driver's wall time + _skew, and it never goes backwards (_clock)
@@ -339,7 +340,7 @@ class SiteEngine:
             return self._pump(now)
         part = ref[1]
         airtime = self.planner.airtime_ms(size)
-        self._packets[packet_id] = (out.mid, part, now, airtime)
+        self._packets[packet_id] = (out.mid, part, now, airtime, riders)
         for mid in riders:  # in the same frame: handed over too (its airtime counted once)
             rider = self.outbox.get(mid)
             if rider is not None:
@@ -398,16 +399,20 @@ class SiteEngine:
         info = self._packets.pop(packet_id, None)
         if info is None:
             return []
-        mid, _part, handed_at, airtime = info
+        mid, _part, handed_at, airtime, riders = info
         retries = int((now - handed_at) * 1000 // max(1.0, self.retry.device_retry_ms(airtime)))
         if retries:
             self.planner.record_extra(now, airtime * min(retries, 2))
-        out = self.outbox.get(mid)
-        if out is None or out.custody or not allowed(out.state, DeliveryEvent.HEARD):
-            # a late hint for an earlier copy of a message that is queued again (a claim said
-            # once more, a relay of a frame we sent before): stale, not a transition to refuse
-            return []
-        return self._advance(out, DeliveryEvent.HEARD, detail="implicit" if implicit else "routing")
+        effects: list[Effect] = []
+        for one in (mid, *riders):  # a bundle's messages were all in the packet heard
+            out = self.outbox.get(one)
+            if out is None or out.custody or not allowed(out.state, DeliveryEvent.HEARD):
+                # a late hint for an earlier copy of a message that is queued again (a claim
+                # said once more, a relay of a frame we sent before): stale, not a transition
+                continue
+            detail = "implicit" if implicit else "routing"
+            effects.extend(self._advance(out, DeliveryEvent.HEARD, detail=detail))
+        return effects
 
     def on_failed(self, packet_id: int, reason: FailureReason, now: float) -> list[Effect]:
         """The device refused after accepting (DUTY_CYCLE_LIMIT: resend later) or gave up
@@ -417,7 +422,7 @@ class SiteEngine:
         if info is None:
             return []
         reason = FailureReason.of(reason)  # a driver may still pass the bare Routing.Error name
-        mid, part, _handed_at, airtime = info
+        mid, part, _handed_at, airtime, _riders = info
         out = self.outbox.get(mid)
         effects: list[Effect] = []
         if reason is FailureReason.DUTY_CYCLE_LIMIT:

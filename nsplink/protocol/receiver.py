@@ -7,8 +7,9 @@ verification and a decode. The copy is still handed on as a message: what it mea
 to receipt again, a relay's repeat) stays the engine's decision. Sites simulated in one process
 share one cache, so each distinct frame is verified once for all that hear it.
 
-A format 3 bundle (codec.py) yields all of its messages; it is verified at each hearing (the
-cache holds single messages), which costs one verification for several messages.
+A format 3 bundle (codec.py) yields all of its messages and is remembered whole, by the bytes it
+went on air as: a relay's repeat, the sender's retry of the same bundle, or a relay forwarding
+one member's log copy cost no second verification either.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from collections.abc import Collection
 
 from nsplink.protocol.codec import (
     READ_FORMATS,
+    as_sent,
+    bundle_member,
     check_versions,
     decode,
     decode_bundle,
@@ -31,24 +34,27 @@ from nsplink.protocol.identity import KeyLookup, MessageId, Revocations
 
 
 class VerifiedFrames:
-    """A bounded memory of verified whole frames (least recently heard forgotten first)."""
+    """A bounded memory of verified whole frames (least recently heard forgotten first): per
+    frame as sent, its messages (one, or a bundle's members)."""
 
     def __init__(self, size: int = 4096) -> None:
         self.size = size
-        self._frames: OrderedDict[bytes, SignedMessage] = OrderedDict()
+        self._frames: OrderedDict[bytes, tuple[SignedMessage, ...]] = OrderedDict()
 
-    def get(self, frame: bytes, keys: KeyLookup) -> SignedMessage | None:
-        msg = self._frames.get(frame)
-        if msg is None:
+    def get(self, frame: bytes, keys: KeyLookup) -> tuple[SignedMessage, ...] | None:
+        key = as_sent(frame)
+        msgs = self._frames.get(key)
+        if msgs is None:
             return None
-        if keys.lookup(msg.envelope.sender) != msg.signer:
+        if keys.lookup(msgs[0].envelope.sender) != msgs[0].signer:
             return None  # the roster changed since (a revoked or replaced key): check again
-        self._frames.move_to_end(frame)
-        return msg
+        self._frames.move_to_end(key)
+        return msgs
 
-    def put(self, msg: SignedMessage) -> None:
-        self._frames[msg.frame] = msg
-        self._frames.move_to_end(msg.frame)
+    def put(self, frame: bytes, msgs: tuple[SignedMessage, ...]) -> None:
+        key = as_sent(frame)
+        self._frames[key] = msgs
+        self._frames.move_to_end(key)
         if len(self._frames) > self.size:
             self._frames.popitem(last=False)
 
@@ -85,20 +91,28 @@ class Receiver:
             except DecodeError:
                 self.reassembler.forget(frag.msg_id)  # junk mixed in: let the retry complete
                 raise
-        check_versions(frame, self.formats)  # the cache may be shared with sites reading more
-        known = self.verified.get(frame, self.keys)
-        if known is not None:
-            return known
-        msg = decode(frame, self.keys, self.formats)
-        self.verified.put(msg)
-        return msg
+        msgs = self._whole(frame)
+        return bundle_member(msgs, frame) if is_bundle(frame) else msgs[0]
 
     def receive_all(self, frame: bytes, now: float) -> list[SignedMessage]:
         """Like `receive`, for any frame: a bundle's messages, one message, or none yet."""
         if is_bundle(frame):  # as sent, or a relay forwarding one member's log copy: all of it
-            return decode_bundle(frame, self.keys, self.formats)
+            return list(self._whole(frame))
         msg = self.receive(frame, now)
         return [] if msg is None else [msg]
+
+    def _whole(self, frame: bytes) -> tuple[SignedMessage, ...]:
+        """The verified messages of a whole frame, from the memory when it was heard before."""
+        check_versions(frame, self.formats)  # the cache may be shared with sites reading more
+        known = self.verified.get(frame, self.keys)
+        if known is not None:
+            return known
+        if is_bundle(frame):
+            msgs = tuple(decode_bundle(frame, self.keys, self.formats))
+        else:
+            msgs = (decode(frame, self.keys, self.formats),)
+        self.verified.put(frame, msgs)
+        return msgs
 
     def next_deadline(self) -> float | None:
         return self.reassembler.next_deadline()

@@ -46,6 +46,7 @@ from nsplink.protocol import (
     seal_public_key,
     verify_roster,
 )
+from nsplink.protocol.rosterdoc import ROSTER_CONTEXT
 from nsplink.texts import render_error
 from tests.security.cli import run_nsplink
 
@@ -128,6 +129,35 @@ def test_structural_rules_refuse_duplicates_and_revoked_actives(
     # a name with spaces around it would not survive the JSON form unchanged: refused at signing
     with pytest.raises(RosterMalformed):
         RosterDoc("VR01", 1, 0, (replace(one, site=" NSP Zuid"),)).sign(region[1])
+
+
+def test_a_roster_saying_what_a_site_reads_would_be_refused_by_this_release(
+    region: tuple[Path, p.Identity],
+) -> None:
+    """Issue 24 asked whether a roster entry could say "reads format 3" next to the beacons. A
+    release refuses every place such a mark could go, even signed by the region: the format
+    byte, a new flag, a new bit in a site's role byte, a byte after the last entry (names are
+    what people read). So it cannot be added without older releases refusing the roster and
+    its revocations (docs/design.md, format 3). This pins the reason: if the parser ever
+    accepts one of these, the question is open again."""
+    site = _entries(1)[0]
+    doc = RosterDoc("VR01", 4, 500_000, (site,), (), no_sealing=True)
+    body = doc.body()
+    flags = 2 + len(b"VR01") + 1 + 3  # format, region length and code, version, issued
+    role = flags + 1 + 1 + 1 + len(site.site.encode())  # flags, site count, name length, name
+    assert body[flags] == 0x02 and body[role] & 0x3F == 0  # no sealing; an NSP
+    marked = {
+        "format": bytes([body[0] + 1]) + body[1:],
+        "flag": body[:flags] + bytes([body[flags] | 0x04]) + body[flags + 1 :],
+        "role bit": body[:role] + bytes([body[role] | 0x20]) + body[role + 1 :],
+        "trailing": body + bytes([3]),
+    }
+    key = region[1]
+    assert verify_roster(body + key.sign(ROSTER_CONTEXT + body), key.public_key) == doc
+    for where, changed in marked.items():
+        with pytest.raises(RosterMalformed):
+            verify_roster(changed + key.sign(ROSTER_CONTEXT + changed), key.public_key)
+            pytest.fail(f"a mark in the {where} was accepted")
 
 
 def test_revoked_keys_are_rejected_with_their_own_error(region: tuple[Path, p.Identity]) -> None:

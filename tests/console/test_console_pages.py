@@ -9,7 +9,7 @@ import pytest
 
 from nsplink.app.site import SiteHome
 from nsplink.app.thread import Threads
-from nsplink.cli.queue_cmd import apply_triage, find_item, site_threads
+from nsplink.cli.queue_cmd import TriageStep, apply_triage, find_item, site_threads
 from nsplink.cli.sitefiles import LocalSite, load_site
 from nsplink.console.pages import item_version, queue_page
 from nsplink.console.sitemap import BadPositions, load_positions
@@ -33,7 +33,7 @@ async def test_most_urgent_first_then_new_before_seen_then_oldest(tmp_path: Path
         assert [r.ref for r in q.rows] == [first, second, report]  # reports, then the sitrep
         item = await find_item(store, "1")
         before = await item_version(store, site, item, await _threads(store, site))
-        await apply_triage(store, site, item, State.GEZ, "", "Anna", None, time.time())
+        await apply_triage(store, site, TriageStep(item, State.GEZ, "", "Anna", None, time.time()))
         q = await queue_page(store, site, "nl", False, {})
         assert [r.ref for r in q.rows] == [second, first, report]  # seen sinks below new
         assert [r.new for r in q.rows] == [True, False, True]
@@ -42,8 +42,9 @@ async def test_most_urgent_first_then_new_before_seen_then_oldest(tmp_path: Path
         after = await item_version(store, site, item, await _threads(store, site))
         assert after > before  # a step moves the version a change must have seen
         # the CP's own priority counts: the sitrep raised to P1 goes above both reports
-        await apply_triage(store, site, await find_item(store, "2"), State.GEZ, "", "Anna",
-                           Priority.P1, time.time())  # fmt: skip
+        step = TriageStep(await find_item(store, "2"), State.GEZ, "", "Anna", Priority.P1,
+                          time.time())  # fmt: skip
+        await apply_triage(store, site, step)
         q = await queue_page(store, site, "nl", False, {})
         assert [r.ref for r in q.rows] == [report, second, first]
         assert [r.priority for r in q.rows] == ["P1", "P2", "P2"]
