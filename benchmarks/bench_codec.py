@@ -29,8 +29,15 @@ from benchmarks.codec_corpus.dictbuild import build, joined_text
 from benchmarks.codec_corpus.heldout import handwritten
 from benchmarks.codec_corpus.stress import stress_set
 from nsplink import protocol as p
-from nsplink.protocol import Body, body_message, compress_texts, dictionary, encode_body, textcoder
-from nsplink.protocol.codec import get_varint
+from nsplink.protocol import (
+    Body,
+    body_message,
+    compress_texts,
+    dictionary,
+    encode_body,
+    get_varint,
+    textcoder,
+)
 from nsplink.radio.base import DEFAULT_PORTNUM
 
 SITREP_200 = (

@@ -35,6 +35,7 @@ from nsplink.app.roster import (
 )
 from nsplink.app.site import SiteHome
 from nsplink.protocol import (
+    ROSTER_CONTEXT,
     RegionRoster,
     RosterDoc,
     RosterMalformed,
@@ -46,7 +47,6 @@ from nsplink.protocol import (
     seal_public_key,
     verify_roster,
 )
-from nsplink.protocol.rosterdoc import ROSTER_CONTEXT
 from nsplink.texts import render_error
 from tests.security.cli import run_nsplink
 
