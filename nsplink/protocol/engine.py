@@ -482,10 +482,11 @@ class SiteEngine:
                     Priority.P1,
                     Priority.P2,
                 )
-                # a copy of a message to a group is no sign that our receipt was lost
-                group = env.destination.kind is DestKind.NSPS
-                asked = 1 if group else self._asked(msg.id)
-                self.receipts.queue(ReceiptKind.DELIVERY, msg.id, State.ONTV, urgent, now, asked)
+                asked = self._receipt_due(msg)
+                if asked:
+                    self.receipts.queue(
+                        ReceiptKind.DELIVERY, msg.id, State.ONTV, urgent, now, asked
+                    )
         elif env.type is MessageType.ROSTER_UPDATE:
             # a region-signed roster helps every site that overhears it (the driver checks the
             # region's signature and the version); no receipt: we are not its recipient
@@ -493,6 +494,22 @@ class SiteEngine:
         elif self.config.carry and env.type not in UNTRACKED:
             effects.extend(self._maybe_take_custody(msg, now))
         return effects
+
+    def _receipt_due(self, msg: SignedMessage) -> int:
+        """Whether this copy of a message for us gets a receipt, and how far it must go: 0 for
+        none, else n for "n-1 hops farther than we heard the sender" (`_asked`).
+
+        A copy sent to us alone means our receipts to the earlier ones were lost: every copy is
+        receipted, each a hop farther. A bulletin's copies are sent for whichever NSPs have not
+        receipted yet, so a copy says little about ours: only the 1st, 2nd, 4th, 8th ... copy
+        is receipted (each a hop farther). Answering every copy, a 100-NSP region spent most
+        of a bulletin's airtime on receipts of NSPs that had long confirmed it: one bulletin
+        went out 229 times in 72 hours for the one NSP still missing, and each time every other
+        NSP receipted it again (docs/congestion.md, part 4)."""
+        copies = self._asked(msg.id)
+        if msg.envelope.destination.kind is not DestKind.NSPS:
+            return copies
+        return copies.bit_length() if copies & (copies - 1) == 0 else 0
 
     def _asked(self, mid: MessageId) -> int:
         """How many copies of `mid` we have received, this one included (the newest
