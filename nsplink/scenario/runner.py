@@ -19,7 +19,7 @@ import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
@@ -199,6 +199,7 @@ class ScenarioRun:
         self.store_s = 0.0
         self.events_written = 0
         self._by_node = {s.node: s.name for s in scenario.sites}
+        self._specs = {s.name: s for s in scenario.sites}
 
     # -- agenda --------------------------------------------------------------------------------
 
@@ -596,21 +597,29 @@ class ScenarioRun:
         self.medium.call_at(at, partial(self._triage, cp, mid, "GEZ", 0, 0.0))
 
     def _cp_keys(self) -> list[KeyId]:
-        return [s.engine.me for s in self.net.sites.values() if s.role == "cp"]
+        return [key for key, _pos in self._cps]
+
+    @cached_property
+    def _cps(self) -> list[tuple[KeyId, tuple[float, float]]]:
+        """Each CP's key and position, in site order: fixed for the run (a restarted engine has
+        the site's identity), and asked after on every report, so not walked over every site
+        of a country each time."""
+        specs = {s.name: s for s in self.sc.sites}
+        return [
+            (s.identity.key_id, specs[n].position)
+            for n, s in self.net.sites.items()
+            if s.role == "cp"
+        ]
 
     def _near(self, mid: MessageId) -> dict[KeyId, float]:
         """Each CP's distance from the report's NSP: the positions a region's roster carries
         (`roster add --position`), here the scenario's."""
-        sites = {s.name: s for s in self.sc.sites}
         nsp = self.net.roster.lookup(mid.sender)
-        if nsp is None or nsp.site not in sites:
+        spec = self._specs.get(nsp.site) if nsp is not None else None
+        if spec is None:
             return {}
-        x, y = sites[nsp.site].position
-        return {
-            s.engine.me: math.hypot(sites[n].position[0] - x, sites[n].position[1] - y)
-            for n, s in self.net.sites.items()
-            if s.role == "cp"
-        }
+        x, y = spec.position
+        return {key: math.hypot(pos[0] - x, pos[1] - y) for key, pos in self._cps}
 
     def _heard_ago(self, cp: str) -> dict[KeyId, float]:
         """How long ago CP `cp` last heard each other CP, as its engine knows (ownership.py)."""
