@@ -6,14 +6,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections import deque
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from nsplink.scenario.generate import RegionSpec, generate
-from nsplink.scenario.radiomap import RadioMap, radio_map, render_text, unreachable_nsps
+from nsplink.scenario.radiomap import radio_map, render_text, unreachable_nsps
 from nsplink.scenario.report import collect
 from nsplink.scenario.runner import ScenarioRun
 from nsplink.scenario.schema import ScenarioError, parse_scenario
@@ -159,42 +157,23 @@ def test_scenario_check_prints_the_map_and_fails_on_a_site_without_a_path(tmp_pa
     assert err.returncode == 2 and err.stderr.count("\n") == 1 and "degrees" in err.stderr
 
 
-def _scan_search(rmap: RadioMap, src: str, is_target: Callable[[str], bool]) -> list[str] | None:
-    """The search as it was: the heard links walked afresh on every question."""
-    nxt: dict[str, list[str]] = {}
-    for x in rmap.heard():
-        nxt.setdefault(x.a, []).append(x.b)
-    prev: dict[str, str] = {}
-    seen, todo = {src}, deque([src])
-    while todo:
-        here = todo.popleft()
-        if here != src and is_target(here):
-            out = [here]
-            while out[-1] in prev:
-                out.append(prev[out[-1]])
-            return out[::-1]
-        if here != src and not rmap.forwards[here]:
-            continue
-        for b in sorted(nxt.get(here, [])):
-            if b not in seen:
-                seen.add(b)
-                prev[b] = here
-                todo.append(b)
-    return None
-
-
 def test_kept_paths_and_reach_are_what_a_fresh_search_finds() -> None:
-    """Two regions with quiet NSP radios (heard, but passing nothing on): every path and every
-    pair's reachability, asked twice (the second answer is the kept one), is the search's."""
+    """Two regions with quiet NSP radios (heard, but passing nothing on): the adjacency is the
+    heard links, and every path and every pair's reachability, asked twice (the second answer
+    is the kept one), is what the breadth-first search finds for that question alone."""
     text = generate([RegionSpec(nsps=12), RegionSpec(nsps=5)], seed=2, hours=1, mute_covered=True)
     rmap = radio_map(parse_scenario(text))
     assert not all(rmap.forwards.values())
+    fresh: dict[str, list[str]] = {}
+    for x in rmap.heard():
+        fresh.setdefault(x.a, []).append(x.b)
+    assert rmap._next == {a: sorted(bs) for a, bs in fresh.items()}
     names = list(rmap.roles)
     for _ in range(2):
         for src in names:
-            assert rmap.path(src) == _scan_search(rmap, src, lambda n: rmap.roles[n] == "cp")
+            assert rmap.path(src) == rmap._search(src, lambda n: rmap.roles[n] == "cp")
             for dst in names:
-                found = _scan_search(rmap, src, lambda n, d=dst: n == d) is not None
+                found = rmap._search(src, lambda n, d=dst: n == d) is not None
                 assert rmap.reachable(src, dst) == found, (src, dst)
     assert any(rmap.reachable(a, b) for a in names for b in names)
     assert not all(rmap.reachable(a, b) for a in names for b in names if a != b)
