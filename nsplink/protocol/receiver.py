@@ -7,8 +7,8 @@ verification and a decode. The copy is still handed on as a message: what it mea
 to receipt again, a relay's repeat) stays the engine's decision. Sites simulated in one process
 share one cache, so each distinct frame is verified once for all that hear it.
 
-A format 3 bundle (codec.py) yields all of its messages; it is verified at each hearing (the
-cache holds single messages), which costs one verification for several messages.
+A format 3 bundle (codec.py) yields all of its messages; the memory keeps a bundle's messages
+by its bytes too, so its copies cost a lookup as well.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ class VerifiedFrames:
     def __init__(self, size: int = 4096) -> None:
         self.size = size
         self._frames: OrderedDict[bytes, SignedMessage] = OrderedDict()
+        self._bundles: OrderedDict[bytes, tuple[SignedMessage, ...]] = OrderedDict()
 
     def get(self, frame: bytes, keys: KeyLookup) -> SignedMessage | None:
         msg = self._frames.get(frame)
@@ -51,6 +52,20 @@ class VerifiedFrames:
         self._frames.move_to_end(msg.frame)
         if len(self._frames) > self.size:
             self._frames.popitem(last=False)
+
+    def bundle(self, frame: bytes, keys: KeyLookup) -> list[SignedMessage] | None:
+        """A bundle's messages, as `get` gives a single message's."""
+        msgs = self._bundles.get(frame)
+        if msgs is None or keys.lookup(msgs[0].envelope.sender) != msgs[0].signer:
+            return None
+        self._bundles.move_to_end(frame)
+        return list(msgs)
+
+    def put_bundle(self, frame: bytes, msgs: list[SignedMessage]) -> None:
+        self._bundles[frame] = tuple(msgs)
+        self._bundles.move_to_end(frame)
+        if len(self._bundles) > self.size:
+            self._bundles.popitem(last=False)
 
 
 class Receiver:
@@ -96,7 +111,12 @@ class Receiver:
     def receive_all(self, frame: bytes, now: float) -> list[SignedMessage]:
         """Like `receive`, for any frame: a bundle's messages, one message, or none yet."""
         if is_bundle(frame):  # as sent, or a relay forwarding one member's log copy: all of it
-            return decode_bundle(frame, self.keys, self.formats)
+            check_versions(frame, self.formats)  # the cache may be shared with sites reading more
+            msgs = self.verified.bundle(frame, self.keys)
+            if msgs is None:
+                msgs = decode_bundle(frame, self.keys, self.formats)
+                self.verified.put_bundle(frame, msgs)
+            return msgs
         msg = self.receive(frame, now)
         return [] if msg is None else [msg]
 
