@@ -16,7 +16,8 @@ The default run simulates few hours so it stays within minutes; the 24 h figures
 extrapolations, labelled so (24 h runs cost about 20 % more per hour than 1 h runs).
 NSPLINK_BENCH_HOURS=24 (simulator) and NSPLINK_BENCH_SCENARIO_HOURS=72 (regions) run the full
 lengths; NSPLINK_BENCH_SIZES=60,150 and NSPLINK_BENCH_NSPS=15,30 pick sizes (NSPS=0: no regions);
-NSPLINK_BENCH_COUNTRY=25 is the number of regions (of the smallest size) in the country run.
+NSPLINK_BENCH_COUNTRY=25 is the number of regions in the country run, each of
+NSPLINK_BENCH_COUNTRY_NSPS NSPs (default: the smallest size; 60 is the national plan's middle).
 """
 
 from __future__ import annotations
@@ -294,11 +295,13 @@ def main() -> None:
         )
     # the national comparison: regions a radio horizon apart should cost regions x one region
     n_regions = int(_env_float("NSPLINK_BENCH_COUNTRY", 25))
-    if n_regions > 1 and nsps[0] > 0:
-        c = isolated(region_run, nsps[0], s_hours, 7, n_regions)
-        one = rrows[0]
+    per = int(_env_float("NSPLINK_BENCH_COUNTRY_NSPS", nsps[0]))
+    if n_regions > 1 and per > 0:
+        c = isolated(region_run, per, s_hours, 7, n_regions)
+        one = rrows[nsps.index(per)] if per in nsps else isolated(region_run, per, s_hours)
         print(
-            f"country: {n_regions} regions of {nsps[0]} NSPs ({c['sites']:.0f} sites): "
+            f"country: {n_regions} regions of {per} NSPs ({c['sites']:.0f} sites, each its own "
+            f"SQLite log; {c['store_s']:.0f} s in SQLite): "
             f"{c['cpu_s']:.2f} s CPU, {c['events']:,.0f} events, lost {c['lost']:.0f}/"
             f"{c['messages']:.0f} (bulletins to all NSPs cannot cross regions), peak "
             f"{c['peak_mb']:.0f} MB; vs {n_regions} x one region: CPU ratio "

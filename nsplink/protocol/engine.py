@@ -769,10 +769,7 @@ class SiteEngine:
         """Whether a receipt of ours is still waiting for the radio (not yet handed over).
         `held`: the channel holds non-urgent receipts; those do not hold up urgent ones."""
         # only receipts with frames still pending can be waiting: no scan of the whole outbox
-        return any(
-            not o.tracked and not o.custody and (o.urgent or not held)
-            for o in self.outbox.ready_receipts()
-        )
+        return any(o.urgent or not held for o in self.outbox.untracked_receipts())
 
     def _flush_receipts(self, now: float) -> list[Effect]:
         """Sign what is owed. While an earlier receipt still waits for the radio (the CP's duty
@@ -877,8 +874,7 @@ class SiteEngine:
         best = self.outbox.best_ready()
         if best is None or best.urgent or not self.planner.channel_busy(now, self._routine(best)):
             return best
-        urgent = [o for o in self.outbox.ready() if o.urgent]
-        return min(urgent, key=lambda o: o.rank) if urgent else best
+        return self.outbox.best_urgent() or best
 
     @staticmethod
     def _routine(out: Outgoing) -> bool:

@@ -4,7 +4,8 @@ A CP over a 72-hour outage holds hundreds of messages at once (triage receipts w
 reports in custody), and the engine consults them on every frame, receipt and timer. Scanning
 them each time made the cost of an event grow with the outbox. Here:
 
-- the next frame to hand over is the top of a heap of ready messages, by rank;
+- the next frame to hand over is the top of a heap of ready messages, by rank, and while a busy
+  channel holds routine traffic, the top of a second heap holding only the urgent ones;
 - the next deadline is the top of a heap of (time, kind, message) timers;
 - who waits for a site, which of our messages a receipt covers, and which triage receipts are
   still retried are found through small indexes.
@@ -14,7 +15,8 @@ when it reaches the top. Whatever is returned comes in the order the messages we
 is the order the engine always worked through them (so the same seed gives the same run).
 
 The engine changes `pending`, `next_retry` and `confirm_at` only through `touch`, `set_retry`
-and `set_confirm`, so the heaps always know.
+and `set_confirm`, so the heaps always know. `urgent` only ever goes off (a triage receipt's
+retries are routine), never on, so an urgent entry that went routine is skipped like a stale one.
 """
 
 from __future__ import annotations
@@ -40,10 +42,12 @@ class Outbox:
         self.items: dict[MessageId, Outgoing] = {}
         self._slot = 0
         self._ready: set[MessageId] = set()
-        # the ready ones that are receipts: the engine asks after them on every receipt flush,
-        # and a backlog of hundreds of reports must not be walked each time
-        self._ready_receipts: set[MessageId] = set()
+        # the ready receipts nobody retries (not triage, not carried): the engine asks after
+        # them on every receipt flush, and a CP's backlog of triage receipts waiting for NSPs
+        # that are off must not be walked each time
+        self._untracked_receipts: set[MessageId] = set()
         self._ready_heap: list[tuple[tuple[int, int, float, int], int, MessageId]] = []
+        self._urgent_heap: list[tuple[tuple[int, int, float, int], int, MessageId]] = []
         self._timers: list[tuple[float, int, int, MessageId]] = []
         self._by_peer: dict[KeyId, dict[MessageId, None]] = {}
         self._by_sender: dict[KeyId, dict[MessageId, None]] = {}
@@ -88,7 +92,7 @@ class Outbox:
             return
         del self.items[mid]
         self._ready.discard(mid)
-        self._ready_receipts.discard(mid)
+        self._untracked_receipts.discard(mid)
         for peer in out.any_of | out.all_of:
             index = self._by_peer.get(peer)
             if index is not None:
@@ -113,20 +117,32 @@ class Outbox:
         if out.pending:
             if out.mid not in self._ready:
                 self._ready.add(out.mid)
-                heapq.heappush(self._ready_heap, (out.rank, out.slot, out.mid))
-                if out.is_receipt:
-                    self._ready_receipts.add(out.mid)
+                entry = (out.rank, out.slot, out.mid)
+                heapq.heappush(self._ready_heap, entry)
+                if out.urgent:
+                    heapq.heappush(self._urgent_heap, entry)
+                if out.is_receipt and not out.tracked and not out.custody:
+                    self._untracked_receipts.add(out.mid)
         else:
             self._ready.discard(out.mid)
-            self._ready_receipts.discard(out.mid)
+            self._untracked_receipts.discard(out.mid)
 
     def best_ready(self) -> Outgoing | None:
         """The ready message of the best rank (emergencies first, then by priority, age)."""
-        heap = self._ready_heap
+        return self._top(self._ready_heap, urgent=False)
+
+    def best_urgent(self) -> Outgoing | None:
+        """The urgent ready message of the best rank (what a busy channel still lets go)."""
+        return self._top(self._urgent_heap, urgent=True)
+
+    def _top(
+        self, heap: list[tuple[tuple[int, int, float, int], int, MessageId]], *, urgent: bool
+    ) -> Outgoing | None:
         while heap:
             _rank, slot, mid = heap[0]
             out = self._live(mid, slot)
-            if out is not None and out.pending and mid in self._ready:
+            live = out is not None and out.pending and mid in self._ready
+            if live and out is not None and (out.urgent or not urgent):
                 return out
             heapq.heappop(heap)
         return None
@@ -138,9 +154,9 @@ class Outbox:
         """The messages with frames still to hand over (any order)."""
         return (self.items[mid] for mid in self._ready)
 
-    def ready_receipts(self) -> Iterator[Outgoing]:
-        """The receipts among `ready()` (any order)."""
-        return (self.items[mid] for mid in self._ready_receipts)
+    def untracked_receipts(self) -> Iterator[Outgoing]:
+        """The receipts among `ready()` that are neither retried nor carried (any order)."""
+        return (self.items[mid] for mid in self._untracked_receipts)
 
     # -- timers -----------------------------------------------------------------------------------
 

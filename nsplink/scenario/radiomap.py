@@ -16,6 +16,7 @@ import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from nsplink.i18n import Lang, register, t
 from nsplink.radio.sim import Medium
@@ -54,11 +55,49 @@ class RadioMap:
 
     def path(self, src: str, dst_role: str = "cp") -> list[str] | None:
         """Fewest-hop chain of heard links from src to any site of dst_role, or None."""
-        return self._search(src, lambda n: self.roles[n] == dst_role)
+        key = (src, dst_role)
+        if key not in self._paths:
+            self._paths[key] = self._search(src, lambda n: self.roles[n] == dst_role)
+        return self._paths[key]
 
     def reachable(self, src: str, dst: str) -> bool:
         """Any chain of heard links from src to dst (through forwarding sites)."""
-        return self._search(src, lambda n: n == dst) is not None
+        reach = self._reach.get(src)
+        if reach is None:  # everything the search from src could find, once per source
+            reach = self._reach[src] = self._search_all(src)
+        return dst in reach
+
+    # the report asks per message and per missing recipient: a country's bulletin misses a
+    # thousand NSPs of other regions, so the heard links are sorted into lists once and each
+    # source's answers kept
+    @cached_property
+    def _next(self) -> dict[str, list[str]]:
+        nxt: dict[str, list[str]] = {}
+        for x in self.heard():
+            nxt.setdefault(x.a, []).append(x.b)
+        return {a: sorted(bs) for a, bs in nxt.items()}
+
+    @cached_property
+    def _paths(self) -> dict[tuple[str, str], list[str] | None]:
+        return {}
+
+    @cached_property
+    def _reach(self) -> dict[str, set[str]]:
+        return {}
+
+    def _search_all(self, src: str) -> set[str]:
+        """The sites `_search` from src could reach (src itself only through a loop back)."""
+        seen: set[str] = set()
+        todo = deque([src])
+        while todo:
+            here = todo.popleft()
+            if here != src and not self.forwards[here]:
+                continue
+            for b in self._next.get(here, ()):
+                if b not in seen and b != src:
+                    seen.add(b)
+                    todo.append(b)
+        return seen
 
     def best_path(self, src: str, dst_role: str = "cp") -> tuple[list[str], float] | None:
         """The chain to any site of dst_role whose weakest link is strongest (fewer hops on a
@@ -95,9 +134,7 @@ class RadioMap:
         return out[::-1], found[1]
 
     def _search(self, src: str, is_target: Callable[[str], bool]) -> list[str] | None:
-        nxt: dict[str, list[str]] = {}
-        for x in self.heard():
-            nxt.setdefault(x.a, []).append(x.b)
+        nxt = self._next
         prev: dict[str, str] = {}
         seen = {src}
         todo = deque([src])
@@ -110,7 +147,7 @@ class RadioMap:
                 return out[::-1]
             if here != src and not self.forwards[here]:
                 continue  # it hears, but passes nothing on
-            for b in sorted(nxt.get(here, [])):
+            for b in nxt.get(here, ()):
                 if b not in seen:
                     seen.add(b)
                     prev[b] = here

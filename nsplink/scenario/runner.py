@@ -19,7 +19,7 @@ import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +80,10 @@ FLUSH_S = 3600.0  # batched writes to each site's store (and always before a pow
 SEQ_BLOCK = 32
 BEACON_S = 1800.0  # DaemonOptions.status_interval_s
 TURN_RECHECK_S = 600.0  # how often an operator looks again at a report still another CP's turn
+# each site's SQLite page cache per connection: a run holds every site's log open, and at
+# SQLite's default 2 MiB a connection that was 113 x 4 MiB for one region (the 25-region
+# country: 1,750 sites). A site writes once an hour and reads only at a restart.
+SITE_CACHE_KIB = 256
 
 
 class ScenarioNetwork(SimNetwork):
@@ -195,6 +199,7 @@ class ScenarioRun:
         self.store_s = 0.0
         self.events_written = 0
         self._by_node = {s.node: s.name for s in scenario.sites}
+        self._specs = {s.name: s for s in scenario.sites}
 
     # -- agenda --------------------------------------------------------------------------------
 
@@ -279,7 +284,7 @@ class ScenarioRun:
         self.medium.start_tx = counted_start_tx  # type: ignore[method-assign]
 
     async def _attach(self, site: SimSite) -> SiteJournal:
-        store = await Store.open(self.store_paths[site.name])
+        store = await Store.open(self.store_paths[site.name], cache_kib=SITE_CACHE_KIB)
         self.stores[site.name] = store
         journal = SiteJournal(site.name, site.engine, self.net.roster, store, lambda: self.net.now)
         self.journals[site.name] = journal
@@ -592,21 +597,29 @@ class ScenarioRun:
         self.medium.call_at(at, partial(self._triage, cp, mid, "GEZ", 0, 0.0))
 
     def _cp_keys(self) -> list[KeyId]:
-        return [s.engine.me for s in self.net.sites.values() if s.role == "cp"]
+        return [key for key, _pos in self._cps]
+
+    @cached_property
+    def _cps(self) -> list[tuple[KeyId, tuple[float, float]]]:
+        """Each CP's key and position, in site order: fixed for the run (a restarted engine has
+        the site's identity), and asked after on every report, so not walked over every site
+        of a country each time."""
+        specs = {s.name: s for s in self.sc.sites}
+        return [
+            (s.identity.key_id, specs[n].position)
+            for n, s in self.net.sites.items()
+            if s.role == "cp"
+        ]
 
     def _near(self, mid: MessageId) -> dict[KeyId, float]:
         """Each CP's distance from the report's NSP: the positions a region's roster carries
         (`roster add --position`), here the scenario's."""
-        sites = {s.name: s for s in self.sc.sites}
         nsp = self.net.roster.lookup(mid.sender)
-        if nsp is None or nsp.site not in sites:
+        spec = self._specs.get(nsp.site) if nsp is not None else None
+        if spec is None:
             return {}
-        x, y = sites[nsp.site].position
-        return {
-            s.engine.me: math.hypot(sites[n].position[0] - x, sites[n].position[1] - y)
-            for n, s in self.net.sites.items()
-            if s.role == "cp"
-        }
+        x, y = spec.position
+        return {key: math.hypot(pos[0] - x, pos[1] - y) for key, pos in self._cps}
 
     def _heard_ago(self, cp: str) -> dict[KeyId, float]:
         """How long ago CP `cp` last heard each other CP, as its engine knows (ownership.py)."""
@@ -719,18 +732,14 @@ class ScenarioRun:
         self.store_s += time.perf_counter() - t0
 
     def _links(self) -> dict[str, dict[str, Any]]:
-        """Who hears whom directly (mean signal above sensitivity): the static radio map."""
-        m = self.medium
+        """Who hears whom directly (mean signal above sensitivity): the static radio map, from
+        the medium's neighbour table (the same link budgets as `link_rssi` over all pairs,
+        which for a country's 1,750 sites is three million), in the scenario's site order."""
+        order = {s.node: i for i, s in enumerate(self.sc.sites)}
         out: dict[str, dict[str, Any]] = {}
         for a in self.sc.sites:
-            heard = []
-            for b in self.sc.sites:
-                if a is b:
-                    continue
-                rssi = m.link_rssi(a.node, b.node)
-                if rssi is not None and rssi >= m.sensitivity_dbm:
-                    heard.append(b.name)
-            out[a.name] = {"role": a.role, "direct": heard}
+            heard = sorted(order[n] for n in self.medium.neighbours(a.node) if n in order)
+            out[a.name] = {"role": a.role, "direct": [self.sc.sites[i].name for i in heard]}
         return out
 
 

@@ -77,12 +77,15 @@ class Store:
         busy_timeout_ms: int = schema.DEFAULT_BUSY_MS,
         max_pages: int | None = None,
         readonly: bool = False,
+        cache_kib: int | None = None,
     ) -> Store:
         """Open (and with `create`, make) the site's log, migrating it to the current schema.
 
         `max_pages` caps the file size (SQLite `max_page_count`), for small disks and tests.
         `readonly` opens without writing a byte (no WAL switch, no migration; appends fail), so
-        a write-protected copy of a site can be read and verified."""
+        a write-protected copy of a site can be read and verified. `cache_kib` caps each of its
+        two connections' page cache (SQLite's default is 2 MiB each): a simulation holding
+        thousands of sites' logs open at once keeps them small."""
         p = Path(path)
         try:
             if readonly:
@@ -105,13 +108,16 @@ class Store:
                 await loop.run_in_executor(
                     pool, writer_conn.execute, f"PRAGMA max_page_count = {int(max_pages)}"
                 )
+            extra = () if cache_kib is None else (f"PRAGMA cache_size = -{int(cache_kib)}",)
+            for sql in extra:
+                await loop.run_in_executor(pool, writer_conn.execute, sql)
             if readonly:
                 uri = schema.readonly_uri(p)
                 reader = await aiosqlite.connect(uri, uri=True, isolation_level=None)
             else:
                 reader = await aiosqlite.connect(p, isolation_level=None)
             try:
-                for sql in schema.pragmas(busy_timeout_ms):
+                for sql in (*schema.pragmas(busy_timeout_ms), *extra):
                     await reader.execute(sql)
             except BaseException:
                 await reader.close()

@@ -48,9 +48,17 @@ def _scan_deadline(engine: SiteEngine) -> float | None:
     return min(times) if times else None
 
 
-def _scan_best(engine: SiteEngine) -> MessageId | None:
-    ready = [o for o in engine.outbox.values() if o.pending]
+def _scan_best(engine: SiteEngine, *, urgent: bool = False) -> MessageId | None:
+    ready = [o for o in engine.outbox.values() if o.pending and (o.urgent or not urgent)]
     return min(ready, key=lambda o: o.rank).mid if ready else None
+
+
+def _check_best(engine: SiteEngine) -> None:
+    """The two heaps' tops against a scan: any ready message, and the urgent ones only."""
+    best = engine.outbox.best_ready()
+    assert (best.mid if best else None) == _scan_best(engine)
+    urgent = engine.outbox.best_urgent()
+    assert (urgent.mid if urgent else None) == _scan_best(engine, urgent=True)
 
 
 @settings(max_examples=150, deadline=None)
@@ -102,15 +110,15 @@ def test_indexes_agree_with_a_scan(steps: list[tuple[int, int]]) -> None:
         expected = _scan_deadline(engine)
         got = engine.outbox.next_time()
         assert got == expected
-        best = engine.outbox.best_ready()
-        assert (best.mid if best else None) == _scan_best(engine)
+        _check_best(engine)
         assert engine.outbox.ready_count() == sum(1 for o in engine.outbox.values() if o.pending)
 
 
-def test_ready_receipts_are_the_receipts_a_scan_finds() -> None:
-    """A CP receipting a stream of reports while its radio takes frames slowly: the receipts
-    `ready_receipts()` gives (what the receipt flush asks after) are the pending ones a scan of
-    every message finds, at every step."""
+def test_untracked_receipts_and_urgent_top_are_what_a_scan_finds() -> None:
+    """A CP receipting a stream of reports and triaging some while its radio takes frames
+    slowly: the receipts `untracked_receipts()` gives (what the receipt flush asks after) are
+    the pending, untracked ones a scan of every message finds, and the urgent heap's top is the
+    scan's best urgent message, at every step (triage receipts go routine on their retries)."""
     cp, nsp = Identity(bytes(32)), Identity(bytes(range(32)))
     ring = KeyRing()
     ring.add(PeerKey("cp", "cp", cp.public_key))
@@ -120,21 +128,34 @@ def test_ready_receipts_are_the_receipts_a_scan_finds() -> None:
     rnd = random.Random(7)
     now = T0
     pending: list[Transmit] = []
-    owed = 0
-    for step in range(1, 400):
+    reports: list[MessageId] = []
+    owed = urgent_seen = retried = 0
+    for step in range(1, 600):
         now += rnd.uniform(0, 40)
-        op = rnd.randrange(4)
+        op = rnd.randrange(5)
         if op == 0:  # a report arrives from the NSP
             body = emergency() if rnd.random() < 0.3 else sitrep(step)
             draft = Draft(body, ALL_CPS, Priority.P1 if rnd.random() < 0.3 else Priority.P3)
             signer = PeerKey("nsp", "nsp", nsp.public_key)
-            effects = engine.on_frame(build_message(draft, nsp, step, now, signer).frame, 3, 1, now)
+            msg = build_message(draft, nsp, step, now, signer)
+            reports.append(msg.id)
+            effects = engine.on_frame(msg.frame, 3, 1, now)
         elif op == 1 and pending:  # the radio takes a frame
             effects = engine.on_handed(pending.pop(0).token, step, now)
+        elif op == 2 and reports:  # the operator takes a report up: a tracked triage receipt
+            effects = engine.receipt({rnd.choice(reports): State.GEZ}, now)
         else:  # time passes
             effects = engine.handle_timer(now)
         pending += [e for e in effects if isinstance(e, Transmit)]
-        scan = {o.mid for o in engine.outbox.values() if o.pending and o.is_receipt}
-        assert {o.mid for o in engine.outbox.ready_receipts()} == scan
+        scan = {
+            o.mid
+            for o in engine.outbox.values()
+            if o.pending and o.is_receipt and not o.tracked and not o.custody
+        }
+        assert {o.mid for o in engine.outbox.untracked_receipts()} == scan
+        _check_best(engine)
         owed += bool(scan)
+        urgent_seen += engine.outbox.best_urgent() is not None
+        retried += any(o.tracked and o.attempt > 1 for o in engine.outbox.values())
     assert owed > 20  # receipts did wait for the radio, often
+    assert urgent_seen > 20 and retried > 20  # urgent ones waited, triage receipts were retried

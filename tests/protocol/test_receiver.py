@@ -56,3 +56,34 @@ def test_the_memory_is_bounded() -> None:
     for f in frames:
         rx.receive(f, 0.0)
     assert memory.get(frames[0], ring) is None and memory.get(frames[-1], ring) is not None
+
+
+def test_a_bundle_heard_again_is_not_verified_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A format 3 bundle: its copies at two sites give the messages a fresh decode gives, with
+    one signature check; other bytes, a changed roster and a site not reading format 3 are
+    never answered from the memory."""
+    ident = p.Identity(bytes(range(32)))
+    ring = p.KeyRing()
+    ring.add(p.PeerKey("nsp", "nsp", ident.public_key))
+    envs = [
+        p.Envelope(ident.key_id, seq, 510_000, sitrep(seq), p.Priority.P3, p.ALL_CPS)
+        for seq in (1, 2, 3)
+    ]
+    bundle = p.encode_bundle(envs, ident)
+    fresh = codec.decode_bundle(bundle, ring)
+    shared = p.VerifiedFrames()
+    a, b = p.Receiver(ring, verified=shared), p.Receiver(ring, verified=shared)
+    checks = []
+    real = codec._check
+    monkeypatch.setattr(codec, "_check", lambda *args: checks.append(1) or real(*args))
+    assert a.receive_all(bundle, 0.0) == fresh
+    assert a.receive_all(bundle, 1.0) == fresh and b.receive_all(bundle, 2.0) == fresh
+    assert len(checks) == 1  # one Ed25519 check for three copies at two sites
+    with pytest.raises(p.BadSignature):
+        a.receive_all(bundle[:-1] + bytes([bundle[-1] ^ 1]), 3.0)
+    old_only = p.Receiver(ring, verified=shared, formats=frozenset({2}))
+    with pytest.raises(p.DecodeError):
+        old_only.receive_all(bundle, 4.0)
+    a.keys = p.KeyRing()  # a newer roster without the site
+    with pytest.raises(p.UnknownKey):
+        a.receive_all(bundle, 5.0)

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from nsplink.scenario.generate import RegionSpec, generate
 from nsplink.scenario.radiomap import radio_map, render_text, unreachable_nsps
 from nsplink.scenario.report import collect
 from nsplink.scenario.runner import ScenarioRun
-from nsplink.scenario.schema import ScenarioError, load_scenario, parse_scenario
+from nsplink.scenario.schema import ScenarioError, parse_scenario
 from nsplink.texts import render_error
 
 ROOT = Path(__file__).resolve().parents[2] / "scenarios"
@@ -86,17 +87,29 @@ def test_grid_and_map_positions_do_not_mix() -> None:
     assert err.field == "sites[1].position" and "cp-a" in render_error(err, "en")
 
 
-def test_the_radio_map_is_the_runners_own_link_budget(tmp_path: Path) -> None:
-    sc = load_scenario(ROOT / "smoke.yaml")
+TWO_REGIONS = generate([RegionSpec(nsps=8), RegionSpec(nsps=6)], seed=4, hours=1)
+
+
+@pytest.mark.parametrize("text", [(ROOT / "smoke.yaml").read_text(), TWO_REGIONS])
+def test_the_radio_map_is_the_runners_own_link_budget(tmp_path: Path, text: str) -> None:
+    """The runner's links (from the medium's neighbour table) are the radio map's link budget
+    over all pairs, in site order; two regions a horizon apart hear nothing of each other."""
+    sc = parse_scenario(text)
     result = ScenarioRun(sc, tmp_path)  # the links the runner reports come from its medium
     rmap = radio_map(sc)
     links = _runner_links(result)
     for site in sc.sites:
-        heard = sorted(x.b for x in rmap.heard() if x.a == site.name)
-        assert heard == sorted(links[site.name]), site.name
-    text = render_text(rmap, "en")
-    assert "Who hears whom:" in text and "shadowing σ 6.0 dB" in text
-    assert "nsp-bibliotheek: nsp-bibliotheek → " in text
+        heard = [x.b for x in rmap.heard() if x.a == site.name]
+        assert heard == links[site.name], site.name
+    assert sum(map(len, links.values())) > len(sc.sites)
+    if text == TWO_REGIONS:
+        region = {s.name: s.name.split("-")[0] for s in sc.sites}
+        assert {region[a] == region[b] for a, bs in links.items() for b in bs} == {True}
+        assert len(set(region.values())) == 2
+    rendered = render_text(rmap, "en")
+    assert "Who hears whom:" in rendered and "shadowing σ 6.0 dB" in rendered
+    if text != TWO_REGIONS:
+        assert "nsp-bibliotheek: nsp-bibliotheek → " in rendered
 
 
 def _runner_links(run: ScenarioRun) -> dict[str, list[str]]:
@@ -142,3 +155,25 @@ def test_scenario_check_prints_the_map_and_fails_on_a_site_without_a_path(tmp_pa
     wrong.write_text(scenario("[0, 0]", "[53.143, 7.034]"), "utf-8")
     err = check(wrong)
     assert err.returncode == 2 and err.stderr.count("\n") == 1 and "degrees" in err.stderr
+
+
+def test_kept_paths_and_reach_are_what_a_fresh_search_finds() -> None:
+    """Two regions with quiet NSP radios (heard, but passing nothing on): the adjacency is the
+    heard links, and every path and every pair's reachability, asked twice (the second answer
+    is the kept one), is what the breadth-first search finds for that question alone."""
+    text = generate([RegionSpec(nsps=12), RegionSpec(nsps=5)], seed=2, hours=1, mute_covered=True)
+    rmap = radio_map(parse_scenario(text))
+    assert not all(rmap.forwards.values())
+    fresh: dict[str, list[str]] = {}
+    for x in rmap.heard():
+        fresh.setdefault(x.a, []).append(x.b)
+    assert rmap._next == {a: sorted(bs) for a, bs in fresh.items()}
+    names = list(rmap.roles)
+    for _ in range(2):
+        for src in names:
+            assert rmap.path(src) == rmap._search(src, lambda n: rmap.roles[n] == "cp")
+            for dst in names:
+                found = rmap._search(src, lambda n, d=dst: n == d) is not None
+                assert rmap.reachable(src, dst) == found, (src, dst)
+    assert any(rmap.reachable(a, b) for a in names for b in names)
+    assert not all(rmap.reachable(a, b) for a in names for b in names if a != b)

@@ -189,3 +189,25 @@ async def test_closed_store_says_so(db_path: Path) -> None:
     await s.close()
     with pytest.raises(StoreClosed):
         await s.append(lifecycle(1))
+
+
+async def test_a_capped_page_cache_holds_on_both_connections(tmp_path: Path) -> None:
+    """`cache_kib` (the scenario runner holds every site's log open) reaches the writer and the
+    reader connection alike; without it SQLite's default stays, as the daemon has it."""
+    capped = await Store.open(tmp_path / "capped.sqlite", cache_kib=256)
+    plain = await Store.open(tmp_path / "plain.sqlite")
+    try:
+        await capped.append_many([created("a1b2-1", 1), sent("a1b2-1", 1)])
+        for store, want in ((capped, -256), (plain, -2000)):
+            conn = store._writer  # asked on the writer's own thread, as the store uses it
+            writer = await asyncio.get_running_loop().run_in_executor(
+                store._pool, lambda c=conn: c.execute("PRAGMA cache_size").fetchone()[0]
+            )
+            assert store._conn is not None
+            async with store._conn.execute("PRAGMA cache_size") as cur:
+                reader = (await cur.fetchone())[0]  # type: ignore[index]
+            assert (writer, reader) == (want, want)
+        assert len(await capped.events()) == 2
+    finally:
+        await capped.close()
+        await plain.close()
