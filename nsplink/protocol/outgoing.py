@@ -8,6 +8,7 @@ carry. `tracked()` says which messages are retried at all.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -98,6 +99,7 @@ class Outgoing:
     slot: int = 0  # its place in the outbox's order (outbox.py)
     max_attempts: int | None = None  # sent at most this often, then dropped (a re-sent claim)
     v3_frame: bytes = b""  # the same message in format 3, signed once when first sent
+    tried_at: float = -math.inf  # when its last try was handed to the radio
 
     @property
     def mid(self) -> MessageId:

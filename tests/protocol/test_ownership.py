@@ -225,12 +225,12 @@ def _decode(site: Site, frame: bytes) -> SignedMessage:
     return decode(frame, site.engine.roster)
 
 
-def test_a_claim_is_sent_far_enough_for_the_other_cps_to_hear_it() -> None:
-    """The triage receipt goes to the NSP one hop away, but it is also the claim the other
-    CP must overhear three hops away: its hop limit covers both. With no other CP it stays
-    sized for the NSP alone."""
+def test_a_claim_is_sized_for_the_report_s_nsp_alone() -> None:
+    """The triage receipt goes to the NSP one hop away; it is also the claim, but the NSP is
+    where claims meet (it tells a rival who won), so the other CP three hops away does not
+    widen it: sized for every CP, each claim flooded the region (docs/congestion.md)."""
     two = {"nsp": "nsp", "noord": "cp", "zuid": "cp"}
-    for roles, expected in ((two, 3), ({"nsp": "nsp", "noord": "cp"}, 1)):
+    for roles, expected in ((two, 1), ({"nsp": "nsp", "noord": "cp"}, 1)):
         sites, _ = make(roles)
         nsp, noord = sites["nsp"], sites["noord"]
         report = signed(nsp, emergency(), ALL_CPS, Priority.P1, 904)

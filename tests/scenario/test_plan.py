@@ -90,7 +90,7 @@ sites:
   - {name: nsp-near, role: nsp, node: 0x2001, position: [1500, 0]}
   - {name: nsp-mid, role: nsp, node: 0x2002, position: [-4000, 0]}
   - {name: nsp-far, role: nsp, node: 0x2003, position: [-16000, 0]}
-sitreps: {every: 1h}
+sitreps: {every: 20m}
 timeline: []
 """
 
@@ -102,7 +102,7 @@ def test_an_nsp_goes_quiet_only_when_nobody_leans_on_it() -> None:
     alone = parse_scenario("\n".join(x for x in LINE.splitlines() if "nsp-far" not in x))
     assert mutable_nsps(alone) == ("nsp-mid", "nsp-near")
     p = plan(sc)
-    assert p.preset == "LONG_MODERATE"  # the distances above are for it
+    assert p.preset == "LONG_MODERATE"  # the distances above are for it (and the traffic)
     text = render_text(sc, p, "nl")
     assert "CLIENT_MUTE" in text and "1 van 3: nsp-near" in text
 
