@@ -3,7 +3,8 @@
 A CP *claims* a report by the triage receipt it sends anyway when its operator takes the report
 (gezien, in behandeling, doorgezet naar meldkamer, toegewezen): the receipt is signed, carries
 the CP's key id, its own sequence number and the CP's wall time in whole minutes. Other CPs
-overhear it (or get it over the bridge) and record the claim; no extra frame goes on air.
+overhear it (or get it over the bridge) and record the claim; no extra frame goes on air. It is
+sized for the report's NSP, where claims meet (the engine's `_reach`), not for every CP.
 
 The rule (docs/design.md §3, "One owner per report"): among all claims known for a report, the
 owner is the one with the **earliest signed minute**, ties broken by the **lowest key id**, then
