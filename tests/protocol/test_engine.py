@@ -291,6 +291,33 @@ def test_copies_of_a_bulletin_are_receipted_ever_more_rarely() -> None:
     ]
 
 
+def _bulletin_retry_after_hearing(last_heard: float) -> tuple[float, float | None]:
+    """(the retry planned, the retry after NSP b is heard at +2,600 s) for a bulletin tried at
+    +2,000 s, when b was last heard at `last_heard` before it."""
+    sites, _ = make({"a": "nsp", "b": "nsp", "cp": "cp"})
+    cp, b = sites["cp"], sites["b"]
+    t = T0 + last_heard
+    cp.run(cp.engine.on_frame(signed(b, sitrep(), ALL_CPS, Priority.P3, 1).frame, 2, 1, t), t)
+    t = T0 + 2000
+    news = signed(cp, bulletin(minutes_since_epoch(t) + 600), ALL_NSPS, Priority.P3, 900)
+    cp.run(cp.engine.submit(news, t), t)
+    out = cp.engine.outbox[news.id]
+    cp.engine.outbox.set_retry(out, T0 + 9000)  # a retry backed off far, as after many tries
+    t = T0 + 2600
+    cp.run(cp.engine.on_frame(signed(b, sitrep(), ALL_CPS, Priority.P3, 2).frame, 2, 1, t), t)
+    return T0 + 9000, out.next_retry
+
+
+def test_a_bulletin_retry_is_brought_forward_only_by_an_nsp_that_was_away() -> None:
+    """Each of a bulletin's missing NSPs brought its retry forward at every beacon, though it
+    had been in reach at the last try (a bulletin to 100 NSPs went out every 12 minutes): only
+    an NSP not heard for `heard_fresh_s` before the try is news when it is heard again."""
+    planned, after = _bulletin_retry_after_hearing(last_heard=1900)  # in reach at the try
+    assert after == planned
+    planned, after = _bulletin_retry_after_hearing(last_heard=0)  # away at the try
+    assert after is not None and after <= T0 + 2603
+
+
 def test_an_emergency_without_a_path_backs_off_and_custody_slows_it_further() -> None:
     sites, _ = make({"nsp": "nsp", "cp": "cp", "relay": "relay"})
     nsp, relay = sites["nsp"], sites["relay"]
