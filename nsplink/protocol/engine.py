@@ -807,7 +807,9 @@ class SiteEngine:
                         self._drop(out)
             effects.append(Created(msg))
             # the sender's n-th copy: our n-1 receipts were lost, so this one goes n-1 hops
-            # farther than we heard the sender (a link may carry one way only)
+            # farther than we heard the sender (a link may carry one way only). As a try count
+            # it also lets capability.py fall back to format 2 for a sender that may have
+            # downgraded and cannot read our format 3 receipts.
             effects.extend(self._submit(msg, now, attempts=asked - 1))
         # what a busy channel or a waiting receipt holds stays owed, to go as one receipt later
         self.receipts.due = now + RECEIPT_RECHECK_S if self.receipts.owed() else None

@@ -7,7 +7,8 @@ per preset. What one message costs on air beyond its own packet (receipts, retri
 the mesh's rebroadcasts) is calibrated on the 72-hour exercise (seed 20260114, LONG_FAST): there
 5,782 own and 11,241 rebroadcast transmissions carried 420 messages and 1,920 beacons, at about
 1.1 s on air each (recalibrated after issue 17's fourth round: claims sized for the NSP, receipts
-widened per copy; before, 10,929 and 16,898). A test keeps that calibration honest against a fresh run.
+widened per copy; before, 10,929 and 16,898). A test keeps that calibration honest against a
+fresh run.
 
 Relays: planned on the mean path loss of the simulator's propagation model (`Propagation`), with
 no shadowing draw, since a new mast's shadowing is unknown; a link counts when its margin over

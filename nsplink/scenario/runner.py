@@ -604,9 +604,8 @@ class ScenarioRun:
         """Each CP's key and position, in site order: fixed for the run (a restarted engine has
         the site's identity), and asked after on every report, so not walked over every site
         of a country each time."""
-        specs = {s.name: s for s in self.sc.sites}
         return [
-            (s.identity.key_id, specs[n].position)
+            (s.identity.key_id, self._specs[n].position)
             for n, s in self.net.sites.items()
             if s.role == "cp"
         ]
