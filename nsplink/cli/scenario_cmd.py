@@ -14,6 +14,7 @@ from nsplink.cli.context import get_ctx
 from nsplink.errors import NsplinkError
 from nsplink.i18n import register as register_text
 from nsplink.i18n import t
+from nsplink.lora.airtime import DEFAULT_PRESET
 
 # Option and argument help texts.
 # The name of a value in the usage line, in the reader's language.
@@ -135,6 +136,10 @@ register_text(
         "scenario.gen.load": (
             "Belasting: 2 is twee keer zoveel noodhulpmeldingen en situatierapporten.",
             "Load: 2 is twice as many emergency reports and sitreps.",
+        ),
+        "scenario.gen.preset": (
+            "Modem-preset van alle radio's (standaard LONG_FAST; zie scenario plan).",
+            "Modem preset of every radio (default LONG_FAST; see scenario plan).",
         ),
         "scenario.gen.mute": (
             "Zet de NSP-radio's die niets hoeven te herhalen op CLIENT_MUTE (zie scenario plan).",
@@ -268,6 +273,9 @@ def generate_command(
     out: Annotated[Path | None, typer.Option("--out", help=t("scenario.gen.out"))] = None,
     mute: Annotated[bool, typer.Option("--mute-covered", help=t("scenario.gen.mute"))] = False,
     load: Annotated[float, typer.Option("--load", help=t("scenario.gen.load"))] = 1.0,
+    preset: Annotated[
+        str, typer.Option("--preset", help=t("scenario.gen.preset"))
+    ] = DEFAULT_PRESET,
 ) -> None:
     cli = get_ctx(ctx)
     from nsplink.scenario.generate import GenerateError, RegionSpec, generate
@@ -284,6 +292,7 @@ def generate_command(
                 horizon_km=horizon,
                 mute_covered=mute,
                 load=load,
+                preset=preset,
             )
         except GenerateError as exc:
             raise BadGenerate(exc.text(cli.lang)) from None

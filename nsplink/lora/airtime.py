@@ -96,6 +96,9 @@ PRESETS: dict[str, ModemParams] = {
     "NARROW_SLOW": ModemParams.meshtastic(8, 62_500, 6),
 }
 
+# the firmware's default, and our profiles' and scenarios' unless they say otherwise
+DEFAULT_PRESET = "LONG_FAST"
+
 # RadioInterface.cpp PRESETS_EU_868 (master): the presets the firmware keeps in EU_868.
 EU868_PRESETS: tuple[str, ...] = (
     "LONG_FAST",

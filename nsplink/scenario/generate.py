@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from nsplink.i18n import Lang, register, t
+from nsplink.lora.airtime import DEFAULT_PRESET, EU868_PRESETS
 
 DEFAULT_DENSITY = 4.0  # NSPs per 100 km²: a region of 60 NSPs is about 39 km square
 DEFAULT_HORIZON_KM = 45.0  # two 30 m masts see each other over about 45 km
@@ -245,6 +246,10 @@ register(
                 "de belasting moet tussen 0,1 en 18 liggen",
                 "the load must be between 0.1 and 18",
             ),
+            "preset": (
+                "onbekende preset {preset}; kies uit {choices}",
+                "unknown preset {preset}; choose from {choices}",
+            ),
             "counts": (
                 "per regio 1 tot 4000 CP's, 0 tot 4000 relais en 1 tot 4000 NSP's",
                 "per region: 1..4000 CPs, 0..4000 relays, 1..4000 NSPs",
@@ -294,11 +299,20 @@ def generate(
     horizon_km: float | None = None,
     mute_covered: bool = False,
     load: float = 1.0,
+    preset: str = DEFAULT_PRESET,
 ) -> str:
     """The scenario YAML for `regions` (one: a region; more: side by side, out of range).
     `mute_covered` makes every NSP radio that the plan finds can be quiet CLIENT_MUTE; `load`
-    multiplies the offered traffic (see `build`)."""
-    data = build(regions, seed=seed, hours=hours, name=name, horizon_km=horizon_km, load=load)
+    multiplies the offered traffic (see `build`); `preset` is every radio's modem preset."""
+    data = build(
+        regions,
+        seed=seed,
+        hours=hours,
+        name=name,
+        horizon_km=horizon_km,
+        load=load,
+        preset=preset,
+    )
     if mute_covered:
         from nsplink.scenario.plan import mutable_nsps
         from nsplink.scenario.schema import parse_scenario
@@ -324,6 +338,7 @@ def build(
     name: str | None = None,
     horizon_km: float | None = None,
     load: float = 1.0,
+    preset: str = DEFAULT_PRESET,
 ) -> dict[str, Any]:
     """The scenario as plain data (what `generate` writes). `load` multiplies the offered
     traffic: emergency rates times `load`, sitreps `load` times as often (at most every 10
@@ -334,6 +349,9 @@ def build(
         raise GenerateError("hours")
     if not 0.1 <= load <= 18:  # 18: sitreps every 10 minutes
         raise GenerateError("load")
+    preset = preset.strip().upper()
+    if preset not in EU868_PRESETS:
+        raise GenerateError("preset", preset=preset, choices=", ".join(EU868_PRESETS))
     for spec in regions:
         cps, relays, nsps = spec.counts()
         if not (1 <= cps <= 4000 and 0 <= relays <= 4000 and 1 <= nsps <= 4000):
@@ -375,6 +393,8 @@ def build(
         "drain": "8h" if hours >= 24 else "1h",
         "handling": {"seen_after": "3m", "meldkamer_after": "8m", "closed_after": "50m"},
     }
+    if preset != DEFAULT_PRESET:  # one preset for the whole mesh: radios on two cannot hear
+        data["preset"] = preset  # each other (docs/congestion.md, planning)
     if multi or horizon_km is not None:
         data["radio"] = {"horizon_km": gap / 1000.0}
     data["sites"] = sites

@@ -23,6 +23,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from nsplink.errors import NsplinkError
 from nsplink.i18n import Lang, register, t
+from nsplink.lora.airtime import DEFAULT_PRESET
 from nsplink.protocol import (
     READ_FORMATS,
     Bulletin,
@@ -535,7 +536,7 @@ def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
         seed=r.integer(top["seed"], "seed", 0, 2**63 - 1) if "seed" in top else 1,
         duration=duration,
         drain=drain,
-        preset=r.text(top["preset"], "preset", 20).upper() if "preset" in top else "LONG_FAST",
+        preset=r.text(top["preset"], "preset", 20).upper() if "preset" in top else DEFAULT_PRESET,
         handling=_handling(r, top.get("handling")),
         sites=sites,
         actions=tuple(sorted(actions, key=lambda a: a.at)),

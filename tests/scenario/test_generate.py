@@ -110,3 +110,23 @@ def test_load_scales_emergencies_and_sitreps_and_nothing_else() -> None:
     ]
     with pytest.raises(GenerateError):
         build([RegionSpec(nsps=15)], load=0)
+
+
+def test_a_preset_goes_into_the_file_and_onto_every_radio(tmp_path: Path) -> None:
+    spec = [RegionSpec(nsps=4, cps=1, relays=1, area_km2=20)]
+    default = generate(spec, seed=3, hours=1)
+    assert "preset:" not in default  # older files stay byte for byte as they were
+    fast = generate(spec, seed=3, hours=1, preset="medium_fast")
+    assert parse_scenario(fast).preset == "MEDIUM_FAST"
+    assert fast.replace("preset: MEDIUM_FAST\n", "") == default
+    # the same traffic on air: a frame of MEDIUM_FAST takes about a quarter of LONG_FAST's time
+    per_tx = []
+    for name, text in (("long", default), ("medium", fast)):
+        result = asyncio.run(ScenarioRun(parse_scenario(text), tmp_path / name).run())
+        stats = result.medium_stats
+        per_tx.append(stats["airtime_ms"] / max(1, stats["tx"]))
+    assert 3 < per_tx[0] / per_tx[1] < 5
+    with pytest.raises(GenerateError) as typo:
+        generate(spec, seed=3, preset="FAST")
+    assert "onbekende preset FAST" in typo.value.text("nl")
+    assert "MEDIUM_FAST" in str(typo.value)
