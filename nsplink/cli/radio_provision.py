@@ -224,6 +224,14 @@ register_texts(
             "channel {channel}",
         ),
         "provision.profiles_bad": ("  FOUT  {name}", "  ERROR {name}"),
+        "provision.profiles_two_meshes": (
+            "Deze profielen maken radio's die elkaar niet horen: {what}. Alle radio's van een "
+            "regio horen dezelfde preset en hetzelfde kanaal te hebben (een regio op een andere "
+            "preset krijgt een eigen map met profielen).",
+            "These profiles make radios that cannot hear each other: {what}. Every radio of a "
+            "region needs the same preset and the same channel (a region on another preset gets "
+            "its own folder of profiles).",
+        ),
         "provision.profiles_summary": (
             "{ok} van {total} profielen in orde.",
             "{ok} of {total} profiles valid.",
@@ -486,6 +494,7 @@ def profiles_cmd(
         c.say("provision.profiles_none", dir=directory)
         raise typer.Exit(1)
     ok = 0
+    meshes: dict[tuple[str, str], list[str]] = {}  # (preset, channel) -> profiles
     for path in paths:
         try:
             p = load_profile(path)
@@ -500,6 +509,8 @@ def profiles_cmd(
             continue
         ok += 1
         v = p.values()
+        mesh = (str(v["config.lora.modem_preset"].value), p.channel_name)
+        meshes.setdefault(mesh, []).append(p.name)
         typer.echo(
             t(
                 "provision.profiles_ok",
@@ -514,7 +525,13 @@ def profiles_cmd(
             )
         )
     c.say("provision.profiles_summary", ok=ok, total=len(paths))
-    raise typer.Exit(0 if ok == len(paths) else 1)
+    if len(meshes) > 1:  # a region split in two meshes without a word is worse than a typo
+        what = "; ".join(
+            f"{', '.join(names)}: {preset_name} / {channel}"
+            for (preset_name, channel), names in sorted(meshes.items())
+        )
+        c.say("provision.profiles_two_meshes", what=what)
+    raise typer.Exit(0 if ok == len(paths) and len(meshes) <= 1 else 1)
 
 
 def export_cmd(

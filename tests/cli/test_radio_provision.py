@@ -17,6 +17,7 @@ from tests.provision.conftest import PROFILES, shipped, variant
 from tests.provision.emu import Radio, emulated_radio
 
 KEY = bytes(range(7, 39))
+PROFILES_NAMES = ("cp", "nsp", "relay")
 
 
 @pytest.fixture
@@ -84,6 +85,34 @@ def test_profiles_rejects_an_illegal_profile_with_file_line_and_field(
     assert res.returncode == 1
     assert f"{bad}, regel 23, veld config.lora.txPower" in res.stdout
     assert "1 van 2 profielen in orde." in res.stdout
+
+
+def test_a_region_on_a_faster_preset_is_a_folder_of_profiles_that_agree(
+    home: Path, tmp_path: Path
+) -> None:
+    """Planning (issue 17): a dense region may run MEDIUM_FAST. Its technician copies the three
+    profiles and changes the preset in all of them; one left behind would split the region."""
+    region = tmp_path / "regio-mf"
+    region.mkdir()
+    for name in PROFILES_NAMES:
+        text = variant(
+            shipped(name), r"^    modemPreset: LONG_FAST$", "    modemPreset: MEDIUM_FAST"
+        )
+        (region / f"{name}.yaml").write_text(text, encoding="utf-8")
+    ok = nsplink(home, "radio", "profiles", "--profiles-dir", str(region))
+    clean(ok)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert ok.stdout.count("MEDIUM_FAST") == 3 and "3 van 3 profielen in orde." in ok.stdout
+    (region / "cp.yaml").write_text(shipped("cp"), encoding="utf-8")  # one forgotten
+    split = nsplink(home, "--lang", "en", "radio", "profiles", "--profiles-dir", str(region))
+    clean(split)
+    assert split.returncode == 1
+    assert (
+        "These profiles make radios that cannot hear each other: cp: LONG_FAST / nsplink; "
+        "nsp, relay: MEDIUM_FAST / nsplink." in split.stdout
+    )
+    nl = nsplink(home, "radio", "profiles", "--profiles-dir", str(region))
+    assert nl.returncode == 1 and "radio's die elkaar niet horen" in nl.stdout
 
 
 def test_provision_prints_a_verified_diff_and_check_passes(
