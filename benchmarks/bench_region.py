@@ -14,8 +14,9 @@ the reference.
 The default run is short (2 hours, seeds 1 and 2) so `make bench` stays within minutes; the
 figures in docs/congestion.md are NSPLINK_BENCH_SCENARIO_HOURS=8 NSPLINK_BENCH_SEEDS=1-10.
 NSPLINK_BENCH_NSPS / _CPS / _RELAYS pick the region, NSPLINK_BENCH_PRESETS the presets (the
-first is the reference), NSPLINK_BENCH_QUIET=1 generates it with --mute-covered. Two runs at a
-time, each in its own forked child.
+first is the reference), NSPLINK_BENCH_QUIET=1 generates it with --mute-covered, and
+NSPLINK_BENCH_LOAD=2 offers twice the emergencies and sitreps (`scenario generate --load`). Two
+runs at a time, each in its own forked child.
 """
 
 from __future__ import annotations
@@ -60,10 +61,10 @@ def _seeds(raw: str) -> list[int]:
     return out
 
 
-def one(args: tuple[str, int, int, int, int, float, bool]) -> Run:
-    preset, seed, nsps, cps, relays, hours, quiet = args
+def one(args: tuple[str, int, int, int, int, float, bool, float]) -> Run:
+    preset, seed, nsps, cps, relays, hours, quiet, load = args
     spec = RegionSpec(nsps=nsps, cps=cps, relays=relays)
-    text = generate([spec], seed=seed, hours=hours, mute_covered=quiet, preset=preset)
+    text = generate([spec], seed=seed, hours=hours, mute_covered=quiet, preset=preset, load=load)
     r = run_region(text)
     reports = [o for o in r.offered if o.dest != "nsps"]
     return Run(
@@ -140,11 +141,13 @@ def main() -> None:
     raw = os.environ.get("NSPLINK_BENCH_PRESETS", "") or "LONG_FAST,MEDIUM_FAST"
     presets = [p.strip().upper() for p in raw.split(",") if p.strip()]
     quiet = os.environ.get("NSPLINK_BENCH_QUIET", "") == "1"
+    load = float(os.environ.get("NSPLINK_BENCH_LOAD", "") or 1)
     print(
         f"region: {nsps} NSPs, {cps} CPs, {relays} relays{', quiet radios' if quiet else ''}; "
-        f"{hours:g} h + drain; seeds {','.join(map(str, seeds))}; presets {', '.join(presets)}"
+        f"{hours:g} h + drain, load x{load:g}; seeds {','.join(map(str, seeds))}; "
+        f"presets {', '.join(presets)}"
     )
-    jobs = [(p, s, nsps, cps, relays, hours, quiet) for p in presets for s in seeds]
+    jobs = [(p, s, nsps, cps, relays, hours, quiet, load) for p in presets for s in seeds]
     with mp.get_context("fork").Pool(2) as workers:
         runs = workers.map(one, jobs, chunksize=1)
     head = (
