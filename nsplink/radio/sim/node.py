@@ -548,7 +548,8 @@ class SimNode:
         self.channel_util.record_on_air(now - rx_airtime_ms / 1000.0, now, at_s=now)
         if packet is not None:
             self._handle_received(packet, snr, rssi, rx_airtime_ms)
-        self.set_transmit_delay()
+        if self.queue.items:  # else nothing to time: spares a call per frame heard
+            self.set_transmit_delay()
 
     def _handle_received(self, p: AirPacket, snr: float, rssi: int, rx_airtime_ms: int) -> None:
         stats = self.medium.stats
