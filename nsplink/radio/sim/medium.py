@@ -466,7 +466,8 @@ class Medium:
             )
             rx.corrupted = hit
             active = node.active_rx
-            _capture(rx, active, now, capture)
+            if active:  # most receivers hear nothing else: no call then
+                _capture(rx, active, now, capture)
             active.append(rx)
             receptions.append(rx)
         if len(r_pick):
@@ -511,7 +512,8 @@ class Medium:
                 ok = False
             rx = Reception(node, tx, rssi, ok, rssi >= sens)
             active = node.active_rx
-            _capture(rx, active, now, capture)
+            if active:  # most receivers hear nothing else: no call then
+                _capture(rx, active, now, capture)
             tally = node.interference
             if tally:
                 live = [i for i in tally if i[0].end > now and not i[0].aborted]

@@ -493,7 +493,7 @@ class SimNode:
         """PacketHistory::wasSeenRecently with update: (seen, upgraded, fallback, asked us).
         `fallback`: a DM that went to a next hop other than us now comes flooded from the
         relay that was asked; `asked us`: the first copy named us as its next hop."""
-        key = p.key
+        key = (p.frm, p.id)  # p.key, without the property call (every frame heard)
         me = self.byte
         history = self.history
         found = history.get(key)
