@@ -14,6 +14,7 @@ overcount a little rather than forget airtime.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 MS_PER_HOUR = 3_600_000.0
 POLITE_DUTY_CYCLE_PCT = 50  # airtime.h polite_duty_cycle_percent: half the duty cycle
@@ -86,14 +87,18 @@ class RollingWindow:
     def expiries(self, now_s: float) -> list[tuple[float, float]]:
         """(time in seconds, amount) at which each non-empty bucket leaves the window, oldest
         first: bucket i leaves when bucket i + n starts."""
+        return list(self.expiries_from(now_s))
+
+    def expiries_from(self, now_s: float) -> Iterator[tuple[float, float]]:
+        """`expiries`, one at a time: a planner waiting for room stops at the first that
+        makes enough (it asks at every deadline while the hour is full)."""
         idx = self._advance(now_s)
         n = self._n
-        out = []
-        for i, amount in enumerate(self.bucket_amounts(now_s)):
+        amounts = self._amounts
+        for bucket in range(idx - n + 1, idx + 1):
+            amount = amounts[bucket % n]
             if amount:
-                bucket = idx - n + 1 + i
-                out.append((self._boot_s + (bucket + n) * self._bucket_s, amount))
-        return out
+                yield (self._boot_s + (bucket + n) * self._bucket_s, amount)
 
 
 class DutyCycleLedger:
@@ -163,7 +168,7 @@ class DutyCycleLedger:
         used = self.used_ms(now_s)
         if used + airtime_ms <= limit_ms:
             return 0.0
-        for t, amount in self.expiries(now_s):
+        for t, amount in self._window.expiries_from(now_s):
             used -= amount
             if used + airtime_ms <= limit_ms:
                 return max(0.0, t - now_s)
