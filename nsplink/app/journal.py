@@ -129,45 +129,46 @@ class Journal:
         return Event(kind, self.clock(), self.site, ref, data or {}, frame, seal_frame=seal)
 
     def events_for(self, effect: Effect) -> list[Event]:
-        """The site's durable record of one effect (empty for effects with none)."""
-        if isinstance(effect, Created):
-            return self._created(effect.msg)
-        if isinstance(effect, Sent):
-            return self._sent(effect)
-        if isinstance(effect, Refused):
-            data: dict[str, Any] = {"reason": str(effect.reason), "retry_at": effect.retry_at}
-            return [self.event(ev.MESSAGE_REFUSED, str(effect.mid), data)]
-        if isinstance(effect, Outcome):
-            return self._outcome(effect)
-        if isinstance(effect, Triage):
-            data = {
-                "recipient": str(effect.by),
-                "state": effect.state,
-                "receipt": str(MessageId(effect.by, effect.receipt_seq)),
-            }
-            return [self.event(ev.RECEIPT_RECEIVED, str(effect.mid), data)]
-        if isinstance(effect, Deliver):
-            return self._deliver(effect)
-        if isinstance(effect, Rejected):
-            return self._rejected(effect)
-        if isinstance(effect, CustodyTaken):
-            env = effect.msg.envelope
-            data = {
-                "action": "taken",
-                "origin": str(env.sender),
-                "destination": str(env.destination),
-            }
-            ref = str(effect.msg.id)
-            sealed = env.type in SEALED_TYPES
-            return [self.event(ev.MESSAGE_CUSTODY, ref, data, effect.msg.frame, seal=sealed)]
-        if isinstance(effect, CustodyForwarded):
-            return [self.event(ev.MESSAGE_CUSTODY, str(effect.mid), {"action": "forwarded"})]
-        if isinstance(effect, CustodyReleased):
-            return [self.event("custody.released", str(effect.mid), {"reason": str(effect.reason)})]
-        if isinstance(effect, ClaimHeard):
-            return self._claimed(effect.msg, effect.claims, effect.from_node)
-        if isinstance(effect, PeerSeen):
-            self.last_heard[str(effect.site)] = effect.at
+        """The site's durable record of one effect (empty for effects with none). By the
+        effect's class, one look-up: a site asks this for every effect (of a scenario's
+        millions, most have no record)."""
+        record = _RECORDS.get(type(effect))
+        return record(self, effect) if record is not None else []
+
+    def _refused(self, effect: Refused) -> list[Event]:
+        data: dict[str, Any] = {"reason": str(effect.reason), "retry_at": effect.retry_at}
+        return [self.event(ev.MESSAGE_REFUSED, str(effect.mid), data)]
+
+    def _triage(self, effect: Triage) -> list[Event]:
+        data = {
+            "recipient": str(effect.by),
+            "state": effect.state,
+            "receipt": str(MessageId(effect.by, effect.receipt_seq)),
+        }
+        return [self.event(ev.RECEIPT_RECEIVED, str(effect.mid), data)]
+
+    def _custody_taken(self, effect: CustodyTaken) -> list[Event]:
+        env = effect.msg.envelope
+        data = {
+            "action": "taken",
+            "origin": str(env.sender),
+            "destination": str(env.destination),
+        }
+        ref = str(effect.msg.id)
+        sealed = env.type in SEALED_TYPES
+        return [self.event(ev.MESSAGE_CUSTODY, ref, data, effect.msg.frame, seal=sealed)]
+
+    def _custody_forwarded(self, effect: CustodyForwarded) -> list[Event]:
+        return [self.event(ev.MESSAGE_CUSTODY, str(effect.mid), {"action": "forwarded"})]
+
+    def _custody_released(self, effect: CustodyReleased) -> list[Event]:
+        return [self.event("custody.released", str(effect.mid), {"reason": str(effect.reason)})]
+
+    def _claim_heard(self, effect: ClaimHeard) -> list[Event]:
+        return self._claimed(effect.msg, effect.claims, effect.from_node)
+
+    def _peer_seen(self, effect: PeerSeen) -> list[Event]:
+        self.last_heard[str(effect.site)] = effect.at
         return []
 
     # -- one owner per report (issue 23) --------------------------------------------------------
@@ -546,6 +547,23 @@ class Journal:
                 self.triage_out.add(str(msg.id))
                 effects += self.engine.submit(msg, now)
         return effects
+
+
+# each effect class that leaves a record, and how (Journal.events_for)
+_RECORDS: dict[type, Callable[[Journal, Any], list[Event]]] = {
+    Created: lambda j, e: j._created(e.msg),
+    Sent: Journal._sent,
+    Refused: Journal._refused,
+    Outcome: Journal._outcome,
+    Triage: Journal._triage,
+    Deliver: Journal._deliver,
+    Rejected: Journal._rejected,
+    CustodyTaken: Journal._custody_taken,
+    CustodyForwarded: Journal._custody_forwarded,
+    CustodyReleased: Journal._custody_released,
+    ClaimHeard: Journal._claim_heard,
+    PeerSeen: Journal._peer_seen,
+}
 
 
 def message_created(

@@ -271,7 +271,12 @@ def tx_delay_ms(params: ModemParams, slots: int) -> int:
 
 def rebroadcast_window(snr_db: float, *, router: bool) -> int:
     """Number of slots getTxDelayMsecWeighted draws from (ROUTER: 2·CW, others: 2^CW)."""
-    cw = cw_from_snr(snr_db)
+    return _rebroadcast_window(int(snr_db), router)
+
+
+@functools.cache  # a simulated node asks at every frame it hears
+def _rebroadcast_window(snr: int, router: bool) -> int:
+    cw = _cw_from_snr(snr)
     return 2 * cw if router else int(2**cw)
 
 

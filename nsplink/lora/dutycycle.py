@@ -14,6 +14,7 @@ overcount a little rather than forget airtime.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 MS_PER_HOUR = 3_600_000.0
 POLITE_DUTY_CYCLE_PCT = 50  # airtime.h polite_duty_cycle_percent: half the duty cycle
@@ -40,31 +41,41 @@ class RollingWindow:
 
     def _advance(self, now_s: float) -> int:
         idx = math.floor((now_s - self._boot_s) / self._bucket_s)
-        latest = self._latest
-        if idx > latest:
-            n = self._n
-            amounts = self._amounts
-            if idx - latest >= n:
-                for i in range(n):
-                    amounts[i] = 0.0
-            else:
-                for k in range(latest + 1, idx + 1):
-                    amounts[k % n] = 0.0
-            self._sum = sum(amounts)  # exact again, no drift from repeated subtraction
-            self._latest = idx
+        if idx > self._latest:
+            self._move_to(idx)
         return self._latest
+
+    def _move_to(self, idx: int) -> None:
+        """The window now ends with bucket `idx` (later than the newest): empty those passed."""
+        latest = self._latest
+        n = self._n
+        amounts = self._amounts
+        if idx - latest >= n:
+            for i in range(n):
+                amounts[i] = 0.0
+        else:
+            for k in range(latest + 1, idx + 1):
+                amounts[k % n] = 0.0
+        self._sum = sum(amounts)  # exact again, no drift from repeated subtraction
+        self._latest = idx
 
     def add(self, now_s: float, amount: float) -> None:
         if not amount >= 0:  # also refuses NaN
             raise ValueError(f"airtime must be a non-negative number, got {amount!r}")
-        idx = self._advance(now_s)
-        self._amounts[idx % self._n] += amount
+        # `_advance` inline: a simulated node books every frame it hears (millions a run)
+        idx = math.floor((now_s - self._boot_s) / self._bucket_s)
+        latest = self._latest
+        if idx > latest:
+            self._move_to(idx)
+            latest = idx
+        self._amounts[latest % self._n] += amount
         self._sum += amount
 
     def total(self, now_s: float) -> float:
         """Sum of the window that ends with the bucket holding `now_s` (or the newest bucket
         booked, if that is later)."""
-        self._advance(now_s)
+        if math.floor((now_s - self._boot_s) / self._bucket_s) > self._latest:
+            self._advance(now_s)
         return self._sum
 
     def bucket_amounts(self, now_s: float) -> list[float]:
@@ -76,14 +87,18 @@ class RollingWindow:
     def expiries(self, now_s: float) -> list[tuple[float, float]]:
         """(time in seconds, amount) at which each non-empty bucket leaves the window, oldest
         first: bucket i leaves when bucket i + n starts."""
+        return list(self.expiries_from(now_s))
+
+    def expiries_from(self, now_s: float) -> Iterator[tuple[float, float]]:
+        """`expiries`, one at a time: a planner waiting for room stops at the first that
+        makes enough (it asks at every deadline while the hour is full)."""
         idx = self._advance(now_s)
         n = self._n
-        out = []
-        for i, amount in enumerate(self.bucket_amounts(now_s)):
+        amounts = self._amounts
+        for bucket in range(idx - n + 1, idx + 1):
+            amount = amounts[bucket % n]
             if amount:
-                bucket = idx - n + 1 + i
-                out.append((self._boot_s + (bucket + n) * self._bucket_s, amount))
-        return out
+                yield (self._boot_s + (bucket + n) * self._bucket_s, amount)
 
 
 class DutyCycleLedger:
@@ -153,7 +168,7 @@ class DutyCycleLedger:
         used = self.used_ms(now_s)
         if used + airtime_ms <= limit_ms:
             return 0.0
-        for t, amount in self.expiries(now_s):
+        for t, amount in self._window.expiries_from(now_s):
             used -= amount
             if used + airtime_ms <= limit_ms:
                 return max(0.0, t - now_s)
@@ -183,8 +198,10 @@ class ChannelUtilization:
         frame at a time: time already booked for a frame that overlaps this one is not booked
         again, so the figure stays a share of the minute (at most 100 %) as a device reports
         it, however many frames a simulated receiver senses at once."""
-        new_ms = (end_s - max(start_s, self._busy_until)) * 1000.0
-        self._busy_until = max(self._busy_until, end_s)
+        busy = self._busy_until  # max() spelt out: called for every frame a node hears
+        new_ms = (end_s - (busy if busy > start_s else start_s)) * 1000.0
+        if end_s > busy:
+            self._busy_until = end_s
         if new_ms > 0:
             self._window.add(at_s, new_ms)
 

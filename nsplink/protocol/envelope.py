@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import cached_property
 
 from nsplink.protocol.codes import (
     Answer,
@@ -86,7 +87,7 @@ class Envelope:
     def type(self) -> MessageType:
         return self.body.TYPE
 
-    @property
+    @cached_property  # one id object per message: asked for at every step of its handling
     def id(self) -> MessageId:
         return MessageId(self.sender, self.seq)
 

@@ -51,6 +51,11 @@ class KeyId:
             raise ValueError(f"not a key id: {text!r}") from exc
         return cls(raw)
 
+    def __hash__(self) -> int:
+        # ids are hashed millions of times in a scenario: one call, not the dataclass's two
+        # (no run depends on the value: it is salted per process for bytes anyway)
+        return hash(self.raw)
+
     def __str__(self) -> str:
         return self.raw.hex()
 
@@ -62,8 +67,11 @@ class MessageId:
     sender: KeyId
     seq: int
 
+    def __hash__(self) -> int:  # as KeyId's: no call to the sender's
+        return hash((self.sender.raw, self.seq))
+
     def __str__(self) -> str:
-        return f"{self.sender}-{self.seq}"
+        return f"{self.sender.raw.hex()}-{self.seq}"
 
     @classmethod
     def parse(cls, text: str) -> MessageId:

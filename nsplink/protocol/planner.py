@@ -66,6 +66,7 @@ class AirtimePlanner:
         if not 0 < routine_share <= 1:
             raise ValueError("routine_share must be in (0, 1]")
         self.modem = modem
+        self._airtimes: dict[int, float] = {}  # frame length -> airtime_ms
         self.ledger = DutyCycleLedger(duty_pct, boot_s=boot_s)
         self.routine_share = routine_share
         self.lead_frames = lead_frames
@@ -89,7 +90,11 @@ class AirtimePlanner:
         self._report_at = -math.inf
 
     def airtime_ms(self, frame_len: int) -> float:
-        return packet_airtime_ms(frame_len, self.modem)
+        # asked at every deadline and pump, for the few frame lengths a site sends
+        airtime = self._airtimes.get(frame_len)
+        if airtime is None:
+            airtime = self._airtimes[frame_len] = packet_airtime_ms(frame_len, self.modem)
+        return airtime
 
     def limit_ms(self, urgent: bool, now: float | None = None) -> float:
         """Our share of the hour's airtime. At `now`, routine traffic's share less what the

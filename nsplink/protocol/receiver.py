@@ -46,7 +46,8 @@ class VerifiedFrames:
         msgs = self._frames.get(key)
         if msgs is None:
             return None
-        if keys.lookup(msgs[0].envelope.sender) != msgs[0].signer:
+        signer = keys.lookup(msgs[0].envelope.sender)
+        if signer is not msgs[0].signer and signer != msgs[0].signer:
             return None  # the roster changed since (a revoked or replaced key): check again
         self._frames.move_to_end(key)
         return msgs

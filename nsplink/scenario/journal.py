@@ -47,6 +47,7 @@ class SiteJournal:
         )
         self.pending: list[Event] = []
         self.written = 0
+        self._head: tuple[int, bytes] | None = None  # the store's head, until it is written
 
     def keep(self, events: list[Event]) -> None:
         """Rows the driver asked to persist: into the batch."""
@@ -59,13 +60,26 @@ class SiteJournal:
     async def flush(self) -> None:
         if self.pending:
             events, self.pending = self.pending, []
+            self._head = None
             await self.store.append_many(events)
             self.written += len(events)
+
+    async def head(self) -> tuple[int, bytes]:
+        """The store's head as written so far (what a beacon carries). Rows reach the file
+        only in `flush` and `restore`, so it is read again only after one of those: a site
+        beacons twice between hourly flushes, and each read is a round trip to SQLite's
+        thread."""
+        if self._head is None:
+            self._head = await self.store.head()
+        return self._head
 
     async def restore(self, engine: SiteEngine, now: float) -> list[Effect]:
         """What the daemon does on start: a fresh engine gets the outbox and custody back."""
         self.journal.engine = engine
-        return await self.journal.restore(now)
+        try:
+            return await self.journal.restore(now)
+        finally:
+            self._head = None  # the restore may log (a radio error)
 
 
 def fresh_engine(

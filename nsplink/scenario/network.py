@@ -193,8 +193,9 @@ class SimNetwork:
     # -- wiring ------------------------------------------------------------------------------
 
     def _notify(self, site: SimSite, effect: Effect) -> None:
+        now = self.now
         for obs in self.observers:
-            obs(site, effect, self.now)
+            obs(site, effect, now)
 
     def _apply(self, site: SimSite, effects: list[Effect]) -> None:
         run_now(site.driver.carry_out(effects), lambda request: self._answer(site, request))
@@ -235,11 +236,11 @@ class SimNetwork:
         site.timer_gen += 1
         if deadline is None:
             return
-        gen = site.timer_gen
         at = max(self.medium.now, deadline - self.epoch)
+        # `schedule`, not `call_at`: the time is checked already, and this runs per engine call
+        self.medium.schedule(at, self._fire, (site, site.timer_gen))
 
-        def fire() -> None:
-            if site.timer_gen == gen:
-                self._apply(site, site.engine.handle_timer(self.now))
-
-        self.medium.call_at(at, fire)
+    def _fire(self, armed: tuple[SimSite, int]) -> None:
+        site, gen = armed
+        if site.timer_gen == gen:
+            self._apply(site, site.engine.handle_timer(self.now))

@@ -423,7 +423,7 @@ class ScenarioRun:
             hours = model.hours_left(now) if spec.generator is not None else 255
         else:
             power, hours = Power.ACCU, model.hours_left(now) if spec.battery_h else 255
-        count, digest = await self.stores[name].head()  # as written so far, like the daemon's
+        count, digest = await self.journals[name].head()  # as written so far, like the daemon's
         body = Status(
             power=power,
             battery_pct=100,

@@ -235,3 +235,13 @@ def test_retry_timeouts() -> None:
 def test_late_window() -> None:
     lf = PRESETS["LONG_FAST"]
     assert at.late_rebroadcast_delay_ms(lf, 10) == 2 * 8 * 28 + 256 * 28
+
+
+def test_rebroadcast_window_is_the_firmwares_formula_at_every_snr() -> None:
+    """The window is kept per whole dB (the firmware casts the SNR to int): the kept answer is
+    2·CW for routers and 2^CW for others, with CW from the SNR as `cw_from_snr` gives it."""
+    for tenth in range(-400, 300):
+        snr = tenth / 10 + 0.05
+        cw = at.cw_from_snr(snr)
+        assert at.rebroadcast_window(snr, router=True) == 2 * cw
+        assert at.rebroadcast_window(snr, router=False) == int(2**cw)

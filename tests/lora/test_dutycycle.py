@@ -169,3 +169,40 @@ def test_window_equals_brute_force(records: list[tuple[float, int]], probe: floa
 def test_rolling_window_rejects_nonsense() -> None:
     with pytest.raises(ValueError):
         RollingWindow(0, 6)
+
+
+def test_expiries_are_the_buckets_each_leaving_when_its_slot_comes_round() -> None:
+    """`expiries` (walked one at a time by the planner) against the window's buckets: each
+    non-empty one, oldest first, leaving `n` buckets after it started; and the ledger's wait
+    for room against a scan of those expiries."""
+    import random
+
+    rng = random.Random(4)
+    for boot in (0.0, 17.5):
+        w = RollingWindow(60.0, 60, boot)
+        ledger = DutyCycleLedger(10.0, boot_s=boot)
+        now = boot
+        for _ in range(400):
+            now += rng.expovariate(1 / 40)
+            amount = rng.uniform(0, 3000)
+            w.add(now, amount)
+            ledger.record(now, amount)
+            idx = math.floor((now - boot) / 60.0)
+            want = [
+                (boot + (idx - 59 + i + 60) * 60.0, a)
+                for i, a in enumerate(w.bucket_amounts(now))
+                if a
+            ]
+            assert w.expiries(now) == want
+            need = rng.uniform(0, 4000)
+            limit = ledger.budget_ms
+            used, wait = ledger.used_ms(now), math.inf
+            if used + need <= limit:
+                wait = 0.0
+            else:
+                for t, a in ledger.expiries(now):
+                    used -= a
+                    if used + need <= limit:
+                        wait = max(0.0, t - now)
+                        break
+            assert ledger.time_until_fits(now, need, limit) == wait

@@ -148,3 +148,16 @@ def test_on_a_busy_channel_an_emergency_is_receipted_past_a_waiting_receipt() ->
     cp.tick(T0 + 50)
     assert _receipted(cp) == [{320}, {330}]
     assert [t.radio_priority for t in cp.sent] == [110]
+
+
+def test_kept_airtimes_are_the_airtimes_computed_afresh() -> None:
+    """The planner keeps each frame length's airtime: asked again (and for lengths in any
+    order), it answers what `packet_airtime_ms` computes, on every preset."""
+    from nsplink.lora.airtime import PRESETS, packet_airtime_ms
+
+    for name in PRESETS:
+        modem = preset(name)
+        planner = AirtimePlanner(modem)
+        lengths = [*range(0, 200, 7), *range(199, -1, -11), 100, 100]
+        for n in lengths:
+            assert planner.airtime_ms(n) == packet_airtime_ms(n, modem)

@@ -127,8 +127,10 @@ class Medium:
         self.sensitivity_dbm = sensitivity_dbm(self.params, prop.noise_figure_db)
         # weaker signals can neither decode nor beat the capture margin of one that does
         self._reach_dbm = self.sensitivity_dbm - prop.capture_db - 3 * prop.fading_db
-        # fading_db times each fading quantile: what one draw adds to a link's mean
-        self._fades = np.array([prop.fading_db * q for q in FADE_TABLE]) if prop.fading_db else None
+        # fading_db times each fading quantile: what one draw adds to a link's mean (a tuple
+        # for the one-by-one path, an array for the bulk path: the same floats)
+        self._fade_db = tuple(prop.fading_db * q for q in FADE_TABLE) if prop.fading_db else ()
+        self._fades = np.array(self._fade_db) if prop.fading_db else None
 
     # -- nodes and links ----------------------------------------------------------------------
 
@@ -464,7 +466,8 @@ class Medium:
             )
             rx.corrupted = hit
             active = node.active_rx
-            _capture(rx, active, now, capture)
+            if active:  # most receivers hear nothing else: no call then
+                _capture(rx, active, now, capture)
             active.append(rx)
             receptions.append(rx)
         if len(r_pick):
@@ -478,20 +481,20 @@ class Medium:
         cheaper where a sender reaches few nodes. The same draws and the same decisions."""
         now = self.now
         faint_below = min(decode_dbm, sens)
-        fading = self.propagation.fading_db
+        fades = self._fade_db
         rng = self.rng
         getrandbits = rng.getrandbits
+        bits = FADE_BITS
         group = self._group
         sgroup = group.get(sender.node_num, -1) if group is not None else 0
         receptions = tx.receptions
         faint = 0
-        table = FADE_TABLE
         for node, mean, loss in self._neighbour_table()[sender.node_num]:
             if node.transmitting is not None or not (node.powered and node.radio_enabled):
                 continue
             if group is not None and group.get(node.node_num, -1) != sgroup:
                 continue
-            rssi = mean + fading * table[getrandbits(FADE_BITS)] if fading else mean
+            rssi = mean + fades[getrandbits(bits)] if fades else mean
             if rssi < faint_below:
                 faint += 1
                 for other in node.active_rx:
@@ -509,7 +512,8 @@ class Medium:
                 ok = False
             rx = Reception(node, tx, rssi, ok, rssi >= sens)
             active = node.active_rx
-            _capture(rx, active, now, capture)
+            if active:  # most receivers hear nothing else: no call then
+                _capture(rx, active, now, capture)
             tally = node.interference
             if tally:
                 live = [i for i in tally if i[0].end > now and not i[0].aborted]
@@ -538,10 +542,12 @@ class Medium:
             return
         tx.sender.tx_done()
         self._hearing(tx.sender)
-        rx_floor = self._air.floor
+        rx_floor = self._air.floor if self._bulk else None  # only the bulk path reads it
         slot = self._slot
         trace = self.trace
         floor = self.noise_floor_dbm
+        p = tx.packet
+        airtime_ms = tx.airtime_ms
         ok_n = collided = weak = 0
         for rx in tx.receptions:
             node = rx.node
@@ -549,15 +555,14 @@ class Medium:
                 continue
             active = node.active_rx
             active.remove(rx)
-            if not active:
+            if not active and rx_floor is not None:
                 rx_floor[slot[node.node_num]] = np.inf
             if rx.ok and not rx.corrupted:
                 ok_n += 1
-                p = tx.packet
                 snr = round(rx.rssi - floor, 2)
                 if trace is not None:
                     trace.append(("rx", self.now, node.node_num, p.frm, p.id, snr))
-                node.rx_done(tx.airtime_ms, p, snr, round(rx.rssi))
+                node.rx_done(airtime_ms, p, snr, round(rx.rssi))
                 continue
             # "collided": would have decoded but for an overlap (or its own TX)
             if rx.ok:
@@ -565,10 +570,9 @@ class Medium:
             else:
                 weak += 1
             if trace is not None:
-                pkt = tx.packet
-                trace.append(("rx_fail", self.now, node.node_num, pkt.frm, pkt.id, rx.corrupted))
+                trace.append(("rx_fail", self.now, node.node_num, p.frm, p.id, rx.corrupted))
             if rx.detectable:
-                node.rx_done(tx.airtime_ms, None)
+                node.rx_done(airtime_ms, None)
         stats = self.stats
         stats["rx_ok"] += ok_n
         stats["rx_collided"] += collided

@@ -493,7 +493,7 @@ class SimNode:
         """PacketHistory::wasSeenRecently with update: (seen, upgraded, fallback, asked us).
         `fallback`: a DM that went to a next hop other than us now comes flooded from the
         relay that was asked; `asked us`: the first copy named us as its next hop."""
-        key = p.key
+        key = (p.frm, p.id)  # p.key, without the property call (every frame heard)
         me = self.byte
         history = self.history
         found = history.get(key)
@@ -548,7 +548,8 @@ class SimNode:
         self.channel_util.record_on_air(now - rx_airtime_ms / 1000.0, now, at_s=now)
         if packet is not None:
             self._handle_received(packet, snr, rssi, rx_airtime_ms)
-        self.set_transmit_delay()
+        if self.queue.items:  # else nothing to time: spares a call per frame heard
+            self.set_transmit_delay()
 
     def _handle_received(self, p: AirPacket, snr: float, rssi: int, rx_airtime_ms: int) -> None:
         stats = self.medium.stats
