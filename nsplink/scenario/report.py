@@ -32,7 +32,8 @@ from nsplink.protocol import (
 )
 from nsplink.scenario import units
 from nsplink.scenario.occupancy import occupancy
-from nsplink.scenario.radiomap import radio_map
+from nsplink.scenario.radiomap import RadioMap, radio_map
+from nsplink.scenario.regions import region_of, region_scenario
 from nsplink.scenario.runner import RunResult
 from nsplink.store import Store
 from nsplink.store import events as ev
@@ -160,7 +161,9 @@ async def collect(result: RunResult) -> dict[str, Any]:
         answered,
     )
     bridge = result.scenario.bridge
-    report["ownership"] = claims.summary(created, roles, received, bridge.start if bridge else None)
+    report["ownership"] = claims.summary(
+        created, roles, received, region_of(sc), bridge.start if bridge else None
+    )
     if bridge is not None:
         report["ownership"]["bridge"] = {
             "sites": list(bridge.sites),
@@ -234,9 +237,14 @@ class _Claims:
         created: dict[str, dict[str, Any]],
         roles: dict[str, str],
         received: dict[str, dict[str, float]],
+        region: dict[str, str],
         bridge_from: float | None = None,
     ) -> dict[str, Any]:
-        cps = sorted(n for n, r in roles.items() if r == "cp")
+        """ "Every CP" is every CP of the report's region: the others never have it."""
+        all_cps = sorted(n for n, r in roles.items() if r == "cp")
+        cps_of: dict[str, list[str]] = defaultdict(list)
+        for cp in all_cps:
+            cps_of[region[cp]].append(cp)
         reports = {ref: info for ref, info in created.items() if info["type"] == "emergency"}
         first_claim: list[float] = []
         all_know: list[float] = []
@@ -248,6 +256,7 @@ class _Claims:
         reached = {"before": [0, 0], "after": [0, 0]}  # [in every CP's queue, reports]
         for ref, info in sorted(reports.items()):
             got = received.get(ref, {})
+            cps = cps_of[region[info["site"]]]
             side = "after" if bridge_from is not None and info["at"] >= bridge_from else "before"
             reached[side][1] += 1
             if cps and all(cp in got for cp in cps):
@@ -280,7 +289,7 @@ class _Claims:
             if len(self.to_meldkamer.get(ref, ())) > 1:
                 double.append(ref)
         return {
-            "cps": len(cps),
+            "cps": len(all_cps),
             "reports": len(reports),
             "conflicts": sum(1 for ref in reports if self.conflicts.get(ref)),
             "double_handled": len(double),
@@ -343,16 +352,38 @@ def _sitrep_series(
     return {k: out[k] for k in sorted(out)}
 
 
-def _expected(info: dict[str, Any], roles: dict[str, str], by_key: dict[str, str]) -> list[str]:
-    """Who must have it: any one CP ('cps' counts once), every other NSP, or one site."""
+def _expected(
+    info: dict[str, Any], roles: dict[str, str], by_key: dict[str, str], region: dict[str, str]
+) -> list[str]:
+    """Who must have it: any one CP ('cps' counts once), every other NSP or site of the
+    sender's region (its roster), or one site."""
     dest = info["destination"]
     if dest == "cps":
         return ["*cp"]
+    home = region[info["site"]]
     if dest == "nsps":
-        return sorted(n for n, r in roles.items() if r == "nsp" and n != info["site"])
+        return sorted(
+            n for n, r in roles.items() if r == "nsp" and n != info["site"] and region[n] == home
+        )
     if dest == "all":
-        return sorted(n for n in roles if n != info["site"])
+        return sorted(n for n in roles if n != info["site"] and region[n] == home)
     return [by_key.get(dest, dest)]
+
+
+class _RadioMaps:
+    """Each region's radio map, built as its run built its medium (its sites, its seed)."""
+
+    def __init__(self, result: RunResult) -> None:
+        sc = result.scenario
+        self.region = region_of(sc)
+        seeds = {name: r.seed for name, r in result.regions.items()}
+        seeds = seeds or {sc.regions[0]: result.seed}  # one region: run with the scenario's seed
+        self.maps = {
+            name: radio_map(region_scenario(sc, name), seed) for name, seed in seeds.items()
+        }
+
+    def of(self, site: str) -> RadioMap:
+        return self.maps[self.region[site]]
 
 
 def _assemble(
@@ -380,10 +411,13 @@ def _assemble(
     latency: dict[str, list[float]] = defaultdict(list)
     lost: list[dict[str, Any]] = []
     no_path: list[dict[str, Any]] = []
-    rmap = radio_map(sc, result.seed)
+    maps = _RadioMaps(result)
+    region = maps.region
+    per_region = _PerRegion(sc.regions)
 
     def possible(sender: str, who: str) -> bool:
         """Could any chain of radio links have carried it, partitions and outages aside?"""
+        rmap = maps.of(sender)
         return rmap.path(sender) is not None if who == "cps" else rmap.reachable(sender, who)
 
     for ref, info in sorted(created.items()):
@@ -394,7 +428,8 @@ def _assemble(
         got = received.get(ref, {})
         arrivals: list[float] = []
         missing: list[str] = []
-        for who in _expected(info, roles, by_key):
+        home = per_region.count(region[info["site"]], info, got, roles)
+        for who in _expected(info, roles, by_key, region):
             if who == "*cp":
                 cp_times = [tm for s, tm in got.items() if roles.get(s) == "cp"]
                 (arrivals.append(min(cp_times)) if cp_times else missing.append("cps"))
@@ -407,16 +442,20 @@ def _assemble(
             # no radio path at all is a planning gap, not a protocol failure: counted apart
             if any(possible(info["site"], who) for who in missing):
                 lost.append(entry)
+                home["lost"] += 1
             else:
                 no_path.append(entry)
+                home["no_radio_path"] += 1
         else:
             row["delivered"] += 1
+            home["delivered"] += 1
             latency[info["priority"]].append(max(arrivals) - info["at"])
         if ref in confirmed:
             row["confirmed"] += 1
     for row in per_type.values():
         row["sends_mean"] = round(row["sends_mean"] / row["sent"], 2) if row["sent"] else 0.0
     dup_shown = sum(c - 1 for c in shown.values() if c > 1)
+    occ = _occupancy(result)
     duration_h = (sc.duration + sc.drain) / 3600
     nodes = {}
     for s in sc.sites:
@@ -445,7 +484,7 @@ def _assemble(
         "no_radio_path": len(no_path),
         "no_radio_path_messages": no_path[:50],
         "no_radio_path_sites": sorted(
-            n for n, r in roles.items() if r == "nsp" and rmap.path(n) is None
+            n for n, r in roles.items() if r == "nsp" and maps.of(n).path(n) is None
         ),
         "duplicates_shown": dup_shown,
         "duplicates_suppressed": suppressed,
@@ -469,8 +508,65 @@ def _assemble(
         "outages": [_plain(o) for o in result.outages],
         "sources": dict(SOURCES),
         "radio": {k: result.medium_stats[k] for k in sorted(result.medium_stats)},
-        "occupancy": occupancy(sc.sites, result.channel),
+        "occupancy": occ,
+        **({"regions": per_region.summary(result, occ)} if len(sc.regions) > 1 else {}),
     }
+
+
+def _occupancy(result: RunResult) -> dict[str, Any]:
+    """Each region's areas (a radio's area is its nearest hub of its own region)."""
+    sc = result.scenario
+    out: dict[str, Any] = {}
+    for name in sc.regions:
+        part = occupancy(region_scenario(sc, name).sites, result.channel)
+        out = {**part, "areas": {**out.get("areas", {}), **part["areas"]}}
+    return out
+
+
+class _PerRegion:
+    """A country's figures per region, for the exercise lead who compares them."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.rows: dict[str, dict[str, Any]] = {
+            n: {"messages": 0, "delivered": 0, "lost": 0, "no_radio_path": 0} for n in names
+        }
+        self.to_cp: dict[str, list[float]] = defaultdict(list)
+
+    def count(
+        self,
+        name: str,
+        info: dict[str, Any],
+        got: dict[str, float],
+        roles: dict[str, str],
+    ) -> dict[str, Any]:
+        """Count one message of region `name`; its row, for delivered or lost."""
+        row = self.rows[name]
+        row["messages"] += 1
+        if info["type"] == "emergency":
+            at_cp = [tm for s, tm in got.items() if roles.get(s) == "cp"]
+            if at_cp:
+                self.to_cp[name].append(min(at_cp) - info["at"])
+        return row
+
+    def summary(self, result: RunResult, occ: dict[str, Any]) -> dict[str, Any]:
+        region = region_of(result.scenario)
+        roles = {s.name: s.role for s in result.scenario.sites}
+        out: dict[str, Any] = {}
+        for name, row in self.rows.items():
+            run = result.regions[name]
+            areas = [a for hub, a in occ["areas"].items() if region[hub] == name]
+            out[name] = {
+                **row,
+                "nsps": sum(1 for n, r in roles.items() if r == "nsp" and region[n] == name),
+                "tx": run.medium_stats.get("tx", 0),
+                "tx_per_message": round(run.medium_stats.get("tx", 0) / row["messages"], 2)
+                if row["messages"]
+                else None,
+                "emergency_to_cp_s": _stats(self.to_cp[name]),
+                "busiest_area_pct": max((a["peak_hour_pct"] for a in areas), default=0.0),
+                "hours_over_max": sum(a["hours_over_max"] for a in areas),
+            }
+        return out
 
 
 def _pilot(
@@ -737,6 +833,28 @@ register(
         ),
         "report.col.held": ("bewaard door relais", "held by relay"),
         "report.plots": ("Grafieken", "Plots"),
+        "report.regions": ("Per regio", "Per region"),
+        "report.regions_note": (
+            "Elke regio is een eigen mesh met een eigen rooster, apart gesimuleerd. Verzonden,"
+            " aangekomen, verloren en geen radiopad tellen berichten; pakketten per bericht is"
+            " alle uitzendingen in de regio (herhalingen, ontvangstbevestigingen en"
+            " statusbakens meegeteld) gedeeld door de berichten; de drukste zone is het hoogste"
+            " uur van de kanaalbezetting.",
+            "Each region is its own mesh with its own roster, simulated apart. Sent, delivered,"
+            " lost and no radio path count messages; packets per message is every transmission"
+            " in the region (rebroadcasts, receipts and status beacons included) divided by the"
+            " messages; the busiest area is the highest hour of channel utilisation.",
+        ),
+        "report.col.region": ("regio", "region"),
+        "report.col.nsps": ("NSP's", "NSPs"),
+        "report.col.lost": ("verloren", "lost"),
+        "report.col.no_path": ("geen radiopad", "no radio path"),
+        "report.col.tx_per_msg": ("pakketten per bericht", "packets per message"),
+        "report.col.emergency_p95": (
+            "noodhulpmelding → CP p95",
+            "emergency report → CP p95",
+        ),
+        "report.col.busiest": ("drukste zone %", "busiest area %"),
     }
 )
 
@@ -892,6 +1010,7 @@ def render_markdown(rep: dict[str, Any], lang: Lang | None = None, plots: list[s
     if rep["no_radio_path"] or rep["no_radio_path_sites"]:
         sites = ", ".join(rep["no_radio_path_sites"]) or "–"
         L += [f"- **{T('report.no_path', sites=sites)}: {rep['no_radio_path']}**", ""]
+    L += _regions_md(rep.get("regions"), T, lang)
     L += [f"## {T('report.delivery')}", "", _source("measured", lang), ""]
     L += _table(
         [
@@ -1095,6 +1214,42 @@ register(
         "report.occ.region": ("hele regio", "whole region"),
     }
 )
+
+
+def _regions_md(regions: dict[str, Any] | None, T: Any, lang: Lang | None) -> list[str]:
+    """A country: one row per region, in the order of the scenario."""
+    if not regions:
+        return []
+    L = [f"## {T('report.regions')}", "", _source("measured", lang), ""]
+    L += [T("report.regions_note"), ""]
+    L += _table(
+        [
+            T("report.col.region"),
+            T("report.col.nsps"),
+            T("report.col.sent"),
+            T("report.col.delivered"),
+            T("report.col.lost"),
+            T("report.col.no_path"),
+            T("report.col.tx_per_msg"),
+            T("report.col.emergency_p95"),
+            T("report.col.busiest"),
+        ],
+        [
+            [
+                name,
+                r["nsps"],
+                r["messages"],
+                r["delivered"],
+                r["lost"],
+                r["no_radio_path"],
+                None if r["tx_per_message"] is None else units.number(r["tx_per_message"], 2, lang),
+                units.duration(r["emergency_to_cp_s"]["p95"], lang),
+                units.number(r["busiest_area_pct"], 1, lang),
+            ]
+            for name, r in regions.items()
+        ],
+    )
+    return L
 
 
 def _occupancy_md(occ: dict[str, Any] | None, T: Any, lang: Lang | None) -> list[str]:
