@@ -32,7 +32,7 @@ from nsplink.protocol import (
 )
 from nsplink.scenario import units
 from nsplink.scenario.occupancy import occupancy
-from nsplink.scenario.radiomap import RadioMap, radio_map
+from nsplink.scenario.radiomap import radio_map
 from nsplink.scenario.regions import region_of, region_scenario
 from nsplink.scenario.runner import RunResult
 from nsplink.store import Store
@@ -370,22 +370,6 @@ def _expected(
     return [by_key.get(dest, dest)]
 
 
-class _RadioMaps:
-    """Each region's radio map, built as its run built its medium (its sites, its seed)."""
-
-    def __init__(self, result: RunResult) -> None:
-        sc = result.scenario
-        self.region = region_of(sc)
-        seeds = {name: r.seed for name, r in result.regions.items()}
-        seeds = seeds or {sc.regions[0]: result.seed}  # one region: run with the scenario's seed
-        self.maps = {
-            name: radio_map(region_scenario(sc, name), seed) for name, seed in seeds.items()
-        }
-
-    def of(self, site: str) -> RadioMap:
-        return self.maps[self.region[site]]
-
-
 def _assemble(
     result: RunResult,
     created: dict[str, dict[str, Any]],
@@ -411,13 +395,12 @@ def _assemble(
     latency: dict[str, list[float]] = defaultdict(list)
     lost: list[dict[str, Any]] = []
     no_path: list[dict[str, Any]] = []
-    maps = _RadioMaps(result)
-    region = maps.region
+    rmap = radio_map(sc, result.seed)
+    region = region_of(sc)
     per_region = _PerRegion(sc.regions)
 
     def possible(sender: str, who: str) -> bool:
         """Could any chain of radio links have carried it, partitions and outages aside?"""
-        rmap = maps.of(sender)
         return rmap.path(sender) is not None if who == "cps" else rmap.reachable(sender, who)
 
     for ref, info in sorted(created.items()):
@@ -484,7 +467,7 @@ def _assemble(
         "no_radio_path": len(no_path),
         "no_radio_path_messages": no_path[:50],
         "no_radio_path_sites": sorted(
-            n for n, r in roles.items() if r == "nsp" and maps.of(n).path(n) is None
+            n for n, r in roles.items() if r == "nsp" and rmap.path(n) is None
         ),
         "duplicates_shown": dup_shown,
         "duplicates_suppressed": suppressed,
