@@ -240,7 +240,7 @@ class _Claims:
         region: dict[str, str],
         bridge_from: float | None = None,
     ) -> dict[str, Any]:
-        """ "Every CP" is every CP of the report's region: the others never have it."""
+        """Every CP, here, is every CP of the report's region: the others never have it."""
         all_cps = sorted(n for n, r in roles.items() if r == "cp")
         cps_of: dict[str, list[str]] = defaultdict(list)
         for cp in all_cps:
@@ -499,11 +499,8 @@ def _assemble(
 def _occupancy(result: RunResult) -> dict[str, Any]:
     """Each region's areas (a radio's area is its nearest hub of its own region)."""
     sc = result.scenario
-    out: dict[str, Any] = {}
-    for name in sc.regions:
-        part = occupancy(region_scenario(sc, name).sites, result.channel)
-        out = {**part, "areas": {**out.get("areas", {}), **part["areas"]}}
-    return out
+    parts = [occupancy(region_scenario(sc, n).sites, result.channel) for n in sc.regions]
+    return {**parts[0], "areas": {k: v for p in parts for k, v in p["areas"].items()}}
 
 
 class _PerRegion:
@@ -536,15 +533,13 @@ class _PerRegion:
         roles = {s.name: s.role for s in result.scenario.sites}
         out: dict[str, Any] = {}
         for name, row in self.rows.items():
-            run = result.regions[name]
+            tx = result.regions[name].get("tx", 0)
             areas = [a for hub, a in occ["areas"].items() if region[hub] == name]
             out[name] = {
                 **row,
                 "nsps": sum(1 for n, r in roles.items() if r == "nsp" and region[n] == name),
-                "tx": run.medium_stats.get("tx", 0),
-                "tx_per_message": round(run.medium_stats.get("tx", 0) / row["messages"], 2)
-                if row["messages"]
-                else None,
+                "tx": tx,
+                "tx_per_message": round(tx / row["messages"], 2) if row["messages"] else None,
                 "emergency_to_cp_s": _stats(self.to_cp[name]),
                 "busiest_area_pct": max((a["peak_hour_pct"] for a in areas), default=0.0),
                 "hours_over_max": sum(a["hours_over_max"] for a in areas),

@@ -152,15 +152,8 @@ class RunResult:
     # scripted questions and their answers: (question ref, answer ref, the CP that asked)
     conversations: list[tuple[str, str, str]] = field(default_factory=list)
     channel: ChannelLog = field(default_factory=ChannelLog)  # each radio's minute reports
-    # a country: each region's seed and its own medium's counters; empty for one region
-    regions: dict[str, RegionRun] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class RegionRun:
-    seed: int
-    medium_stats: dict[str, int]
-    events_processed: int
+    # a country: each region's own medium's counters; empty for one region
+    regions: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def merge_results(
@@ -209,9 +202,7 @@ def merge_results(
         events_written=sum(r.events_written for r in results),
         conversations=[c for r in results for c in r.conversations],
         channel=channel,
-        regions={
-            name: RegionRun(r.seed, dict(r.medium_stats), r.events_processed) for name, r in parts
-        },
+        regions={name: dict(r.medium_stats) for name, r in parts},
     )
 
 

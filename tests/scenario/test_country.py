@@ -86,18 +86,14 @@ async def test_each_region_has_its_own_roster_and_its_bulletins_reach_only_its_n
     for site in keys:
         for rec in await _log(result, site, ev.MESSAGE_CREATED):
             assert {region[by_key[k]] for k in rec.data.get("recipients", ())} <= {region[site]}
-    rep = await collect(
-        result
-    )  # so both bulletins count as delivered, nothing lost, and the regions' keys differ
+    # so both bulletins count as delivered, nothing lost, and the regions' keys differ
+    rep = await collect(result)
     assert rep["delivery"]["bulletin"] == {**rep["delivery"]["bulletin"], "sent": 2, "delivered": 2}
     assert rep["lost"] == 0 and len(set(keys.values())) == len(keys)
     assert rep["regions"]["A"]["nsps"] == 3 and rep["regions"]["B"]["nsps"] == 2
     assert rep["regions"]["A"]["lost"] == rep["regions"]["B"]["lost"] == 0
     assert rep["regions"]["A"]["emergency_to_cp_s"]["n"] == 1
-    assert (
-        result.regions["A"].medium_stats["tx"] + result.regions["B"].medium_stats["tx"]
-        == (result.medium_stats["tx"])
-    )
+    assert result.regions["A"]["tx"] + result.regions["B"]["tx"] == result.medium_stats["tx"]
 
 
 # Region A's NSP reaches its CP only through a relay (1 km horizon); region B's CP is nearer to
