@@ -823,6 +823,12 @@ register(
             " in the region (rebroadcasts, receipts and status beacons included) divided by the"
             " messages; the busiest area is the highest hour of channel utilisation.",
         ),
+        "report.per_site_json": (
+            "De tabellen per post (zendtijd, wachtrij, meldingen per NSP, situatierapporten,"
+            " relais, storingen) staan voor een land alleen in report.json.",
+            "The tables per site (airtime, queue, reports per NSP, sitreps, relays, faults) are"
+            " only in report.json for a country.",
+        ),
         "report.col.region": ("regio", "region"),
         "report.col.nsps": ("NSP's", "NSPs"),
         "report.col.lost": ("verloren", "lost"),
@@ -963,6 +969,7 @@ def render_markdown(rep: dict[str, Any], lang: Lang | None = None, plots: list[s
     def T(key: str, **kw: Any) -> str:
         return t(key, lang, **kw)
 
+    per_site = "regions" not in rep  # a country's 1,750 sites are a table per region instead
     L: list[str] = [f"# {T('report.title', name=rep['scenario'])}", ""]
     L += [
         T(
@@ -1019,35 +1026,37 @@ def render_markdown(rep: dict[str, Any], lang: Lang | None = None, plots: list[s
         ],
     )
     L += _ownership_md(rep.get("ownership"), T, lang)
-    L += [f"## {T('report.nodes')}", "", _source("simulator", lang), ""]
-    L += _table(
-        [
-            T("report.col.site"),
-            T("report.col.role"),
-            T("report.col.airtime"),
-            T("report.col.duty_mean"),
-            T("report.col.duty_max"),
-            T("report.col.queue_max"),
-            T("report.col.restarts"),
-        ],
-        [
+    if per_site:  # a country: these are in report.json
+        L += [f"## {T('report.nodes')}", "", _source("simulator", lang), ""]
+        L += _table(
             [
-                n,
-                v["role"],
-                units.duration(v["airtime_s"], lang),
-                v["duty_mean_pct"],
-                v["duty_max_hour_pct"],
-                v["queue_max"],
-                v["restarts"],
-            ]
-            for n, v in rep["nodes"].items()
-        ],
-    )
+                T("report.col.site"),
+                T("report.col.role"),
+                T("report.col.airtime"),
+                T("report.col.duty_mean"),
+                T("report.col.duty_max"),
+                T("report.col.queue_max"),
+                T("report.col.restarts"),
+            ],
+            [
+                [
+                    n,
+                    v["role"],
+                    units.duration(v["airtime_s"], lang),
+                    v["duty_mean_pct"],
+                    v["duty_max_hour_pct"],
+                    v["queue_max"],
+                    v["restarts"],
+                ]
+                for n, v in rep["nodes"].items()
+            ],
+        )
     L += _occupancy_md(rep.get("occupancy"), T, lang)
-    L += [f"### {T('report.duty_blocks')}", ""]
-    L += _blocks(rep, "duty_pct")
-    L += [f"### {T('report.queue_blocks')}", ""]
-    L += _blocks(rep, "queue")
+    if per_site:  # a country: these are in report.json
+        L += [f"### {T('report.duty_blocks')}", ""]
+        L += _blocks(rep, "duty_pct")
+        L += [f"### {T('report.queue_blocks')}", ""]
+        L += _blocks(rep, "queue")
     L += [f"## {T('report.custody')}", "", _source("measured", lang), ""]
     if rep["custody"]:
         L += _table(
@@ -1070,12 +1079,13 @@ def render_markdown(rep: dict[str, Any], lang: Lang | None = None, plots: list[s
     else:
         L += [T("report.none"), ""]
     p = rep["pilot"]
-    L += [f"## {T('report.pilot')}", "", f"### {T('report.emergencies')}", ""]
-    L += [_source("measured_rates", lang), ""]
-    L += _table(
-        [T("report.col.site"), T("report.col.total"), T("report.col.peak")],
-        [[n, e["total"], e["peak_per_hour"]] for n, e in p["emergencies_per_nsp"].items()],
-    )
+    L += [f"## {T('report.pilot')}", ""]
+    if per_site:
+        L += [f"### {T('report.emergencies')}", "", _source("measured_rates", lang), ""]
+        L += _table(
+            [T("report.col.site"), T("report.col.total"), T("report.col.peak")],
+            [[n, e["total"], e["peak_per_hour"]] for n, e in p["emergencies_per_nsp"].items()],
+        )
     L += [f"### {T('report.handling')}", "", _source("measured+scripted", lang), ""]
     L += [T("report.handling_note"), ""]
     scripted = p["emergency_handling_scripted_s"]
@@ -1092,66 +1102,67 @@ def render_markdown(rep: dict[str, Any], lang: Lang | None = None, plots: list[s
             for k, s in p["emergency_handling_s"].items()
         ],
     )
-    L += [f"### {T('report.sitreps')}", "", _source("scripted_model", lang), ""]
-    rows = []
-    for name, points in p["sitreps"].items():
-        by_day: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for pt in points:
-            by_day[int(pt["t_h"] // 24) + 1].append(pt)
-        for day, pts in sorted(by_day.items()):
-            last = max(pts, key=lambda x: (x["t_h"], x["ref"]))  # typed last, not logged last
-            rows.append(
-                [
-                    name,
-                    day,
-                    sum(x["visitors"] for x in pts),
-                    f"{last['staff_pro']}/{last['staff_vol']}",
-                    last["power"],
-                    last["power_hours"],
-                    last["fuel_l"],
-                ]
-            )
-    L += _table(
-        [
-            T("report.col.site"),
-            T("report.col.day"),
-            T("report.col.visitors"),
-            T("report.col.staff"),
-            T("report.col.power"),
-            T("report.col.hours"),
-            T("report.col.fuel"),
-        ],
-        rows,
-    )
-    L += [f"### {T('report.relays')}", "", _source("radio_model", lang), ""]
-    L += _table(
-        [
-            T("report.col.site"),
-            T("report.col.direct"),
-            T("report.col.relays"),
-            T("report.col.hops"),
-            T("report.col.held"),
-        ],
-        [
+    if per_site:  # a country: these are in report.json
+        L += [f"### {T('report.sitreps')}", "", _source("scripted_model", lang), ""]
+        rows = []
+        for name, points in p["sitreps"].items():
+            by_day: dict[int, list[dict[str, Any]]] = defaultdict(list)
+            for pt in points:
+                by_day[int(pt["t_h"] // 24) + 1].append(pt)
+            for day, pts in sorted(by_day.items()):
+                last = max(pts, key=lambda x: (x["t_h"], x["ref"]))  # typed last, not logged last
+                rows.append(
+                    [
+                        name,
+                        day,
+                        sum(x["visitors"] for x in pts),
+                        f"{last['staff_pro']}/{last['staff_vol']}",
+                        last["power"],
+                        last["power_hours"],
+                        last["fuel_l"],
+                    ]
+                )
+        L += _table(
             [
-                n,
-                T("report.yes") if d["direct_to_cp"] else T("report.no"),
-                ", ".join(d["relays_in_range"]) or "–",
-                d["mean_hops_to_cp"],
-                ", ".join(f"{r} ({c})" for r, c in d["custody_by_relay"].items()) or "–",
-            ]
-            for n, d in p["relay_dependence"].items()
-        ],
-    )
-    L += [f"## {T('report.outages')}", "", _source("scripted", lang), ""]
-    for o in rep["outages"]:
-        params = dict(o)
-        if "reason" in params:
-            params["reason"] = T(f"report.reason.{params['reason']}")
-        if "groups" in params:
-            params["groups"] = " | ".join(", ".join(g) for g in params["groups"])
-        L.append(f"- {o['at'] / 3600:6.2f} h: {T('report.out.' + o['kind'], **params)}")
-    L.append("")
+                T("report.col.site"),
+                T("report.col.day"),
+                T("report.col.visitors"),
+                T("report.col.staff"),
+                T("report.col.power"),
+                T("report.col.hours"),
+                T("report.col.fuel"),
+            ],
+            rows,
+        )
+        L += [f"### {T('report.relays')}", "", _source("radio_model", lang), ""]
+        L += _table(
+            [
+                T("report.col.site"),
+                T("report.col.direct"),
+                T("report.col.relays"),
+                T("report.col.hops"),
+                T("report.col.held"),
+            ],
+            [
+                [
+                    n,
+                    T("report.yes") if d["direct_to_cp"] else T("report.no"),
+                    ", ".join(d["relays_in_range"]) or "–",
+                    d["mean_hops_to_cp"],
+                    ", ".join(f"{r} ({c})" for r, c in d["custody_by_relay"].items()) or "–",
+                ]
+                for n, d in p["relay_dependence"].items()
+            ],
+        )
+        L += [f"## {T('report.outages')}", "", _source("scripted", lang), ""]
+        for o in rep["outages"]:
+            params = dict(o)
+            if "reason" in params:
+                params["reason"] = T(f"report.reason.{params['reason']}")
+            if "groups" in params:
+                params["groups"] = " | ".join(", ".join(g) for g in params["groups"])
+            L.append(f"- {o['at'] / 3600:6.2f} h: {T('report.out.' + o['kind'], **params)}")
+        L.append("")
     if plots:
         L += [f"## {T('report.plots')}", ""] + [f"![{x}]({x})" for x in plots] + [""]
     return "\n".join(L)
@@ -1200,6 +1211,7 @@ def _regions_md(regions: dict[str, Any] | None, T: Any, lang: Lang | None) -> li
         return []
     L = [f"## {T('report.regions')}", "", _source("measured", lang), ""]
     L += [T("report.regions_note"), ""]
+    L += [T("report.per_site_json"), ""]
     L += _table(
         [
             T("report.col.region"),

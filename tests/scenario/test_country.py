@@ -154,6 +154,7 @@ def test_a_country_run_is_the_same_in_every_process(tmp_path: Path) -> None:
     assert set(json.loads(out[0])["regions"]) == {"r01", "r02"}
     md = (tmp_path / "a" / "report.md").read_text("utf-8")
     assert "## Per region" in md and "| r02 | 3 |" in md
+    assert "Airtime and queue per site" not in md  # per site: in report.json only
 
 
 async def test_without_regions_a_scenario_is_one_region_as_before(tmp_path: Path) -> None:
