@@ -161,6 +161,7 @@ def region_run(
         result = asyncio.run(ScenarioRun(sc, Path(d)).run())
         cpu = time.process_time() - t0
         rep = asyncio.run(collect(result))
+        report_s = time.process_time() - t0 - cpu
     stats = result.medium_stats
     messages = float(sum(r["sent"] for r in rep["delivery"].values()))
     return {
@@ -176,6 +177,7 @@ def region_run(
         "drain_h": sc.drain / 3600.0,
         "build_s": 0.0,
         "rx": float(stats["rx_ok"] + stats["rx_collided"]),
+        "report_s": report_s,
     }
 
 
@@ -301,10 +303,11 @@ def main() -> None:
         one = rrows[nsps.index(per)] if per in nsps else isolated(region_run, per, s_hours)
         print(
             f"country: {n_regions} regions of {per} NSPs ({c['sites']:.0f} sites, each its own "
-            f"SQLite log; {c['store_s']:.0f} s in SQLite): "
-            f"{c['cpu_s']:.2f} s CPU, {c['events']:,.0f} events, lost {c['lost']:.0f}/"
-            f"{c['messages']:.0f} (bulletins to all NSPs cannot cross regions), peak "
-            f"{c['peak_mb']:.0f} MB; vs {n_regions} x one region: CPU ratio "
+            f"SQLite log; {c['store_s']:.0f} s in SQLite; each region its own roster and medium, "
+            f"run one after the other): {c['cpu_s']:.2f} s CPU + {c['report_s']:.1f} s report, "
+            f"{c['events']:,.0f} events, lost {c['lost']:.0f}/{c['messages']:.0f}, peak "
+            f"{c['peak_mb']:.0f} MB (one region {one['peak_mb']:.0f} MB, ratio "
+            f"{c['peak_mb'] / one['peak_mb']:.2f}); vs {n_regions} x one region: CPU ratio "
             f"{c['cpu_s'] / (n_regions * one['cpu_s']):.2f}, events ratio "
             f"{c['events'] / (n_regions * one['events']):.2f}, CPU per event ratio "
             f"{c['cpu_s'] / c['events'] / (one['cpu_s'] / one['events']):.2f}"

@@ -6,7 +6,8 @@ density; its traffic follows scenarios/long-power-outage.yaml: the same emergenc
 NSP, sitreps every 3 h, the same bulletins from its CPs, supply requests from a share of its NSPs
 in proportion, a CP and a relay losing power, a partition on day 2 and the fuel rounds. Several
 regions are laid out side by side in a grid, each its own mesh: the gap between them is the radio
-horizon written into the file, so no signal crosses from one region to another.
+horizon written into the file, so no signal crosses from one region to another, and each site
+names its region, so each region has its own roster.
 """
 
 from __future__ import annotations
@@ -371,6 +372,9 @@ def build(
     for r, (spec, origin) in enumerate(zip(regions, origins, strict=True)):
         prefix = f"r{r + 1:02d}-" if multi else ""
         region_sites = _region_sites(spec, r, prefix, origin, rng, duration)
+        if multi:  # each its own roster and mesh (schema: `region`)
+            for site in region_sites:
+                site["region"] = prefix.rstrip("-")
         sites.extend(region_sites)
         timeline.extend(_region_timeline(region_sites, prefix, rng, duration))
         halves.extend(_halves(region_sites, origin[0] + spec.side_m() / 2))

@@ -11,6 +11,7 @@ means its messages cannot arrive, whatever the protocol does: "no radio link", n
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import math
 from collections import deque
@@ -22,6 +23,7 @@ from nsplink.i18n import Lang, register, t
 from nsplink.radio.sim import Medium
 from nsplink.radio.sim.propagation import Propagation, distance_m
 from nsplink.scenario import units
+from nsplink.scenario.regions import split
 from nsplink.scenario.schema import Scenario
 
 GOOD_MARGIN_DB = 6.0  # three fading sigmas: practically every packet gets through
@@ -178,6 +180,23 @@ def build_medium(
 def radio_map(
     sc: Scenario, seed: int | None = None, propagation: Propagation | None = None
 ) -> RadioMap:
+    """A country's map is its regions' maps side by side, each built as the runner builds that
+    region's medium (its sites, its seed): no link crosses between regions."""
+    seed = sc.seed if seed is None else seed
+    parts = [_region_map(part, s, propagation) for _name, part, s in split(sc, seed)]
+    if len(parts) == 1:
+        return parts[0]
+    return dataclasses.replace(
+        parts[0],
+        scenario=sc.name,
+        seed=seed,
+        roles={k: v for p in parts for k, v in p.roles.items()},
+        forwards={k: v for p in parts for k, v in p.forwards.items()},
+        links=tuple(x for p in parts for x in p.links),
+    )
+
+
+def _region_map(sc: Scenario, seed: int, propagation: Propagation | None) -> RadioMap:
     medium = build_medium(sc, seed, propagation)
     fixed = {(x.a, x.b) for x in sc.links} | {(x.b, x.a) for x in sc.links}
     links = []

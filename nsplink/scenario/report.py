@@ -33,6 +33,7 @@ from nsplink.protocol import (
 from nsplink.scenario import units
 from nsplink.scenario.occupancy import occupancy
 from nsplink.scenario.radiomap import radio_map
+from nsplink.scenario.regions import region_of, region_scenario
 from nsplink.scenario.runner import RunResult
 from nsplink.store import Store
 from nsplink.store import events as ev
@@ -160,7 +161,9 @@ async def collect(result: RunResult) -> dict[str, Any]:
         answered,
     )
     bridge = result.scenario.bridge
-    report["ownership"] = claims.summary(created, roles, received, bridge.start if bridge else None)
+    report["ownership"] = claims.summary(
+        created, roles, received, region_of(sc), bridge.start if bridge else None
+    )
     if bridge is not None:
         report["ownership"]["bridge"] = {
             "sites": list(bridge.sites),
@@ -234,9 +237,14 @@ class _Claims:
         created: dict[str, dict[str, Any]],
         roles: dict[str, str],
         received: dict[str, dict[str, float]],
+        region: dict[str, str],
         bridge_from: float | None = None,
     ) -> dict[str, Any]:
-        cps = sorted(n for n, r in roles.items() if r == "cp")
+        """Every CP, here, is every CP of the report's region: the others never have it."""
+        all_cps = sorted(n for n, r in roles.items() if r == "cp")
+        cps_of: dict[str, list[str]] = defaultdict(list)
+        for cp in all_cps:
+            cps_of[region[cp]].append(cp)
         reports = {ref: info for ref, info in created.items() if info["type"] == "emergency"}
         first_claim: list[float] = []
         all_know: list[float] = []
@@ -248,6 +256,7 @@ class _Claims:
         reached = {"before": [0, 0], "after": [0, 0]}  # [in every CP's queue, reports]
         for ref, info in sorted(reports.items()):
             got = received.get(ref, {})
+            cps = cps_of[region[info["site"]]]
             side = "after" if bridge_from is not None and info["at"] >= bridge_from else "before"
             reached[side][1] += 1
             if cps and all(cp in got for cp in cps):
@@ -280,7 +289,7 @@ class _Claims:
             if len(self.to_meldkamer.get(ref, ())) > 1:
                 double.append(ref)
         return {
-            "cps": len(cps),
+            "cps": len(all_cps),
             "reports": len(reports),
             "conflicts": sum(1 for ref in reports if self.conflicts.get(ref)),
             "double_handled": len(double),
@@ -343,15 +352,21 @@ def _sitrep_series(
     return {k: out[k] for k in sorted(out)}
 
 
-def _expected(info: dict[str, Any], roles: dict[str, str], by_key: dict[str, str]) -> list[str]:
-    """Who must have it: any one CP ('cps' counts once), every other NSP, or one site."""
+def _expected(
+    info: dict[str, Any], roles: dict[str, str], by_key: dict[str, str], region: dict[str, str]
+) -> list[str]:
+    """Who must have it: any one CP ('cps' counts once), every other NSP or site of the
+    sender's region (its roster), or one site."""
     dest = info["destination"]
     if dest == "cps":
         return ["*cp"]
+    home = region[info["site"]]
     if dest == "nsps":
-        return sorted(n for n, r in roles.items() if r == "nsp" and n != info["site"])
+        return sorted(
+            n for n, r in roles.items() if r == "nsp" and n != info["site"] and region[n] == home
+        )
     if dest == "all":
-        return sorted(n for n in roles if n != info["site"])
+        return sorted(n for n in roles if n != info["site"] and region[n] == home)
     return [by_key.get(dest, dest)]
 
 
@@ -381,6 +396,8 @@ def _assemble(
     lost: list[dict[str, Any]] = []
     no_path: list[dict[str, Any]] = []
     rmap = radio_map(sc, result.seed)
+    region = region_of(sc)
+    per_region = _PerRegion(sc.regions)
 
     def possible(sender: str, who: str) -> bool:
         """Could any chain of radio links have carried it, partitions and outages aside?"""
@@ -394,7 +411,8 @@ def _assemble(
         got = received.get(ref, {})
         arrivals: list[float] = []
         missing: list[str] = []
-        for who in _expected(info, roles, by_key):
+        home = per_region.count(region[info["site"]], info, got, roles)
+        for who in _expected(info, roles, by_key, region):
             if who == "*cp":
                 cp_times = [tm for s, tm in got.items() if roles.get(s) == "cp"]
                 (arrivals.append(min(cp_times)) if cp_times else missing.append("cps"))
@@ -407,16 +425,20 @@ def _assemble(
             # no radio path at all is a planning gap, not a protocol failure: counted apart
             if any(possible(info["site"], who) for who in missing):
                 lost.append(entry)
+                home["lost"] += 1
             else:
                 no_path.append(entry)
+                home["no_radio_path"] += 1
         else:
             row["delivered"] += 1
+            home["delivered"] += 1
             latency[info["priority"]].append(max(arrivals) - info["at"])
         if ref in confirmed:
             row["confirmed"] += 1
     for row in per_type.values():
         row["sends_mean"] = round(row["sends_mean"] / row["sent"], 2) if row["sent"] else 0.0
     dup_shown = sum(c - 1 for c in shown.values() if c > 1)
+    occ = _occupancy(result)
     duration_h = (sc.duration + sc.drain) / 3600
     nodes = {}
     for s in sc.sites:
@@ -469,8 +491,60 @@ def _assemble(
         "outages": [_plain(o) for o in result.outages],
         "sources": dict(SOURCES),
         "radio": {k: result.medium_stats[k] for k in sorted(result.medium_stats)},
-        "occupancy": occupancy(sc.sites, result.channel),
+        "occupancy": occ,
+        **({"regions": per_region.summary(result, occ)} if len(sc.regions) > 1 else {}),
     }
+
+
+def _occupancy(result: RunResult) -> dict[str, Any]:
+    """Each region's areas (a radio's area is its nearest hub of its own region)."""
+    sc = result.scenario
+    parts = [occupancy(region_scenario(sc, n).sites, result.channel) for n in sc.regions]
+    return {**parts[0], "areas": {k: v for p in parts for k, v in p["areas"].items()}}
+
+
+class _PerRegion:
+    """A country's figures per region, for the exercise lead who compares them."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.rows: dict[str, dict[str, Any]] = {
+            n: {"messages": 0, "delivered": 0, "lost": 0, "no_radio_path": 0} for n in names
+        }
+        self.to_cp: dict[str, list[float]] = defaultdict(list)
+
+    def count(
+        self,
+        name: str,
+        info: dict[str, Any],
+        got: dict[str, float],
+        roles: dict[str, str],
+    ) -> dict[str, Any]:
+        """Count one message of region `name`; its row, for delivered or lost."""
+        row = self.rows[name]
+        row["messages"] += 1
+        if info["type"] == "emergency":
+            at_cp = [tm for s, tm in got.items() if roles.get(s) == "cp"]
+            if at_cp:
+                self.to_cp[name].append(min(at_cp) - info["at"])
+        return row
+
+    def summary(self, result: RunResult, occ: dict[str, Any]) -> dict[str, Any]:
+        region = region_of(result.scenario)
+        roles = {s.name: s.role for s in result.scenario.sites}
+        out: dict[str, Any] = {}
+        for name, row in self.rows.items():
+            tx = result.regions[name].get("tx", 0)
+            areas = [a for hub, a in occ["areas"].items() if region[hub] == name]
+            out[name] = {
+                **row,
+                "nsps": sum(1 for n, r in roles.items() if r == "nsp" and region[n] == name),
+                "tx": tx,
+                "tx_per_message": round(tx / row["messages"], 2) if row["messages"] else None,
+                "emergency_to_cp_s": _stats(self.to_cp[name]),
+                "busiest_area_pct": max((a["peak_hour_pct"] for a in areas), default=0.0),
+                "hours_over_max": sum(a["hours_over_max"] for a in areas),
+            }
+        return out
 
 
 def _pilot(
@@ -737,6 +811,34 @@ register(
         ),
         "report.col.held": ("bewaard door relais", "held by relay"),
         "report.plots": ("Grafieken", "Plots"),
+        "report.regions": ("Per regio", "Per region"),
+        "report.regions_note": (
+            "Elke regio is een eigen mesh met een eigen rooster, apart gesimuleerd. Verzonden,"
+            " aangekomen, verloren en geen radiopad tellen berichten; pakketten per bericht is"
+            " alle uitzendingen in de regio (herhalingen, ontvangstbevestigingen en"
+            " statusbakens meegeteld) gedeeld door de berichten; de drukste zone is het hoogste"
+            " uur van de kanaalbezetting.",
+            "Each region is its own mesh with its own roster, simulated apart. Sent, delivered,"
+            " lost and no radio path count messages; packets per message is every transmission"
+            " in the region (rebroadcasts, receipts and status beacons included) divided by the"
+            " messages; the busiest area is the highest hour of channel utilisation.",
+        ),
+        "report.per_site_json": (
+            "De tabellen per post (zendtijd, wachtrij, meldingen per NSP, situatierapporten,"
+            " relais, storingen) staan voor een land alleen in report.json.",
+            "The tables per site (airtime, queue, reports per NSP, sitreps, relays, faults) are"
+            " only in report.json for a country.",
+        ),
+        "report.col.region": ("regio", "region"),
+        "report.col.nsps": ("NSP's", "NSPs"),
+        "report.col.lost": ("verloren", "lost"),
+        "report.col.no_path": ("geen radiopad", "no radio path"),
+        "report.col.tx_per_msg": ("pakketten per bericht", "packets per message"),
+        "report.col.emergency_p95": (
+            "noodhulpmelding → CP p95",
+            "emergency report → CP p95",
+        ),
+        "report.col.busiest": ("drukste zone %", "busiest area %"),
     }
 )
 
@@ -867,6 +969,7 @@ def render_markdown(rep: dict[str, Any], lang: Lang | None = None, plots: list[s
     def T(key: str, **kw: Any) -> str:
         return t(key, lang, **kw)
 
+    per_site = "regions" not in rep  # a country's 1,750 sites are a table per region instead
     L: list[str] = [f"# {T('report.title', name=rep['scenario'])}", ""]
     L += [
         T(
@@ -892,6 +995,7 @@ def render_markdown(rep: dict[str, Any], lang: Lang | None = None, plots: list[s
     if rep["no_radio_path"] or rep["no_radio_path_sites"]:
         sites = ", ".join(rep["no_radio_path_sites"]) or "–"
         L += [f"- **{T('report.no_path', sites=sites)}: {rep['no_radio_path']}**", ""]
+    L += _regions_md(rep.get("regions"), T, lang)
     L += [f"## {T('report.delivery')}", "", _source("measured", lang), ""]
     L += _table(
         [
@@ -922,35 +1026,37 @@ def render_markdown(rep: dict[str, Any], lang: Lang | None = None, plots: list[s
         ],
     )
     L += _ownership_md(rep.get("ownership"), T, lang)
-    L += [f"## {T('report.nodes')}", "", _source("simulator", lang), ""]
-    L += _table(
-        [
-            T("report.col.site"),
-            T("report.col.role"),
-            T("report.col.airtime"),
-            T("report.col.duty_mean"),
-            T("report.col.duty_max"),
-            T("report.col.queue_max"),
-            T("report.col.restarts"),
-        ],
-        [
+    if per_site:  # a country: these are in report.json
+        L += [f"## {T('report.nodes')}", "", _source("simulator", lang), ""]
+        L += _table(
             [
-                n,
-                v["role"],
-                units.duration(v["airtime_s"], lang),
-                v["duty_mean_pct"],
-                v["duty_max_hour_pct"],
-                v["queue_max"],
-                v["restarts"],
-            ]
-            for n, v in rep["nodes"].items()
-        ],
-    )
+                T("report.col.site"),
+                T("report.col.role"),
+                T("report.col.airtime"),
+                T("report.col.duty_mean"),
+                T("report.col.duty_max"),
+                T("report.col.queue_max"),
+                T("report.col.restarts"),
+            ],
+            [
+                [
+                    n,
+                    v["role"],
+                    units.duration(v["airtime_s"], lang),
+                    v["duty_mean_pct"],
+                    v["duty_max_hour_pct"],
+                    v["queue_max"],
+                    v["restarts"],
+                ]
+                for n, v in rep["nodes"].items()
+            ],
+        )
     L += _occupancy_md(rep.get("occupancy"), T, lang)
-    L += [f"### {T('report.duty_blocks')}", ""]
-    L += _blocks(rep, "duty_pct")
-    L += [f"### {T('report.queue_blocks')}", ""]
-    L += _blocks(rep, "queue")
+    if per_site:  # a country: these are in report.json
+        L += [f"### {T('report.duty_blocks')}", ""]
+        L += _blocks(rep, "duty_pct")
+        L += [f"### {T('report.queue_blocks')}", ""]
+        L += _blocks(rep, "queue")
     L += [f"## {T('report.custody')}", "", _source("measured", lang), ""]
     if rep["custody"]:
         L += _table(
@@ -973,12 +1079,13 @@ def render_markdown(rep: dict[str, Any], lang: Lang | None = None, plots: list[s
     else:
         L += [T("report.none"), ""]
     p = rep["pilot"]
-    L += [f"## {T('report.pilot')}", "", f"### {T('report.emergencies')}", ""]
-    L += [_source("measured_rates", lang), ""]
-    L += _table(
-        [T("report.col.site"), T("report.col.total"), T("report.col.peak")],
-        [[n, e["total"], e["peak_per_hour"]] for n, e in p["emergencies_per_nsp"].items()],
-    )
+    L += [f"## {T('report.pilot')}", ""]
+    if per_site:
+        L += [f"### {T('report.emergencies')}", "", _source("measured_rates", lang), ""]
+        L += _table(
+            [T("report.col.site"), T("report.col.total"), T("report.col.peak")],
+            [[n, e["total"], e["peak_per_hour"]] for n, e in p["emergencies_per_nsp"].items()],
+        )
     L += [f"### {T('report.handling')}", "", _source("measured+scripted", lang), ""]
     L += [T("report.handling_note"), ""]
     scripted = p["emergency_handling_scripted_s"]
@@ -995,66 +1102,67 @@ def render_markdown(rep: dict[str, Any], lang: Lang | None = None, plots: list[s
             for k, s in p["emergency_handling_s"].items()
         ],
     )
-    L += [f"### {T('report.sitreps')}", "", _source("scripted_model", lang), ""]
-    rows = []
-    for name, points in p["sitreps"].items():
-        by_day: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for pt in points:
-            by_day[int(pt["t_h"] // 24) + 1].append(pt)
-        for day, pts in sorted(by_day.items()):
-            last = max(pts, key=lambda x: (x["t_h"], x["ref"]))  # typed last, not logged last
-            rows.append(
-                [
-                    name,
-                    day,
-                    sum(x["visitors"] for x in pts),
-                    f"{last['staff_pro']}/{last['staff_vol']}",
-                    last["power"],
-                    last["power_hours"],
-                    last["fuel_l"],
-                ]
-            )
-    L += _table(
-        [
-            T("report.col.site"),
-            T("report.col.day"),
-            T("report.col.visitors"),
-            T("report.col.staff"),
-            T("report.col.power"),
-            T("report.col.hours"),
-            T("report.col.fuel"),
-        ],
-        rows,
-    )
-    L += [f"### {T('report.relays')}", "", _source("radio_model", lang), ""]
-    L += _table(
-        [
-            T("report.col.site"),
-            T("report.col.direct"),
-            T("report.col.relays"),
-            T("report.col.hops"),
-            T("report.col.held"),
-        ],
-        [
+    if per_site:  # a country: these are in report.json
+        L += [f"### {T('report.sitreps')}", "", _source("scripted_model", lang), ""]
+        rows = []
+        for name, points in p["sitreps"].items():
+            by_day: dict[int, list[dict[str, Any]]] = defaultdict(list)
+            for pt in points:
+                by_day[int(pt["t_h"] // 24) + 1].append(pt)
+            for day, pts in sorted(by_day.items()):
+                last = max(pts, key=lambda x: (x["t_h"], x["ref"]))  # typed last, not logged last
+                rows.append(
+                    [
+                        name,
+                        day,
+                        sum(x["visitors"] for x in pts),
+                        f"{last['staff_pro']}/{last['staff_vol']}",
+                        last["power"],
+                        last["power_hours"],
+                        last["fuel_l"],
+                    ]
+                )
+        L += _table(
             [
-                n,
-                T("report.yes") if d["direct_to_cp"] else T("report.no"),
-                ", ".join(d["relays_in_range"]) or "–",
-                d["mean_hops_to_cp"],
-                ", ".join(f"{r} ({c})" for r, c in d["custody_by_relay"].items()) or "–",
-            ]
-            for n, d in p["relay_dependence"].items()
-        ],
-    )
-    L += [f"## {T('report.outages')}", "", _source("scripted", lang), ""]
-    for o in rep["outages"]:
-        params = dict(o)
-        if "reason" in params:
-            params["reason"] = T(f"report.reason.{params['reason']}")
-        if "groups" in params:
-            params["groups"] = " | ".join(", ".join(g) for g in params["groups"])
-        L.append(f"- {o['at'] / 3600:6.2f} h: {T('report.out.' + o['kind'], **params)}")
-    L.append("")
+                T("report.col.site"),
+                T("report.col.day"),
+                T("report.col.visitors"),
+                T("report.col.staff"),
+                T("report.col.power"),
+                T("report.col.hours"),
+                T("report.col.fuel"),
+            ],
+            rows,
+        )
+        L += [f"### {T('report.relays')}", "", _source("radio_model", lang), ""]
+        L += _table(
+            [
+                T("report.col.site"),
+                T("report.col.direct"),
+                T("report.col.relays"),
+                T("report.col.hops"),
+                T("report.col.held"),
+            ],
+            [
+                [
+                    n,
+                    T("report.yes") if d["direct_to_cp"] else T("report.no"),
+                    ", ".join(d["relays_in_range"]) or "–",
+                    d["mean_hops_to_cp"],
+                    ", ".join(f"{r} ({c})" for r, c in d["custody_by_relay"].items()) or "–",
+                ]
+                for n, d in p["relay_dependence"].items()
+            ],
+        )
+        L += [f"## {T('report.outages')}", "", _source("scripted", lang), ""]
+        for o in rep["outages"]:
+            params = dict(o)
+            if "reason" in params:
+                params["reason"] = T(f"report.reason.{params['reason']}")
+            if "groups" in params:
+                params["groups"] = " | ".join(", ".join(g) for g in params["groups"])
+            L.append(f"- {o['at'] / 3600:6.2f} h: {T('report.out.' + o['kind'], **params)}")
+        L.append("")
     if plots:
         L += [f"## {T('report.plots')}", ""] + [f"![{x}]({x})" for x in plots] + [""]
     return "\n".join(L)
@@ -1095,6 +1203,43 @@ register(
         "report.occ.region": ("hele regio", "whole region"),
     }
 )
+
+
+def _regions_md(regions: dict[str, Any] | None, T: Any, lang: Lang | None) -> list[str]:
+    """A country: one row per region, in the order of the scenario."""
+    if not regions:
+        return []
+    L = [f"## {T('report.regions')}", "", _source("measured", lang), ""]
+    L += [T("report.regions_note"), ""]
+    L += [T("report.per_site_json"), ""]
+    L += _table(
+        [
+            T("report.col.region"),
+            T("report.col.nsps"),
+            T("report.col.sent"),
+            T("report.col.delivered"),
+            T("report.col.lost"),
+            T("report.col.no_path"),
+            T("report.col.tx_per_msg"),
+            T("report.col.emergency_p95"),
+            T("report.col.busiest"),
+        ],
+        [
+            [
+                name,
+                r["nsps"],
+                r["messages"],
+                r["delivered"],
+                r["lost"],
+                r["no_radio_path"],
+                None if r["tx_per_message"] is None else units.number(r["tx_per_message"], 2, lang),
+                units.duration(r["emergency_to_cp_s"]["p95"], lang),
+                units.number(r["busiest_area_pct"], 1, lang),
+            ]
+            for name, r in regions.items()
+        ],
+    )
+    return L
 
 
 def _occupancy_md(occ: dict[str, Any] | None, T: Any, lang: Lang | None) -> list[str]:

@@ -60,6 +60,7 @@ from nsplink.scenario.journal import SiteJournal, fresh_engine
 from nsplink.scenario.model import SiteModel, plan_emergencies
 from nsplink.scenario.network import SimNetwork, SimSite
 from nsplink.scenario.occupancy import ChannelLog
+from nsplink.scenario.regions import split
 from nsplink.scenario.schema import Action, Scenario, SiteSpec
 from nsplink.store import Event, Store
 from nsplink.store import events as ev
@@ -151,6 +152,58 @@ class RunResult:
     # scripted questions and their answers: (question ref, answer ref, the CP that asked)
     conversations: list[tuple[str, str, str]] = field(default_factory=list)
     channel: ChannelLog = field(default_factory=ChannelLog)  # each radio's minute reports
+    # a country: each region's own medium's counters; empty for one region
+    regions: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def merge_results(
+    sc: Scenario, seed: int, out_dir: Path, parts: list[tuple[str, RunResult]]
+) -> RunResult:
+    """One result for a country from its regions' runs, sites in the scenario's order: the
+    sites, logs and series are each region's own; the radio counters add up; the outages come
+    in time order (region by region at the same second)."""
+    order = {s.name: i for i, s in enumerate(sc.sites)}
+
+    def by_site(dicts: list[dict[str, Any]]) -> dict[str, Any]:
+        return dict(
+            sorted(((k, v) for d in dicts for k, v in d.items()), key=lambda kv: order[kv[0]])
+        )
+
+    results = [r for _name, r in parts]
+    samples = Samples(t=list(results[0].samples.t))
+    channel = ChannelLog()
+    stats: dict[str, int] = defaultdict(int)
+    roster = KeyRing()
+    for r in results:
+        samples.queue.update(r.samples.queue)
+        samples.duty_pct.update(r.samples.duty_pct)
+        samples.up.update(r.samples.up)
+        channel.hours.update(r.channel.hours)
+        for k, v in r.medium_stats.items():
+            stats[k] += v
+        for peer in r.roster:
+            roster.add(peer)
+    return RunResult(
+        scenario=sc,
+        seed=seed,
+        out_dir=out_dir,
+        store_paths=by_site([r.store_paths for r in results]),
+        epoch=results[0].epoch,
+        samples=samples,
+        airtime_ms=by_site([r.airtime_ms for r in results]),
+        restarts=by_site([r.restarts for r in results]),
+        outages=sorted((o for r in results for o in r.outages), key=lambda o: o["at"]),
+        medium_stats=dict(stats),
+        links=by_site([r.links for r in results]),
+        events_processed=sum(r.events_processed for r in results),
+        roster=roster,
+        key_ids=by_site([r.key_ids for r in results]),
+        store_s=sum(r.store_s for r in results),
+        events_written=sum(r.events_written for r in results),
+        conversations=[c for r in results for c in r.conversations],
+        channel=channel,
+        regions={name: dict(r.medium_stats) for name, r in parts},
+    )
 
 
 @dataclass(order=True)
@@ -208,6 +261,9 @@ class ScenarioRun:
         heapq.heappush(self._agenda, _Item(t, self._order, fn))
 
     async def run(self, progress: Callable[[float], None] | None = None) -> RunResult:
+        parts = split(self.sc, self.seed)
+        if len(parts) > 1:
+            return await self._run_regions(parts, progress)
         await self._open()
         try:
             self._plan()
@@ -242,6 +298,21 @@ class ScenarioRun:
             conversations=list(self.answers),
             channel=self.channel,
         )
+
+    async def _run_regions(
+        self,
+        parts: list[tuple[str, Scenario, int]],
+        progress: Callable[[float], None] | None,
+    ) -> RunResult:
+        """A country: each region on its own medium with its own roster, one after the other,
+        so a run holds one region's sites at a time and costs the sum of its regions."""
+        done: list[tuple[str, RunResult]] = []
+        for i, (name, sub, seed) in enumerate(parts):
+            step = None
+            if progress is not None:
+                step = partial(_region_progress, progress, i, len(parts))
+            done.append((name, await ScenarioRun(sub, self.out_dir, seed=seed).run(step)))
+        return merge_results(self.sc, self.seed, self.out_dir, done)
 
     async def _open(self) -> None:
         sites_dir = self.out_dir / "sites"
@@ -740,6 +811,10 @@ class ScenarioRun:
             heard = sorted(order[n] for n in self.medium.neighbours(a.node) if n in order)
             out[a.name] = {"role": a.role, "direct": [self.sc.sites[i].name for i in heard]}
         return out
+
+
+def _region_progress(progress: Callable[[float], None], i: int, n: int, f: float) -> None:
+    progress((i + f) / n)
 
 
 def _formats(spec: SiteSpec) -> frozenset[int]:

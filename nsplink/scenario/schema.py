@@ -185,6 +185,20 @@ register(
                 "een verbinding heeft twee verschillende posten nodig",
                 "a link needs two different sites",
             ),
+            "region_mixed": (
+                "geef region bij elke post of bij geen enkele ({name} heeft er geen)",
+                "give a region for every site or for none ({name} has none)",
+            ),
+            "region_no_cp": (
+                "regio {region} heeft geen cp",
+                "region {region} has no cp",
+            ),
+            "region_cross": (
+                "{a} (regio {ra}) en {b} (regio {rb}) liggen in verschillende regio's: elke"
+                " regio is een eigen mesh met een eigen rooster",
+                "{a} (region {ra}) and {b} (region {rb}) are in different regions: each region"
+                " is its own mesh with its own roster",
+            ),
         }.items()
     }
 )
@@ -269,6 +283,7 @@ class SiteSpec:
     newest_format: int = max(READ_FORMATS)  # 2: the site runs a release from before format 3
     line: int = 0
     geo: tuple[float, float] | None = None  # (lat, lon) WGS84 when given on a map; position is RD
+    region: str = ""  # its veiligheidsregio: a roster and a mesh of its own ("": the only one)
 
 
 @dataclass(frozen=True)
@@ -350,6 +365,11 @@ class Scenario:
 
     def site(self, name: str) -> SiteSpec:
         return self.sites_by_name[name]
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        """The regions in the order their first site is listed; ("",) without regions."""
+        return tuple(dict.fromkeys(s.region for s in self.sites))
 
 
 # -- reading ---------------------------------------------------------------------------------------
@@ -521,6 +541,7 @@ def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
         raise ScenarioError(r.file, odd.line, f"sites[{i}].position", why=why, first=sites[0].name)
     if not any(s.role == "cp" for s in sites):
         raise r.refuse(top["sites"], "sites", "no_cp")
+    _check_regions(r, sites, top["sites"])
     ctx = _Ctx(r, by_name, duration)
     actions: list[Action] = []
     for i, n in enumerate(r.sequence(top["timeline"], "timeline")):
@@ -550,6 +571,19 @@ def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
         bridge=_bridge(ctx, top.get("bridge")),
         sites_by_name=by_name,
     )
+
+
+def _check_regions(r: _Reader, sites: tuple[SiteSpec, ...], node: Node) -> None:
+    """Regions are all or nothing, and each has a CP to report to."""
+    if not any(s.region for s in sites):
+        return
+    for i, s in enumerate(sites):
+        if not s.region:
+            raise ScenarioError(r.file, s.line, f"sites[{i}]", why="region_mixed", name=s.name)
+    with_cp = {s.region for s in sites if s.role == "cp"}
+    for region in dict.fromkeys(s.region for s in sites):
+        if region not in with_cp:
+            raise r.refuse(node, "sites", "region_no_cp", region=repr(region))
 
 
 def _alias_used(node: Node) -> bool:
@@ -585,6 +619,14 @@ class _Ctx:
             )
         return name
 
+    def same_region(self, node: Node, path: str, a: str, b: str) -> None:
+        """Nothing crosses between regions: they are out of radio range, with other rosters."""
+        ra, rb = self.sites[a].region, self.sites[b].region
+        if ra != rb:
+            raise self.r.refuse(
+                node, path, "region_cross", a=repr(a), ra=repr(ra), b=repr(b), rb=repr(rb)
+            )
+
     def site_set(self, node: Node, path: str, roles: tuple[str, ...] = ROLES) -> list[str]:
         """A site name, a list of names, or a role in plural: `nsps`, `cps`, `relays`."""
         if isinstance(node, ScalarNode) and str(node.value) in ("nsps", "cps", "relays"):
@@ -613,6 +655,7 @@ def _site(r: _Reader, node: Node, path: str, duration: float) -> SiteSpec:
             "battery_h",
             "antenna_dbi",
             "newest_format",
+            "region",
         ),
     )
     name = r.text(m["name"], f"{path}.name", 40)
@@ -669,6 +712,7 @@ def _site(r: _Reader, node: Node, path: str, duration: float) -> SiteSpec:
         else max(READ_FORMATS),
         line=node.start_mark.line + 1,
         geo=geo,
+        region=r.text(m["region"], f"{path}.region", 40) if "region" in m else "",
     )
 
 
@@ -825,6 +869,8 @@ def _sends(ctx: _Ctx, m: dict[str, Node], path: str, times: list[float]) -> list
     dest = r.scalar_text(dest_node, f"{path}.to") if dest_node is not None else default_dest
     if dest not in ("cps", "nsps", "all") and dest_node is not None:
         ctx.site(dest_node, f"{path}.to")
+        for s in senders:
+            ctx.same_region(dest_node, f"{path}.to", s, dest)
     prio = None
     if "priority" in m:
         prio = Priority(r.choice(m["priority"], f"{path}.priority", ("P1", "P2", "P3", "P4")))
@@ -979,6 +1025,7 @@ def _links(ctx: _Ctx, node: Node | None) -> tuple[LinkSpec, ...]:
         a, b = (ctx.site(n, f"{p}.between") for n in pair)
         if a == b:
             raise r.refuse(m["between"], f"{p}.between", "same_site")
+        ctx.same_region(m["between"], f"{p}.between", a, b)
         snr = r.number(m["snr_db"], f"{p}.snr_db", -30, 30)
         loss = r.number(m["loss"], f"{p}.loss", 0, 1) if "loss" in m else 0.0
         out.append(LinkSpec(a, b, snr, loss))
@@ -994,6 +1041,7 @@ def _bridge(ctx: _Ctx, node: Node | None) -> BridgeSpec | None:
     names: list[str] = []
     for i, n in enumerate(r.sequence(m["sites"], "bridge.sites")):
         names.append(ctx.site(n, f"bridge.sites[{i}]", ("cp",)))
+        ctx.same_region(n, f"bridge.sites[{i}]", names[0], names[-1])
     start = r.duration(m["from"], "bridge.from") if "from" in m else 0.0
     latency = r.duration(m["latency"], "bridge.latency") if "latency" in m else 1.0
     return BridgeSpec(tuple(names), start, latency)

@@ -1,0 +1,201 @@
+"""A country of regions (`region:` per site): each region its own roster and mesh, run region by
+region through the real runner with every site's real SQLite log, merged into one report."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nsplink.scenario.generate import RegionSpec, generate
+from nsplink.scenario.report import collect
+from nsplink.scenario.runner import RunResult, ScenarioRun
+from nsplink.scenario.schema import ScenarioError, parse_scenario
+from nsplink.store import Store
+from nsplink.store import events as ev
+from nsplink.texts import render_error
+
+# Two regions 30 km apart with a 5 km horizon: each CP reaches its own NSPs, never the other's.
+# Both CPs send a bulletin to their NSPs; an NSP in each region reports an emergency.
+COUNTRY = """
+name: Twee regio's
+seed: 5
+duration: 1h
+drain: 30m
+radio: {horizon_km: 5}
+handling: {seen_after: 2m, meldkamer_after: 5m, closed_after: 20m}
+sites:
+  - {name: a-cp, role: cp, node: 0x1001, position: [0, 0], radio_role: ROUTER, region: A}
+  - {name: a-nsp-1, role: nsp, node: 0x2001, position: [800, 300], region: A}
+  - {name: a-nsp-2, role: nsp, node: 0x2002, position: [-600, 900], region: A}
+  - {name: a-nsp-3, role: nsp, node: 0x2003, position: [300, -1000], region: A}
+  - {name: b-cp, role: cp, node: 0x1101, position: [30000, 0], radio_role: ROUTER, region: B}
+  - {name: b-nsp-1, role: nsp, node: 0x2101, position: [30700, 500], region: B}
+  - {name: b-nsp-2, role: nsp, node: 0x2102, position: [29400, -800], region: B}
+timeline:
+  - at: 10m
+    site: a-cp
+    send: bulletin
+    fields: {headline: Water, body: Water bij de hal, valid_until: 12h, topic: WATER, issuer: VR}
+  - at: 12m
+    site: b-cp
+    send: bulletin
+    fields: {headline: Opvang, body: Opvang in de kerk, valid_until: 12h, topic: OPVANG, issuer: VR}
+  - at: 15m
+    site: [a-nsp-1, b-nsp-1]
+    send: emergency
+    fields: {incident: MED, services: A, street: Kerkstraat, number: "3"}
+"""
+
+
+async def _log(result: RunResult, site: str, kind: str) -> list[Any]:
+    async with await Store.open(result.store_paths[site]) as store:
+        return [rec async for rec in store.iter_events(kinds=(kind,))]
+
+
+async def _run(text: str, out: Path) -> RunResult:
+    return await ScenarioRun(parse_scenario(text, "country.yaml"), out).run()
+
+
+async def test_each_region_has_its_own_roster_and_its_bulletins_reach_only_its_nsps(
+    tmp_path: Path,
+) -> None:
+    result = await _run(COUNTRY, tmp_path)
+    keys = result.key_ids
+    region = {s.name: s.region for s in result.scenario.sites}
+    # A's bulletin: its CP's log waits for A's three NSPs, none of B's
+    (made,) = [
+        r for r in await _log(result, "a-cp", ev.MESSAGE_CREATED) if r.data["type"] == "bulletin"
+    ]
+    assert made.data["recipients"] == sorted(keys[n] for n in ("a-nsp-1", "a-nsp-2", "a-nsp-3"))
+    for nsp in ("a-nsp-1", "a-nsp-2", "a-nsp-3"):
+        got = {r.ref for r in await _log(result, nsp, ev.MESSAGE_RECEIVED)}
+        assert made.ref in got
+    # and B's to B's NSPs
+    (b_made,) = [
+        r for r in await _log(result, "b-cp", ev.MESSAGE_CREATED) if r.data["type"] == "bulletin"
+    ]
+    assert b_made.data["recipients"] == sorted(keys[n] for n in ("b-nsp-1", "b-nsp-2"))
+    # every message any site made names only recipients of its own region: its roster
+    by_key = {k: n for n, k in keys.items()}
+    for site in keys:
+        for rec in await _log(result, site, ev.MESSAGE_CREATED):
+            assert {region[by_key[k]] for k in rec.data.get("recipients", ())} <= {region[site]}
+    # so both bulletins count as delivered, nothing lost, and the regions' keys differ
+    rep = await collect(result)
+    assert rep["delivery"]["bulletin"] == {**rep["delivery"]["bulletin"], "sent": 2, "delivered": 2}
+    assert rep["lost"] == 0 and len(set(keys.values())) == len(keys)
+    assert rep["regions"]["A"]["nsps"] == 3 and rep["regions"]["B"]["nsps"] == 2
+    assert rep["regions"]["A"]["lost"] == rep["regions"]["B"]["lost"] == 0
+    assert rep["regions"]["A"]["emergency_to_cp_s"]["n"] == 1
+    assert result.regions["A"]["tx"] + result.regions["B"]["tx"] == result.medium_stats["tx"]
+
+
+# Region A's NSP reaches its CP only through a relay (1 km horizon); region B's CP is nearer to
+# it (1.1 km) but out of range. With one roster for the country, B's CP would come first in the
+# report's turn order and A's CP, never hearing it, would leave the report to the operator's call.
+TURN = """
+name: Beurt per regio
+seed: 9
+duration: 1h
+drain: 30m
+radio: {horizon_km: 1}
+handling: {seen_after: 2m, meldkamer_after: 5m, closed_after: 20m}
+sites:
+  - {name: a-nsp, role: nsp, node: 0x2001, position: [0, 0], region: A}
+  - {name: a-relais, role: relay, node: 0x3001, position: [900, 0], radio_role: ROUTER, region: A}
+  - {name: a-cp, role: cp, node: 0x1001, position: [1800, 0], radio_role: ROUTER, region: A}
+  - {name: b-cp, role: cp, node: 0x1101, position: [-1100, 0], radio_role: ROUTER, region: B}
+  - {name: b-nsp, role: nsp, node: 0x2101, position: [-2000, 0], region: B}
+timeline:
+  - at: 10m
+    site: a-nsp
+    send: emergency
+    fields: {incident: MED, services: A, street: Kerkstraat, number: "3"}
+"""
+
+
+async def test_the_cp_turn_order_is_the_regions_own(tmp_path: Path) -> None:
+    result = await _run(TURN, tmp_path)
+    (report,) = [
+        r for r in await _log(result, "a-nsp", ev.MESSAGE_CREATED) if r.data["type"] == "emergency"
+    ]
+    triage = {
+        r.data["state"]
+        for r in await _log(result, "a-cp", ev.TRIAGE_CHANGED)
+        if r.ref == report.ref
+    }
+    assert {"GEZ", "MKAMER", "AFG"} <= triage  # A's CP took it up on its own turn
+    assert not await _log(result, "b-cp", ev.TRIAGE_CHANGED)
+    assert (await collect(result))["ownership"]["unowned"] == 0
+
+
+def test_a_country_run_is_the_same_in_every_process(tmp_path: Path) -> None:
+    text = generate([RegionSpec(nsps=3, cps=1, relays=1, area_km2=40)] * 2, seed=4, hours=1)
+    assert parse_scenario(text, "c.yaml").regions == ("r01", "r02")
+    (tmp_path / "c.yaml").write_text(text, "utf-8")
+    out: list[bytes] = []
+    for run in ("a", "b"):  # two processes, as two exercise leads would run it
+        args = ["scenario", "run", str(tmp_path / "c.yaml"), "--out", str(tmp_path / run)]
+        done = subprocess.run(
+            [sys.executable, "-m", "nsplink", *args, "--format", "json,md"],
+            capture_output=True,
+            text=True,
+            env=dict(os.environ, NSPLINK_LANG="en"),
+        )
+        assert done.returncode == 0, done.stderr
+        out.append((tmp_path / run / "report.json").read_bytes())
+    assert out[0] == out[1]
+    assert set(json.loads(out[0])["regions"]) == {"r01", "r02"}
+    md = (tmp_path / "a" / "report.md").read_text("utf-8")
+    assert "## Per region" in md and "| r02 | 3 |" in md
+    assert "Airtime and queue per site" not in md  # per site: in report.json only
+
+
+async def test_without_regions_a_scenario_is_one_region_as_before(tmp_path: Path) -> None:
+    """A hand-written scenario without `region:` is one roster and one mesh, as it always was:
+    A's bulletin waits for every NSP listed, and the report has no per-region table."""
+    result = await _run(COUNTRY.replace(", region: A}", "}").replace(", region: B}", "}"), tmp_path)
+    assert result.scenario.regions == ("",) and not result.regions
+    (made,) = [
+        r for r in await _log(result, "a-cp", ev.MESSAGE_CREATED) if r.data["type"] == "bulletin"
+    ]
+    nsps = [s.name for s in result.scenario.sites if s.role == "nsp"]
+    assert made.data["recipients"] == sorted(result.key_ids[n] for n in nsps)
+    assert "regions" not in await collect(result)
+
+
+@pytest.mark.parametrize(
+    ("change", "dutch", "english"),
+    [
+        ((", region: B}", "}"), "geef region bij elke post", "give a region for every site"),
+        (
+            (
+                "node: 0x1101, position: [30000, 0], radio_role: ROUTER, region: B",
+                "node: 0x1101, position: [30000, 0], radio_role: ROUTER, region: A",
+            ),
+            "regio 'B' heeft geen cp",
+            "region 'B' has no cp",
+        ),
+        (
+            (
+                "site: b-cp\n    send: bulletin\n",
+                "site: b-cp\n    send: bulletin\n    to: a-nsp-1\n",
+            ),
+            "liggen in verschillende regio's",
+            "are in different regions",
+        ),
+    ],
+)
+def test_regions_are_all_or_none_each_with_a_cp_and_nothing_crosses(
+    change: tuple[str, str], dutch: str, english: str
+) -> None:
+    assert change[0] in COUNTRY
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(COUNTRY.replace(*change))
+    assert dutch in render_error(err.value, "nl") and english in render_error(err.value, "en")
