@@ -720,7 +720,10 @@ register(
         "report.col.sent": ("verzonden", "sent"),
         "report.col.delivered": ("aangekomen", "delivered"),
         "report.col.confirmed": ("bevestigd aan afzender", "confirmed to sender"),
-        "report.col.sends": ("pakketten per bericht gem. / max", "packets per message mean / max"),
+        "report.col.sends": (
+            "keren verzonden door de afzender gem. / max",
+            "sends by the sender mean / max",
+        ),
         "report.latency": (
             "Tijd van typen tot aankomst per prioriteit",
             "Time from typed to delivered per priority",
@@ -814,14 +817,15 @@ register(
         "report.regions": ("Per regio", "Per region"),
         "report.regions_note": (
             "Elke regio is een eigen mesh met een eigen rooster, apart gesimuleerd. Verzonden,"
-            " aangekomen, verloren en geen radiopad tellen berichten; pakketten per bericht is"
+            " aangekomen, verloren en geen radiopad tellen berichten; uitzendingen per bericht is"
             " alle uitzendingen in de regio (herhalingen, ontvangstbevestigingen en"
             " statusbakens meegeteld) gedeeld door de berichten; de drukste zone is het hoogste"
             " uur van de kanaalbezetting.",
             "Each region is its own mesh with its own roster, simulated apart. Sent, delivered,"
-            " lost and no radio path count messages; packets per message is every transmission"
-            " in the region (rebroadcasts, receipts and status beacons included) divided by the"
-            " messages; the busiest area is the highest hour of channel utilisation.",
+            " lost and no radio path count messages; transmissions per message is every"
+            " transmission in the region (rebroadcasts, receipts and status beacons included)"
+            " divided by the messages; the busiest area is the highest hour of channel"
+            " utilisation.",
         ),
         "report.per_site_json": (
             "De tabellen per post (zendtijd, wachtrij, meldingen per NSP, situatierapporten,"
@@ -833,7 +837,7 @@ register(
         "report.col.nsps": ("NSP's", "NSPs"),
         "report.col.lost": ("verloren", "lost"),
         "report.col.no_path": ("geen radiopad", "no radio path"),
-        "report.col.tx_per_msg": ("pakketten per bericht", "packets per message"),
+        "report.col.tx_per_msg": ("uitzendingen per bericht", "transmissions per message"),
         "report.col.emergency_p95": (
             "noodhulpmelding → CP p95",
             "emergency report → CP p95",
@@ -1011,7 +1015,7 @@ def render_markdown(rep: dict[str, Any], lang: Lang | None = None, plots: list[s
                 r["sent"],
                 r["delivered"],
                 r["confirmed"],
-                f"{r['sends_mean']} / {r['sends_max']}",
+                f"{units.number(r['sends_mean'], 2, lang)} / {r['sends_max']}",
             ]
             for ty, r in rep["delivery"].items()
         ],
