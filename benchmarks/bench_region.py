@@ -44,6 +44,7 @@ class Run:
     not_at_cp: int
     lost: int
     receipted: int
+    false_delivered: int  # a sender's log says delivered, no CP has it: must be 0
     delivered: int
     tx: int
     airtime_s: float
@@ -75,6 +76,7 @@ def one(args: tuple[str, int, int, int, int, float, bool, float]) -> Run:
         sum(1 for o in reports if o.at_cp is None),
         int(r.report["lost"]),
         sum(1 for o in reports if o.state == "delivered"),
+        sum(1 for o in reports if o.state == "delivered" and o.at_cp is None),
         r.delivered,
         int(r.result.medium_stats["tx"]),
         r.result.medium_stats["airtime_ms"] / 1000.0,
@@ -105,6 +107,7 @@ def pool(runs: Sequence[Run]) -> dict[str, float]:
         "not_at_cp": sum(r.not_at_cp for r in runs),
         "lost": sum(r.lost for r in runs),
         "receipted": sum(r.receipted for r in runs),
+        "false_delivered": sum(r.false_delivered for r in runs),
         "tx_per_msg": sum(r.tx for r in runs) / max(1, delivered),
         "airtime_s": sum(r.airtime_s for r in runs),
         "em_p50": quantile(em, 0.5),
@@ -177,7 +180,11 @@ def main() -> None:
             x["tx_per_msg"] <= TARGET_TX_PER_MESSAGE,
             x["em_p95"] <= TARGET_EMERGENCY_P95_S,
         ]
-        print(f"  {p}: {sum(met)} of 4 met (lost, receipted, tx/msg, emergency p95: {met})")
+        print(
+            f"  {p}: {sum(met)} of 4 met (lost, receipted, tx/msg, emergency p95: {met}); "
+            f"shown delivered in a sender's log but at no CP: {x['false_delivered']:.0f} "
+            "(must be 0)"
+        )
     ref = pooled[presets[0]]
     for p in presets[1:]:
         x = pooled[p]
