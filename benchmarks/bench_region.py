@@ -1,6 +1,6 @@
 """Issue 17's target region, pooled over seeds, on LONG_FAST and on a faster preset.
 
-A generated region (100 NSPs, 3 CPs, 10 relays, the exercise's traffic) run through the
+A generated region (100 NSPs, 3 CPs, 15 relays, the exercise's traffic) run through the
 scenario runner once per seed and preset. Printed per run, then pooled per preset: messages
 typed, reports that never reached a CP, messages the report counts lost, reports whose sender's
 own log shows them delivered (receipted), transmissions per delivered message, channel airtime
@@ -13,10 +13,11 @@ the reference.
 
 The default run is short (2 hours, seeds 1 and 2) so `make bench` stays within minutes; the
 figures in docs/congestion.md are NSPLINK_BENCH_SCENARIO_HOURS=8 NSPLINK_BENCH_SEEDS=1-10.
-NSPLINK_BENCH_NSPS / _CPS / _RELAYS pick the region, NSPLINK_BENCH_PRESETS the presets (the
-first is the reference), NSPLINK_BENCH_QUIET=1 generates it with --mute-covered, and
-NSPLINK_BENCH_LOAD=2 offers twice the emergencies and sitreps (`scenario generate --load`). Two
-runs at a time, each in its own forked child.
+NSPLINK_BENCH_NSPS / _CPS / _RELAYS pick the region (the issue names 10 relays; 15 is the
+default because MEDIUM_FAST's shorter range wants them, docs/congestion.md part 5),
+NSPLINK_BENCH_PRESETS the presets (the first is the reference), NSPLINK_BENCH_QUIET=1
+generates it with --mute-covered, and NSPLINK_BENCH_LOAD=2 offers twice the emergencies and
+sitreps (`scenario generate --load`). Two runs at a time, each in its own forked child.
 """
 
 from __future__ import annotations
@@ -138,7 +139,7 @@ def _row(label: str, p: dict[str, float]) -> str:
 def main() -> None:
     nsps = int(os.environ.get("NSPLINK_BENCH_NSPS", "") or 100)
     cps = int(os.environ.get("NSPLINK_BENCH_CPS", "") or 3)
-    relays = int(os.environ.get("NSPLINK_BENCH_RELAYS", "") or 10)
+    relays = int(os.environ.get("NSPLINK_BENCH_RELAYS", "") or 15)
     hours = float(os.environ.get("NSPLINK_BENCH_SCENARIO_HOURS", "") or 2)
     seeds = _seeds(os.environ.get("NSPLINK_BENCH_SEEDS", "") or "1,2")
     raw = os.environ.get("NSPLINK_BENCH_PRESETS", "") or "LONG_FAST,MEDIUM_FAST"
