@@ -318,7 +318,9 @@ def generate(
         from nsplink.scenario.plan import mutable_nsps
         from nsplink.scenario.schema import parse_scenario
 
-        quiet = set(mutable_nsps(parse_scenario(_dump(data))))
+        # judged at the preset these radios run, which may not be the one the plan proposes
+        sc = parse_scenario(_dump(data))
+        quiet = set(mutable_nsps(sc, preset_name=sc.preset))
         for site in data["sites"]:
             if site["name"] in quiet:
                 site["radio_role"] = "CLIENT_MUTE"

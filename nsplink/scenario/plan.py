@@ -180,16 +180,22 @@ def _connected(
     return {n for n in seen if role.get(n) == "nsp"}
 
 
-def mutable_nsps(sc: Scenario, target_db: float = MUTE_MARGIN_DB) -> tuple[str, ...]:
+def mutable_nsps(
+    sc: Scenario, target_db: float = MUTE_MARGIN_DB, preset_name: str | None = None
+) -> tuple[str, ...]:
     """NSPs whose radio may be CLIENT_MUTE (it never rebroadcasts) without cutting any NSP off
     from a CP. Most of a busy region's transmissions are NSP radios repeating each other's
     floods; a post that hears a relay or CP well repeats nothing anyone needs. Greedy, the
     best-covered first; an NSP that is some other post's way to a CP keeps forwarding, judged
     both on links with the margin and on every link that decodes on average (0 dB), so a post
-    that only gets through on weak links keeps the neighbours it leans on."""
+    that only gets through on weak links keeps the neighbours it leans on. Links are judged at
+    `preset_name` (the radios' preset, when they are to be muted as they are), else at the
+    preset the plan proposes."""
     _, loads = preset_loads(sc)
     fitting = [x for x in loads if x.fits]
     chosen = fitting[0] if fitting else loads[-1]
+    if preset_name is not None:
+        chosen = next(x for x in loads if x.preset == preset_name.strip().upper())
     edges, role, forwards = _links(sc, chosen, target_db)
     weak, _, _ = _links(sc, chosen, WEAK_LINK_DB)
     before = (_connected(edges, role, forwards), _connected(weak, role, forwards))

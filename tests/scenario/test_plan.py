@@ -7,9 +7,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-from nsplink.radio.sim.propagation import Propagation
+from nsplink.lora.airtime import preset
+from nsplink.radio.sim.propagation import Propagation, distance_m, sensitivity_dbm
 from nsplink.scenario.generate import RegionSpec, generate
-from nsplink.scenario.plan import CHANNEL_LIMIT_PCT, mutable_nsps, plan, render_text
+from nsplink.scenario.plan import (
+    CHANNEL_LIMIT_PCT,
+    MUTE_MARGIN_DB,
+    TX_POWER_DBM,
+    mutable_nsps,
+    plan,
+    render_text,
+)
 from nsplink.scenario.radiomap import radio_map
 from nsplink.scenario.schema import load_scenario, parse_scenario
 
@@ -112,6 +120,34 @@ def test_generate_mute_covered_makes_exactly_the_planned_radios_quiet() -> None:
     plain = parse_scenario(generate(spec, seed=4, hours=3))
     quiet = parse_scenario(generate(spec, seed=4, hours=3, mute_covered=True))
     muted = {s.name for s in quiet.sites if s.radio_role == "CLIENT_MUTE"}
-    assert muted and muted == set(mutable_nsps(plain))
+    assert muted and muted == set(mutable_nsps(plain, preset_name=plain.preset))
     assert [s.name for s in plain.sites] == [s.name for s in quiet.sites]
     assert all(s.role == "nsp" for s in quiet.sites if s.name in muted)
+
+
+def test_quiet_radios_are_judged_at_the_preset_they_run() -> None:
+    """The plan proposes the longest-range preset the traffic fits; radios generated on
+    MEDIUM_FAST hear less far. Every radio that goes quiet keeps its margin to a relay or CP at
+    MEDIUM_FAST, which judging at the plan's preset would not give."""
+    spec = [RegionSpec(nsps=20)]
+    quiet = parse_scenario(generate(spec, seed=4, hours=3, mute_covered=True, preset="MEDIUM_FAST"))
+    assert plan(quiet).preset != "MEDIUM_FAST"
+    prop = Propagation(shadowing_db=0.0)
+    sens = sensitivity_dbm(preset("MEDIUM_FAST"), prop.noise_figure_db)
+    routers = [s for s in quiet.sites if s.role in ("cp", "relay")]
+
+    def margin(name: str) -> float:
+        s = quiet.site(name)
+        return max(
+            TX_POWER_DBM
+            + s.antenna_dbi
+            + r.antenna_dbi
+            - prop.path_loss_db(distance_m(s.position, r.position))
+            - sens
+            for r in routers
+        )
+
+    muted = {s.name for s in quiet.sites if s.radio_role == "CLIENT_MUTE"}
+    assert muted and all(margin(n) >= MUTE_MARGIN_DB for n in muted)
+    at_plan = set(mutable_nsps(quiet))  # what --mute-covered did before
+    assert any(margin(n) < MUTE_MARGIN_DB for n in at_plan)
