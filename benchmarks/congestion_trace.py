@@ -12,18 +12,21 @@ recorded (the medium's trace plus the sites' effects), then prints:
    hop limit / not repeated), or reached it only after the retry fired.
 
 Not a benchmark (`make bench` does not run it): `python -m benchmarks.congestion_trace [NSPS]
-[HOURS] [SEED]`, defaults 30 NSPs, 8 h, seed 1.
+[HOURS] [SEED]`, defaults 30 NSPs, 8 h, seed 1; NSPLINK_TRACE_CPS, NSPLINK_TRACE_RELAYS and
+NSPLINK_TRACE_PRESET set the region's CPs, relays and preset (generator defaults otherwise).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import tempfile
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+from nsplink.lora.airtime import DEFAULT_PRESET
 from nsplink.protocol import (
     Created,
     Deliver,
@@ -49,7 +52,14 @@ def kind_of(msg: Any) -> str:
 
 
 def run(nsps: int, hours: float, seed: int) -> dict[str, Any]:
-    text = generate([RegionSpec(nsps=nsps)], seed=seed, hours=hours)
+    cps, relays = os.environ.get("NSPLINK_TRACE_CPS"), os.environ.get("NSPLINK_TRACE_RELAYS")
+    spec = RegionSpec(
+        nsps=nsps,
+        cps=int(cps) if cps else None,
+        relays=int(relays) if relays else None,
+    )
+    preset = os.environ.get("NSPLINK_TRACE_PRESET", DEFAULT_PRESET)
+    text = generate([spec], seed=seed, hours=hours, preset=preset)
     sc = parse_scenario(text, f"region-{nsps}.yaml")
     with tempfile.TemporaryDirectory() as d:
         r = ScenarioRun(sc, Path(d))
