@@ -537,6 +537,7 @@ class _PerRegion:
             areas = [a for hub, a in occ["areas"].items() if region[hub] == name]
             out[name] = {
                 **row,
+                "preset": result.scenario.preset_of(name),
                 "nsps": sum(1 for n, r in roles.items() if r == "nsp" and region[n] == name),
                 "tx": tx,
                 "tx_per_message": round(tx / row["messages"], 2) if row["messages"] else None,
@@ -835,6 +836,7 @@ register(
         ),
         "report.col.region": ("regio", "region"),
         "report.col.nsps": ("NSP's", "NSPs"),
+        "report.col.preset": ("preset", "preset"),
         "report.col.lost": ("verloren", "lost"),
         "report.col.no_path": ("geen radiopad", "no radio path"),
         "report.col.tx_per_msg": ("uitzendingen per bericht", "transmissions per message"),
@@ -1219,6 +1221,7 @@ def _regions_md(regions: dict[str, Any] | None, T: Any, lang: Lang | None) -> li
     L += _table(
         [
             T("report.col.region"),
+            T("report.col.preset"),
             T("report.col.nsps"),
             T("report.col.sent"),
             T("report.col.delivered"),
@@ -1231,6 +1234,7 @@ def _regions_md(regions: dict[str, Any] | None, T: Any, lang: Lang | None) -> li
         [
             [
                 name,
+                r["preset"],
                 r["nsps"],
                 r["messages"],
                 r["delivered"],
