@@ -287,7 +287,12 @@ def generate_command(
     ] = None,
 ) -> None:
     cli = get_ctx(ctx)
-    from nsplink.scenario.generate import GenerateError, RegionSpec, generate, region_presets
+    from nsplink.scenario.generate import (
+        GenerateError,
+        RegionSpec,
+        generate,
+        parse_region_presets,
+    )
 
     try:
         try:
@@ -302,7 +307,7 @@ def generate_command(
                 mute_covered=mute,
                 load=load,
                 preset=preset,
-                region_presets=region_presets(region_preset or []),
+                region_presets=parse_region_presets(region_preset or []),
             )
         except GenerateError as exc:
             raise BadGenerate(exc.text(cli.lang)) from None

@@ -455,7 +455,7 @@ def _preset(name: str) -> str:
     return value
 
 
-def region_presets(items: Sequence[str]) -> dict[str, str]:
+def parse_region_presets(items: Sequence[str]) -> dict[str, str]:
     """`--region-preset r02=MEDIUM_FAST`, repeated: region -> preset (checked by `build`)."""
     out: dict[str, str] = {}
     for item in items:
