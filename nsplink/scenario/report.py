@@ -412,7 +412,7 @@ def _assemble(
         got = received.get(ref, {})
         arrivals: list[float] = []
         missing: list[str] = []
-        home = per_region.count(region[info["site"]], info, got, roles)
+        home = per_region.count(region[info["site"]])
         for who in _expected(info, roles, by_key, region):
             if who == "*cp":
                 cp_times = [tm for s, tm in got.items() if roles.get(s) == "cp"]
@@ -521,22 +521,11 @@ class _PerRegion:
         self.rows: dict[str, dict[str, Any]] = {
             n: {"messages": 0, "delivered": 0, "lost": 0, "no_radio_path": 0} for n in names
         }
-        self.to_cp: dict[str, list[float]] = defaultdict(list)
 
-    def count(
-        self,
-        name: str,
-        info: dict[str, Any],
-        got: dict[str, float],
-        roles: dict[str, str],
-    ) -> dict[str, Any]:
+    def count(self, name: str) -> dict[str, Any]:
         """Count one message of region `name`; its row, for delivered or lost."""
         row = self.rows[name]
         row["messages"] += 1
-        if info["type"] == "emergency":
-            at_cp = [tm for s, tm in got.items() if roles.get(s) == "cp"]
-            if at_cp:
-                self.to_cp[name].append(min(at_cp) - info["at"])
         return row
 
     def summary(
@@ -561,7 +550,7 @@ class _PerRegion:
                 "nsps": sum(1 for n, r in roles.items() if r == "nsp" and region[n] == name),
                 "tx": tx,
                 "tx_per_message": round(tx / row["messages"], 2) if row["messages"] else None,
-                "emergency_to_cp_s": _stats(self.to_cp[name]),
+                "emergency_to_cp_s": handling[name]["typed_to_cp"],
                 "busiest_area_pct": max((a["peak_hour_pct"] for a in areas), default=0.0),
                 "hours_over_max": sum(a["hours_over_max"] for a in areas),
                 # what `evaluation combine` needs for a row per region of one country run
