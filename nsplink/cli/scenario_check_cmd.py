@@ -90,13 +90,13 @@ def plan_command(
 ) -> None:
     cli = get_ctx(ctx)
     try:
-        from nsplink.scenario.plan import plan, render_text
+        from nsplink.scenario.plan import plan_regions, render_regions
         from nsplink.scenario.schema import load_scenario
 
         if not 0 <= margin <= 40:
             raise BadMargin(str(margin))
         sc = load_scenario(file)
-        typer.echo(render_text(sc, plan(sc, target_db=margin), cli.lang), nl=False)
+        typer.echo(render_regions(plan_regions(sc, target_db=margin), cli.lang), nl=False)
     except NsplinkError as err:
         cli.fail(err)
 

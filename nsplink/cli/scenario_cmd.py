@@ -141,6 +141,12 @@ register_text(
             "Modem-preset van alle radio's (standaard LONG_FAST; zie scenario plan).",
             "Modem preset of every radio (default LONG_FAST; see scenario plan).",
         ),
+        "scenario.gen.region_preset": (
+            "Een regio op een eigen preset, als REGIO=PRESET (r01, r02, …; herhaalbaar), zoals"
+            " r02=MEDIUM_FAST voor een drukke regio; de andere blijven op --preset.",
+            "A region on a preset of its own, as REGION=PRESET (r01, r02, …; repeatable), like"
+            " r02=MEDIUM_FAST for a busy region; the others stay on --preset.",
+        ),
         "scenario.gen.mute": (
             "Zet de NSP-radio's die niets hoeven te herhalen op CLIENT_MUTE (zie scenario plan).",
             "Set the NSP radios that need not repeat anything to CLIENT_MUTE (see scenario plan).",
@@ -276,9 +282,17 @@ def generate_command(
     preset: Annotated[
         str, typer.Option("--preset", help=t("scenario.gen.preset"))
     ] = DEFAULT_PRESET,
+    region_preset: Annotated[
+        list[str] | None, typer.Option("--region-preset", help=t("scenario.gen.region_preset"))
+    ] = None,
 ) -> None:
     cli = get_ctx(ctx)
-    from nsplink.scenario.generate import GenerateError, RegionSpec, generate
+    from nsplink.scenario.generate import (
+        GenerateError,
+        RegionSpec,
+        generate,
+        parse_region_presets,
+    )
 
     try:
         try:
@@ -293,6 +307,7 @@ def generate_command(
                 mute_covered=mute,
                 load=load,
                 preset=preset,
+                region_presets=parse_region_presets(region_preset or []),
             )
         except GenerateError as exc:
             raise BadGenerate(exc.text(cli.lang)) from None

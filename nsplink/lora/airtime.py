@@ -119,6 +119,15 @@ def preset(name: str) -> ModemParams:
     return params
 
 
+def eu868_preset(name: str) -> str:
+    """The preset's name as the firmware spells it, if EU_868 keeps it (any case); else the
+    typed error naming the ones it keeps. What a scenario or profile may set a radio to."""
+    value = name.strip().upper()
+    if value not in EU868_PRESETS:
+        raise UnknownPresetError(preset=name, choices=", ".join(EU868_PRESETS))
+    return value
+
+
 def symbol_time_ms(params: ModemParams) -> float:
     return (1 << params.sf) * 1000.0 / params.bw_hz
 

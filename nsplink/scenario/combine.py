@@ -243,27 +243,42 @@ def load_report(path: Path) -> dict[str, Any]:
             str(rep["version"]), file=str(path), version=rep["version"], want=SUPPORTED_VERSIONS[-1]
         )
     try:  # a hand-edited or truncated report: one clear line, not a traceback
-        region_row(rep)
+        for region in rep.get("regions") or (None,):
+            region_row(rep, region)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise BadReport(f"{type(exc).__name__}: {exc}", file=str(path)) from None
     return rep
 
 
-def region_row(rep: dict[str, Any]) -> dict[str, float | int | None]:
-    """One region's figures, from its report alone; nothing that names a person or a post."""
-    roles = [n["role"] for n in rep["nodes"].values()]
+def region_row(rep: dict[str, Any], region: str | None = None) -> dict[str, float | int | None]:
+    """One region's figures, from its report alone, or from its country's (`region`: its name
+    there); nothing that names a person or a post."""
+    pilot = rep["pilot"]
+    if region is None:
+        nodes = rep["nodes"]
+        whole = {
+            "messages": sum(r["sent"] for r in rep["delivery"].values()),
+            "emergency_handling_s": pilot["emergency_handling_s"],
+            **{k: rep[k] for k in ("lost", "no_radio_path", "duplicates_shown")},
+        }
+    else:  # the country's tables per site, cut to the region's sites; its figures per region
+        nodes = {n: x for n, x in rep["nodes"].items() if x["region"] == region}
+        whole = rep["regions"][region]
+    mine = nodes.keys()
+    node_rows = nodes.values()
+    roles = [n["role"] for n in node_rows]
     nsps = roles.count("nsp")
     hours = rep["duration_h"]
-    pilot = rep["pilot"]
-    per_nsp = pilot["emergencies_per_nsp"].values()
+    per_nsp = [e for n, e in pilot["emergencies_per_nsp"].items() if n in mine]
     emergencies = sum(e["total"] for e in per_nsp)
-    handling = pilot["emergency_handling_s"]
-    sitreps = [p for pts in pilot["sitreps"].values() for p in pts]
-    outages = rep["outages"]
+    handling = whole["emergency_handling_s"]
+    site_sitreps = [pts for n, pts in pilot["sitreps"].items() if n in mine]
+    sitreps = [p for pts in site_sitreps for p in pts]
+    outages = [o for o in rep["outages"] if o.get("site") in mine]
     run_s = (rep["duration_h"] + rep["drain_h"]) * 3600
-    airtime = sum(n["airtime_s"] for n in rep["nodes"].values())
+    airtime = sum(n["airtime_s"] for n in node_rows)
     fuel_used = 0.0
-    for pts in pilot["sitreps"].values():
+    for pts in site_sitreps:
         fuel = [p["fuel_l"] for p in sorted(pts, key=lambda p: p["t_h"]) if p["fuel_l"] is not None]
         fuel_used += sum(max(0, a - b) for a, b in itertools.pairwise(fuel))
     days = max(hours / 24, 1 / 24)
@@ -280,16 +295,14 @@ def region_row(rep: dict[str, Any]) -> dict[str, float | int | None]:
         "typed_to_meldkamer_p50_s": handling["typed_to_meldkamer"]["p50"],
         "typed_to_meldkamer_p95_s": handling["typed_to_meldkamer"]["p95"],
         "meldkamer_scripted_s": pilot["emergency_handling_scripted_s"]["typed_to_meldkamer"],
-        "messages": sum(r["sent"] for r in rep["delivery"].values()),
-        "lost": rep["lost"],
-        "no_radio_path": rep["no_radio_path"],
-        "duplicates_shown": rep["duplicates_shown"],
+        "messages": whole["messages"],
+        "lost": whole["lost"],
+        "no_radio_path": whole["no_radio_path"],
+        "duplicates_shown": whole["duplicates_shown"],
         "airtime_s": round(airtime, 1),
         # every site's airtime over the run's length: how busy the one shared channel was
         "channel_busy_pct": round(airtime / run_s * 100, 2) if run_s else None,
-        "duty_max_hour_pct": max(
-            (n["duty_max_hour_pct"] for n in rep["nodes"].values()), default=0
-        ),
+        "duty_max_hour_pct": max((n["duty_max_hour_pct"] for n in node_rows), default=0),
         "lowest_power_hours": min((p["power_hours"] for p in sitreps), default=None),
         "generators_dry": sum(1 for o in outages if o["kind"] == "down" and o["reason"] == "dry"),
         "fuel_used_l": round(fuel_used, 1),
@@ -306,9 +319,10 @@ def _mean(values: list[int]) -> float | None:
     return round(sum(values) / len(values), 2) if values else None
 
 
-def combine(reports: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
-    """Label -> row, sorted by label; plus the national totals where adding up makes sense."""
-    rows = {label: region_row(rep) for label, rep in sorted(reports, key=lambda x: x[0])}
+def combine(reports: list[tuple[str, dict[str, Any], str | None]]) -> dict[str, Any]:
+    """Label -> row, sorted by label; plus the national totals where adding up makes sense.
+    Each report is (label, report.json, the region's name in a country's report or None)."""
+    rows = {label: region_row(rep, region) for label, rep, region in sorted(reports, key=_label)}
     total: dict[str, float | int | None] = {}
     for col in SUMMED:
         total[col] = round(sum(r[col] or 0 for r in rows.values()), 1)
@@ -319,16 +333,29 @@ def combine(reports: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
     return {"regions": rows, "total": total}
 
 
+def _label(row: tuple[str, dict[str, Any], str | None]) -> str:
+    return row[0]
+
+
 def labels_for(
     reports: list[tuple[str | None, dict[str, Any]]],
-) -> list[tuple[str, dict[str, Any]]]:
-    """A given label, else the scenario's name; a name used twice gets its seed added."""
-    names = [label or rep["scenario"] for label, rep in reports]
+) -> list[tuple[str, dict[str, Any], str | None]]:
+    """A row per region: a region's report is one, a country's report (one run of many regions)
+    one per region, named as in its scenario (after the given label, if any). A region's report
+    goes by the given label, else the scenario's name. A name used twice gets its seed added."""
+    rows: list[tuple[str | None, dict[str, Any], str | None, str]] = []
+    for label, rep in reports:
+        if "regions" in rep:
+            prefix = f"{label} " if label else ""
+            rows += [(label, rep, region, prefix + region) for region in rep["regions"]]
+        else:
+            rows.append((label, rep, None, label or rep["scenario"]))
+    names = [name for *_, name in rows]
     out = []
-    for (label, rep), name in zip(reports, names, strict=True):
-        if label is None and names.count(name) > 1:
+    for label, rep, region, name in rows:
+        if (label is None or region is not None) and names.count(name) > 1:
             name = f"{name} (seed {rep['seed']})"
-        out.append((name, rep))
+        out.append((name, rep, region))
     return out
 
 

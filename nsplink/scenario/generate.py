@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -251,6 +251,18 @@ register(
                 "onbekende preset {preset}; kies uit {choices}",
                 "unknown preset {preset}; choose from {choices}",
             ),
+            "region_preset": (
+                "verwacht REGIO=PRESET, zoals r02=MEDIUM_FAST, kreeg {got}",
+                "expected REGION=PRESET, like r02=MEDIUM_FAST, got {got}",
+            ),
+            "no_such_region": (
+                "geen regio {region}; de regio's heten {names}",
+                "no region {region}; the regions are called {names}",
+            ),
+            "one_region": (
+                "een enkele regio heeft geen naam: geef haar preset met --preset",
+                "a single region has no name: give its preset with --preset",
+            ),
             "counts": (
                 "per regio 1 tot 4000 CP's, 0 tot 4000 relais en 1 tot 4000 NSP's",
                 "per region: 1..4000 CPs, 0..4000 relays, 1..4000 NSPs",
@@ -301,10 +313,12 @@ def generate(
     mute_covered: bool = False,
     load: float = 1.0,
     preset: str = DEFAULT_PRESET,
+    region_presets: Mapping[str, str] | None = None,
 ) -> str:
     """The scenario YAML for `regions` (one: a region; more: side by side, out of range).
     `mute_covered` makes every NSP radio that the plan finds can be quiet CLIENT_MUTE; `load`
-    multiplies the offered traffic (see `build`); `preset` is every radio's modem preset."""
+    multiplies the offered traffic (see `build`); `preset` is every radio's modem preset but
+    those of the regions in `region_presets` (name as generated, r01 … -> preset)."""
     data = build(
         regions,
         seed=seed,
@@ -313,14 +327,14 @@ def generate(
         horizon_km=horizon_km,
         load=load,
         preset=preset,
+        region_presets=region_presets,
     )
     if mute_covered:
         from nsplink.scenario.plan import mutable_nsps
         from nsplink.scenario.schema import parse_scenario
 
         # judged at the preset these radios run, which may not be the one the plan proposes
-        sc = parse_scenario(_dump(data))
-        quiet = set(mutable_nsps(sc, preset_name=sc.preset))
+        quiet = set(mutable_nsps(parse_scenario(_dump(data)), own_preset=True))
         for site in data["sites"]:
             if site["name"] in quiet:
                 site["radio_role"] = "CLIENT_MUTE"
@@ -342,6 +356,7 @@ def build(
     horizon_km: float | None = None,
     load: float = 1.0,
     preset: str = DEFAULT_PRESET,
+    region_presets: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The scenario as plain data (what `generate` writes). `load` multiplies the offered
     traffic: emergency rates times `load`, sitreps `load` times as often (at most every 10
@@ -352,9 +367,7 @@ def build(
         raise GenerateError("hours")
     if not 0.1 <= load <= 18:  # 18: sitreps every 10 minutes
         raise GenerateError("load")
-    preset = preset.strip().upper()
-    if preset not in EU868_PRESETS:
-        raise GenerateError("preset", preset=preset, choices=", ".join(EU868_PRESETS))
+    preset = _preset(preset)
     for spec in regions:
         cps, relays, nsps = spec.counts()
         if not (1 <= cps <= 4000 and 0 <= relays <= 4000 and 1 <= nsps <= 4000):
@@ -365,6 +378,14 @@ def build(
         raise GenerateError("too_many")
     rng = random.Random(f"{seed}/generate")
     multi = len(regions) > 1
+    names = [_region_name(r) for r in range(len(regions))] if multi else []
+    own: dict[str, str] = {}
+    for region, p in (region_presets or {}).items():
+        if not multi:
+            raise GenerateError("one_region")
+        if region not in names:
+            raise GenerateError("no_such_region", region=region, names=f"{names[0]} … {names[-1]}")
+        own[region] = _preset(p)
     gap = (horizon_km if horizon_km is not None else DEFAULT_HORIZON_KM) * 1000.0
     origins = _layout(regions, gap if multi else 0.0)
     duration = hours * HOUR
@@ -372,11 +393,11 @@ def build(
     timeline: list[dict[str, Any]] = []
     halves: list[list[str]] = []
     for r, (spec, origin) in enumerate(zip(regions, origins, strict=True)):
-        prefix = f"r{r + 1:02d}-" if multi else ""
+        prefix = f"{names[r]}-" if multi else ""
         region_sites = _region_sites(spec, r, prefix, origin, rng, duration)
         if multi:  # each its own roster and mesh (schema: `region`)
             for site in region_sites:
-                site["region"] = prefix.rstrip("-")
+                site["region"] = names[r]
         sites.extend(region_sites)
         timeline.extend(_region_timeline(region_sites, prefix, rng, duration))
         halves.extend(_halves(region_sites, origin[0] + spec.side_m() / 2))
@@ -401,6 +422,8 @@ def build(
     }
     if preset != DEFAULT_PRESET:  # one preset for the whole mesh: radios on two cannot hear
         data["preset"] = preset  # each other (docs/congestion.md, planning)
+    if own:  # regions are separate meshes: each may run its own (docs/congestion.md part 5)
+        data["regions"] = {region: {"preset": own[region]} for region in names if region in own}
     if multi or horizon_km is not None:
         data["radio"] = {"horizon_km": gap / 1000.0}
     data["sites"] = sites
@@ -419,6 +442,28 @@ def build(
     data["sitreps"] = {"every": _hm(max(SITREP_EVERY_S / load, 600.0)), "from": "1h"}
     data["timeline"] = timeline
     return data
+
+
+def _region_name(index: int) -> str:
+    return f"r{index + 1:02d}"
+
+
+def _preset(name: str) -> str:
+    value = name.strip().upper()
+    if value not in EU868_PRESETS:
+        raise GenerateError("preset", preset=value, choices=", ".join(EU868_PRESETS))
+    return value
+
+
+def parse_region_presets(items: Sequence[str]) -> dict[str, str]:
+    """`--region-preset r02=MEDIUM_FAST`, repeated: region -> preset (checked by `build`)."""
+    out: dict[str, str] = {}
+    for item in items:
+        region, sep, p = item.partition("=")
+        if not sep or not region.strip() or not p.strip():
+            raise GenerateError("region_preset", got=repr(item))
+        out[region.strip()] = p.strip()
+    return out
 
 
 def _layout(regions: Sequence[RegionSpec], gap: float) -> list[tuple[float, float]]:

@@ -28,6 +28,7 @@ from nsplink.lora.airtime import EU868_PRESETS, packet_airtime_ms, preset
 from nsplink.radio.sim.propagation import Propagation, distance_m, sensitivity_dbm
 from nsplink.scenario import geo, units
 from nsplink.scenario.radiomap import NON_FORWARDING
+from nsplink.scenario.regions import split
 from nsplink.scenario.schema import Scenario
 
 TX_POWER_DBM = 27.0  # Medium.add_node's default, as the runner uses it
@@ -181,21 +182,30 @@ def _connected(
 
 
 def mutable_nsps(
-    sc: Scenario, target_db: float = MUTE_MARGIN_DB, preset_name: str | None = None
+    sc: Scenario, target_db: float = MUTE_MARGIN_DB, *, own_preset: bool = False
 ) -> tuple[str, ...]:
     """NSPs whose radio may be CLIENT_MUTE (it never rebroadcasts) without cutting any NSP off
     from a CP. Most of a busy region's transmissions are NSP radios repeating each other's
-    floods; a post that hears a relay or CP well repeats nothing anyone needs. Greedy, the
-    best-covered first; an NSP that is some other post's way to a CP keeps forwarding, judged
-    both on links with the margin and on every link that decodes on average (0 dB), so a post
-    that only gets through on weak links keeps the neighbours it leans on. Links are judged at
-    `preset_name` (the radios' preset, when they are to be muted as they are), else at the
-    preset the plan proposes."""
+    floods; a post that hears a relay or CP well repeats nothing anyone needs. A country goes
+    region by region, as the radio map does: nothing crosses between regions, and each is judged
+    at its own preset when `own_preset` (the radios are to be muted as they are), else at the
+    preset the plan proposes for its traffic."""
+    muted: list[str] = []
+    for _name, part, _seed in split(sc, sc.seed):
+        muted += _mutable_region(part, target_db, part.preset if own_preset else None)
+    return tuple(sorted(muted))
+
+
+def _mutable_region(sc: Scenario, target_db: float, preset_name: str | None) -> list[str]:
+    """One region's quiet NSPs. Greedy, the best-covered first; an NSP that is some other
+    post's way to a CP keeps forwarding, judged both on links with the margin and on every link
+    that decodes on average (0 dB), so a post that only gets through on weak links keeps the
+    neighbours it leans on."""
     _, loads = preset_loads(sc)
     fitting = [x for x in loads if x.fits]
     chosen = fitting[0] if fitting else loads[-1]
     if preset_name is not None:
-        chosen = next(x for x in loads if x.preset == preset_name.strip().upper())
+        chosen = next(x for x in loads if x.preset == preset_name)
     edges, role, forwards = _links(sc, chosen, target_db)
     weak, _, _ = _links(sc, chosen, WEAK_LINK_DB)
     before = (_connected(edges, role, forwards), _connected(weak, role, forwards))
@@ -226,7 +236,7 @@ def mutable_nsps(
             muted.append(n)
         else:
             forwards[n] = True
-    return tuple(sorted(muted))
+    return muted
 
 
 def plan(
@@ -327,6 +337,12 @@ def plan(
     )
 
 
+def plan_regions(sc: Scenario, target_db: float = 10.0) -> list[tuple[str, Scenario, Plan]]:
+    """A country region by region: each is a mesh of its own, with its own traffic, preset,
+    relays and quiet radios; a scenario without regions is its one region."""
+    return [(name, part, plan(part, target_db)) for name, part, _seed in split(sc, sc.seed)]
+
+
 def _stepping_stone(
     candidates: list[tuple[float, float]],
     graph: dict[str, set[str]],
@@ -374,6 +390,7 @@ def chosen_snr_floor(load: PresetLoad) -> float:
 
 register(
     {
+        "plan.region": ("## Regio {region}", "## Region {region}"),
         "plan.traffic": (
             "Drukste uur: ongeveer {packets} berichten (meldingen, situatierapporten, tijdlijn)"
             " plus de statusbakens. Kosten per bericht op de zender (bevestigingen, herhalingen,"
@@ -445,6 +462,16 @@ register(
         ),
     }
 )
+
+
+def render_regions(plans: list[tuple[str, Scenario, Plan]], lang: Lang | None = None) -> str:
+    """What `scenario plan` prints: a country's regions one after the other, each headed."""
+    if len(plans) == 1:
+        return render_text(plans[0][1], plans[0][2], lang)
+    return "\n".join(
+        t("plan.region", lang, region=name) + "\n\n" + render_text(part, p, lang)
+        for name, part, p in plans
+    )
 
 
 def render_text(sc: Scenario, p: Plan, lang: Lang | None = None) -> str:

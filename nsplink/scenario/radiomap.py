@@ -51,6 +51,8 @@ class RadioMap:
     roles: dict[str, str]
     forwards: dict[str, bool]
     links: tuple[Link, ...]  # every pair the model gives a signal, heard or not
+    # a country whose regions run different presets: (region, preset, sensitivity) each
+    region_presets: tuple[tuple[str, str, float], ...] = ()
 
     def heard(self, min_margin_db: float = 0.0) -> list[Link]:
         return [x for x in self.links if x.margin_db >= min_margin_db]
@@ -183,11 +185,19 @@ def radio_map(
     """A country's map is its regions' maps side by side, each built as the runner builds that
     region's medium (its sites, its seed): no link crosses between regions."""
     seed = sc.seed if seed is None else seed
-    parts = [_region_map(part, s, propagation) for _name, part, s in split(sc, seed)]
+    regions = split(sc, seed)
+    parts = [_region_map(part, s, propagation) for _name, part, s in regions]
     if len(parts) == 1:
         return parts[0]
+    mixed = len({p.preset for p in parts}) > 1
     return dataclasses.replace(
         parts[0],
+        region_presets=tuple(
+            (name, p.preset, p.sensitivity_dbm)
+            for (name, _, _), p in zip(regions, parts, strict=True)
+        )
+        if mixed
+        else (),
         scenario=sc.name,
         seed=seed,
         roles={k: v for p in parts for k, v in p.roles.items()},
@@ -237,6 +247,14 @@ register(
             "Radiokaart van {name}: {preset}, startwaarde (seed) {seed}, gevoeligheid {sens} dBm.",
             "Radio map of {name}: {preset}, seed {seed}, sensitivity {sens} dBm.",
         ),
+        "radiomap.title_regions": (
+            "Radiokaart van {name}: startwaarde (seed) {seed}, elke regio op haar eigen preset:",
+            "Radio map of {name}: seed {seed}, each region on its own preset:",
+        ),
+        "radiomap.region_preset": (
+            "  regio {region}: {preset}, gevoeligheid {sens} dBm",
+            "  region {region}: {preset}, sensitivity {sens} dBm",
+        ),
         "radiomap.model": (
             "Marge = gemiddeld signaal min gevoeligheid, met het model van de simulator. Onzeker:"
             " schaduwwerking σ {shadow} dB per verbinding (getrokken met de startwaarde; een"
@@ -274,14 +292,23 @@ def render_text(rmap: RadioMap, lang: Lang | None = None) -> str:
     def db(v: float) -> str:
         return units.number(v, 1, lang)
 
-    out = [
-        T(
-            "radiomap.title",
-            name=rmap.scenario,
-            preset=rmap.preset,
-            seed=rmap.seed,
-            sens=db(rmap.sensitivity_dbm),
-        ),
+    if rmap.region_presets:
+        out = [T("radiomap.title_regions", name=rmap.scenario, seed=rmap.seed)]
+        out += [
+            T("radiomap.region_preset", region=name, preset=p, sens=db(sens))
+            for name, p, sens in rmap.region_presets
+        ]
+    else:
+        out = [
+            T(
+                "radiomap.title",
+                name=rmap.scenario,
+                preset=rmap.preset,
+                seed=rmap.seed,
+                sens=db(rmap.sensitivity_dbm),
+            )
+        ]
+    out += [
         T(
             "radiomap.model",
             shadow=db(rmap.shadowing_db),

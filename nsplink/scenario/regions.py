@@ -37,8 +37,8 @@ def split(sc: Scenario, seed: int) -> list[tuple[str, Scenario, int]]:
 
 def region_scenario(sc: Scenario, region: str) -> Scenario:
     """The part of `sc` that happens in `region`: its sites, their actions and links, its
-    bridge; a partition keeps the groups' sites in this region (a partition of the country is
-    one of each region, since nothing crosses between them anyway)."""
+    bridge, its preset; a partition keeps the groups' sites in this region (a partition of the
+    country is one of each region, since nothing crosses between them anyway)."""
     if len(sc.regions) == 1:
         return sc
     sites = tuple(s for s in sc.sites if s.region == region)
@@ -53,6 +53,7 @@ def region_scenario(sc: Scenario, region: str) -> Scenario:
     bridge = sc.bridge if sc.bridge is not None and sc.bridge.sites[0] in mine else None
     return dataclasses.replace(
         sc,
+        preset=sc.preset_of(region),  # a mesh of its own, on its own preset
         sites=sites,
         actions=tuple(actions),
         emergency_sites=tuple(n for n in sc.emergency_sites if n in mine),

@@ -35,6 +35,7 @@ from nsplink.scenario.occupancy import occupancy
 from nsplink.scenario.radiomap import radio_map
 from nsplink.scenario.regions import region_of, region_scenario
 from nsplink.scenario.runner import RunResult
+from nsplink.scenario.schema import Scenario
 from nsplink.store import Store
 from nsplink.store import events as ev
 from nsplink.texts import code_label
@@ -411,7 +412,7 @@ def _assemble(
         got = received.get(ref, {})
         arrivals: list[float] = []
         missing: list[str] = []
-        home = per_region.count(region[info["site"]], info, got, roles)
+        home = per_region.count(region[info["site"]])
         for who in _expected(info, roles, by_key, region):
             if who == "*cp":
                 cp_times = [tm for s, tm in got.items() if roles.get(s) == "cp"]
@@ -453,6 +454,8 @@ def _assemble(
             "queue_max": max(queue) if queue else 0,
             "restarts": result.restarts.get(s.name, 0),
         }
+        if len(sc.regions) > 1:  # so a country's tables per site split into its regions
+            nodes[s.name]["region"] = s.region
     return {
         "version": REPORT_VERSION,
         "scenario": sc.name,
@@ -492,7 +495,15 @@ def _assemble(
         "sources": dict(SOURCES),
         "radio": {k: result.medium_stats[k] for k in sorted(result.medium_stats)},
         "occupancy": occ,
-        **({"regions": per_region.summary(result, occ)} if len(sc.regions) > 1 else {}),
+        **(
+            {
+                "regions": per_region.summary(
+                    result, occ, shown, _handling(created, received, triage, nsp_saw_triage, sc)
+                )
+            }
+            if len(sc.regions) > 1
+            else {}
+        ),
     }
 
 
@@ -510,41 +521,61 @@ class _PerRegion:
         self.rows: dict[str, dict[str, Any]] = {
             n: {"messages": 0, "delivered": 0, "lost": 0, "no_radio_path": 0} for n in names
         }
-        self.to_cp: dict[str, list[float]] = defaultdict(list)
 
-    def count(
-        self,
-        name: str,
-        info: dict[str, Any],
-        got: dict[str, float],
-        roles: dict[str, str],
-    ) -> dict[str, Any]:
+    def count(self, name: str) -> dict[str, Any]:
         """Count one message of region `name`; its row, for delivered or lost."""
         row = self.rows[name]
         row["messages"] += 1
-        if info["type"] == "emergency":
-            at_cp = [tm for s, tm in got.items() if roles.get(s) == "cp"]
-            if at_cp:
-                self.to_cp[name].append(min(at_cp) - info["at"])
         return row
 
-    def summary(self, result: RunResult, occ: dict[str, Any]) -> dict[str, Any]:
+    def summary(
+        self,
+        result: RunResult,
+        occ: dict[str, Any],
+        shown: Counter[tuple[str, str]],
+        handling: dict[str, dict[str, Any]],
+    ) -> dict[str, Any]:
         region = region_of(result.scenario)
         roles = {s.name: s.role for s in result.scenario.sites}
+        dups: Counter[str] = Counter()
+        for (site, _ref), c in shown.items():
+            dups[region[site]] += max(0, c - 1)
         out: dict[str, Any] = {}
         for name, row in self.rows.items():
             tx = result.regions[name].get("tx", 0)
             areas = [a for hub, a in occ["areas"].items() if region[hub] == name]
             out[name] = {
                 **row,
+                "preset": result.scenario.preset_of(name),
                 "nsps": sum(1 for n, r in roles.items() if r == "nsp" and region[n] == name),
                 "tx": tx,
                 "tx_per_message": round(tx / row["messages"], 2) if row["messages"] else None,
-                "emergency_to_cp_s": _stats(self.to_cp[name]),
+                "emergency_to_cp_s": handling[name]["typed_to_cp"],
                 "busiest_area_pct": max((a["peak_hour_pct"] for a in areas), default=0.0),
                 "hours_over_max": sum(a["hours_over_max"] for a in areas),
+                # what `evaluation combine` needs for a row per region of one country run
+                "duplicates_shown": dups[name],
+                "emergency_handling_s": handling[name],
             }
         return out
+
+
+def _handling(
+    created: dict[str, dict[str, Any]],
+    received: dict[str, dict[str, float]],
+    triage: dict[str, dict[str, float]],
+    nsp_saw_triage: dict[str, float],
+    sc: Scenario,
+) -> dict[str, dict[str, Any]]:
+    """Per region, the pilot's handling steps of its own NSPs' emergency reports (the scripted
+    questions' answers are the country's only)."""
+    roles = {s.name: s.role for s in sc.sites}
+    out = {}
+    for name in sc.regions:
+        nsps = {s.name for s in sc.sites if s.role == "nsp" and s.region == name}
+        steps = _handling_steps(created, received, triage, nsp_saw_triage, roles, nsps)
+        out[name] = {k: _stats(steps.get(k, [])) for k in STEPS if k != "question_to_answer"}
+    return out
 
 
 def _pilot(
@@ -563,27 +594,10 @@ def _pilot(
     roles = {s.name: s.role for s in sc.sites}
     hours = math.ceil(sc.duration / 3600)
     per_hour: dict[str, list[int]] = {s.name: [0] * hours for s in sc.sites if s.role == "nsp"}
-    steps: dict[str, list[float]] = defaultdict(list)
-    for ref, info in created.items():
-        if info["type"] != "emergency" or info["site"] not in per_hour:
-            continue
-        h = min(hours - 1, int(info["at"] // 3600))
-        per_hour[info["site"]][h] += 1
-        at_cp = [tm for s, tm in received.get(ref, {}).items() if roles.get(s) == "cp"]
-        if not at_cp:
-            continue
-        first = min(at_cp)
-        steps["typed_to_cp"].append(first - info["at"])
-        tr = triage.get(ref, {})
-        for state, key in (
-            ("GEZ", "typed_to_seen"),
-            ("MKAMER", "typed_to_meldkamer"),
-            ("AFG", "typed_to_closed"),
-        ):
-            if state in tr:
-                steps[key].append(tr[state] - info["at"])
-        if ref in nsp_saw_triage:
-            steps["typed_to_nsp_sees_seen"].append(nsp_saw_triage[ref] - info["at"])
+    for info in created.values():
+        if info["type"] == "emergency" and info["site"] in per_hour:
+            per_hour[info["site"]][min(hours - 1, int(info["at"] // 3600))] += 1
+    steps = _handling_steps(created, received, triage, nsp_saw_triage, roles, set(per_hour))
     steps["question_to_answer"] = sorted(answered)
     emergencies = {
         name: {"total": sum(v), "peak_per_hour": max(v) if v else 0, "per_hour": v}
@@ -625,6 +639,37 @@ def _pilot(
         "sitreps": {k: v for k, v in sorted(sitreps.items())},
         "relay_dependence": dependence,
     }
+
+
+def _handling_steps(
+    created: dict[str, dict[str, Any]],
+    received: dict[str, dict[str, float]],
+    triage: dict[str, dict[str, float]],
+    nsp_saw_triage: dict[str, float],
+    roles: dict[str, str],
+    nsps: set[str],
+) -> dict[str, list[float]]:
+    """Each step of the handling of the emergency reports typed at `nsps` that reached a CP:
+    from typing to the CP's queue, to seen, to dispatch, to closed, to the NSP seeing it seen."""
+    steps: dict[str, list[float]] = defaultdict(list)
+    for ref, info in created.items():
+        if info["type"] != "emergency" or info["site"] not in nsps:
+            continue
+        at_cp = [tm for s, tm in received.get(ref, {}).items() if roles.get(s) == "cp"]
+        if not at_cp:
+            continue
+        steps["typed_to_cp"].append(min(at_cp) - info["at"])
+        tr = triage.get(ref, {})
+        for state, key in (
+            ("GEZ", "typed_to_seen"),
+            ("MKAMER", "typed_to_meldkamer"),
+            ("AFG", "typed_to_closed"),
+        ):
+            if state in tr:
+                steps[key].append(tr[state] - info["at"])
+        if ref in nsp_saw_triage:
+            steps["typed_to_nsp_sees_seen"].append(nsp_saw_triage[ref] - info["at"])
+    return steps
 
 
 def _plain(value: Any) -> Any:
@@ -835,6 +880,7 @@ register(
         ),
         "report.col.region": ("regio", "region"),
         "report.col.nsps": ("NSP's", "NSPs"),
+        "report.col.preset": ("preset", "preset"),
         "report.col.lost": ("verloren", "lost"),
         "report.col.no_path": ("geen radiopad", "no radio path"),
         "report.col.tx_per_msg": ("uitzendingen per bericht", "transmissions per message"),
@@ -1219,6 +1265,7 @@ def _regions_md(regions: dict[str, Any] | None, T: Any, lang: Lang | None) -> li
     L += _table(
         [
             T("report.col.region"),
+            T("report.col.preset"),
             T("report.col.nsps"),
             T("report.col.sent"),
             T("report.col.delivered"),
@@ -1231,6 +1278,7 @@ def _regions_md(regions: dict[str, Any] | None, T: Any, lang: Lang | None) -> li
         [
             [
                 name,
+                r["preset"],
                 r["nsps"],
                 r["messages"],
                 r["delivered"],

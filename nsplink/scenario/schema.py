@@ -23,7 +23,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from nsplink.errors import NsplinkError
 from nsplink.i18n import Lang, register, t
-from nsplink.lora.airtime import DEFAULT_PRESET
+from nsplink.lora.airtime import DEFAULT_PRESET, UnknownPresetError, eu868_preset
 from nsplink.protocol import (
     READ_FORMATS,
     Bulletin,
@@ -193,6 +193,10 @@ register(
                 "regio {region} heeft geen cp",
                 "region {region} has no cp",
             ),
+            "region_no_sites": (
+                "regio {region} heeft geen posten (regio's van de posten: {regions})",
+                "region {region} has no sites (the sites' regions: {regions})",
+            ),
             "region_cross": (
                 "{a} (regio {ra}) en {b} (regio {rb}) liggen in verschillende regio's: elke"
                 " regio is een eigen mesh met een eigen rooster",
@@ -361,6 +365,8 @@ class Scenario:
     description: str = ""
     horizon_m: float | None = None  # radio horizon: no signal between sites further apart
     bridge: BridgeSpec | None = None
+    # `regions: {name: {preset: ...}}`: a region on a preset of its own (the others on `preset`)
+    region_presets: tuple[tuple[str, str], ...] = ()
     sites_by_name: dict[str, SiteSpec] = field(default_factory=dict, compare=False)
 
     def site(self, name: str) -> SiteSpec:
@@ -370,6 +376,10 @@ class Scenario:
     def regions(self) -> tuple[str, ...]:
         """The regions in the order their first site is listed; ("",) without regions."""
         return tuple(dict.fromkeys(s.region for s in self.sites))
+
+    def preset_of(self, region: str) -> str:
+        """The modem preset of `region`'s radios: its own, else the scenario's."""
+        return dict(self.region_presets).get(region, self.preset)
 
 
 # -- reading ---------------------------------------------------------------------------------------
@@ -463,6 +473,14 @@ class _Reader:
             raise self.refuse(node, path, "choice", got=repr(value), choices=", ".join(choices))
         return value
 
+    def preset(self, node: Node, path: str) -> str:
+        """A modem preset the firmware keeps in EU_868, any case; checked here, not at the first
+        run's medium."""
+        try:
+            return eu868_preset(self.scalar_text(node, path))
+        except UnknownPresetError as exc:
+            raise self.refuse(node, path, "protocol", error=exc) from None
+
     def names(self, node: Node, path: str) -> list[str]:
         if isinstance(node, ScalarNode):
             return [str(node.value)]
@@ -515,6 +533,7 @@ def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
             "links",
             "radio",
             "bridge",
+            "regions",
         ),
     )
     duration = r.duration(top["duration"], "duration")
@@ -551,13 +570,17 @@ def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
     _check_supersedes(r, actions, top["timeline"])
     rates, em_sites = _emergencies(ctx, top.get("emergencies"))
     every, start = _sitreps(r, top.get("sitreps"))
+    preset = r.preset(top["preset"], "preset") if "preset" in top else DEFAULT_PRESET
+    region_presets = _region_presets(r, top.get("regions"), sites)
+    if len({s.region for s in sites}) == 1:  # one region: its preset is the whole mesh's
+        preset = dict(region_presets).get(sites[0].region, preset)
     return Scenario(
         name=r.text(top["name"], "name", 120),
         file=file,
         seed=r.integer(top["seed"], "seed", 0, 2**63 - 1) if "seed" in top else 1,
         duration=duration,
         drain=drain,
-        preset=r.text(top["preset"], "preset", 20).upper() if "preset" in top else DEFAULT_PRESET,
+        preset=preset,
         handling=_handling(r, top.get("handling")),
         sites=sites,
         actions=tuple(sorted(actions, key=lambda a: a.at)),
@@ -569,8 +592,33 @@ def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
         description=r.text(top["description"], "description", 4000) if "description" in top else "",
         horizon_m=_radio(r, top.get("radio")),
         bridge=_bridge(ctx, top.get("bridge")),
+        region_presets=region_presets,
         sites_by_name=by_name,
     )
+
+
+def _region_presets(
+    r: _Reader, node: Node | None, sites: tuple[SiteSpec, ...]
+) -> tuple[tuple[str, str], ...]:
+    """`regions: {r02: {preset: MEDIUM_FAST}}`: regions are separate meshes, so each may run its
+    own preset (docs/congestion.md part 5); a name no site carries is a typo, not a region."""
+    if node is None:
+        return ()
+    if not isinstance(node, MappingNode):
+        raise r.refuse(node, "regions", "mapping")
+    known = tuple(dict.fromkeys(s.region for s in sites if s.region))
+    out: list[tuple[str, str]] = []
+    for knode, vnode in node.value:
+        name = r.text(knode, "regions", 40)
+        path = f"regions.{name}"
+        if name not in known:
+            shown = ", ".join(map(repr, known)) or "-"
+            raise r.refuse(knode, path, "region_no_sites", region=repr(name), regions=shown)
+        if any(name == n for n, _ in out):
+            raise r.refuse(knode, path, "twice")
+        m = r.mapping(vnode, path, ("preset",), ())
+        out.append((name, r.preset(m["preset"], f"{path}.preset")))
+    return tuple(out)
 
 
 def _check_regions(r: _Reader, sites: tuple[SiteSpec, ...], node: Node) -> None:

@@ -3,6 +3,7 @@ sites' logs, the same bytes every time, and nothing personal in it."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -11,11 +12,16 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from nsplink.scenario.combine import combine, labels_for, load_report, render_markdown
-from nsplink.scenario.report import run_and_report
+from nsplink.scenario.combine import combine, labels_for, load_report, region_row, render_markdown
+from nsplink.scenario.generate import RegionSpec, generate
+from nsplink.scenario.regions import region_scenario, region_seed
+from nsplink.scenario.report import collect, run_and_report, write_json
+from nsplink.scenario.runner import ScenarioRun
+from nsplink.scenario.schema import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2] / "scenarios"
 ENV = dict(os.environ, NSPLINK_LANG="en")
@@ -24,7 +30,6 @@ REGIONS = {"Groningen": 7, "Drenthe": 8, "Friesland": 11}  # smoke.yaml under ot
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    import asyncio
 
     base = tmp_path_factory.mktemp("regions")
     out = {}
@@ -132,3 +137,39 @@ def test_an_old_or_broken_report_is_one_clear_line(
     assert r.returncode == 2 and "not an nsplink exercise report" in r.stderr
     r = nsplink("evaluation", "combine", str(tmp_path / "missing.json"), cwd=tmp_path)
     assert r.returncode == 2 and r.stderr.count("\n") == 1
+
+
+def test_a_country_run_gives_a_row_per_region_as_each_region_run_alone(tmp_path: Path) -> None:
+    """One run of three regions (one on MEDIUM_FAST): `evaluation combine` makes one row per
+    region from the country's report.json, each the row of that region's own report when it is
+    run alone (its part of the country, with the seed the country gives it), and the total."""
+    spec = [RegionSpec(nsps=6, cps=1, relays=1, area_km2=60)] * 3
+    text = generate(spec, seed=6, hours=3, region_presets={"r02": "MEDIUM_FAST"})
+    (tmp_path / "land.yaml").write_text(text, "utf-8")
+    assert nsplink("scenario", "run", "land.yaml", "--out", "land", cwd=tmp_path).returncode == 0
+    country = load_report(tmp_path / "land" / "report.json")
+    sc = load_scenario(tmp_path / "land.yaml")
+    alone = {}
+    for i, name in enumerate(sc.regions):
+        run = ScenarioRun(region_scenario(sc, name), tmp_path / name, seed=region_seed(6, i))
+        write_json(asyncio.run(_report(run)), tmp_path / name / "report.json")
+        alone[name] = region_row(load_report(tmp_path / name / "report.json"))
+        assert alone[name]["emergencies"] and alone[name]["messages"]
+        assert alone[name] == region_row(country, name), name
+    r = nsplink("evaluation", "combine", "land/report.json", "--out", "national", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    rows = list(csv.reader(io.StringIO((tmp_path / "national" / "evaluation.csv").read_text())))
+    assert [row[0] for row in rows[2:]] == ["r01", "r02", "r03"]
+    comb = combine(labels_for([("NL", country)]))
+    assert list(comb["regions"]) == ["NL r01", "NL r02", "NL r03"]
+    assert comb["total"]["messages"] == sum(r["messages"] for r in alone.values())
+    assert comb["total"]["nsps"] == 18
+    # a region's own report is still one row; the country's whole figures are not a row
+    assert (
+        len(combine(labels_for([(None, load_report(tmp_path / "r02" / "report.json"))]))["regions"])
+        == 1
+    )
+
+
+async def _report(run: ScenarioRun) -> dict[str, Any]:
+    return await collect(await run.run())

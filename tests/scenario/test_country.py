@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 
 from nsplink.scenario.generate import RegionSpec, generate
+from nsplink.scenario.radiomap import radio_map
+from nsplink.scenario.radiomap import render_text as render_map
 from nsplink.scenario.report import collect
 from nsplink.scenario.runner import RunResult, ScenarioRun
 from nsplink.scenario.schema import ScenarioError, parse_scenario
@@ -153,7 +155,7 @@ def test_a_country_run_is_the_same_in_every_process(tmp_path: Path) -> None:
     assert out[0] == out[1]
     assert set(json.loads(out[0])["regions"]) == {"r01", "r02"}
     md = (tmp_path / "a" / "report.md").read_text("utf-8")
-    assert "## Per region" in md and "| r02 | 3 |" in md
+    assert "## Per region" in md and "| r02 | LONG_FAST | 3 |" in md
     assert "Airtime and queue per site" not in md  # per site: in report.json only
 
 
@@ -170,10 +172,70 @@ async def test_without_regions_a_scenario_is_one_region_as_before(tmp_path: Path
     assert "regions" not in await collect(result)
 
 
+async def test_a_region_runs_its_own_preset(tmp_path: Path) -> None:
+    """`regions: {B: {preset: MEDIUM_FAST}}`: B's medium runs MEDIUM_FAST (frames 3-5x shorter
+    on air), A stays on the scenario's preset; the region table and the radio map say which."""
+    text = COUNTRY.replace("sites:\n", "regions:\n  B: {preset: medium_fast}\nsites:\n")
+    sc = parse_scenario(text, "country.yaml")
+    assert (sc.preset_of("A"), sc.preset_of("B")) == ("LONG_FAST", "MEDIUM_FAST")
+    result = await ScenarioRun(sc, tmp_path).run()
+    per_tx = {n: r["airtime_ms"] / r["tx"] for n, r in result.regions.items()}
+    assert 3 < per_tx["A"] / per_tx["B"] < 5
+    rep = await collect(result)
+    assert rep["regions"]["A"]["preset"] == "LONG_FAST"
+    assert rep["regions"]["B"]["preset"] == "MEDIUM_FAST"
+    assert rep["lost"] == 0 and rep["no_radio_path"] == 0
+    # the map judges B's links at MEDIUM_FAST: the same signal, 5 dB less margin
+    mixed, plain = radio_map(sc), radio_map(parse_scenario(COUNTRY, "country.yaml"))
+    assert [(r, p) for r, p, _ in mixed.region_presets] == [
+        ("A", "LONG_FAST"),
+        ("B", "MEDIUM_FAST"),
+    ]
+    assert not plain.region_presets
+    before = {(x.a, x.b): x for x in plain.links}
+    for x in mixed.links:
+        old = before[(x.a, x.b)]
+        drop = 5.0 if x.a.startswith("b-") else 0.0
+        assert x.rssi_dbm == old.rssi_dbm and round(old.margin_db - x.margin_db, 6) == drop
+    text_en = render_map(mixed, "en")
+    assert "each region on its own preset" in text_en and "region B: MEDIUM_FAST" in text_en
+
+
+def test_one_named_region_on_its_own_preset_is_the_whole_mesh() -> None:
+    """One region runs whole (not split), so its own preset is the scenario's."""
+    one = """
+name: Eén regio
+duration: 1h
+regions: {A: {preset: MEDIUM_FAST}}
+sites:
+  - {name: a-cp, role: cp, node: 0x1001, position: [0, 0], region: A}
+  - {name: a-nsp, role: nsp, node: 0x2001, position: [800, 300], region: A}
+timeline: []
+"""
+    sc = parse_scenario(one)
+    assert sc.preset == sc.preset_of("A") == "MEDIUM_FAST"
+    assert radio_map(sc).preset == "MEDIUM_FAST"
+
+
 @pytest.mark.parametrize(
     ("change", "dutch", "english"),
     [
         ((", region: B}", "}"), "geef region bij elke post", "give a region for every site"),
+        (
+            ("sites:\n", "regions:\n  C: {preset: MEDIUM_FAST}\nsites:\n"),
+            "regio 'C' heeft geen posten (regio's van de posten: 'A', 'B')",
+            "region 'C' has no sites (the sites' regions: 'A', 'B')",
+        ),
+        (
+            ("sites:\n", "regions:\n  B: {preset: MEDIUM}\nsites:\n"),
+            "veld regions.B.preset: Onbekende modem-preset 'MEDIUM'",
+            "field regions.B.preset: Unknown modem preset 'MEDIUM'",
+        ),
+        (
+            ("sites:\n", "regions:\n  B: {preset: MEDIUM_FAST, hops: 3}\nsites:\n"),
+            "veld regions.B.hops: onbekend veld (toegestaan: preset)",
+            "field regions.B.hops: unknown field (allowed: preset)",
+        ),
         (
             (
                 "node: 0x1101, position: [30000, 0], radio_role: ROUTER, region: B",

@@ -130,3 +130,70 @@ def test_a_preset_goes_into_the_file_and_onto_every_radio(tmp_path: Path) -> Non
         generate(spec, seed=3, preset="FAST")
     assert "onbekende preset FAST" in typo.value.text("nl")
     assert "MEDIUM_FAST" in str(typo.value)
+
+
+def test_a_named_region_goes_onto_its_own_preset() -> None:
+    spec = [RegionSpec(nsps=4, cps=1, relays=1, area_km2=40)] * 3
+    default = generate(spec, seed=3, hours=1)
+    mixed = generate(spec, seed=3, hours=1, region_presets={"r02": "medium_fast"})
+    assert "regions:" not in default  # older files stay byte for byte as they were
+    assert mixed.replace("regions:\n  r02: {preset: MEDIUM_FAST}\n", "") == default
+    sc = parse_scenario(mixed)
+    assert [sc.preset_of(r) for r in sc.regions] == ["LONG_FAST", "MEDIUM_FAST", "LONG_FAST"]
+
+
+@pytest.mark.parametrize(
+    ("args", "dutch", "english"),
+    [
+        (
+            ["--regions", "3", "--region-preset", "r04=MEDIUM_FAST"],
+            "geen regio r04; de regio's heten r01 … r03",
+            "no region r04; the regions are called r01 … r03",
+        ),
+        (
+            ["--regions", "3", "--region-preset", "r02=FAST"],
+            "onbekende preset FAST; kies uit LONG_FAST",
+            "unknown preset FAST; choose from LONG_FAST",
+        ),
+        (
+            ["--regions", "3", "--region-preset", "r02"],
+            "verwacht REGIO=PRESET, zoals r02=MEDIUM_FAST, kreeg 'r02'",
+            "expected REGION=PRESET, like r02=MEDIUM_FAST, got 'r02'",
+        ),
+        (
+            ["--region-preset", "r01=MEDIUM_FAST"],
+            "een enkele regio heeft geen naam: geef haar preset met --preset",
+            "a single region has no name: give its preset with --preset",
+        ),
+    ],
+)
+def test_region_preset_mistakes_get_one_line_in_either_language(
+    args: list[str], dutch: str, english: str
+) -> None:
+    cmd = [sys.executable, "-m", "nsplink", "scenario", "generate", "--nsps", "4", "--hours", "1"]
+    for lang, words in (("nl", dutch), ("en", english)):
+        r = subprocess.run(
+            [*cmd, *args], capture_output=True, text=True, env=dict(os.environ, NSPLINK_LANG=lang)
+        )
+        assert r.returncode != 0 and words in r.stdout + r.stderr
+
+
+def test_region_preset_on_the_command_line(tmp_path: Path) -> None:
+    out = tmp_path / "c.yaml"
+    cmd = [sys.executable, "-m", "nsplink", "scenario", "generate", "--nsps", "4", "--hours", "1"]
+    more = [
+        "--regions",
+        "3",
+        "--region-preset",
+        "r03=SHORT_SLOW",
+        "--region-preset",
+        "r01=MEDIUM_FAST",
+    ]
+    r = subprocess.run([*cmd, *more, "--out", str(out)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    spec = [RegionSpec(nsps=4)] * 3
+    presets = {"r03": "SHORT_SLOW", "r01": "MEDIUM_FAST"}
+    assert out.read_text("utf-8") == generate(spec, seed=1, hours=1, region_presets=presets)
+    assert (
+        "regions:\n  r01: {preset: MEDIUM_FAST}\n  r03: {preset: SHORT_SLOW}\n" in out.read_text()
+    )

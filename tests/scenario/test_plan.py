@@ -16,9 +16,12 @@ from nsplink.scenario.plan import (
     TX_POWER_DBM,
     mutable_nsps,
     plan,
+    plan_regions,
+    render_regions,
     render_text,
 )
 from nsplink.scenario.radiomap import radio_map
+from nsplink.scenario.regions import region_scenario
 from nsplink.scenario.schema import load_scenario, parse_scenario
 
 ROOT = Path(__file__).resolve().parents[2] / "scenarios"
@@ -120,7 +123,7 @@ def test_generate_mute_covered_makes_exactly_the_planned_radios_quiet() -> None:
     plain = parse_scenario(generate(spec, seed=4, hours=3))
     quiet = parse_scenario(generate(spec, seed=4, hours=3, mute_covered=True))
     muted = {s.name for s in quiet.sites if s.radio_role == "CLIENT_MUTE"}
-    assert muted and muted == set(mutable_nsps(plain, preset_name=plain.preset))
+    assert muted and muted == set(mutable_nsps(plain, own_preset=True))
     assert [s.name for s in plain.sites] == [s.name for s in quiet.sites]
     assert all(s.role == "nsp" for s in quiet.sites if s.name in muted)
 
@@ -151,3 +154,50 @@ def test_quiet_radios_are_judged_at_the_preset_they_run() -> None:
     assert muted and all(margin(n) >= MUTE_MARGIN_DB for n in muted)
     at_plan = set(mutable_nsps(quiet))  # what --mute-covered did before
     assert any(margin(n) < MUTE_MARGIN_DB for n in at_plan)
+
+
+# three regions of 15 NSPs, 10 km apart (the plan's links know no horizon), the middle one on
+# MEDIUM_FAST
+COUNTRY = [RegionSpec(nsps=15)] * 3
+
+
+def test_a_countrys_quiet_radios_are_its_regions_each_alone_at_its_own_preset() -> None:
+    mixed = parse_scenario(
+        generate(COUNTRY, seed=2, hours=2, horizon_km=10, region_presets={"r02": "MEDIUM_FAST"})
+    )
+    plain = parse_scenario(generate(COUNTRY, seed=2, hours=2, horizon_km=10))
+    alone = {
+        n: set(mutable_nsps(region_scenario(mixed, n), own_preset=True)) for n in mixed.regions
+    }
+    country = set(mutable_nsps(mixed, own_preset=True))
+    assert country == set().union(*alone.values())
+    assert all(alone.values())
+    # r02's radios judged at MEDIUM_FAST, not at the scenario's LONG_FAST
+    assert alone["r02"] != set(mutable_nsps(region_scenario(plain, "r02"), own_preset=True))
+    # and --mute-covered makes exactly those quiet
+    quiet = parse_scenario(
+        generate(
+            COUNTRY,
+            seed=2,
+            hours=2,
+            horizon_km=10,
+            region_presets={"r02": "MEDIUM_FAST"},
+            mute_covered=True,
+        )
+    )
+    assert {s.name for s in quiet.sites if s.radio_role == "CLIENT_MUTE"} == country
+
+
+def test_scenario_plan_goes_region_by_region() -> None:
+    sc = parse_scenario(
+        generate(COUNTRY, seed=2, hours=2, horizon_km=10, region_presets={"r02": "MEDIUM_FAST"})
+    )
+    plans = plan_regions(sc)
+    assert [name for name, _, _ in plans] == ["r01", "r02", "r03"]
+    for name, part, p in plans:
+        assert p == plan(region_scenario(sc, name)) and part.preset == sc.preset_of(name)
+        assert {r for x in p.relays for r in x.connects} <= {s.name for s in part.sites}
+    text = render_regions(plans, "en")
+    assert text.count("## Region ") == 3
+    r02 = text.split("## Region r02")[1].split("## Region r03")[0]
+    assert "the scenario uses MEDIUM_FAST" in r02 and "r01-" not in r02

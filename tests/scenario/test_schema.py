@@ -181,3 +181,17 @@ def test_unreadable_files(tmp_path: Path) -> None:
     big.write_bytes(b"#" * 2_000_001)
     with pytest.raises(ScenarioUnreadable, match="larger"):
         load_scenario(big)
+
+
+def test_an_unknown_preset_is_refused_when_the_file_is_read() -> None:
+    """Not at the first run's medium: the line, the field and the presets EU_868 keeps, in
+    both languages; the case of a known one does not matter."""
+    err = error_of(BASE.replace("duration: 2h\n", "duration: 2h\npreset: LONG_FASTER\n"))
+    assert (err.line, err.field) == (3, "preset")
+    nl, en = render_error(err, "nl"), render_error(err, "en")
+    assert nl.startswith("Scenario proef.yaml, regel 3, veld preset: Onbekende modem-preset")
+    assert en.startswith("Scenario proef.yaml, line 3, field preset: Unknown modem preset")
+    assert "'LONG_FASTER'" in en and "MEDIUM_FAST" in en and "LONG_MODERATE" in nl
+    # SHORT_TURBO exists in the firmware, but not in EU_868
+    assert error_of(BASE + "preset: SHORT_TURBO\n").field == "preset"
+    assert parse_scenario(BASE + "preset: medium_fast\n").preset == "MEDIUM_FAST"
