@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from nsplink.lora.airtime import retry_timeout_ms
+from nsplink.lora.airtime import HOP_MAX, retry_timeout_ms
+from nsplink.protocol.codes import MessageType
 from nsplink.protocol.engineconfig import EngineConfig
 from nsplink.protocol.identity import KeyId
 from nsplink.protocol.outgoing import Outgoing
@@ -68,12 +69,18 @@ class RetryPolicy:
         return delay * rng.uniform(0.85, 1.15)
 
     def hop_limit(self, out: Outgoing, heard: Heard, reach: frozenset[KeyId] = frozenset()) -> int:
-        """As many hops as the farthest recipient was heard at, one more per retry, at most the
+        """As many hops as the farthest recipient was heard at, one more per retry up to the
         configured limit: a CP next door must not spend its own airtime relaying our frames
         (every relay counts against its duty cycle and takes the channel from its receipts).
         `reach`: whom a frame without recipients of its own must reach (a receipt to several
         senders: those senders; a status beacon: the CPs), so it is sized the same way instead
-        of flooding the whole hop limit (docs/congestion.md)."""
+        of flooding the whole hop limit (docs/congestion.md).
+
+        The configured limit is where the growth slows, not a wall (`_grown`): a sender heard
+        5 hops away is answered at 5, and past the limit a retry goes one hop farther every
+        third try, up to the radio's maximum of 7. Capped at the limit, an NSP farther from
+        every CP than the limit reaches, or one whose link carries one way (it hears a CP 2
+        hops away, its own frames need 4), was never answered (docs/congestion.md, part 6)."""
         cap = self.config.hop_limit
         if out.custody:
             return cap
@@ -81,7 +88,10 @@ class RetryPolicy:
             far = [seen[2] for s in reach if (seen := heard.get(s)) and seen[2] is not None]
             if len(far) < len(reach):
                 return cap  # someone it must reach has not been heard: flood
-            also = max(0, min(cap, max(far) + out.attempt - 1))
+            if out.msg.envelope.type is MessageType.STATUS:
+                also = max(0, min(cap, max(far)))  # a beacon is not worth a path beyond it
+            else:
+                also = self._grown(max(far), out.attempt)
             if not out.any_of and not out.all_of:
                 return also
             return max(also, self.hop_limit(out, heard))
@@ -90,9 +100,19 @@ class RetryPolicy:
         if not targets or (len(known) < len(targets) and out.all_of):
             return cap  # someone we must reach has not been heard: flood
         if not known:
-            return cap
+            return self._grown(cap, out.attempt)  # never heard: from the limit, farther per retry
         base = min(known) if out.any_of and not out.all_of else max(known)
-        return max(0, min(cap, base + out.attempt - 1))
+        return self._grown(base, out.attempt)
+
+    def _grown(self, base: int, attempt: int) -> int:
+        """`base` hops and one more per retry up to the configured limit (or `base`, if the
+        path we measured is longer); past that one more every third retry, up to 7 (every
+        second cost 2 % more airtime in the 100-NSP region for no fewer losses)."""
+        limit = max(self.config.hop_limit, base)
+        want = base + attempt - 1
+        if want > limit:
+            want = limit + (want - limit) // 3
+        return max(0, min(HOP_MAX, want))
 
 
 def want_ack(out: Outgoing, ready: int, hop_limit: int | None = None) -> bool:
