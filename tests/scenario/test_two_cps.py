@@ -6,6 +6,7 @@ are spread over both CPs, and only reports of the CP that was off waited for an 
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from nsplink.protocol import KeyId, MessageId, turn_order
@@ -33,9 +34,17 @@ async def test_two_cps_one_owner_per_report_over_lora(tmp_path: Path) -> None:
     # passed on when it is back)
     keys = [KeyId.parse(result.key_ids[n]) for n in ("cp-noord", "cp-zuid")]
     zuid = KeyId.parse(result.key_ids["cp-zuid"])
+    site_of = {KeyId.parse(k): n for n, k in result.key_ids.items()}
     assert own["unowned"] <= 4
     for ref in own["unowned_refs"]:
-        assert turn_order(MessageId.parse(ref), keys)[0] == zuid
+        mid = MessageId.parse(ref)
+        # the order the CPs use: the CP nearest the report's NSP first (ownership.py)
+        x, y = sc.site(site_of[mid.sender]).position
+        near = {}
+        for key in keys:
+            cx, cy = sc.site(site_of[key]).position
+            near[key] = math.hypot(cx - x, cy - y)
+        assert turn_order(mid, keys, near)[0] == zuid
     # each operator forwards only reports its own log names it the owner of, and both do
     for name in ("cp-noord", "cp-zuid"):
         async with await Store.open(result.store_paths[name]) as store:
