@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import itertools
 import logging
 import os
 import random
@@ -419,13 +418,15 @@ class Daemon:
         if interval <= 0:
             return
         await asyncio.sleep(random.uniform(0.1, 1.0) * min(interval, 60.0))
-        for beacon_no in itertools.count():
+        beacon_no = 0  # beacons sent: every HEAD_EVERY-th carries the log's head
+        while True:
             count, digest = await self._require().head()
             body = replace(self._status_body(), head=beacon_head(beacon_no, count, digest))
             async with self._lock:
-                await self._process(
-                    self.engine.send_message(body, EVERYONE, Priority.P4, self.clock())
-                )
+                now = self.clock()
+                if self.engine.beacon_due(body, now):  # skipped: a CP heard us, nothing new
+                    beacon_no += 1
+                    await self._process(self.engine.send_message(body, EVERYONE, Priority.P4, now))
             await asyncio.sleep(interval * random.uniform(0.9, 1.1))
 
     async def _retention_loop(self) -> None:

@@ -28,6 +28,7 @@ from nsplink.cli.sitefiles import LocalSite, run_or_fail, site_or_fail
 from nsplink.i18n import Lang, t
 from nsplink.i18n import register as register_texts
 from nsplink.protocol import MessageType, Power, State
+from nsplink.protocol.beacon import UNKNOWN_HOURS
 from nsplink.store import OutboxItem, Store
 from nsplink.store import events as ev
 from nsplink.texts import code_label
@@ -306,6 +307,15 @@ class LinkState:
     nodes: dict[int, str] = field(default_factory=dict)  # radio node -> site, from signed frames
 
 
+def hours_left(beacon: dict[str, Any], now: float) -> Any:
+    """A beacon's hours of power left, counted down since it was heard: an NSP skips the
+    beacons whose hours only count down as expected (protocol/beacon.py)."""
+    hours, at = beacon.get("power_hours"), beacon.get("at")
+    if not isinstance(hours, int) or hours == UNKNOWN_HOURS or not isinstance(at, int | float):
+        return hours
+    return max(0, round(hours - (now - at) / 3600.0))
+
+
 _HEARD_KINDS = (ev.MESSAGE_RECEIVED, "status.received", "receipt.heard", ev.RECEIPT_RECEIVED)
 
 
@@ -340,7 +350,7 @@ async def link_state(store: Store, site: LocalSite, now: float) -> LinkState:
                     # signed by `who` and never carried by a relay's custody: its own radio
                     state.nodes[node] = who
                 if rec.kind == "status.received":
-                    state.beacon[who] = dict(d)
+                    state.beacon[who] = {**d, "at": rec.at}
     return state
 
 
@@ -403,7 +413,7 @@ async def status_lines(
                 lang,
                 power=power,
                 battery=beacon.get("battery_pct", "?"),
-                hours=beacon.get("power_hours", "?"),
+                hours=hours_left(beacon, now) if "power_hours" in beacon else "?",
                 queue=beacon.get("queue_depth", "?"),
             )
         lines.append(f"  {name.ljust(width)}  {text}")

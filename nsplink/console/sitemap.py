@@ -19,7 +19,7 @@ from nsplink.app.radiostate import Neighbour, read_state
 from nsplink.cli.queue_cmd import age_text
 from nsplink.cli.received import Received, load_received
 from nsplink.cli.sitefiles import LocalSite
-from nsplink.cli.status_cmd import link_state
+from nsplink.cli.status_cmd import hours_left, link_state
 from nsplink.errors import NsplinkError
 from nsplink.i18n import Lang, register, t
 from nsplink.lora.airtime import packet_airtime_ms, preset
@@ -235,7 +235,7 @@ async def site_map(store: Store, site: LocalSite, lang: Lang) -> SiteMap:
         own = name == site.config.site
         state, words = _state(sitreps.get(name), lang)
         beacon: dict[str, Any] = link.beacon.get(name, {})
-        hours = beacon.get("power_hours")
+        hours = hours_left(beacon, now)
         if hours is None and name in sitreps:
             hours = sitreps[name].power_hours
         heard_at = link.heard.get(name)

@@ -34,6 +34,7 @@ import random
 from collections.abc import Iterable, Iterator
 from typing import Protocol
 
+from nsplink.protocol.beacon import beacon_due
 from nsplink.protocol.build import Draft, build_message
 from nsplink.protocol.capability import Capabilities, addressed
 from nsplink.protocol.codec import (
@@ -167,6 +168,8 @@ class SiteEngine:
         self.outbox = Outbox(config.undelivered_after_s, self._times_out)
         self.heard: dict[KeyId, tuple[float, int, int | None]] = {}  # site -> (at, node, hops)
         self._copies: dict[MessageId, int] = {}  # copies received of messages for us (_asked)
+        self._last_beacon: tuple[float, Status] | None = None  # (when, what) we last beaconed
+        self._cps_heard_us_at: float | None = None  # a CP's last receipt of one of ours
         self._seqs: list[int] = []
         self.receipts = ReceiptQueue(config.receipt_delay_s)
         self._triage_newest: dict[tuple[MessageId, KeyId], int] = {}  # -> receipt seq applied
@@ -304,11 +307,20 @@ class SiteEngine:
         """Compose, sign and queue a message the engine makes itself (status beacons)."""
         now = self._clock(now)
         if isinstance(body, Status):
+            self._last_beacon = (now, body)
             body = self.capabilities.announce(body)
         msg = self._compose(body, destination, priority, now)
         if msg is None:
             return [NeedSeqs(self.config.seq_low_water * 2)]
         return [Created(msg), *self._submit(msg, now), *self._need_seqs()]
+
+    def beacon_due(self, body: Status, now: float) -> bool:
+        """Whether the status beacon `body` is worth sending now (beacon.py): an NSP that a CP
+        has heard since its last beacon skips one without news. Asked by the daemon and the
+        simulator before `send_message`, so both skip the same beacons."""
+        return beacon_due(
+            self.config.role, body, self._clock(now), self._last_beacon, self._cps_heard_us_at
+        )
 
     def _new_out(self, msg: SignedMessage, phase: Phase, *, now: float) -> Outgoing:
         env = msg.envelope
@@ -709,6 +721,8 @@ class SiteEngine:
                     return []  # nothing was promised or stored
                 return [CustodyReleased(out.mid, ReleaseReason.DELIVERED)]
             return []
+        if recipient and out.msg.envelope.destination.kind is DestKind.CPS:
+            self._cps_heard_us_at = now  # a CP has heard us: our next beacon may be skipped
         effects: list[Effect] = []
         if kind is ReceiptKind.CUSTODY:
             if recipient or out.got:

@@ -502,6 +502,8 @@ class ScenarioRun:
             queue_depth=min(100_000, site.engine.backlog()),
             head=beacon_head(self._beacons[name], count, digest),
         )
+        if not site.engine.beacon_due(body, self.net.now):
+            return  # a CP heard this post since its last beacon and nothing changed
         self._beacons[name] += 1
         self.net.beacon(site, body)
 

@@ -157,6 +157,20 @@ def test_status_radio_last_heard_power_queues_and_airtime(sites: dict[str, SiteH
     assert "Eigen stroom:" in out
 
 
+def test_a_beacon_s_hours_of_power_count_down_since_it_was_heard(
+    sites: dict[str, SiteHome],
+) -> None:
+    """An NSP skips the beacons whose hours only count down as expected (protocol/beacon.py),
+    so the hours shown are the last beacon's, counted down: 30 hours heard 3 hours ago is 27."""
+    home = sites["nsp-houten"]
+    now = time.time()
+    beacon = {"sender_site": "cp-utrecht", "power": "ACCU", "battery_pct": 62, "power_hours": 30,
+              "queue_depth": 0, "hops": 1}  # fmt: skip
+    log(home, ("status.received", "cp-1", beacon, now - 3 * 3600))
+    heard = next(ln for ln in cli(home, "status").splitlines() if ln.strip().startswith("cp-ut"))
+    assert "accu 62 %, nog 27 uur" in heard
+
+
 def test_status_says_when_no_cp_was_heard_for_long(sites: dict[str, SiteHome]) -> None:
     home = sites["nsp-bunnik"]
     log(

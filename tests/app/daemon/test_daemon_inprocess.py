@@ -155,3 +155,41 @@ async def test_triage_lost_while_the_nsp_is_off_arrives_after_a_cp_restart(tmp_p
             d.request_stop()
         await asyncio.gather(nsp_run, cp_run)
         drive.cancel()
+
+
+async def test_an_nsp_a_cp_has_heard_skips_the_beacons_that_say_nothing_new(tmp_path: Path) -> None:
+    """Both daemons beacon every 2 s. Once the CP has receipted the NSP's report, the NSP's
+    next beacons (same power, empty outbox) are skipped, while the CP's, how an NSP knows it
+    still has a connection, keep going (protocol/beacon.py). One of the NSP's may still go: a
+    beacon that carries the log's head always does. Beaconing as before, the NSP would send
+    3 or more while the CP sends 5."""
+    homes = make_sites(tmp_path, [("NSP Zuid", "nsp"), ("CP Noord", "cp")])
+    opts = DaemonOptions(status_interval_s=2, fallback_check_s=3600)
+    mesh = SimMesh(homes, ("NSP Zuid", "CP Noord"), seed=3, first_node=0x10, options=opts)
+    async with (
+        mesh.running(),
+        await Store.open(homes["NSP Zuid"].db_path) as nsp_store,
+        await Store.open(homes["CP Noord"].db_path) as cp_store,
+    ):
+
+        async def beacons(store: Store) -> int:
+            return len(await store.events(kinds=("status.sent",)))
+
+        async def first_beacons() -> bool:
+            return await beacons(nsp_store) >= 1 and await beacons(cp_store) >= 1
+
+        await wait_for(first_beacons)
+        mid = await _queue_emergency(nsp_store, homes["NSP Zuid"], mesh.clock())
+
+        async def delivered() -> bool:
+            item = await nsp_store.outbox_item(str(mid))
+            return item is not None and item.state == "delivered"
+
+        await wait_for(delivered)
+        nsp_sent, cp_sent = await beacons(nsp_store), await beacons(cp_store)
+
+        async def cp_beaconed_five_times() -> bool:
+            return await beacons(cp_store) >= cp_sent + 5
+
+        await wait_for(cp_beaconed_five_times)
+        assert await beacons(nsp_store) <= nsp_sent + 1
