@@ -27,8 +27,7 @@ from nsplink.cli.render.views import warn_if_views_differ
 from nsplink.cli.sitefiles import LocalSite, run_or_fail, site_or_fail
 from nsplink.i18n import Lang, t
 from nsplink.i18n import register as register_texts
-from nsplink.protocol import MessageType, Power, State
-from nsplink.protocol.beacon import UNKNOWN_HOURS
+from nsplink.protocol import UNKNOWN_HOURS, MessageType, Power, State
 from nsplink.store import OutboxItem, Store
 from nsplink.store import events as ev
 from nsplink.texts import code_label

@@ -19,6 +19,7 @@ CLI, the simulator, the tests' helpers and the benchmarks use is re-exported bel
 """
 
 from nsplink.protocol._bodies import body_message, encode_body, wire
+from nsplink.protocol.beacon import UNKNOWN_HOURS
 from nsplink.protocol.build import SEALED_TYPES, Draft, build_message
 from nsplink.protocol.codec import (
     FORMAT_V3,
@@ -259,6 +260,7 @@ __all__ = [
     "TEXT_CODERS",
     "TEXT_MAX",
     "TYPE_RANK",
+    "UNKNOWN_HOURS",
     "Answer",
     "BadFragment",
     "BadSignature",

@@ -303,6 +303,27 @@ def test_a_report_s_retries_go_past_the_hop_limit_one_hop_every_third_try() -> N
     assert [tx.hop_limit for tx in nsp.sent if tx.mid == m2.id][:8] == [1, 2, 3, 3, 3, 4, 4, 4]
 
 
+def test_on_a_busy_channel_retries_do_not_go_past_the_hop_limit() -> None:
+    """Longer floods on a channel the radio finds past the firmware's polite 25 % cost more
+    than they save (LONG_FAST, docs/congestion.md part 6): the retries stay at the limit,
+    while a receipt still goes as far as its sender was heard."""
+    sites, _ = make({"nsp": "nsp", "cp": "cp"})
+    nsp = sites["nsp"]
+    m = signed(nsp, emergency(), ALL_CPS, Priority.P1, 800)
+    nsp.run(nsp.engine.on_channel_load(30.0, 2.0, T0), T0)
+    nsp.run(nsp.engine.submit(m, T0), T0)
+    for i in range(1, 7 * 60):  # the device's metrics every minute: the channel stays busy
+        t = T0 + 60 * i
+        nsp.run(nsp.engine.on_channel_load(30.0, 2.0, t), t)
+        nsp.tick(t)
+    hops = [tx.hop_limit for tx in nsp.sent if tx.mid == m.id]
+    assert len(hops) >= 8 and set(hops) == {3}, hops
+    report = signed(nsp, emergency(), ALL_CPS, Priority.P1, 801)
+    cp = sites["cp"]
+    cp.engine.on_channel_load(30.0, 2.0, T0)
+    assert _receipt_hops(nsp, cp, report, 1, heard_hops=5) == [5]
+
+
 def test_copies_of_a_bulletin_are_receipted_ever_more_rarely() -> None:
     """A bulletin's retries are for whichever NSPs have not receipted yet, so a copy is weak
     evidence that our receipt was lost: the 1st, 2nd, 4th and 8th copy are receipted, each a
