@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from nsplink.lora.airtime import HOP_MAX, retry_timeout_ms
-from nsplink.protocol.codes import MessageType
+from nsplink.lora.airtime import retry_timeout_ms
 from nsplink.protocol.engineconfig import EngineConfig
 from nsplink.protocol.identity import KeyId
 from nsplink.protocol.outgoing import Outgoing
@@ -68,61 +67,32 @@ class RetryPolicy:
         delay = min(self.cap(out), base * 2.0 ** max(0, out.attempt - 1))
         return delay * rng.uniform(0.85, 1.15)
 
-    def hop_limit(
-        self,
-        out: Outgoing,
-        heard: Heard,
-        reach: frozenset[KeyId] = frozenset(),
-        now: float | None = None,
-    ) -> int:
-        """As many hops as the farthest recipient was heard at, one more per retry up to the
+    def hop_limit(self, out: Outgoing, heard: Heard, reach: frozenset[KeyId] = frozenset()) -> int:
+        """As many hops as the farthest recipient was heard at, one more per retry, at most the
         configured limit: a CP next door must not spend its own airtime relaying our frames
         (every relay counts against its duty cycle and takes the channel from its receipts).
         `reach`: whom a frame without recipients of its own must reach (a receipt to several
         senders: those senders; a status beacon: the CPs), so it is sized the same way instead
-        of flooding the whole hop limit (docs/congestion.md).
-
-        The configured limit is where the growth slows, not a wall (`_grown`): a sender heard
-        5 hops away is answered at 5, and past the limit a retry goes one hop farther every
-        third try, up to the radio's maximum of 7, while the radio finds the channel below the
-        firmware's polite 25 % (`now`: when the frame goes; None: never past the limit). Capped
-        at the limit, an NSP farther from every CP than the limit reaches, or one whose link
-        carries one way (it hears a CP 2 hops away, its own frames need 4), was never answered;
-        on a channel past 25 % the longer floods cost more than they saved (LONG_FAST: 6 -> 98
-        reports never at a CP on one seed; docs/congestion.md, part 6)."""
+        of flooding the whole hop limit (docs/congestion.md)."""
         cap = self.config.hop_limit
         if out.custody:
             return cap
-        farther = now is not None and not self.planner.channel_busy(now, routine=True)
         if reach:
             far = [seen[2] for s in reach if (seen := heard.get(s)) and seen[2] is not None]
             if len(far) < len(reach):
                 return cap  # someone it must reach has not been heard: flood
-            if out.msg.envelope.type is MessageType.STATUS:
-                also = max(0, min(cap, max(far)))  # a beacon is not worth a path beyond it
-            else:
-                also = self._grown(max(far), out.attempt, farther)
+            also = max(0, min(cap, max(far) + out.attempt - 1))
             if not out.any_of and not out.all_of:
                 return also
-            return max(also, self.hop_limit(out, heard, now=now))
+            return max(also, self.hop_limit(out, heard))
         targets = (out.all_of - out.got) or out.any_of
         known = [seen[2] for s in targets if (seen := heard.get(s)) and seen[2] is not None]
         if not targets or (len(known) < len(targets) and out.all_of):
             return cap  # someone we must reach has not been heard: flood
         if not known:
-            return self._grown(cap, out.attempt, farther)  # never heard: the limit, then farther
+            return cap
         base = min(known) if out.any_of and not out.all_of else max(known)
-        return self._grown(base, out.attempt, farther)
-
-    def _grown(self, base: int, attempt: int, farther: bool) -> int:
-        """`base` hops and one more per retry up to the configured limit (or `base`, if the
-        path we measured is longer); past that, if `farther`, one more every third retry, up
-        to 7 (every second cost 2 % more airtime in the 100-NSP region for no fewer losses)."""
-        limit = max(self.config.hop_limit, base)
-        want = base + attempt - 1
-        if want > limit:
-            want = limit + (want - limit) // 3 if farther else limit
-        return max(0, min(HOP_MAX, want))
+        return max(0, min(cap, base + out.attempt - 1))
 
 
 def want_ack(out: Outgoing, ready: int, hop_limit: int | None = None) -> bool:
