@@ -14,21 +14,20 @@ NSPLINK_BENCH_LOADS (1,2) pick the runs; NSPLINK_BENCH_CPS and NSPLINK_BENCH_REL
 
 from __future__ import annotations
 
-import os
-
+from benchmarks.envargs import env_float, env_int, env_words
 from benchmarks.regions import region_text, run_region, within
 
 TEN_MIN = 600.0
 
 
 def main() -> None:
-    nsps = int(os.environ.get("NSPLINK_BENCH_NSPS", "30") or 30)
-    hours = float(os.environ.get("NSPLINK_BENCH_SCENARIO_HOURS", "8") or 8)
-    seed = int(os.environ.get("NSPLINK_BENCH_SEED", "3") or 3)
-    raw = os.environ.get("NSPLINK_BENCH_LOADS", "") or "1,2"
-    loads = [float(x) for x in raw.split(",") if x.strip()]
-    cps = int(os.environ.get("NSPLINK_BENCH_CPS", "0") or 0) or None
-    relays = int(os.environ.get("NSPLINK_BENCH_RELAYS", "0") or 0) or None
+    nsps = env_int("NSPLINK_BENCH_NSPS", 30)
+    hours = env_float("NSPLINK_BENCH_SCENARIO_HOURS", 8)
+    seed = env_int("NSPLINK_BENCH_SEED", 3)
+    loads = [float(x) for x in env_words("NSPLINK_BENCH_LOADS", "1,2")]
+    raw = ",".join(f"{x:g}" for x in loads)
+    cps = env_int("NSPLINK_BENCH_CPS", 0) or None
+    relays = env_int("NSPLINK_BENCH_RELAYS", 0) or None
     print(f"region: {nsps} NSPs, {hours:g} h + drain, seed {seed}; offered load x{raw}")
     print(
         f"  {'load':>5} {'offered':>8} {'reports':>8} {'at a CP':>8} {'goodput/h':>10} "

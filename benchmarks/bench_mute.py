@@ -7,17 +7,17 @@ pair of the country's sites at once at one preset (the rule before regions went 
 
 from __future__ import annotations
 
-import os
 import time
 
+from benchmarks.envargs import env_int
 from nsplink.scenario.generate import RegionSpec, generate
 from nsplink.scenario.plan import MUTE_MARGIN_DB, _mutable_region, mutable_nsps
 from nsplink.scenario.schema import parse_scenario
 
 
 def main() -> None:
-    regions = int(os.environ.get("NSPLINK_BENCH_REGIONS", "") or 25)
-    nsps = int(os.environ.get("NSPLINK_BENCH_NSPS", "") or 60)
+    regions = env_int("NSPLINK_BENCH_REGIONS", 25)
+    nsps = env_int("NSPLINK_BENCH_NSPS", 60)
     sc = parse_scenario(generate([RegionSpec(nsps=nsps)] * regions, seed=1, hours=24))
     t0 = time.process_time()
     by_region = mutable_nsps(sc, own_preset=True)

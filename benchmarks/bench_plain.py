@@ -32,12 +32,12 @@ region; NSPLINK_BENCH_QUIET=1 uses --mute-covered radios.
 
 from __future__ import annotations
 
-import os
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from benchmarks.envargs import env_flag, env_float, env_int
 from benchmarks.regions import Offered, RegionRun, nearest, region_text, run_region, within
 from nsplink.radio.sim import AppReceive, Medium, Propagation
 from nsplink.radio.sim.packet import BROADCAST
@@ -162,12 +162,12 @@ def _row(name: str, tx: float, msgs: int, air: float, dl: int, em: tuple[int, in
 
 
 def main() -> None:
-    nsps = int(os.environ.get("NSPLINK_BENCH_NSPS", "30") or 30)
-    hours = float(os.environ.get("NSPLINK_BENCH_SCENARIO_HOURS", "8") or 8)
-    seed = int(os.environ.get("NSPLINK_BENCH_SEED", "3") or 3)
-    quiet = os.environ.get("NSPLINK_BENCH_QUIET", "") == "1"
-    cps = int(os.environ.get("NSPLINK_BENCH_CPS", "0") or 0) or None  # None: 1 per 15 NSPs
-    relays = int(os.environ.get("NSPLINK_BENCH_RELAYS", "0") or 0) or None  # 1 per 10 NSPs
+    nsps = env_int("NSPLINK_BENCH_NSPS", 30)
+    hours = env_float("NSPLINK_BENCH_SCENARIO_HOURS", 8)
+    seed = env_int("NSPLINK_BENCH_SEED", 3)
+    quiet = env_flag("NSPLINK_BENCH_QUIET")
+    cps = env_int("NSPLINK_BENCH_CPS", 0) or None  # None: 1 per 15 NSPs
+    relays = env_int("NSPLINK_BENCH_RELAYS", 0) or None  # 1 per 10 NSPs
     ours: RegionRun = run_region(
         region_text(nsps, hours, seed, cps=cps, relays=relays, quiet=quiet)
     )

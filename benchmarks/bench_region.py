@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import math
 import multiprocessing as mp
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from benchmarks.envargs import env_flag, env_float, env_int, env_ints, env_words
 from benchmarks.regions import run_region
 from nsplink.scenario.generate import RegionSpec, generate
 
@@ -52,15 +52,6 @@ class Run:
     emergency_s: tuple[float, ...]  # typed -> first CP; inf: never arrived
     busiest_pct: float  # the busiest area's busiest hour, as its radios measured it
     cpu_s: float
-
-
-def _seeds(raw: str) -> list[int]:
-    out: list[int] = []
-    for part in raw.split(","):
-        a, _, b = part.strip().partition("-")
-        if a:
-            out.extend(range(int(a), int(b or a) + 1))
-    return out
 
 
 def one(args: tuple[str, int, int, int, int, float, bool, float]) -> Run:
@@ -137,15 +128,14 @@ def _row(label: str, p: dict[str, float]) -> str:
 
 
 def main() -> None:
-    nsps = int(os.environ.get("NSPLINK_BENCH_NSPS", "") or 100)
-    cps = int(os.environ.get("NSPLINK_BENCH_CPS", "") or 3)
-    relays = int(os.environ.get("NSPLINK_BENCH_RELAYS", "") or 15)
-    hours = float(os.environ.get("NSPLINK_BENCH_SCENARIO_HOURS", "") or 2)
-    seeds = _seeds(os.environ.get("NSPLINK_BENCH_SEEDS", "") or "1,2")
-    raw = os.environ.get("NSPLINK_BENCH_PRESETS", "") or "LONG_FAST,MEDIUM_FAST"
-    presets = [p.strip().upper() for p in raw.split(",") if p.strip()]
-    quiet = os.environ.get("NSPLINK_BENCH_QUIET", "") == "1"
-    load = float(os.environ.get("NSPLINK_BENCH_LOAD", "") or 1)
+    nsps = env_int("NSPLINK_BENCH_NSPS", 100)
+    cps = env_int("NSPLINK_BENCH_CPS", 3)
+    relays = env_int("NSPLINK_BENCH_RELAYS", 15)
+    hours = env_float("NSPLINK_BENCH_SCENARIO_HOURS", 2)
+    seeds = list(env_ints("NSPLINK_BENCH_SEEDS", (1, 2)))
+    presets = [p.upper() for p in env_words("NSPLINK_BENCH_PRESETS", "LONG_FAST,MEDIUM_FAST")]
+    quiet = env_flag("NSPLINK_BENCH_QUIET")
+    load = env_float("NSPLINK_BENCH_LOAD", 1)
     print(
         f"region: {nsps} NSPs, {cps} CPs, {relays} relays{', quiet radios' if quiet else ''}; "
         f"{hours:g} h + drain, load x{load:g}; seeds {','.join(map(str, seeds))}; "

@@ -26,7 +26,6 @@ import asyncio
 import itertools
 import math
 import multiprocessing as mp
-import os
 import random
 import resource
 import tempfile
@@ -35,6 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from benchmarks.envargs import env_float, env_ints
 from benchmarks.reference import bare_heap
 from nsplink.radio.sim import AppReceive, Medium
 from nsplink.radio.sim.packet import BROADCAST
@@ -53,16 +53,6 @@ TARGET_REGION_S = 60.0
 TARGET_REGION_MB = 500.0
 TARGET_COUNTRY_S = 900.0
 EXERCISE_H = 72.0
-
-
-def _env_ints(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
-    raw = os.environ.get(name, "")
-    return tuple(int(x) for x in raw.split(",") if x.strip()) or default
-
-
-def _env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name, "")
-    return float(raw) if raw.strip() else default
 
 
 # -- the simulator alone ---------------------------------------------------------------------------
@@ -242,8 +232,8 @@ def est_exercise(r: dict[str, float]) -> float:
 
 
 def main() -> None:
-    hours = _env_float("NSPLINK_BENCH_HOURS", 1.0)
-    sizes = _env_ints("NSPLINK_BENCH_SIZES", SIM_SIZES)
+    hours = env_float("NSPLINK_BENCH_HOURS", 1.0)
+    sizes = env_ints("NSPLINK_BENCH_SIZES", SIM_SIZES)
     rows = [isolated(sim_run, n, hours) for n in sizes]
     label = "" if hours >= 24 else f" ({hours:g} h simulated; '24h est' is extrapolated)"
     _table(f"simulator alone, traffic and area proportional to nodes{label}", "nodes", sizes, rows)
@@ -264,8 +254,8 @@ def main() -> None:
         f"  cost per event at {sizes[-1]} nodes: {per_event:.2f} us vs bare heapq push/pop "
         f"{ref_us:.3f} us (ratio {per_event / ref_us:.0f}x)"
     )
-    s_hours = _env_float("NSPLINK_BENCH_SCENARIO_HOURS", 2.0)
-    nsps = _env_ints("NSPLINK_BENCH_NSPS", REGION_NSPS)
+    s_hours = env_float("NSPLINK_BENCH_SCENARIO_HOURS", 2.0)
+    nsps = env_ints("NSPLINK_BENCH_NSPS", REGION_NSPS)
     if not nsps or nsps == (0,):
         return
     rrows = [isolated(region_run, n, s_hours) for n in nsps]
@@ -296,8 +286,8 @@ def main() -> None:
             f"CPU ratio {q['cpu_s'] / plain['cpu_s']:.2f}"
         )
     # the national comparison: regions a radio horizon apart should cost regions x one region
-    n_regions = int(_env_float("NSPLINK_BENCH_COUNTRY", 25))
-    per = int(_env_float("NSPLINK_BENCH_COUNTRY_NSPS", nsps[0]))
+    n_regions = int(env_float("NSPLINK_BENCH_COUNTRY", 25))
+    per = int(env_float("NSPLINK_BENCH_COUNTRY_NSPS", nsps[0]))
     if n_regions > 1 and per > 0:
         c = isolated(region_run, per, s_hours, 7, n_regions)
         one = rrows[nsps.index(per)] if per in nsps else isolated(region_run, per, s_hours)
