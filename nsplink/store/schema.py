@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import sqlite3
+import time
 import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
@@ -242,8 +243,7 @@ def prepare(path: Path, *, create: bool, busy_ms: int = DEFAULT_BUSY_MS) -> int:
     conn = connect(path, create=create, busy_ms=busy_ms)
     try:
         found = _check_version(conn, path)
-        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            conn.execute("PRAGMA journal_mode = WAL")
+        _switch_to_wal(conn, busy_ms)
         if found < SCHEMA_VERSION:
             migrate(conn, path)
         return found
@@ -251,6 +251,24 @@ def prepare(path: Path, *, create: bool, busy_ms: int = DEFAULT_BUSY_MS) -> int:
         raise translate(exc, path) from exc
     finally:
         conn.close()
+
+
+def _switch_to_wal(conn: sqlite3.Connection, busy_ms: int) -> None:
+    """Switch a file to WAL, waiting out other openers up to `busy_ms`.
+
+    SQLite answers the switch with "database is locked" at once, without its busy handler,
+    while another connection holds the new file open in rollback mode (seen when a daemon and
+    a reader open a fresh log together), so the wait is ours."""
+    deadline = time.monotonic() + busy_ms / 1000
+    pause = 0.002
+    while conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.1)
 
 
 def _check_version(conn: sqlite3.Connection, path: Path) -> int:

@@ -131,3 +131,27 @@ async def test_a_log_created_between_a_readers_two_looks_is_not_called_foreign(
     with pytest.raises(StoreCorrupt):
         _check_version(other, foreign)
     other.close()
+
+
+def test_a_new_log_opened_by_two_at_once_waits_for_the_other_instead_of_failing(
+    tmp_path: Path,
+) -> None:
+    """SQLite refuses the switch to WAL at once, without its busy handler, while another
+    connection holds a write lock on the fresh file in rollback mode (a daemon and a reader
+    opening a new log together failed with "database is locked"). The switch waits within the
+    busy budget."""
+    import threading
+
+    from nsplink.store.schema import prepare
+
+    path = tmp_path / "nsplink.db"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # the other opener's write lock, still in rollback mode
+    threading.Timer(0.3, lambda: other.execute("COMMIT")).start()
+    try:
+        assert prepare(path, create=True, busy_ms=5000) == 0
+    finally:
+        other.close()
+    with sqlite3.connect(path) as check:
+        assert check.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert check.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
