@@ -925,7 +925,7 @@ class SiteEngine:
             rider.pending.clear()
             self.outbox.touch(rider)
         airtime = self.planner.airtime_ms(len(frame))
-        hop_limit = self.retry.hop_limit(out, self.heard, self._reach(out))
+        hop_limit = self.retry.hop_limit(out, self.heard, self._reach(out), now)
         self.planner.record(now, airtime, hop_limit)
         token = self._next_token
         self._next_token += 1

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from nsplink.lora.airtime import retry_timeout_ms
+from nsplink.protocol.codes import MessageType
 from nsplink.protocol.engineconfig import EngineConfig
 from nsplink.protocol.identity import KeyId
 from nsplink.protocol.outgoing import Outgoing
@@ -18,6 +19,10 @@ from nsplink.protocol.planner import AirtimePlanner
 
 if TYPE_CHECKING:
     import random
+
+# How far past the configured hop limit a frame may go: every post beyond the limit in the
+# generated regions is one link too far (docs/congestion.md, part 6); unbounded growth stormed.
+BEYOND_LIMIT = 1
 
 # site -> (heard at, its node number, hops away if the packet said)
 Heard = Mapping[KeyId, tuple[float, int, int | None]]
@@ -67,32 +72,64 @@ class RetryPolicy:
         delay = min(self.cap(out), base * 2.0 ** max(0, out.attempt - 1))
         return delay * rng.uniform(0.85, 1.15)
 
-    def hop_limit(self, out: Outgoing, heard: Heard, reach: frozenset[KeyId] = frozenset()) -> int:
-        """As many hops as the farthest recipient was heard at, one more per retry, at most the
+    def hop_limit(
+        self,
+        out: Outgoing,
+        heard: Heard,
+        reach: frozenset[KeyId] = frozenset(),
+        now: float | None = None,
+    ) -> int:
+        """As many hops as the farthest recipient was heard at, one more per retry up to the
         configured limit: a CP next door must not spend its own airtime relaying our frames
         (every relay counts against its duty cycle and takes the channel from its receipts).
         `reach`: whom a frame without recipients of its own must reach (a receipt to several
         senders: those senders; a status beacon: the CPs), so it is sized the same way instead
-        of flooding the whole hop limit (docs/congestion.md)."""
+        of flooding the whole hop limit (docs/congestion.md).
+
+        Past the limit, one hop and no more (`_grown`): a post 5 links from every CP needs hop
+        limit 4, and capped at the limit it was never answered; growing on to the radio's 7
+        set off a storm (docs/congestion.md, part 6). `now`: when the frame goes, for the
+        channel load the radio last reported (None: no retry past the limit)."""
         cap = self.config.hop_limit
         if out.custody:
             return cap
+        farther = now is not None and not self.planner.channel_busy(now, routine=True)
         if reach:
             far = [seen[2] for s in reach if (seen := heard.get(s)) and seen[2] is not None]
             if len(far) < len(reach):
                 return cap  # someone it must reach has not been heard: flood
-            also = max(0, min(cap, max(far) + out.attempt - 1))
+            if out.msg.envelope.type is MessageType.STATUS:
+                also = max(0, min(cap, max(far)))  # a beacon is not worth a path beyond it
+            else:
+                also = self._grown(max(far), out, farther)
             if not out.any_of and not out.all_of:
                 return also
-            return max(also, self.hop_limit(out, heard))
+            return max(also, self.hop_limit(out, heard, now=now))
         targets = (out.all_of - out.got) or out.any_of
         known = [seen[2] for s in targets if (seen := heard.get(s)) and seen[2] is not None]
         if not targets or (len(known) < len(targets) and out.all_of):
-            return cap  # someone we must reach has not been heard: flood
+            return self._grown(cap, out, farther)  # someone we must reach has not been heard: flood
         if not known:
-            return cap
+            return self._grown(cap, out, farther)  # never heard: from the limit, farther per retry
         base = min(known) if out.any_of and not out.all_of else max(known)
-        return max(0, min(cap, base + out.attempt - 1))
+        return self._grown(base, out, farther)
+
+    def _grown(self, base: int, out: Outgoing, farther: bool) -> int:
+        """`base` hops and one more per retry up to the configured limit. Past it, never beyond
+        limit + 1: `base` if the sender was heard that far; and a message of ours (not a
+        receipt: receipts grew with every copy heard, which stormed a 72-hour region) one hop
+        more once three retries have outgrown the limit, if `farther`: while the radio finds
+        the channel below the firmware's polite 25 % (on a saturated channel the longer floods
+        cost the emergencies more than they brought)."""
+        cap = self.config.hop_limit
+        want = base + out.attempt - 1
+        if want <= cap:
+            return max(0, want)
+        if farther and out.tracked and out.msg.envelope.type is not MessageType.RECEIPT:
+            want = cap + (want - cap) // 3
+        else:
+            want = cap
+        return min(cap + BEYOND_LIMIT, max(base, want))
 
 
 def want_ack(out: Outgoing, ready: int, hop_limit: int | None = None) -> bool:

@@ -247,15 +247,15 @@ def test_receipts_are_batched_and_duplicates_receipted_but_delivered_once() -> N
 
 
 def _receipt_hops(
-    sender: Site, receiver: Site, msg: SignedMessage, copies: int
+    sender: Site, receiver: Site, msg: SignedMessage, copies: int, heard_hops: int = 0
 ) -> list[int | None]:
     """The hop limit of `receiver`'s receipt to each of `copies` copies of `msg` (None: no
-    receipt), all heard straight from `sender` (0 hops) and none of the receipts arriving."""
+    receipt), all heard from `sender` `heard_hops` away and none of the receipts arriving."""
     hops: list[int | None] = []
     for i in range(copies):
         t = T0 + 300 * i
         before = len(receiver.sent)
-        receiver.run(receiver.engine.on_frame(msg.frame, 1, 0, t), t)
+        receiver.run(receiver.engine.on_frame(msg.frame, 1, heard_hops, t), t)
         receiver.tick(t + 200)
         mine = [tx for tx in receiver.sent[before:] if tx.mid.sender == receiver.ident.key_id]
         hops.append(mine[-1].hop_limit if mine else None)
@@ -270,6 +270,76 @@ def test_a_receipt_to_a_sender_that_keeps_sending_goes_one_hop_farther_each_time
     sites, _ = make({"nsp": "nsp", "cp": "cp"})
     report = signed(sites["nsp"], emergency(), ALL_CPS, Priority.P1, 700)
     assert _receipt_hops(sites["nsp"], sites["cp"], report, 5) == [0, 1, 2, 3, 3]
+
+
+def test_a_receipt_goes_one_hop_past_the_limit_when_its_sender_was_heard_there() -> None:
+    """The hop limit (3) bounds blind floods: a post 5 links from every CP sends at 4 hops
+    once its retries outgrow the limit, and the CP hears it 4 hops away. Capped at 3, the
+    CP's receipt never reached it (it sent one report 60 times, docs/congestion.md part 6).
+    One hop past the limit and no farther, and only for a sender heard there: a receipt that
+    grew past the limit with every copy heard set off a storm over 72 hours."""
+    sites, _ = make({"nsp": "nsp", "cp": "cp"})
+    nsp, cp = sites["nsp"], sites["cp"]
+    report = signed(nsp, emergency(), ALL_CPS, Priority.P1, 700)
+    assert _receipt_hops(nsp, cp, report, 3, heard_hops=4) == [4, 4, 4]
+    far = signed(nsp, emergency(), ALL_CPS, Priority.P1, 701)
+    assert _receipt_hops(nsp, cp, far, 3, heard_hops=6) == [4, 4, 4]
+    near = signed(nsp, emergency(), ALL_CPS, Priority.P1, 702)
+    assert _receipt_hops(nsp, cp, near, 8, heard_hops=2) == [2, 3, 3, 3, 3, 3, 3, 3]
+
+
+def test_a_report_s_retries_go_one_hop_past_the_limit_after_three_tries_there() -> None:
+    """An NSP farther from every CP than the hop limit reaches never hears one (their beacons
+    stop short too), and one whose link carries one way hears a CP its frames do not reach:
+    once its retries have outgrown the limit (3) by three tries they go one hop farther, and
+    no more. Sized for a CP heard at 1 hop, it grows a hop per retry up to the limit first."""
+    sites, _ = make({"nsp": "nsp", "cp": "cp"})
+    nsp, cp = sites["nsp"], sites["cp"]
+    m = signed(nsp, emergency(), ALL_CPS, Priority.P1, 800)
+    nsp.run(nsp.engine.submit(m, T0), T0)
+    nsp.tick(T0 + 6 * 3600)
+    blind = [tx.hop_limit for tx in nsp.sent if tx.mid == m.id]
+    assert len(blind) >= 10 and blind[:3] == [3, 3, 3] and set(blind[3:]) == {4}, blind
+    t = T0 + 6 * 3600 + 100  # the CP heard at 1 hop (its beacon, say): sized for it from now
+    beacon = signed(cp, sitrep(), ALL_CPS, Priority.P3, 5)
+    nsp.run(nsp.engine.on_frame(beacon.frame, 2, 1, t), t)
+    m2 = signed(nsp, emergency(), ALL_CPS, Priority.P1, 801)
+    nsp.run(nsp.engine.submit(m2, t), t)
+    nsp.tick(t + 6 * 3600)
+    assert [tx.hop_limit for tx in nsp.sent if tx.mid == m2.id][:9] == [1, 2, 3, 3, 3, 4, 4, 4, 4]
+
+
+def test_on_a_busy_channel_retries_do_not_go_past_the_hop_limit() -> None:
+    """Longer floods on a channel the radio finds past the firmware's polite 25 % cost more
+    than they save (LONG_FAST, docs/congestion.md part 6): the retries stay at the limit,
+    while a receipt still goes as far as its sender was heard."""
+    sites, _ = make({"nsp": "nsp", "cp": "cp"})
+    nsp, cp = sites["nsp"], sites["cp"]
+    m = signed(nsp, emergency(), ALL_CPS, Priority.P1, 800)
+    nsp.run(nsp.engine.on_channel_load(30.0, 2.0, T0), T0)
+    nsp.run(nsp.engine.submit(m, T0), T0)
+    for i in range(1, 7 * 60):  # the device's metrics every minute: the channel stays busy
+        t = T0 + 60 * i
+        nsp.run(nsp.engine.on_channel_load(30.0, 2.0, t), t)
+        nsp.tick(t)
+    hops = [tx.hop_limit for tx in nsp.sent if tx.mid == m.id]
+    assert len(hops) >= 8 and set(hops) == {3}, hops
+    report = signed(nsp, emergency(), ALL_CPS, Priority.P1, 801)
+    cp.run(cp.engine.on_channel_load(30.0, 2.0, T0), T0)
+    assert _receipt_hops(nsp, cp, report, 1, heard_hops=4) == [4]
+
+
+def test_a_bulletin_to_an_nsp_never_heard_goes_one_hop_past_the_limit_too() -> None:
+    """A bulletin's missing NSP that the CP has never heard may be a post beyond the hop limit
+    (the 72-hour seed-2 region lost a bulletin to nsp-073, 5 links out): its retries go one hop
+    farther once three have outgrown the limit, and no farther."""
+    sites, _ = make({"a": "nsp", "b": "nsp", "cp": "cp"})
+    cp = sites["cp"]
+    news = signed(cp, bulletin(minutes_since_epoch(T0) + 6000), ALL_NSPS, Priority.P3, 9)
+    cp.run(cp.engine.submit(news, T0), T0)
+    cp.tick(T0 + 12 * 3600)
+    hops = [tx.hop_limit for tx in cp.sent if tx.mid == news.id]
+    assert len(hops) >= 5 and hops[:3] == [3, 3, 3] and set(hops[3:]) == {4}, hops
 
 
 def test_copies_of_a_bulletin_are_receipted_ever_more_rarely() -> None:
