@@ -25,6 +25,7 @@ SUPPORTED_VERSIONS = (2,)
 # column -> (source, unit) ; the order is the table's order
 COLUMNS: dict[str, tuple[str, str]] = {
     "nsps": ("scripted", ""),
+    "preset": ("scripted", ""),
     "cps": ("scripted", ""),
     "relays": ("scripted", ""),
     "hours": ("scripted", "h"),
@@ -104,6 +105,7 @@ register(
         "combine.col.typed_to_meldkamer_p95_s": ("getypt → meldkamer p95", "typed → dispatch p95"),
         "combine.col.meldkamer_scripted_s": ("waarvan gescript", "of which scripted"),
         "combine.col.messages": ("berichten", "messages"),
+        "combine.col.preset": ("radiopreset", "radio preset"),
         "combine.col.lost": ("verloren", "lost"),
         "combine.col.no_radio_path": ("geen radiopad", "no radio path"),
         "combine.col.duplicates_shown": ("dubbel getoond", "duplicates shown"),
@@ -162,7 +164,7 @@ register(
 )
 
 PARTS = {
-    "size": ("nsps", "cps", "relays", "hours"),
+    "size": ("nsps", "cps", "relays", "hours", "preset"),
     "emergency": (
         "emergencies",
         "emergencies_per_nsp_hour",
@@ -250,7 +252,9 @@ def load_report(path: Path) -> dict[str, Any]:
     return rep
 
 
-def region_row(rep: dict[str, Any], region: str | None = None) -> dict[str, float | int | None]:
+def region_row(
+    rep: dict[str, Any], region: str | None = None
+) -> dict[str, float | int | str | None]:
     """One region's figures, from its report alone, or from its country's (`region`: its name
     there); nothing that names a person or a post."""
     pilot = rep["pilot"]
@@ -260,6 +264,7 @@ def region_row(rep: dict[str, Any], region: str | None = None) -> dict[str, floa
             "messages": sum(r["sent"] for r in rep["delivery"].values()),
             "emergency_handling_s": pilot["emergency_handling_s"],
             **{k: rep[k] for k in ("lost", "no_radio_path", "duplicates_shown")},
+            "preset": rep.get("preset"),  # reports before the column: shown as unknown
         }
     else:  # the country's tables per site, cut to the region's sites; its figures per region
         nodes = {n: x for n, x in rep["nodes"].items() if x["region"] == region}
@@ -287,6 +292,7 @@ def region_row(rep: dict[str, Any], region: str | None = None) -> dict[str, floa
         "cps": roles.count("cp"),
         "relays": roles.count("relay"),
         "hours": hours,
+        "preset": whole.get("preset"),
         "emergencies": emergencies,
         "emergencies_per_nsp_hour": round(emergencies / nsps / hours, 3) if nsps else None,
         "emergencies_peak_nsp_hour": max((e["peak_per_hour"] for e in per_nsp), default=0),
@@ -325,12 +331,17 @@ def combine(reports: list[tuple[str, dict[str, Any], str | None]]) -> dict[str, 
     rows = {label: region_row(rep, region) for label, rep, region in sorted(reports, key=_label)}
     total: dict[str, float | int | None] = {}
     for col in SUMMED:
-        total[col] = round(sum(r[col] or 0 for r in rows.values()), 1)
-    nsp_hours = sum((r["nsps"] or 0) * (r["hours"] or 0) for r in rows.values())
+        total[col] = round(sum(_num(r[col]) for r in rows.values()), 1)
+    nsp_hours = sum(_num(r["nsps"]) * _num(r["hours"]) for r in rows.values())
     total["emergencies_per_nsp_hour"] = (
         round(total["emergencies"] / nsp_hours, 3) if nsp_hours else None  # type: ignore[operator]
     )
     return {"regions": rows, "total": total}
+
+
+def _num(value: float | int | str | None) -> float:
+    """A summed column's cell (None: nothing to add); the text columns are never summed."""
+    return float(value) if isinstance(value, int | float) else 0.0
 
 
 def _label(row: tuple[str, dict[str, Any], str | None]) -> str:
@@ -362,9 +373,11 @@ def labels_for(
 # -- output ---------------------------------------------------------------------------------------
 
 
-def _fmt(col: str, value: float | int | None, lang: Lang | None) -> str:
+def _fmt(col: str, value: float | int | str | None, lang: Lang | None) -> str:
     if value is None:
         return "–"
+    if isinstance(value, str):
+        return value
     unit = COLUMNS.get(col, ("", ""))[1]
     if unit == "s":
         return units.duration(float(value), lang)

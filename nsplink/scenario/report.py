@@ -463,6 +463,8 @@ def _assemble(
         "seed": result.seed,
         "duration_h": round(sc.duration / 3600, 2),
         "drain_h": round(sc.drain / 3600, 2),
+        # one region's radios share a preset; a country's are in `regions` (region by region)
+        "preset": sc.preset_of(sc.regions[0]) if len(sc.regions) == 1 else sc.preset,
         "delivery": per_type,
         "latency_s": {p: _stats(latency.get(p, [])) for p in ("P1", "P2", "P3", "P4")},
         "lost": len(lost),

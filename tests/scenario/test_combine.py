@@ -162,6 +162,13 @@ def test_a_country_run_gives_a_row_per_region_as_each_region_run_alone(tmp_path:
     assert [row[0] for row in rows[2:]] == ["r01", "r02", "r03"]
     comb = combine(labels_for([("NL", country)]))
     assert list(comb["regions"]) == ["NL r01", "NL r02", "NL r03"]
+    # each region's preset, from the country's report and from a region's own alike
+    presets = [row["preset"] for row in comb["regions"].values()]
+    assert presets == ["LONG_FAST", "MEDIUM_FAST", "LONG_FAST"]
+    assert [alone[n]["preset"] for n in sc.regions] == presets
+    col = rows[0].index("preset")
+    assert [row[col] for row in rows[2:]] == presets
+    assert "| MEDIUM_FAST |" in (tmp_path / "national" / "evaluation.md").read_text("utf-8")
     assert comb["total"]["messages"] == sum(r["messages"] for r in alone.values())
     assert comb["total"]["nsps"] == 18
     # a region's own report is still one row; the country's whole figures are not a row
