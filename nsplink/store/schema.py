@@ -257,8 +257,8 @@ def _switch_to_wal(conn: sqlite3.Connection, busy_ms: int) -> None:
     """Switch a file to WAL, waiting out other openers up to `busy_ms`.
 
     SQLite answers the switch with "database is locked" at once, without its busy handler,
-    while another connection holds the new file open in rollback mode (seen when a daemon and
-    a reader open a fresh log together), so the wait is ours."""
+    while another connection holds a write lock on the new file in rollback mode (seen when a
+    daemon and a reader open a fresh log together), so the wait is ours."""
     deadline = time.monotonic() + busy_ms / 1000
     pause = 0.002
     while conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
