@@ -1,19 +1,31 @@
 """The benchmarks' knobs from the environment (NSPLINK_BENCH_*): one parser for all of them,
-so an empty variable means the default everywhere and every list takes ranges ("1-10")."""
+so an empty variable means the default everywhere, every list takes ranges ("1-10"), and a bad
+value names its variable."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def _parse(name: str, raw: str, kind: Callable[[str], T], what: str) -> T:
+    try:
+        return kind(raw)
+    except ValueError:
+        raise ValueError(f"{name}={raw!r}: expected {what}") from None
 
 
 def env_int(name: str, default: int) -> int:
     raw = os.environ.get(name, "").strip()
-    return int(raw) if raw else default
+    return _parse(name, raw, int, "a whole number") if raw else default
 
 
 def env_float(name: str, default: float) -> float:
     raw = os.environ.get(name, "").strip()
-    return float(raw) if raw else default
+    return _parse(name, raw, float, "a number") if raw else default
 
 
 def env_flag(name: str) -> bool:
@@ -32,5 +44,7 @@ def env_ints(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
     for part in os.environ.get(name, "").split(","):
         a, _, b = part.strip().partition("-")
         if a:
-            out.extend(range(int(a), int(b or a) + 1))
+            what = "whole numbers and ranges such as 1-10"
+            lo, hi = _parse(name, a, int, what), _parse(name, b or a, int, what)
+            out.extend(range(lo, hi + 1))
     return tuple(out) or default
