@@ -22,6 +22,7 @@ import yaml
 
 from nsplink.i18n import Lang, register, t
 from nsplink.lora.airtime import DEFAULT_PRESET, EU868_PRESETS
+from nsplink.scenario.units import hm
 
 DEFAULT_DENSITY = 4.0  # NSPs per 100 km²: a region of 60 NSPs is about 39 km square
 DEFAULT_HORIZON_KM = 45.0  # two 30 m masts see each other over about 45 km
@@ -45,7 +46,7 @@ RATES: tuple[tuple[float, float, float, tuple[str, ...]], ...] = (
 )
 NIGHTS = ((6, 15), (30, 39), (54, 63))
 
-# (at h, id, supersedes, topic, urgent, valid h, headline, body)
+# (at h, id, supersedes, topic, urgent, valid h after it is sent, headline, body)
 BULLETINS: tuple[tuple[float, str, str, str, bool, int, str, str], ...] = (
     (
         1 + 10 / 60,
@@ -416,7 +417,7 @@ def build(
         ),
         "description": f"Gegenereerd (seed {seed}) naar het verloop van long-power-outage.yaml.",
         "seed": seed,
-        "duration": _hm(duration),
+        "duration": hm(duration),
         "drain": "8h" if hours >= 24 else "1h",
         "handling": {"seen_after": "3m", "meldkamer_after": "8m", "closed_after": "50m"},
     }
@@ -430,8 +431,8 @@ def build(
     data["emergencies"] = {
         "rates": [
             {
-                "from": _hm(a * HOUR),
-                "to": _hm(min(b, hours) * HOUR),
+                "from": hm(a * HOUR),
+                "to": hm(min(b, hours) * HOUR),
                 "per_hour": round(rate * load, 3),
                 "incidents": list(inc),
             }
@@ -439,7 +440,7 @@ def build(
             if a < hours
         ]
     }
-    data["sitreps"] = {"every": _hm(max(SITREP_EVERY_S / load, 600.0)), "from": "1h"}
+    data["sitreps"] = {"every": hm(max(SITREP_EVERY_S / load, 600.0)), "from": "1h"}
     data["timeline"] = timeline
     return data
 
@@ -568,14 +569,14 @@ def _region_timeline(
         fields: dict[str, Any] = {
             "headline": head,
             "body": body,
-            "valid_until": f"{valid}h",
+            "valid_until": hm((at + valid) * HOUR),  # counted from the start
             "issuer": "Veiligheidsregio",
             "topic": topic,
         }
         if urgent:
             fields["urgent"] = "SPOED"
         entry: dict[str, Any] = {
-            "at": _hm(at * HOUR),
+            "at": hm(at * HOUR),
             "site": cps[i % len(cps)],
             "send": "bulletin",
             "id": prefix + ref,
@@ -591,7 +592,7 @@ def _region_timeline(
         who = sorted(rng.sample(nsps, k))
         out.append(
             {
-                "at": _hm(at * HOUR),
+                "at": hm(at * HOUR),
                 "site": who if k > 1 else who[0],
                 "send": "supply",
                 "fields": dict(fields),
@@ -605,7 +606,7 @@ def _region_timeline(
         faults += [(20, "power_off", relays[0]), (27, "power_on", relays[0])]
     for at, kind, site in faults:
         if at * HOUR <= duration:
-            out.append({"at": _hm(at * HOUR), kind: site})
+            out.append({"at": hm(at * HOUR), kind: site})
     fuelled = [s for s in sites if "generator" in s]
     for s in fuelled:  # the fuel round: a day's worth, every day from hour 20 on
         if duration >= 20 * HOUR:
@@ -620,14 +621,6 @@ def _halves(sites: list[dict[str, Any]], mid_x: float) -> list[list[str]]:
     west = [s["name"] for s in sites if s["position"][0] < mid_x]
     east = [s["name"] for s in sites if s["position"][0] >= mid_x]
     return [g for g in (west, east) if g]
-
-
-def _hm(seconds: float) -> str:
-    minutes = round(seconds / 60)
-    h, m = divmod(minutes, 60)
-    if h and m:
-        return f"{h}h{m}m"
-    return f"{h}h" if h else f"{m}m"
 
 
 def _parse_hm(text: str) -> float:

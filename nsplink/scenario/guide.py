@@ -44,8 +44,10 @@ register(
         "guide.v.float": ("getal", "number"),
         "guide.v.bool": ("true of false", "true or false"),
         "guide.v.duration": (
-            "duur vanaf het begin, bijvoorbeeld 36h",
-            "duration from the start, e.g. 36h",
+            "duur vanaf het begin, bijvoorbeeld 36h: geteld zoals `at`, niet vanaf het"
+            " versturen, dus na het versturen",
+            "duration from the start, e.g. 36h: counted like `at`, not from the send, so it"
+            " must lie after the send",
         ),
         "guide.v.one": ("één code", "one code"),
         "guide.v.list": ("één code of een lijst", "one code or a list"),

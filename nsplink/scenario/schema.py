@@ -35,6 +35,7 @@ from nsplink.protocol import (
     Supply,
     ValidationError,
 )
+from nsplink.scenario.units import hm
 from nsplink.texts import render_error
 
 register(
@@ -175,6 +176,12 @@ register(
             ),
             "no_earlier": ("geen eerder bericht met id {id}", "no earlier message with id {id}"),
             "id_twice": ("id {id} twee keer gebruikt", "id {id} used twice"),
+            "expired_on_send": (
+                "verlopen voordat het verstuurd wordt: geldig tot {until}, verstuurd om {at};"
+                " valid_until telt vanaf het begin van het scenario, zoals at",
+                "expired before it is sent: valid until {until}, sent at {at};"
+                " valid_until counts from the start of the scenario, as at does",
+            ),
             "protocol": ("{error}", "{error}"),
             "not_settable": (
                 "dit veld kan niet vanuit een scenario worden gezet",
@@ -922,6 +929,11 @@ def _sends(ctx: _Ctx, m: dict[str, Node], path: str, times: list[float]) -> list
     prio = None
     if "priority" in m:
         prio = Priority(r.choice(m["priority"], f"{path}.priority", ("P1", "P2", "P3", "P4")))
+    if isinstance(body, Bulletin) and times and body.valid_until * 60 <= max(times):
+        # every NSP would show it as expired on arrival: a slip, not a test of anything
+        until, at = hm(body.valid_until * 60), hm(max(times))
+        raise r.refuse(fields_node, f"{path}.fields.valid_until", "expired_on_send",
+                       until=until, at=at)  # fmt: skip
     ref = r.text(m["id"], f"{path}.id", 40) if "id" in m else ""
     if ref and (len(times) > 1 or len(senders) > 1):
         raise r.refuse(m["id"], f"{path}.id", "id_one")

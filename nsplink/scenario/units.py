@@ -26,3 +26,12 @@ def duration(seconds: float | None, lang: Lang | None = None) -> str:
     if s < 48 * 3600:
         return f"{number(seconds / 3600, 1, lang)} h"
     return f"{number(seconds / 86400, 1, lang)} d"
+
+
+def hm(seconds: float) -> str:
+    """A moment or duration the way a scenario file writes it: '1h10m', '26h', '45m'."""
+    minutes = round(seconds / 60)
+    h, m = divmod(minutes, 60)
+    if h and m:
+        return f"{h}h{m}m"
+    return f"{h}h" if h else f"{m}m"

@@ -140,6 +140,23 @@ def test_supersedes_must_name_an_earlier_message() -> None:
     assert err.field == "supersedes" and err.line == 13 and "water-9" in err.problem
 
 
+def test_a_bulletin_expired_before_it_is_sent_is_refused() -> None:
+    """`valid_until` counts from the start, as `at` does: the shipped exercise had three
+    bulletins valid "24h" sent at 26 h and later, which every NSP showed as expired on arrival."""
+    extra = """\
+  - at: 1h30m
+    site: cp-a
+    send: bulletin
+    fields: {headline: Water, body: Bij de kerk, valid_until: 1h, issuer: VR01}
+"""
+    err = error_of(BASE + extra)
+    assert err.field == "timeline[1].fields.valid_until" and err.line == 14
+    assert "valid until 1h, sent at 1h30m" in err.problem
+    assert "geldig tot 1h, verstuurd om 1h30m" in render_error(err, "nl")
+    later = extra.replace("valid_until: 1h,", "valid_until: 1h31m,")
+    assert parse_scenario(BASE + later).actions[-1].body is not None
+
+
 def test_broken_yaml_names_the_line() -> None:
     err = error_of(BASE + "  - at: [unclosed\n")
     assert err.line >= 11 and "not valid YAML" in err.problem
