@@ -81,11 +81,12 @@ from nsplink.protocol.envelope import (
     DestKind,
     Envelope,
     SignedMessage,
+    unix_from_minutes,
 )
 from nsplink.protocol.errors import DecodeError
 from nsplink.protocol.fragments import to_frames
 from nsplink.protocol.identity import Identity, KeyId, KeyLookup, MessageId, PeerKey
-from nsplink.protocol.messages import Message, Receipt, ReceiptEntry, Status
+from nsplink.protocol.messages import Bulletin, Message, Receipt, ReceiptEntry, Status
 from nsplink.protocol.outbox import Outbox
 from nsplink.protocol.outgoing import (
     PRIO_RANK,
@@ -184,6 +185,7 @@ class SiteEngine:
         self._last_now = now
         # engine time = the driver's wall time + _skew, and it never goes backwards (_clock)
         self._skew = 0.0
+        self._superseded: set[MessageId] = set()  # bulletins of ours a newer one replaces
         self._engine_now = now
 
     # -- time ----------------------------------------------------------------------------------
@@ -284,10 +286,14 @@ class SiteEngine:
             return []
         # submitted_at is the log's wall time; before the current skew it is older still
         at = min(now, submitted_at + self._skew) if submitted_at else now
+        self._note_supersedes(msg)
         out = self._new_out(msg, DeliveryState.QUEUED, now=at)
         out.attempt = attempts + 1
         out.got.update(delivered_to)
         if out.tracked and out.complete:
+            return []
+        if attempts and self._moot(out, now):
+            self.outbox.add(out)  # resumed after a restart: late receipts still count
             return []
         out.pending = list(range(len(out.frames)))
         self.outbox.add(out)
@@ -365,7 +371,9 @@ class SiteEngine:
         effects: list[Effect] = []
         out.tried_at = now
         if not out.pending and out.tracked:
-            self.outbox.set_retry(out, now + self.retry.delay(out, self.heard, self.rng))
+            retry_at = now + self.retry.delay(out, self.heard, self.rng)
+            # the Sent below then says there is no next try, as the outbox view shows it
+            self.outbox.set_retry(out, None if self._moot(out, retry_at) else retry_at)
         elif not out.pending:
             self._drop(out)  # untracked: handed over is all there is
         if out.custody:
@@ -483,6 +491,7 @@ class SiteEngine:
         effects.extend(self._seen(signer, from_node, hops, now))
         if isinstance(env.body, Status):
             self.capabilities.heard(signer, env.body)
+        self._note_supersedes(msg)
         for_me = self._for_me(env.destination)
         duplicate = for_me and self.replay.accept(msg.id) is ReplayVerdict.DUPLICATE
         if isinstance(env.body, Receipt):
@@ -871,6 +880,9 @@ class SiteEngine:
                 if out.custody and out.attempt >= self.config.custody_max_forwards:
                     self.outbox.set_retry(out, None)  # wait until the destination is heard
                     continue
+                if self._moot(out, now):
+                    self.outbox.set_retry(out, None)  # superseded since the last try
+                    continue
                 self.outbox.set_retry(out, None)
                 out.attempt += 1
                 out.pending = list(range(len(out.frames)))
@@ -1012,6 +1024,25 @@ class SiteEngine:
 
     def _drop(self, out: Outgoing) -> None:
         self.outbox.drop(out)
+
+    def _note_supersedes(self, msg: SignedMessage) -> None:
+        """A bulletin (ours, or verified from another CP) that replaces one still in our outbox:
+        the older one is retried no more."""
+        body = msg.envelope.body
+        if isinstance(body, Bulletin) and body.supersedes is not None:
+            old = self.outbox.get(body.supersedes)
+            if old is not None and isinstance(old.msg.envelope.body, Bulletin):
+                self._superseded.add(old.mid)
+
+    def _moot(self, out: Outgoing, at: float) -> bool:
+        """Whether a retry of `out` at engine time `at` would help nobody: a bulletin past its
+        `valid_until` or superseded, which every NSP shows as "verlopen" or "vervallen". The
+        first send always goes and receipts still count; only retries stop. Over 72 hours half of
+        a region's bulletin sends came after that moment (docs/congestion.md part 8)."""
+        body = out.msg.envelope.body
+        if not isinstance(body, Bulletin):
+            return False
+        return out.mid in self._superseded or self._wall(at) >= unix_from_minutes(body.valid_until)
 
     # -- the delivery state machine (delivery.py) ------------------------------------------------
 

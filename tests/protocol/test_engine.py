@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import random
 from dataclasses import dataclass, field
@@ -386,6 +387,83 @@ def test_a_bulletin_retry_is_brought_forward_only_by_an_nsp_that_was_away() -> N
     assert after == planned
     planned, after = _bulletin_retry_after_hearing(last_heard=0)  # away at the try
     assert after is not None and after <= T0 + 2603
+
+
+def _bulletin_sends(valid_min: int, hours: float) -> tuple[list[float], list[Sent]]:
+    """The times a CP hands over a bulletin valid `valid_min` minutes that no NSP receipts, over
+    `hours`, and its Sent effects."""
+    sites, _ = make({"a": "nsp", "b": "nsp", "cp": "cp"})
+    cp = sites["cp"]
+    news = signed(cp, bulletin(minutes_since_epoch(T0) + valid_min), ALL_NSPS, Priority.P3, 9)
+    cp.run(cp.engine.submit(news, T0), T0)
+    times = []
+    now = T0
+    for _ in range(10_000):
+        d = cp.engine.next_deadline()
+        if d is None or d > T0 + hours * 3600:
+            break
+        now = max(now, d)
+        before = len(cp.sent)
+        cp.run(cp.engine.handle_timer(now), now)
+        times += [now] * (len(cp.sent) - before)
+    sent = [e for e in cp.effects if isinstance(e, Sent) and e.mid == news.id]
+    return [T0, *times], sent
+
+
+def test_a_bulletin_past_its_validity_is_not_retried() -> None:
+    """Every NSP shows a bulletin past `valid_until` as expired, yet CPs kept retrying them for
+    days: over 72 hours half of a region's bulletin sends came after that moment. The last try
+    before the end says there is no next one, as the outbox view shows it."""
+    short, sent = _bulletin_sends(valid_min=120, hours=8)
+    assert len(short) >= 3 and max(short) < T0 + 120 * 60
+    assert sent[-1].next_retry_at is None
+    assert all(s.next_retry_at is not None for s in sent[:-1])
+    long, _ = _bulletin_sends(valid_min=24 * 60, hours=8)
+    assert max(long) > T0 + 6 * 3600  # the same bulletin valid for a day is still retried
+
+
+def test_a_superseded_bulletin_is_not_retried_but_its_receipts_still_count() -> None:
+    """A newer bulletin that names an older one in `supersedes` (ours, or another CP's heard
+    on the air) ends the older one's retries; a receipt that comes late still counts."""
+    for by_other_cp in (False, True):
+        sites, _ = make({"a": "nsp", "b": "nsp", "cp": "cp", "cp2": "cp"})
+        cp, a = sites["cp"], sites["a"]
+        day = minutes_since_epoch(T0) + 24 * 60
+        old = signed(cp, bulletin(day), ALL_NSPS, Priority.P3, 9)
+        cp.run(cp.engine.submit(old, T0), T0)
+        t = cp.tick(T0 + 3600)
+        newer = dataclasses.replace(bulletin(day), supersedes=old.id)
+        if by_other_cp:
+            frame = signed(sites["cp2"], newer, ALL_NSPS, Priority.P3, 5).frame
+            cp.run(cp.engine.on_frame(frame, 7, 1, t), t)
+        else:
+            cp.run(cp.engine.submit(signed(cp, newer, ALL_NSPS, Priority.P3, 10), t), t)
+        tries = sum(1 for tx in cp.sent if tx.mid == old.id)
+        cp.tick(T0 + 8 * 3600)
+        assert tries >= 2 and sum(1 for tx in cp.sent if tx.mid == old.id) == tries
+        if not by_other_cp:
+            assert sum(1 for tx in cp.sent if tx.mid != old.id) >= 3  # the newer one goes on
+        got = signed(a, Receipt.build(ReceiptKind.DELIVERY, {old.id: State.ONTV}), ALL_CPS,
+                     Priority.P3, 3)  # fmt: skip
+        t = T0 + 8 * 3600 + 1
+        cp.run(cp.engine.on_frame(got.frame, 2, 0, t), t)
+        assert any(o.mid == old.id and o.recipient == a.ident.key_id for o in cp.outcomes())
+
+
+def test_an_expired_bulletin_is_not_sent_again_after_a_restart() -> None:
+    """After a restart the driver resumes what the log holds; a bulletin tried before and
+    expired since is kept for its receipts but not sent."""
+    sites, _ = make({"a": "nsp", "cp": "cp"})
+    cp = sites["cp"]
+    news = signed(cp, bulletin(minutes_since_epoch(T0) + 60), ALL_NSPS, Priority.P3, 9)
+    t = T0 + 2 * 3600
+    cp.run(cp.engine.submit(news, t, attempts=4, submitted_at=T0), t)
+    cp.tick(T0 + 4 * 3600)
+    assert not [tx for tx in cp.sent if tx.mid == news.id]
+    assert news.id in cp.engine.outbox
+    fresh = signed(cp, bulletin(minutes_since_epoch(T0) + 600), ALL_NSPS, Priority.P3, 10)
+    cp.run(cp.engine.submit(fresh, t, attempts=4, submitted_at=T0), t)
+    assert [tx for tx in cp.sent if tx.mid == fresh.id]  # a valid one is resumed at once
 
 
 def test_an_emergency_without_a_path_backs_off_and_custody_slows_it_further() -> None:
