@@ -892,7 +892,10 @@ class SiteEngine:
                     # the routine share, backing off to retry_cap_s): an NSP that is off must
                     # not drain the emergency reserve. Its silence says nothing about load.
                     out.urgent = False
-                elif not out.urgent and not out.custody:
+                elif not out.urgent and not out.custody and not out.all_of:
+                    # a group message is retried while one of its many recipients' receipts
+                    # is missing, which says little about load: a CP's bulletins cut its rate
+                    # to a tenth for days (docs/congestion.md part 8)
                     self.planner.on_loss(now)
         self._forget_stale_packets(now)
         return effects + self._pump(now)

@@ -166,7 +166,10 @@ class AirtimePlanner:
         """A frame was handed over: book it and move the channel estimate on. `hop_limit`:
         how many relays may repeat it, one after the other."""
         self.ledger.record(now, airtime_ms)
-        self._bucket = self._tokens(now) - airtime_ms  # urgent frames may take it below zero
+        # urgent frames may take it below zero, but by one burst at most: they share the
+        # channel with routine traffic, yet must not hold it back for hours (a CP's urgent
+        # receipts kept a bulletin of its own off the air for 34 hours, docs/congestion.md)
+        self._bucket = max(-self._bucket_cap, self._tokens(now) - airtime_ms)
         self._bucket_at = now
         start = max(now, self.channel_free_at)
         self.channel_free_at = start + self._mean_tx_delay_s + airtime_ms / 1000.0

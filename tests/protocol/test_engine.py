@@ -466,6 +466,23 @@ def test_an_expired_bulletin_is_not_sent_again_after_a_restart() -> None:
     assert [tx for tx in cp.sent if tx.mid == fresh.id]  # a valid one is resumed at once
 
 
+def test_a_bulletin_s_missing_receipts_do_not_cut_the_cp_s_rate() -> None:
+    """A routine message retried without a receipt is the planner's sign of congestion (its
+    rate drops by 30 %). A bulletin waits for the receipts of every NSP, and some are always
+    missing: its retries had cut a CP's routine rate to a tenth for days. A sitrep's count."""
+    sites, _ = make({"a": "nsp", "b": "nsp", "cp": "cp"})
+    cp, a = sites["cp"], sites["a"]
+    news = signed(cp, bulletin(minutes_since_epoch(T0) + 600), ALL_NSPS, Priority.P3, 9)
+    cp.run(cp.engine.submit(news, T0), T0)
+    cp.tick(T0 + 4 * 3600)
+    assert sum(1 for tx in cp.sent if tx.mid == news.id) >= 4
+    assert cp.engine.planner.rate_factor == 1.0
+    report = signed(a, sitrep(), ALL_CPS, Priority.P3, 9)
+    a.run(a.engine.submit(report, T0), T0)
+    a.tick(T0 + 4 * 3600)
+    assert a.engine.planner.rate_factor < 0.5
+
+
 def test_an_emergency_without_a_path_backs_off_and_custody_slows_it_further() -> None:
     sites, _ = make({"nsp": "nsp", "cp": "cp", "relay": "relay"})
     nsp, relay = sites["nsp"], sites["relay"]

@@ -84,6 +84,30 @@ def test_airtime_the_device_spent_for_others_comes_off_the_routine_share_only() 
     assert planner.earliest(T0, air, urgent=True) == T0
 
 
+def _routine_wait_after_urgent_frames(frames: int) -> float:
+    """How long a routine frame waits after `frames` urgent full frames, one a second."""
+    planner = AirtimePlanner(preset("MEDIUM_FAST"), boot_s=T0)
+    air = planner.airtime_ms(230)
+    now = T0
+    for _ in range(frames):
+        now += 1.0
+        assert planner.earliest(now, air, urgent=True) <= now + 1.0  # urgent goes at once
+        planner.record(now, air)
+    now += 1.0
+    return planner.earliest(now, air, urgent=False) - now
+
+
+def test_urgent_frames_hold_routine_traffic_back_by_one_burst_at_most() -> None:
+    """Urgent frames take from the routine token bucket too (they share the channel), but
+    only down to one burst below empty: a CP's stream of urgent receipts had held a bulletin
+    of its own off the air for 34 hours. Routine then waits the time to refill two bursts."""
+    planner = AirtimePlanner(preset("MEDIUM_FAST"), boot_s=T0)
+    refill_s = 2 * planner._bucket_cap / planner._rate_ms_per_s
+    few, many = _routine_wait_after_urgent_frames(60), _routine_wait_after_urgent_frames(300)
+    assert 0 < few < many <= refill_s + 10, (few, many, refill_s)
+    assert _routine_wait_after_urgent_frames(450) == many  # and no longer, however many
+
+
 def test_on_a_busy_channel_a_p1_report_passes_a_held_bulletin() -> None:
     """Engine level: the best-ranked message (a P3 bulletin ranks before sitreps) waits for
     the channel; an urgent one behind it does not wait with it."""
