@@ -34,7 +34,7 @@ import random
 from collections.abc import Iterable, Iterator
 from typing import Protocol
 
-from nsplink.protocol.beacon import beacon_due
+from nsplink.protocol.beacon import QUIET_MAX_S, beacon_due
 from nsplink.protocol.build import Draft, build_message
 from nsplink.protocol.capability import Capabilities, addressed
 from nsplink.protocol.codec import (
@@ -572,14 +572,11 @@ class SiteEngine:
             waiting_for = site in out.any_of or (site in out.all_of and site not in out.got)
             if not waiting_for or out.pending:
                 continue
-            if (
-                out.all_of
-                and prev is not None
-                and prev[0] >= out.tried_at - self.config.heard_fresh_s
-            ):
+            if out.all_of and prev is not None and prev[0] >= out.tried_at - QUIET_MAX_S:
                 # a group message: this NSP was in reach when we last tried, so hearing it
                 # is no news; each of a bulletin's missing NSPs brought a try forward at every
-                # beacon, a bulletin to 100 NSPs went out every 12 minutes for days
+                # beacon, a bulletin to 100 NSPs went out every 12 minutes for days. A post on
+                # the air may be silent for QUIET_MAX_S (beacon.py): only longer is away
                 continue
             soon = now + self.rng.uniform(0.5, 3.0)
             if out.phase is CustodyPhase.TENTATIVE:

@@ -362,31 +362,36 @@ def test_copies_of_a_bulletin_are_receipted_ever_more_rarely() -> None:
     ]
 
 
-def _bulletin_retry_after_hearing(last_heard: float) -> tuple[float, float | None]:
-    """(the retry planned, the retry after NSP b is heard at +2,600 s) for a bulletin tried at
-    +2,000 s, when b was last heard at `last_heard` before it."""
+def _bulletin_retry_after_hearing(quiet: float) -> tuple[float, float | None]:
+    """(the retry planned, the retry after NSP b is heard again 600 s after a bulletin's try)
+    when b had been silent for `quiet` seconds before that try."""
     sites, _ = make({"a": "nsp", "b": "nsp", "cp": "cp"})
     cp, b = sites["cp"], sites["b"]
-    t = T0 + last_heard
+    tried = T0 + 20_000
+    t = tried - quiet
     cp.run(cp.engine.on_frame(signed(b, sitrep(), ALL_CPS, Priority.P3, 1).frame, 2, 1, t), t)
-    t = T0 + 2000
-    news = signed(cp, bulletin(minutes_since_epoch(t) + 600), ALL_NSPS, Priority.P3, 900)
-    cp.run(cp.engine.submit(news, t), t)
+    news = signed(cp, bulletin(minutes_since_epoch(tried) + 600), ALL_NSPS, Priority.P3, 900)
+    cp.run(cp.engine.submit(news, tried), tried)
     out = cp.engine.outbox[news.id]
-    cp.engine.outbox.set_retry(out, T0 + 9000)  # a retry backed off far, as after many tries
-    t = T0 + 2600
+    planned = tried + 9000
+    cp.engine.outbox.set_retry(out, planned)  # a retry backed off far, as after many tries
+    t = tried + 600
     cp.run(cp.engine.on_frame(signed(b, sitrep(), ALL_CPS, Priority.P3, 2).frame, 2, 1, t), t)
-    return T0 + 9000, out.next_retry
+    return planned, out.next_retry
 
 
 def test_a_bulletin_retry_is_brought_forward_only_by_an_nsp_that_was_away() -> None:
     """Each of a bulletin's missing NSPs brought its retry forward at every beacon, though it
-    had been in reach at the last try (a bulletin to 100 NSPs went out every 12 minutes): only
-    an NSP not heard for `heard_fresh_s` before the try is news when it is heard again."""
-    planned, after = _bulletin_retry_after_hearing(last_heard=1900)  # in reach at the try
+    had been in reach at the last try (a bulletin to 100 NSPs went out every 12 minutes).
+    Then every sighting of a post silent for 15 minutes did (every 3 minutes, once the CP's
+    rate no longer held them back): but a post on the air may be silent for two hours
+    (beacon.QUIET_MAX_S, a CP heard its messages). Only an NSP silent longer is news."""
+    planned, after = _bulletin_retry_after_hearing(quiet=100)  # in reach at the try
     assert after == planned
-    planned, after = _bulletin_retry_after_hearing(last_heard=0)  # away at the try
-    assert after is not None and after <= T0 + 2603
+    planned, after = _bulletin_retry_after_hearing(quiet=3600)  # quiet, skipping beacons
+    assert after == planned
+    planned, after = _bulletin_retry_after_hearing(quiet=3 * 3600)  # away at the try
+    assert after is not None and after <= T0 + 20_000 + 603
 
 
 def _bulletin_sends(valid_min: int, hours: float) -> tuple[list[float], list[Sent]]:
