@@ -126,6 +126,7 @@ REASSERT_TRIES = 3
 
 # while a receipt waits for the radio, the next flush is looked at again this often (seconds)
 RECEIPT_RECHECK_S = 2.0
+BULLETIN_RECEIPT_SPREAD_S = 300.0  # a region's NSPs receipt a bulletin over this window
 MAX_ARBITRATED = 512  # an NSP's reports whose claims it keeps (each a handful of bytes)
 
 
@@ -506,8 +507,13 @@ class SiteEngine:
                 )
                 asked = self._receipt_due(msg)
                 if asked:
+                    later = None
+                    if env.type is MessageType.BULLETIN:
+                        # every NSP answers the same copy: each at its own moment, set by
+                        # its key, or the answers collide at the CP (docs/congestion.md §3)
+                        later = now + self.me.raw[0] / 256 * BULLETIN_RECEIPT_SPREAD_S
                     self.receipts.queue(
-                        ReceiptKind.DELIVERY, msg.id, State.ONTV, urgent, now, asked
+                        ReceiptKind.DELIVERY, msg.id, State.ONTV, urgent, now, asked, later
                     )
         elif env.type is MessageType.ROSTER_UPDATE:
             # a region-signed roster helps every site that overhears it (the driver checks the
@@ -813,7 +819,9 @@ class SiteEngine:
         held = self.planner.channel_busy(now, routine=False)
         only = ReceiptKind.TRIAGE if self._receipt_waiting(held) else None
         effects: list[Effect] = []
-        for kind, chunk, dest, prio, asked in self.receipts.batches(only, urgent_only=held):
+        for kind, chunk, dest, prio, asked in self.receipts.batches(
+            only, urgent_only=held, now=now
+        ):
             msg = self._compose(Receipt.build(kind, chunk), dest, prio, now)
             if msg is None:
                 self.receipts.due = now
@@ -832,7 +840,7 @@ class SiteEngine:
             # downgraded and cannot read our format 3 receipts.
             effects.extend(self._submit(msg, now, attempts=asked - 1))
         # what a busy channel or a waiting receipt holds stays owed, to go as one receipt later
-        self.receipts.due = now + RECEIPT_RECHECK_S if self.receipts.owed() else None
+        self.receipts.due = self.receipts.next_due(now, RECEIPT_RECHECK_S)
         return effects + self._need_seqs()
 
     def _need_seqs(self) -> list[Effect]:

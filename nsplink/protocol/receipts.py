@@ -1,5 +1,6 @@
 """Receipts we owe, batched: routine ones wait `receipt_delay_s` to share a frame, urgent ones
-go at once. A flush splits them into receipts that each fit one frame.
+go at once, and one held for a moment of its own (an NSP's receipt to a bulletin, engine.py)
+waits for it while others go. A flush splits them into receipts that each fit one frame.
 
 The engine signs and queues what `batches()` yields and calls `sent()` for each, so a batch
 that finds no sequence number left stays queued for the next flush.
@@ -23,6 +24,7 @@ class ReceiptQueue:
         self.delay_s = delay_s
         # (kind, message) -> (state, urgent, how many copies its sender has sent us)
         self._owed: dict[tuple[ReceiptKind, MessageId], tuple[State, bool, int]] = {}
+        self._later: dict[tuple[ReceiptKind, MessageId], float] = {}  # -> not before
         self.due: float | None = None
 
     def queue(
@@ -33,21 +35,36 @@ class ReceiptQueue:
         urgent: bool,
         now: float,
         asked: int = 1,
+        not_before: float | None = None,
     ) -> None:
-        """Owe a receipt; `asked`: how many copies of the message its sender has sent us."""
+        """Owe a receipt; `asked`: how many copies of the message its sender has sent us;
+        `not_before`: held until then, whatever else goes earlier."""
         key = (kind, mid)
         old = self._owed.get(key)
         if old is not None:
             urgent, asked = urgent or old[1], max(asked, old[2])
         self._owed[key] = (state, urgent, asked)
         due = now if urgent else now + self.delay_s
+        if not_before is not None and not_before > due:
+            self._later[key] = due = not_before
         self.due = due if self.due is None else min(self.due, due)
 
     def owed(self) -> bool:
         return bool(self._owed)
 
+    def next_due(self, now: float, recheck_s: float) -> float | None:
+        """After a flush: `recheck_s` on if something that may go now is still owed (a busy
+        channel held it), else when the first held one may go."""
+        if any(self._later.get(key, now) <= now for key in self._owed):
+            return now + recheck_s
+        return min(self._later.values(), default=None)
+
     def batches(
-        self, only: ReceiptKind | None = None, *, urgent_only: bool = False
+        self,
+        only: ReceiptKind | None = None,
+        *,
+        urgent_only: bool = False,
+        now: float | None = None,
     ) -> Iterator[tuple[ReceiptKind, Batch, Destination, Priority, int]]:
         """What is owed now (of kind `only`, if given), one frame's worth at a time, with its
         destination, priority, and the most copies of one of its messages the sender sent.
@@ -58,6 +75,8 @@ class ReceiptQueue:
         asked: dict[MessageId, int] = {}
         for (kind, mid), (state, urgent, times) in list(self._owed.items()):
             if only is not None and kind is not only:
+                continue
+            if now is not None and self._later.get((kind, mid), now) > now:
                 continue
             by_kind.setdefault(kind, {})[mid] = state
             asked[mid] = times
@@ -79,6 +98,7 @@ class ReceiptQueue:
     def sent(self, kind: ReceiptKind, chunk: Batch) -> None:
         for mid in chunk:
             del self._owed[(kind, mid)]
+            self._later.pop((kind, mid), None)
 
 
 def _chunks(kind: ReceiptKind, items: Batch) -> Iterator[Batch]:
