@@ -126,7 +126,9 @@ REASSERT_TRIES = 3
 
 # while a receipt waits for the radio, the next flush is looked at again this often (seconds)
 RECEIPT_RECHECK_S = 2.0
-BULLETIN_RECEIPT_SPREAD_S = 300.0  # a region's NSPs receipt a bulletin over this window
+# a region's NSPs receipt a bulletin over a window of this much per NSP, this much at most
+BULLETIN_RECEIPT_SLOT_S = 3.0
+BULLETIN_RECEIPT_SPREAD_S = 300.0
 MAX_ARBITRATED = 512  # an NSP's reports whose claims it keeps (each a handful of bytes)
 
 
@@ -511,7 +513,7 @@ class SiteEngine:
                     if env.type is MessageType.BULLETIN:
                         # every NSP answers the same copy: each at its own moment, set by
                         # its key, or the answers collide at the CP (docs/congestion.md §3)
-                        later = now + self.me.raw[0] / 256 * BULLETIN_RECEIPT_SPREAD_S
+                        later = now + self.me.raw[0] / 256 * self._receipt_window()
                     self.receipts.queue(
                         ReceiptKind.DELIVERY, msg.id, State.ONTV, urgent, now, asked, later
                     )
@@ -522,6 +524,12 @@ class SiteEngine:
         elif self.config.carry and env.type not in UNTRACKED:
             effects.extend(self._maybe_take_custody(msg, now))
         return effects
+
+    def _receipt_window(self) -> float:
+        """The window over which the region's NSPs receipt a bulletin: 3 s each, so a CP of
+        two NSPs has both receipts within seconds and one of 100 within 5 minutes."""
+        nsps = sum(1 for peer in self.roster if peer.role == "nsp")
+        return min(BULLETIN_RECEIPT_SPREAD_S, BULLETIN_RECEIPT_SLOT_S * nsps)
 
     def _receipt_due(self, msg: SignedMessage) -> int:
         """Whether this copy of a message for us gets a receipt, and how far it must go: 0 for
