@@ -22,7 +22,7 @@ import yaml
 
 from nsplink.i18n import Lang, register, t
 from nsplink.lora.airtime import DEFAULT_PRESET, EU868_PRESETS
-from nsplink.scenario.units import hm
+from nsplink.scenario.units import hm, hm_minutes
 
 DEFAULT_DENSITY = 4.0  # NSPs per 100 km²: a region of 60 NSPs is about 39 km square
 DEFAULT_HORIZON_KM = 45.0  # two 30 m masts see each other over about 45 km
@@ -406,7 +406,7 @@ def build(
         # day 2: every region falls in two (one action: a partition replaces the one before)
         timeline.append({"at": "40h", "partition": halves})
         timeline.append({"at": "44h", "heal": True})
-    timeline.sort(key=lambda e: _parse_hm(e["at"]))
+    timeline.sort(key=lambda e: hm_minutes(e["at"]))
     total = sum(s["role"] == "nsp" for s in sites)
     data: dict[str, Any] = {
         "name": name
@@ -621,12 +621,6 @@ def _halves(sites: list[dict[str, Any]], mid_x: float) -> list[list[str]]:
     west = [s["name"] for s in sites if s["position"][0] < mid_x]
     east = [s["name"] for s in sites if s["position"][0] >= mid_x]
     return [g for g in (west, east) if g]
-
-
-def _parse_hm(text: str) -> float:
-    h, _, rest = text.partition("h") if "h" in text else ("0", "", text)
-    m = rest.rstrip("m") or "0"
-    return int(h) * 60 + int(m)
 
 
 __all__ = [

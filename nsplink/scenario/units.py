@@ -35,3 +35,10 @@ def hm(seconds: float) -> str:
     if h and m:
         return f"{h}h{m}m"
     return f"{h}h" if h else f"{m}m"
+
+
+def hm_minutes(text: str) -> int:
+    """The minutes of what `hm` wrote: '1h10m' -> 70."""
+    h, _, rest = text.partition("h") if "h" in text else ("0", "", text)
+    m = rest.rstrip("m") or "0"
+    return int(h) * 60 + int(m)
