@@ -151,6 +151,14 @@ register_text(
             "Zet de NSP-radio's die niets hoeven te herhalen op CLIENT_MUTE (zie scenario plan).",
             "Set the NSP radios that need not repeat anything to CLIENT_MUTE (see scenario plan).",
         ),
+        "scenario.gen.survey": (
+            "Zet relais bij waar de meting (het radiomodel met zijn schaduwwerking) NSP's alleen"
+            " over zwakke verbindingen (onder 6 dB marge) met een CP verbindt, zoals een technicus"
+            " na een locatiemeting zou doen; met --no-survey blijven die gaten.",
+            "Add relays where the measured links (the radio model with its shadowing) leave NSPs"
+            " only weak links (below 6 dB margin) to a CP, as a technician would after a site"
+            " survey; with --no-survey those gaps stay.",
+        ),
         "scenario.generated": (
             "Scenario geschreven: {where} ({sites} posten in {regions} regio's).",
             "Scenario written: {where} ({sites} sites in {regions} regions).",
@@ -278,6 +286,9 @@ def generate_command(
     seed: Annotated[int, typer.Option("--seed", help=t("scenario.gen.seed"))] = 1,
     out: Annotated[Path | None, typer.Option("--out", help=t("scenario.gen.out"))] = None,
     mute: Annotated[bool, typer.Option("--mute-covered", help=t("scenario.gen.mute"))] = False,
+    survey: Annotated[
+        bool, typer.Option("--survey/--no-survey", help=t("scenario.gen.survey"))
+    ] = True,
     load: Annotated[float, typer.Option("--load", help=t("scenario.gen.load"))] = 1.0,
     preset: Annotated[
         str, typer.Option("--preset", help=t("scenario.gen.preset"))
@@ -305,6 +316,7 @@ def generate_command(
                 hours=hours,
                 horizon_km=horizon,
                 mute_covered=mute,
+                survey=survey,
                 load=load,
                 preset=preset,
                 region_presets=parse_region_presets(region_preset or []),
@@ -315,7 +327,9 @@ def generate_command(
             sys.stdout.write(text)
             return
         out.write_text(text, encoding="utf-8")
-        sites = sum(s.counts()[0] + s.counts()[1] + s.counts()[2] for s in [spec] * regions)
+        import yaml
+
+        sites = len(yaml.safe_load(text)["sites"])  # with the relays the survey added
         cli.say("scenario.generated", where=out, sites=sites, regions=regions)
     except NsplinkError as err:
         cli.fail(err)

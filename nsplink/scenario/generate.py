@@ -22,6 +22,7 @@ import yaml
 
 from nsplink.i18n import Lang, register, t
 from nsplink.lora.airtime import DEFAULT_PRESET, EU868_PRESETS
+from nsplink.scenario.survey import RELAY_DBI
 from nsplink.scenario.units import hm, hm_minutes
 
 DEFAULT_DENSITY = 4.0  # NSPs per 100 km²: a region of 60 NSPs is about 39 km square
@@ -315,11 +316,14 @@ def generate(
     load: float = 1.0,
     preset: str = DEFAULT_PRESET,
     region_presets: Mapping[str, str] | None = None,
+    survey: bool = True,
 ) -> str:
     """The scenario YAML for `regions` (one: a region; more: side by side, out of range).
     `mute_covered` makes every NSP radio that the plan finds can be quiet CLIENT_MUTE; `load`
     multiplies the offered traffic (see `build`); `preset` is every radio's modem preset but
-    those of the regions in `region_presets` (name as generated, r01 … -> preset)."""
+    those of the regions in `region_presets` (name as generated, r01 … -> preset). `survey`
+    adds the relays a site survey would where the scattered ones leave NSPs on weak links
+    (`survey.py`; at most one per 10 NSPs of a region); without it a region keeps its gaps."""
     data = build(
         regions,
         seed=seed,
@@ -330,6 +334,8 @@ def generate(
         preset=preset,
         region_presets=region_presets,
     )
+    if survey:
+        _add_surveyed_relays(data, regions)
     if mute_covered:
         from nsplink.scenario.plan import mutable_nsps
         from nsplink.scenario.schema import parse_scenario
@@ -340,6 +346,41 @@ def generate(
             if site["name"] in quiet:
                 site["radio_role"] = "CLIENT_MUTE"
     return _dump(data)
+
+
+def _add_surveyed_relays(data: dict[str, Any], regions: Sequence[RegionSpec]) -> None:
+    """Each region's surveyed relays, numbered on from its scattered ones (the node numbers
+    are part of the survey: each draws its own shadowing)."""
+    from nsplink.scenario.regions import split
+    from nsplink.scenario.schema import parse_scenario
+    from nsplink.scenario.survey import survey
+
+    sc = parse_scenario(_dump(data))
+    multi = len(regions) > 1
+    for r, ((name, part, seed), spec) in enumerate(zip(split(sc, sc.seed), regions, strict=True)):
+        _, relays, nsps = spec.counts()
+        first = relays + 1
+        numbers = [0x30000000 | r << 12 | first + k for k in range(math.ceil(nsps / 10))]
+        prefix = f"{name}-" if multi else ""
+        new = [
+            {
+                "name": f"{prefix}relais-{first + k:02d}",
+                "role": "relay",
+                "node": f"{numbers[k]:#010x}",
+                "position": [round(x), round(y)],
+                "radio_role": "ROUTER",
+                "antenna_dbi": RELAY_DBI,
+                **({"region": name} if multi else {}),
+            }
+            for k, (x, y) in enumerate(survey(part, seed, numbers))
+        ]
+        # after the region's own CPs and relays, so its sites stay together in the file
+        at = max(
+            i
+            for i, s in enumerate(data["sites"])
+            if (not multi or s.get("region") == name) and s["role"] in ("cp", "relay")
+        )
+        data["sites"][at + 1 : at + 1] = new
 
 
 def _dump(data: dict[str, Any]) -> str:
@@ -524,7 +565,7 @@ def _region_sites(
                 "node": f"{0x30000000 | r << 12 | i + 1:#010x}",
                 "position": pos(rng.random(), rng.random()),
                 "radio_role": "ROUTER",
-                "antenna_dbi": 9,
+                "antenna_dbi": RELAY_DBI,
             }
         )
     for i in range(nsps):
