@@ -511,9 +511,7 @@ class SiteEngine:
                 if asked:
                     later = None
                     if env.type is MessageType.BULLETIN:
-                        # every NSP answers the same copy: each at its own moment, set by
-                        # its key, or the answers collide at the CP (docs/congestion.md §3)
-                        later = now + self.me.raw[0] / 256 * self._receipt_window()
+                        later = now + self._bulletin_receipt_wait(urgent, asked)
                     self.receipts.queue(
                         ReceiptKind.DELIVERY, msg.id, State.ONTV, urgent, now, asked, later
                     )
@@ -524,6 +522,18 @@ class SiteEngine:
         elif self.config.carry and env.type not in UNTRACKED:
             effects.extend(self._maybe_take_custody(msg, now))
         return effects
+
+    def _bulletin_receipt_wait(self, urgent: bool, asked: int) -> float:
+        """How long an NSP holds its receipt to a copy of a bulletin. Every NSP hears the same
+        copy within seconds, and answers sent together collided at the CP: so each waits its
+        own share of a window (`_receipt_window`), the first time the share its key sets, the
+        next times (the CP sent it again: our answer was lost) a share drawn anew, since the
+        moment that failed once meets the same flood again. The share comes on top of a
+        routine receipt's batching wait: taken as the larger of the two, all 8 NSPs of the
+        exercise answered at the same 30 s, and one NSP's answers to a bulletin collided at
+        its relay every time, 11 of them in 40 hours (docs/congestion.md, part 9)."""
+        share = self.me.raw[0] / 256 if asked <= 1 else self.rng.random()
+        return (0.0 if urgent else self.config.receipt_delay_s) + share * self._receipt_window()
 
     def _receipt_window(self) -> float:
         """The window over which the region's NSPs receipt a bulletin: 3 s each, so a CP of
