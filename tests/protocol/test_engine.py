@@ -362,9 +362,7 @@ def test_copies_of_a_bulletin_are_receipted_ever_more_rarely() -> None:
     ]
 
 
-def _bulletin_receipt_delay(
-    nsp: Site, cp: Site, news: SignedMessage, t: float = T0 + 100
-) -> float:
+def _bulletin_receipt_delay(nsp: Site, cp: Site, news: SignedMessage, t: float = T0 + 100) -> float:
     """Seconds from a bulletin's arrival at `nsp` (at `t`) to its receipt going to the radio."""
     before = len(nsp.sent)
     nsp.run(nsp.engine.on_frame(news.frame, 1, 0, t), t)
