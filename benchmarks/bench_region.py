@@ -16,8 +16,10 @@ figures in docs/congestion.md are NSPLINK_BENCH_SCENARIO_HOURS=8 NSPLINK_BENCH_S
 NSPLINK_BENCH_NSPS / _CPS / _RELAYS pick the region (the issue names 10 relays; 15 is the
 default because MEDIUM_FAST's shorter range wants them, docs/congestion.md part 5),
 NSPLINK_BENCH_PRESETS the presets (the first is the reference), NSPLINK_BENCH_QUIET=1
-generates it with --mute-covered, and NSPLINK_BENCH_LOAD=2 offers twice the emergencies and
-sitreps (`scenario generate --load`). Two runs at a time, each in its own forked child.
+generates it with --mute-covered, NSPLINK_BENCH_LOAD=2 offers twice the emergencies and
+sitreps (`scenario generate --load`), and NSPLINK_BENCH_UNSURVEYED=1 leaves out the relays the
+generator's site survey adds where NSPs are on weak links (`--no-survey`; docs/congestion.md
+part 9). Two runs at a time, each in its own forked child.
 """
 
 from __future__ import annotations
@@ -52,12 +54,15 @@ class Run:
     emergency_s: tuple[float, ...]  # typed -> first CP; inf: never arrived
     busiest_pct: float  # the busiest area's busiest hour, as its radios measured it
     cpu_s: float
+    relays: int  # with the survey's
 
 
-def one(args: tuple[str, int, int, int, int, float, bool, float]) -> Run:
-    preset, seed, nsps, cps, relays, hours, quiet, load = args
+def one(args: tuple[str, int, int, int, int, float, bool, float, bool]) -> Run:
+    preset, seed, nsps, cps, relays, hours, quiet, load, survey = args
     spec = RegionSpec(nsps=nsps, cps=cps, relays=relays)
-    text = generate([spec], seed=seed, hours=hours, mute_covered=quiet, preset=preset, load=load)
+    text = generate(
+        [spec], seed=seed, hours=hours, mute_covered=quiet, preset=preset, load=load, survey=survey
+    )
     r = run_region(text)
     reports = [o for o in r.offered if o.dest != "nsps"]
     return Run(
@@ -79,6 +84,7 @@ def one(args: tuple[str, int, int, int, int, float, bool, float]) -> Run:
         ),
         max((a["peak_hour_pct"] for a in r.report["occupancy"]["areas"].values()), default=0.0),
         r.cpu_s,
+        sum(1 for s in r.sc.sites if s.role == "relay"),
     )
 
 
@@ -136,12 +142,15 @@ def main() -> None:
     presets = [p.upper() for p in env_words("NSPLINK_BENCH_PRESETS", "LONG_FAST,MEDIUM_FAST")]
     quiet = env_flag("NSPLINK_BENCH_QUIET")
     load = env_float("NSPLINK_BENCH_LOAD", 1)
+    survey = not env_flag("NSPLINK_BENCH_UNSURVEYED")
+    surveyed = " and the survey's" if survey else ", no survey"
     print(
-        f"region: {nsps} NSPs, {cps} CPs, {relays} relays{', quiet radios' if quiet else ''}; "
+        f"region: {nsps} NSPs, {cps} CPs, {relays} relays{surveyed}"
+        f"{', quiet radios' if quiet else ''}; "
         f"{hours:g} h + drain, load x{load:g}; seeds {','.join(map(str, seeds))}; "
         f"presets {', '.join(presets)}"
     )
-    jobs = [(p, s, nsps, cps, relays, hours, quiet, load) for p in presets for s in seeds]
+    jobs = [(p, s, nsps, cps, relays, hours, quiet, load, survey) for p in presets for s in seeds]
     with mp.get_context("fork").Pool(2) as workers:
         runs = workers.map(one, jobs, chunksize=1)
     head = (
@@ -154,6 +163,7 @@ def main() -> None:
         mine = [r for r in runs if r.preset == p]
         for r in mine:
             print(_row(f"{p} seed {r.seed}", pool([r])))
+        print(f"  {p} relays per seed: {', '.join(str(r.relays) for r in mine)}")
         pooled[p] = pool(mine)
     print("pooled over the seeds:")
     print(head)
