@@ -121,7 +121,6 @@ class Reassembler:
         self.max_per_sender = max_per_sender
         self.max_bytes = max_bytes
         self._partials: OrderedDict[MessageId, _Partial] = OrderedDict()
-        self._done: OrderedDict[MessageId, None] = OrderedDict()  # late duplicates to ignore
         self._size = 0  # bytes buffered in all partials
         self.evicted = 0  # partials dropped to make room (a log figure for the daemon)
         self.conflicts = 0  # partials restarted because two fragments disagreed
@@ -129,8 +128,11 @@ class Reassembler:
     def add(self, frag: Fragment, now: float) -> bytes | None:
         """The whole signed message once its last fragment arrives, else None."""
         mid = frag.msg_id
-        if mid in self._done:
-            return None
+        # A whole message is not remembered as done: its sender sends it again only when no
+        # receipt of ours arrived, and the copy must reach the engine whole once more to be
+        # receipted again (remembered, a lost receipt to a long message was never repeated
+        # and its sender retried until it expired). The radio passes each packet once, so a
+        # copy completes again only from a new attempt's fragments.
         part = self._partials.get(mid)
         if part is not None and (
             frag.count != part.count or part.chunks.get(frag.index, frag.chunk) != frag.chunk
@@ -153,9 +155,6 @@ class Reassembler:
                 self._evict_oldest()
             return None
         self._drop(mid)
-        self._done[mid] = None
-        while len(self._done) > 4 * self.max_partials:
-            self._done.popitem(last=False)
         whole = b"".join(part.chunks[i] for i in range(part.count))
         if len(whole) > MAX_MESSAGE:
             raise FrameTooLarge(f"{mid}: {len(whole)} bytes")
@@ -178,8 +177,7 @@ class Reassembler:
         return part
 
     def forget(self, mid: MessageId) -> None:
-        """Forget a reassembled message that failed verification, so a retry can complete."""
-        self._done.pop(mid, None)
+        """Forget a message whose fragments failed verification, so a retry can complete."""
         if mid in self._partials:
             self._drop(mid)
 

@@ -403,6 +403,46 @@ def test_each_nsp_receipts_a_bulletin_at_its_own_moment() -> None:
     assert _bulletin_receipt_delay(nsp, cp, report) <= 33  # the batching window only
 
 
+def test_a_long_message_sent_again_is_receipted_again() -> None:
+    """A message in fragments, whole once, was never whole again: the reassembler remembered it
+    as done and dropped every later fragment of it. So when our receipt was lost, the sender's
+    retries reached nobody: a long bulletin over a relay went out until it expired (found
+    when the bulletin receipt moved 1.4 s and met the CP's next fragment)."""
+    from nsplink.protocol import Bulletin
+    from nsplink.protocol.fragments import to_frames
+
+    sites, _ = make({"a": "nsp", "b": "nsp", "cp": "cp"})
+    cp, a = sites["cp"], sites["a"]
+    rng = random.Random(4)
+    text = " ".join(
+        f"water{rng.randrange(10_000)} opvang{rng.randrange(10_000)}" for _ in range(60)
+    )
+    news = Bulletin(headline="Drinkwater", body=text, valid_until=minutes_since_epoch(T0) + 600,
+                    issuer="Veiligheidsregio Groningen")  # fmt: skip
+    long = signed(cp, news, Destination.to_site(a.ident.key_id), Priority.P3, 9)
+    frames = to_frames(long.frame)
+    assert len(frames) >= 3
+
+    def receipts_after_copy(t: float) -> int:
+        before = len(a.effects)
+        for f in frames:
+            a.run(a.engine.on_frame(f, 1, 0, t), t)
+        delivered = [e for e in a.effects[before:] if isinstance(e, Deliver)]
+        assert len(delivered) == 1  # whole again: the engine sees the copy
+        now = t
+        for _ in range(50):
+            d = a.engine.next_deadline()
+            if d is None or d > t + 120:
+                break
+            now = max(now, d)
+            a.run(a.engine.handle_timer(now), now)
+        return sum(1 for tx in a.sent if tx.mid.sender == a.ident.key_id)
+
+    first = receipts_after_copy(T0 + 100)
+    assert first == 1
+    assert receipts_after_copy(T0 + 1000) == 2  # our receipt was lost: the copy asks again
+
+
 def test_a_small_region_s_nsps_receipt_a_routine_bulletin_at_moments_of_their_own() -> None:
     """The exercise's 8 NSPs (a 24 s window) all answered a routine bulletin at the same 30 s:
     the share was taken as the larger of it and the batching wait, not added to it. One NSP's
