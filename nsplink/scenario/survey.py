@@ -76,14 +76,14 @@ def survey(
     forwards = {s.name: s.radio_role not in NON_FORWARDING for s in sc.sites}
     graph: Graph = {n: {} for n in node}
     names = sorted(node)
-    for i, a in enumerate(names):
-        for b in names[i + 1 :]:
-            ab, ba = medium.link_rssi(node[a], node[b]), medium.link_rssi(node[b], node[a])
-            if ab is None or ba is None:
-                continue
-            m = min(ab, ba) - sens
-            if m >= 0:  # decodes on average: a chain may use it
-                graph[a][b] = graph[b][a] = m
+    by_node = {node[n]: n for n in names}
+    heard = {a: dict(medium.heard_by(node[a])) for a in names}  # the runner's own link table
+    for a in names:
+        for nb, ab in heard[a].items():
+            b = by_node[nb]
+            ba = heard[b].get(node[a])
+            if ba is not None:  # both ways decode on average: a chain may use it
+                graph[a][b] = graph[b][a] = min(ab, ba) - sens
     cps = [n for n in names if role[n] == "cp"]
     nsps = [n for n in names if role[n] == "nsp"]
     best = widest(graph, cps, forwards)

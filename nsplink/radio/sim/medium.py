@@ -339,10 +339,13 @@ class Medium:
 
     def neighbours(self, node_num: int) -> list[int]:
         """Nodes that can decode `node_num` on an average packet (mean SNR above the floor)."""
+        return [n for n, _ in self.heard_by(node_num)]
+
+    def heard_by(self, node_num: int) -> list[tuple[int, float]]:
+        """As `neighbours`, with each one's mean RSSI of `node_num` (dBm)."""
+        sens = self.sensitivity_dbm
         return [
-            n.node_num
-            for n, rssi, _ in self._neighbour_table()[node_num]
-            if rssi >= self.sensitivity_dbm
+            (n.node_num, rssi) for n, rssi, _ in self._neighbour_table()[node_num] if rssi >= sens
         ]
 
     # -- the event loop -----------------------------------------------------------------------
