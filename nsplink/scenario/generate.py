@@ -22,7 +22,7 @@ import yaml
 
 from nsplink.i18n import Lang, register, t
 from nsplink.lora.airtime import DEFAULT_PRESET, EU868_PRESETS
-from nsplink.scenario.survey import RELAY_DBI
+from nsplink.scenario.plan import RELAY_DBI
 from nsplink.scenario.units import hm, hm_minutes
 
 DEFAULT_DENSITY = 4.0  # NSPs per 100 km²: a region of 60 NSPs is about 39 km square

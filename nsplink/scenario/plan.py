@@ -48,7 +48,7 @@ PRESET_ORDER = tuple(
               "SHORT_SLOW", "SHORT_FAST")
     if p in EU868_PRESETS
 )  # fmt: skip
-RELAY_DBI = 9.0  # a relay on a water tower or mast, as in the exercise scenario
+RELAY_DBI = 9  # a relay on a water tower or mast, as in the exercise and generated scenarios
 GRID_POINTS = 48  # candidates per side of the area
 # An NSP may go quiet when its link to a relay or CP keeps this margin (about 84 % of links
 # with σ 6 dB shadowing) and no other post needs it to reach a CP.

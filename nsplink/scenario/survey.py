@@ -20,13 +20,12 @@ import math
 from collections.abc import Iterable
 
 from nsplink.radio.sim import Medium
-from nsplink.radio.sim.propagation import distance_m
+from nsplink.radio.sim.propagation import Propagation, distance_m
+from nsplink.scenario.plan import RELAY_DBI, TX_POWER_DBM
 from nsplink.scenario.radiomap import GOOD_MARGIN_DB, NON_FORWARDING, build_medium
 from nsplink.scenario.schema import Scenario
 
-RELAY_DBI = 9  # every generated relay's antenna: a mast or water tower
 GRID_POINTS = 24  # candidates per side of the region
-TX_POWER_DBM = 27.0  # Medium.add_node's default, as the runner uses it
 
 Graph = dict[str, dict[str, float]]  # site -> neighbour -> the weaker direction's margin, dB
 
@@ -67,7 +66,8 @@ def survey(
     """Where to put relays so that every NSP of `sc` (one region) reaches a CP over links of at
     least `target_db`, one relay per number of `node_numbers` at most (the relays' node numbers,
     in order: each draws its own shadowing); fewer if a relay more lifts nobody."""
-    medium = build_medium(sc, seed)
+    # as the runner builds it, with the country's horizon between masts
+    medium = build_medium(sc, seed, Propagation(horizon_m=sc.horizon_m) if sc.horizon_m else None)
     sens = medium.sensitivity_dbm
     node = {s.name: s.node for s in sc.sites}
     pos = {s.name: s.position for s in sc.sites}
