@@ -360,7 +360,8 @@ def _add_surveyed_relays(data: dict[str, Any], regions: Sequence[RegionSpec]) ->
     for r, ((name, part, seed), spec) in enumerate(zip(split(sc, sc.seed), regions, strict=True)):
         _, relays, nsps = spec.counts()
         first = relays + 1
-        numbers = [0x30000000 | r << 12 | first + k for k in range(math.ceil(nsps / 10))]
+        extra = min(math.ceil(nsps / 10), 0xFFF - relays)  # a region's relay numbers: 12 bits
+        numbers = [0x30000000 | r << 12 | first + k for k in range(extra)]
         prefix = f"{name}-" if multi else ""
         new = [
             {
