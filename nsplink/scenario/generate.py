@@ -23,7 +23,7 @@ import yaml
 from nsplink.i18n import Lang, register, t
 from nsplink.lora.airtime import DEFAULT_PRESET, EU868_PRESETS
 from nsplink.scenario.plan import RELAY_DBI
-from nsplink.scenario.units import hm, hm_minutes
+from nsplink.scenario.units import hm, seconds_of
 
 DEFAULT_DENSITY = 4.0  # NSPs per 100 km²: a region of 60 NSPs is about 39 km square
 DEFAULT_HORIZON_KM = 45.0  # two 30 m masts see each other over about 45 km
@@ -448,7 +448,7 @@ def build(
         # day 2: every region falls in two (one action: a partition replaces the one before)
         timeline.append({"at": "40h", "partition": halves})
         timeline.append({"at": "44h", "heal": True})
-    timeline.sort(key=lambda e: hm_minutes(e["at"]))
+    timeline.sort(key=lambda e: seconds_of(e["at"]) or 0.0)
     total = sum(s["role"] == "nsp" for s in sites)
     data: dict[str, Any] = {
         "name": name

@@ -35,7 +35,7 @@ from nsplink.protocol import (
     Supply,
     ValidationError,
 )
-from nsplink.scenario.units import hm
+from nsplink.scenario.units import hm, seconds_of
 from nsplink.texts import render_error
 
 register(
@@ -391,8 +391,6 @@ class Scenario:
 
 # -- reading ---------------------------------------------------------------------------------------
 
-_DURATION = re.compile(r"^\s*(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s)?\s*$")
-
 
 class _Reader:
     """Walks the composed YAML nodes; every check names the node's line and the field path."""
@@ -463,13 +461,9 @@ class _Reader:
 
     def duration(self, node: Node, path: str) -> float:
         raw = self.scalar_text(node, path)
-        m = _DURATION.match(raw)
-        if raw.strip() == "0":
-            return 0.0
-        if m is None or not any(m.groups()):
+        value = seconds_of(raw)
+        if value is None:
             raise self.refuse(node, path, "duration", got=repr(raw))
-        d, h, mi, s = (int(g) if g else 0 for g in m.groups())
-        value = float(((d * 24 + h) * 60 + mi) * 60 + s)
         if value > 30 * 86400:
             raise self.refuse(node, path, "over_30_days")
         return value

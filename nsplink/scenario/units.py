@@ -6,7 +6,11 @@ only Markdown and plot labels go through here. Dutch writes a decimal comma.
 
 from __future__ import annotations
 
+import re
+
 from nsplink.i18n import Lang, current_lang
+
+_DURATION = re.compile(r"^\s*(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s)?\s*$")
 
 
 def number(value: float, decimals: int = 1, lang: Lang | None = None) -> str:
@@ -37,8 +41,13 @@ def hm(seconds: float) -> str:
     return f"{h}h" if h else f"{m}m"
 
 
-def hm_minutes(text: str) -> int:
-    """The minutes of what `hm` wrote: '1h10m' -> 70."""
-    h, _, rest = text.partition("h") if "h" in text else ("0", "", text)
-    m = rest.rstrip("m") or "0"
-    return int(h) * 60 + int(m)
+def seconds_of(text: str) -> float | None:
+    """A moment or duration as a scenario file writes it ('1h10m', '2d', '45m30s', '0'), in
+    seconds; None when the text is not one."""
+    if text.strip() == "0":
+        return 0.0
+    m = _DURATION.match(text)
+    if m is None or not any(m.groups()):
+        return None
+    d, h, mi, s = (int(g) if g else 0 for g in m.groups())
+    return float(((d * 24 + h) * 60 + mi) * 60 + s)
