@@ -301,7 +301,8 @@ def generate_command(
     from nsplink.scenario.generate import (
         GenerateError,
         RegionSpec,
-        generate,
+        dump,
+        generate_data,
         parse_region_presets,
     )
 
@@ -310,7 +311,7 @@ def generate_command(
             if density <= 0 or (area is not None and area <= 0):
                 raise GenerateError("positive")
             spec = RegionSpec(nsps=nsps, cps=cps, relays=relays, area_km2=area, density=density)
-            text = generate(
+            data = generate_data(
                 [spec] * max(1, regions),
                 seed=seed,
                 hours=hours,
@@ -323,13 +324,12 @@ def generate_command(
             )
         except GenerateError as exc:
             raise BadGenerate(exc.text(cli.lang)) from None
+        text = dump(data)
         if out is None:
             sys.stdout.write(text)
             return
         out.write_text(text, encoding="utf-8")
-        import yaml
-
-        sites = len(yaml.safe_load(text)["sites"])  # with the relays the survey added
+        sites = len(data["sites"])  # with the relays the survey added
         cli.say("scenario.generated", where=out, sites=sites, regions=regions)
     except NsplinkError as err:
         cli.fail(err)

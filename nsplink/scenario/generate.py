@@ -305,7 +305,12 @@ def country(regions: int = 25, nsps: int = 60, **kw: Any) -> list[RegionSpec]:
     return [RegionSpec(nsps=nsps, **kw) for _ in range(regions)]
 
 
-def generate(
+def generate(regions: Sequence[RegionSpec], **kw: Any) -> str:
+    """`generate_data`'s scenario as the YAML text of a scenario file."""
+    return dump(generate_data(regions, **kw))
+
+
+def generate_data(
     regions: Sequence[RegionSpec],
     *,
     seed: int = 1,
@@ -317,8 +322,8 @@ def generate(
     preset: str = DEFAULT_PRESET,
     region_presets: Mapping[str, str] | None = None,
     survey: bool = True,
-) -> str:
-    """The scenario YAML for `regions` (one: a region; more: side by side, out of range).
+) -> dict[str, Any]:
+    """The scenario for `regions` (one: a region; more: side by side, out of range), as data.
     `mute_covered` makes every NSP radio that the plan finds can be quiet CLIENT_MUTE; `load`
     multiplies the offered traffic (see `build`); `preset` is every radio's modem preset but
     those of the regions in `region_presets` (name as generated, r01 … -> preset). `survey`
@@ -341,11 +346,11 @@ def generate(
         from nsplink.scenario.schema import parse_scenario
 
         # judged at the preset these radios run, which may not be the one the plan proposes
-        quiet = set(mutable_nsps(parse_scenario(_dump(data)), own_preset=True))
+        quiet = set(mutable_nsps(parse_scenario(dump(data)), own_preset=True))
         for site in data["sites"]:
             if site["name"] in quiet:
                 site["radio_role"] = "CLIENT_MUTE"
-    return _dump(data)
+    return data
 
 
 def _add_surveyed_relays(data: dict[str, Any], regions: Sequence[RegionSpec]) -> None:
@@ -355,7 +360,7 @@ def _add_surveyed_relays(data: dict[str, Any], regions: Sequence[RegionSpec]) ->
     from nsplink.scenario.schema import parse_scenario
     from nsplink.scenario.survey import survey
 
-    sc = parse_scenario(_dump(data))
+    sc = parse_scenario(dump(data))
     multi = len(regions) > 1
     for r, ((name, part, seed), spec) in enumerate(zip(split(sc, sc.seed), regions, strict=True)):
         _, relays, nsps = spec.counts()
@@ -384,7 +389,8 @@ def _add_surveyed_relays(data: dict[str, Any], regions: Sequence[RegionSpec]) ->
         data["sites"][at + 1 : at + 1] = new
 
 
-def _dump(data: dict[str, Any]) -> str:
+def dump(data: dict[str, Any]) -> str:
+    """A generated scenario as the text of its file."""
     return yaml.safe_dump(
         data, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100
     )
