@@ -40,6 +40,8 @@ from nsplink.protocol import (
     Receipt,
     Refused,
     Rejected,
+    RetriesEnded,
+    RetryEnd,
     RosterUpdate,
     Sent,
     SignedMessage,
@@ -102,6 +104,7 @@ class Journal:
         self.clock = clock
         self.undelivered_after_s = undelivered_after_s
         self.submitted: set[str] = set()  # our own tracked messages the engine knows
+        self.retries_ended: set[str] = set()  # of those, the ones the log shows no next try for
         self.triage_out: set[str] = set()  # our triage receipts waiting for the NSP's receipt
         self.last_triage_receipt = 0  # log id of our newest triage receipt, found by restore()
         self.inbox_refs: set[str] = set()  # what the inbox shows: never twice
@@ -258,6 +261,13 @@ class Journal:
         if sent.part:
             data["part"] = sent.part
         return [self.event(ev.MESSAGE_SENT, str(sent.mid), data)]
+
+    def _retries_ended(self, e: RetriesEnded) -> list[Event]:
+        ref = str(e.mid)
+        if ref not in self.submitted or ref in self.retries_ended:
+            return []  # not ours to show, or the log already shows no next try
+        self.retries_ended.add(ref)
+        return [self.event(ev.MESSAGE_RETRIES_ENDED, ref, {"reason": e.reason})]
 
     def _outcome(self, out: Outcome) -> list[Event]:
         ref = str(out.mid)
@@ -424,6 +434,8 @@ class Journal:
         if msg is None or msg.envelope.sender != self.me:
             return []
         self.submitted.add(item.ref)
+        if item.next_retry_at is None and item.attempts:
+            self.retries_ended.add(item.ref)  # the log shows no next try already
         got = [
             KeyId.parse(r)
             for r, state in (await self.store.recipients(item.ref)).items()
@@ -435,9 +447,12 @@ class Journal:
 
     async def restore(self, now: float) -> list[Effect]:
         """After a start: what the inbox shows, the outbox to resume, the custody to carry."""
-        self.inbox_refs = {item.ref for item in await self.store.inbox()}
-        effects: list[Effect] = []
-        for item in await self.store.outbox():
+        inbox = await self.store.inbox()
+        self.inbox_refs = {item.ref for item in inbox}
+        outbox = await self.store.outbox()
+        bulletin = MessageType.BULLETIN.value
+        effects = await self._restore_superseded([i.ref for i in outbox if i.type == bulletin])
+        for item in outbox:
             if item.state == "delivered":
                 self.submitted.add(item.ref)
             else:
@@ -450,6 +465,23 @@ class Journal:
         effects += self.engine.provide_seqs(await self.unused_seqs(), now)
         await self._restore_claims()
         return effects + await self._restore_triage(now)
+
+    async def _restore_superseded(self, bulletins: list[str]) -> list[Effect]:
+        """Which of our bulletins a newer one replaced, told to the engine before the outbox is
+        resumed, so that none goes on the air again after a start: those the log recorded
+        (another CP's newer bulletin is not in our log), and those our own newer `bulletins`
+        name (a newer one typed just before a crash, before the daemon saw it)."""
+        effects: list[Effect] = []
+        for rec in await self.store.events(kinds=(ev.MESSAGE_RETRIES_ENDED,)):
+            if rec.data.get("reason") == RetryEnd.SUPERSEDED:
+                with contextlib.suppress(ValueError):
+                    effects += self.engine.superseded(MessageId.parse(rec.ref))
+        for ref in bulletins:
+            for record in await self.store.events(ref=ref, kinds=(ev.MESSAGE_CREATED,)):
+                with contextlib.suppress(DecodeError):
+                    if record.frame:
+                        effects += self.engine.note_supersedes(decode(record.frame, self.keys))
+        return effects
 
     async def _restore_claims(self) -> None:
         """The claims the log holds, so that a claim heard again is not logged twice and a
@@ -554,6 +586,7 @@ _RECORDS: dict[type, Callable[[Journal, Any], list[Event]]] = {
     Created: lambda j, e: j._created(e.msg),
     Sent: Journal._sent,
     Refused: Journal._refused,
+    RetriesEnded: Journal._retries_ended,
     Outcome: Journal._outcome,
     Triage: Journal._triage,
     Deliver: Journal._deliver,

@@ -97,6 +97,21 @@ class Sent:
     next_retry_at: float | None
 
 
+class RetryEnd(StrEnum):
+    SUPERSEDED = "superseded"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class RetriesEnded:
+    """One of our messages will not be tried again although nobody confirmed it all: a bulletin
+    superseded by a newer one, or past its `valid_until`. Its receipts still count; only the next
+    try the log showed is gone."""
+
+    mid: MessageId
+    reason: RetryEnd
+
+
 @dataclass(frozen=True)
 class Refused:
     """The radio could not take a frame now; it stays queued (back-pressure, not loss)."""
@@ -196,6 +211,7 @@ Effect = (
     | Created
     | Outcome
     | Sent
+    | RetriesEnded
     | Refused
     | Triage
     | Deliver

@@ -71,6 +71,8 @@ from nsplink.protocol.effects import (
     Refused,
     Rejected,
     ReleaseReason,
+    RetriesEnded,
+    RetryEnd,
     Sent,
     Transmit,
     Triage,
@@ -289,18 +291,18 @@ class SiteEngine:
             return []
         # submitted_at is the log's wall time; before the current skew it is older still
         at = min(now, submitted_at + self._skew) if submitted_at else now
-        self._note_supersedes(msg)
+        ended = self.note_supersedes(msg)
         out = self._new_out(msg, DeliveryState.QUEUED, now=at)
         out.attempt = attempts + 1
         out.got.update(delivered_to)
         if out.tracked and out.complete:
-            return []
+            return ended
         if attempts and self._moot(out, now):
             self.outbox.add(out)  # resumed after a restart: late receipts still count
-            return []
+            return [*ended, self._retries_ended(out)]  # the log's last next try is void
         out.pending = list(range(len(out.frames)))
         self.outbox.add(out)
-        return self._pump(now)
+        return ended + self._pump(now)
 
     def hold(self, msg: SignedMessage, now: float) -> list[Effect]:
         """Carry again, after a restart, a message whose custody we had confirmed: it goes out
@@ -494,7 +496,7 @@ class SiteEngine:
         effects.extend(self._seen(signer, from_node, hops, now))
         if isinstance(env.body, Status):
             self.capabilities.heard(signer, env.body)
-        self._note_supersedes(msg)
+        effects.extend(self.note_supersedes(msg))
         for_me = self._for_me(env.destination)
         duplicate = for_me and self.replay.accept(msg.id) is ReplayVerdict.DUPLICATE
         if isinstance(env.body, Receipt):
@@ -904,7 +906,8 @@ class SiteEngine:
                     self.outbox.set_retry(out, None)  # wait until the destination is heard
                     continue
                 if self._moot(out, now):
-                    self.outbox.set_retry(out, None)  # superseded since the last try
+                    self.outbox.set_retry(out, None)  # expired since the last try
+                    effects.append(self._retries_ended(out))
                     continue
                 self.outbox.set_retry(out, None)
                 out.attempt += 1
@@ -1051,14 +1054,30 @@ class SiteEngine:
     def _drop(self, out: Outgoing) -> None:
         self.outbox.drop(out)
 
-    def _note_supersedes(self, msg: SignedMessage) -> None:
-        """A bulletin (ours, or verified from another CP) that replaces one still in our outbox:
-        the older one is retried no more."""
+    def note_supersedes(self, msg: SignedMessage) -> list[Effect]:
+        """A bulletin (ours, or verified from another CP) that may replace one of ours."""
         body = msg.envelope.body
-        if isinstance(body, Bulletin) and body.supersedes is not None:
-            old = self.outbox.get(body.supersedes)
-            if old is not None and isinstance(old.msg.envelope.body, Bulletin):
-                self._superseded.add(old.mid)
+        if not isinstance(body, Bulletin) or body.supersedes is None:
+            return []
+        return self.superseded(body.supersedes)
+
+    def superseded(self, mid: MessageId) -> list[Effect]:
+        """Our bulletin `mid` is replaced by a newer one: it is retried no more, and the log
+        records it (`RetriesEnded`), which also voids the next try it showed. The journal
+        tells the engine at a start, before resuming the outbox, what the log recorded: another
+        CP's bulletin is not in our log, and ours may be confirmed by every NSP (not resumed)."""
+        if mid.sender != self.me or mid in self._superseded:
+            return []
+        self._superseded.add(mid)
+        old = self.outbox.get(mid)
+        if old is None or not isinstance(old.msg.envelope.body, Bulletin):
+            return []
+        self.outbox.set_retry(old, None)  # a try under way ends there (`_handed`: moot)
+        return [self._retries_ended(old)]
+
+    def _retries_ended(self, out: Outgoing) -> RetriesEnded:
+        superseded = out.mid in self._superseded
+        return RetriesEnded(out.mid, RetryEnd.SUPERSEDED if superseded else RetryEnd.EXPIRED)
 
     def _moot(self, out: Outgoing, at: float) -> bool:
         """Whether a retry of `out` at engine time `at` would help nobody: a bulletin past its

@@ -37,6 +37,9 @@ optional next_retry_at (wall seconds)."""
 MESSAGE_REFUSED: Final = "message.refused"
 """Back-pressure: not handed over. data: reason (duty_cycle|queue_full|...);
 optional retry_at (wall seconds)."""
+MESSAGE_RETRIES_ENDED: Final = "message.retries_ended"
+"""No further try although not everyone confirmed: a bulletin superseded or past its validity
+(its receipts still count). data: reason (superseded|expired)."""
 MESSAGE_HEARD_REPEATED: Final = "message.heard_repeated"
 """A neighbour repeated our packet (implicit ack, not delivery). data: optional packet_id."""
 MESSAGE_DELIVERED: Final = "message.delivered"
@@ -159,6 +162,7 @@ _FIELDS: Final[dict[str, dict[str, tuple[tuple[type, ...], bool]]]] = {
         "next_retry_at": (_NUM, False),
     },
     MESSAGE_REFUSED: {"reason": (_STR, True), "retry_at": (_NUM, False)},
+    MESSAGE_RETRIES_ENDED: {"reason": (_STR, True)},
     MESSAGE_HEARD_REPEATED: {"packet_id": (_INT, False)},
     MESSAGE_DELIVERED: {
         "recipient": (_STR, False),

@@ -120,6 +120,15 @@ def _refused(eid: int, at: float, ref: str, d: Mapping[str, Any]) -> list[Statem
     ]
 
 
+def _retries_ended(eid: int, at: float, ref: str, d: Mapping[str, Any]) -> list[Statement]:
+    return [
+        (
+            "UPDATE outbox SET next_retry_at = NULL, updated_at = ?, last_event = ? WHERE ref = ?",
+            (at, eid, ref),
+        )
+    ]
+
+
 def _heard(eid: int, at: float, ref: str, d: Mapping[str, Any]) -> list[Statement]:
     return [_advance("heard", at, eid, ref)]
 
@@ -238,6 +247,7 @@ _HANDLERS: Final[dict[str, Handler]] = {
     ev.MESSAGE_QUEUED: _queued,
     ev.MESSAGE_SENT: _sent,
     ev.MESSAGE_REFUSED: _refused,
+    ev.MESSAGE_RETRIES_ENDED: _retries_ended,
     ev.MESSAGE_HEARD_REPEATED: _heard,
     ev.MESSAGE_DELIVERED: _delivered,
     ev.MESSAGE_CUSTODY: _custody,

@@ -12,8 +12,8 @@ import random
 from pathlib import Path
 from typing import Any
 
-from nsplink.app.driver import EngineDriver, Persist, Request, Reserve, Send
-from nsplink.app.journal import DAEMON, Journal
+from nsplink.app.driver import EngineDriver
+from nsplink.app.journal import Journal
 from nsplink.protocol import (
     EVERYONE,
     EngineConfig,
@@ -27,6 +27,7 @@ from nsplink.protocol import (
 )
 from nsplink.store import Event, Store
 from nsplink.store import events as ev
+from tests.app.requests import answer
 
 T0 = 1_767_225_600.0
 IDENT = Identity(bytes(range(32)))
@@ -47,22 +48,7 @@ class Run:
 
     async def carry_out(self, effects: list[Any]) -> None:
         steps = self.driver.carry_out(effects)
-        reply: Any = None
-        while True:
-            try:
-                request: Request = steps.send(reply)
-            except StopIteration:
-                return
-            reply = None
-            if isinstance(request, Persist):
-                await self.store.append_many(request.events)
-            elif isinstance(request, Send):
-                reply = 1
-            elif isinstance(request, Reserve):
-                reply = await self.store.reserve_seqs(
-                    ME, request.count, at=T0, site="nsp-a", by=DAEMON
-                )
-                self.reserved += reply
+        self.reserved += await answer(steps, self.store, site="nsp-a", sender=ME, at=T0)
 
     async def start(self) -> None:
         await self.store.append(Event(ev.DAEMON_STARTED, T0, "nsp-a"))

@@ -32,6 +32,8 @@ from nsplink.protocol.effects import (
     Outcome,
     Refused,
     Rejected,
+    RetriesEnded,
+    RetryEnd,
     Sent,
     Transmit,
 )
@@ -557,6 +559,9 @@ def test_a_superseded_bulletin_is_not_retried_but_its_receipts_still_count() -> 
         tries = sum(1 for tx in cp.sent if tx.mid == old.id)
         cp.tick(T0 + 8 * 3600)
         assert tries >= 2 and sum(1 for tx in cp.sent if tx.mid == old.id) == tries
+        # the log's planned next try of the older one is withdrawn, once
+        ended = [e for e in cp.effects if isinstance(e, RetriesEnded)]
+        assert ended == [RetriesEnded(old.id, RetryEnd.SUPERSEDED)]
         if not by_other_cp:
             assert sum(1 for tx in cp.sent if tx.mid != old.id) >= 3  # the newer one goes on
         got = signed(a, Receipt.build(ReceiptKind.DELIVERY, {old.id: State.ONTV}), ALL_CPS,
@@ -577,6 +582,10 @@ def test_an_expired_bulletin_is_not_sent_again_after_a_restart() -> None:
     cp.tick(T0 + 4 * 3600)
     assert not [tx for tx in cp.sent if tx.mid == news.id]
     assert news.id in cp.engine.outbox
+    # the next try the log showed before the restart is void
+    assert [e for e in cp.effects if isinstance(e, RetriesEnded)] == [
+        RetriesEnded(news.id, RetryEnd.EXPIRED)
+    ]
     fresh = signed(cp, bulletin(minutes_since_epoch(T0) + 600), ALL_NSPS, Priority.P3, 10)
     cp.run(cp.engine.submit(fresh, t, attempts=4, submitted_at=T0), t)
     assert [tx for tx in cp.sent if tx.mid == fresh.id]  # a valid one is resumed at once

@@ -107,8 +107,11 @@ def random_run(rng: random.Random, n: int) -> list[Event]:
                     {"reason": rng.choice(["duty_cycle", "queue_full"]), "retry_at": t + 60},
                 )
             )
-        elif roll < 0.42:
+        elif roll < 0.38:
             out.append(Event(k.MESSAGE_HEARD_REPEATED, t, SITE, ref, {"packet_id": 7}))
+        elif roll < 0.42:
+            reason = rng.choice(["superseded", "expired"])
+            out.append(Event(k.MESSAGE_RETRIES_ENDED, t, SITE, ref, {"reason": reason}))
         elif roll < 0.50:
             data: dict[str, Any] = (
                 {"recipient": rng.choice(["nsp-1", "nsp-2", "nsp-3"])} if rng.random() < 0.6 else {}

@@ -26,10 +26,16 @@ async def test_outbox_follows_a_message_through_its_life(store: Store) -> None:
     assert item and item.state == "queued" and item.last_error == "duty_cycle"
     assert item.next_retry_at == 71.0
     await store.append_many([sent(ref, 1, at=80), sent(ref, 2, at=90, airtime_ms=500)])
+    retry = {"attempt": 2, "packet_id": 1002, "airtime_ms": 0, "next_retry_at": 150.0}
+    await store.append(Event(k.MESSAGE_SENT, 90, SITE, ref, retry))
+    assert (await store.outbox_item(ref)).next_retry_at == 150.0  # type: ignore[union-attr]
     item = await store.outbox_item(ref)
     assert item and (item.state, item.attempts, item.airtime_ms) == ("handed", 2, 1630)
     assert item.last_error is None
     await store.append(Event(k.MESSAGE_HEARD_REPEATED, 91, SITE, ref))
+    await store.append(Event(k.MESSAGE_RETRIES_ENDED, 95, SITE, ref, {"reason": "superseded"}))
+    item = await store.outbox_item(ref)
+    assert item and item.state == "heard" and item.next_retry_at is None  # no next try
     await store.append(Event(k.MESSAGE_UNDELIVERED, 3700, SITE, ref, {"after_s": 3600}))
     assert (await store.outbox_item(ref)).state == "undelivered"  # type: ignore[union-attr]
     await store.append(Event(k.MESSAGE_DELIVERED, 3800, SITE, ref, {"receipt_ref": "c0:4"}))
