@@ -179,7 +179,8 @@ def main() -> None:
             x["lost"] == 0,
             x["receipted"] == x["reports"],
             x["tx_per_msg"] <= TARGET_TX_PER_MESSAGE,
-            x["em_p95"] <= TARGET_EMERGENCY_P95_S,
+            # no emergency typed (a short run): nothing to miss, so not held against it
+            math.isnan(x["em_p95"]) or x["em_p95"] <= TARGET_EMERGENCY_P95_S,
         ]
         print(
             f"  {p}: {sum(met)} of 4 met (lost, receipted, tx/msg, emergency p95: {met}); "

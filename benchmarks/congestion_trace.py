@@ -13,7 +13,8 @@ recorded (the medium's trace plus the sites' effects), then prints:
 
 Not a benchmark (`make bench` does not run it): `python -m benchmarks.congestion_trace [NSPS]
 [HOURS] [SEED]`, defaults 30 NSPs, 8 h, seed 1; NSPLINK_TRACE_CPS, NSPLINK_TRACE_RELAYS and
-NSPLINK_TRACE_PRESET set the region's CPs, relays and preset (generator defaults otherwise).
+NSPLINK_TRACE_PRESET set the region's CPs, relays and preset (generator defaults otherwise);
+NSPLINK_TRACE_MUTE=1 generates it with quiet NSP radios where the plan allows.
 """
 
 from __future__ import annotations
@@ -59,7 +60,8 @@ def run(nsps: int, hours: float, seed: int) -> dict[str, Any]:
         relays=int(relays) if relays else None,
     )
     preset = os.environ.get("NSPLINK_TRACE_PRESET", DEFAULT_PRESET)
-    text = generate([spec], seed=seed, hours=hours, preset=preset)
+    quiet = os.environ.get("NSPLINK_TRACE_MUTE", "0") == "1"
+    text = generate([spec], seed=seed, hours=hours, preset=preset, mute_covered=quiet)
     sc = parse_scenario(text, f"region-{nsps}.yaml")
     with tempfile.TemporaryDirectory() as d:
         r = ScenarioRun(sc, Path(d))
