@@ -22,8 +22,15 @@ import yaml
 
 from nsplink.i18n import Lang, register, t
 from nsplink.lora.airtime import DEFAULT_PRESET, EU868_PRESETS
+from nsplink.provision.rules import ROLES_FOR_KIND
 from nsplink.scenario.plan import RELAY_DBI
 from nsplink.scenario.units import hm, seconds_of
+
+# A generated site's radio has the role its firmware profile gives it (the first the profile
+# rules allow: firmware-profiles/cp.yaml is CLIENT, relay.yaml ROUTER); a CP simulated as a
+# ROUTER is a radio no technician could provision (docs/congestion.md, part 10).
+CP_RADIO_ROLE = ROLES_FOR_KIND["cp"][0]
+RELAY_RADIO_ROLE = ROLES_FOR_KIND["relay"][0]
 
 DEFAULT_DENSITY = 4.0  # NSPs per 100 km²: a region of 60 NSPs is about 39 km square
 DEFAULT_HORIZON_KM = 45.0  # two 30 m masts see each other over about 45 km
@@ -374,7 +381,7 @@ def _add_surveyed_relays(data: dict[str, Any], regions: Sequence[RegionSpec]) ->
                 "role": "relay",
                 "node": f"{numbers[k]:#010x}",
                 "position": [round(x), round(y)],
-                "radio_role": "ROUTER",
+                "radio_role": RELAY_RADIO_ROLE,
                 "antenna_dbi": RELAY_DBI,
                 **({"region": name} if multi else {}),
             }
@@ -560,7 +567,7 @@ def _region_sites(
                 "role": "cp",
                 "node": f"{0x10000000 | r << 12 | i + 1:#010x}",
                 "position": pos(fx, fy),
-                "radio_role": "ROUTER",
+                "radio_role": CP_RADIO_ROLE,
                 "antenna_dbi": 6,
             }
         )
@@ -571,7 +578,7 @@ def _region_sites(
                 "role": "relay",
                 "node": f"{0x30000000 | r << 12 | i + 1:#010x}",
                 "position": pos(rng.random(), rng.random()),
-                "radio_role": "ROUTER",
+                "radio_role": RELAY_RADIO_ROLE,
                 "antenna_dbi": RELAY_DBI,
             }
         )

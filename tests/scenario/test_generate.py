@@ -199,3 +199,27 @@ def test_region_preset_on_the_command_line(tmp_path: Path) -> None:
     assert (
         "regions:\n  r01: {preset: MEDIUM_FAST}\n  r03: {preset: SHORT_SLOW}\n" in out.read_text()
     )
+
+
+def test_every_generated_radio_has_the_role_its_firmware_profile_gives_it() -> None:
+    """A generated region simulated its CPs as ROUTERs, a role the CP profile's rules refuse
+    (`nsplink radio provision` would never configure one): the exercise lead's figures were for
+    radios nobody can field. Each site's radio role is now its shipped profile's; NSPs the plan
+    finds covered may be quiet (CLIENT_MUTE), which the NSP profile's rules allow."""
+    from nsplink.provision.profile import default_profiles_dir, load_profile
+    from nsplink.provision.rules import ROLES_FOR_KIND
+
+    profiles = {
+        p.kind: p.values()["config.device.role"].value
+        for p in map(load_profile, default_profiles_dir().glob("*.yaml"))
+    }
+    sc = parse_scenario(
+        generate([RegionSpec(nsps=30, cps=2, relays=3)], seed=4, mute_covered=True), "r.yaml"
+    )
+    quiet = 0
+    for site in sc.sites:
+        assert site.radio_role in ROLES_FOR_KIND[site.role], site.name
+        if site.radio_role != profiles[site.role]:
+            assert (site.role, site.radio_role) == ("nsp", "CLIENT_MUTE"), site.name
+            quiet += 1
+    assert {s.role for s in sc.sites} == {"cp", "relay", "nsp"} and quiet > 0
