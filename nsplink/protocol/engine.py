@@ -119,6 +119,7 @@ REFUSAL_PAUSE: dict[RefusalReason, float] = {
 
 # how many messages for us the engine counts the copies of (oldest forgotten first)
 MAX_ASKED = 2048
+ANSWERS_LOST_S = 3600.0  # how long a CP copy that says our answer was lost widens the next ones
 
 # how many waiting messages the scheduler looks at for a bundle (the best ranked first)
 MAX_RIDERS = 24
@@ -174,6 +175,7 @@ class SiteEngine:
         self.outbox = Outbox(config.undelivered_after_s, self._times_out)
         self.heard: dict[KeyId, tuple[float, int, int | None]] = {}  # site -> (at, node, hops)
         self._copies: dict[MessageId, int] = {}  # copies received of messages for us (_asked)
+        self._answers_lost: dict[KeyId, float] = {}  # CP -> when a copy said our answer was lost
         self._last_beacon: tuple[float, Status] | None = None  # (when, what) we last beaconed
         self._cps_heard_us_at: float | None = None  # a CP's last receipt of one of ours
         self._seqs: list[int] = []
@@ -509,7 +511,7 @@ class SiteEngine:
                     Priority.P1,
                     Priority.P2,
                 )
-                asked = self._receipt_due(msg)
+                asked = self._receipt_due(msg, now)
                 if asked:
                     later = None
                     if env.type is MessageType.BULLETIN:
@@ -543,7 +545,7 @@ class SiteEngine:
         nsps = sum(1 for peer in self.roster if peer.role == "nsp")
         return min(BULLETIN_RECEIPT_SPREAD_S, BULLETIN_RECEIPT_SLOT_S * nsps)
 
-    def _receipt_due(self, msg: SignedMessage) -> int:
+    def _receipt_due(self, msg: SignedMessage, now: float) -> int:
         """Whether this copy of a message for us gets a receipt, and how far it must go: 0 for
         none, else n for "n-1 hops farther than we heard the sender" (`_asked`).
 
@@ -556,7 +558,18 @@ class SiteEngine:
         NSP receipted it again (docs/congestion.md, part 4)."""
         copies = self._asked(msg.id)
         if msg.envelope.destination.kind is not DestKind.NSPS:
-            return copies
+            if not isinstance(msg.envelope.body, Receipt):
+                return copies
+            # a CP's triage receipt. Of its retries in a 100-NSP region 70 % came while we
+            # had it: our answer, sized for the hops we heard the CP at, was lost. Once a
+            # copy says so, our answers to that CP go a hop farther from the first copy on,
+            # for an hour; in a small mesh, where none is lost, they stay as they were
+            # (docs/congestion.md part 10)
+            cp = msg.envelope.sender
+            lost = self._answers_lost.get(cp)
+            if copies > 1:
+                self._answers_lost[cp] = now
+            return copies + (lost is not None and now - lost < ANSWERS_LOST_S)
         return copies.bit_length() if copies & (copies - 1) == 0 else 0
 
     def _asked(self, mid: MessageId) -> int:

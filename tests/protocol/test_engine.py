@@ -250,13 +250,18 @@ def test_receipts_are_batched_and_duplicates_receipted_but_delivered_once() -> N
 
 
 def _receipt_hops(
-    sender: Site, receiver: Site, msg: SignedMessage, copies: int, heard_hops: int = 0
+    sender: Site,
+    receiver: Site,
+    msg: SignedMessage,
+    copies: int,
+    heard_hops: int = 0,
+    start: float = T0,
 ) -> list[int | None]:
     """The hop limit of `receiver`'s receipt to each of `copies` copies of `msg` (None: no
     receipt), all heard from `sender` `heard_hops` away and none of the receipts arriving."""
     hops: list[int | None] = []
     for i in range(copies):
-        t = T0 + 400 * i
+        t = start + 400 * i
         before = len(receiver.sent)
         receiver.run(receiver.engine.on_frame(msg.frame, 1, heard_hops, t), t)
         receiver.tick(t + 340)  # a bulletin's receipt may wait 300 s (its own moment)
@@ -273,6 +278,27 @@ def test_a_receipt_to_a_sender_that_keeps_sending_goes_one_hop_farther_each_time
     sites, _ = make({"nsp": "nsp", "cp": "cp"})
     report = signed(sites["nsp"], emergency(), ALL_CPS, Priority.P1, 700)
     assert _receipt_hops(sites["nsp"], sites["cp"], report, 5) == [0, 1, 2, 3, 3]
+
+
+def test_answers_to_a_cp_whose_copies_say_they_were_lost_go_a_hop_farther() -> None:
+    """A CP's triage receipt tells the NSP how its report is handled; the NSP's answer, sized
+    for exactly the hops it heard the CP at, was lost so often that 70 % of the CP's retries
+    came while the NSP had it already (100-NSP region, docs/congestion.md part 10). Once a
+    second copy says an answer to that CP was lost, the answers to it go a hop farther from the
+    first copy on, for an hour; before that (a small mesh loses none) they stay as they were."""
+    sites, _ = make({"nsp": "nsp", "cp": "cp"})
+    nsp, cp = sites["nsp"], sites["cp"]
+    report = signed(nsp, emergency(), ALL_CPS, Priority.P1, 700)
+    to_nsp = Destination.to_site(nsp.ident.key_id)
+
+    def step(seq: int) -> SignedMessage:
+        handled = Receipt.build(ReceiptKind.TRIAGE, {report.id: State.BEH})
+        return signed(cp, handled, to_nsp, Priority.P1, seq)
+
+    assert _receipt_hops(cp, nsp, step(9), 3) == [0, 1, 3]  # the 2nd copy: one was lost
+    assert _receipt_hops(cp, nsp, step(10), 1, start=T0 + 1200) == [1]  # a hop farther now
+    assert _receipt_hops(cp, nsp, step(11), 1, start=T0 + 2 * 3600) == [0]  # an hour on
+    assert _receipt_hops(cp, nsp, step(12), 3, heard_hops=3) == [3, 3, 3]  # never past 3
 
 
 def test_a_receipt_goes_one_hop_past_the_limit_when_its_sender_was_heard_there() -> None:
