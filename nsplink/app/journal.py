@@ -477,10 +477,9 @@ class Journal:
                 with contextlib.suppress(ValueError):
                     effects += self.engine.superseded(MessageId.parse(rec.ref))
         for ref in bulletins:
-            for record in await self.store.events(ref=ref, kinds=(ev.MESSAGE_CREATED,)):
-                with contextlib.suppress(DecodeError):
-                    if record.frame:
-                        effects += self.engine.note_supersedes(decode(record.frame, self.keys))
+            msg = await self.load_message(ref)
+            if msg is not None:
+                effects += self.engine.note_supersedes(msg)
         return effects
 
     async def _restore_claims(self) -> None:
