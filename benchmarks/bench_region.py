@@ -6,7 +6,8 @@ typed, reports that never reached a CP, messages the report counts lost, reports
 own log shows them delivered (receipted), transmissions per delivered message, channel airtime
 summed over senders, emergencies typed -> first CP p50 / p95 (an emergency that never arrived
 counts as slower than any that did) and within 10 minutes, and the busiest area's busiest hour
-(channel utilisation as its radios measured it; above 40 % the area is over capacity). Beside
+(channel utilisation as its radios measured it; above 40 % the area is over capacity), and how
+many bulletins the CP's log shows confirmed by every NSP, with their sends each. Beside
 them the issue's targets (0 lost, every report receipted, <= 6 transmissions per message,
 emergency p95 <= 2 minutes) and each preset's ratio against LONG_FAST measured in the same run,
 the reference.
@@ -55,6 +56,9 @@ class Run:
     busiest_pct: float  # the busiest area's busiest hour, as its radios measured it
     cpu_s: float
     relays: int  # with the survey's
+    bulletins: int
+    bulletins_confirmed: int  # the CP's log shows every NSP's receipt
+    bulletin_sends: float  # mean sends per bulletin
 
 
 def one(args: tuple[str, int, int, int, int, float, bool, float, bool]) -> Run:
@@ -85,6 +89,9 @@ def one(args: tuple[str, int, int, int, int, float, bool, float, bool]) -> Run:
         max((a["peak_hour_pct"] for a in r.report["occupancy"]["areas"].values()), default=0.0),
         r.cpu_s,
         sum(1 for s in r.sc.sites if s.role == "relay"),
+        int(r.report["delivery"]["bulletin"]["sent"]),
+        int(r.report["delivery"]["bulletin"]["confirmed"]),
+        float(r.report["delivery"]["bulletin"]["sends_mean"]),
     )
 
 
@@ -113,6 +120,10 @@ def pool(runs: Sequence[Run]) -> dict[str, float]:
         "em_10min": sum(1 for x in em if x <= TEN_MIN) / len(em) if em else math.nan,
         "busiest_pct": max(r.busiest_pct for r in runs),
         "cpu_s": sum(r.cpu_s for r in runs),
+        "bulletins": sum(r.bulletins for r in runs),
+        "bulletins_confirmed": sum(r.bulletins_confirmed for r in runs),
+        "bulletin_sends": sum(r.bulletin_sends * r.bulletins for r in runs)
+        / max(1, sum(r.bulletins for r in runs)),
     }
 
 
@@ -169,6 +180,12 @@ def main() -> None:
     print(head)
     for p in presets:
         print(_row(p, pooled[p]))
+    for p in presets:
+        x = pooled[p]
+        print(
+            f"  {p} bulletins confirmed by every NSP: {x['bulletins_confirmed']:.0f} of "
+            f"{x['bulletins']:.0f}, sent {x['bulletin_sends']:.1f} times each on average"
+        )
     print(
         f"targets: 0 lost, every report receipted, <= {TARGET_TX_PER_MESSAGE:g} tx per message, "
         f"emergency p95 <= {TARGET_EMERGENCY_P95_S:g} s"
