@@ -11,6 +11,7 @@ from nsplink.protocol import (
     ALL_CPS,
     ALL_NSPS,
     Destination,
+    DestKind,
     Envelope,
     Identity,
     KeyRing,
@@ -20,6 +21,7 @@ from nsplink.protocol import (
     ReceiptKind,
     SignedMessage,
     State,
+    decode,
     encode,
     minutes_since_epoch,
 )
@@ -388,6 +390,57 @@ def test_copies_of_a_bulletin_are_receipted_ever_more_rarely() -> None:
         3,
         None,
     ]
+
+
+def test_a_bulletin_copy_not_answered_rides_in_the_next_receipt_to_any_cp() -> None:
+    """Over 72 hours a CP sent each bulletin 50-65 times for a few NSPs whose answers never
+    reached it, though it heard their reports all along; those NSPs answer only the 1st, 2nd,
+    4th ... copy. A copy not answered on its own rides, once, in the NSP's next delivery
+    receipt, here its answer to another CP's bulletin: no frame of its own, the receipt goes to
+    both CPs, and the first CP counts the NSP as having it."""
+    sites, _ = make({"nsp": "nsp", "nsp2": "nsp", "cp": "cp", "cp2": "cp"})
+    cp, cp2, nsp = sites["cp"], sites["cp2"], sites["nsp"]
+    news = signed(cp, bulletin(minutes_since_epoch(T0) + 600), ALL_NSPS, Priority.P3, 9)
+    cp.run(cp.engine.submit(news, T0), T0)
+    assert _receipt_hops(cp, nsp, news, 3) == [0, 1, None]  # the 3rd copy: not on its own
+    before = len(nsp.sent)
+    nsp.tick(T0 + 5000)
+    assert nsp.sent[before:] == []  # a rider alone never goes
+    other = signed(cp2, bulletin(minutes_since_epoch(T0) + 600), ALL_NSPS, Priority.P3, 5)
+    nsp.run(nsp.engine.on_frame(other.frame, 2, 0, T0 + 5000), T0 + 5000)
+    nsp.tick(T0 + 5400)
+    (tx,) = [t for t in nsp.sent[before:] if t.mid.sender == nsp.ident.key_id]
+    receipt = decode(tx.frame, nsp.engine.roster)
+    assert receipt.envelope.destination.kind is DestKind.ALL
+    assert isinstance(receipt.envelope.body, Receipt)
+    covered = {(e.sender, e.first) for e in receipt.envelope.body.entries}
+    assert covered == {(cp.ident.key_id, 9), (cp2.ident.key_id, 5)}
+    cp.run(cp.engine.on_frame(tx.frame, 3, 0, T0 + 5400), T0 + 5400)
+    got = [o for o in cp.outcomes() if o.mid == news.id and o.recipient == nsp.ident.key_id]
+    assert got and got[-1].state is DeliveryState.PARTIAL  # nsp2 has not answered
+    nsp.run(nsp.engine.on_frame(other.frame, 2, 0, T0 + 6000), T0 + 6000)
+    nsp.tick(T0 + 6400)
+    last = [t for t in nsp.sent if t.mid.sender == nsp.ident.key_id][-1]
+    body = decode(last.frame, nsp.engine.roster).envelope.body
+    assert isinstance(body, Receipt) and {e.sender for e in body.entries} == {cp2.ident.key_id}
+
+
+def test_a_far_cp_s_bulletin_does_not_ride_in_answers_to_a_near_one() -> None:
+    """A rider goes only where the receipt reaches anyway: a bulletin from a CP heard 3 hops
+    away in every answer to the CP next door sized them all for 3 hops (+5 % of all
+    transmissions in a 100-NSP region)."""
+    sites, _ = make({"nsp": "nsp", "cp": "cp", "cp2": "cp"})
+    cp, cp2, nsp = sites["cp"], sites["cp2"], sites["nsp"]
+    news = signed(cp, bulletin(minutes_since_epoch(T0) + 600), ALL_NSPS, Priority.P3, 9)
+    assert _receipt_hops(cp, nsp, news, 3, heard_hops=3) == [3, 3, None]
+    before = len(nsp.sent)
+    other = signed(cp2, bulletin(minutes_since_epoch(T0) + 600), ALL_NSPS, Priority.P3, 5)
+    nsp.run(nsp.engine.on_frame(other.frame, 2, 0, T0 + 5000), T0 + 5000)
+    nsp.tick(T0 + 5400)
+    (tx,) = [t for t in nsp.sent[before:] if t.mid.sender == nsp.ident.key_id]
+    receipt = decode(tx.frame, nsp.engine.roster).envelope
+    assert receipt.destination.site == cp2.ident.key_id and tx.hop_limit == 0
+    assert nsp.engine.receipts.riding() == {news.id}  # still waiting for a receipt that fits
 
 
 def _bulletin_receipt_delay(nsp: Site, cp: Site, news: SignedMessage, t: float = T0 + 100) -> float:

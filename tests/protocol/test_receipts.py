@@ -32,3 +32,24 @@ def test_a_receipt_a_busy_channel_held_is_rechecked_soon() -> None:
     q = ReceiptQueue(delay_s=30.0)
     q.queue(ReceiptKind.DELIVERY, MessageId(A, 7), State.ONTV, False, T)
     assert q.next_due(T + 30, 2.0) == T + 32  # still owed, may go now: look again shortly
+
+
+def test_a_rider_goes_once_and_only_with_a_delivery_receipt_that_goes_anyway() -> None:
+    q = ReceiptQueue(delay_s=30.0)
+    b = KeyId(b"\x04\x05\x06")
+    rider = MessageId(b, 9)
+    q.ride(rider, State.ONTV)
+    assert not q.owed() and q.due is None and not list(q.batches(now=T + 100))
+    q.queue(ReceiptKind.TRIAGE, MessageId(A, 1), State.BEH, True, T)
+    assert [set(c) for _k, c, *_ in q.batches(now=T)] == [{MessageId(A, 1)}]  # not in triage
+    q.sent(ReceiptKind.TRIAGE, {MessageId(A, 1): State.BEH})
+    answer = MessageId(A, 2)
+    q.queue(ReceiptKind.DELIVERY, answer, State.ONTV, False, T)
+    ((kind, chunk, dest, _prio, asked),) = list(q.batches(now=T + 30))
+    assert set(chunk) == {answer, rider} and asked == 1
+    assert dest.site is None  # two senders: to every site, sized for both (engine._reach)
+    q.sent(kind, chunk)
+    assert q.riding() == frozenset() and not q.owed()
+    q.ride(answer, State.ONTV)
+    q.queue(ReceiptKind.DELIVERY, answer, State.ONTV, False, T + 60)
+    assert q.riding() == frozenset()  # owed again: an answer of its own, not a rider
