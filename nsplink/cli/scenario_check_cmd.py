@@ -67,11 +67,19 @@ def check_command(
 ) -> None:
     cli = get_ctx(ctx)
     try:
-        from nsplink.scenario.radiomap import radio_map, render_text, unreachable_nsps
+        from nsplink.scenario.radiomap import (
+            radio_map,
+            render_text,
+            roles_off_profile,
+            unreachable_nsps,
+        )
         from nsplink.scenario.schema import load_scenario
 
         sc = load_scenario(file)
         cli.say("scenario.check_ok", sites=len(sc.sites), actions=len(sc.actions))
+        off = roles_off_profile(sc)
+        if off:  # allowed (a what-if), but said
+            cli.say("scenario.roles_off_profile", sites=", ".join(off))
         rmap = radio_map(sc, seed)
         typer.echo(render_text(rmap, cli.lang), nl=False)
         missing = unreachable_nsps(rmap)

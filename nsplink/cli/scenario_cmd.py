@@ -80,6 +80,12 @@ register_text(
             "Klaar: {sent} berichten, {lost} verloren, {dups} dubbel getoond. Verslag: {where}",
             "Done: {sent} messages, {lost} lost, {dups} duplicates shown. Report: {where}",
         ),
+        "scenario.roles_off_profile": (
+            "Let op: radiorol anders dan de profielen van de technicus: {sites}. De cijfers"
+            " gelden voor deze proef, niet voor het netwerk zoals het wordt ingericht.",
+            "Warning: radio role other than the technician's profiles give: {sites}. The figures"
+            " hold for this trial, not for the network as it is provisioned.",
+        ),
         "scenario.done_no_path": (
             "{count} berichten hadden geen radioverbinding (geen pad; zie nsplink scenario check).",
             "{count} messages had no radio link (no path; see nsplink scenario check).",
@@ -245,7 +251,13 @@ def run_command(
             _live(cli, file, site, speed, seed)
             return
         formats = _formats(fmt)
+        from nsplink.scenario.radiomap import roles_off_profile
         from nsplink.scenario.report import run_and_report
+        from nsplink.scenario.schema import load_scenario
+
+        off = roles_off_profile(load_scenario(file))
+        if off:  # before hours of replay, not only in the report
+            cli.say("scenario.roles_off_profile", sites=", ".join(off))
 
         out_dir = out or Path("scenario-out") / file.stem
         bar = _Bar()

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from nsplink.i18n import Lang, register, t
+from nsplink.provision.rules import ROLES_FOR_KIND
 from nsplink.radio.sim import Medium
 from nsplink.radio.sim.propagation import Propagation, distance_m
 from nsplink.scenario import units
@@ -355,3 +356,14 @@ def render_text(rmap: RadioMap, lang: Lang | None = None) -> str:
 
 def unreachable_nsps(rmap: RadioMap) -> list[str]:
     return [n for n, r in rmap.roles.items() if r == "nsp" and rmap.path(n) is None]
+
+
+def roles_off_profile(sc: Scenario) -> list[str]:
+    """Sites whose radio role the technician's profiles refuse for their kind, as "name (ROLE;
+    kind: ALLOWED/...)". A scenario may try one (a what-if), but its figures are then not those
+    of the network as provisioned: a CP radio as ROUTER repeated every flood in the region."""
+    return [
+        f"{s.name} ({s.radio_role}; {s.role}: {'/'.join(ROLES_FOR_KIND[s.role])})"
+        for s in sc.sites
+        if s.role in ROLES_FOR_KIND and s.radio_role not in ROLES_FOR_KIND[s.role]
+    ]

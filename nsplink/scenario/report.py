@@ -32,7 +32,7 @@ from nsplink.protocol import (
 )
 from nsplink.scenario import units
 from nsplink.scenario.occupancy import occupancy
-from nsplink.scenario.radiomap import radio_map
+from nsplink.scenario.radiomap import radio_map, roles_off_profile
 from nsplink.scenario.regions import region_of, region_scenario
 from nsplink.scenario.runner import RunResult
 from nsplink.scenario.schema import Scenario
@@ -476,6 +476,8 @@ def _assemble(
         ),
         "duplicates_shown": dup_shown,
         "duplicates_suppressed": suppressed,
+        # only when a site's radio role is one its profile refuses: a what-if, said as such
+        **({"radio_roles_off_profile": off} if (off := roles_off_profile(sc)) else {}),
         "nodes": nodes,
         "custody": {
             relay: {
@@ -701,6 +703,12 @@ register(
         ),
         "report.summary": ("Samenvatting", "Summary"),
         "report.lost": ("Verloren berichten (moet 0 zijn)", "Messages lost (must be 0)"),
+        "report.roles_off_profile": (
+            "Radiorol anders dan de profielen van de technicus (een proef; de cijfers gelden"
+            " niet voor het netwerk zoals het wordt ingericht): {sites}",
+            "Radio role other than the technician's profiles give (a trial; the figures do not"
+            " hold for the network as it is provisioned): {sites}",
+        ),
         "report.no_path": (
             "Geen radioverbinding, dus niet aan te komen (geen pad mogelijk; niet verloren;"
             " NSP's zonder pad naar een CP: {sites})",
@@ -1047,6 +1055,9 @@ def render_markdown(rep: dict[str, Any], lang: Lang | None = None, plots: list[s
     if rep["no_radio_path"] or rep["no_radio_path_sites"]:
         sites = ", ".join(rep["no_radio_path_sites"]) or "–"
         L += [f"- **{T('report.no_path', sites=sites)}: {rep['no_radio_path']}**", ""]
+    if rep.get("radio_roles_off_profile"):
+        sites = ", ".join(rep["radio_roles_off_profile"])
+        L += [f"- **{T('report.roles_off_profile', sites=sites)}**", ""]
     L += _regions_md(rep.get("regions"), T, lang)
     L += [f"## {T('report.delivery')}", "", _source("measured", lang), ""]
     L += _table(
