@@ -255,17 +255,16 @@ def run_command(
         from nsplink.scenario.report import run_and_report
         from nsplink.scenario.schema import load_scenario
 
-        off = roles_off_profile(load_scenario(file))
-        if off:  # before hours of replay, not only in the report
+        sc = load_scenario(file)  # once: the warning comes before hours of replay
+        off = roles_off_profile(sc)
+        if off:
             cli.say("scenario.roles_off_profile", sites=", ".join(off))
 
         out_dir = out or Path("scenario-out") / file.stem
         bar = _Bar()
         try:
             rep, written = asyncio.run(
-                run_and_report(
-                    file, out_dir, seed=seed, formats=formats, lang=cli.lang, progress=bar
-                )
+                run_and_report(sc, out_dir, seed=seed, formats=formats, lang=cli.lang, progress=bar)
             )
         finally:
             bar.close()

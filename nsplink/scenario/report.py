@@ -1368,7 +1368,7 @@ def _blocks(rep: dict[str, Any], series: str, hours: int = 12) -> list[str]:
 
 
 async def run_and_report(
-    scenario_path: Path | str,
+    scenario_path: Path | str | Scenario,
     out_dir: Path,
     *,
     seed: int | None = None,
@@ -1376,11 +1376,15 @@ async def run_and_report(
     lang: Lang | None = None,
     progress: Any = None,
 ) -> tuple[dict[str, Any], list[Path]]:
-    """Load, run and write the report files; returns the report and the files written."""
+    """Load (unless given loaded), run and write the report files; returns the report and the
+    files written."""
     from nsplink.scenario.runner import ScenarioRun
     from nsplink.scenario.schema import load_scenario
 
-    scenario = load_scenario(scenario_path)
+    if isinstance(scenario_path, Scenario):
+        scenario = scenario_path
+    else:
+        scenario = load_scenario(scenario_path)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / "sites").mkdir(exist_ok=True)
