@@ -143,9 +143,11 @@ def waiting_turn(
     destination: Destination | None,
     arrived: float,
     heard_ago: dict[KeyId, float],
+    now: float,
 ) -> Turn | None:
     """Whether a report sent to all CPs still waits for another CP to take it up (None: nobody
-    is before us, somebody claimed it already, or it was sent to this CP alone)."""
+    is before us, somebody claimed it already, or it was sent to this CP alone). `heard_ago`
+    as `cps_heard_ago` gives it at `now`."""
     if destination != ALL_CPS or (own is not None and own.owner is not None):
         return None
     try:
@@ -153,7 +155,7 @@ def waiting_turn(
     except ValueError:
         return None
     cps, near = site.keys_with_role("cp"), cp_distances(site, mid.sender)
-    start = turn_starts(mid, cps, mine, heard_ago, near)
+    start = turn_starts(mid, cps, mine, heard_ago, near, now - arrived)
     if not start:
         return None
     order = turn_order(mid, cps, near)

@@ -396,7 +396,8 @@ async def queue_view(
     items = _ordered(items, prio, news)
     owners = await store.ownership()
     me = my_key(site)
-    ago = cps_heard_ago(site, time.time())
+    now = time.time()
+    ago = cps_heard_ago(site, now)
     done = sum(1 for i in items if i.triage in CLOSED and i.ref not in news)
     picked = items if show_all else [i for i in items if i.triage not in CLOSED or i.ref in news]
     cache = received if received is not None else {}
@@ -409,7 +410,9 @@ async def queue_view(
         own = owners.get(item.ref)
         turn = None
         if item.triage == "ONTV":  # a step of ours is a claim on its way
-            turn = waiting_turn(own, site, me, item.ref, rec.destination, item.received_at, ago)
+            turn = waiting_turn(
+                own, site, me, item.ref, rec.destination, item.received_at, ago, now
+            )
         rows.append(QueueRow(item, priority, rec, news.get(item.ref), own, site, me, turn))
     # within a priority, what is this CP's to take up comes before what waits for another CP
     rows.sort(key=lambda r: (r.priority, r.turn is not None))  # stable: the order above stays
@@ -704,7 +707,7 @@ async def _check_claim(store: Store, site: LocalSite, step: TriageStep) -> None:
         return  # on purpose, or a step of ours is already a claim on its way
     rec = await load_received(store, item.ref, site.ring, site.home)
     ago = cps_heard_ago(site, now)
-    turn = waiting_turn(own, site, me, item.ref, rec.destination, item.received_at, ago)
+    turn = waiting_turn(own, site, me, item.ref, rec.destination, item.received_at, ago, now)
     if turn is None or now >= turn.until:
         return
     if math.isinf(turn.until):
@@ -764,8 +767,11 @@ async def show_lines(store: Store, site: LocalSite, item: InboxItem, lang: Lang)
         head.append((t("show.operator", lang), operator_words(item.operator, lang)))
     own = (await store.ownership([item.ref])).get(item.ref)
     head.extend(owner_lines(own, site, my_key(site), lang))
-    ago = cps_heard_ago(site, time.time())
-    turn = waiting_turn(own, site, my_key(site), item.ref, rec.destination, item.received_at, ago)
+    now = time.time()
+    ago = cps_heard_ago(site, now)
+    turn = waiting_turn(
+        own, site, my_key(site), item.ref, rec.destination, item.received_at, ago, now
+    )
     if turn is not None and item.triage == "ONTV":
         head.append((t("owner.turn_label", lang), turn_cell(turn, site, lang) or ""))
     if item.duplicates:

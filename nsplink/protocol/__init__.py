@@ -178,6 +178,7 @@ from nsplink.protocol.outgoing import (
 )
 from nsplink.protocol.ownership import (
     CLAIM_STATES,
+    HELD_S,
     QUIET_S,
     QUIET_TURN_S,
     Claim,
@@ -235,6 +236,7 @@ __all__ = [
     "FORMAT_VERSION",
     "HEAD_EVERY",
     "HEAD_HASH_BYTES",
+    "HELD_S",
     "KEY_ID_LEN",
     "MAC_LEN",
     "MAX_CHANNEL_UTIL_PCT",

@@ -32,7 +32,10 @@ or leaves the roster.
   on to the first CP was tried: in the 72-hour exercise it cost a third more airtime and got
   no more reports claimed.)
 - A CP before it that has gone quiet (heard before, not for `QUIET_S`: probably down) keeps its
-  turn for `QUIET_TURN_S`; then the next CP takes the report up.
+  turn for `QUIET_TURN_S`; then the next CP takes the report up. Not when that CP was still
+  heard `HELD_S` after the report reached us: it was up with the report in its queue, and its
+  claim (sized for the NSP) only missed us. Taking the report then passed reports closed a day
+  before to the meldkamer again, at a partition in the 72-hour exercise.
 - A CP never heard keeps its turn, as does a CP still heard: an operator who knows that CP
   cannot act takes the report over on purpose (`handle --take-over`).
 """
@@ -59,6 +62,10 @@ MAX_CLAIM_RANGE = 64  # a receipt range is read, never trusted blindly (as the e
 # often) is taken as down: after QUIET_TURN_S the next CP takes its reports up.
 QUIET_S = 3600
 QUIET_TURN_S = 300
+# A CP still heard this long after a report reached us had it in its queue (an operator takes a
+# report up within minutes): when it goes quiet later, its claim had only not reached us, and
+# taking the report then would pass a long-closed report to the meldkamer a second time.
+HELD_S = QUIET_S
 _TURN_CONTEXT = b"nsplink turn v1\x00"  # keeps these hashes apart from every other use
 
 
@@ -168,12 +175,15 @@ def turn_starts(
     me: KeyId,
     heard_ago: Mapping[KeyId, float],
     near: Mapping[KeyId, float] | None = None,
+    arrived_ago: float | None = None,
 ) -> float:
     """Seconds after the report reached CP `me` from which `me` takes it up when nobody has
     claimed it: 0 for the first CP in the order (and for a CP the roster does not list as one);
     `QUIET_TURN_S` for each CP before it that has gone quiet by `heard_ago` (how long ago `me`
     last heard each CP); never (infinity) while a CP before it is still heard, or was never
-    heard: then taking the report is the operator's call."""
+    heard, or went quiet only after it had been heard for `HELD_S` since the report reached
+    `me` (`arrived_ago` seconds ago; None: not known): then taking the report is the operator's
+    call."""
     order = turn_order(report, cps, near)
     if me not in order:
         return 0.0
@@ -182,6 +192,8 @@ def turn_starts(
         ago = heard_ago.get(cp)
         if ago is None or ago < QUIET_S:
             return math.inf
+        if arrived_ago is not None and arrived_ago - ago >= HELD_S:
+            return math.inf  # it was up with the report for an hour: its claim missed us
         total += QUIET_TURN_S
     return total
 
@@ -200,4 +212,4 @@ def may_take_up(
     best = owner(first_claims(known).values())
     if best is not None:
         return best.cp == me
-    return since_arrival >= turn_starts(report, cps, me, heard_ago, near)
+    return since_arrival >= turn_starts(report, cps, me, heard_ago, near, since_arrival)

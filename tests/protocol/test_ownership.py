@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from nsplink.protocol import (
     ALL_CPS,
+    HELD_S,
     OFF_AIR_NODE,
     QUIET_S,
     QUIET_TURN_S,
@@ -322,6 +323,21 @@ def test_a_cp_gone_quiet_keeps_its_turn_a_short_while_then_the_next_cp_takes_up(
     both = {**quiet, second: QUIET_S + 1}
     assert turn_starts(REPORT, cps, third, both) == 2 * QUIET_TURN_S
     assert turn_starts(REPORT, cps, second, {**HEARD, third: 10**6}) == math.inf  # only before
+
+
+def test_a_cp_heard_for_an_hour_after_the_report_came_keeps_its_turn_when_it_goes_quiet() -> None:
+    """It was up with the report in its queue: its claim, sized for the NSP, only missed us.
+    Taken when it went quiet, reports closed a day before went to the meldkamer again."""
+    cps = [NOORD, ZUID, OOST]
+    first, second, _ = turn_order(REPORT, cps)
+    quiet = {**HEARD, first: QUIET_S}  # not heard for an hour now
+    # it went quiet before the report came, or within HELD_S after: the turn passes on
+    assert turn_starts(REPORT, cps, second, quiet, arrived_ago=60) == QUIET_TURN_S
+    assert turn_starts(REPORT, cps, second, quiet, arrived_ago=QUIET_S + HELD_S - 1) == QUIET_TURN_S
+    # heard for HELD_S after the report reached us: the report stays its
+    assert turn_starts(REPORT, cps, second, quiet, arrived_ago=QUIET_S + HELD_S) == math.inf
+    assert not may_take_up(REPORT, cps, second, [], 27 * 3600, quiet)
+    assert may_take_up(REPORT, cps, second, [], QUIET_S + 60, quiet)
 
 
 def test_a_claim_heard_ends_the_turns_and_a_cp_not_on_the_roster_goes_first() -> None:
