@@ -5,7 +5,8 @@ recorded (the medium's trace plus the sites' effects), then prints:
 
 1. every transmission on air by cause: a message's first send, our own retries (app level), the
    device's own retransmissions (firmware, the same packet id again), relays repeating a flood,
-   custody forwards by relays, receipts, status beacons; per delivered message;
+   custody forwards by relays, receipts, status beacons (by the beaconing site's role); per
+   delivered message;
 2. for every app-level retry of a message that had already reached a recipient, why its sender
    did not know: the receipt was still batched at the CP, queued behind the CP's own airtime,
    sent but every copy at the sender collided, sent but never reached the sender (out of the
@@ -139,6 +140,8 @@ def analyse(d: dict[str, Any]) -> None:
         kind = kind_of(msgs[info[1]]) if info and info[1] in msgs else "firmware/other"
         if kind in ("emergency", "sitrep", "supply", "bulletin"):
             kind = "message"
+        elif kind == "status" and info:  # whose beacons: CPs' and relays' always go
+            kind = f"status/{sites.get(str(info[1].sender), ('', '?'))[1]}"
         if sender == frm:
             if (frm, pid) in seen_own:
                 cause = "device retransmission (firmware, same packet)"

@@ -661,7 +661,8 @@ class ScenarioRun:
         if self.journals[cp].journal.owner_of(str(mid)) is not None:
             return  # somebody has it: nothing to take up
         me, arrived = self.net.sites[cp].engine.me, self._arrived[(cp, mid)]
-        turn = turn_starts(mid, self._cp_keys(), me, self._heard_ago(cp), self._near(mid))
+        ago, since = self._heard_ago(cp), self.medium.now - arrived
+        turn = turn_starts(mid, self._cp_keys(), me, ago, self._near(mid), since)
         if math.isinf(turn):
             self.medium.call_at(self.medium.now + TURN_RECHECK_S, partial(self._turn, cp, mid))
             return
@@ -694,8 +695,9 @@ class ScenarioRun:
         return {key: math.hypot(pos[0] - x, pos[1] - y) for key, pos in self._cps}
 
     def _heard_ago(self, cp: str) -> dict[KeyId, float]:
-        """How long ago CP `cp` last heard each other CP, as its engine knows (ownership.py)."""
-        heard, now = self.net.sites[cp].engine.heard, self.medium.now
+        """How long ago CP `cp` last heard each other CP, as its engine knows (ownership.py).
+        The engine keeps unix time (the network's clock), not the medium's seconds from 0."""
+        heard, now = self.net.sites[cp].engine.heard, self.net.now
         return {k: now - heard[k][0] for k in self._cp_keys() if k in heard}
 
     def _owned_elsewhere(self, cp: str, mid: MessageId) -> bool:

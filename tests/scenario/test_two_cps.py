@@ -10,9 +10,10 @@ import math
 from pathlib import Path
 
 from nsplink.protocol import KeyId, MessageId, turn_order
+from nsplink.protocol.ownership import QUIET_S
 from nsplink.scenario.report import collect, render_markdown
 from nsplink.scenario.runner import ScenarioRun
-from nsplink.scenario.schema import load_scenario
+from nsplink.scenario.schema import load_scenario, parse_scenario
 from nsplink.store import Store
 from nsplink.store import events as ev
 
@@ -84,3 +85,46 @@ async def test_a_bridge_from_hour_two_puts_every_report_in_both_queues(tmp_path:
     assert feed["typed_to_feed_s"]["p50"] is not None
     md = render_markdown(rep, "nl")
     assert "Bij elke CP binnen" in md and "Bij de crisisorganisatie" in md
+
+
+async def test_a_cp_quiet_for_over_an_hour_hands_its_turn_to_the_next(tmp_path: Path) -> None:
+    """CP Zuid loses power at 20 minutes and stays off until the exercise ends at 2 hours.
+    Reports whose turn is Zuid's first do not wait for it: once CP Noord has not heard Zuid for
+    an hour (QUIET_S), Noord takes them up after its own turn (QUIET_TURN_S) and owns them,
+    all before Zuid is back."""
+    text = SCENARIO.read_text(encoding="utf-8")
+    timeline = text[text.index("timeline:") :]
+    text = text.replace(timeline, "timeline:\n  - at: 20m\n    power_off: cp-zuid\n")
+    sc = parse_scenario(text, "two-cps-zuid-off.yaml")
+    result = await ScenarioRun(sc, tmp_path).run()
+    off, back = result.epoch + 20 * 60, result.epoch + sc.duration
+    keys = {n: KeyId.parse(result.key_ids[n]) for n in ("cp-noord", "cp-zuid")}
+    site_of = {KeyId.parse(k): n for n, k in result.key_ids.items()}
+    typed: dict[str, float] = {}
+    for spec in sc.sites:
+        if spec.role == "nsp":
+            async with await Store.open(result.store_paths[spec.name]) as store:
+                for r in await store.events(kinds=(ev.MESSAGE_CREATED,)):
+                    if r.data.get("type") == "emergency":
+                        typed[r.ref] = r.at
+    async with await Store.open(result.store_paths["cp-noord"]) as store:
+        owners = await store.ownership()
+        taken: dict[str, float] = {}
+        for r in await store.events(kinds=(ev.TRIAGE_CHANGED,)):
+            taken.setdefault(r.ref, r.at)
+    zuid_first = []
+    for ref, at in typed.items():
+        mid = MessageId.parse(ref)
+        x, y = sc.site(site_of[mid.sender]).position
+        near = {k: math.dist(sc.site(n).position, (x, y)) for n, k in keys.items()}
+        # typed while Zuid was off, early enough for Noord's turn to come before Zuid is back
+        if turn_order(mid, list(keys.values()), near)[0] == keys["cp-zuid"] and (
+            off < at < off + QUIET_S
+        ):
+            zuid_first.append(ref)
+    assert len(zuid_first) >= 3
+    for ref in zuid_first:
+        assert ref in taken and taken[ref] < back, ref  # not left waiting for Zuid
+        assert taken[ref] >= off + QUIET_S - 30 * 60, ref  # Zuid's turn held while it might be up
+        owner = owners[ref].owner
+        assert owner is not None and owner.cp == keys["cp-noord"], ref
