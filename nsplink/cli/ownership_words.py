@@ -156,8 +156,8 @@ def waiting_turn(
         return None
     cps, near = site.keys_with_role("cp"), cp_distances(site, mid.sender)
     start = turn_starts(mid, cps, mine, heard_ago, near, now - arrived)
-    if not start:
-        return None
+    if now >= arrived + start:
+        return None  # first for us, or our turn came: ours like any other
     order = turn_order(mid, cps, near)
     return Turn(tuple(str(k) for k in order[: order.index(mine)]), arrived + start, arrived)
 

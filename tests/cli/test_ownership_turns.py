@@ -6,11 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from pathlib import Path
 
+from nsplink.app.keys import load_identity
+from nsplink.app.radiostate import Neighbour, RadioState, write_state
+from nsplink.app.setup import sign_for_sites
 from nsplink.cli.queue_cmd import my_key
 from nsplink.cli.sitefiles import load_site
-from nsplink.protocol import KeyId, MessageId, turn_order
+from nsplink.protocol import KeyId, MessageId, decode_unverified, turn_order
+from nsplink.protocol.rosterdoc import SiteEntry
 from nsplink.store import Store
 from tests.app.daemon.sites import make_sites
 from tests.cli.cli_sites import queue, receive
@@ -70,3 +75,58 @@ def test_reports_first_for_another_cp_wait_below_and_are_taken_only_on_purpose(
     got = asyncio.run(states())
     assert got[ident] == "GEZ" and got[ours[0]] == "GEZ"
     assert re.search(r"eerst voor cp-noord", run_nsplink(zuid, "show", theirs[1]).stdout)
+
+
+def test_a_cp_gone_quiet_hands_over_only_the_reports_it_did_not_hold_for_an_hour(
+    tmp_path: Path,
+) -> None:
+    """CP Zuid's radio last heard CP Noord two hours ago. Of the reports first for Noord, one
+    that came ten minutes ago is Zuid's now (Noord's five-minute turn is over): on top, as
+    Zuid's own; one that came a minute ago becomes Zuid's in four; one that came three and a
+    half hours ago, while Noord was still heard for an hour and a half, stays Noord's (its claim
+    only missed Zuid)."""
+    sites = make_sites(tmp_path, SITES)
+    nodes = {"cp-noord": 0x1001, "cp-zuid": 0x1002, "nsp-houten": 0x2001}
+    entries = [
+        SiteEntry(n, role, load_identity(sites[n].key_path).public_key, node=nodes[n])
+        for n, role in SITES
+    ]
+    sign_for_sites(tmp_path, sites, entries)  # the same keys, now with their radios
+    zuid = sites["cp-zuid"]
+    now = time.time()
+    noord = Neighbour(nodes["cp-noord"], now - 2 * 3600)
+    state = RadioState(now, 1, "up", now - 4 * 3600, nodes["cp-zuid"], "", {noord.node: noord})
+    write_state(zuid, state)
+    keys = [KeyId.parse(my_key(load_site(sites[n]))) for n in ("cp-noord", "cp-zuid")]
+    ago = {"held": 3.5 * 3600, "ours": 600, "soon": 60}
+
+    async def arrive() -> dict[str, str]:
+        """Three reports first for CP Noord, received `ago` seconds ago."""
+        refs: dict[str, str] = {}
+        for i in range(96):
+            _, frame = await queue(sites["nsp-houten"], emergency(f"Rook uit schuur {i}"))
+            mid = decode_unverified(frame).id
+            if turn_order(mid, keys)[0] == keys[0]:
+                name = list(ago)[len(refs)]
+                refs[name] = await receive(zuid, frame, "nsp-houten", at=now - ago[name])
+                if len(refs) == len(ago):
+                    return refs
+        raise AssertionError("no three reports first for CP Noord")
+
+    refs = asyncio.run(arrive())
+    out = run_nsplink(zuid, "queue").stdout
+    rows = [line for line in out.splitlines() if "Noodhulpmelding" in line]
+    assert len(rows) == 3 and "eerst voor" not in rows[0], out  # Zuid's own now, on top
+    waiting = " ".join(rows[1:])  # below: the two still first for CP Noord
+    assert "stil; daarna voor u" in waiting and "geen claim sinds" in waiting, out
+
+    def turn(ref: str) -> str:
+        return " ".join(run_nsplink(zuid, "show", ref).stdout.split())
+
+    assert "eerst voor" not in turn(refs["ours"])
+    assert "stil; daarna voor u" in turn(refs["soon"]) and "geen claim sinds" in turn(refs["held"])
+    took = run_nsplink(zuid, "handle", refs["ours"], "--status", "GEZ", "--operator", "Bo")
+    assert took.returncode == 0, took.stderr
+    for name in ("soon", "held"):
+        refused = run_nsplink(zuid, "handle", refs[name], "--status", "GEZ", "--operator", "Bo")
+        assert refused.returncode == 2 and "--take-over" in refused.stdout + refused.stderr
