@@ -124,7 +124,8 @@ ANSWERS_LOST_S = 3600.0  # how long a CP copy that says our answer was lost wide
 # how many waiting messages the scheduler looks at for a bundle (the best ranked first)
 MAX_RIDERS = 24
 
-# how often an owner sends its first claim again to a rival that claimed the report later
+# how often an owner sends its first claim again to a rival that claimed the report later, and
+# an NSP tells a losing CP who won
 REASSERT_TRIES = 3
 
 # while a receipt waits for the radio, the next flush is looked at again this often (seconds)
@@ -167,7 +168,7 @@ class SiteEngine:
         self._reasserted: set[tuple[MessageId, KeyId]] = set()  # (report, rival) said again
         # an NSP: each CP's first claim on each of our reports, and whom we told of the winner
         self._claims_on_ours: dict[MessageId, dict[KeyId, tuple[Claim, SignedMessage]]] = {}
-        self._told: set[tuple[MessageId, KeyId, KeyId]] = set()  # (report, loser, winner)
+        self._told: dict[tuple[MessageId, KeyId, KeyId], int] = {}  # (report, loser, winner)
         self.planner = AirtimePlanner(
             config.modem, duty_pct=config.duty_pct, routine_share=config.routine_share, boot_s=now
         )
@@ -678,7 +679,12 @@ class SiteEngine:
         loser does not answer, so a race costs at most REASSERT_TRIES frames."""
         peer = self.roster.lookup(msg.envelope.sender)
         claims = claims_in(msg, peer is not None and peer.role == "cp")
-        if not claims or self._claims_seen.accept(msg.id) is not ReplayVerdict.NEW:
+        if not claims:
+            return []
+        if self._claims_seen.accept(msg.id) is not ReplayVerdict.NEW:
+            dest = msg.envelope.destination  # a loser's retry to us: see `_arbitrate`
+            if self.config.role == "nsp" and dest.kind is DestKind.SITE and dest.site == self.me:
+                return self._arbitrate(msg, claims, now, again=True)
             return []
         effects: list[Effect] = [ClaimHeard(msg, tuple(claims), from_node)]
         if from_node == OFF_AIR_NODE and self.config.role == "cp":
@@ -696,23 +702,39 @@ class SiteEngine:
             effects.extend(self._arbitrate(msg, claims, now))
         return effects
 
-    def _arbitrate(self, msg: SignedMessage, claims: list[Claim], now: float) -> list[Effect]:
+    def _arbitrate(
+        self, msg: SignedMessage, claims: list[Claim], now: float, again: bool = False
+    ) -> list[Effect]:
         """The report's NSP is where every CP's claim on it meets: each is a triage receipt
         addressed to the NSP and retried until the NSP confirms it, while CPs only overhear
         each other (measured in a busy 30-NSP region: two CPs two hops apart heard almost none
         of each other's claims, and both passed the report to the meldkamer). So when an NSP
         holds the claims of two CPs, it puts the winner's signed receipt (ownership.py) on
         the air once, aimed at each loser: the loser's site then names the owner and its
-        operator stops. One frame per race; nothing for a report only one CP took."""
+        operator stops. One frame per race; nothing for a report only one CP took.
+
+        `again`: the loser's claim came once more, a retry, so our receipt of it was lost and
+        most likely our word on the winner too: we say it again, up to REASSERT_TRIES in all.
+        Said once, a lost word left a CP that took a report over from a CP gone quiet to pass
+        it to the meldkamer a second time (100-NSP region over 72 hours, docs/design.md §3)."""
         effects: list[Effect] = []
         for c in claims:
             if c.about.sender != self.me:
+                continue
+            if again:
+                firsts = self._claims_on_ours.get(c.about, {})
+                if c.cp in firsts and firsts[c.cp][0] == c:
+                    win, win_msg = min(firsts.values(), key=lambda v: v[0].key())
+                    told = (c.about, c.cp, win.cp)
+                    if c.cp != win.cp and 0 < self._told.get(told, 0) < REASSERT_TRIES:
+                        self._told[told] += 1
+                        effects.extend(self._relay_once(win_msg, now, aim=c.cp))
                 continue
             firsts = self._claims_on_ours.setdefault(c.about, {})
             if len(self._claims_on_ours) > MAX_ARBITRATED:  # the oldest report leaves first
                 gone = next(iter(self._claims_on_ours))
                 del self._claims_on_ours[gone]
-                self._told = {t for t in self._told if t[0] != gone}
+                self._told = {t: n for t, n in self._told.items() if t[0] != gone}
             old = firsts.get(c.cp)
             if old is None or c.key() < old[0].key():
                 firsts[c.cp] = (c, msg)
@@ -720,7 +742,7 @@ class SiteEngine:
             for loser in firsts:
                 told = (c.about, loser, win.cp)
                 if loser != win.cp and told not in self._told:
-                    self._told.add(told)
+                    self._told[told] = 1
                     effects.extend(self._relay_once(win_msg, now, aim=loser))
         return effects
 

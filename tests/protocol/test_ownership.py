@@ -37,6 +37,7 @@ from nsplink.protocol import (
     turn_order,
     turn_starts,
 )
+from nsplink.protocol.engine import REASSERT_TRIES
 from tests.protocol.test_engine import T0, Site, make, signed
 from tests.scenario.helpers import emergency
 
@@ -386,7 +387,7 @@ def test_the_nsp_where_both_claims_meet_tells_the_later_cp_who_was_first() -> No
     nsp.tick(T0 + 200)
     told = [t for t in nsp.sent[sent:] if t.frame == first.frame]
     assert len(told) == 1 and told[0].hop_limit == 2
-    for i, m in enumerate((first, later, also, later)):  # heard again: nothing more
+    for i, m in enumerate((first, also, first)):  # the owner's claims heard again: nothing
         nsp.run(nsp.engine.on_frame(m.frame, 4, 1, T0 + 300 + i), T0 + 300 + i)
     nsp.tick(T0 + 7200)
     assert len([t for t in nsp.sent[sent:] if t.frame == first.frame]) == 1
@@ -396,6 +397,27 @@ def test_the_nsp_where_both_claims_meet_tells_the_later_cp_who_was_first() -> No
     seen = ownership([*heard, *claims_in(later, True)])
     assert seen.owner is not None and seen.owner.cp == noord.ident.key_id
     assert seen.contenders == (zuid.ident.key_id,)
+
+
+def test_the_nsp_tells_a_losing_cp_again_when_its_claim_comes_again() -> None:
+    """A copy of the loser's claim addressed to us is its retry: our receipt of it was lost,
+    and most likely our word on the winner with it. Said again for each copy, at most
+    REASSERT_TRIES times in all; the winner's claims heard again cost nothing."""
+    sites, _ = make({"nsp": "nsp", "noord": "cp", "zuid": "cp"})
+    nsp, noord, zuid = sites["nsp"], sites["noord"], sites["zuid"]
+    report = signed(nsp, emergency(), ALL_CPS, Priority.P1, 908)
+    minute = report.envelope.created
+    first = _claim_at(noord, nsp, report, minute + 1, 90)
+    later = _claim_at(zuid, nsp, report, minute + 70, 91)  # taken over from a CP gone quiet
+    sent = len(nsp.sent)
+    at = T0 + 60
+    for m in (first, later, first, later, later, later, later):
+        nsp.run(nsp.engine.on_frame(m.frame, 4, 2, at), at)
+        nsp.tick(at + 30)
+        at += 60
+    told = [t for t in nsp.sent[sent:] if t.frame == first.frame]
+    assert len(told) == REASSERT_TRIES and all(t.hop_limit == 2 for t in told)
+    assert not [t for t in nsp.sent[sent:] if t.frame == later.frame]
 
 
 def test_the_nsp_tells_the_first_cp_nothing_and_a_cp_only_about_its_own_nsp() -> None:
