@@ -684,7 +684,7 @@ class SiteEngine:
         if self._claims_seen.accept(msg.id) is not ReplayVerdict.NEW:
             dest = msg.envelope.destination  # a loser's retry to us: see `_arbitrate`
             if self.config.role == "nsp" and dest.kind is DestKind.SITE and dest.site == self.me:
-                return self._arbitrate(msg, claims, now, again=True)
+                return self._tell_again(claims, now)
             return []
         effects: list[Effect] = [ClaimHeard(msg, tuple(claims), from_node)]
         if from_node == OFF_AIR_NODE and self.config.role == "cp":
@@ -702,33 +702,18 @@ class SiteEngine:
             effects.extend(self._arbitrate(msg, claims, now))
         return effects
 
-    def _arbitrate(
-        self, msg: SignedMessage, claims: list[Claim], now: float, again: bool = False
-    ) -> list[Effect]:
+    def _arbitrate(self, msg: SignedMessage, claims: list[Claim], now: float) -> list[Effect]:
         """The report's NSP is where every CP's claim on it meets: each is a triage receipt
         addressed to the NSP and retried until the NSP confirms it, while CPs only overhear
         each other (measured in a busy 30-NSP region: two CPs two hops apart heard almost none
         of each other's claims, and both passed the report to the meldkamer). So when an NSP
         holds the claims of two CPs, it puts the winner's signed receipt (ownership.py) on
         the air once, aimed at each loser: the loser's site then names the owner and its
-        operator stops. One frame per race; nothing for a report only one CP took.
-
-        `again`: the loser's claim came once more, a retry, so our receipt of it was lost and
-        most likely our word on the winner too: we say it again, up to REASSERT_TRIES in all.
-        Said once, a lost word left a CP that took a report over from a CP gone quiet to pass
-        it to the meldkamer a second time (100-NSP region over 72 hours, docs/design.md §3)."""
+        operator stops. One frame per race (`_tell_again` for a word that was lost); nothing for
+        a report only one CP took."""
         effects: list[Effect] = []
         for c in claims:
             if c.about.sender != self.me:
-                continue
-            if again:
-                firsts = self._claims_on_ours.get(c.about, {})
-                if c.cp in firsts and firsts[c.cp][0] == c:
-                    win, win_msg = min(firsts.values(), key=lambda v: v[0].key())
-                    told = (c.about, c.cp, win.cp)
-                    if c.cp != win.cp and 0 < self._told.get(told, 0) < REASSERT_TRIES:
-                        self._told[told] += 1
-                        effects.extend(self._relay_once(win_msg, now, aim=c.cp))
                 continue
             firsts = self._claims_on_ours.setdefault(c.about, {})
             if len(self._claims_on_ours) > MAX_ARBITRATED:  # the oldest report leaves first
@@ -744,6 +729,24 @@ class SiteEngine:
                 if loser != win.cp and told not in self._told:
                     self._told[told] = 1
                     effects.extend(self._relay_once(win_msg, now, aim=loser))
+        return effects
+
+    def _tell_again(self, claims: list[Claim], now: float) -> list[Effect]:
+        """A losing CP's claim on our report came once more, its retry: our receipt of it was
+        lost, and most likely our word on the winner (`_arbitrate`) too. We say it again, up to
+        REASSERT_TRIES times in all. Said once, a lost word left a CP that took a report over
+        from a CP gone quiet to pass it to the meldkamer a second time (100-NSP region over 72
+        hours, docs/congestion.md part 12)."""
+        effects: list[Effect] = []
+        for c in claims:
+            firsts = self._claims_on_ours.get(c.about, {})
+            if c.about.sender != self.me or c.cp not in firsts or firsts[c.cp][0] != c:
+                continue
+            win, win_msg = min(firsts.values(), key=lambda v: v[0].key())
+            told = (c.about, c.cp, win.cp)
+            if c.cp != win.cp and 0 < self._told.get(told, 0) < REASSERT_TRIES:
+                self._told[told] += 1
+                effects.extend(self._relay_once(win_msg, now, aim=c.cp))
         return effects
 
     def _reassert(self, msg: SignedMessage, rival: KeyId, now: float) -> list[Effect]:
