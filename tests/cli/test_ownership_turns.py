@@ -14,8 +14,7 @@ from nsplink.app.radiostate import Neighbour, RadioState, write_state
 from nsplink.app.setup import sign_for_sites
 from nsplink.cli.queue_cmd import my_key
 from nsplink.cli.sitefiles import load_site
-from nsplink.protocol import KeyId, MessageId, decode_unverified, turn_order
-from nsplink.protocol.rosterdoc import SiteEntry
+from nsplink.protocol import KeyId, MessageId, SiteEntry, decode_unverified, turn_order
 from nsplink.store import Store
 from tests.app.daemon.sites import make_sites
 from tests.cli.cli_sites import queue, receive

@@ -9,8 +9,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from nsplink.protocol import KeyId, MessageId, turn_order
-from nsplink.protocol.ownership import QUIET_S
+from nsplink.protocol import QUIET_S, KeyId, MessageId, turn_order
 from nsplink.scenario.report import collect, render_markdown
 from nsplink.scenario.runner import ScenarioRun
 from nsplink.scenario.schema import load_scenario, parse_scenario
