@@ -250,6 +250,7 @@ class _Claims:
         first_claim: list[float] = []
         all_know: list[float] = []
         unowned: list[str] = []
+        never: list[str] = []  # no CP ever took it up: the figure that matters most
         disagree: list[str] = []
         double: list[str] = []
         every_cp: list[float] = []  # typed -> the report in every CP's queue
@@ -268,6 +269,7 @@ class _Claims:
             every = {c: at for claims in per_cp.values() for c, at in claims.items()}
             if not every:
                 unowned.append(ref)
+                never.append(ref)
                 continue
             t0 = min(every.values()) - info["at"]
             first_claim.append(t0)
@@ -299,6 +301,8 @@ class _Claims:
             "unowned_after_min": UNOWNED_AFTER_MIN,
             "unowned": len(unowned),
             "unowned_refs": unowned[:50],
+            "never_claimed": len(never),
+            "never_claimed_refs": never[:50],
             "typed_to_every_cp_s": _stats(every_cp),
             **(
                 {
@@ -736,6 +740,10 @@ register(
             "Noodhulpmeldingen zonder eigenaar na {n} minuten",
             "Emergency reports without an owner after {n} minutes",
         ),
+        "report.own.never": (
+            "Noodhulpmeldingen die geen CP ooit oppakte",
+            "Emergency reports no CP ever took up",
+        ),
         "report.own.typed_to_first_claim_s": ("Gemeld → eerste claim", "Typed → first claim"),
         "report.own.typed_to_every_cp_before_bridge_s": (
             "… zonder brug (alleen LoRa)",
@@ -994,6 +1002,7 @@ def _ownership_md(own: dict[str, Any] | None, T: Any, lang: Lang | None) -> list
         return []
     L = [f"## {T('report.own.title')}", "", _source("measured", lang), ""]
     L += [f"- **{T('report.own.double')}: {own['double_handled']}**"]
+    L += [f"- **{T('report.own.never')}: {own['never_claimed']} / {own['reports']}**"]
     L += [f"- {T('report.own.conflicts')}: {own['conflicts']}"]
     L += [f"- {T('report.own.disagree')}: {own['disagreements']}"]
     n = own["unowned_after_min"]

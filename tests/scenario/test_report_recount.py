@@ -110,6 +110,14 @@ async def test_the_72_hour_report_matches_a_recount_from_the_logs(tmp_path: Path
     day1 = [p for p in rep["pilot"]["sitreps"]["nsp-scheemda"] if p["t_h"] < 24][-1]
     assert (day1["power_hours"], day1["fuel_l"]) == (last.power_hours, last.fuel_l)
 
+    # emergency reports no CP ever took up: no claim on them in any CP's log
+    claimed = {ref for n, p in paths.items() if role[n] == "cp" for _, ref, _, _ in
+               rows(p, "claim.heard")}  # fmt: skip
+    typed = {ref for evs in created.values() for _, ref, d, _ in evs if d["type"] == "emergency"}
+    never = sorted(typed - claimed)
+    own = rep["ownership"]
+    assert own["never_claimed"] == len(never) and own["never_claimed_refs"] == never[:50]
+
 
 def _sitreps(evs: list, epoch: float, roster: KeyRing) -> list[tuple[float, Sitrep]]:
     out = []
