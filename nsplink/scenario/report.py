@@ -1377,7 +1377,7 @@ def _blocks(rep: dict[str, Any], series: str, hours: int = 12) -> list[str]:
 
 
 async def run_and_report(
-    scenario_path: Path | str | Scenario,
+    source: Path | str | Scenario,
     out_dir: Path,
     *,
     seed: int | None = None,
@@ -1390,10 +1390,7 @@ async def run_and_report(
     from nsplink.scenario.runner import ScenarioRun
     from nsplink.scenario.schema import load_scenario
 
-    if isinstance(scenario_path, Scenario):
-        scenario = scenario_path
-    else:
-        scenario = load_scenario(scenario_path)
+    scenario = source if isinstance(source, Scenario) else load_scenario(source)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / "sites").mkdir(exist_ok=True)

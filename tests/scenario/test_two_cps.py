@@ -11,12 +11,23 @@ from pathlib import Path
 
 from nsplink.protocol import QUIET_S, KeyId, MessageId, turn_order
 from nsplink.scenario.report import collect, render_markdown
-from nsplink.scenario.runner import ScenarioRun
-from nsplink.scenario.schema import load_scenario, parse_scenario
+from nsplink.scenario.runner import RunResult, ScenarioRun
+from nsplink.scenario.schema import Scenario, load_scenario, parse_scenario
 from nsplink.store import Store
 from nsplink.store import events as ev
 
 SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "two-cps.yaml"
+CPS = ("cp-noord", "cp-zuid")
+
+
+def first_cp(sc: Scenario, result: RunResult, ref: str) -> str:
+    """The CP a report's turn order names first: the one nearest its NSP (ownership.py)."""
+    mid = MessageId.parse(ref)
+    site_of = {KeyId.parse(k): n for n, k in result.key_ids.items()}
+    here = sc.site(site_of[mid.sender]).position
+    keys = {KeyId.parse(result.key_ids[n]): n for n in CPS}
+    near = {k: math.dist(sc.site(n).position, here) for k, n in keys.items()}
+    return keys[turn_order(mid, list(keys), near)[0]]
 
 
 async def test_two_cps_one_owner_per_report_over_lora(tmp_path: Path) -> None:
@@ -32,19 +43,9 @@ async def test_two_cps_one_owner_per_report_over_lora(tmp_path: Path) -> None:
     assert "app_errors" not in rep["radio"]  # no exception swallowed by the simulator
     # late owners only where the first CP was the one without power (it gets the report
     # passed on when it is back)
-    keys = [KeyId.parse(result.key_ids[n]) for n in ("cp-noord", "cp-zuid")]
-    zuid = KeyId.parse(result.key_ids["cp-zuid"])
-    site_of = {KeyId.parse(k): n for n, k in result.key_ids.items()}
     assert own["unowned"] <= 4
     for ref in own["unowned_refs"]:
-        mid = MessageId.parse(ref)
-        # the order the CPs use: the CP nearest the report's NSP first (ownership.py)
-        x, y = sc.site(site_of[mid.sender]).position
-        near = {}
-        for key in keys:
-            cx, cy = sc.site(site_of[key]).position
-            near[key] = math.hypot(cx - x, cy - y)
-        assert turn_order(mid, keys, near)[0] == zuid
+        assert first_cp(sc, result, ref) == "cp-zuid"
     # each operator forwards only reports its own log names it the owner of, and both do
     for name in ("cp-noord", "cp-zuid"):
         async with await Store.open(result.store_paths[name]) as store:
@@ -97,8 +98,6 @@ async def test_a_cp_quiet_for_over_an_hour_hands_its_turn_to_the_next(tmp_path: 
     sc = parse_scenario(text, "two-cps-zuid-off.yaml")
     result = await ScenarioRun(sc, tmp_path).run()
     off, back = result.epoch + 20 * 60, result.epoch + sc.duration
-    keys = {n: KeyId.parse(result.key_ids[n]) for n in ("cp-noord", "cp-zuid")}
-    site_of = {KeyId.parse(k): n for n, k in result.key_ids.items()}
     typed: dict[str, float] = {}
     for spec in sc.sites:
         if spec.role == "nsp":
@@ -111,19 +110,15 @@ async def test_a_cp_quiet_for_over_an_hour_hands_its_turn_to_the_next(tmp_path: 
         taken: dict[str, float] = {}
         for r in await store.events(kinds=(ev.TRIAGE_CHANGED,)):
             taken.setdefault(r.ref, r.at)
-    zuid_first = []
-    for ref, at in typed.items():
-        mid = MessageId.parse(ref)
-        x, y = sc.site(site_of[mid.sender]).position
-        near = {k: math.dist(sc.site(n).position, (x, y)) for n, k in keys.items()}
-        # typed while Zuid was off, early enough for Noord's turn to come before Zuid is back
-        if turn_order(mid, list(keys.values()), near)[0] == keys["cp-zuid"] and (
-            off < at < off + QUIET_S
-        ):
-            zuid_first.append(ref)
+    # typed while Zuid was off, early enough for Noord's turn to come before Zuid is back
+    zuid_first = [
+        ref
+        for ref, at in typed.items()
+        if off < at < off + QUIET_S and first_cp(sc, result, ref) == "cp-zuid"
+    ]
     assert len(zuid_first) >= 3
     for ref in zuid_first:
         assert ref in taken and taken[ref] < back, ref  # not left waiting for Zuid
         assert taken[ref] >= off + QUIET_S - 30 * 60, ref  # Zuid's turn held while it might be up
         owner = owners[ref].owner
-        assert owner is not None and owner.cp == keys["cp-noord"], ref
+        assert owner is not None and owner.cp == KeyId.parse(result.key_ids["cp-noord"]), ref
