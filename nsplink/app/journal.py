@@ -31,6 +31,7 @@ from nsplink.protocol import (
     Deliver,
     DeliveryState,
     Effect,
+    Handed,
     KeyId,
     KeyLookup,
     MessageId,
@@ -38,6 +39,7 @@ from nsplink.protocol import (
     Outcome,
     PeerSeen,
     Receipt,
+    ReceiptKind,
     Refused,
     Rejected,
     RetriesEnded,
@@ -112,6 +114,7 @@ class Journal:
         self.heads: dict[str, tuple[float, int, str]] = {}  # per sender: recorded at, head
         self.rejects = RejectTally()  # rejected frames per (node, code, minute): memory only
         self.claims: dict[str, set[Claim]] = {}  # report ref -> every claim the log holds
+        self.handed: set[str] = set()  # reports the NSP handed to us (protocol/handover.py)
         self._conflicts: dict[str, tuple[str, ...]] = {}  # ref -> (owner, *contenders) logged
 
     @property
@@ -216,6 +219,14 @@ class Journal:
         mine = self.me == seen.owner.cp or self.me in seen.contenders
         data = {"owner": key[0], "contenders": list(key[1:]), "mine": mine}
         return [self.event(ev.CLAIM_CONFLICT, ref, data)]
+
+    def _handed(self, effect: Handed) -> list[Event]:
+        ref = str(effect.report)
+        if ref in self.handed:
+            return []  # a retried hand-over: logged once
+        self.handed.add(ref)
+        data = {"by": str(effect.by), "receipt": str(effect.receipt)}
+        return [self.event(ev.REPORT_HANDED, ref, data)]
 
     def owner_of(self, ref: str) -> KeyId | None:
         """The CP that owns report `ref` as this site knows it (None: no claim yet)."""
@@ -464,6 +475,7 @@ class Journal:
                     effects += self.engine.hold(msg, now)
         effects += self.engine.provide_seqs(await self.unused_seqs(), now)
         await self._restore_claims()
+        await self._restore_handover()
         return effects + await self._restore_triage(now)
 
     async def _restore_superseded(self, bulletins: list[str]) -> list[Effect]:
@@ -513,6 +525,34 @@ class Journal:
             if isinstance(owner, str) and isinstance(rest, list):
                 self._conflicts[rec.ref] = (owner, *(str(k) for k in rest))
 
+    async def _restore_handover(self) -> None:
+        """Hand-overs (protocol/handover.py) after a start. At a CP: the reports handed to us.
+        At an NSP: each emergency of ours that a CP receipted, with no claim and no hand-over in
+        the log yet, waits for a claim again from that receipt on (a restart must not leave it
+        to nobody)."""
+        for rec in await self.store.events(kinds=(ev.REPORT_HANDED,)):
+            self.handed.add(rec.ref)
+        if self.engine.config.role != "nsp":
+            return
+        emergency = MessageType.EMERGENCY.value
+        ours = {
+            r.ref
+            for r in await self.store.events(kinds=(ev.MESSAGE_CREATED,))
+            if r.data.get("type") == emergency and r.data.get("destination") == "cps"
+        }
+        done = set(self.claims)
+        for r in await self.store.events(kinds=(ev.RECEIPT_CREATED,)):
+            if r.data.get("kind") == ReceiptKind.HAND.value:
+                done.update(str(x) for x in r.data.get("refs", []))
+        first: dict[str, tuple[str, float]] = {}
+        for r in await self.store.events(kinds=(ev.MESSAGE_DELIVERED,)):
+            by = r.data.get("recipient")
+            if r.ref in ours and r.ref not in done and r.ref not in first and isinstance(by, str):
+                first[r.ref] = (by, r.at)
+        for ref, (by, at) in first.items():
+            with contextlib.suppress(ValueError):
+                self.engine.await_claim(MessageId.parse(ref), KeyId.parse(by), at)
+
     async def unused_seqs(self) -> list[int]:
         """Numbers the previous daemon run reserved for its receipts and beacons and never
         signed with: its memory of them died with it (a SIGKILL, or a stop). Taken back, so a
@@ -553,7 +593,11 @@ class Journal:
         confirmed = {r.ref for r in await self.store.events(kinds=(ev.RECEIPT_CONFIRMED,))}
         newest: dict[str, int] = {}  # message ref -> seq of the newest triage receipt about it
         waiting: list[tuple[Record, int, list[str]]] = []
+        resend: list[Record] = []
         for rec in await self.store.events(kinds=(ev.RECEIPT_CREATED,)):
+            if rec.data.get("kind") == ReceiptKind.HAND.value and rec.ref not in confirmed:
+                resend.append(rec)  # an NSP's hand-over not yet receipted (handover.py)
+                continue
             if rec.data.get("kind") != "TRIAGE":
                 continue
             self.last_triage_receipt = max(self.last_triage_receipt, rec.id)
@@ -570,6 +614,8 @@ class Journal:
         for rec, seq, refs in waiting:  # only these are verified again: start-up stays short
             if not any(newest[r] == seq for r in refs):
                 continue  # a newer receipt covers all of its messages
+            resend.append(rec)
+        for rec in resend:
             try:
                 msg = decode(rec.frame or b"", self.keys)
             except DecodeError:
@@ -594,6 +640,7 @@ _RECORDS: dict[type, Callable[[Journal, Any], list[Event]]] = {
     CustodyForwarded: Journal._custody_forwarded,
     CustodyReleased: Journal._custody_released,
     ClaimHeard: Journal._claim_heard,
+    Handed: Journal._handed,
     PeerSeen: Journal._peer_seen,
 }
 

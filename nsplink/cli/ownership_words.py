@@ -4,7 +4,8 @@ The owner is the protocol's rule over the claims in the site's log (`Store.owner
 module only turns it into words, Dutch first: "in behandeling bij CP Noord". Before anyone
 claims a report sent to all CPs, the report's turn order says which CP takes it up first
 (`turn_order`); the others see "eerst voor CP Noord (tot 14:32)" and may take it over sooner
-only on purpose (`handle --take-over`).
+only on purpose (`handle --take-over`). A report the NSP handed to this CP because nobody took
+it up (protocol/handover.py) is this CP's at once.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from nsplink.protocol import (
     turn_order,
     turn_starts,
 )
+from nsplink.store import Record, Store
+from nsplink.store import events as ev
 
 register_texts(
     {
@@ -57,6 +60,11 @@ register_texts(
             "over only if you know {cps} is not handling it: --take-over.",
         ),
         "owner.turn_label": ("Beurt", "Turn"),
+        "owner.handed_label": ("Overgedragen", "Handed over"),
+        "owner.handed": (
+            "door {nsp} op {at}: geen CP had de melding na tien minuten opgepakt; nu voor u",
+            "by {nsp} at {at}: no CP had taken the report up after ten minutes; yours now",
+        ),
         "owner.not_yet": (
             "Melding {id} is eerst voor {cps}, die al een tijd niet gehoord is; vanaf {until} "
             "neemt u hem op. Weet u dat {cps} niet kan, neem hem nu over met --take-over.",
@@ -144,10 +152,11 @@ def waiting_turn(
     arrived: float,
     heard_ago: dict[KeyId, float],
     now: float,
+    handed: bool = False,
 ) -> Turn | None:
     """Whether a report sent to all CPs still waits for another CP to take it up (None: nobody
-    is before us, somebody claimed it already, or it was sent to this CP alone). `heard_ago`
-    as `cps_heard_ago` gives it at `now`."""
+    is before us, somebody claimed it already, it was sent to this CP alone, or its NSP handed
+    it to us: `handed`). `heard_ago` as `cps_heard_ago` gives it at `now`."""
     if destination != ALL_CPS or (own is not None and own.owner is not None):
         return None
     try:
@@ -155,11 +164,28 @@ def waiting_turn(
     except ValueError:
         return None
     cps, near = site.keys_with_role("cp"), cp_distances(site, mid.sender)
-    start = turn_starts(mid, cps, mine, heard_ago, near, now - arrived)
+    start = turn_starts(mid, cps, mine, heard_ago, near, now - arrived, handed)
     if now >= arrived + start:
         return None  # first for us, or our turn came: ours like any other
     order = turn_order(mid, cps, near)
     return Turn(tuple(str(k) for k in order[: order.index(mine)]), arrived + start, arrived)
+
+
+async def handed_reports(store: Store, ref: str | None = None) -> dict[str, Record]:
+    """The reports the NSP handed to this CP, as the log records them (`report.handed`)."""
+    kinds = (ev.REPORT_HANDED,)
+    records = await store.events(kinds=kinds, ref=ref)
+    return {r.ref: r for r in records}
+
+
+def handed_line(record: Record | None, site: LocalSite, lang: Lang) -> list[tuple[str, str]]:
+    """The `show` form's line for a report its NSP handed to us."""
+    if record is None:
+        return []
+    nsp = site.site_name(str(record.data.get("by", "")))
+    return [
+        (t("owner.handed_label", lang), t("owner.handed", lang, nsp=nsp, at=clock(record.at, lang)))
+    ]
 
 
 def turn_cell(turn: Turn | None, site: LocalSite, lang: Lang) -> str | None:

@@ -38,6 +38,8 @@ from nsplink.cli.ownership_words import (
     OwnedElsewhere,
     Turn,
     cps_heard_ago,
+    handed_line,
+    handed_reports,
     owner_cell,
     owner_lines,
     turn_cell,
@@ -395,6 +397,7 @@ async def queue_view(
     news = await _news(store, site, threads, items)
     items = _ordered(items, prio, news)
     owners = await store.ownership()
+    handed = await handed_reports(store)
     me = my_key(site)
     now = time.time()
     ago = cps_heard_ago(site, now)
@@ -410,9 +413,8 @@ async def queue_view(
         own = owners.get(item.ref)
         turn = None
         if item.triage == "ONTV":  # a step of ours is a claim on its way
-            turn = waiting_turn(
-                own, site, me, item.ref, rec.destination, item.received_at, ago, now
-            )
+            at, dest = item.received_at, rec.destination
+            turn = waiting_turn(own, site, me, item.ref, dest, at, ago, now, item.ref in handed)
         rows.append(QueueRow(item, priority, rec, news.get(item.ref), own, site, me, turn))
     # within a priority, what is this CP's to take up comes before what waits for another CP
     rows.sort(key=lambda r: (r.priority, r.turn is not None))  # stable: the order above stays
@@ -707,7 +709,9 @@ async def _check_claim(store: Store, site: LocalSite, step: TriageStep) -> None:
         return  # on purpose, or a step of ours is already a claim on its way
     rec = await load_received(store, item.ref, site.ring, site.home)
     ago = cps_heard_ago(site, now)
-    turn = waiting_turn(own, site, me, item.ref, rec.destination, item.received_at, ago, now)
+    handed = bool(await handed_reports(store, item.ref))
+    at, dest = item.received_at, rec.destination
+    turn = waiting_turn(own, site, me, item.ref, dest, at, ago, now, handed)
     if turn is None or now >= turn.until:
         return
     if math.isinf(turn.until):
@@ -769,9 +773,11 @@ async def show_lines(store: Store, site: LocalSite, item: InboxItem, lang: Lang)
     head.extend(owner_lines(own, site, my_key(site), lang))
     now = time.time()
     ago = cps_heard_ago(site, now)
-    turn = waiting_turn(
-        own, site, my_key(site), item.ref, rec.destination, item.received_at, ago, now
-    )
+    handed = (await handed_reports(store, item.ref)).get(item.ref)
+    at, dest = item.received_at, rec.destination
+    turn = waiting_turn(own, site, my_key(site), item.ref, dest, at, ago, now, handed is not None)
+    if handed is not None and item.triage == "ONTV":
+        head.extend(handed_line(handed, site, lang))
     if turn is not None and item.triage == "ONTV":
         head.append((t("owner.turn_label", lang), turn_cell(turn, site, lang) or ""))
     if item.duplicates:

@@ -85,6 +85,7 @@ from nsplink.protocol.effects import (
     Deliver,
     Effect,
     FailureReason,
+    Handed,
     NeedSeqs,
     Outcome,
     PeerSeen,
@@ -137,6 +138,7 @@ from nsplink.protocol.fragments import (
     parse_fragment,
     to_frames,
 )
+from nsplink.protocol.handover import HAND_AFTER_S, Unclaimed, handed_in
 from nsplink.protocol.identity import (
     KEY_ID_LEN,
     SEED_LEN,
@@ -234,6 +236,7 @@ __all__ = [
     "EVERYONE",
     "FORMAT_V3",
     "FORMAT_VERSION",
+    "HAND_AFTER_S",
     "HEAD_EVERY",
     "HEAD_HASH_BYTES",
     "HELD_S",
@@ -294,6 +297,7 @@ __all__ = [
     "FailureReason",
     "Fragment",
     "FrameTooLarge",
+    "Handed",
     "Hazard",
     "Header",
     "Identity",
@@ -355,6 +359,7 @@ __all__ = [
     "TransitionRefused",
     "Transmit",
     "Triage",
+    "Unclaimed",
     "Unit",
     "UnknownDictionary",
     "UnknownKey",
@@ -382,6 +387,7 @@ __all__ = [
     "encode_bundle",
     "first_claims",
     "get_varint",
+    "handed_in",
     "has_personal",
     "header_code",
     "is_bundle",

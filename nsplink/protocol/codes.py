@@ -151,6 +151,7 @@ class ReceiptKind(Code):
     DELIVERY = "DELIVERY"
     TRIAGE = "TRIAGE"
     CUSTODY = "CUSTODY"
+    HAND = "HAND"  # the report's NSP hands it to a CP that has it: nobody took it up
 
 
 class State(Code):

@@ -199,6 +199,16 @@ class ClaimHeard:
 
 
 @dataclass(frozen=True)
+class Handed:
+    """The report's NSP handed `report` to us, a CP: nobody took it up (handover.py). The
+    driver logs it; our turn on that report has come."""
+
+    report: MessageId
+    by: KeyId  # the NSP
+    receipt: MessageId  # the signed hand-over
+
+
+@dataclass(frozen=True)
 class NeedSeqs:
     """The engine has too few reserved sequence numbers for its own receipts and beacons; the
     driver reserves some in the store and calls `provide_seqs`."""
@@ -221,5 +231,6 @@ Effect = (
     | CustodyReleased
     | PeerSeen
     | ClaimHeard
+    | Handed
     | NeedSeqs
 )

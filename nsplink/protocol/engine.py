@@ -64,6 +64,7 @@ from nsplink.protocol.effects import (
     Deliver,
     Effect,
     FailureReason,
+    Handed,
     NeedSeqs,
     Outcome,
     PeerSeen,
@@ -87,6 +88,14 @@ from nsplink.protocol.envelope import (
 )
 from nsplink.protocol.errors import DecodeError
 from nsplink.protocol.fragments import to_frames
+from nsplink.protocol.handover import (
+    HAND_TRIES,
+    Unclaimed,
+    Waiting,
+    hand_over,
+    handed_in,
+    is_hand,
+)
 from nsplink.protocol.identity import Identity, KeyId, KeyLookup, MessageId, PeerKey
 from nsplink.protocol.messages import Bulletin, Message, Receipt, ReceiptEntry, Status
 from nsplink.protocol.outbox import Outbox
@@ -169,6 +178,7 @@ class SiteEngine:
         # an NSP: each CP's first claim on each of our reports, and whom we told of the winner
         self._claims_on_ours: dict[MessageId, dict[KeyId, tuple[Claim, SignedMessage]]] = {}
         self._told: dict[tuple[MessageId, KeyId, KeyId], int] = {}  # (report, loser, winner)
+        self.unclaimed = Unclaimed()  # an NSP: reports a CP has and nobody took up yet
         self.planner = AirtimePlanner(
             config.modem, duty_pct=config.duty_pct, routine_share=config.routine_share, boot_s=now
         )
@@ -350,6 +360,7 @@ class SiteEngine:
             all_of=all_of,
             submitted_at=now,
             phase=phase,
+            max_attempts=HAND_TRIES if is_hand(env) else None,
         )
 
     # -- the radio's answers ---------------------------------------------------------------------
@@ -507,6 +518,8 @@ class SiteEngine:
             effects.extend(self._claims(msg, from_node, now))
         if for_me:
             effects.append(Deliver(msg, from_node, hops, duplicate))
+            if not duplicate and self.config.role == "cp":
+                effects.extend(self._handed_to_us(msg))
             if tracked(env):
                 urgent = env.type is MessageType.EMERGENCY or env.priority in (
                     Priority.P1,
@@ -640,6 +653,8 @@ class SiteEngine:
     def _on_receipt(
         self, receipt: Receipt, signer: KeyId, receipt_seq: int, now: float
     ) -> list[Effect]:
+        if receipt.kind is ReceiptKind.HAND:
+            return []  # it confirms nothing: a report handed on (`_handed`)
         effects: list[Effect] = []
         for entry in receipt.entries:
             covered = list(self._covered(entry))
@@ -648,6 +663,12 @@ class SiteEngine:
             if receipt.kind is ReceiptKind.TRIAGE and entry.sender == self.me:
                 effects.extend(self._triage(entry, signer, receipt_seq))
         return effects
+
+    def _handed_to_us(self, msg: SignedMessage) -> list[Effect]:
+        """A hand-over from a report's NSP (handover.py): its report is ours to take up."""
+        peer = self.roster.lookup(msg.envelope.sender)
+        nsp = peer is not None and peer.role == "nsp"
+        return [Handed(mid, msg.envelope.sender, msg.id) for mid in handed_in(msg, self.me, nsp)]
 
     def _triage(self, entry: ReceiptEntry, signer: KeyId, receipt_seq: int) -> list[Effect]:
         """A CP's handling state for messages of ours, delivered or not: news for the NSP's
@@ -715,6 +736,7 @@ class SiteEngine:
         for c in claims:
             if c.about.sender != self.me:
                 continue
+            self.unclaimed.claimed(c.about)
             firsts = self._claims_on_ours.setdefault(c.about, {})
             if len(self._claims_on_ours) > MAX_ARBITRATED:  # the oldest report leaves first
                 gone = next(iter(self._claims_on_ours))
@@ -748,6 +770,32 @@ class SiteEngine:
                 self._told[told] += 1
                 effects.extend(self._relay_once(win_msg, now, aim=c.cp))
         return effects
+
+    def _awaits_claim(self, out: Outgoing) -> bool:
+        """Whether a CP's receipt of this message of ours starts the wait for a claim: our
+        emergency report to any CP, at an NSP (handover.py)."""
+        env = out.msg.envelope
+        return (
+            self.config.role == "nsp"
+            and env.type is MessageType.EMERGENCY
+            and env.destination.kind is DestKind.CPS
+        )
+
+    def await_claim(self, report: MessageId, cp: KeyId, at: float) -> None:
+        """After a start: CP `cp` receipted our report at wall time `at` and the log holds no
+        claim on it and no hand-over yet (the journal's restore)."""
+        self.unclaimed.delivered(report, cp, at + self._skew)
+
+    def _hand(self, waiting: Waiting, now: float) -> list[Effect]:
+        """Hand a report nobody took up to the CP that has it (handover.py): tracked, urgent
+        on every try (it is about an emergency, and a CP receipted the report minutes ago, so
+        a lost try is no sign of a CP gone), at most HAND_TRIES times."""
+        dest = Destination.to_site(waiting.cp)
+        msg = self._compose(hand_over(waiting.report), dest, Priority.P1, now)
+        if msg is None:
+            self.unclaimed.retry(waiting, now + RECEIPT_RECHECK_S)
+            return [NeedSeqs(self.config.seq_low_water * 2)]
+        return [Created(msg), *self._submit(msg, now)]
 
     def _reassert(self, msg: SignedMessage, rival: KeyId, now: float) -> list[Effect]:
         out = self._new_out(msg, DeliveryState.QUEUED, now=now)
@@ -818,6 +866,8 @@ class SiteEngine:
         if signer in out.got:
             return effects
         out.got.add(signer)
+        if self._awaits_claim(out):
+            self.unclaimed.delivered(out.mid, signer, now)
         if not out.urgent:
             self.planner.on_delivery()
         event = DeliveryEvent.FULL_RECEIPT if out.complete else DeliveryEvent.PARTIAL_RECEIPT
@@ -940,6 +990,9 @@ class SiteEngine:
         reassembly = self.receiver.next_deadline()
         if reassembly is not None:
             times.append(reassembly)
+        hand = self.unclaimed.next_time()
+        if hand is not None:
+            times.append(hand)
         finite = [t for t in times if math.isfinite(t)]
         return self._wall(min(finite)) if finite else None
 
@@ -950,6 +1003,8 @@ class SiteEngine:
         self.receiver.handle_timer(now)
         if self.receipts.due is not None and now >= self.receipts.due:
             effects.extend(self._flush_receipts(now))
+        for waiting in self.unclaimed.due(now):
+            effects.extend(self._hand(waiting, now))
         for out in self.outbox.due(now):
             if out.phase is CustodyPhase.TENTATIVE and now >= out.confirm_at:
                 effects.extend(self._confirm_custody(out, now))
@@ -970,7 +1025,7 @@ class SiteEngine:
                 out.attempt += 1
                 out.pending = list(range(len(out.frames)))
                 self.outbox.touch(out)
-                if out.is_receipt:
+                if out.is_receipt and not is_hand(out.msg.envelope):
                     # a triage receipt's first try is urgent; its retries are routine (from
                     # the routine share, backing off to retry_cap_s): an NSP that is off must
                     # not drain the emergency reserve. Its silence says nothing about load.

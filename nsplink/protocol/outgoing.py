@@ -53,11 +53,13 @@ def tracked(env: Envelope) -> bool:
     """Whether a message is retried until its recipient receipts it. Receipts and beacons are
     fire and forget (a lost delivery receipt heals itself: the sender retries and we receipt
     the duplicate), except a CP's triage receipt to one NSP: nothing else would ever tell the
-    NSP that its emergency went to the meldkamer if that one frame is lost."""
+    NSP that its emergency went to the meldkamer if that one frame is lost, and an NSP's
+    hand-over of a report nobody took up (handover.py)."""
     if env.destination.kind is DestKind.ALL:
         return False
     if isinstance(env.body, Receipt):
-        return env.body.kind is ReceiptKind.TRIAGE and env.destination.kind is DestKind.SITE
+        kinds = (ReceiptKind.TRIAGE, ReceiptKind.HAND)
+        return env.body.kind in kinds and env.destination.kind is DestKind.SITE
     return env.type not in UNTRACKED
 
 

@@ -38,6 +38,8 @@ or leaves the roster.
   before to the meldkamer again, at a partition in the 72-hour exercise.
 - A CP never heard keeps its turn, as does a CP still heard: an operator who knows that CP
   cannot act takes the report over on purpose (`handle --take-over`).
+- A CP the report's NSP handed the report to has its turn at once (handover.py): the NSP knows
+  that this CP has it and that nobody claimed it in ten minutes.
 """
 
 from __future__ import annotations
@@ -176,6 +178,7 @@ def turn_starts(
     heard_ago: Mapping[KeyId, float],
     near: Mapping[KeyId, float] | None = None,
     arrived_ago: float | None = None,
+    handed: bool = False,
 ) -> float:
     """Seconds after the report reached CP `me` from which `me` takes it up when nobody has
     claimed it: 0 for the first CP in the order (and for a CP the roster does not list as one);
@@ -183,9 +186,9 @@ def turn_starts(
     last heard each CP); never (infinity) while a CP before it is still heard, or was never
     heard, or went quiet only after it had been heard for `HELD_S` since the report reached
     `me` (`arrived_ago` seconds ago; None: not known): then taking the report is the operator's
-    call."""
+    call. `handed`: the report's NSP handed it to `me` (handover.py), whose turn it is now."""
     order = turn_order(report, cps, near)
-    if me not in order:
+    if handed or me not in order:
         return 0.0
     total = 0.0
     for cp in order[: order.index(me)]:
@@ -206,10 +209,12 @@ def may_take_up(
     since_arrival: float,
     heard_ago: Mapping[KeyId, float],
     near: Mapping[KeyId, float] | None = None,
+    handed: bool = False,
 ) -> bool:
     """Whether CP `me` takes up `report` now, `since_arrival` seconds after it reached `me`: it
-    owns it already, or nobody does and its turn has come."""
+    owns it already, or nobody does and its turn has come (`handed`: see `turn_starts`)."""
     best = owner(first_claims(known).values())
     if best is not None:
         return best.cp == me
-    return since_arrival >= turn_starts(report, cps, me, heard_ago, near, since_arrival)
+    start = turn_starts(report, cps, me, heard_ago, near, since_arrival, handed)
+    return since_arrival >= start

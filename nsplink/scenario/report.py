@@ -133,6 +133,8 @@ async def collect(result: RunResult) -> dict[str, Any]:
                     claims.heard(name, rec.ref, d, rec.at - epoch)
                 elif k == ev.CLAIM_CONFLICT and roles[name] == "cp":
                     claims.conflicts[rec.ref].add(name)
+                elif k == ev.REPORT_HANDED and roles[name] == "cp":
+                    claims.handed.add(rec.ref)
                 elif k == ev.RECEIPT_RECEIVED and d.get("state") == "GEZ":
                     nsp_saw_triage.setdefault(rec.ref, rec.at - epoch)
             for item in await store.outbox(states=("delivered",)):
@@ -218,6 +220,7 @@ class _Claims:
         )
         self.to_meldkamer: dict[str, set[str]] = defaultdict(set)
         self.conflicts: dict[str, set[str]] = defaultdict(set)
+        self.handed: set[str] = set()  # reports an NSP handed to a CP (protocol/handover.py)
 
     def heard(self, site: str, ref: str, d: dict[str, Any], at: float) -> None:
         try:
@@ -303,6 +306,7 @@ class _Claims:
             "unowned_refs": unowned[:50],
             "never_claimed": len(never),
             "never_claimed_refs": never[:50],
+            "handed_over": sum(1 for ref in reports if ref in self.handed),
             "typed_to_every_cp_s": _stats(every_cp),
             **(
                 {
@@ -744,6 +748,10 @@ register(
             "Noodhulpmeldingen die geen CP ooit oppakte",
             "Emergency reports no CP ever took up",
         ),
+        "report.own.handed": (
+            "Door de NSP overgedragen aan de CP die de melding had (na tien minuten zonder claim)",
+            "Handed by the NSP to the CP that had the report (after ten minutes without a claim)",
+        ),
         "report.own.typed_to_first_claim_s": ("Gemeld → eerste claim", "Typed → first claim"),
         "report.own.typed_to_every_cp_before_bridge_s": (
             "… zonder brug (alleen LoRa)",
@@ -1003,6 +1011,7 @@ def _ownership_md(own: dict[str, Any] | None, T: Any, lang: Lang | None) -> list
     L = [f"## {T('report.own.title')}", "", _source("measured", lang), ""]
     L += [f"- **{T('report.own.double')}: {own['double_handled']}**"]
     L += [f"- **{T('report.own.never')}: {own['never_claimed']} / {own['reports']}**"]
+    L += [f"- {T('report.own.handed')}: {own['handed_over']}"]
     L += [f"- {T('report.own.conflicts')}: {own['conflicts']}"]
     L += [f"- {T('report.own.disagree')}: {own['disagreements']}"]
     n = own["unowned_after_min"]

@@ -37,6 +37,7 @@ from nsplink.protocol import (
     Effect,
     Emergency,
     EngineConfig,
+    Handed,
     KeyId,
     KeyRing,
     MessageId,
@@ -588,6 +589,9 @@ class ScenarioRun:
     def _observe(self, site: SimSite, effect: Effect, now: float) -> None:
         if site.name not in self.journals or self.down[site.name]:
             return
+        if isinstance(effect, Handed) and (site.name, effect.report) in self._arrived:
+            self._turn(site.name, effect.report)  # the NSP says it is ours now (handover.py)
+            return
         if not isinstance(effect, Deliver) or effect.duplicate:
             return
         body = effect.msg.envelope.body
@@ -662,7 +666,8 @@ class ScenarioRun:
             return  # somebody has it: nothing to take up
         me, arrived = self.net.sites[cp].engine.me, self._arrived[(cp, mid)]
         ago, since = self._heard_ago(cp), self.medium.now - arrived
-        turn = turn_starts(mid, self._cp_keys(), me, ago, self._near(mid), since)
+        handed = self._handed(cp, mid)
+        turn = turn_starts(mid, self._cp_keys(), me, ago, self._near(mid), since, handed)
         if math.isinf(turn):
             self.medium.call_at(self.medium.now + TURN_RECHECK_S, partial(self._turn, cp, mid))
             return
@@ -755,6 +760,8 @@ class ScenarioRun:
             return
         if self._owned_elsewhere(cp, mid):
             return  # another CP has it: this operator leaves it
+        if not step and (cp, mid) in self._steps_done:
+            return  # taken up already (a hand-over looked at the report again meanwhile)
         if not step and not self._may_take_up(cp, mid):
             self._turn(cp, mid)  # a CP before it was heard again meanwhile: a longer turn
             return
@@ -782,7 +789,12 @@ class ScenarioRun:
         since = self.medium.now - self._arrived[(cp, mid)]
         me = self.net.sites[cp].engine.me
         ago, near = self._heard_ago(cp), self._near(mid)
-        return may_take_up(mid, self._cp_keys(), me, known, since, ago, near)
+        handed = self._handed(cp, mid)
+        return may_take_up(mid, self._cp_keys(), me, known, since, ago, near, handed)
+
+    def _handed(self, cp: str, mid: MessageId) -> bool:
+        """Whether the report's NSP handed `mid` to CP `cp`, as its log says (handover.py)."""
+        return str(mid) in self.journals[cp].journal.handed
 
     async def _sample(self) -> None:
         s = self.samples

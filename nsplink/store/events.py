@@ -92,6 +92,10 @@ CLAIM_CONFLICT: Final = "claim.conflict"
 """More than one CP claimed a report (ref) before hearing the other: the rule named `owner`;
 `contenders` (key ids) claimed it too. Logged at each site that sees it, for its operator.
 data: owner, contenders (list), mine (whether this site is the owner or a contender)."""
+REPORT_HANDED: Final = "report.handed"
+"""The report's NSP handed report (ref) to us, a CP: no CP had claimed it ten minutes after a
+CP receipted it (protocol/handover.py), so it is ours to take up now. data: by (the NSP's key
+id), receipt (the id of the signed hand-over)."""
 
 SEQ_RESERVED: Final = "seq.reserved"
 """Sequence numbers of our own key handed out ahead of use (see Store.reserve_seqs), so the CLI
@@ -209,6 +213,7 @@ _FIELDS: Final[dict[str, dict[str, tuple[tuple[type, ...], bool]]]] = {
         "from_node": (_INT, False),
     },
     CLAIM_CONFLICT: {"owner": (_STR, True), "contenders": (_LIST, True), "mine": ((bool,), True)},
+    REPORT_HANDED: {"by": (_STR, True), "receipt": (_STR, True)},
     RADIO_ERROR: {"code": (_STR, True), "detail": (_STR, False)},
     RETENTION_ERASED: {"keys": (_INT, True), "before": (_NUM, True)},
     CLOCK_JUMPED: {"by_s": (_NUM, True), "was": (_NUM, True)},
@@ -223,7 +228,7 @@ _FIELDS: Final[dict[str, dict[str, tuple[tuple[type, ...], bool]]]] = {
 }
 # Kinds about one message must name it.
 _NEEDS_REF: Final = frozenset(k for k in _FIELDS if k.split(".")[0] in ("message", "receipt"))
-_NEEDS_REF_TOO: Final = frozenset({TRIAGE_CHANGED, CLAIM_HEARD, CLAIM_CONFLICT})
+_NEEDS_REF_TOO: Final = frozenset({TRIAGE_CHANGED, CLAIM_HEARD, CLAIM_CONFLICT, REPORT_HANDED})
 
 KNOWN_KINDS: Final = frozenset(
     {

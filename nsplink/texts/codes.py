@@ -200,6 +200,7 @@ _labels(
         "DELIVERY": ("bezorgd", "delivered"),
         "TRIAGE": ("afhandelstatus", "handling state"),
         "CUSTODY": ("in bewaring bij doorgeefpunt", "in custody of a relay"),
+        "HAND": ("overgedragen door de NSP", "handed over by the NSP"),
     },
 )
 _labels(

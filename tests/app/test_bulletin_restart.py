@@ -11,21 +11,16 @@ A real engine, driver and journal over a real SQLite file; the "kill" drops the 
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from nsplink.app.compose import queue_message
-from nsplink.app.driver import EngineDriver
-from nsplink.app.journal import Journal
 from nsplink.protocol import (
     ALL_CPS,
     ALL_NSPS,
     Bulletin,
-    EngineConfig,
-    Envelope,
     Identity,
     KeyRing,
     MessageId,
@@ -34,15 +29,12 @@ from nsplink.protocol import (
     Receipt,
     ReceiptKind,
     SignedMessage,
-    SiteEngine,
     State,
-    Transmit,
-    encode,
     minutes_since_epoch,
 )
-from nsplink.store import Event, Store
+from nsplink.store import Store
 from nsplink.store import events as ev
-from tests.app.requests import answer
+from tests.app.requests import DaemonRun, sign
 
 T0 = 1_767_225_600.0
 HOUR = 3600.0
@@ -63,39 +55,14 @@ def news(supersedes: MessageId | None = None) -> Bulletin:
 
 
 def signed(name: str, body: Any, dest: Any, seq: int, at: float) -> SignedMessage:
-    env = Envelope(IDS[name].key_id, seq, minutes_since_epoch(at), body, Priority.P3, dest)
-    peer = RING.lookup(IDS[name].key_id)
-    assert peer is not None
-    return SignedMessage(env, encode(env, IDS[name]), peer)
+    return sign(IDS[name], RING, body, dest, seq, at, Priority.P3)
 
 
-class Run:
-    """One daemon run of the CP: its engine, driver and journal, requests answered as the
-    daemon answers them; `sent` lists the messages it put on the air."""
+class Run(DaemonRun):
+    """One daemon run of the CP; `sent` lists the messages it put on the air."""
 
     def __init__(self, store: Store, now: float) -> None:
-        self.store, self.now = store, now
-        self.engine = SiteEngine(
-            IDS["cp"], RING, EngineConfig(role="cp"), rng=random.Random(1), now=now
-        )
-        self.journal = Journal("cp", self.engine, RING, store, lambda: self.now)
-        self.sent: list[MessageId] = []
-        self.driver = EngineDriver(
-            self.engine, self.journal, lambda: self.now, observe=self._observe
-        )
-
-    def _observe(self, effect: Any) -> None:
-        if isinstance(effect, Transmit):  # every frame, also those the driver's answers bring
-            self.sent.append(effect.mid)
-
-    async def carry_out(self, effects: list[Any]) -> None:
-        steps = self.driver.carry_out(effects)
-        me = str(IDS["cp"].key_id)
-        await answer(steps, self.store, site="cp", sender=me, at=self.now)
-
-    async def start(self) -> None:
-        await self.store.append(Event(ev.DAEMON_STARTED, self.now, "cp"))
-        await self.carry_out(await self.journal.restore(self.now))
+        super().__init__("cp", IDS["cp"], RING, store, now)
 
     async def post(self, body: Bulletin) -> MessageId:
         """A bulletin typed at the CP's CLI, then picked up by the daemon."""
@@ -107,17 +74,8 @@ class Run:
         await self.carry_out(await self.journal.resume(item, self.now))
         return mid
 
-    async def hear(self, msg: SignedMessage, node: int) -> None:
-        await self.carry_out(self.engine.on_frame(msg.frame, node, 0, self.now))
-
-    async def run_until(self, until: float) -> None:
-        for _ in range(10_000):
-            due = self.engine.next_deadline()
-            if due is None or due > until:
-                break
-            self.now = max(self.now, due)
-            await self.carry_out(self.engine.handle_timer(self.now))
-        self.now = until
+    async def hear_from(self, msg: SignedMessage, node: int) -> None:
+        await self.hear(msg.frame, node)
 
 
 async def _restart_after(tmp_path: Path, newer_by: str | None) -> tuple[Run, Store, MessageId]:
@@ -136,11 +94,11 @@ async def _restart_after(tmp_path: Path, newer_by: str | None) -> tuple[Run, Sto
         newer = await first.post(news(supersedes=old))
         for seq, nsp in enumerate(("a", "b"), 1):
             got = Receipt.build(ReceiptKind.DELIVERY, {newer: State.ONTV})
-            await first.hear(signed(nsp, got, ALL_CPS, seq, first.now), 10 + seq)
+            await first.hear_from(signed(nsp, got, ALL_CPS, seq, first.now), 10 + seq)
         newer_item = await store.outbox_item(str(newer))
         assert newer_item is not None and newer_item.state == "delivered"
     elif newer_by == "cp2":
-        await first.hear(signed("cp2", news(supersedes=old), ALL_NSPS, 7, first.now), 20)
+        await first.hear_from(signed("cp2", news(supersedes=old), ALL_NSPS, 7, first.now), 20)
     if newer_by is not None:
         tries = first.sent.count(old)
         await first.run_until(T0 + HOUR)

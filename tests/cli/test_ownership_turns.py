@@ -15,7 +15,8 @@ from nsplink.app.setup import sign_for_sites
 from nsplink.cli.queue_cmd import my_key
 from nsplink.cli.sitefiles import load_site
 from nsplink.protocol import KeyId, MessageId, SiteEntry, decode_unverified, turn_order
-from nsplink.store import Store
+from nsplink.store import Event, Store
+from nsplink.store import events as ev
 from tests.app.daemon.sites import make_sites
 from tests.cli.cli_sites import queue, receive
 from tests.cli.live import run_nsplink
@@ -129,3 +130,45 @@ def test_a_cp_gone_quiet_hands_over_only_the_reports_it_did_not_hold_for_an_hour
     for name in ("soon", "held"):
         refused = run_nsplink(zuid, "handle", refs[name], "--status", "GEZ", "--operator", "Bo")
         assert refused.returncode == 2 and "--take-over" in refused.stdout + refused.stderr
+
+
+def test_a_report_its_nsp_handed_over_is_this_cps_own_at_once(tmp_path: Path) -> None:
+    """Two reports first for CP Noord, which CP Zuid has never heard (its turn never ends by
+    itself). The NSP hands one of them to Zuid, as the daemon logs it (`report.handed`,
+    protocol/handover.py): that one is Zuid's own on top, its form says who handed it over
+    and why, and Zuid takes it up without --take-over; the other still waits for Noord."""
+    sites = make_sites(tmp_path, SITES)
+    zuid, houten = sites["cp-zuid"], sites["nsp-houten"]
+    keys = [KeyId.parse(my_key(load_site(sites[n]))) for n in ("cp-noord", "cp-zuid")]
+    now = time.time()
+
+    async def arrive() -> list[str]:
+        refs: list[str] = []
+        for i in range(96):
+            _, frame = await queue(houten, emergency(f"Rook uit schuur {i}"))
+            if turn_order(decode_unverified(frame).id, keys)[0] == keys[0]:
+                refs.append(await receive(zuid, frame, "nsp-houten", at=now - 900))
+                if len(refs) == 2:
+                    return refs
+        raise AssertionError("no two reports first for CP Noord")
+
+    async def hand(ref: str) -> None:
+        data = {"by": my_key(load_site(houten)), "receipt": f"{ref.split('-')[0]}-999"}
+        async with await Store.open(zuid.db_path) as store:
+            await store.append(Event(ev.REPORT_HANDED, now - 60, "cp-zuid", ref, data))
+
+    handed, waiting = asyncio.run(arrive())
+    asyncio.run(hand(handed))
+    out = run_nsplink(zuid, "queue").stdout
+    rows = [line for line in out.splitlines() if "Noodhulpmelding" in line]
+    assert len(rows) == 2 and "eerst voor" not in rows[0] and "eerst voor cp-noord" in rows[1]
+    shown = " ".join(run_nsplink(zuid, "show", handed).stdout.split())
+    assert "Overgedragen" in shown and "door nsp-houten" in shown, shown
+    assert "geen CP had de melding na tien minuten opgepakt; nu voor u" in shown
+    assert "eerst voor" not in shown
+    english = " ".join(run_nsplink(zuid, "--lang", "en", "show", handed).stdout.split())
+    assert "Handed over" in english and "yours now" in english, english
+    took = run_nsplink(zuid, "handle", handed, "--status", "GEZ", "--operator", "Bo")
+    assert took.returncode == 0, took.stderr
+    refused = run_nsplink(zuid, "handle", waiting, "--status", "GEZ", "--operator", "Bo")
+    assert refused.returncode == 2 and "--take-over" in refused.stdout + refused.stderr

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from nsplink.protocol import QUIET_S, KeyId, MessageId, turn_order
+from nsplink.protocol import HAND_AFTER_S, QUIET_S, KeyId, MessageId, turn_order
 from nsplink.scenario.report import collect, render_markdown
 from nsplink.scenario.runner import RunResult, ScenarioRun
 from nsplink.scenario.schema import Scenario, load_scenario, parse_scenario
@@ -120,5 +120,40 @@ async def test_a_cp_quiet_for_over_an_hour_hands_its_turn_to_the_next(tmp_path: 
     for ref in zuid_first:
         assert ref in taken and taken[ref] < back, ref  # not left waiting for Zuid
         assert taken[ref] >= off + QUIET_S - 30 * 60, ref  # Zuid's turn held while it might be up
+        owner = owners[ref].owner
+        assert owner is not None and owner.cp == KeyId.parse(result.key_ids["cp-noord"]), ref
+
+
+async def test_a_report_only_the_second_cp_has_is_handed_to_it_by_its_nsp(tmp_path: Path) -> None:
+    """CP Zuid is nearest to nsp-dorpshuis, so first in its reports' turn order, but never
+    hears it; CP Noord does, and hears Zuid all along, so it waits for Zuid (ownership.py).
+    Ten minutes after Noord's receipt with no claim, the NSP hands the report to Noord
+    (handover.py), which takes it up: every report gets an owner, none twice. Without the
+    hand-over nine of them stayed unclaimed for the whole run."""
+    text = SCENARIO.read_text(encoding="utf-8")
+    timeline = text[text.index("timeline:") :]
+    deaf = "links:\n  - {between: [cp-zuid, nsp-dorpshuis], snr_db: -30, loss: 1}\n"
+    sc = parse_scenario(text.replace(timeline, deaf + "timeline: []\n"), "two-cps-deaf.yaml")
+    result = await ScenarioRun(sc, tmp_path).run()
+    rep = await collect(result)
+    own = rep["ownership"]
+    assert own["never_claimed"] == 0 and own["double_handled"] == 0 and rep["lost"] == 0
+    dorpshuis = result.key_ids["nsp-dorpshuis"]
+    async with await Store.open(result.store_paths["nsp-dorpshuis"]) as store:
+        typed = {r.ref: r.at for r in await store.events(kinds=(ev.MESSAGE_CREATED,))
+                 if r.data.get("type") == "emergency"}  # fmt: skip
+        hands = [r for r in await store.events(kinds=(ev.RECEIPT_CREATED,))
+                 if r.data.get("kind") == "HAND"]  # fmt: skip
+    zuid_first = [ref for ref in typed if first_cp(sc, result, ref) == "cp-zuid"]
+    assert len(zuid_first) >= 3 and {r.data["refs"][0] for r in hands} == set(zuid_first)
+    async with await Store.open(result.store_paths["cp-noord"]) as store:
+        owners = await store.ownership()
+        handed = {r.ref: r for r in await store.events(kinds=(ev.REPORT_HANDED,))}
+        taken: dict[str, float] = {}
+        for r in await store.events(kinds=(ev.TRIAGE_CHANGED,)):
+            taken.setdefault(r.ref, r.at)
+    for ref in zuid_first:
+        assert handed[ref].data["by"] == dorpshuis, ref
+        assert taken[ref] >= typed[ref] + HAND_AFTER_S, ref  # Zuid's turn held until then
         owner = owners[ref].owner
         assert owner is not None and owner.cp == KeyId.parse(result.key_ids["cp-noord"]), ref

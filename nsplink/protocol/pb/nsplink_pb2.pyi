@@ -370,6 +370,8 @@ class _ReceiptKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ReceiptKi
     """the CP's handling state changed"""
     RECEIPT_KIND_CUSTODY: _ReceiptKind.ValueType  # 2
     """a relay has taken the message into custody"""
+    RECEIPT_KIND_HAND: _ReceiptKind.ValueType  # 3
+    """the report's NSP hands it to the addressed CP: nobody took it up"""
 
 class ReceiptKind(_ReceiptKind, metaclass=_ReceiptKindEnumTypeWrapper): ...
 
@@ -379,6 +381,8 @@ RECEIPT_KIND_TRIAGE: ReceiptKind.ValueType  # 1
 """the CP's handling state changed"""
 RECEIPT_KIND_CUSTODY: ReceiptKind.ValueType  # 2
 """a relay has taken the message into custody"""
+RECEIPT_KIND_HAND: ReceiptKind.ValueType  # 3
+"""the report's NSP hands it to the addressed CP: nobody took it up"""
 Global___ReceiptKind: _TypeAlias = ReceiptKind  # noqa: Y015
 
 class _State:

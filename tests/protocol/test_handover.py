@@ -1,0 +1,184 @@
+"""An NSP hands an emergency report nobody took up to the CP that has it (handover.py).
+
+The case it is for: the report reached only a CP that is not first in the report's turn order,
+while the first one, which never had it, is still heard. Without the NSP's word that CP waits
+for an operator's --take-over, and nobody handles the emergency (1,240 of 26,418 in a 100-NSP
+region over 72 hours)."""
+
+from __future__ import annotations
+
+import math
+
+from nsplink.protocol import (
+    ALL_CPS,
+    HAND_AFTER_S,
+    Destination,
+    Envelope,
+    Handed,
+    KeyId,
+    MessageId,
+    Priority,
+    Receipt,
+    ReceiptKind,
+    SignedMessage,
+    State,
+    Unclaimed,
+    decode,
+    encode,
+    may_take_up,
+    minutes_since_epoch,
+    turn_order,
+    turn_starts,
+)
+from nsplink.protocol.effects import Created, Transmit
+from nsplink.protocol.handover import HAND_TRIES, MAX_WATCHED, handed_in
+from tests.protocol.test_engine import T0, Site, make, signed
+from tests.scenario.helpers import emergency
+
+NSP_KEY = KeyId(b"\x01\x02\x03")
+NOORD = KeyId(b"\x10\x00\x00")
+ZUID = KeyId(b"\x20\x00\x00")
+
+
+def _carry(src: Site, dst: Site, since: int, now: float) -> None:
+    """Every frame `src` put on the air from index `since` reaches `dst`."""
+    for t in src.sent[since:]:
+        dst.run(dst.engine.on_frame(t.frame, 1, 1, now), now)
+
+
+def _hands(site: Site) -> list[SignedMessage]:
+    """The hand-overs `site` signed (each once, however often it went on air)."""
+    out = []
+    for e in site.effects:
+        if isinstance(e, Created):
+            body = e.msg.envelope.body
+            if isinstance(body, Receipt) and body.kind is ReceiptKind.HAND:
+                out.append(e.msg)
+    return out
+
+
+def _tries(site: Site, msg: SignedMessage) -> list[Transmit]:
+    return [t for t in site.sent if t.mid == msg.id]
+
+
+def _region() -> tuple[Site, Site, Site, SignedMessage]:
+    """An NSP whose report reached CP Zuid only; CP Noord, heard by everyone, never had it."""
+    sites, _ = make({"nsp": "nsp", "noord": "cp", "zuid": "cp"})
+    nsp, noord, zuid = sites["nsp"], sites["noord"], sites["zuid"]
+    report = signed(nsp, emergency(), ALL_CPS, Priority.P1, 700)
+    nsp.run(nsp.engine.submit(report, T0), T0)
+    zuid.run(zuid.engine.on_frame(nsp.sent[0].frame, 1, 1, T0 + 1), T0 + 1)
+    zuid.tick(T0 + 5)  # its delivery receipt goes out
+    _carry(zuid, nsp, 0, T0 + 6)
+    return nsp, noord, zuid, report
+
+
+def test_a_report_nobody_took_up_is_handed_to_the_cp_that_has_it() -> None:
+    """Ten minutes after Zuid's receipt, with no claim, the NSP signs one hand-over to Zuid;
+    Zuid's engine says the report is its own now, and the turn rule agrees although Noord is
+    before it and still heard. Zuid's receipt of the hand-over ends its tries."""
+    nsp, noord, zuid, report = _region()
+    nsp.tick(T0 + 6 + HAND_AFTER_S - 1)
+    assert _hands(nsp) == []
+    nsp.tick(T0 + 6 + HAND_AFTER_S + 5)
+    (hand,) = _hands(nsp)
+    assert hand.envelope.destination == Destination.to_site(zuid.ident.key_id)
+    assert hand.envelope.priority is Priority.P1
+    assert handed_in(hand, zuid.ident.key_id, True) == [report.id]
+    assert len(_tries(nsp, hand)) == 1
+    # Zuid gets it: handed, once, however often it hears it
+    sent = len(zuid.sent)
+    for i in range(2):
+        zuid.run(zuid.engine.on_frame(_tries(nsp, hand)[0].frame, 1, 1, T0 + 700 + i), T0 + 700)
+    handed = [e for e in zuid.effects if isinstance(e, Handed)]
+    assert handed == [Handed(report.id, nsp.ident.key_id, hand.id)]
+    # Noord, to whom it is not addressed, hears it and takes nothing
+    noord.run(noord.engine.on_frame(_tries(nsp, hand)[0].frame, 1, 1, T0 + 700), T0 + 700)
+    assert not [e for e in noord.effects if isinstance(e, Handed)]
+    # Zuid's receipt ends the NSP's tries
+    zuid.tick(T0 + 760)
+    _carry(zuid, nsp, sent, T0 + 761)
+    nsp.tick(T0 + 6 * 3600)
+    assert len(_tries(nsp, hand)) == 1 and hand.id not in nsp.engine.outbox
+    # the turn rule: Zuid's turn now, although a CP before it is still heard
+    cps = [noord.ident.key_id, zuid.ident.key_id]
+    heard = {k: 60.0 for k in cps}
+    second = turn_order(report.id, cps)[1]
+    assert turn_starts(report.id, cps, second, heard) == math.inf
+    assert turn_starts(report.id, cps, second, heard, handed=True) == 0
+    assert may_take_up(report.id, cps, second, [], 1.0, heard, handed=True)
+
+
+def _claim(cp: Site, nsp: Site, report: SignedMessage, seq: int) -> SignedMessage:
+    body = Receipt.build(ReceiptKind.TRIAGE, {report.id: State.GEZ})
+    dest = Destination.to_site(nsp.ident.key_id)
+    env = Envelope(cp.ident.key_id, seq, report.envelope.created + 3, body, Priority.P1, dest)
+    peer = cp.engine.roster.lookup(cp.ident.key_id)
+    assert peer is not None
+    return SignedMessage(env, encode(env, cp.ident), peer)
+
+
+def test_a_claim_before_the_hand_over_is_due_settles_the_report() -> None:
+    """A claim from any CP, the one that has the report or another, means somebody has it:
+    no hand-over then or later, and a report once claimed is not watched again when another
+    CP's receipt comes late."""
+    nsp, noord, zuid, report = _region()
+    claim = _claim(noord, nsp, report, 40)
+    nsp.run(nsp.engine.on_frame(claim.frame, 1, 1, T0 + 200), T0 + 200)
+    assert report.id not in nsp.engine.unclaimed
+    nsp.engine.unclaimed.delivered(report.id, zuid.ident.key_id, T0 + 300)
+    nsp.tick(T0 + 6 * 3600)
+    assert _hands(nsp) == []
+
+
+def test_a_lost_hand_over_is_tried_at_most_hand_tries_times_and_urgent_each_time() -> None:
+    """Zuid never answers: the hand-over goes HAND_TRIES times, each urgent (it is about an
+    emergency, and the CP receipted the report minutes ago), then the NSP stops."""
+    nsp, _noord, _zuid, _report = _region()
+    nsp.tick(T0 + 12 * 3600)
+    (hand,) = _hands(nsp)
+    tries = _tries(nsp, hand)
+    assert len(tries) == HAND_TRIES
+    assert hand.id not in nsp.engine.outbox
+    assert all(t.radio_priority == tries[0].radio_priority for t in tries)
+
+
+def _forged(signer: Site, to: Site, about: MessageId) -> SignedMessage:
+    body = Receipt.build(ReceiptKind.HAND, {about: State.ONTV})
+    dest = Destination.to_site(to.ident.key_id)
+    env = Envelope(signer.ident.key_id, 77, minutes_since_epoch(T0), body, Priority.P1, dest)
+    peer = signer.engine.roster.lookup(signer.ident.key_id)
+    assert peer is not None
+    return SignedMessage(env, encode(env, signer.ident), peer)
+
+
+def test_only_the_report_s_own_nsp_hands_it_over() -> None:
+    """A hand-over signed by another NSP, or by a CP, hands nothing: a site cannot give away
+    a report that is not its own, nor take one for itself."""
+    sites, _ = make({"nsp": "nsp", "other": "nsp", "noord": "cp", "zuid": "cp"})
+    nsp, other, noord, zuid = sites["nsp"], sites["other"], sites["noord"], sites["zuid"]
+    report = MessageId(nsp.ident.key_id, 700)
+    for i, forged in enumerate((_forged(other, zuid, report), _forged(noord, zuid, report))):
+        assert decode(forged.frame, zuid.engine.roster).envelope.body == forged.envelope.body
+        zuid.run(zuid.engine.on_frame(forged.frame, 1, 1, T0 + i), T0 + i)
+    assert not [e for e in zuid.effects if isinstance(e, Handed)]
+    real = _forged(nsp, zuid, report)
+    zuid.run(zuid.engine.on_frame(real.frame, 1, 1, T0 + 9), T0 + 9)
+    assert [e.report for e in zuid.effects if isinstance(e, Handed)] == [report]
+
+
+def test_the_tracker_hands_each_report_once_to_the_first_cp_and_stays_bounded() -> None:
+    watch = Unclaimed(after_s=600)
+    a, b = MessageId(NSP_KEY, 1), MessageId(NSP_KEY, 2)
+    watch.delivered(a, ZUID, 100)
+    watch.delivered(a, NOORD, 150)  # a second CP's receipt: the first one has it
+    watch.delivered(b, NOORD, 120)
+    assert watch.next_time() == 700
+    assert watch.due(699) == []
+    assert [(w.report, w.cp) for w in watch.due(800)] == [(a, ZUID), (b, NOORD)]
+    watch.delivered(a, ZUID, 900)  # handed once: never again
+    assert watch.next_time() is None and watch.due(10_000) == []
+    for seq in range(10, 10 + MAX_WATCHED + 5):
+        watch.delivered(MessageId(NSP_KEY, seq), ZUID, seq)
+    assert MessageId(NSP_KEY, 10) not in watch  # the oldest left first
+    assert len(watch.due(math.inf)) == MAX_WATCHED
