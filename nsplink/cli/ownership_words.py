@@ -62,8 +62,8 @@ register_texts(
         "owner.turn_label": ("Beurt", "Turn"),
         "owner.handed_label": ("Overgedragen", "Handed over"),
         "owner.handed": (
-            "door {nsp} op {at}: geen CP had de melding na tien minuten opgepakt; nu voor u",
-            "by {nsp} at {at}: no CP had taken the report up after ten minutes; yours now",
+            "door {nsp} op {at}: geen CP had de melding na een half uur opgepakt; nu voor u",
+            "by {nsp} at {at}: no CP had taken the report up after half an hour; yours now",
         ),
         "owner.not_yet": (
             "Melding {id} is eerst voor {cps}, die al een tijd niet gehoord is; vanaf {until} "

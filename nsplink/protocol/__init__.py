@@ -138,7 +138,7 @@ from nsplink.protocol.fragments import (
     parse_fragment,
     to_frames,
 )
-from nsplink.protocol.handover import HAND_AFTER_S, Unclaimed, handed_in
+from nsplink.protocol.handover import CLAIM_SLACK_S, HAND_AFTER_S, Unclaimed, handed_in
 from nsplink.protocol.identity import (
     KEY_ID_LEN,
     SEED_LEN,
@@ -228,6 +228,7 @@ from nsplink.protocol.sealing import (
 __all__ = [
     "ALL_CPS",
     "ALL_NSPS",
+    "CLAIM_SLACK_S",
     "CLAIM_STATES",
     "CONTEXT_CODER",
     "CURRENT_DICT",

@@ -89,12 +89,14 @@ from nsplink.protocol.envelope import (
 from nsplink.protocol.errors import DecodeError
 from nsplink.protocol.fragments import to_frames
 from nsplink.protocol.handover import (
+    HAND_RECHECK_S,
     HAND_TRIES,
     Unclaimed,
     Waiting,
     hand_over,
     handed_in,
     is_hand,
+    may_hand,
 )
 from nsplink.protocol.identity import Identity, KeyId, KeyLookup, MessageId, PeerKey
 from nsplink.protocol.messages import Bulletin, Message, Receipt, ReceiptEntry, Status
@@ -179,6 +181,7 @@ class SiteEngine:
         self._claims_on_ours: dict[MessageId, dict[KeyId, tuple[Claim, SignedMessage]]] = {}
         self._told: dict[tuple[MessageId, KeyId, KeyId], int] = {}  # (report, loser, winner)
         self.unclaimed = Unclaimed()  # an NSP: reports a CP has and nobody took up yet
+        self._wrote_us: dict[KeyId, float] = {}  # site -> when a frame it addressed to us came
         self.planner = AirtimePlanner(
             config.modem, duty_pct=config.duty_pct, routine_share=config.routine_share, boot_s=now
         )
@@ -513,6 +516,8 @@ class SiteEngine:
         effects.extend(self.note_supersedes(msg))
         for_me = self._for_me(env.destination)
         duplicate = for_me and self.replay.accept(msg.id) is ReplayVerdict.DUPLICATE
+        if env.destination.site == self.me and from_node != OFF_AIR_NODE:
+            self._wrote_us[signer] = now  # its path to us works now (handover.py `may_hand`)
         if isinstance(env.body, Receipt):
             effects.extend(self._on_receipt(env.body, signer, env.seq, now))
             effects.extend(self._claims(msg, from_node, now))
@@ -1004,7 +1009,12 @@ class SiteEngine:
         if self.receipts.due is not None and now >= self.receipts.due:
             effects.extend(self._flush_receipts(now))
         for waiting in self.unclaimed.due(now):
-            effects.extend(self._hand(waiting, now))
+            cps = (p.key_id for p in self.roster if p.role == "cp")
+            wrote = {cp: at for cp in cps if (at := self._wrote_us.get(cp)) is not None}
+            if may_hand(waiting, wrote):
+                effects.extend(self._hand(waiting, now))
+            else:  # a CP that may have it and claimed it is silent: look again soon
+                self.unclaimed.retry(waiting, now + HAND_RECHECK_S)
         for out in self.outbox.due(now):
             if out.phase is CustodyPhase.TENTATIVE and now >= out.confirm_at:
                 effects.extend(self._confirm_custody(out, now))

@@ -39,7 +39,7 @@ or leaves the roster.
 - A CP never heard keeps its turn, as does a CP still heard: an operator who knows that CP
   cannot act takes the report over on purpose (`handle --take-over`).
 - A CP the report's NSP handed the report to has its turn at once (handover.py): the NSP knows
-  that this CP has it and that nobody claimed it in ten minutes.
+  that this CP has it and that nobody claimed it in half an hour.
 """
 
 from __future__ import annotations

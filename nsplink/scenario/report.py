@@ -749,8 +749,8 @@ register(
             "Emergency reports no CP ever took up",
         ),
         "report.own.handed": (
-            "Door de NSP overgedragen aan de CP die de melding had (na tien minuten zonder claim)",
-            "Handed by the NSP to the CP that had the report (after ten minutes without a claim)",
+            "Door de NSP overgedragen aan de CP die de melding had (na een half uur zonder claim)",
+            "Handed by the NSP to the CP that had the report (after half an hour without a claim)",
         ),
         "report.own.typed_to_first_claim_s": ("Gemeld → eerste claim", "Typed → first claim"),
         "report.own.typed_to_every_cp_before_bridge_s": (

@@ -240,6 +240,7 @@ class ScenarioRun:
         self._reports_seen: set[MessageId] = set()
         self._to_ask: dict[MessageId, Priority] = {}  # every `ask_every`th report: a question
         self._arrived: dict[tuple[str, MessageId], float] = {}  # (CP, report) -> in its queue
+        self._handed_at: dict[tuple[str, MessageId], float] = {}  # (CP, report) -> handed to it
         self._steps_done: dict[tuple[str, MessageId], tuple[int, float]] = {}
         self._handled_count = 0
         self.questions: dict[str, tuple[str, str]] = {}  # question ref -> (CP, report ref)
@@ -590,7 +591,11 @@ class ScenarioRun:
         if site.name not in self.journals or self.down[site.name]:
             return
         if isinstance(effect, Handed) and (site.name, effect.report) in self._arrived:
-            self._turn(site.name, effect.report)  # the NSP says it is ours now (handover.py)
+            # the NSP says it is ours now (handover.py): on top of the queue from now, looked
+            # at once the site's log has it
+            key = (site.name, effect.report)
+            self._handed_at.setdefault(key, self.medium.now)
+            self.medium.call_at(self.medium.now, partial(self._turn, *key))
             return
         if not isinstance(effect, Deliver) or effect.duplicate:
             return
@@ -672,7 +677,8 @@ class ScenarioRun:
             self.medium.call_at(self.medium.now + TURN_RECHECK_S, partial(self._turn, cp, mid))
             return
         jitter = random.Random(f"{self.seed}/handle/{cp}/{mid}").uniform(0.5, 1.5)
-        at = max(self.medium.now, arrived + turn + self.sc.handling.seen_after * jitter)
+        start = self._handed_at.get((cp, mid), arrived + turn) if handed else arrived + turn
+        at = max(self.medium.now, start + self.sc.handling.seen_after * jitter)
         self.medium.call_at(at, partial(self._triage, cp, mid, "GEZ", 0, 0.0))
 
     def _cp_keys(self) -> list[KeyId]:

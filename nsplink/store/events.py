@@ -93,7 +93,7 @@ CLAIM_CONFLICT: Final = "claim.conflict"
 `contenders` (key ids) claimed it too. Logged at each site that sees it, for its operator.
 data: owner, contenders (list), mine (whether this site is the owner or a contender)."""
 REPORT_HANDED: Final = "report.handed"
-"""The report's NSP handed report (ref) to us, a CP: no CP had claimed it ten minutes after a
+"""The report's NSP handed report (ref) to us, a CP: no CP had claimed it half an hour after a
 CP receipted it (protocol/handover.py), so it is ours to take up now. data: by (the NSP's key
 id), receipt (the id of the signed hand-over)."""
 

@@ -1,6 +1,6 @@
 """A hand-over (protocol/handover.py) survives a restart at either end.
 
-An NSP killed after a CP receipted its emergency, but before the ten minutes without a claim
+An NSP killed after a CP receipted its emergency, but before the half hour without a claim
 have passed, still hands the report over after its start: the wait lived in the engine only,
 so the log must bring it back (the report would otherwise be nobody's). A hand-over not yet
 receipted is sent again, never signed twice; a claim in the log means none is made. A CP

@@ -12,16 +12,19 @@ import math
 from nsplink.protocol import (
     ALL_CPS,
     HAND_AFTER_S,
+    QUIET_S,
     Destination,
     Envelope,
     Handed,
     KeyId,
     MessageId,
+    Power,
     Priority,
     Receipt,
     ReceiptKind,
     SignedMessage,
     State,
+    Status,
     Unclaimed,
     decode,
     encode,
@@ -31,7 +34,15 @@ from nsplink.protocol import (
     turn_starts,
 )
 from nsplink.protocol.effects import Created, Transmit
-from nsplink.protocol.handover import HAND_TRIES, MAX_WATCHED, handed_in
+from nsplink.protocol.handover import (
+    CLAIM_SLACK_S,
+    HAND_RECHECK_S,
+    HAND_TRIES,
+    MAX_WATCHED,
+    Waiting,
+    handed_in,
+    may_hand,
+)
 from tests.protocol.test_engine import T0, Site, make, signed
 from tests.scenario.helpers import emergency
 
@@ -74,7 +85,7 @@ def _region() -> tuple[Site, Site, Site, SignedMessage]:
 
 
 def test_a_report_nobody_took_up_is_handed_to_the_cp_that_has_it() -> None:
-    """Ten minutes after Zuid's receipt, with no claim, the NSP signs one hand-over to Zuid;
+    """Half an hour after Zuid's receipt, with no claim, the NSP signs one hand-over to Zuid;
     Zuid's engine says the report is its own now, and the turn rule agrees although Noord is
     before it and still heard. Zuid's receipt of the hand-over ends its tries."""
     nsp, noord, zuid, report = _region()
@@ -182,3 +193,44 @@ def test_the_tracker_hands_each_report_once_to_the_first_cp_and_stays_bounded() 
         watch.delivered(MessageId(NSP_KEY, seq), ZUID, seq)
     assert MessageId(NSP_KEY, 10) not in watch  # the oldest left first
     assert len(watch.due(math.inf)) == MAX_WATCHED
+
+
+def test_a_hand_over_waits_while_another_cp_may_have_claimed_it_unheard() -> None:
+    """A CP that wrote to us in the hour before the report but not since it would have claimed
+    (CLAIM_SLACK_S after the receipt) may have the report and a claim that cannot reach us: in
+    a congested day of the exercise (seed 8) handing over then made a second CP take up 36
+    reports the first had claimed. Once a frame of that CP to us comes, the hand-over goes. A
+    CP that has not written to us for an hour does not get our frames: not waited for."""
+    w = Waiting(MessageId(NSP_KEY, 1), ZUID, due=700.0, delivered=100.0)
+    after = 100.0 + CLAIM_SLACK_S
+    assert may_hand(w, {ZUID: 650})  # no other CP known: nothing to wait for
+    assert not may_hand(w, {ZUID: 650, NOORD: after - 1})  # wrote lately, silent since
+    assert not may_hand(w, {NOORD: 100.0 - QUIET_S})  # an hour before: still lately
+    assert may_hand(w, {NOORD: 100.0 - QUIET_S - 1})  # longer: its path to us is not in use
+    assert may_hand(w, {ZUID: 650, NOORD: after})  # wrote since: its claim would be here
+
+
+def _receipt_to(cp: Site, nsp: Site, seq: int, about: int) -> SignedMessage:
+    """CP `cp`'s delivery receipt of another message of the NSP: a frame addressed to it."""
+    body = Receipt.build(ReceiptKind.DELIVERY, {MessageId(nsp.ident.key_id, about): State.ONTV})
+    return signed(cp, body, Destination.to_site(nsp.ident.key_id), Priority.P3, seq)
+
+
+def test_the_engine_holds_a_hand_over_back_until_the_silent_cp_writes_to_us() -> None:
+    """CP Noord's receipt of another message reached the NSP before the report, and nothing
+    of Noord's to the NSP since: at half an hour nothing is handed, nor when Noord's beacon (for
+    everyone) is heard. Once a frame Noord addressed to the NSP comes, the hand-over goes
+    within a minute."""
+    nsp, noord, _zuid, _report = _region()
+    nsp.run(nsp.engine.on_frame(_receipt_to(noord, nsp, 5, 650).frame, 1, 1, T0 + 2), T0 + 2)
+    nsp.tick(T0 + 6 + HAND_AFTER_S + 300)
+    assert _hands(nsp) == []
+    beacon = signed(noord, Status(Power.NET, 80, 10, 0), ALL_CPS, Priority.P4, 6)
+    at = T0 + 6 + HAND_AFTER_S + 350
+    nsp.run(nsp.engine.on_frame(beacon.frame, 1, 1, at), at)
+    nsp.tick(at + 2 * HAND_RECHECK_S)
+    assert _hands(nsp) == []
+    at += 2 * HAND_RECHECK_S + 10
+    nsp.run(nsp.engine.on_frame(_receipt_to(noord, nsp, 7, 651).frame, 1, 1, at), at)
+    nsp.tick(at + HAND_RECHECK_S + 1)
+    assert len(_hands(nsp)) == 1

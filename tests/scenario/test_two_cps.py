@@ -9,7 +9,14 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from nsplink.protocol import HAND_AFTER_S, QUIET_S, KeyId, MessageId, turn_order
+from nsplink.protocol import (
+    CLAIM_SLACK_S,
+    HAND_AFTER_S,
+    QUIET_S,
+    KeyId,
+    MessageId,
+    turn_order,
+)
 from nsplink.scenario.report import collect, render_markdown
 from nsplink.scenario.runner import RunResult, ScenarioRun
 from nsplink.scenario.schema import Scenario, load_scenario, parse_scenario
@@ -125,11 +132,14 @@ async def test_a_cp_quiet_for_over_an_hour_hands_its_turn_to_the_next(tmp_path: 
 
 
 async def test_a_report_only_the_second_cp_has_is_handed_to_it_by_its_nsp(tmp_path: Path) -> None:
-    """CP Zuid is nearest to nsp-dorpshuis, so first in its reports' turn order, but never
-    hears it; CP Noord does, and hears Zuid all along, so it waits for Zuid (ownership.py).
-    Ten minutes after Noord's receipt with no claim, the NSP hands the report to Noord
-    (handover.py), which takes it up: every report gets an owner, none twice. Without the
-    hand-over nine of them stayed unclaimed for the whole run."""
+    """CP Zuid is nearest to nsp-dorpshuis, so first in its reports' turn order, but does not
+    hear it directly; CP Noord does, and hears Zuid all along, so it waits for Zuid
+    (ownership.py). Half an hour after Noord's receipt with no claim, the NSP hands the report
+    to Noord (handover.py), which takes it up: none twice. Without the hand-over nine stayed
+    unclaimed for the whole run. The NSP holds a hand-over back while Zuid, which wrote to it
+    in the hour before (a report of its that reached Zuid over a repeat), has not written
+    since: Zuid may have the report and a claim that does not come through. Counted from the
+    sites' logs: every report is one or the other."""
     text = SCENARIO.read_text(encoding="utf-8")
     timeline = text[text.index("timeline:") :]
     deaf = "links:\n  - {between: [cp-zuid, nsp-dorpshuis], snr_db: -30, loss: 1}\n"
@@ -137,23 +147,36 @@ async def test_a_report_only_the_second_cp_has_is_handed_to_it_by_its_nsp(tmp_pa
     result = await ScenarioRun(sc, tmp_path).run()
     rep = await collect(result)
     own = rep["ownership"]
-    assert own["never_claimed"] == 0 and own["double_handled"] == 0 and rep["lost"] == 0
-    dorpshuis = result.key_ids["nsp-dorpshuis"]
+    assert own["double_handled"] == 0 and rep["lost"] == 0
+    dorpshuis, zuid = result.key_ids["nsp-dorpshuis"], result.key_ids["cp-zuid"]
     async with await Store.open(result.store_paths["nsp-dorpshuis"]) as store:
         typed = {r.ref: r.at for r in await store.events(kinds=(ev.MESSAGE_CREATED,))
                  if r.data.get("type") == "emergency"}  # fmt: skip
-        hands = [r for r in await store.events(kinds=(ev.RECEIPT_CREATED,))
-                 if r.data.get("kind") == "HAND"]  # fmt: skip
+        delivered: dict[str, float] = {}
+        for r in await store.events(kinds=(ev.MESSAGE_DELIVERED,)):
+            delivered.setdefault(r.ref, r.at)
+        hands = {r.data["refs"][0] for r in await store.events(kinds=(ev.RECEIPT_CREATED,))
+                 if r.data.get("kind") == "HAND"}  # fmt: skip
+        wrote = [r.at for r in await store.events(kinds=("receipt.heard",))
+                 if r.data.get("by") == "cp-zuid"]  # fmt: skip
     zuid_first = [ref for ref in typed if first_cp(sc, result, ref) == "cp-zuid"]
-    assert len(zuid_first) >= 3 and {r.data["refs"][0] for r in hands} == set(zuid_first)
     async with await Store.open(result.store_paths["cp-noord"]) as store:
         owners = await store.ownership()
         handed = {r.ref: r for r in await store.events(kinds=(ev.REPORT_HANDED,))}
         taken: dict[str, float] = {}
         for r in await store.events(kinds=(ev.TRIAGE_CHANGED,)):
             taken.setdefault(r.ref, r.at)
+    assert len(hands) >= 3 and hands <= set(zuid_first)
     for ref in zuid_first:
-        assert handed[ref].data["by"] == dorpshuis, ref
-        assert taken[ref] >= typed[ref] + HAND_AFTER_S, ref  # Zuid's turn held until then
-        owner = owners[ref].owner
-        assert owner is not None and owner.cp == KeyId.parse(result.key_ids["cp-noord"]), ref
+        if ref in hands:
+            assert handed[ref].data["by"] == dorpshuis, ref
+            assert taken[ref] >= typed[ref] + HAND_AFTER_S, ref  # Zuid's turn held until then
+            owner = owners[ref].owner
+            assert owner is not None and owner.cp == KeyId.parse(result.key_ids["cp-noord"]), ref
+        elif ref in own["never_claimed_refs"]:  # held back: Zuid wrote lately, not since
+            at = delivered[ref]
+            assert any(at - QUIET_S <= w < at + CLAIM_SLACK_S for w in wrote), ref
+            assert not any(w >= at + CLAIM_SLACK_S for w in wrote), ref
+        else:  # Zuid had it after all (a repeat) and took it up itself
+            owner = owners[ref].owner
+            assert owner is not None and owner.cp == KeyId.parse(zuid), ref
