@@ -529,11 +529,17 @@ class Journal:
         """Hand-overs (protocol/handover.py) after a start. At a CP: the reports handed to us.
         At an NSP: each emergency of ours that a CP receipted, with no claim and no hand-over in
         the log yet, waits for a claim again from that receipt on (a restart must not leave it
-        to nobody)."""
+        to nobody); and when each CP's receipts to us last came, so that one gone silent still
+        holds a hand-over back."""
         for rec in await self.store.events(kinds=(ev.REPORT_HANDED,)):
             self.handed.add(rec.ref)
         if self.engine.config.role != "nsp":
             return
+        cps = {p.site: p.key_id for p in self.engine.roster if p.role == "cp"}
+        for rec in await self.store.events(kinds=("receipt.heard",)):
+            key = cps.get(str(rec.data.get("by")))
+            if key is not None:
+                self.engine.wrote_us(key, rec.at)
         emergency = MessageType.EMERGENCY.value
         ours = {
             r.ref

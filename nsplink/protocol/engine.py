@@ -659,7 +659,7 @@ class SiteEngine:
         self, receipt: Receipt, signer: KeyId, receipt_seq: int, now: float
     ) -> list[Effect]:
         if receipt.kind is ReceiptKind.HAND:
-            return []  # it confirms nothing: a report handed on (`_handed`)
+            return []  # it confirms nothing: a report handed on (`_handed_to_us`)
         effects: list[Effect] = []
         for entry in receipt.entries:
             covered = list(self._covered(entry))
@@ -791,10 +791,15 @@ class SiteEngine:
         claim on it and no hand-over yet (the journal's restore)."""
         self.unclaimed.delivered(report, cp, at + self._skew)
 
+    def wrote_us(self, site: KeyId, at: float) -> None:
+        """After a start: a frame `site` addressed to us came at wall time `at` (the journal's
+        restore), for `may_hand`."""
+        self._wrote_us[site] = max(self._wrote_us.get(site, at), at + self._skew)
+
     def _hand(self, waiting: Waiting, now: float) -> list[Effect]:
         """Hand a report nobody took up to the CP that has it (handover.py): tracked, urgent
-        on every try (it is about an emergency, and a CP receipted the report minutes ago, so
-        a lost try is no sign of a CP gone), at most HAND_TRIES times."""
+        on every try (it is about an emergency, and the CP receipted the report half an hour
+        ago, so a lost try is no sign of a CP gone), at most HAND_TRIES times."""
         dest = Destination.to_site(waiting.cp)
         msg = self._compose(hand_over(waiting.report), dest, Priority.P1, now)
         if msg is None:

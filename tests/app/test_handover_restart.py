@@ -126,3 +126,21 @@ async def test_a_cp_killed_after_a_hand_over_still_holds_the_report(tmp_path: Pa
     await again.start()
     assert again.journal.handed == {str(mid)}
     await store.close()
+
+
+async def test_a_cp_gone_silent_still_holds_the_hand_over_back_after_a_restart(
+    tmp_path: Path,
+) -> None:
+    """CP Noord's receipt of another message of the NSP came just before the report, and
+    nothing of Noord's since: Noord may have the report and a claim that does not come
+    through. A restarted NSP reads that from its log and still holds the hand-over back."""
+    store = await Store.open(tmp_path / "nsp.sqlite")
+    first, mid = await _typed_and_receipted(store)
+    other = MessageId(IDS["nsp"].key_id, mid.seq + 40)
+    got = Receipt.build(ReceiptKind.DELIVERY, {other: State.ONTV})
+    await first.hear(signed("noord", got, Destination.to_site(IDS["nsp"].key_id), 4, T0).frame)
+    second = Run("nsp", store, T0 + 400)
+    await second.start()
+    await second.run_until(T0 + 2 * HAND_AFTER_S)
+    assert second.hand_overs() == []
+    await store.close()
