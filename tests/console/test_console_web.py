@@ -393,11 +393,9 @@ async def test_a_report_another_cp_took_is_refused_in_words_and_the_note_kept(
     assert await triage_events(cp) == []
 
 
-async def test_a_report_first_for_another_cp_is_taken_only_with_the_checkbox(
-    tmp_path: Path, console_at: Any, chromium: Any
-) -> None:
-    """Issue 23: a report whose turn order names the other CP first is refused in words that
-    point at the 'Overnemen' checkbox; ticked, the step is recorded."""
+async def _first_for_noord(tmp_path: Path) -> tuple[SiteHome, str, int]:
+    """CP Zuid's site with one report whose turn order names CP Noord first (the keys are new
+    each run): the site, the report and its number in Zuid's queue."""
     from nsplink.cli.queue_cmd import my_key
     from nsplink.cli.sitefiles import load_site
     from nsplink.protocol import KeyId, MessageId, turn_order
@@ -406,14 +404,20 @@ async def test_a_report_first_for_another_cp_is_taken_only_with_the_checkbox(
     sites = make_sites(tmp_path, [("cp-noord", "cp"), ("cp-zuid", "cp"), ("nsp-houten", "nsp")])
     zuid = sites["cp-zuid"]
     keys = [KeyId.parse(my_key(load_site(sites[n]))) for n in ("cp-noord", "cp-zuid")]
-    number = 0
-    for n in range(1, 65):  # until one report is first for CP Noord (the keys are new each run)
+    for n in range(1, 65):
         _, frame = await queue(sites["nsp-houten"], FIRE)
         ref = await receive(zuid, frame, "nsp-houten")
         if turn_order(MessageId.parse(ref), keys)[0] == keys[0]:
-            number = n
-            break
-    assert number
+            return zuid, ref, n
+    raise AssertionError("no report first for CP Noord")
+
+
+async def test_a_report_first_for_another_cp_is_taken_only_with_the_checkbox(
+    tmp_path: Path, console_at: Any, chromium: Any
+) -> None:
+    """Issue 23: a report whose turn order names the other CP first is refused in words that
+    point at the 'Overnemen' checkbox; ticked, the step is recorded."""
+    zuid, ref, number = await _first_for_noord(tmp_path)
     console = console_at(zuid)
     await console.ready()
     page = await login(chromium, console.base, "Anna")
@@ -424,6 +428,31 @@ async def test_a_report_first_for_another_cp_is_taken_only_with_the_checkbox(
     assert "eerst voor cp-noord" in text and "Overnemen" in text and "--take-over" not in text
     assert await triage_events(zuid) == []
     await page.check("input[name=take_over]")
+    await page.click("form#triage button[type=submit]")
+    await page.wait_for_selector("#message.ok")
+    assert [e.ref for e in await triage_events(zuid)] == [ref]
+
+
+async def test_a_report_its_nsp_handed_over_is_taken_without_the_checkbox(
+    tmp_path: Path, console_at: Any, chromium: Any
+) -> None:
+    """The NSP handed a report first for CP Noord to CP Zuid (protocol/handover.py, logged by
+    the daemon as report.handed): the page says who handed it over and why, and the step is
+    recorded without the checkbox."""
+    zuid, ref, number = await _first_for_noord(tmp_path)
+    async with await Store.open(zuid.db_path) as store:
+        nsp = ref.split("-")[0]
+        handed = {"by": nsp, "receipt": f"{nsp}-900"}
+        await store.append(Event(ev.REPORT_HANDED, time.time(), "cp-zuid", ref, handed))
+    console = console_at(zuid)
+    await console.ready()
+    page = await login(chromium, console.base, "Anna")
+    await page.goto(f"{console.base}/item/{number}")
+    text = " ".join((await page.locator("body").inner_text()).split())
+    assert "Overgedragen" in text and "door nsp-houten" in text, text
+    assert "geen CP had de melding na een half uur opgepakt; nu voor u" in text
+    assert "eerst voor cp-noord" not in text
+    await shot(page, "item-handed-over")
     await page.click("form#triage button[type=submit]")
     await page.wait_for_selector("#message.ok")
     assert [e.ref for e in await triage_events(zuid)] == [ref]
