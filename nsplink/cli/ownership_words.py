@@ -21,6 +21,7 @@ from nsplink.i18n import Lang, t
 from nsplink.i18n import register as register_texts
 from nsplink.protocol import (
     ALL_CPS,
+    HAND_AFTER_S,
     Destination,
     KeyId,
     MessageId,
@@ -62,8 +63,8 @@ register_texts(
         "owner.turn_label": ("Beurt", "Turn"),
         "owner.handed_label": ("Overgedragen", "Handed over"),
         "owner.handed": (
-            "door {nsp} op {at}: geen CP had de melding na een half uur opgepakt; nu voor u",
-            "by {nsp} at {at}: no CP had taken the report up after half an hour; yours now",
+            "door {nsp} op {at}: geen CP had de melding na {min} minuten opgepakt; nu voor u",
+            "by {nsp} at {at}: no CP had taken the report up after {min} minutes; yours now",
         ),
         "owner.not_yet": (
             "Melding {id} is eerst voor {cps}, die al een tijd niet gehoord is; vanaf {until} "
@@ -178,14 +179,11 @@ async def handed_reports(store: Store, ref: str | None = None) -> dict[str, Reco
     return {r.ref: r for r in records}
 
 
-def handed_line(record: Record | None, site: LocalSite, lang: Lang) -> list[tuple[str, str]]:
+def handed_line(record: Record, site: LocalSite, lang: Lang) -> tuple[str, str]:
     """The `show` form's line for a report its NSP handed to us."""
-    if record is None:
-        return []
     nsp = site.site_name(str(record.data.get("by", "")))
-    return [
-        (t("owner.handed_label", lang), t("owner.handed", lang, nsp=nsp, at=clock(record.at, lang)))
-    ]
+    at, after = clock(record.at, lang), round(HAND_AFTER_S / 60)
+    return t("owner.handed_label", lang), t("owner.handed", lang, nsp=nsp, at=at, min=after)
 
 
 def turn_cell(turn: Turn | None, site: LocalSite, lang: Lang) -> str | None:

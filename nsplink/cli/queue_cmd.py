@@ -777,7 +777,7 @@ async def show_lines(store: Store, site: LocalSite, item: InboxItem, lang: Lang)
     at, dest = item.received_at, rec.destination
     turn = waiting_turn(own, site, my_key(site), item.ref, dest, at, ago, now, handed is not None)
     if handed is not None and item.triage == "ONTV":
-        head.extend(handed_line(handed, site, lang))
+        head.append(handed_line(handed, site, lang))
     if turn is not None and item.triage == "ONTV":
         head.append((t("owner.turn_label", lang), turn_cell(turn, site, lang) or ""))
     if item.duplicates:

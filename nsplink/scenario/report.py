@@ -19,6 +19,7 @@ from typing import Any
 from nsplink.errors import NsplinkError
 from nsplink.i18n import Lang, register, t
 from nsplink.protocol import (
+    HAND_AFTER_S,
     Claim,
     DecodeError,
     KeyId,
@@ -749,8 +750,8 @@ register(
             "Emergency reports no CP ever took up",
         ),
         "report.own.handed": (
-            "Door de NSP overgedragen aan de CP die de melding had (na een half uur zonder claim)",
-            "Handed by the NSP to the CP that had the report (after half an hour without a claim)",
+            "Door de NSP overgedragen aan de CP die de melding had (na {min} minuten zonder claim)",
+            "Handed by the NSP to the CP that had the report (after {min} minutes without a claim)",
         ),
         "report.own.typed_to_first_claim_s": ("Gemeld → eerste claim", "Typed → first claim"),
         "report.own.typed_to_every_cp_before_bridge_s": (
@@ -1011,7 +1012,7 @@ def _ownership_md(own: dict[str, Any] | None, T: Any, lang: Lang | None) -> list
     L = [f"## {T('report.own.title')}", "", _source("measured", lang), ""]
     L += [f"- **{T('report.own.double')}: {own['double_handled']}**"]
     L += [f"- **{T('report.own.never')}: {own['never_claimed']} / {own['reports']}**"]
-    L += [f"- {T('report.own.handed')}: {own['handed_over']}"]
+    L += [f"- {T('report.own.handed', min=round(HAND_AFTER_S / 60))}: {own['handed_over']}"]
     L += [f"- {T('report.own.conflicts')}: {own['conflicts']}"]
     L += [f"- {T('report.own.disagree')}: {own['disagreements']}"]
     n = own["unowned_after_min"]

@@ -164,7 +164,7 @@ def test_a_report_its_nsp_handed_over_is_this_cps_own_at_once(tmp_path: Path) ->
     assert len(rows) == 2 and "eerst voor" not in rows[0] and "eerst voor cp-noord" in rows[1]
     shown = " ".join(run_nsplink(zuid, "show", handed).stdout.split())
     assert "Overgedragen" in shown and "door nsp-houten" in shown, shown
-    assert "geen CP had de melding na een half uur opgepakt; nu voor u" in shown
+    assert "geen CP had de melding na 30 minuten opgepakt; nu voor u" in shown
     assert "eerst voor" not in shown
     english = " ".join(run_nsplink(zuid, "--lang", "en", "show", handed).stdout.split())
     assert "Handed over" in english and "yours now" in english, english

@@ -450,7 +450,7 @@ async def test_a_report_its_nsp_handed_over_is_taken_without_the_checkbox(
     await page.goto(f"{console.base}/item/{number}")
     text = " ".join((await page.locator("body").inner_text()).split())
     assert "Overgedragen" in text and "door nsp-houten" in text, text
-    assert "geen CP had de melding na een half uur opgepakt; nu voor u" in text
+    assert "geen CP had de melding na 30 minuten opgepakt; nu voor u" in text
     assert "eerst voor cp-noord" not in text
     await shot(page, "item-handed-over")
     await page.click("form#triage button[type=submit]")
