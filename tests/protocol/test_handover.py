@@ -98,17 +98,17 @@ def test_a_report_nobody_took_up_is_handed_to_the_cp_that_has_it() -> None:
     assert handed_in(hand, zuid.ident.key_id, True) == [report.id]
     assert len(_tries(nsp, hand)) == 1
     # Zuid gets it: handed, once, however often it hears it
-    sent = len(zuid.sent)
+    sent, at = len(zuid.sent), T0 + 6 + HAND_AFTER_S + 10
     for i in range(2):
-        zuid.run(zuid.engine.on_frame(_tries(nsp, hand)[0].frame, 1, 1, T0 + 700 + i), T0 + 700)
+        zuid.run(zuid.engine.on_frame(_tries(nsp, hand)[0].frame, 1, 1, at + i), at + i)
     handed = [e for e in zuid.effects if isinstance(e, Handed)]
     assert handed == [Handed(report.id, nsp.ident.key_id, hand.id)]
     # Noord, to whom it is not addressed, hears it and takes nothing
-    noord.run(noord.engine.on_frame(_tries(nsp, hand)[0].frame, 1, 1, T0 + 700), T0 + 700)
+    noord.run(noord.engine.on_frame(_tries(nsp, hand)[0].frame, 1, 1, at), at)
     assert not [e for e in noord.effects if isinstance(e, Handed)]
     # Zuid's receipt ends the NSP's tries
-    zuid.tick(T0 + 760)
-    _carry(zuid, nsp, sent, T0 + 761)
+    zuid.tick(at + 60)
+    _carry(zuid, nsp, sent, at + 61)
     nsp.tick(T0 + 6 * 3600)
     assert len(_tries(nsp, hand)) == 1 and hand.id not in nsp.engine.outbox
     # the turn rule: Zuid's turn now, although a CP before it is still heard
