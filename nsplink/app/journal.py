@@ -474,9 +474,10 @@ class Journal:
                 if msg is not None:
                     effects += self.engine.hold(msg, now)
         effects += self.engine.provide_seqs(await self.unused_seqs(), now)
-        await self._restore_claims()
-        await self._restore_handover()
-        return effects + await self._restore_triage(now)
+        receipts = await self.store.events(kinds=(ev.RECEIPT_CREATED,))  # once for all three
+        await self._restore_claims(receipts)
+        await self._restore_handover(receipts)
+        return effects + await self._restore_triage(now, receipts)
 
     async def _restore_superseded(self, bulletins: list[str]) -> list[Effect]:
         """Which of our bulletins a newer one replaced, told to the engine before the outbox is
@@ -494,7 +495,7 @@ class Journal:
                 effects += self.engine.note_supersedes(msg)
         return effects
 
-    async def _restore_claims(self) -> None:
+    async def _restore_claims(self, receipts: list[Record]) -> None:
         """The claims the log holds, so that a claim heard again is not logged twice and a
         conflict already told is not told again."""
         for rec in await self.store.events(kinds=(ev.CLAIM_HEARD,)):
@@ -511,9 +512,7 @@ class Journal:
         mine = {c for claims in self.claims.values() for c in claims if c.cp == self.me}
         if mine:
             frames = {
-                r.ref: r.frame
-                for r in await self.store.events(kinds=(ev.RECEIPT_CREATED,))
-                if r.frame and r.data.get("kind") == "TRIAGE"
+                r.ref: r.frame for r in receipts if r.frame and r.data.get("kind") == "TRIAGE"
             }
             for c in mine:
                 frame = frames.get(str(MessageId(self.me, c.seq)))
@@ -525,7 +524,7 @@ class Journal:
             if isinstance(owner, str) and isinstance(rest, list):
                 self._conflicts[rec.ref] = (owner, *(str(k) for k in rest))
 
-    async def _restore_handover(self) -> None:
+    async def _restore_handover(self, receipts: list[Record]) -> None:
         """Hand-overs (protocol/handover.py) after a start. At a CP: the reports handed to us.
         At an NSP: each emergency of ours that a CP receipted, with no claim and no hand-over in
         the log yet, waits for a claim again from that receipt on (a restart must not leave it
@@ -547,7 +546,7 @@ class Journal:
             if r.data.get("type") == emergency and r.data.get("destination") == "cps"
         }
         done = set(self.claims)
-        for r in await self.store.events(kinds=(ev.RECEIPT_CREATED,)):
+        for r in receipts:
             if r.data.get("kind") == ReceiptKind.HAND.value:
                 done.update(str(x) for x in r.data.get("refs", []))
         first: dict[str, tuple[str, float]] = {}
@@ -586,7 +585,7 @@ class Journal:
                     reserved.discard(mid.seq)
         return sorted(reserved)
 
-    async def _restore_triage(self, now: float) -> list[Effect]:
+    async def _restore_triage(self, now: float, receipts: list[Record]) -> list[Effect]:
         """Triage after a start. At an NSP: the newest state each CP already told us, so that an
         older receipt arriving late cannot turn it back. At a CP: each triage receipt the NSP
         has not confirmed yet, unless a newer one covers all of its messages."""
@@ -600,7 +599,7 @@ class Journal:
         newest: dict[str, int] = {}  # message ref -> seq of the newest triage receipt about it
         waiting: list[tuple[Record, int, list[str]]] = []
         resend: list[Record] = []
-        for rec in await self.store.events(kinds=(ev.RECEIPT_CREATED,)):
+        for rec in receipts:
             if rec.data.get("kind") == ReceiptKind.HAND.value and rec.ref not in confirmed:
                 resend.append(rec)  # an NSP's hand-over not yet receipted (handover.py)
                 continue

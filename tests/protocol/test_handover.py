@@ -44,6 +44,7 @@ from nsplink.protocol.handover import (
     may_hand,
 )
 from tests.protocol.test_engine import T0, Site, make, signed
+from tests.protocol.test_ownership import _claim_at
 from tests.scenario.helpers import emergency
 
 NSP_KEY = KeyId(b"\x01\x02\x03")
@@ -120,21 +121,12 @@ def test_a_report_nobody_took_up_is_handed_to_the_cp_that_has_it() -> None:
     assert may_take_up(report.id, cps, second, [], 1.0, heard, handed=True)
 
 
-def _claim(cp: Site, nsp: Site, report: SignedMessage, seq: int) -> SignedMessage:
-    body = Receipt.build(ReceiptKind.TRIAGE, {report.id: State.GEZ})
-    dest = Destination.to_site(nsp.ident.key_id)
-    env = Envelope(cp.ident.key_id, seq, report.envelope.created + 3, body, Priority.P1, dest)
-    peer = cp.engine.roster.lookup(cp.ident.key_id)
-    assert peer is not None
-    return SignedMessage(env, encode(env, cp.ident), peer)
-
-
 def test_a_claim_before_the_hand_over_is_due_settles_the_report() -> None:
     """A claim from any CP, the one that has the report or another, means somebody has it:
     no hand-over then or later, and a report once claimed is not watched again when another
     CP's receipt comes late."""
     nsp, noord, zuid, report = _region()
-    claim = _claim(noord, nsp, report, 40)
+    claim = _claim_at(noord, nsp, report, report.envelope.created + 3, 40)
     nsp.run(nsp.engine.on_frame(claim.frame, 1, 1, T0 + 200), T0 + 200)
     assert report.id not in nsp.engine.unclaimed
     nsp.engine.unclaimed.delivered(report.id, zuid.ident.key_id, T0 + 300)
