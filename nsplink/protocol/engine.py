@@ -393,7 +393,7 @@ class SiteEngine:
         effects: list[Effect] = []
         out.tried_at = now
         if not out.pending and out.tracked:
-            retry_at = now + self.retry.delay(out, self.heard, self.rng)
+            retry_at = now + self.retry.delay(out, self.heard, self.rng, now)
             # the Sent below then says there is no next try, as the outbox view shows it
             self.outbox.set_retry(out, None if self._moot(out, retry_at) else retry_at)
         elif not out.pending:

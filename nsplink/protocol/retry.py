@@ -45,18 +45,34 @@ class RetryPolicy:
     def device_retry_ms(self, airtime_ms: float) -> float:
         return float(retry_timeout_ms(airtime_ms, self.config.modem))
 
-    def cap(self, out: Outgoing) -> float:
+    def cap(self, out: Outgoing, heard: Heard | None = None, now: float | None = None) -> float:
         """Longest wait between retries. An emergency retries every couple of minutes at first;
         once a relay holds it, or after many unanswered tries (no path at all), it backs off
         like routine traffic: its retries would only spend the reserve other emergencies need.
-        Hearing the destination again still brings the next try forward at once."""
+        After the fast tries it keeps a third of the routine cap while a recipient is heard
+        (a one-way link: our frames may arrive while its receipts do not), and the whole cap
+        when none was heard for `heard_fresh_s`: a post whose every link had faded retried an
+        emergency every 10 minutes for 37 hours, each try and each answer a flood
+        (docs/congestion.md, part 15). Hearing a recipient again still brings the next try
+        forward at once (`SiteEngine._seen`)."""
         if not out.urgent or out.relay_holds:
             return self.config.retry_cap_s
         if out.attempt > self.config.urgent_fast_attempts:
+            if heard is not None and now is not None and not self._heard_lately(out, heard, now):
+                return self.config.retry_cap_s
             return max(self.config.urgent_retry_cap_s, self.config.retry_cap_s / 3)
         return self.config.urgent_retry_cap_s
 
-    def delay(self, out: Outgoing, heard: Heard, rng: random.Random) -> float:
+    def _heard_lately(self, out: Outgoing, heard: Heard, now: float) -> bool:
+        since = now - self.config.heard_fresh_s
+        return any(
+            (seen := heard.get(s)) is not None and seen[0] >= since
+            for s in out.any_of | (out.all_of - out.got)
+        )
+
+    def delay(
+        self, out: Outgoing, heard: Heard, rng: random.Random, now: float | None = None
+    ) -> float:
         """Base: the frames there and a receipt back over the hops, flood delays, the receipt
         batching window and the device's own retries; doubled per attempt, capped, jittered."""
         hops = self.hops(out, heard)
@@ -69,7 +85,7 @@ class RetryPolicy:
             + (0.0 if out.urgent else self.config.receipt_delay_s)
             + device_s
         )
-        delay = min(self.cap(out), base * 2.0 ** max(0, out.attempt - 1))
+        delay = min(self.cap(out, heard, now), base * 2.0 ** max(0, out.attempt - 1))
         return delay * rng.uniform(0.85, 1.15)
 
     def hop_limit(

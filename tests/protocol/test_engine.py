@@ -712,6 +712,59 @@ def test_an_emergency_without_a_path_backs_off_and_custody_slows_it_further() ->
     assert retry is not None and retry >= now + nsp.engine.config.retry_cap_s * 0.8
 
 
+def _emergency_send_times(hear_cp_every: float | None) -> list[float]:
+    """When an NSP sends an emergency no CP receipts over 6 hours, hearing the CP's frames
+    for others every `hear_cp_every` seconds (a one-way link) or never (None)."""
+    sites, _ = make({"nsp": "nsp", "cp": "cp"})
+    nsp, cp = sites["nsp"], sites["cp"]
+    m = signed(nsp, emergency(), ALL_CPS, Priority.P1, 800)
+    nsp.run(nsp.engine.submit(m, T0), T0)
+    times, seen, seq, next_heard = [T0], 1, 10, T0
+    for step in range(1, 6 * 60 + 1):
+        t = T0 + 60 * step
+        nsp.tick(t)
+        if hear_cp_every is not None and t >= next_heard:
+            other = signed(cp, sitrep(), Destination.to_site(cp.ident.key_id), Priority.P4, seq)
+            seq += 1
+            nsp.run(nsp.engine.on_frame(other.frame, 2, 1, t), t)
+            next_heard = t + hear_cp_every
+        sent = [e for e in nsp.effects if isinstance(e, Sent) and e.mid == m.id]
+        times.extend([t] * (len(sent) - seen))
+        seen = len(sent)
+    return times
+
+
+def test_an_emergency_nobody_answers_waits_longer_while_no_cp_is_heard() -> None:
+    """After its fast tries an emergency retried every 10 minutes whatever the NSP heard: a
+    post whose every link had faded sent one 154 times in 37 hours, each a flood, and its CP
+    answered each copy that arrived with another. While no CP is heard it now waits the
+    routine cap; while one is heard (its receipts may be what is lost) a third of it."""
+    cap = EngineConfig(role="nsp").retry_cap_s
+    silent = _emergency_send_times(None)
+    one_way = _emergency_send_times(240)  # heard every 4 min: no sighting brings a try forward
+    late = T0 + 3600  # the fast tries are over
+    silent_gaps = [b - a for a, b in itertools.pairwise(silent) if a >= late]
+    one_way_gaps = [b - a for a, b in itertools.pairwise(one_way) if a >= late]
+    assert silent_gaps and min(silent_gaps) >= 0.8 * cap
+    assert one_way_gaps and max(one_way_gaps) <= 1.2 * cap / 3 + 60
+    assert len(one_way) > len(silent) + 10
+
+
+def test_hearing_a_cp_again_brings_a_long_wait_forward() -> None:
+    sites, _ = make({"nsp": "nsp", "cp": "cp"})
+    nsp, cp = sites["nsp"], sites["cp"]
+    m = signed(nsp, emergency(), ALL_CPS, Priority.P1, 800)
+    nsp.run(nsp.engine.submit(m, T0), T0)
+    nsp.tick(T0 + 2 * 3600)
+    waiting = nsp.engine.outbox[m.id].next_retry
+    now = T0 + 2 * 3600 + 1
+    assert waiting is not None and waiting > now + 600  # the long wait: nobody heard
+    back = signed(cp, sitrep(), Destination.to_site(cp.ident.key_id), Priority.P4, 10)
+    nsp.run(nsp.engine.on_frame(back.frame, 2, 1, now), now)
+    soon = nsp.engine.outbox[m.id].next_retry
+    assert soon is not None and soon <= now + 3
+
+
 def _triage_receipts(site: Site) -> list[Transmit]:
     """The triage receipts `site` handed to its radio (decoded from the frames)."""
     from nsplink.protocol import decode_unverified
