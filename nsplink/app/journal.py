@@ -56,6 +56,7 @@ from nsplink.protocol import (
     decode,
     ownership,
     tracked,
+    writes_to,
 )
 from nsplink.protocol import recipients as members_of
 from nsplink.store import CustodyItem, Event, InboxItem, OutboxItem, Record
@@ -315,6 +316,7 @@ class Journal:
                 "kind": body.kind.value,
                 "by": msg.signer.site,
                 "from_node": d.from_node,  # the signer's radio, for status's neighbour list
+                "to_us": writes_to(msg, self.me),  # for the hand-over's rule after a restart
             }
             return [self.event("receipt.heard", ref, data, msg.frame)]
         if isinstance(body, Status):
@@ -537,7 +539,7 @@ class Journal:
         cps = {p.site: p.key_id for p in self.engine.roster if p.role == "cp"}
         for rec in await self.store.events(kinds=("receipt.heard",)):
             key = cps.get(str(rec.data.get("by")))
-            if key is not None:
+            if key is not None and rec.data.get("to_us", True):  # older logs: every receipt
                 self.engine.wrote_us(key, rec.at)
         emergency = MessageType.EMERGENCY.value
         ours = {

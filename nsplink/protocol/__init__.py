@@ -138,7 +138,7 @@ from nsplink.protocol.fragments import (
     parse_fragment,
     to_frames,
 )
-from nsplink.protocol.handover import CLAIM_SLACK_S, HAND_AFTER_S, Unclaimed, handed_in
+from nsplink.protocol.handover import CLAIM_SLACK_S, HAND_AFTER_S, Unclaimed, handed_in, writes_to
 from nsplink.protocol.identity import (
     KEY_ID_LEN,
     SEED_LEN,
@@ -419,7 +419,8 @@ __all__ = [
     "unix_from_minutes",
     "verify_roster",
     "verify_with_key",
-    "wire"
+    "wire",
+    "writes_to"
 ]  # fmt: skip
 
 SCHEMA = _pb.DESCRIPTOR  # the compiled nsplink.proto: messages, fields, enums (field reference)

@@ -97,6 +97,7 @@ from nsplink.protocol.handover import (
     handed_in,
     is_hand,
     may_hand,
+    writes_to,
 )
 from nsplink.protocol.identity import Identity, KeyId, KeyLookup, MessageId, PeerKey
 from nsplink.protocol.messages import Bulletin, Message, Receipt, ReceiptEntry, Status
@@ -363,7 +364,6 @@ class SiteEngine:
             all_of=all_of,
             submitted_at=now,
             phase=phase,
-            max_attempts=HAND_TRIES if is_hand(env) else None,
         )
 
     # -- the radio's answers ---------------------------------------------------------------------
@@ -516,7 +516,7 @@ class SiteEngine:
         effects.extend(self.note_supersedes(msg))
         for_me = self._for_me(env.destination)
         duplicate = for_me and self.replay.accept(msg.id) is ReplayVerdict.DUPLICATE
-        if env.destination.site == self.me and from_node != OFF_AIR_NODE:
+        if from_node != OFF_AIR_NODE and writes_to(msg, self.me):
             self._wrote_us[signer] = now  # its path to us works now (handover.py `may_hand`)
         if isinstance(env.body, Receipt):
             effects.extend(self._on_receipt(env.body, signer, env.seq, now))
@@ -799,7 +799,8 @@ class SiteEngine:
     def _hand(self, waiting: Waiting, now: float) -> list[Effect]:
         """Hand a report nobody took up to the CP that has it (handover.py): tracked, urgent
         on every try (it is about an emergency, and the CP receipted the report half an hour
-        ago, so a lost try is no sign of a CP gone), at most HAND_TRIES times."""
+        ago, so a lost try is no sign of a CP gone) for HAND_TRIES tries, then like a triage
+        receipt's retries until that CP receipts it."""
         dest = Destination.to_site(waiting.cp)
         msg = self._compose(hand_over(waiting.report), dest, Priority.P1, now)
         if msg is None:
@@ -1016,7 +1017,7 @@ class SiteEngine:
         for waiting in self.unclaimed.due(now):
             cps = (p.key_id for p in self.roster if p.role == "cp")
             wrote = {cp: at for cp in cps if (at := self._wrote_us.get(cp)) is not None}
-            if may_hand(waiting, wrote):
+            if may_hand(waiting, wrote, now):
                 effects.extend(self._hand(waiting, now))
             else:  # a CP that may have it and claimed it is silent: look again soon
                 self.unclaimed.retry(waiting, now + HAND_RECHECK_S)
@@ -1045,6 +1046,8 @@ class SiteEngine:
                     # the routine share, backing off to retry_cap_s): an NSP that is off must
                     # not drain the emergency reserve. Its silence says nothing about load.
                     out.urgent = False
+                elif is_hand(out.msg.envelope) and out.attempt > HAND_TRIES:
+                    out.urgent = False  # tried at once often enough; now as a triage receipt
                 elif not out.urgent and not out.custody and not out.all_of:
                     # a group message is retried while one of its many recipients' receipts
                     # is missing, which says little about load: a CP's bulletins cut its rate

@@ -18,7 +18,9 @@ from nsplink.protocol import (
     ALL_CPS,
     HAND_AFTER_S,
     Destination,
+    DestKind,
     Identity,
+    KeyId,
     KeyRing,
     MessageId,
     PeerKey,
@@ -143,4 +145,24 @@ async def test_a_cp_gone_silent_still_holds_the_hand_over_back_after_a_restart(
     await second.start()
     await second.run_until(T0 + 2 * HAND_AFTER_S)
     assert second.hand_overs() == []
+    await store.close()
+
+
+async def test_after_a_restart_a_cp_s_receipt_for_others_holds_nothing_back(
+    tmp_path: Path,
+) -> None:
+    """CP Noord's receipt for another NSP's message, heard just after the report, says nothing
+    of Noord's path to us: live it holds no hand-over back, and after a restart it must not
+    either (the log marks which receipts were for us, `to_us`)."""
+    store = await Store.open(tmp_path / "nsp.sqlite")
+    first, _mid = await _typed_and_receipted(store)
+    elsewhere = MessageId(KeyId(b"\x55\x66\x77"), 12)
+    theirs = Receipt.build(ReceiptKind.DELIVERY, {elsewhere: State.ONTV})
+    await first.hear(signed("noord", theirs, Destination(DestKind.ALL), 4, first.now).frame)
+    heard = await store.events(kinds=("receipt.heard",))
+    assert [r.data["to_us"] for r in heard] == [True, False]  # Zuid's to us, Noord's not
+    second = Run("nsp", store, T0 + 400)
+    await second.start()
+    await second.run_until(T0 + 2 * HAND_AFTER_S)
+    assert len({m.id for m in second.hand_overs()}) == 1
     await store.close()

@@ -14,6 +14,7 @@ from nsplink.protocol import (
     HAND_AFTER_S,
     QUIET_S,
     Destination,
+    DestKind,
     Envelope,
     Handed,
     KeyId,
@@ -38,6 +39,7 @@ from nsplink.protocol.handover import (
     CLAIM_SLACK_S,
     HAND_RECHECK_S,
     HAND_TRIES,
+    HOLD_MAX_S,
     MAX_WATCHED,
     Waiting,
     handed_in,
@@ -134,16 +136,29 @@ def test_a_claim_before_the_hand_over_is_due_settles_the_report() -> None:
     assert _hands(nsp) == []
 
 
-def test_a_lost_hand_over_is_tried_at_most_hand_tries_times_and_urgent_each_time() -> None:
-    """Zuid never answers: the hand-over goes HAND_TRIES times, each urgent (it is about an
-    emergency, and the CP receipted the report minutes ago), then the NSP stops."""
-    nsp, _noord, _zuid, _report = _region()
-    nsp.tick(T0 + 12 * 3600)
+def test_a_lost_hand_over_goes_urgent_hand_tries_times_then_slowly_until_zuid_is_back() -> None:
+    """Zuid never answers: the hand-over goes HAND_TRIES times at once, each urgent (it is about
+    an emergency, and the CP receipted the report minutes ago), then every routine retry cap
+    from the routine share. It had stopped there, and a hand-over made during a partition
+    left the report nobody's (100-NSP region, 72 h). Hearing Zuid again brings it forward."""
+    nsp, _noord, zuid, _report = _region()
+    cap = nsp.engine.config.retry_cap_s
+    due = T0 + 6 + HAND_AFTER_S
+    nsp.tick(due + 6 * 3600)
     (hand,) = _hands(nsp)
     tries = _tries(nsp, hand)
-    assert len(tries) == HAND_TRIES
-    assert hand.id not in nsp.engine.outbox
-    assert all(t.radio_priority == tries[0].radio_priority for t in tries)
+    fast, slow = tries[:HAND_TRIES], tries[HAND_TRIES:]
+    assert all(t.radio_priority == fast[0].radio_priority for t in fast)
+    # backing off to the cap: doubling waits, then one a cap for the rest of the 6 hours
+    assert 5 <= len(slow) <= 6 * 3600 / cap + 6
+    out = nsp.engine.outbox[hand.id]
+    assert not out.urgent and out.next_retry is not None
+    assert out.next_retry - out.tried_at >= 0.8 * cap
+    at = due + 6 * 3600 + 60
+    zuid_beacon = signed(zuid, Status(Power.NET, 80, 10, 0), ALL_CPS, Priority.P4, 40)
+    nsp.run(nsp.engine.on_frame(zuid_beacon.frame, 1, 1, at), at)
+    nsp.tick(at + 5)
+    assert len(_tries(nsp, hand)) == HAND_TRIES + len(slow) + 1
 
 
 def _forged(signer: Site, to: Site, about: MessageId) -> SignedMessage:
@@ -192,14 +207,19 @@ def test_a_hand_over_waits_while_another_cp_may_have_claimed_it_unheard() -> Non
     (CLAIM_SLACK_S after the receipt) may have the report and a claim that cannot reach us: in
     a congested day of the exercise (seed 8) handing over then made a second CP take up 36
     reports the first had claimed. Once a frame of that CP to us comes, the hand-over goes. A
-    CP that has not written to us for an hour does not get our frames: not waited for."""
-    w = Waiting(MessageId(NSP_KEY, 1), ZUID, due=700.0, delivered=100.0)
+    CP that has not written to us for an hour does not get our frames: not waited for. Nor is
+    any CP once the hand-over is HOLD_MAX_S overdue: its claim would have come by then."""
+    w = Waiting(MessageId(NSP_KEY, 1), ZUID, due=100.0 + HAND_AFTER_S, delivered=100.0)
     after = 100.0 + CLAIM_SLACK_S
-    assert may_hand(w, {ZUID: 650})  # no other CP known: nothing to wait for
-    assert not may_hand(w, {ZUID: 650, NOORD: after - 1})  # wrote lately, silent since
-    assert not may_hand(w, {NOORD: 100.0 - QUIET_S})  # an hour before: still lately
-    assert may_hand(w, {NOORD: 100.0 - QUIET_S - 1})  # longer: its path to us is not in use
-    assert may_hand(w, {ZUID: 650, NOORD: after})  # wrote since: its claim would be here
+    now = w.due
+    assert may_hand(w, {ZUID: 650}, now)  # no other CP known: nothing to wait for
+    assert not may_hand(w, {ZUID: 650, NOORD: after - 1}, now)  # wrote lately, silent since
+    assert not may_hand(w, {NOORD: 100.0 - QUIET_S}, now)  # an hour before: still lately
+    assert may_hand(w, {NOORD: 100.0 - QUIET_S - 1}, now)  # longer: its path is not in use
+    assert may_hand(w, {ZUID: 650, NOORD: after}, now)  # wrote since: its claim would be here
+    overdue = w.due + HOLD_MAX_S
+    assert not may_hand(w, {NOORD: after - 1}, overdue - 1)
+    assert may_hand(w, {NOORD: after - 1}, overdue)  # silent that long: hand over anyway
 
 
 def _receipt_to(cp: Site, nsp: Site, seq: int, about: int) -> SignedMessage:
@@ -224,5 +244,29 @@ def test_the_engine_holds_a_hand_over_back_until_the_silent_cp_writes_to_us() ->
     assert _hands(nsp) == []
     at += 2 * HAND_RECHECK_S + 10
     nsp.run(nsp.engine.on_frame(_receipt_to(noord, nsp, 7, 651).frame, 1, 1, at), at)
+    nsp.tick(at + HAND_RECHECK_S + 1)
+    assert len(_hands(nsp)) == 1
+
+
+def test_a_cp_s_receipt_shared_with_other_nsps_counts_as_writing_to_us() -> None:
+    """A CP's delivery receipts to several NSPs at once go to everyone; one with an entry for a
+    message of ours is Noord writing to us all the same. Counting only frames addressed to us,
+    a region's NSPs held a hand-over back for hours while their CP answered them in shared
+    receipts (100-NSP region, 72 h: 6 reports never taken up). One for others only is not."""
+    nsp, noord, _zuid, _report = _region()
+    nsp.run(nsp.engine.on_frame(_receipt_to(noord, nsp, 5, 650).frame, 1, 1, T0 + 2), T0 + 2)
+    others_only = Receipt.build(ReceiptKind.DELIVERY, {MessageId(NSP_KEY, 9): State.ONTV})
+    at = T0 + 6 + CLAIM_SLACK_S + 60
+    frame = signed(noord, others_only, Destination(DestKind.ALL), Priority.P3, 6).frame
+    nsp.run(nsp.engine.on_frame(frame, 1, 1, at), at)
+    nsp.tick(T0 + 6 + HAND_AFTER_S + 2 * HAND_RECHECK_S)
+    assert _hands(nsp) == []
+    shared = Receipt.build(
+        ReceiptKind.DELIVERY,
+        {MessageId(NSP_KEY, 10): State.ONTV, MessageId(nsp.ident.key_id, 651): State.ONTV},
+    )
+    at = T0 + 6 + HAND_AFTER_S + 3 * HAND_RECHECK_S
+    frame = signed(noord, shared, Destination(DestKind.ALL), Priority.P3, 7).frame
+    nsp.run(nsp.engine.on_frame(frame, 1, 1, at), at)
     nsp.tick(at + HAND_RECHECK_S + 1)
     assert len(_hands(nsp)) == 1
