@@ -47,8 +47,8 @@ HAND_AFTER_S = 1800.0
 # 36 reports taken up by a second CP although the first had them and had claimed them.
 CLAIM_SLACK_S = 300.0
 # ... but not for ever: a CP that wrote to us just before the report and then stopped hearing
-# us held hand-overs back for the rest of a 72-hour run (100-NSP region: 5 reports never taken
-# up). After this long its claim, retried by the CP, would have come through: hand over.
+# us held hand-overs back for the rest of a 72-hour run (100-NSP region, docs/congestion.md
+# part 16). After this long its claim, retried by the CP, would have come through: hand over.
 HOLD_MAX_S = 3600.0
 HAND_RECHECK_S = 60.0  # how often a hand-over held back for a silent CP is looked at again
 # tries of one hand-over at once; the CP receipted the report half an hour before. Then it goes
@@ -139,8 +139,8 @@ class Unclaimed:
 
 
 def may_hand(waiting: Waiting, wrote_us: Mapping[KeyId, float], now: float) -> bool:
-    """Whether the NSP hands `waiting` over now, by when a frame each CP addressed to us last
-    came (`wrote_us`: its receipts and claims, sized for us; a CP without one is absent).
+    """Whether the NSP hands `waiting` over now, by when each CP last wrote to us (`wrote_us`:
+    its receipts and claims for us, `writes_to`; a CP without one is absent).
 
     A CP that has our report writes to us: its receipt at once, its claim within minutes. So a
     CP that wrote to us in the hour before the report (its path to us is in use) but not since
@@ -162,7 +162,7 @@ def writes_to(msg: SignedMessage, me: KeyId) -> bool:
     receipt with an entry for a message of ours. A CP's delivery receipts to several NSPs at
     once go to everyone (receipts.py): counting only frames addressed to us, a CP that had
     written to us before a report and then receipted us only in such shared frames held a
-    hand-over back for hours (100-NSP region, 72 h: 6 reports never taken up)."""
+    hand-over back for the rest of a 72-hour run (100-NSP region, docs/congestion.md part 16)."""
     env = msg.envelope
     if env.destination.site == me:
         return True
@@ -177,7 +177,8 @@ def hand_over(report: MessageId) -> Receipt:
 
 
 def is_hand(env: Envelope) -> bool:
-    """Whether a message is a hand-over: retried HAND_TRIES times at most, urgent each time."""
+    """Whether a message is a hand-over: urgent for HAND_TRIES tries, then retried from the
+    routine share until its CP receipts it."""
     return isinstance(env.body, Receipt) and env.body.kind is ReceiptKind.HAND
 
 
