@@ -109,6 +109,15 @@ def signed(site: Site, body, dest, prio, seq):  # type: ignore[no-untyped-def]
     return SignedMessage(env, encode(env, site.ident), peer)
 
 
+def _nsp_with_emergency() -> tuple[Site, Site, SignedMessage]:
+    """An NSP and a CP; the NSP's emergency is submitted at T0 (no CP hears it yet)."""
+    sites, _ = make({"nsp": "nsp", "cp": "cp"})
+    nsp, cp = sites["nsp"], sites["cp"]
+    m = signed(nsp, emergency(), ALL_CPS, Priority.P1, 800)
+    nsp.run(nsp.engine.submit(m, T0), T0)
+    return nsp, cp, m
+
+
 def test_emergency_overtakes_a_routine_backlog_and_status_goes_last() -> None:
     sites, _ = make({"nsp": "nsp", "cp": "cp"})
     nsp = sites["nsp"]
@@ -324,10 +333,7 @@ def test_a_report_s_retries_go_one_hop_past_the_limit_after_three_tries_there() 
     stop short too), and one whose link carries one way hears a CP its frames do not reach:
     once its retries have outgrown the limit (3) by three tries they go one hop farther, and
     no more. Sized for a CP heard at 1 hop, it grows a hop per retry up to the limit first."""
-    sites, _ = make({"nsp": "nsp", "cp": "cp"})
-    nsp, cp = sites["nsp"], sites["cp"]
-    m = signed(nsp, emergency(), ALL_CPS, Priority.P1, 800)
-    nsp.run(nsp.engine.submit(m, T0), T0)
+    nsp, cp, m = _nsp_with_emergency()
     nsp.tick(T0 + 6 * 3600)
     blind = [tx.hop_limit for tx in nsp.sent if tx.mid == m.id]
     assert len(blind) >= 10 and blind[:3] == [3, 3, 3] and set(blind[3:]) == {4}, blind
@@ -715,10 +721,7 @@ def test_an_emergency_without_a_path_backs_off_and_custody_slows_it_further() ->
 def _emergency_send_times(hear_cp_every: float | None) -> list[float]:
     """When an NSP sends an emergency no CP receipts over 6 hours, hearing the CP's frames
     for others every `hear_cp_every` seconds (a one-way link) or never (None)."""
-    sites, _ = make({"nsp": "nsp", "cp": "cp"})
-    nsp, cp = sites["nsp"], sites["cp"]
-    m = signed(nsp, emergency(), ALL_CPS, Priority.P1, 800)
-    nsp.run(nsp.engine.submit(m, T0), T0)
+    nsp, cp, m = _nsp_with_emergency()
     times, seen, seq, next_heard = [T0], 1, 10, T0
     for step in range(1, 6 * 60 + 1):
         t = T0 + 60 * step
@@ -751,10 +754,7 @@ def test_an_emergency_nobody_answers_waits_longer_while_no_cp_is_heard() -> None
 
 
 def test_hearing_a_cp_again_brings_a_long_wait_forward() -> None:
-    sites, _ = make({"nsp": "nsp", "cp": "cp"})
-    nsp, cp = sites["nsp"], sites["cp"]
-    m = signed(nsp, emergency(), ALL_CPS, Priority.P1, 800)
-    nsp.run(nsp.engine.submit(m, T0), T0)
+    nsp, cp, m = _nsp_with_emergency()
     nsp.tick(T0 + 2 * 3600)
     waiting = nsp.engine.outbox[m.id].next_retry
     now = T0 + 2 * 3600 + 1
