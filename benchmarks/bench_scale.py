@@ -148,11 +148,15 @@ def region_run(
     sc = parse_scenario(text, f"region-{nsps}.yaml")
     with tempfile.TemporaryDirectory() as d:
         t0 = time.process_time()
-        result = asyncio.run(ScenarioRun(sc, Path(d)).run())
+        main0 = time.thread_time()
+        result = asyncio.run(ScenarioRun(sc, Path(d), measure_cpu=True).run())
+        main = time.thread_time() - main0
         cpu = time.process_time() - t0
         rep = asyncio.run(collect(result))
         report_s = time.process_time() - t0 - cpu
     stats = result.medium_stats
+    split = result.cpu
+    assert split is not None  # asked for with measure_cpu
     messages = float(sum(r["sent"] for r in rep["delivery"].values()))
     return {
         "cpu_s": cpu,
@@ -168,6 +172,12 @@ def region_run(
         "build_s": 0.0,
         "rx": float(stats["rx_ok"] + stats["rx_collided"]),
         "report_s": report_s,
+        # where the CPU went: the simulated radios and medium, the sites' engines, drivers and
+        # journals (the daemon's own code), the runner's agenda, other threads (SQLite)
+        "sim_cpu_s": split.simulator_s,
+        "sites_cpu_s": split.sites_s,
+        "runner_cpu_s": main - split.simulator_s - split.sites_s,
+        "threads_cpu_s": cpu - main,
     }
 
 
@@ -222,6 +232,16 @@ def _table(title: str, unit: str, sizes: tuple[int, ...], rows: list[dict[str, f
         )
 
 
+def _split(r: dict[str, float]) -> str:
+    parts = (
+        ("simulator", r["sim_cpu_s"]),
+        ("sites", r["sites_cpu_s"]),
+        ("runner", r["runner_cpu_s"]),
+        ("SQLite threads", r["threads_cpu_s"]),
+    )
+    return ", ".join(f"{name} {v:.1f} s ({v / r['cpu_s']:.0%})" for name, v in parts)
+
+
 def est_24h(r: dict[str, float]) -> float:
     return (r["cpu_s"] - r["build_s"]) / r["sim_h"] * 24 + r["build_s"]
 
@@ -261,6 +281,8 @@ def main() -> None:
     rrows = [isolated(region_run, n, s_hours) for n in nsps]
     label = "" if s_hours >= 72 else f" ({s_hours:g} h + drain simulated; '24h est' extrapolated)"
     _table(f"generated regions through the scenario runner{label}", "NSPs", nsps, rrows)
+    for n, r in zip(nsps, rrows, strict=True):
+        print(f"  {n:>4} NSPs, where the CPU went: {_split(r)}")
     nsp, cps, relays = TARGET_REGION
     t = isolated(region_run, nsp, s_hours, 7, 1, False, cps, relays)
     full = s_hours >= EXERCISE_H
@@ -272,6 +294,13 @@ def main() -> None:
         f"{t['sim_h']:g} h; 72 h + drain {est_exercise(t):.0f} s CPU{short} "
         f"(<= {TARGET_REGION_S:.0f} s); peak RSS {t['peak_mb']:.0f} MB{at} "
         f"(<= {TARGET_REGION_MB:.0f} MB at 72 h)"
+    )
+    # the sites' share is the daemon's own code (engine, driver, journal) and its SQLite: what a
+    # scenario costs even with a simulator that took no time at all
+    own = t["sites_cpu_s"] + t["threads_cpu_s"]
+    print(
+        f"    where: {_split(t)}; the sites and their SQLite alone {own:.1f} s, 72 h + drain "
+        f"{own / t['cpu_s'] * est_exercise(t):.0f} s{short}"
     )
     # the same regions with the NSP radios the plan finds can be quiet set to CLIENT_MUTE
     print("quiet NSP radios (scenario plan / generate --mute-covered), same traffic:")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +44,26 @@ from nsplink.store import Event
 DEFAULT_EPOCH = 1_767_225_600.0  # 2026-01-01T00:00:00Z: virtual t=0 in unix seconds
 
 Observer = Callable[["SimSite", Effect, float], None]
+
+
+@dataclass
+class CpuSplit:
+    """Where a run's main-thread CPU went (`time.thread_time`), for the benchmarks; never in a
+    report. Measured only when a network's `cpu` is set: unset, it costs one test per call."""
+
+    medium_s: float = 0.0  # inside the medium's event loop (`run_until`), sites' calls included
+    sites_s: float = 0.0  # inside the sites: engines, drivers, journals, wherever called from
+    sites_in_medium_s: float = 0.0  # the part of `sites_s` the medium's events called
+
+    @property
+    def simulator_s(self) -> float:
+        """The simulated radios and medium alone: the firmware model, collisions, timers."""
+        return self.medium_s - self.sites_in_medium_s
+
+    def add(self, other: CpuSplit) -> None:
+        self.medium_s += other.medium_s
+        self.sites_s += other.sites_s
+        self.sites_in_medium_s += other.sites_in_medium_s
 
 
 @dataclass
@@ -90,6 +111,9 @@ class SimNetwork:
         # the CLI sends them. Derived from the seed without drawing from the site RNG.
         self.seal_secret = hashlib.sha256(f"nsplink-sim-seal/{seed}".encode()).digest()
         self.seal_key = seal_public_key(self.seal_secret) if seal else None
+        self.cpu: CpuSplit | None = None  # set it to measure where the CPU goes
+        self._in_medium = False
+        self._in_site = False
 
     @property
     def now(self) -> float:
@@ -185,10 +209,37 @@ class SimNetwork:
 
     def run_until(self, t: float) -> None:
         """Advance virtual time (seconds since the start) to `t`."""
-        self.medium.advance_to(t)
+        cpu = self.cpu
+        if cpu is None or self._in_medium:
+            self.medium.advance_to(t)
+            return
+        self._in_medium = True
+        t0 = time.thread_time()
+        try:
+            self.medium.advance_to(t)
+        finally:
+            cpu.medium_s += time.thread_time() - t0
+            self._in_medium = False
 
     def run_for(self, dt: float) -> None:
-        self.medium.advance_to(self.medium.now + dt)
+        self.run_until(self.medium.now + dt)
+
+    def _timed(self, fn: Callable[..., None], *args: Any) -> None:
+        """Run a call into a site, its CPU counted as the sites' (the outermost call only)."""
+        cpu = self.cpu
+        if cpu is None or self._in_site:
+            fn(*args)
+            return
+        self._in_site = True
+        t0 = time.thread_time()
+        try:
+            fn(*args)
+        finally:
+            spent = time.thread_time() - t0
+            cpu.sites_s += spent
+            if self._in_medium:
+                cpu.sites_in_medium_s += spent
+            self._in_site = False
 
     # -- wiring ------------------------------------------------------------------------------
 
@@ -198,6 +249,9 @@ class SimNetwork:
             obs(site, effect, now)
 
     def _apply(self, site: SimSite, effects: list[Effect]) -> None:
+        if self.cpu is not None and not self._in_site:
+            self._timed(self._apply, site, effects)
+            return
         run_now(site.driver.carry_out(effects), lambda request: self._answer(site, request))
         while site.waiting and not site.handing:
             self._on_node_event(site, site.waiting.pop(0))
@@ -223,6 +277,12 @@ class SimNetwork:
         """Where a site's log rows go; a bare network keeps none (the runner overrides this)."""
 
     def _on_node_event(self, site: SimSite, ev: NodeEvent) -> None:
+        if self.cpu is not None and not self._in_site:
+            self._timed(self._hear, site, ev)
+        else:
+            self._hear(site, ev)
+
+    def _hear(self, site: SimSite, ev: NodeEvent) -> None:
         if site.handing:
             site.waiting.append(ev)
             return
@@ -241,6 +301,9 @@ class SimNetwork:
         self.medium.schedule(at, self._fire, (site, site.timer_gen))
 
     def _fire(self, armed: tuple[SimSite, int]) -> None:
+        if self.cpu is not None and not self._in_site:
+            self._timed(self._fire, armed)
+            return
         site, gen = armed
         if site.timer_gen == gen:
             self._apply(site, site.engine.handle_timer(self.now))

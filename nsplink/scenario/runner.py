@@ -59,7 +59,7 @@ from nsplink.radio.sim import Medium, NodeEvent, Propagation
 from nsplink.radio.sim.events import DeviceMetricsEvent
 from nsplink.scenario.journal import SiteJournal, fresh_engine
 from nsplink.scenario.model import SiteModel, plan_emergencies
-from nsplink.scenario.network import SimNetwork, SimSite
+from nsplink.scenario.network import CpuSplit, SimNetwork, SimSite
 from nsplink.scenario.occupancy import ChannelLog
 from nsplink.scenario.regions import split
 from nsplink.scenario.schema import Action, Scenario, SiteSpec
@@ -150,6 +150,7 @@ class RunResult:
     key_ids: dict[str, str]  # site name -> key id
     store_s: float = 0.0  # wall seconds in SQLite (for the benchmark; never in the report)
     events_written: int = 0
+    cpu: CpuSplit | None = None  # where the main thread's CPU went, if asked (benchmarks only)
     # scripted questions and their answers: (question ref, answer ref, the CP that asked)
     conversations: list[tuple[str, str, str]] = field(default_factory=list)
     channel: ChannelLog = field(default_factory=ChannelLog)  # each radio's minute reports
@@ -201,10 +202,21 @@ def merge_results(
         key_ids=by_site([r.key_ids for r in results]),
         store_s=sum(r.store_s for r in results),
         events_written=sum(r.events_written for r in results),
+        cpu=_sum_cpu([r.cpu for r in results]),
         conversations=[c for r in results for c in r.conversations],
         channel=channel,
         regions={name: dict(r.medium_stats) for name, r in parts},
     )
+
+
+def _sum_cpu(parts: list[CpuSplit | None]) -> CpuSplit | None:
+    measured = [c for c in parts if c is not None]
+    if not measured:
+        return None
+    total = CpuSplit()
+    for c in measured:
+        total.add(c)
+    return total
 
 
 @dataclass(order=True)
@@ -215,13 +227,23 @@ class _Item:
 
 
 class ScenarioRun:
-    def __init__(self, scenario: Scenario, out_dir: Path, *, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        out_dir: Path,
+        *,
+        seed: int | None = None,
+        measure_cpu: bool = False,
+    ) -> None:
         self.sc = scenario
+        self.measure_cpu = measure_cpu
         self.seed = scenario.seed if seed is None else seed
         self.out_dir = Path(out_dir)
         prop = Propagation(horizon_m=scenario.horizon_m) if scenario.horizon_m else None
         self.medium = Medium(preset=scenario.preset, seed=self.seed, propagation=prop)
         self.net = ScenarioNetwork(self.medium, seed=self.seed)
+        if measure_cpu:  # where the CPU goes, for bench_scale; the run itself is the same
+            self.net.cpu = CpuSplit()
         self.rng = random.Random(f"{self.seed}/runner")
         self.models = {s.name: SiteModel(s) for s in scenario.sites}
         self.journals: dict[str, SiteJournal] = {}
@@ -297,6 +319,7 @@ class ScenarioRun:
             key_ids={name: site.key_id for name, site in self.net.sites.items()},
             store_s=self.store_s,
             events_written=self.events_written,
+            cpu=self.net.cpu,
             conversations=list(self.answers),
             channel=self.channel,
         )
@@ -313,7 +336,8 @@ class ScenarioRun:
             step = None
             if progress is not None:
                 step = partial(_region_progress, progress, i, len(parts))
-            done.append((name, await ScenarioRun(sub, self.out_dir, seed=seed).run(step)))
+            run = ScenarioRun(sub, self.out_dir, seed=seed, measure_cpu=self.measure_cpu)
+            done.append((name, await run.run(step)))
         return merge_results(self.sc, self.seed, self.out_dir, done)
 
     async def _open(self) -> None:

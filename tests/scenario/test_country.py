@@ -159,6 +159,18 @@ def test_a_country_run_is_the_same_in_every_process(tmp_path: Path) -> None:
     assert "Airtime and queue per site" not in md  # per site: in report.json only
 
 
+async def test_a_country_measured_for_cpu_reports_the_same(tmp_path: Path) -> None:
+    """bench_scale asks where the CPU goes: the run and its report stay as they are, and the
+    country's split comes back from its regions' networks."""
+    sc = parse_scenario(COUNTRY, "country.yaml")
+    plain = await ScenarioRun(sc, tmp_path / "plain").run()
+    measured = await ScenarioRun(sc, tmp_path / "measured", measure_cpu=True).run()
+    assert plain.cpu is None
+    assert json.dumps(await collect(measured)) == json.dumps(await collect(plain))
+    cpu = measured.cpu
+    assert cpu is not None and 0 < cpu.simulator_s < cpu.medium_s and cpu.sites_s > 0
+
+
 async def test_without_regions_a_scenario_is_one_region_as_before(tmp_path: Path) -> None:
     """A hand-written scenario without `region:` is one roster and one mesh, as it always was:
     A's bulletin waits for every NSP listed, and the report has no per-region table."""

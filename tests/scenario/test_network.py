@@ -12,7 +12,8 @@ from nsplink.protocol import (
     Transmit,
     minutes_since_epoch,
 )
-from tests.scenario.helpers import bulletin, emergency, line_network, sitrep
+from nsplink.scenario.network import CpuSplit
+from tests.scenario.helpers import Recorder, bulletin, emergency, line_network, sitrep
 
 
 def test_emergency_over_three_hops_is_delivered_on_signed_receipt() -> None:
@@ -118,3 +119,25 @@ def test_a_long_bulletin_travels_as_fragments_and_is_delivered() -> None:
     delivered = next(d for name, d, _ in rec.deliveries if name == "nsp-a")
     assert delivered.msg.envelope.body == long
     assert rec.states(mid)[-1] is DeliveryState.DELIVERED
+
+
+def _four_sites_busy(measure: bool) -> tuple[CpuSplit | None, Recorder]:
+    net, rec = line_network([("nsp-a", "nsp"), ("r1", "relay"), ("nsp-b", "nsp"), ("cp", "cp")])
+    if measure:
+        net.cpu = CpuSplit()
+    for v in range(6):
+        net.submit("nsp-a", sitrep(v), ALL_CPS)
+        net.submit("nsp-b", emergency(f"Val van trap, nummer {v}."), ALL_CPS)
+        net.run_for(300)
+    net.run_for(3600)
+    return net.cpu, rec
+
+
+def test_measuring_where_the_cpu_goes_leaves_the_run_as_it_was() -> None:
+    _, plain = _four_sites_busy(measure=False)
+    cpu, measured = _four_sites_busy(measure=True)
+    assert measured.effects == plain.effects and len(plain.deliveries) >= 12
+    assert cpu is not None
+    # the typing happens outside the medium, the rest inside: both counted as the sites'
+    assert 0 < cpu.sites_in_medium_s < cpu.sites_s
+    assert 0 < cpu.simulator_s < cpu.medium_s
