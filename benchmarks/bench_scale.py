@@ -10,7 +10,8 @@ simulator adds. Every size runs in a forked child so its CPU time and peak memor
 Printed per size: CPU seconds (and per simulated hour), events, transmissions per message,
 receptions per transmission and CPU per reception, airtime per second (summed over senders),
 messages lost, peak RSS; the growth exponents between sizes; the cost per event against a bare
-heapq loop timed in the same run.
+heapq loop timed in the same run; for regions, where the CPU went (the simulator, the sites'
+engines, drivers and journals, the runner, the SQLite threads) and what the sites alone cost.
 
 The default run simulates few hours so it stays within minutes; the 24 h figures it prints are
 extrapolations, labelled so (24 h runs cost about 20 % more per hour than 1 h runs).
