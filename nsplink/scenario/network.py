@@ -225,11 +225,10 @@ class SimNetwork:
         self.run_until(self.medium.now + dt)
 
     def _timed(self, fn: Callable[..., None], *args: Any) -> None:
-        """Run a call into a site, its CPU counted as the sites' (the outermost call only)."""
+        """Run an outermost call into a site, its CPU counted as the sites'. The callers check
+        `cpu` and `_in_site` first, so a run that does not measure pays no call for it."""
         cpu = self.cpu
-        if cpu is None or self._in_site:
-            fn(*args)
-            return
+        assert cpu is not None and not self._in_site
         self._in_site = True
         t0 = time.thread_time()
         try:
