@@ -236,7 +236,6 @@ class ScenarioRun:
         measure_cpu: bool = False,
     ) -> None:
         self.sc = scenario
-        self.measure_cpu = measure_cpu
         self.seed = scenario.seed if seed is None else seed
         self.out_dir = Path(out_dir)
         prop = Propagation(horizon_m=scenario.horizon_m) if scenario.horizon_m else None
@@ -336,7 +335,8 @@ class ScenarioRun:
             step = None
             if progress is not None:
                 step = partial(_region_progress, progress, i, len(parts))
-            run = ScenarioRun(sub, self.out_dir, seed=seed, measure_cpu=self.measure_cpu)
+            measure = self.net.cpu is not None
+            run = ScenarioRun(sub, self.out_dir, seed=seed, measure_cpu=measure)
             done.append((name, await run.run(step)))
         return merge_results(self.sc, self.seed, self.out_dir, done)
 
